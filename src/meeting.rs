@@ -237,7 +237,8 @@ pub fn apply(
         }
         MeetingChange::Task(edit) => {
             store.save_task(edit, today)?;
-            format!("task {}", edit.new.status)
+            // Named: the list moves under the cursor, and the words say which task it was.
+            format!("task {}: {}", edit.new.status, edit.new.what)
         }
     })
 }

@@ -1825,3 +1825,151 @@ fn an_overwrite_is_over_the_version_shown_and_refused_over_a_later_one() {
         "{before}"
     );
 }
+
+/// The presented case's patient: family name, MRN and birth date as typed in "dd/mm/yyyy".
+fn presented_identity(user: &User) -> (String, String, String) {
+    let case = user
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap();
+    let born = case.birth_date.unwrap().format("%d/%m/%Y").to_string();
+    (case.family_name.clone(), case.mrn.clone(), born)
+}
+
+/// Opens the decision on the presented case, its recommendation cleared, ready to type.
+fn open_decision(user: &mut User) {
+    user.press('d');
+    user.press('j');
+    user.key(KeyCode::Enter);
+    if matches!(user.model.popup, Some(model::Popup::Choose { .. })) {
+        user.key(KeyCode::Enter);
+    }
+    assert!(user.model.input.is_some(), "{}", user.screen());
+    user.ctrl('u');
+}
+
+/// review team T1, T10: on the masked shared screen, a refused decision's Ctrl-T shows the
+/// colleague's recommendation masked as the panel behind it is, and the decision in words.
+#[test]
+fn theirs_after_a_refused_decision_is_masked_on_a_masked_screen() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    alice.present_first_case();
+    bob.present_first_case();
+    assert!(alice.model.masked && bob.model.masked);
+    let (family, mrn, born) = presented_identity(&alice);
+    open_decision(&mut alice);
+    alice.type_text("Alice rec: add a fifth agent");
+    open_decision(&mut bob);
+    bob.type_text(&format!(
+        "Mr {family} ({mrn}, dob {born}) to have renal denervation"
+    ));
+    bob.key(KeyCode::Enter);
+    assert!(bob.screen().contains("saved"), "{}", bob.screen());
+
+    alice.sees_the_change();
+    alice.key(KeyCode::Enter);
+    assert!(alice.model.refusal.is_some(), "{}", alice.screen());
+    alice.ctrl('t');
+    let screen = alice.screen();
+    assert!(screen.contains("Theirs"), "{screen}");
+    assert!(screen.contains("to have renal denervation"), "{screen}");
+    for identifying in [&family, &mrn, &born] {
+        assert!(
+            !screen.contains(identifying.as_str()),
+            "{identifying} shown on a masked screen:\n{screen}"
+        );
+    }
+    assert!(!screen.contains("_"), "a machine name shown:\n{screen}");
+}
+
+/// review team T3: a task completed on another terminal leaves nothing selected; Space then
+/// marks no other task done, and the status line says which task went and who did it.
+#[test]
+fn space_after_a_colleague_completed_the_selected_task_marks_nothing() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.press('m');
+        user.key(KeyCode::Tab);
+    }
+    let tasks: Vec<(i64, String)> = bob
+        .model
+        .meetings
+        .tasks
+        .iter()
+        .map(|t| (t.task.id, t.task.what.clone()))
+        .collect();
+    assert!(tasks.len() >= 2, "{tasks:?}");
+    alice.press(' ');
+    assert!(
+        alice
+            .screen()
+            .contains(&format!("task done: {}", tasks[0].1)),
+        "the task is named:\n{}",
+        alice.screen()
+    );
+    bob.sees_the_change();
+    let screen = bob.screen();
+    assert!(
+        screen.contains(&format!("task '{}' was completed by dr.alice", tasks[0].1)),
+        "{screen}"
+    );
+    bob.press(' ');
+    let status =
+        |id: i64| -> String { query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]) };
+    assert_eq!(status(tasks[1].0), "open", "the next task was marked done");
+    // A key selects again; Space then acts on what is highlighted.
+    bob.press('j');
+    assert_eq!(bob.model.meetings.task_id, Some(tasks[1].0));
+    bob.press(' ');
+    assert_eq!(status(tasks[1].0), "done");
+}
+
+/// review team T2: on a masked screen, stored text that names the patient is not opened in an
+/// editor (it would show what the agenda cuts); unmasked it is.
+#[test]
+fn a_question_naming_the_patient_is_not_opened_for_editing_while_masked() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    assert!(alice.model.masked);
+    let case = alice
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let question = format!("Mr {} ({}): renal denervation?", case.family_name, case.mrn);
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE meeting_cases SET question = ?1, version = version + 1 WHERE id = ?2",
+            rusqlite::params![question, case.case.id],
+        )
+        .unwrap();
+    alice.sees_the_change();
+    alice.press('e');
+    assert_eq!(alice.typed(), None, "{}", alice.screen());
+    let screen = alice.screen();
+    assert!(
+        screen.contains("unmask (M) to edit this text: it names the patient"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&case.family_name), "{screen}");
+    alice.press('M');
+    alice.press('e');
+    assert_eq!(alice.typed().as_deref(), Some(question.as_str()));
+}

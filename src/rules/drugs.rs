@@ -572,9 +572,11 @@ impl DrugBook {
         let by_words = self.recognise(&[], text);
         let apart = !by_code.is_empty()
             && !by_words.is_empty()
-            && !by_words
-                .iter()
-                .any(|drug| by_code.iter().any(|coded| coded.ingredient == drug.ingredient));
+            && !by_words.iter().any(|drug| {
+                by_code
+                    .iter()
+                    .any(|coded| coded.ingredient == drug.ingredient)
+            });
         apart.then_some((by_code, by_words))
     }
 
@@ -1081,7 +1083,10 @@ mod tests {
             names(&book.recognise(&["C09AA03"], "Tablet 10 MG (local formulary item 4471)")),
             ["lisinopril"]
         );
-        assert!(book.disagreement(&["C09AA03"], "Tablet 10 MG (local formulary item 4471)").is_none());
+        assert!(
+            book.disagreement(&["C09AA03"], "Tablet 10 MG (local formulary item 4471)")
+                .is_none()
+        );
     }
 
     #[test]

@@ -338,8 +338,7 @@ fn names_in_disagreement(
         .filter(|exposure| exposure.is_read_as_treatment())
         .filter(|exposure| super::indication::given_for_another(exposure, set).is_none())
     {
-        let Some((by_code, by_words)) = book.disagreement(&exposure.codes(), &exposure.text)
-        else {
+        let Some((by_code, by_words)) = book.disagreement(&exposure.codes(), &exposure.text) else {
             continue;
         };
         if !of_classes(&by_code) && !of_classes(&by_words) {

@@ -98,10 +98,18 @@ mod tests {
             (icd10("I16.1", "Hypertensive emergency"), hypertension, true),
             (icd10("O13", "Gestational hypertension"), hypertension, true),
             (icd10("O14.1", "Severe pre-eclampsia"), hypertension, true),
-            (icd10("O12.1", "Gestational proteinuria"), hypertension, false),
+            (
+                icd10("O12.1", "Gestational proteinuria"),
+                hypertension,
+                false,
+            ),
             (icd10("I48.91", "Atrial fibrillation"), hypertension, false),
             (icd10("F34.1", "Dysthymic disorder"), depression, true),
-            (icd10("F41.1", "Generalized anxiety disorder"), depression, false),
+            (
+                icd10("F41.1", "Generalized anxiety disorder"),
+                depression,
+                false,
+            ),
         ] {
             assert_eq!(
                 names_this_condition(&indication, set),

@@ -1296,6 +1296,20 @@ impl Store {
         self.meeting_write(|w| w.set_task_status(task_id, status, today))
     }
 
+    /// Task `id` as it is now, and who last changed its status, when: what a list that showed
+    /// it open says once it left the open tasks (done or cancelled on another terminal).
+    /// `None` when the task is no longer in the file.
+    pub fn task_and_status_change(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Task, Option<super::ChangedBy>)>> {
+        let Ok(task) = read_task(&self.conn, id) else {
+            return Ok(None);
+        };
+        let by = super::versions::last_change(&self.conn, "tasks", id, &[String::from("status")])?;
+        Ok(Some((task, by)))
+    }
+
     /// Every meeting, newest first, with its case counts.
     pub fn meetings(&self) -> Result<Vec<MeetingSummary>> {
         let raws = self

@@ -333,7 +333,9 @@ fn back(model: &mut Model) -> Vec<Request> {
             model.screen = to;
             model.patient = None;
             if to == Screen::Meetings {
-                return vec![Request::Meetings];
+                return vec![Request::Meetings {
+                    selected_task: model.meetings.task_id,
+                }];
             }
             Vec::new()
         }

@@ -7,8 +7,9 @@ use super::screen::{meeting, way_forward};
 use super::state::Screen;
 use super::state::way_forward as way_forward_state;
 use super::undo::Whose;
-use super::worker::{NotSaved, Reply, Request, Save};
+use super::worker::{NotSaved, Reply, Request, Save, TaskLeft};
 use crate::domain::PatientId;
+use crate::domain::TaskStatus;
 use crate::store::ListFilter;
 
 pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
@@ -126,8 +127,17 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             });
             apply(model, effects)
         }
-        Reply::Meetings { list, tasks } => {
-            model.meetings.reloaded(list, tasks);
+        Reply::Meetings { list, tasks, left } => {
+            let selected = model.meetings.task_id;
+            // Said before the rows go: the task's patient is still in view for the masking.
+            let words = left
+                .filter(|left| Some(left.id) == selected)
+                .map(|left| task_left_words(model, &left));
+            if model.meetings.reloaded(list, tasks)
+                && let Some(words) = words
+            {
+                model.message = Some(words);
+            }
             model.meetings.loaded = true;
             Vec::new()
         }
@@ -163,6 +173,23 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             Vec::new()
         }
     }
+}
+
+/// "task 'Call the GP' was completed by dr.alice: j/k selects another".
+fn task_left_words(model: &Model, left: &TaskLeft) -> String {
+    let done = match left.status {
+        Some(TaskStatus::Done) => "was completed",
+        Some(TaskStatus::Cancelled) => "was cancelled",
+        Some(TaskStatus::Open) => "left the open tasks",
+        None => "was removed",
+    };
+    let by = left
+        .by
+        .as_ref()
+        .map(|who| format!(" by {who}"))
+        .unwrap_or_default();
+    let what = model.shown(&left.what);
+    format!("task '{what}' {done}{by}: nothing selected, j/k selects a task")
 }
 
 fn take_named(model: &mut Model, ticket: u64) -> Option<Named> {

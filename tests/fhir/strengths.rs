@@ -280,7 +280,10 @@ fn a_dose_of_one_bag_is_milligrams_through_its_volume_or_its_strength_per_bag() 
             bag("a", &strength(500.0, 100.0, "mL"), Some(hundred_ml)),
             "1000.0 mg/d",
         ),
-        (bag("a", &strength(1000.0, 1.0, "{bag}"), None), "2000.0 mg/d"),
+        (
+            bag("a", &strength(1000.0, 1.0, "{bag}"), None),
+            "2000.0 mg/d",
+        ),
         // Counted as the product's units, as a vial or a syringe is.
         (bag("a", &strength(500.0, 100.0, "mL"), None), "2.0 dose/d"),
     ] {

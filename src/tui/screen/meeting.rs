@@ -97,6 +97,10 @@ fn choose(
     })]
 }
 
+/// Why Space does nothing on the open tasks after the task selected left them.
+const NO_TASK_SELECTED: &str =
+    "no task selected (the one selected is no longer open): j/k selects one";
+
 /// A key on the meetings list.
 pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
     match action {
@@ -111,22 +115,33 @@ pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
                 MeetingsPane::Meetings => (screen.selected, screen.list.len()),
                 MeetingsPane::Tasks => (screen.task, screen.tasks.len()),
             };
-            let moved = moved(index, len, action);
             match screen.pane {
-                MeetingsPane::Meetings => screen.select(moved, screen.task),
-                MeetingsPane::Tasks => screen.select(screen.selected, moved),
+                MeetingsPane::Meetings => screen.select_meeting(moved(index, len, action)),
+                // Nothing selected (the task selected left the list): the first key selects
+                // the row under the cursor, so the person sees it before Space acts on it.
+                MeetingsPane::Tasks if screen.task_gone => {
+                    screen.select_task(index.min(len.saturating_sub(1)));
+                }
+                MeetingsPane::Tasks => screen.select_task(moved(index, len, action)),
             }
         }
         Action::AddItem => {
             return ask(MeetingPurpose::NewMeeting, String::new());
         }
         Action::ToggleItem if screen.pane == MeetingsPane::Tasks => {
-            if let Some(row) = screen.tasks.get(screen.task) {
+            if screen.task_gone {
+                return say(NO_TASK_SELECTED);
+            }
+            if let Some(row) = screen.selected_task() {
                 let done = Task {
                     status: TaskStatus::Done,
                     ..row.task.clone()
                 };
-                return save(MeetingChange::Task(Edit::of(row.task.clone(), done)));
+                let edit = Edit::of(row.task.clone(), done);
+                // Done here, the task leaves the list as meant: the cursor stays on its row,
+                // where the next task comes (one done after another).
+                screen.task_id = None;
+                return save(MeetingChange::Task(edit));
             }
         }
         Action::Open => match screen.pane {
@@ -137,7 +152,10 @@ pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
             }
             MeetingsPane::Tasks => {
                 // A task opens its patient.
-                if let Some(row) = screen.tasks.get(screen.task) {
+                if screen.task_gone {
+                    return say(NO_TASK_SELECTED);
+                }
+                if let Some(row) = screen.selected_task() {
                     return vec![Effect::Open(Opening::Patient {
                         id: row.task.patient_id,
                         back_to: Screen::Meetings,
