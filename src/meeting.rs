@@ -112,6 +112,13 @@ pub enum MeetingChange {
     /// A case's question, time box, outcome (decision, option, recommendation, comes back) or
     /// whether its plan was followed, as the person opened the case and as they save it.
     Case(Edit<MeetingCase>),
+    /// A decision (outcome) typed while an assessment was on screen: saved as `Case`, refused
+    /// when the assessment of `ruleset` no longer has fingerprint `seen` (as a review is).
+    Decision {
+        edit: Edit<MeetingCase>,
+        ruleset: String,
+        seen: String,
+    },
     /// An attendee marked present or absent.
     Attendee(Edit<Attendee>),
     AddTask {
@@ -132,6 +139,15 @@ impl MeetingChange {
     pub fn overwriting(self, theirs: i64) -> Self {
         match self {
             MeetingChange::Case(edit) => MeetingChange::Case(edit.overwriting(theirs)),
+            MeetingChange::Decision {
+                edit,
+                ruleset,
+                seen,
+            } => MeetingChange::Decision {
+                edit: edit.overwriting(theirs),
+                ruleset,
+                seen,
+            },
             MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.overwriting(theirs)),
             MeetingChange::Task(edit) => MeetingChange::Task(edit.overwriting(theirs)),
             other => other,
@@ -142,7 +158,10 @@ impl MeetingChange {
     /// record added, a case moved or removed, or the time on a case.
     pub fn reversed(&self) -> Option<Self> {
         Some(match self {
-            MeetingChange::Case(edit) => MeetingChange::Case(edit.reversed()?),
+            // Taking a decision back is a change of the case, whatever the assessment now.
+            MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. } => {
+                MeetingChange::Case(edit.reversed()?)
+            }
             MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.reversed()?),
             MeetingChange::Task(edit) => MeetingChange::Task(edit.reversed()?),
             _ => return None,
@@ -152,7 +171,9 @@ impl MeetingChange {
     /// Whether it is saved over a colleague's change.
     pub fn overwrites(&self) -> bool {
         match self {
-            MeetingChange::Case(edit) => edit.overwrite.is_some(),
+            MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. } => {
+                edit.overwrite.is_some()
+            }
             MeetingChange::Attendee(edit) => edit.overwrite.is_some(),
             MeetingChange::Task(edit) => edit.overwrite.is_some(),
             _ => false,
@@ -215,6 +236,14 @@ pub fn apply(
         }
         MeetingChange::Case(edit) => {
             store.save_case(edit)?;
+            case_message(edit)
+        }
+        MeetingChange::Decision {
+            edit,
+            ruleset,
+            seen,
+        } => {
+            store.save_decision(edit, ruleset, seen)?;
             case_message(edit)
         }
         MeetingChange::Attendee(edit) => {

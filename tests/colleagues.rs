@@ -362,7 +362,7 @@ fn a_dismissal_is_not_recorded_against_a_status_that_changed_meanwhile() {
     );
     let screen = alice.screen();
     assert!(
-        screen.contains("the assessment changed since you opened it"),
+        screen.contains("assessment changed since opened: ⏎ saves against it"),
         "{screen}"
     );
     assert_eq!(alice.typed().as_deref(), Some("Not enough to go on yet"));
@@ -1972,4 +1972,54 @@ fn a_question_naming_the_patient_is_not_opened_for_editing_while_masked() {
     alice.press('M');
     alice.press('e');
     assert_eq!(alice.typed().as_deref(), Some(question.as_str()));
+}
+
+/// review team T5, T6: a decision typed while one assessment was presented is refused once
+/// an import changed it, the text kept; ⏎ again records it against the new one. The refusal
+/// says what to do within 80 columns.
+#[test]
+fn a_decision_is_not_recorded_against_an_assessment_that_changed_meanwhile() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.present_first_case();
+    let case = alice
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    open_decision(&mut alice);
+    alice.type_text("Add a fifth agent");
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE assessments SET fingerprint = 'after-the-import'
+             WHERE patient_id = ?1 AND ruleset = ?2",
+            rusqlite::params![case.case.patient_id.0, case.ruleset],
+        )
+        .unwrap();
+    alice.key(KeyCode::Enter);
+    let recorded = |path: &Path| -> String {
+        query(
+            path,
+            "SELECT outcome_text FROM meeting_cases WHERE id = ?1",
+            [case.case.id],
+        )
+    };
+    assert_ne!(recorded(&path), "Add a fifth agent");
+    assert_eq!(alice.typed().as_deref(), Some("Add a fifth agent"));
+    alice.width = 80;
+    let screen = alice.screen();
+    assert!(
+        screen
+            .contains("not saved, text kept: assessment changed since opened: ⏎ saves against it"),
+        "{screen}"
+    );
+    alice.width = 120;
+    alice.key(KeyCode::Enter);
+    assert_eq!(recorded(&path), "Add a fifth agent", "{}", alice.screen());
+    assert_eq!(alice.typed(), None);
 }

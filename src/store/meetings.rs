@@ -635,6 +635,32 @@ impl<'a> MeetingWriter<'a> {
     /// comes back) or whether its plan was followed. Field by field: the presenter's "comes
     /// back" and the scribe's decision, saved one after the other, are both kept; the same
     /// field changed by both is refused (see [`versions`]) unless the edit overwrites.
+    /// A decision typed while the assessment of `ruleset` with fingerprint `seen` was on
+    /// screen: refused, nothing written, when the assessment changed since (an import, a
+    /// re-evaluation), as a review is; else saved as any change to the case.
+    pub fn save_decision(&self, edit: &Edit<MeetingCase>, ruleset: &str, seen: &str) -> Result<()> {
+        let now: Option<(String, String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT status, label, fingerprint FROM assessments
+                 WHERE patient_id = ?1 AND ruleset = ?2",
+            )?
+            .query_row(params![edit.new.patient_id.0, ruleset], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        if let Some((status, label, fingerprint)) = now
+            && fingerprint != seen
+        {
+            return Err(StoreError::AssessmentChanged {
+                status: parse_code("assessments.status", &status, AssessmentStatus::parse)?,
+                label,
+                fingerprint,
+            });
+        }
+        self.save_case(edit)
+    }
+
     pub fn save_case(&self, edit: &Edit<MeetingCase>) -> Result<()> {
         let current = read_case(self.conn, edit.new.id)?;
         let checked = versions::check(Some(&current), edit, |fields| {
@@ -1250,6 +1276,17 @@ impl Store {
     /// against the case as they opened it (see [`MeetingWriter::save_case`]).
     pub fn save_case(&mut self, edit: &Edit<MeetingCase>) -> Result<()> {
         self.meeting_write(|w| w.save_case(edit))
+    }
+
+    /// A decision, checked against the assessment it was typed against (see
+    /// [`MeetingWriter::save_decision`]) in the same transaction as it is written.
+    pub fn save_decision(
+        &mut self,
+        edit: &Edit<MeetingCase>,
+        ruleset: &str,
+        seen: &str,
+    ) -> Result<()> {
+        self.meeting_write(|w| w.save_decision(edit, ruleset, seen))
     }
 
     /// A person's change to an attendee, checked against what they opened.

@@ -311,20 +311,32 @@ pub(super) fn not_saved(
             // not against what is shown).
             model.refresh_in_place()
         }
-        NotSaved::AssessmentChanged {
-            notice,
-            fingerprint,
-        } => {
-            // The new assessment shows on screen; the rationale now goes with it, once read.
+        NotSaved::AssessmentChanged { label, fingerprint } => {
+            // The new assessment shows on screen; the rationale or decision now goes with it,
+            // once read.
             if let Some(Input {
                 opened: Some(Opened::Review { seen, .. }),
                 ..
             }) = model.input.as_mut()
             {
                 seen.fingerprint = Some(fingerprint);
+            } else if let Some(seen) = model
+                .meeting
+                .as_mut()
+                .and_then(|m| m.pending.as_mut())
+                .and_then(|p| p.seen.as_mut())
+            {
+                seen.1 = fingerprint;
             }
+            // The key first: an 80-column status line shows what to do before the label.
+            // The key first, in words short enough for an 80-column status line.
+            let lead = if typed {
+                "not saved, text kept"
+            } else {
+                "not saved"
+            };
             model.message = Some(format!(
-                "{lead}: {notice}; read it again: ⏎ records your rationale against it"
+                "{lead}: assessment changed since opened: ⏎ saves against it (now: {label})"
             ));
             model.refresh_in_place()
         }

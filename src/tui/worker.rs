@@ -317,7 +317,7 @@ pub enum NotSaved {
     /// saved.
     Conflict(Box<Conflict>),
     /// The assessment a review was typed against changed since it was opened.
-    AssessmentChanged { notice: String, fingerprint: String },
+    AssessmentChanged { label: String, fingerprint: String },
 }
 
 /// Patients evaluated between two requests: about 10 ms of work.
@@ -636,15 +636,9 @@ fn saved(
             };
         }
         Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict(conflict),
-        Err(WayForwardError::Store(err @ StoreError::AssessmentChanged { .. })) => {
-            let StoreError::AssessmentChanged { fingerprint, .. } = &err else {
-                unreachable!("matched above")
-            };
-            NotSaved::AssessmentChanged {
-                fingerprint: fingerprint.clone(),
-                notice: err.to_string(),
-            }
-        }
+        Err(WayForwardError::Store(StoreError::AssessmentChanged {
+            label, fingerprint, ..
+        })) => NotSaved::AssessmentChanged { label, fingerprint },
         Err(err) if is_busy(&err) => NotSaved::Busy(String::from(
             "the file stayed busy (another program was writing to it)",
         )),

@@ -322,7 +322,13 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
 }
 
 /// A key while a case is presented.
-pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> {
+/// A key on the presentation; `assessment` is the assessment shown of the case's patient and
+/// condition (rule set, fingerprint), which a decision is typed against.
+pub fn presentation_action(
+    screen: &mut MeetingScreen,
+    action: Action,
+    assessment: Option<(String, String)>,
+) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -380,6 +386,7 @@ pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Ef
                     comes_back: detail.case.comes_back,
                 },
                 base: detail.case.clone(),
+                seen: assessment,
             });
             return choose(
                 "Outcome: the recommendation",
@@ -616,10 +623,15 @@ pub fn submit(
                 return Vec::new();
             }
             text.clone_into(&mut pending.outcome.text);
-            save(MeetingChange::Case(Edit::of(
-                pending.base.clone(),
-                pending.case(),
-            )))
+            let edit = Edit::of(pending.base.clone(), pending.case());
+            match pending.seen {
+                Some((ruleset, seen)) => save(MeetingChange::Decision {
+                    edit,
+                    ruleset,
+                    seen,
+                }),
+                None => save(MeetingChange::Case(edit)),
+            }
         }
         MeetingPurpose::Task => {
             let Some(case) = case else { return Vec::new() };

@@ -138,6 +138,9 @@ pub struct MeetingScreen {
 pub struct PendingOutcome {
     pub base: MeetingCase,
     pub outcome: Outcome,
+    /// The assessment on screen when the decision began (its rule set and fingerprint): the
+    /// decision is refused if it changed before it is saved, as a review is.
+    pub seen: Option<(String, String)>,
 }
 
 impl PendingOutcome {
