@@ -202,17 +202,36 @@ pub fn apply(
             patient,
             ruleset,
         } => {
-            let meeting = match meeting {
-                Some(id) => *id,
-                None => store.next_meeting_id(today)?.ok_or_else(|| {
+            let next = || {
+                store.next_meeting_id(today)?.ok_or_else(|| {
                     StoreError::Invalid(String::from(
                         "no upcoming meeting: open the meetings (m) and add one (a)",
                     ))
-                })?,
+                })
+            };
+            // A meeting already held (the last one opened was last week's) takes no new
+            // case: the patient goes to the next meeting, and the words say so.
+            let (meeting, held) = match meeting {
+                Some(id) => {
+                    let target = store.meeting(*id)?.meeting;
+                    if target.starts_at.date() < today {
+                        (next()?, Some(target.starts_at.date()))
+                    } else {
+                        (*id, None)
+                    }
+                }
+                None => (next()?, None),
             };
             store.add_case(meeting, *patient, ruleset.as_deref())?;
-            let title = store.meeting(meeting)?.meeting.title;
-            format!("added to the agenda of {title}")
+            let target = store.meeting(meeting)?.meeting;
+            let when = target.starts_at.format("%Y-%m-%d %H:%M");
+            match held {
+                Some(day) => format!(
+                    "added to the agenda of {} on {when} (the next meeting: {day}'s was held)",
+                    target.title
+                ),
+                None => format!("added to the agenda of {} on {when}", target.title),
+            }
         }
         MeetingChange::MoveCase { case, up } => {
             store.move_case(*case, *up)?;
