@@ -797,13 +797,34 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             identified,
         } => {
             let shown = crate::text::sanitise_line(&path.display().to_string()).into_owned();
-            return match crate::minutes::write_file(store, rules, meeting, &path, identified) {
-                Ok(()) => Reply::Notice(format!("minutes written to {shown}")),
-                Err(err) => Reply::Notice(format!("minutes not written: {err}")),
-            };
+            return Reply::Notice(
+                match crate::minutes::write_file(store, rules, meeting, &path, identified) {
+                    Ok(()) => format!("minutes written to {shown}"),
+                    Err(err) => minutes_not_written(&shown, &err),
+                },
+            );
         }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))
+}
+
+/// Why minutes were not written, in the dashboard's terms: the command line's `--out` and
+/// `--force` are no key here; `W` again with another name is.
+fn minutes_not_written(shown: &str, err: &crate::minutes::MinutesError) -> String {
+    use crate::minutes::MinutesError;
+    use crate::out_file::OutFileError;
+    match err {
+        MinutesError::File(OutFileError::Exists(_)) => format!(
+            "minutes not written: {shown} already exists (never replaced): W again with a new name"
+        ),
+        MinutesError::File(OutFileError::Folder(_)) => {
+            format!("minutes not written: {shown} is a folder: W again with a file name")
+        }
+        MinutesError::File(OutFileError::NotAFileName(_)) => {
+            format!("minutes not written: {shown} is not a file name: W again with one")
+        }
+        other => format!("minutes not written: {other}"),
+    }
 }
 
 fn way_forward_of(
