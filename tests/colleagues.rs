@@ -2023,3 +2023,82 @@ fn a_decision_is_not_recorded_against_an_assessment_that_changed_meanwhile() {
     assert_eq!(recorded(&path), "Add a fifth agent", "{}", alice.screen());
     assert_eq!(alice.typed(), None);
 }
+
+/// review team T1 (way forward): a step's notes saved by a colleague, shown with Ctrl-T after
+/// a refused save on a masked screen, lose the patient's name and MRN as the panel does.
+#[test]
+fn theirs_on_a_steps_notes_is_masked_on_a_masked_screen() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        assert_eq!(user.model.screen, Screen::WayForward);
+    }
+    alice.press('M');
+    assert!(alice.model.masked);
+    let family = alice
+        .model
+        .patient
+        .as_ref()
+        .unwrap()
+        .detail
+        .as_ref()
+        .unwrap()
+        .summary
+        .record
+        .patient
+        .as_ref()
+        .unwrap()
+        .family_name
+        .clone();
+    alice.press('n');
+    bob.press('n');
+    bob.ctrl('u');
+    bob.type_text(&format!("Spoke to {family} ({mrn}) by phone"));
+    bob.ctrl('s');
+    alice.sees_the_change();
+    alice.ctrl('u');
+    alice.type_text("Alice: letter sent");
+    alice.ctrl('s');
+    assert!(alice.model.refusal.is_some(), "{}", alice.screen());
+    alice.ctrl('t');
+    let screen = alice.screen();
+    assert!(screen.contains("by phone"), "{screen}");
+    assert!(!screen.contains(&family), "{screen}");
+    assert!(!screen.contains(&mrn), "{screen}");
+}
+
+/// review team T3 (agenda): the case selected removed on another terminal is said, with the
+/// case now selected; the person's own removal is not.
+#[test]
+fn a_case_removed_elsewhere_under_the_agenda_cursor_is_said() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    let cases = agenda(&alice);
+    assert!(cases.len() >= 3);
+    alice.press('j');
+    bob.remove_case(cases[1].id).unwrap();
+    alice.sees_the_change();
+    let screen = alice.screen();
+    assert!(
+        screen.contains("case 2 was removed from the agenda on another terminal"),
+        "{screen}"
+    );
+    alice.press('X');
+    assert!(
+        !alice
+            .screen()
+            .contains("was removed from the agenda on another"),
+        "{}",
+        alice.screen()
+    );
+}

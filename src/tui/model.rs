@@ -455,7 +455,7 @@ impl Model {
     /// Text from the file (a colleague's saved text, a stored value in a menu or a message) as
     /// this screen may show it: on a masked screen, without the name, MRN or birth date of any
     /// patient whose record is in view (the patient on screen, every case on the agenda, every
-    /// open task's patient), cut by the same masking as the panels
+    /// open task's patient, and that of a task that left the list here), cut by the same masking as the panels
     /// ([`crate::domain::history::Identity::masked_text`]). Cutting another patient's name
     /// from a text about this one hides a word at worst; a name shown identifies.
     pub fn shown(&self, text: &str) -> String {
@@ -493,6 +493,7 @@ impl Model {
             self.meetings
                 .tasks
                 .iter()
+                .chain(&self.meetings.left)
                 .map(crate::store::TaskRow::identity),
         );
         identities

@@ -210,7 +210,18 @@ pub fn loaded(screen: &mut MeetingScreen, view: Box<MeetingView>, presenting: bo
     screen.select_case(found.unwrap_or(screen.case).min(cases.saturating_sub(1)));
     screen.select_attendee(attendee);
     if !presenting {
-        return Vec::new();
+        // The selection moved to another case because its own left: said, so that the next
+        // key (X, e, ⏎) is not meant for the case that went.
+        return match (was, screen.selected_case()) {
+            ((Some(_), old), Some(now)) if found.is_none() => vec![Effect::say(format!(
+                "case {} was removed from the agenda on another terminal: case {} ({}) is \
+                 selected now",
+                old + 1,
+                screen.case + 1,
+                now.ruleset
+            ))],
+            _ => Vec::new(),
+        };
     }
     match was {
         (Some(_), old) if found.is_none() => case_removed(screen, old),
@@ -277,6 +288,9 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
         }
         Action::RemoveCase => {
             let Some(case) = case else { return Vec::new() };
+            // Removed here, the case leaves as meant: the reload selects its neighbour
+            // without telling the person what they just did.
+            screen.case_id = None;
             return save(MeetingChange::RemoveCase { case: case.id });
         }
         Action::EditQuestion => {
@@ -321,7 +335,6 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
     Vec::new()
 }
 
-/// A key while a case is presented.
 /// A key on the presentation; `assessment` is the assessment shown of the case's patient and
 /// condition (rule set, fingerprint), which a decision is typed against.
 pub fn presentation_action(

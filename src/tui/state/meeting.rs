@@ -32,9 +32,15 @@ pub struct MeetingsScreen {
     /// is selected, and Space does nothing, until a key selects a task again. The cursor never
     /// moves on to the next task by itself.
     pub task_gone: bool,
+    /// Tasks shown open earlier in the session that left the list (done, cancelled): a
+    /// message about one (its undo) still names it, and a masked screen cuts its patient out.
+    pub left: Vec<TaskRow>,
     pub pane: MeetingsPane,
     pub loaded: bool,
 }
+
+/// How many tasks that left the list are remembered for masking their messages.
+const REMEMBERED_LEFT: usize = 100;
 
 impl MeetingsScreen {
     /// Selects the meeting at `index` as loaded (a key moved the cursor): its id follows.
@@ -74,6 +80,17 @@ impl MeetingsScreen {
             .unwrap_or(self.task)
             .min(tasks.len().saturating_sub(1));
         let still_gone = self.task_gone;
+        let left: Vec<TaskRow> = self
+            .tasks
+            .iter()
+            .filter(|old| !tasks.iter().any(|t| t.task.id == old.task.id))
+            .cloned()
+            .collect();
+        self.left
+            .retain(|old| !tasks.iter().any(|t| t.task.id == old.task.id));
+        self.left.extend(left);
+        let excess = self.left.len().saturating_sub(REMEMBERED_LEFT);
+        self.left.drain(..excess);
         self.list = list;
         self.tasks = tasks;
         self.select_meeting(meeting);
