@@ -1841,8 +1841,15 @@ fn presented_identity(user: &User) -> (String, String, String) {
 
 /// Opens the decision on the presented case, its recommendation cleared, ready to type.
 fn open_decision(user: &mut User) {
+    open_decision_down(user, 1);
+}
+
+/// [`open_decision`] with the category `down` rows below the one the menu opens on.
+fn open_decision_down(user: &mut User, down: usize) {
     user.press('d');
-    user.press('j');
+    for _ in 0..down {
+        user.press('j');
+    }
     user.key(KeyCode::Enter);
     if matches!(user.model.popup, Some(model::Popup::Choose { .. })) {
         user.key(KeyCode::Enter);
@@ -1865,7 +1872,8 @@ fn theirs_after_a_refused_decision_is_masked_on_a_masked_screen() {
     let (family, mrn, born) = presented_identity(&alice);
     open_decision(&mut alice);
     alice.type_text("Alice rec: add a fifth agent");
-    open_decision(&mut bob);
+    // Another category too: the popup names both fields, the decision in words.
+    open_decision_down(&mut bob, 2);
     bob.type_text(&format!(
         "Mr {family} ({mrn}, dob {born}) to have renal denervation"
     ));
@@ -1879,13 +1887,19 @@ fn theirs_after_a_refused_decision_is_masked_on_a_masked_screen() {
     let screen = alice.screen();
     assert!(screen.contains("Theirs"), "{screen}");
     assert!(screen.contains("to have renal denervation"), "{screen}");
+    assert!(screen.contains("the decision:"), "{screen}");
     for identifying in [&family, &mrn, &born] {
         assert!(
             !screen.contains(identifying.as_str()),
             "{identifying} shown on a masked screen:\n{screen}"
         );
     }
-    assert!(!screen.contains("_"), "a machine name shown:\n{screen}");
+    for category in refract::domain::OutcomeCategory::ALL {
+        assert!(
+            !screen.contains(category.as_str()),
+            "a machine name shown:\n{screen}"
+        );
+    }
 }
 
 /// review team T3: a task completed on another terminal leaves nothing selected; Space then
