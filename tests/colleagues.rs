@@ -1932,10 +1932,19 @@ fn space_after_a_colleague_completed_the_selected_task_marks_nothing() {
     );
     bob.sees_the_change();
     let screen = bob.screen();
+    let start: String = tasks[0].1.chars().take(10).collect();
+    assert!(screen.contains(&format!("task '{start}")), "{screen}");
     assert!(
-        screen.contains(&format!("task '{}' was completed by dr.alice", tasks[0].1)),
+        screen.contains("was completed by dr.alice; j/k selects a task"),
         "{screen}"
     );
+    bob.width = 80;
+    assert!(
+        bob.screen().contains("j/k selects a task"),
+        "{}",
+        bob.screen()
+    );
+    bob.width = 120;
     bob.press(' ');
     let status =
         |id: i64| -> String { query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]) };

@@ -175,7 +175,10 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
     }
 }
 
-/// "task 'Call the GP' was completed by dr.alice: j/k selects another".
+/// The columns of a task's words in a status line about it.
+const TASK_WORDS: usize = 24;
+
+/// "task 'Call the GP' was completed by dr.alice; j/k selects a task".
 fn task_left_words(model: &Model, left: &TaskLeft) -> String {
     let done = match left.status {
         Some(TaskStatus::Done) => "was completed",
@@ -188,8 +191,15 @@ fn task_left_words(model: &Model, left: &TaskLeft) -> String {
         .as_ref()
         .map(|who| format!(" by {who}"))
         .unwrap_or_default();
+    // Cut short, so an 80-column status line still shows who did it and what to do.
     let what = model.shown(&left.what);
-    format!("task '{what}' {done}{by}: nothing selected, j/k selects a task")
+    let short = crate::text::take_width(&what, TASK_WORDS);
+    let what = if short.len() < what.len() {
+        format!("{short}…")
+    } else {
+        what.clone()
+    };
+    format!("task '{what}' {done}{by}; j/k selects a task")
 }
 
 fn take_named(model: &mut Model, ticket: u64) -> Option<Named> {
