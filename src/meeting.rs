@@ -112,6 +112,13 @@ pub enum MeetingChange {
     /// A case's question, time box, outcome (decision, option, recommendation, comes back) or
     /// whether its plan was followed, as the person opened the case and as they save it.
     Case(Edit<MeetingCase>),
+    /// A decision (outcome) typed while an assessment was on screen: saved as `Case`, refused
+    /// when the assessment of `ruleset` no longer has fingerprint `seen` (as a review is).
+    Decision {
+        edit: Edit<MeetingCase>,
+        ruleset: String,
+        seen: String,
+    },
     /// An attendee marked present or absent.
     Attendee(Edit<Attendee>),
     AddTask {
@@ -132,6 +139,15 @@ impl MeetingChange {
     pub fn overwriting(self, theirs: i64) -> Self {
         match self {
             MeetingChange::Case(edit) => MeetingChange::Case(edit.overwriting(theirs)),
+            MeetingChange::Decision {
+                edit,
+                ruleset,
+                seen,
+            } => MeetingChange::Decision {
+                edit: edit.overwriting(theirs),
+                ruleset,
+                seen,
+            },
             MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.overwriting(theirs)),
             MeetingChange::Task(edit) => MeetingChange::Task(edit.overwriting(theirs)),
             other => other,
@@ -142,7 +158,10 @@ impl MeetingChange {
     /// record added, a case moved or removed, or the time on a case.
     pub fn reversed(&self) -> Option<Self> {
         Some(match self {
-            MeetingChange::Case(edit) => MeetingChange::Case(edit.reversed()?),
+            // Taking a decision back is a change of the case, whatever the assessment now.
+            MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. } => {
+                MeetingChange::Case(edit.reversed()?)
+            }
             MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.reversed()?),
             MeetingChange::Task(edit) => MeetingChange::Task(edit.reversed()?),
             _ => return None,
@@ -152,7 +171,9 @@ impl MeetingChange {
     /// Whether it is saved over a colleague's change.
     pub fn overwrites(&self) -> bool {
         match self {
-            MeetingChange::Case(edit) => edit.overwrite.is_some(),
+            MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. } => {
+                edit.overwrite.is_some()
+            }
             MeetingChange::Attendee(edit) => edit.overwrite.is_some(),
             MeetingChange::Task(edit) => edit.overwrite.is_some(),
             _ => false,
@@ -181,17 +202,36 @@ pub fn apply(
             patient,
             ruleset,
         } => {
-            let meeting = match meeting {
-                Some(id) => *id,
-                None => store.next_meeting_id(today)?.ok_or_else(|| {
+            let next = || {
+                store.next_meeting_id(today)?.ok_or_else(|| {
                     StoreError::Invalid(String::from(
                         "no upcoming meeting: open the meetings (m) and add one (a)",
                     ))
-                })?,
+                })
+            };
+            // A meeting already held (the last one opened was last week's) takes no new
+            // case: the patient goes to the next meeting, and the words say so.
+            let (meeting, held) = match meeting {
+                Some(id) => {
+                    let target = store.meeting(*id)?.meeting;
+                    if target.starts_at.date() < today {
+                        (next()?, Some(target.starts_at.date()))
+                    } else {
+                        (*id, None)
+                    }
+                }
+                None => (next()?, None),
             };
             store.add_case(meeting, *patient, ruleset.as_deref())?;
-            let title = store.meeting(meeting)?.meeting.title;
-            format!("added to the agenda of {title}")
+            let target = store.meeting(meeting)?.meeting;
+            let when = target.starts_at.format("%Y-%m-%d %H:%M");
+            match held {
+                Some(day) => format!(
+                    "added to the agenda of {} on {when} (the next meeting: {day}'s was held)",
+                    target.title
+                ),
+                None => format!("added to the agenda of {} on {when}", target.title),
+            }
         }
         MeetingChange::MoveCase { case, up } => {
             store.move_case(*case, *up)?;
@@ -217,6 +257,14 @@ pub fn apply(
             store.save_case(edit)?;
             case_message(edit)
         }
+        MeetingChange::Decision {
+            edit,
+            ruleset,
+            seen,
+        } => {
+            store.save_decision(edit, ruleset, seen)?;
+            case_message(edit)
+        }
         MeetingChange::Attendee(edit) => {
             store.save_attendee(edit)?;
             String::from(if edit.new.present {
@@ -237,7 +285,8 @@ pub fn apply(
         }
         MeetingChange::Task(edit) => {
             store.save_task(edit, today)?;
-            format!("task {}", edit.new.status)
+            // Named: the list moves under the cursor, and the words say which task it was.
+            format!("task {}: {}", edit.new.status, edit.new.what)
         }
     })
 }

@@ -362,7 +362,7 @@ fn a_dismissal_is_not_recorded_against_a_status_that_changed_meanwhile() {
     );
     let screen = alice.screen();
     assert!(
-        screen.contains("the assessment changed since you opened it"),
+        screen.contains("assessment changed since opened: ⏎ saves against it"),
         "{screen}"
     );
     assert_eq!(alice.typed().as_deref(), Some("Not enough to go on yet"));
@@ -1823,5 +1823,305 @@ fn an_overwrite_is_over_the_version_shown_and_refused_over_a_later_one() {
     assert!(
         before.contains("Levels are subtherapeutic: not refractory") && before.contains("dr.bob"),
         "{before}"
+    );
+}
+
+/// The presented case's patient: family name, MRN and birth date as typed in "dd/mm/yyyy".
+fn presented_identity(user: &User) -> (String, String, String) {
+    let case = user
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap();
+    let born = case.birth_date.unwrap().format("%d/%m/%Y").to_string();
+    (case.family_name.clone(), case.mrn.clone(), born)
+}
+
+/// Opens the decision on the presented case, its recommendation cleared, ready to type.
+fn open_decision(user: &mut User) {
+    open_decision_down(user, 1);
+}
+
+/// [`open_decision`] with the category `down` rows below the one the menu opens on.
+fn open_decision_down(user: &mut User, down: usize) {
+    user.press('d');
+    for _ in 0..down {
+        user.press('j');
+    }
+    user.key(KeyCode::Enter);
+    if matches!(user.model.popup, Some(model::Popup::Choose { .. })) {
+        user.key(KeyCode::Enter);
+    }
+    assert!(user.model.input.is_some(), "{}", user.screen());
+    user.ctrl('u');
+}
+
+/// review team T1, T10: on the masked shared screen, a refused decision's Ctrl-T shows the
+/// colleague's recommendation masked as the panel behind it is, and the decision in words.
+#[test]
+fn theirs_after_a_refused_decision_is_masked_on_a_masked_screen() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    alice.present_first_case();
+    bob.present_first_case();
+    assert!(alice.model.masked && bob.model.masked);
+    let (family, mrn, born) = presented_identity(&alice);
+    open_decision(&mut alice);
+    alice.type_text("Alice rec: add a fifth agent");
+    // Another category too: the popup names both fields, the decision in words.
+    open_decision_down(&mut bob, 2);
+    bob.type_text(&format!(
+        "Mr {family} ({mrn}, dob {born}) to have renal denervation"
+    ));
+    bob.key(KeyCode::Enter);
+    assert!(bob.screen().contains("saved"), "{}", bob.screen());
+
+    alice.sees_the_change();
+    alice.key(KeyCode::Enter);
+    assert!(alice.model.refusal.is_some(), "{}", alice.screen());
+    alice.ctrl('t');
+    let screen = alice.screen();
+    assert!(screen.contains("Theirs"), "{screen}");
+    assert!(screen.contains("to have renal denervation"), "{screen}");
+    assert!(screen.contains("the decision:"), "{screen}");
+    for identifying in [&family, &mrn, &born] {
+        assert!(
+            !screen.contains(identifying.as_str()),
+            "{identifying} shown on a masked screen:\n{screen}"
+        );
+    }
+    for category in refract::domain::OutcomeCategory::ALL {
+        assert!(
+            !screen.contains(category.as_str()),
+            "a machine name shown:\n{screen}"
+        );
+    }
+}
+
+/// review team T3: a task completed on another terminal leaves nothing selected; Space then
+/// marks no other task done, and the status line says which task went and who did it.
+#[test]
+fn space_after_a_colleague_completed_the_selected_task_marks_nothing() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.press('m');
+        user.key(KeyCode::Tab);
+    }
+    let tasks: Vec<(i64, String)> = bob
+        .model
+        .meetings
+        .tasks
+        .iter()
+        .map(|t| (t.task.id, t.task.what.clone()))
+        .collect();
+    assert!(tasks.len() >= 2, "{tasks:?}");
+    alice.press(' ');
+    assert!(
+        alice
+            .screen()
+            .contains(&format!("task done: {}", tasks[0].1)),
+        "the task is named:\n{}",
+        alice.screen()
+    );
+    bob.sees_the_change();
+    let screen = bob.screen();
+    let start: String = tasks[0].1.chars().take(10).collect();
+    assert!(screen.contains(&format!("task '{start}")), "{screen}");
+    assert!(
+        screen.contains("was completed by dr.alice; j/k selects a task"),
+        "{screen}"
+    );
+    bob.width = 80;
+    assert!(
+        bob.screen().contains("j/k selects a task"),
+        "{}",
+        bob.screen()
+    );
+    bob.width = 120;
+    bob.press(' ');
+    let status =
+        |id: i64| -> String { query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]) };
+    assert_eq!(status(tasks[1].0), "open", "the next task was marked done");
+    // A key selects again; Space then acts on what is highlighted.
+    bob.press('j');
+    assert_eq!(bob.model.meetings.task_id, Some(tasks[1].0));
+    bob.press(' ');
+    assert_eq!(status(tasks[1].0), "done");
+}
+
+/// review team T2: on a masked screen, stored text that names the patient is not opened in an
+/// editor (it would show what the agenda cuts); unmasked it is.
+#[test]
+fn a_question_naming_the_patient_is_not_opened_for_editing_while_masked() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    assert!(alice.model.masked);
+    let case = alice
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let question = format!("Mr {} ({}): renal denervation?", case.family_name, case.mrn);
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE meeting_cases SET question = ?1, version = version + 1 WHERE id = ?2",
+            rusqlite::params![question, case.case.id],
+        )
+        .unwrap();
+    alice.sees_the_change();
+    alice.press('e');
+    assert_eq!(alice.typed(), None, "{}", alice.screen());
+    let screen = alice.screen();
+    assert!(
+        screen.contains("unmask (M) to edit this text: it names the patient"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&case.family_name), "{screen}");
+    alice.press('M');
+    alice.press('e');
+    assert_eq!(alice.typed().as_deref(), Some(question.as_str()));
+}
+
+/// review team T5, T6: a decision typed while one assessment was presented is refused once
+/// an import changed it, the text kept; ⏎ again records it against the new one. The refusal
+/// says what to do within 80 columns.
+#[test]
+fn a_decision_is_not_recorded_against_an_assessment_that_changed_meanwhile() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.present_first_case();
+    let case = alice
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    open_decision(&mut alice);
+    alice.type_text("Add a fifth agent");
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE assessments SET fingerprint = 'after-the-import'
+             WHERE patient_id = ?1 AND ruleset = ?2",
+            rusqlite::params![case.case.patient_id.0, case.ruleset],
+        )
+        .unwrap();
+    alice.key(KeyCode::Enter);
+    let recorded = |path: &Path| -> String {
+        query(
+            path,
+            "SELECT outcome_text FROM meeting_cases WHERE id = ?1",
+            [case.case.id],
+        )
+    };
+    assert_ne!(recorded(&path), "Add a fifth agent");
+    assert_eq!(alice.typed().as_deref(), Some("Add a fifth agent"));
+    alice.width = 80;
+    let screen = alice.screen();
+    assert!(
+        screen
+            .contains("not saved, text kept: assessment changed since opened: ⏎ saves against it"),
+        "{screen}"
+    );
+    alice.width = 120;
+    alice.key(KeyCode::Enter);
+    assert_eq!(recorded(&path), "Add a fifth agent", "{}", alice.screen());
+    assert_eq!(alice.typed(), None);
+}
+
+/// review team T1 (way forward): a step's notes saved by a colleague, shown with Ctrl-T after
+/// a refused save on a masked screen, lose the patient's name and MRN as the panel does.
+#[test]
+fn theirs_on_a_steps_notes_is_masked_on_a_masked_screen() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        assert_eq!(user.model.screen, Screen::WayForward);
+    }
+    alice.press('M');
+    assert!(alice.model.masked);
+    let family = alice
+        .model
+        .patient
+        .as_ref()
+        .unwrap()
+        .detail
+        .as_ref()
+        .unwrap()
+        .summary
+        .record
+        .patient
+        .as_ref()
+        .unwrap()
+        .family_name
+        .clone();
+    alice.press('n');
+    bob.press('n');
+    bob.ctrl('u');
+    bob.type_text(&format!("Spoke to {family} ({mrn}) by phone"));
+    bob.ctrl('s');
+    alice.sees_the_change();
+    alice.ctrl('u');
+    alice.type_text("Alice: letter sent");
+    alice.ctrl('s');
+    assert!(alice.model.refusal.is_some(), "{}", alice.screen());
+    alice.ctrl('t');
+    let screen = alice.screen();
+    assert!(screen.contains("by phone"), "{screen}");
+    assert!(!screen.contains(&family), "{screen}");
+    assert!(!screen.contains(&mrn), "{screen}");
+}
+
+/// review team T3 (agenda): the case selected removed on another terminal is said, with the
+/// case now selected; the person's own removal is not.
+#[test]
+fn a_case_removed_elsewhere_under_the_agenda_cursor_is_said() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    let cases = agenda(&alice);
+    assert!(cases.len() >= 3);
+    alice.press('j');
+    bob.remove_case(cases[1].id).unwrap();
+    alice.sees_the_change();
+    let screen = alice.screen();
+    assert!(
+        screen.contains("case 2 was removed from the agenda on another terminal"),
+        "{screen}"
+    );
+    alice.press('X');
+    assert!(
+        !alice
+            .screen()
+            .contains("was removed from the agenda on another"),
+        "{}",
+        alice.screen()
     );
 }

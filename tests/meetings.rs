@@ -497,6 +497,57 @@ fn moving_and_removing_cases_keeps_positions_contiguous() {
     assert!(actions.iter().any(|a| a == "case.remove"));
 }
 
+/// review team T4: `A` with a held meeting last opened (two meetings of one title) adds the
+/// patient to the next meeting, and the words name its date and that the other was held.
+#[test]
+fn a_patient_added_from_a_held_meeting_goes_to_the_next_one_named_by_its_date() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let next = store
+        .create_meeting(
+            time(2026, 3, 27, 13, 30),
+            "Epilepsy surgery MDT",
+            Some("Epilepsy service"),
+        )
+        .unwrap();
+    let ada = fixture.patients[2];
+    let words = meeting::apply(
+        &mut store,
+        &MeetingChange::AddCase {
+            meeting: Some(fixture.meeting),
+            patient: ada,
+            ruleset: Some(String::from("depression")),
+        },
+        today(),
+    )
+    .unwrap();
+    assert_eq!(
+        words,
+        "added to the agenda of Epilepsy surgery MDT on 2026-03-27 13:30 \
+         (the next meeting: 2026-03-10's was held)"
+    );
+    let cases = store.meeting(next).unwrap().cases;
+    assert!(cases.iter().any(|c| c.case.patient_id == ada), "{cases:?}");
+    let held = store.meeting(fixture.meeting).unwrap().cases;
+    assert_eq!(held.len(), 3, "nothing added to the held meeting");
+
+    // An upcoming meeting last opened is the one added to, named by its date.
+    let words = meeting::apply(
+        &mut store,
+        &MeetingChange::AddCase {
+            meeting: Some(next),
+            patient: fixture.patients[1],
+            ruleset: Some(String::from("epilepsy")),
+        },
+        today(),
+    )
+    .unwrap();
+    assert_eq!(
+        words,
+        "added to the agenda of Epilepsy surgery MDT on 2026-03-27 13:30"
+    );
+}
+
 #[test]
 fn the_same_patient_and_condition_is_on_an_agenda_once() {
     let fixture = fixture();

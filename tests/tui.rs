@@ -1775,6 +1775,9 @@ fn minutes_are_written_from_the_meeting_screen_and_latest_is_the_meeting_that_st
     harness.key(KeyCode::Enter);
     let message = harness.model.message.clone().unwrap_or_default();
     assert!(message.starts_with("minutes not written"), "{message}");
+    // review team T9: the dashboard has no --force; it says what to do here.
+    assert!(!message.contains("--force"), "{message}");
+    assert!(message.contains("W again with a new name"), "{message}");
 }
 
 #[test]

@@ -635,6 +635,32 @@ impl<'a> MeetingWriter<'a> {
     /// comes back) or whether its plan was followed. Field by field: the presenter's "comes
     /// back" and the scribe's decision, saved one after the other, are both kept; the same
     /// field changed by both is refused (see [`versions`]) unless the edit overwrites.
+    /// A decision typed while the assessment of `ruleset` with fingerprint `seen` was on
+    /// screen: refused, nothing written, when the assessment changed since (an import, a
+    /// re-evaluation), as a review is; else saved as any change to the case.
+    pub fn save_decision(&self, edit: &Edit<MeetingCase>, ruleset: &str, seen: &str) -> Result<()> {
+        let now: Option<(String, String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT status, label, fingerprint FROM assessments
+                 WHERE patient_id = ?1 AND ruleset = ?2",
+            )?
+            .query_row(params![edit.new.patient_id.0, ruleset], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        if let Some((status, label, fingerprint)) = now
+            && fingerprint != seen
+        {
+            return Err(StoreError::AssessmentChanged {
+                status: parse_code("assessments.status", &status, AssessmentStatus::parse)?,
+                label,
+                fingerprint,
+            });
+        }
+        self.save_case(edit)
+    }
+
     pub fn save_case(&self, edit: &Edit<MeetingCase>) -> Result<()> {
         let current = read_case(self.conn, edit.new.id)?;
         let checked = versions::check(Some(&current), edit, |fields| {
@@ -1252,6 +1278,17 @@ impl Store {
         self.meeting_write(|w| w.save_case(edit))
     }
 
+    /// A decision, checked against the assessment it was typed against (see
+    /// [`MeetingWriter::save_decision`]) in the same transaction as it is written.
+    pub fn save_decision(
+        &mut self,
+        edit: &Edit<MeetingCase>,
+        ruleset: &str,
+        seen: &str,
+    ) -> Result<()> {
+        self.meeting_write(|w| w.save_decision(edit, ruleset, seen))
+    }
+
     /// A person's change to an attendee, checked against what they opened.
     pub fn save_attendee(&mut self, edit: &Edit<Attendee>) -> Result<()> {
         self.meeting_write(|w| w.save_attendee(edit))
@@ -1294,6 +1331,20 @@ impl Store {
         today: NaiveDate,
     ) -> Result<()> {
         self.meeting_write(|w| w.set_task_status(task_id, status, today))
+    }
+
+    /// Task `id` as it is now, and who last changed its status, when: what a list that showed
+    /// it open says once it left the open tasks (done or cancelled on another terminal).
+    /// `None` when the task is no longer in the file.
+    pub fn task_and_status_change(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Task, Option<super::ChangedBy>)>> {
+        let Ok(task) = read_task(&self.conn, id) else {
+            return Ok(None);
+        };
+        let by = super::versions::last_change(&self.conn, "tasks", id, &[String::from("status")])?;
+        Ok(Some((task, by)))
     }
 
     /// Every meeting, newest first, with its case counts.

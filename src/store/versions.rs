@@ -83,7 +83,7 @@ impl Conflict {
             .chain(self.theirs.keys().filter(|k| !self.fields.contains(k)))
             .filter_map(|field| {
                 let value = self.theirs.get(field)?;
-                Some((field_words(field).to_owned(), value_words(value)))
+                Some((field_words(field).to_owned(), value_words(field, value)))
             })
             .collect()
     }
@@ -108,9 +108,13 @@ impl fmt::Display for Conflict {
     }
 }
 
-/// A field's value as a person reads it.
-fn value_words(value: &Value) -> String {
+/// A field's value as a person reads it: a stored category in the words the screens use
+/// ("Further investigations", never `further_investigations`).
+fn value_words(field: &str, value: &Value) -> String {
     match value {
+        Value::String(name) if field == "outcome_category" => {
+            crate::domain::OutcomeCategory::label_of(name)
+        }
         Value::Null => String::from("(none)"),
         Value::Bool(true) => String::from("yes"),
         Value::Bool(false) => String::from("no"),

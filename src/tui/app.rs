@@ -170,10 +170,31 @@ fn screen_action(model: &mut Model, action: Action) -> Vec<Effect> {
             .meeting
             .as_mut()
             .map_or_else(Vec::new, |screen| meeting::agenda_action(screen, action)),
-        Screen::Presenting => model.meeting.as_mut().map_or_else(Vec::new, |screen| {
-            meeting::presentation_action(screen, action)
-        }),
+        Screen::Presenting => {
+            let assessment = assessment_presented(model);
+            model.meeting.as_mut().map_or_else(Vec::new, |screen| {
+                meeting::presentation_action(screen, action, assessment)
+            })
+        }
     }
+}
+
+/// The assessment the presentation shows for the selected case (its rule set and
+/// fingerprint), when the case's patient has loaded.
+fn assessment_presented(model: &Model) -> Option<(String, String)> {
+    let case = model.meeting.as_ref()?.selected_case()?;
+    let detail = model
+        .patient
+        .as_ref()
+        .filter(|p| p.id == case.case.patient_id)?
+        .detail
+        .as_deref()?;
+    let shown = detail
+        .summary
+        .assessments
+        .iter()
+        .find(|a| a.assessment.ruleset == case.ruleset)?;
+    Some((case.ruleset.clone(), shown.assessment.fingerprint.clone()))
 }
 
 /// The patient `A` adds to an agenda, with the condition on screen: the list's selection or
@@ -333,7 +354,9 @@ fn back(model: &mut Model) -> Vec<Request> {
             model.screen = to;
             model.patient = None;
             if to == Screen::Meetings {
-                return vec![Request::Meetings];
+                return vec![Request::Meetings {
+                    selected_task: model.meetings.task_id,
+                }];
             }
             Vec::new()
         }

@@ -21,13 +21,29 @@ pub(super) fn ctx(model: &Model) -> Ctx {
     }
 }
 
+/// Why stored text is not opened for editing on a masked screen.
+pub(super) const EDIT_REFUSED_MASKED: &str = "unmask (M) to edit this text: it names the patient";
+
 /// Applies `effects` in order; returns what to ask the worker.
 pub(super) fn apply(model: &mut Model, effects: Vec<Effect>) -> Vec<Request> {
     let mut requests = Vec::new();
     for effect in effects {
         match effect {
             Effect::Request(request) => requests.push(request),
-            Effect::Ask(input) => model.input = Some(input),
+            Effect::Ask(input) => {
+                // Stored text opened in an editor on a masked screen would show what the panel
+                // behind it cuts: text that names the patient is edited with identity shown.
+                // Text the masking leaves as it is opens as ever.
+                if input
+                    .fields
+                    .iter()
+                    .any(|f| model.names_a_patient(&f.field.text()))
+                {
+                    model.message = Some(String::from(EDIT_REFUSED_MASKED));
+                } else {
+                    model.input = Some(input);
+                }
+            }
             Effect::Choose(popup) => model.popup = Some(popup),
             Effect::Say(words) => model.message = Some(words),
             Effect::Open(opening) => requests.extend(open(model, opening)),
@@ -69,7 +85,9 @@ fn open(model: &mut Model, opening: Opening) -> Vec<Request> {
             }
             model.screen = Screen::Meetings;
             model.meeting = None;
-            requests.push(Request::Meetings);
+            requests.push(Request::Meetings {
+                selected_task: model.meetings.task_id,
+            });
             requests
         }
         Opening::Meeting(id) => {

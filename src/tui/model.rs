@@ -452,6 +452,53 @@ impl Model {
         }
     }
 
+    /// Text from the file (a colleague's saved text, a stored value in a menu or a message) as
+    /// this screen may show it: on a masked screen, without the name, MRN or birth date of any
+    /// patient whose record is in view (the patient on screen, every case on the agenda, every
+    /// open task's patient, and that of a task that left the list here), cut by the same masking as the panels
+    /// ([`crate::domain::history::Identity::masked_text`]). Cutting another patient's name
+    /// from a text about this one hides a word at worst; a name shown identifies.
+    pub fn shown(&self, text: &str) -> String {
+        if !self.masked {
+            return text.to_owned();
+        }
+        self.identities_in_view()
+            .iter()
+            .fold(text.to_owned(), |shown, identity| {
+                identity.masked_text(&shown)
+            })
+    }
+
+    /// Whether a masked screen would show `text` otherwise than it is: it names a patient in
+    /// view.
+    pub fn names_a_patient(&self, text: &str) -> bool {
+        self.masked && self.shown(text) != text
+    }
+
+    /// Every patient whose record the screens hold now, as masking cuts them out of text.
+    fn identities_in_view(&self) -> Vec<crate::domain::history::Identity<'_>> {
+        let mut identities = Vec::new();
+        if let Some(detail) = self.patient.as_ref().and_then(|p| p.detail.as_deref()) {
+            identities.push(detail.identity());
+        }
+        if let Some(view) = self.meeting.as_ref().and_then(|m| m.view.as_deref()) {
+            identities.extend(
+                view.detail
+                    .cases
+                    .iter()
+                    .map(crate::store::CaseDetail::identity),
+            );
+        }
+        identities.extend(
+            self.meetings
+                .tasks
+                .iter()
+                .chain(&self.meetings.left)
+                .map(crate::store::TaskRow::identity),
+        );
+        identities
+    }
+
     /// Masks or shows identity; a search in progress is run again, by MRN only when masked.
     pub fn set_masked(&mut self, masked: bool) -> Vec<Request> {
         let changed = self.masked != masked;
@@ -626,7 +673,9 @@ impl Model {
     /// The requests that reload what the meeting screens show.
     fn reload_meetings(&self) -> Vec<Request> {
         match self.screen {
-            Screen::Meetings => vec![Request::Meetings],
+            Screen::Meetings => vec![Request::Meetings {
+                selected_task: self.meetings.task_id,
+            }],
             Screen::Meeting | Screen::Presenting => self
                 .meeting
                 .as_ref()

@@ -7,8 +7,9 @@ use super::screen::{meeting, way_forward};
 use super::state::Screen;
 use super::state::way_forward as way_forward_state;
 use super::undo::Whose;
-use super::worker::{NotSaved, Reply, Request, Save};
+use super::worker::{NotSaved, Reply, Request, Save, TaskLeft};
 use crate::domain::PatientId;
+use crate::domain::TaskStatus;
 use crate::store::ListFilter;
 
 pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
@@ -126,8 +127,17 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             });
             apply(model, effects)
         }
-        Reply::Meetings { list, tasks } => {
-            model.meetings.reloaded(list, tasks);
+        Reply::Meetings { list, tasks, left } => {
+            let selected = model.meetings.task_id;
+            // Said before the rows go: the task's patient is still in view for the masking.
+            let words = left
+                .filter(|left| Some(left.id) == selected)
+                .map(|left| task_left_words(model, &left));
+            if model.meetings.reloaded(list, tasks)
+                && let Some(words) = words
+            {
+                model.message = Some(words);
+            }
             model.meetings.loaded = true;
             Vec::new()
         }
@@ -163,6 +173,33 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             Vec::new()
         }
     }
+}
+
+/// The columns of a task's words in a status line about it.
+const TASK_WORDS: usize = 24;
+
+/// "task 'Call the GP' was completed by dr.alice; j/k selects a task".
+fn task_left_words(model: &Model, left: &TaskLeft) -> String {
+    let done = match left.status {
+        Some(TaskStatus::Done) => "was completed",
+        Some(TaskStatus::Cancelled) => "was cancelled",
+        Some(TaskStatus::Open) => "left the open tasks",
+        None => "was removed",
+    };
+    let by = left
+        .by
+        .as_ref()
+        .map(|who| format!(" by {who}"))
+        .unwrap_or_default();
+    // Cut short, so an 80-column status line still shows who did it and what to do.
+    let what = model.shown(&left.what);
+    let short = crate::text::take_width(&what, TASK_WORDS);
+    let what = if short.len() < what.len() {
+        format!("{short}…")
+    } else {
+        what.clone()
+    };
+    format!("task '{what}' {done}{by}; j/k selects a task")
 }
 
 fn take_named(model: &mut Model, ticket: u64) -> Option<Named> {
@@ -284,20 +321,32 @@ pub(super) fn not_saved(
             // not against what is shown).
             model.refresh_in_place()
         }
-        NotSaved::AssessmentChanged {
-            notice,
-            fingerprint,
-        } => {
-            // The new assessment shows on screen; the rationale now goes with it, once read.
+        NotSaved::AssessmentChanged { label, fingerprint } => {
+            // The new assessment shows on screen; the rationale or decision now goes with it,
+            // once read.
             if let Some(Input {
                 opened: Some(Opened::Review { seen, .. }),
                 ..
             }) = model.input.as_mut()
             {
                 seen.fingerprint = Some(fingerprint);
+            } else if let Some(seen) = model
+                .meeting
+                .as_mut()
+                .and_then(|m| m.pending.as_mut())
+                .and_then(|p| p.seen.as_mut())
+            {
+                seen.1 = fingerprint;
             }
+            // The key first: an 80-column status line shows what to do before the label.
+            // The key first, in words short enough for an 80-column status line.
+            let lead = if typed {
+                "not saved, text kept"
+            } else {
+                "not saved"
+            };
             model.message = Some(format!(
-                "{lead}: {notice}; read it again: ⏎ records your rationale against it"
+                "{lead}: assessment changed since opened: ⏎ saves against it (now: {label})"
             ));
             model.refresh_in_place()
         }

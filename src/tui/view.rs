@@ -116,7 +116,7 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
         }
     }
     if let Some(refusal) = model.refusal.as_ref().filter(|r| r.showing_theirs) {
-        render_theirs(refusal, keymap, theme, frame, body);
+        render_theirs(model, refusal, keymap, theme, frame, body);
     }
     sanitise_cells(frame.buffer_mut());
 }
@@ -242,8 +242,10 @@ fn render_form(input: &Input, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
 }
 
 /// What a colleague saved, over the body, after a save of the same thing was refused: who and
-/// when, then each field they changed with its value now.
+/// when, then each field they changed with its value now, masked as the panels behind it are
+/// (their text may quote the patient).
 fn render_theirs(
+    model: &Model,
     refusal: &Refusal,
     keymap: &Keymap,
     theme: Theme,
@@ -276,8 +278,9 @@ fn render_theirs(
     frame.render_widget(ratatui::widgets::Clear, rect);
     frame.render_widget(block, rect);
     let columns = usize::from(inner.width);
-    let mut lines = wrap_hanging(&refusal.notice, columns, theme.muted());
+    let mut lines = wrap_hanging(&model.shown(&refusal.notice), columns, theme.muted());
     for (field, value) in &refusal.theirs {
+        let value = model.shown(value);
         lines.push(Line::from(Span::styled(
             format!("{field}:"),
             theme.header(),
@@ -432,7 +435,8 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
         .and_then(Input::focused)
         .and_then(|f| f.error.as_deref());
     let text = match (&model.message, &model.input) {
-        (Some(message), _) => Span::styled(format!(" {message}"), theme.warning()),
+        // A message may quote stored text (a task's words, what an undo took back).
+        (Some(message), _) => Span::styled(format!(" {}", model.shown(message)), theme.warning()),
         // Why the typed value was not taken, where the person is looking: it stays to be
         // corrected.
         (None, Some(_)) if refused.is_some() => Span::styled(

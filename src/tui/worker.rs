@@ -66,8 +66,11 @@ pub enum Request {
         patient: PatientId,
         ruleset: Option<String>,
     },
-    /// The meetings and the team's open tasks.
-    Meetings,
+    /// The meetings and the team's open tasks; `selected_task`, the task the list's cursor is
+    /// on, is said of when it is no longer open.
+    Meetings {
+        selected_task: Option<i64>,
+    },
     Meeting {
         id: i64,
     },
@@ -209,6 +212,24 @@ pub struct PatientDetail {
     pub history: Vec<AuditEntry>,
 }
 
+impl PatientDetail {
+    /// The patient's identity, as a masked screen cuts it out of stored text.
+    pub fn identity(&self) -> crate::domain::history::Identity<'_> {
+        self.summary
+            .record
+            .patient
+            .as_ref()
+            .map(|patient| crate::domain::history::Identity {
+                mrn: &patient.mrn,
+                family_name: &patient.family_name,
+                given_name: &patient.given_name,
+                birth_date: patient.birth_date,
+                others: None,
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// The overview's numbers (typed by the store, which computes them).
 pub use crate::store::{OverviewData, OverviewRow};
 
@@ -259,6 +280,8 @@ pub enum Reply {
     Meetings {
         list: Vec<MeetingSummary>,
         tasks: Vec<TaskRow>,
+        /// The selected task, when it left the open tasks: what it is now, and who changed it.
+        left: Option<TaskLeft>,
     },
     Meeting(Box<MeetingView>),
     /// Another process (or the background evaluation) changed what the screen shows.
@@ -272,6 +295,17 @@ pub enum Reply {
     Error(String),
 }
 
+/// A task the list's cursor was on that is no longer open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskLeft {
+    pub id: i64,
+    pub what: String,
+    /// Its status now (`None`: removed from the file).
+    pub status: Option<crate::domain::TaskStatus>,
+    /// Who changed its status last, as the audit log names them.
+    pub by: Option<String>,
+}
+
 /// Why a save was not made, as the person is told.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NotSaved {
@@ -283,7 +317,7 @@ pub enum NotSaved {
     /// saved.
     Conflict(Box<Conflict>),
     /// The assessment a review was typed against changed since it was opened.
-    AssessmentChanged { notice: String, fingerprint: String },
+    AssessmentChanged { label: String, fingerprint: String },
 }
 
 /// Patients evaluated between two requests: about 10 ms of work.
@@ -617,15 +651,9 @@ fn saved(
             };
         }
         Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict(conflict),
-        Err(WayForwardError::Store(err @ StoreError::AssessmentChanged { .. })) => {
-            let StoreError::AssessmentChanged { fingerprint, .. } = &err else {
-                unreachable!("matched above")
-            };
-            NotSaved::AssessmentChanged {
-                fingerprint: fingerprint.clone(),
-                notice: err.to_string(),
-            }
-        }
+        Err(WayForwardError::Store(StoreError::AssessmentChanged {
+            label, fingerprint, ..
+        })) => NotSaved::AssessmentChanged { label, fingerprint },
         Err(err) if is_busy(&err) => NotSaved::Busy(String::from(
             "the file stayed busy (another program was writing to it)",
         )),
@@ -746,11 +774,28 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             .overview(care_team, today, waiting_months)
             .map(|data| Reply::Overview(Box::new(data))),
         Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
-        Request::Meetings => store.meetings().and_then(|list| {
-            Ok(Reply::Meetings {
-                list,
-                tasks: store.open_tasks(today)?,
-            })
+        Request::Meetings { selected_task } => store.meetings().and_then(|list| {
+            let tasks = store.open_tasks(today)?;
+            let left = match selected_task {
+                Some(id) if !tasks.iter().any(|t| t.task.id == id) => {
+                    Some(match store.task_and_status_change(id)? {
+                        Some((task, by)) => TaskLeft {
+                            id,
+                            what: task.what,
+                            status: Some(task.status),
+                            by: by.map(|by| by.who),
+                        },
+                        None => TaskLeft {
+                            id,
+                            what: String::new(),
+                            status: None,
+                            by: None,
+                        },
+                    })
+                }
+                _ => None,
+            };
+            Ok(Reply::Meetings { list, tasks, left })
         }),
         Request::Meeting { id } => {
             meeting::load(store, rules, id).map(|v| Reply::Meeting(Box::new(v)))
@@ -767,13 +812,34 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             identified,
         } => {
             let shown = crate::text::sanitise_line(&path.display().to_string()).into_owned();
-            return match crate::minutes::write_file(store, rules, meeting, &path, identified) {
-                Ok(()) => Reply::Notice(format!("minutes written to {shown}")),
-                Err(err) => Reply::Notice(format!("minutes not written: {err}")),
-            };
+            return Reply::Notice(
+                match crate::minutes::write_file(store, rules, meeting, &path, identified) {
+                    Ok(()) => format!("minutes written to {shown}"),
+                    Err(err) => minutes_not_written(&shown, &err),
+                },
+            );
         }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))
+}
+
+/// Why minutes were not written, in the dashboard's terms: the command line's `--out` and
+/// `--force` are no key here; `W` again with another name is.
+fn minutes_not_written(shown: &str, err: &crate::minutes::MinutesError) -> String {
+    use crate::minutes::MinutesError;
+    use crate::out_file::OutFileError;
+    match err {
+        MinutesError::File(OutFileError::Exists(_)) => format!(
+            "minutes not written: {shown} already exists (never replaced): W again with a new name"
+        ),
+        MinutesError::File(OutFileError::Folder(_)) => {
+            format!("minutes not written: {shown} is a folder: W again with a file name")
+        }
+        MinutesError::File(OutFileError::NotAFileName(_)) => {
+            format!("minutes not written: {shown} is not a file name: W again with one")
+        }
+        other => format!("minutes not written: {other}"),
+    }
 }
 
 fn way_forward_of(

@@ -97,6 +97,10 @@ fn choose(
     })]
 }
 
+/// Why Space does nothing on the open tasks after the task selected left them.
+const NO_TASK_SELECTED: &str =
+    "no task selected (the one selected is no longer open): j/k selects one";
+
 /// A key on the meetings list.
 pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
     match action {
@@ -111,22 +115,33 @@ pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
                 MeetingsPane::Meetings => (screen.selected, screen.list.len()),
                 MeetingsPane::Tasks => (screen.task, screen.tasks.len()),
             };
-            let moved = moved(index, len, action);
             match screen.pane {
-                MeetingsPane::Meetings => screen.select(moved, screen.task),
-                MeetingsPane::Tasks => screen.select(screen.selected, moved),
+                MeetingsPane::Meetings => screen.select_meeting(moved(index, len, action)),
+                // Nothing selected (the task selected left the list): the first key selects
+                // the row under the cursor, so the person sees it before Space acts on it.
+                MeetingsPane::Tasks if screen.task_gone => {
+                    screen.select_task(index.min(len.saturating_sub(1)));
+                }
+                MeetingsPane::Tasks => screen.select_task(moved(index, len, action)),
             }
         }
         Action::AddItem => {
             return ask(MeetingPurpose::NewMeeting, String::new());
         }
         Action::ToggleItem if screen.pane == MeetingsPane::Tasks => {
-            if let Some(row) = screen.tasks.get(screen.task) {
+            if screen.task_gone {
+                return say(NO_TASK_SELECTED);
+            }
+            if let Some(row) = screen.selected_task() {
                 let done = Task {
                     status: TaskStatus::Done,
                     ..row.task.clone()
                 };
-                return save(MeetingChange::Task(Edit::of(row.task.clone(), done)));
+                let edit = Edit::of(row.task.clone(), done);
+                // Done here, the task leaves the list as meant: the cursor stays on its row,
+                // where the next task comes (one done after another).
+                screen.task_id = None;
+                return save(MeetingChange::Task(edit));
             }
         }
         Action::Open => match screen.pane {
@@ -137,7 +152,10 @@ pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
             }
             MeetingsPane::Tasks => {
                 // A task opens its patient.
-                if let Some(row) = screen.tasks.get(screen.task) {
+                if screen.task_gone {
+                    return say(NO_TASK_SELECTED);
+                }
+                if let Some(row) = screen.selected_task() {
                     return vec![Effect::Open(Opening::Patient {
                         id: row.task.patient_id,
                         back_to: Screen::Meetings,
@@ -192,7 +210,18 @@ pub fn loaded(screen: &mut MeetingScreen, view: Box<MeetingView>, presenting: bo
     screen.select_case(found.unwrap_or(screen.case).min(cases.saturating_sub(1)));
     screen.select_attendee(attendee);
     if !presenting {
-        return Vec::new();
+        // The selection moved to another case because its own left: said, so that the next
+        // key (X, e, ⏎) is not meant for the case that went.
+        return match (was, screen.selected_case()) {
+            ((Some(_), old), Some(now)) if found.is_none() => vec![Effect::say(format!(
+                "case {} was removed from the agenda on another terminal: case {} ({}) is \
+                 selected now",
+                old + 1,
+                screen.case + 1,
+                now.ruleset
+            ))],
+            _ => Vec::new(),
+        };
     }
     match was {
         (Some(_), old) if found.is_none() => case_removed(screen, old),
@@ -259,6 +288,9 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
         }
         Action::RemoveCase => {
             let Some(case) = case else { return Vec::new() };
+            // Removed here, the case leaves as meant: the reload selects its neighbour
+            // without telling the person what they just did.
+            screen.case_id = None;
             return save(MeetingChange::RemoveCase { case: case.id });
         }
         Action::EditQuestion => {
@@ -303,8 +335,13 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
     Vec::new()
 }
 
-/// A key while a case is presented.
-pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> {
+/// A key on the presentation; `assessment` is the assessment shown of the case's patient and
+/// condition (rule set, fingerprint), which a decision is typed against.
+pub fn presentation_action(
+    screen: &mut MeetingScreen,
+    action: Action,
+    assessment: Option<(String, String)>,
+) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -362,6 +399,7 @@ pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Ef
                     comes_back: detail.case.comes_back,
                 },
                 base: detail.case.clone(),
+                seen: assessment,
             });
             return choose(
                 "Outcome: the recommendation",
@@ -598,10 +636,15 @@ pub fn submit(
                 return Vec::new();
             }
             text.clone_into(&mut pending.outcome.text);
-            save(MeetingChange::Case(Edit::of(
-                pending.base.clone(),
-                pending.case(),
-            )))
+            let edit = Edit::of(pending.base.clone(), pending.case());
+            match pending.seen {
+                Some((ruleset, seen)) => save(MeetingChange::Decision {
+                    edit,
+                    ruleset,
+                    seen,
+                }),
+                None => save(MeetingChange::Case(edit)),
+            }
         }
         MeetingPurpose::Task => {
             let Some(case) = case else { return Vec::new() };

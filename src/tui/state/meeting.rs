@@ -28,35 +28,80 @@ pub struct MeetingsScreen {
     /// that Space never marks a task they did not highlight.
     pub selected_id: Option<i64>,
     pub task_id: Option<i64>,
+    /// The task selected left the open tasks (done or cancelled on another terminal): nothing
+    /// is selected, and Space does nothing, until a key selects a task again. The cursor never
+    /// moves on to the next task by itself.
+    pub task_gone: bool,
+    /// Tasks shown open earlier in the session that left the list (done, cancelled): a
+    /// message about one (its undo) still names it, and a masked screen cuts its patient out.
+    pub left: Vec<TaskRow>,
     pub pane: MeetingsPane,
     pub loaded: bool,
 }
 
+/// How many tasks that left the list are remembered for masking their messages.
+const REMEMBERED_LEFT: usize = 100;
+
 impl MeetingsScreen {
-    /// Selects rows by position (a key moved the cursor): the ids follow.
-    pub fn select(&mut self, meeting: usize, task: usize) {
-        self.selected = meeting;
-        self.task = task;
-        self.selected_id = self.list.get(meeting).map(|m| m.id);
-        self.task_id = self.tasks.get(task).map(|t| t.task.id);
+    /// Selects the meeting at `index` as loaded (a key moved the cursor): its id follows.
+    pub fn select_meeting(&mut self, index: usize) {
+        self.selected = index;
+        self.selected_id = self.list.get(index).map(|m| m.id);
+    }
+
+    /// Selects the task at `index` as loaded (a key moved the cursor): its id follows.
+    pub fn select_task(&mut self, index: usize) {
+        self.task = index;
+        self.task_id = self.tasks.get(index).map(|t| t.task.id);
+        self.task_gone = false;
+    }
+
+    /// The task selected, if one is (see [`MeetingsScreen::task_gone`]).
+    pub fn selected_task(&self) -> Option<&TaskRow> {
+        if self.task_gone {
+            return None;
+        }
+        self.tasks.get(self.task)
     }
 
     /// New rows from the worker: the selection stays on the same meeting and task where they
-    /// still are, else keeps its place.
-    pub fn reloaded(&mut self, list: Vec<MeetingSummary>, tasks: Vec<TaskRow>) {
+    /// still are. A selected task no longer open leaves nothing selected (returns `true`).
+    pub fn reloaded(&mut self, list: Vec<MeetingSummary>, tasks: Vec<TaskRow>) -> bool {
         let meeting = self
             .selected_id
             .and_then(|id| list.iter().position(|m| m.id == id))
             .unwrap_or(self.selected)
             .min(list.len().saturating_sub(1));
-        let task = self
+        let found = self
             .task_id
-            .and_then(|id| tasks.iter().position(|t| t.task.id == id))
+            .and_then(|id| tasks.iter().position(|t| t.task.id == id));
+        let gone = self.task_id.is_some() && found.is_none();
+        let task = found
             .unwrap_or(self.task)
             .min(tasks.len().saturating_sub(1));
+        let still_gone = self.task_gone;
+        let left: Vec<TaskRow> = self
+            .tasks
+            .iter()
+            .filter(|old| !tasks.iter().any(|t| t.task.id == old.task.id))
+            .cloned()
+            .collect();
+        self.left
+            .retain(|old| !tasks.iter().any(|t| t.task.id == old.task.id));
+        self.left.extend(left);
+        let excess = self.left.len().saturating_sub(REMEMBERED_LEFT);
+        self.left.drain(..excess);
         self.list = list;
         self.tasks = tasks;
-        self.select(meeting, task);
+        self.select_meeting(meeting);
+        if gone || still_gone {
+            self.task = task;
+            self.task_id = None;
+            self.task_gone = true;
+        } else {
+            self.select_task(task);
+        }
+        gone
     }
 }
 
@@ -110,6 +155,9 @@ pub struct MeetingScreen {
 pub struct PendingOutcome {
     pub base: MeetingCase,
     pub outcome: Outcome,
+    /// The assessment on screen when the decision began (its rule set and fingerprint): the
+    /// decision is refused if it changed before it is saved, as a review is.
+    pub seen: Option<(String, String)>,
 }
 
 impl PendingOutcome {

@@ -216,7 +216,8 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         } else {
             ("○ open", theme.accent())
         };
-        let selected = screen.pane == MeetingsPane::Tasks && index == screen.task;
+        let selected =
+            screen.pane == MeetingsPane::Tasks && index == screen.task && !screen.task_gone;
         if selected {
             selected_row = lines.len();
         }

@@ -960,19 +960,7 @@ pub(super) fn typed_text(masked: bool, detail: &PatientDetail, text: &str) -> St
 
 /// The patient's identity, as a masked screen cuts it out of stored text.
 pub(super) fn identity_of(detail: &PatientDetail) -> history::Identity<'_> {
-    detail
-        .summary
-        .record
-        .patient
-        .as_ref()
-        .map(|patient| history::Identity {
-            mrn: &patient.mrn,
-            family_name: &patient.family_name,
-            given_name: &patient.given_name,
-            birth_date: patient.birth_date,
-            others: None,
-        })
-        .unwrap_or_default()
+    detail.identity()
 }
 
 fn render_history(

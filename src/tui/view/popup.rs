@@ -19,7 +19,7 @@ pub fn render(
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
-    let (title, lines): (&str, Vec<Line<'_>>) = match popup {
+    let (title, lines): (String, Vec<Line<'_>>) = match popup {
         Popup::Help { .. } => {
             let mut lines: Vec<Line<'_>> = keymap
                 .help(model.context())
@@ -56,10 +56,10 @@ pub fn render(
                 "Flags are suspicions from published criteria, for clinician review.",
                 theme.muted(),
             )));
-            (" Help ", lines)
+            (String::from(" Help "), lines)
         }
         Popup::Filter { selected } => (
-            " Filter ",
+            String::from(" Filter "),
             filter_items(model)
                 .into_iter()
                 .enumerate()
@@ -77,7 +77,7 @@ pub fn render(
                 .collect(),
         ),
         Popup::Sort { selected } => (
-            " Sort by ",
+            String::from(" Sort by "),
             SortKey::ALL
                 .iter()
                 .enumerate()
@@ -107,12 +107,13 @@ pub fn render(
             selected,
             ..
         } => (
-            title.as_str(),
+            // A menu's words may be stored text (an option the team named on the board).
+            model.shown(title),
             options
                 .iter()
                 .enumerate()
                 .map(|(index, option)| {
-                    let line = Line::from(format!(" {option} "));
+                    let line = Line::from(format!(" {} ", model.shown(option)));
                     if index == *selected {
                         line.style(theme.selected())
                     } else {
@@ -123,7 +124,7 @@ pub fn render(
         ),
     };
     // Wide enough for its title too: a question asked in the title is read whole.
-    let title_width = Span::raw(title).width() + 2;
+    let title_width = Span::raw(title.as_str()).width() + 2;
     let width = lines
         .iter()
         .map(Line::width)
