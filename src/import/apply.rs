@@ -857,10 +857,15 @@ fn resolve_reasons(reasons: &mut [crate::fhir::StatedReason], source: &str, chec
 
 /// Turns each order a drug's record names as the one it carries out into that
 /// MedicationRequest's id in the record's source (see `fhir::take_reasons_of_orders`); a
-/// reference that names no MedicationRequest (a CarePlan, a search) is dropped.
+/// reference that names no MedicationRequest (a CarePlan, a search) is dropped. So is a bundle
+/// URL (`urn:uuid:…`) that is no MedicationRequest's of the file: such a URL names an entry of
+/// its own bundle (refract's export points a statement's `basedOn` at its care plan this way),
+/// and taken for an order met nowhere yet it would send the whole file down the slow path that
+/// reads its patients back from the ledger, out of the file's one transaction.
 fn resolve_prescriptions(prescriptions: &mut Vec<String>, source: &str, checked: &Checked) {
     *prescriptions = std::mem::take(prescriptions)
         .into_iter()
+        .filter(|reference| !reference.starts_with("urn:") || checked.urls.contains_key(reference))
         .filter_map(|reference| {
             resolve(&reference, source, checked, "MedicationRequest")
                 .ok()
