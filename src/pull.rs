@@ -663,18 +663,28 @@ pub fn apply(
         drop(fetched);
         return Ok(report);
     }
-    let options = |files: &[bulk::Downloaded]| ImportOptions {
+    // The output is one run of files, completed only by a later complete pull of the same
+    // scope (see `import::RunOfFiles`); the deleted files stage no patient.
+    let output_run = import::RunOfFiles::Pull {
+        group: fetched.group.clone(),
+        types: fetched.types.clone(),
+        since: fetched.since.clone(),
+    };
+    let options = |files: &[bulk::Downloaded], run_of_files: import::RunOfFiles| ImportOptions {
         source: Some(fetched.source.clone()),
         names: files
             .iter()
             .map(|f| (f.path.clone(), f.entry.url.clone()))
             .collect(),
+        run_of_files,
         ..ImportOptions::default()
     };
     let paths = |files: &[bulk::Downloaded]| -> Vec<PathBuf> {
         files.iter().map(|f| f.path.clone()).collect()
     };
-    let mut import = |files: &[bulk::Downloaded]| -> Result<Option<ImportReport>, PullError> {
+    let mut import = |files: &[bulk::Downloaded],
+                      run_of_files: import::RunOfFiles|
+     -> Result<Option<ImportReport>, PullError> {
         if files.is_empty() {
             return Ok(None);
         }
@@ -683,7 +693,7 @@ pub fn apply(
             rules,
             &paths(files),
             today,
-            &options(files),
+            &options(files, run_of_files),
             |progress| on(PullEvent::Importing(*progress)),
         )?;
         Ok(Some(imported))
@@ -692,14 +702,14 @@ pub fn apply(
     // `_since` is in both lists (Bulk Data IG: `deleted` names what was deleted in the
     // window, `output` what exists at its end), and must stay; one deleted for good is in
     // `deleted` alone and goes. (A resource changed then deleted is in `deleted` alone too.)
-    let own_deletions = import(&fetched.deleted)?;
-    let imported = import(&fetched.outputs)?;
+    let own_deletions = import(&fetched.deleted, import::RunOfFiles::Apart)?;
+    let imported = import(&fetched.outputs, output_run)?;
     // The export read for its deletions alone goes after the full export's output: what it
     // lists may have been deleted after the full export was made, and its own output (which
     // would hold a resource created again) is not read. A resource deleted and created again
     // in that window is then removed too, until a pull without `_since` brings it back (a
     // choice: a deletion there cannot be told from one made after the full export).
-    let later_deletions = import(&fetched.deleted_since)?;
+    let later_deletions = import(&fetched.deleted_since, import::RunOfFiles::Apart)?;
     for report_of_files in [&own_deletions, &imported, &later_deletions]
         .into_iter()
         .flatten()
