@@ -198,6 +198,10 @@ pub struct PullReport {
     /// Files the import refused (nothing of each was imported; the other files were): the
     /// pull is then recorded as incomplete.
     pub refused: Vec<RefusedFile>,
+    /// Output files that did not bring what the export says they hold: a body that is an
+    /// OperationOutcome (the server's error for that file), fewer resources than the
+    /// manifest's `count`. What they held is imported, and the pull recorded as incomplete.
+    pub incomplete_files: Vec<IncompleteFile>,
     pub dry_run: bool,
     /// What the import did (none for a dry run).
     pub import: Option<ImportReport>,
@@ -215,6 +219,14 @@ pub struct RefusedFile {
     /// The file's URL on the server.
     pub file: String,
     pub error: String,
+}
+
+/// An output file that did not bring what the export says it holds, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncompleteFile {
+    /// The file's URL on the server.
+    pub file: String,
+    pub why: String,
 }
 
 /// Wall-clock seconds of each phase of a pull.
@@ -632,6 +644,16 @@ fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
         errors_total: fetched.errors_total,
         job_not_deleted: fetched.job_deleted.clone().err(),
         refused: Vec::new(),
+        incomplete_files: if dry_run {
+            // Not imported: the lines downloaded are what the file holds.
+            fetched
+                .outputs
+                .iter()
+                .filter_map(|file| short_of_count(file, file.lines))
+                .collect()
+        } else {
+            Vec::new()
+        },
         dry_run,
         import: None,
         deletions: None,
@@ -716,6 +738,9 @@ pub fn apply(
     {
         report.refused.extend(refused_files(report_of_files));
     }
+    if let Some(imported) = &imported {
+        report.incomplete_files = incomplete_outputs(&fetched.outputs, imported);
+    }
     report.import = imported;
     report.deletions = match (own_deletions, later_deletions) {
         (Some(mut own), Some(later)) => {
@@ -736,8 +761,10 @@ pub fn apply(
             + report.deletions.as_ref().map_or(0, |r| r.removed),
         "patients": report.import.as_ref().map_or(0, |r| r.patients),
         "refused": report.refused.len(),
+        "incomplete_files": report.incomplete_files.len(),
     });
-    // With error files, or a file the import refused, the export is incomplete: what came is
+    // With error files, a file the import refused, or an output file that did not bring what
+    // the export says (see `incomplete_outputs`), the export is incomplete: what came is
     // imported, and the pull recorded as incomplete (no checkpoint), so that `--since auto`
     // asks again from the last complete one.
     store.record_pull(&crate::store::FinishedPull {
@@ -747,11 +774,88 @@ pub fn apply(
         transaction_time: &fetched.transaction_time,
         since: fetched.since.as_deref(),
         counts: &counts,
-        complete: fetched.errors_total == 0 && report.refused.is_empty(),
+        complete: report.complete(),
     })?;
     // The downloaded files go with it.
     drop(fetched);
     Ok(report)
+}
+
+impl PullReport {
+    /// Whether the pull brought all of the export: no error files, no file refused, every
+    /// output file what the export says it is.
+    pub fn complete(&self) -> bool {
+        self.errors_total == 0 && self.refused.is_empty() && self.incomplete_files.is_empty()
+    }
+}
+
+/// The skip count the importer keeps for OperationOutcomes (their resource type).
+const OPERATION_OUTCOME: &str = "OperationOutcome";
+
+/// Output files that did not bring what the export says they hold. An OperationOutcome in an
+/// output file is the server's error for that file, as if it were in an error file (Bulk Data
+/// IG: errors go in the `error` files; an output file holds resources of its `type`): its
+/// resources are not all there. A file with fewer resources than the manifest's `count`
+/// (optional in the IG, and then "the number of resources in the file") lost some on the
+/// way, or the server did: health data missing without a word is worse than a pull asked
+/// again, so it makes the pull incomplete, not only a warning. (More than `count` loses
+/// nothing, and is not said.) A file the importer refused is said as refused.
+fn incomplete_outputs(
+    outputs: &[bulk::Downloaded],
+    imported: &ImportReport,
+) -> Vec<IncompleteFile> {
+    let mut incomplete = Vec::new();
+    for file in outputs {
+        let Some(report) = imported.files.iter().find(|f| f.path == file.entry.url) else {
+            continue;
+        };
+        if report.outcome == import::FileOutcome::Failed {
+            continue;
+        }
+        if report
+            .skipped
+            .get(OPERATION_OUTCOME)
+            .is_some_and(|n| *n > 0)
+        {
+            incomplete.push(IncompleteFile {
+                file: file.entry.url.clone(),
+                why: format!(
+                    "the server sent an OperationOutcome in it, not its resources: {}",
+                    outcome_in(&file.path).unwrap_or_else(|| "no reason given".to_owned())
+                ),
+            });
+            continue;
+        }
+        // A file read again unchanged (already imported) was not counted: its lines are.
+        let resources = match report.outcome {
+            import::FileOutcome::Imported => report.resources as u64,
+            _ => file.lines,
+        };
+        incomplete.extend(short_of_count(file, resources));
+    }
+    incomplete
+}
+
+/// The file, when it holds fewer than the `count` its manifest entry gives.
+fn short_of_count(file: &bulk::Downloaded, resources: u64) -> Option<IncompleteFile> {
+    let count = file.entry.count?;
+    (resources < count).then(|| IncompleteFile {
+        file: file.entry.url.clone(),
+        why: format!("holds {resources} resource(s); the export's manifest counts {count}"),
+    })
+}
+
+/// The words of the first OperationOutcome in a downloaded file.
+fn outcome_in(path: &std::path::Path) -> Option<String> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    reader
+        .lines()
+        .map_while(Result::ok)
+        .filter(|line| line.contains(OPERATION_OUTCOME))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+        .find(|json| json["resourceType"] == OPERATION_OUTCOME)
+        .and_then(|json| http::outcome_words(&json))
 }
 
 /// The files the importer refused. A refused file imports nothing and the others go on, as

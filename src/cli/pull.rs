@@ -157,8 +157,29 @@ pub fn run(
         eprintln!("refract: Ctrl-C: the import was let finish, and the pull is recorded");
     }
     write_report(&report, args.json)?;
-    if report.refused.is_empty() {
+    if report.complete() {
         return Ok(ExitCode::SUCCESS);
+    }
+    // Incomplete: what came is in, and exit 1, so that a script never takes it for the
+    // whole export. Each file is one line on stderr, named by its file name.
+    for file in &report.incomplete_files {
+        eprintln!(
+            "refract: pull: the server's file {} is incomplete: {}",
+            file_name(&file.file),
+            crate::text::sanitise_line(&file.why)
+        );
+    }
+    if report.errors_total > 0 {
+        eprintln!(
+            "refract: pull: the server reported {} error(s) in its export (its summary lists them)",
+            report.errors_total
+        );
+    }
+    if !report.dry_run && report.refused.is_empty() {
+        eprintln!(
+            "refract: pull: recorded as incomplete: `--since auto` asks again from the last \
+             complete pull"
+        );
     }
     // As `refract import` does: the other files are in (the summary says what), each refused
     // file is one line on stderr, named by its file name so that the whole reason fits.
@@ -378,7 +399,15 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
             refused.error
         )?;
     }
-    if !report.refused.is_empty() {
+    for file in &report.incomplete_files {
+        writeln!(
+            out,
+            "incomplete file: {}: {}",
+            file_name(&file.file),
+            file.why
+        )?;
+    }
+    if !report.dry_run && (!report.refused.is_empty() || !report.incomplete_files.is_empty()) {
         writeln!(
             out,
             "the pull is recorded as incomplete: `--since auto` asks again from the last \
@@ -397,7 +426,7 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
         for words in &report.errors {
             writeln!(out, "  {words}")?;
         }
-        if !report.dry_run {
+        if !report.dry_run && report.refused.is_empty() && report.incomplete_files.is_empty() {
             writeln!(
                 out,
                 "the pull is recorded as incomplete: `--since auto` asks again from the last \
