@@ -246,6 +246,92 @@ pub fn host_label(server: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
 }
 
+/// How the private folder a pull downloads into is named: with its process id, so that a
+/// later pull can tell the folder of a process that is gone (killed, or stopped at once by a
+/// second Ctrl-C) and remove its patient data.
+const FOLDER_PREFIX: &str = "refract-pull-";
+
+/// The start of this process's download folders' names.
+fn own_folder_prefix() -> String {
+    format!("{FOLDER_PREFIX}{}-", std::process::id())
+}
+
+/// A download folder a pull left in the temporary folder.
+#[derive(Debug, Clone)]
+pub struct LeftFolder {
+    pub path: PathBuf,
+    /// Whether the pull that made it may still be running (also when that cannot be told: a
+    /// folder named by an older refract, or no `/proc` to ask).
+    pub maybe_running: bool,
+}
+
+/// The download folders of other pulls in the temporary folder that this user can read.
+pub fn left_folders() -> Vec<LeftFolder> {
+    let own = own_folder_prefix();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix(FOLDER_PREFIX)?;
+            let path = entry.path();
+            if name.starts_with(&own) || !path.is_dir() || std::fs::read_dir(&path).is_err() {
+                return None;
+            }
+            let pid = rest
+                .split_once('-')
+                .and_then(|(pid, _)| pid.parse::<u32>().ok());
+            Some(LeftFolder {
+                path,
+                maybe_running: pid.is_none_or(process_may_run),
+            })
+        })
+        .collect()
+}
+
+/// Removes the download folders of pulls whose process is gone: the folders removed, and those
+/// left (their pull may be running).
+pub fn remove_left_folders() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut removed, mut left) = (Vec::new(), Vec::new());
+    for folder in left_folders() {
+        if !folder.maybe_running && std::fs::remove_dir_all(&folder.path).is_ok() {
+            removed.push(folder.path);
+        } else {
+            left.push(folder.path);
+        }
+    }
+    (removed, left)
+}
+
+/// Removes this process's download folders (a pull stopped at once, before its own clean-up).
+pub fn remove_own_folders() {
+    let own = own_folder_prefix();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().starts_with(&own) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` of this machine may be running: no only when `/proc` says it is gone
+/// (or a zombie, which will never write again).
+fn process_may_run(pid: u32) -> bool {
+    if !std::path::Path::new("/proc/self").exists() {
+        return true;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| matches!(rest.trim_start().chars().next(), Some('Z' | 'X'))),
+        Err(_) => false,
+    }
+}
+
 /// Where `--since auto` starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AutoStart {
@@ -307,7 +393,8 @@ pub fn fetch(
         Since::Auto => auto_since(&types)?,
     };
     let mut builder = tempfile::Builder::new();
-    builder.prefix("refract-pull-");
+    let prefix = own_folder_prefix();
+    builder.prefix(&prefix);
     // Yours alone: the files in it hold health data.
     #[cfg(unix)]
     {

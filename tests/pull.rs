@@ -1461,6 +1461,12 @@ fn new_patients_of_a_pull_killed_between_files_wait_for_the_next_complete_pull()
             && stdout.contains("--since auto`)"),
         "{stdout}"
     );
+    // The killed pull's downloads are named (P8), and removed by the next pull.
+    assert_eq!(env.left_behind().len(), 1);
+    assert!(
+        stdout.contains("holds patient data a stopped pull downloaded: the next pull removes it"),
+        "{stdout}"
+    );
     let flags = env.refract(&["flags", "--json"]);
     assert!(flags.status.success(), "{flags:?}");
     assert!(
@@ -1473,6 +1479,7 @@ fn new_patients_of_a_pull_killed_between_files_wait_for_the_next_complete_pull()
     let group = format!("{root}/group/fhir");
     env.pull_json(&["--server", &group, "--type", types]);
     assert_eq!(env.patients(), 1);
+    assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
 
     // The next complete pull of the server: every patient, whole.
     env.pull_json(&["--server", &url, "--type", types, "--since", "auto"]);
@@ -1486,4 +1493,35 @@ fn new_patients_of_a_pull_killed_between_files_wait_for_the_next_complete_pull()
         !String::from_utf8_lossy(&check.stdout).contains("are not listed"),
         "{check:?}"
     );
+
+    // A second Ctrl-C during the import stops at once, in one line, its downloads removed (P8).
+    let env = Env::new();
+    let mut child = env
+        .command(&["pull", "--server", &url, "--type", types])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    for line in lines.by_ref() {
+        if line.unwrap().contains("importing") {
+            break;
+        }
+    }
+    for _ in 0..2 {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let said: Vec<&String> = rest.iter().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(said.len(), 1, "{rest:?}");
+    assert!(said[0].contains("pull stopped at once"), "{rest:?}");
+    assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
 }

@@ -121,12 +121,42 @@ pub fn run(
         None => Ok(pull::AutoStart::default()),
     };
 
-    // Ctrl-C (and SIGTERM): the first asks the pull to stop cleanly, a second exits at once.
+    // Ctrl-C (and SIGTERM): the first asks the pull to stop cleanly, a second exits at once,
+    // in one line, its downloaded files removed (watched on a thread of its own: a signal
+    // handler can do neither).
     let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel))
-            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&cancel)))
-            .map_err(|err| CliError::Message(format!("pull: cannot watch for Ctrl-C: {err}")))?;
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .map_err(|err| CliError::Message(format!("pull: cannot watch for Ctrl-C: {err}")))?;
+    let asked = Arc::clone(&cancel);
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if asked.swap(true, Ordering::SeqCst) {
+                pull::remove_own_folders();
+                eprintln!(
+                    "\nrefract: pull stopped at once (a second Ctrl-C): not recorded, so the next \
+                     pull asks again and completes it; its downloaded files were removed"
+                );
+                std::process::exit(130);
+            }
+        }
+    });
+    // Folders of downloaded patient data that pulls killed before their clean-up left behind.
+    let (removed, left) = pull::remove_left_folders();
+    if !removed.is_empty() {
+        eprintln!(
+            "refract: removed {} folder(s) of files downloaded by pulls that were stopped",
+            removed.len()
+        );
+    }
+    for folder in left {
+        eprintln!(
+            "refract: note: {} holds files another pull downloaded (running, or of an older \
+             refract): remove it once no pull runs",
+            folder.display()
+        );
     }
 
     let display = Display::new();
