@@ -822,6 +822,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE observations DROP COLUMN effective_precision;
          ALTER TABLE conditions DROP COLUMN onset_precision;
          ALTER TABLE conditions DROP COLUMN abatement_precision;
+         DROP TABLE import_batches;
+         ALTER TABLE imports DROP COLUMN batch_id;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2253,6 +2255,8 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
             "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             DROP TABLE import_batches;
+             ALTER TABLE imports DROP COLUMN batch_id;
              PRAGMA user_version = 40;",
         )
         .unwrap();
