@@ -438,12 +438,16 @@ pub enum RunOfFiles {
     Files,
     /// A pull's output: released by a later pull of the same server that reads its files to
     /// the end, with the same group, the types it asked (or more), and a `_since` no later than
-    /// its own (`--since auto` after a stopped pull asks from the last complete one, so it
-    /// does; a file's name on the server is only its place in that export, and says nothing).
+    /// its own, or one from the file's checkpoints (`--since auto`) no later than its start:
+    /// everything of those types up to a checkpoint was brought by complete pulls, so a patient
+    /// new to the file is newer, and so is their record. (A file's name on the server is only
+    /// its place in that export, and says nothing.)
     Pull {
         group: Option<String>,
         types: Vec<String>,
         since: Option<String>,
+        /// Whether `since` came from the file's checkpoints (`--since auto`).
+        since_checkpoint: bool,
     },
     /// Files no patient is staged from (a pull's deleted files): no run of files is kept.
     Apart,
@@ -836,7 +840,14 @@ fn import_all(
     // stopped before the files this one read (see `RunOfFiles`). Before the rebuild, which
     // creates them.
     if let Some((batch, scope)) = &batch {
-        let released = released_by(store, *batch, scope, &names)?;
+        let checkpoint = matches!(
+            options.run_of_files,
+            RunOfFiles::Pull {
+                since_checkpoint: true,
+                ..
+            }
+        );
+        let released = released_by(store, *batch, (scope, checkpoint), &names)?;
         store.end_batch(*batch, &released)?;
     }
     // Patients whose resources changed (this run, or a run that was interrupted).
@@ -926,6 +937,7 @@ fn batch_scope(options: &ImportOptions) -> Option<ledger::BatchScope> {
             group,
             types,
             since,
+            ..
         } => Some(ledger::BatchScope::Pull {
             server: source_of(options),
             group: group.clone(),
@@ -937,11 +949,12 @@ fn batch_scope(options: &ImportOptions) -> Option<ledger::BatchScope> {
 }
 
 /// The unfinished runs of files (not `batch`, whose process is gone) whose unread files the
-/// run `batch` of `scope`, having read `names`, has read (see [`RunOfFiles`]).
+/// run `batch` of `scope`, having read `names`, has read (see [`RunOfFiles`]); `checkpoint`:
+/// a pull's `_since` came from the file's checkpoints.
 fn released_by(
     store: &Store,
     batch: i64,
-    scope: &ledger::BatchScope,
+    (scope, checkpoint): (&ledger::BatchScope, bool),
     names: &[String],
 ) -> Result<Vec<i64>, StoreError> {
     use ledger::BatchScope;
@@ -981,7 +994,8 @@ fn released_by(
                 their_server == server
                     && their_group == group
                     && their_types.iter().all(|t| types.contains(t))
-                    && since_covers(since.as_deref(), their_since.as_deref())
+                    && (since_covers(since.as_deref(), their_since.as_deref())
+                        || checkpoint && since_covers(since.as_deref(), Some(&earlier.started)))
             }
             _ => false,
         })
@@ -990,12 +1004,21 @@ fn released_by(
 }
 
 /// Whether an export from `ours` brings all that one from `theirs` would: `_since` no later
-/// (none is everything).
+/// (none is everything). Instants with their offset, a day at midnight UTC, a store's time.
 fn since_covers(ours: Option<&str>, theirs: Option<&str>) -> bool {
     let instant = |text: &str| {
         chrono::DateTime::parse_from_rfc3339(text)
             .map(|at| at.with_timezone(&chrono::Utc))
             .ok()
+            // A run's start, as the store writes it (UTC).
+            .or_else(|| {
+                chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                    .or_else(|_| {
+                        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                    })
+                    .ok()
+                    .map(|at| at.and_utc())
+            })
             .or_else(|| {
                 NaiveDate::parse_from_str(text, "%Y-%m-%d")
                     .ok()
@@ -1936,5 +1959,29 @@ fn native_file(
             report
         }
         Err(err) => FileReport::failed(path, &err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod run_of_files_tests {
+    use super::since_covers;
+
+    #[test]
+    fn an_earlier_or_no_since_covers_a_later_one() {
+        assert!(since_covers(None, Some("2026-01-01T00:00:00Z")));
+        assert!(since_covers(None, None));
+        assert!(!since_covers(Some("2026-01-01T00:00:00Z"), None));
+        assert!(since_covers(
+            Some("2026-01-01T01:00:00+02:00"),
+            Some("2025-12-31T23:30:00Z")
+        ));
+        assert!(!since_covers(
+            Some("2026-01-02"),
+            Some("2026-01-01T12:00:00Z")
+        ));
+        assert!(since_covers(
+            Some("2026-01-01T10:00:00Z"),
+            Some("2026-01-01 10:00:05")
+        ));
     }
 }

@@ -152,6 +152,9 @@ pub struct Fetched {
     pub source: String,
     pub group: Option<String>,
     pub since: Option<String>,
+    /// Whether `since` is where `--since auto` starts (the file's checkpoints), not a time
+    /// given.
+    pub since_checkpoint: bool,
     /// The `_since` of the export read for its deleted files alone (see [`AutoStart`]).
     pub deletions_since: Option<String>,
     pub transaction_time: String,
@@ -452,6 +455,7 @@ pub fn fetch(
         source: request.source,
         group: request.group,
         since,
+        since_checkpoint: request.since == Since::Auto,
         deletions_since,
         transaction_time: manifest.transaction_time,
         types,
@@ -778,6 +782,7 @@ pub fn apply(
         group: fetched.group.clone(),
         types: fetched.types.clone(),
         since: fetched.since.clone(),
+        since_checkpoint: fetched.since_checkpoint,
     };
     let options = |files: &[bulk::Downloaded], run_of_files: import::RunOfFiles| ImportOptions {
         source: Some(fetched.source.clone()),
