@@ -136,8 +136,8 @@ pub fn run(
             if asked.swap(true, Ordering::SeqCst) {
                 pull::remove_own_folders();
                 eprintln!(
-                    "\nrefract: pull stopped at once (a second Ctrl-C): not recorded, so the next \
-                     pull asks again and completes it; its downloaded files were removed"
+                    "\nrefract: pull stopped at once (a second Ctrl-C): no pull recorded, so the \
+                     next one asks again and completes it; its downloaded files were removed"
                 );
                 std::process::exit(130);
             }
