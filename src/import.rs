@@ -65,12 +65,21 @@ pub fn leftover(store: &Store) -> Result<Leftover, StoreError> {
     if patients == 0 {
         return Ok(Leftover::Nothing);
     }
-    let processes = store.running_imports()?.into_iter().chain(
-        store
-            .unfinished_runs()?
-            .into_iter()
-            .filter_map(|run| run.process),
-    );
+    let processes = store
+        .running_imports()?
+        .into_iter()
+        .chain(
+            store
+                .unfinished_runs()?
+                .into_iter()
+                .filter_map(|run| run.process),
+        )
+        .chain(
+            store
+                .unfinished_batches()?
+                .into_iter()
+                .filter_map(|batch| batch.process),
+        );
     for process in processes {
         if still_running(&process) {
             return Ok(Leftover::Running { patients, process });
@@ -89,24 +98,95 @@ pub fn an_import_is_running(store: &Store) -> Result<bool, StoreError> {
 }
 
 /// What to tell a user about new patients an interrupted import staged and did not create (see
-/// [`Store::held_back_patients`]): they are not listed until their file is imported again, and
-/// no one should take their absence for the file's contents. `None` when there are none, or
-/// while an import is running (they are its own to create).
+/// [`Store::held_back_patients`] and [`RunOfFiles`]): they are not listed until the files it
+/// did not finish are read, and no one should take their absence for the files' contents.
+/// `None` when there are none, or while an import is running (they are its own to create).
 pub fn held_back_notice(store: &Store) -> Result<Option<String>, StoreError> {
     if matches!(leftover(store)?, Leftover::Running { .. }) {
         return Ok(None);
     }
-    let held = store.held_back_patients()?;
-    if held.is_empty() {
-        return Ok(None);
+    let mut said = Vec::new();
+    let batches = store.unfinished_batches()?;
+    for batch in batches.iter().filter(|batch| batch.held_patients > 0) {
+        said.push(held_batch_notice(batch));
     }
-    let patients: usize = held.iter().map(|(_, count)| count).sum();
-    let files: Vec<&str> = held.iter().map(|(path, _)| path.as_str()).collect();
-    Ok(Some(format!(
-        "{patients} new patient(s) of {} are not listed: its import stopped before the end of \
-         the file; import it again to add them with their whole record",
-        files.join(", ")
-    )))
+    // Runs stopped in the middle of a file that no unfinished run of files accounts for
+    // (imported before runs of files were kept).
+    let counted: HashSet<&str> = batches
+        .iter()
+        .filter(|batch| batch.held_patients > 0)
+        .filter_map(|batch| batch.stopped_in.as_deref())
+        .collect();
+    let held: Vec<(String, usize)> = store
+        .held_back_patients()?
+        .into_iter()
+        .filter(|(path, _)| !counted.contains(path.as_str()))
+        .collect();
+    if !held.is_empty() {
+        let patients: usize = held.iter().map(|(_, count)| count).sum();
+        let files: Vec<&str> = held.iter().map(|(path, _)| path.as_str()).collect();
+        said.push(format!(
+            "{patients} new patient(s) of {} are not listed: its import stopped before the end \
+             of the file; import it again to add them with their whole record",
+            files.join(", ")
+        ));
+    }
+    Ok((!said.is_empty()).then(|| said.join("; ")))
+}
+
+/// The files of a list, a few by name.
+fn some_files(files: &[String]) -> String {
+    const NAMED: usize = 3;
+    let names: Vec<&str> = files.iter().take(NAMED).map(String::as_str).collect();
+    match files.len().saturating_sub(NAMED) {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names.join(", ")),
+    }
+}
+
+/// What to say of one unfinished run of files that holds back new patients.
+fn held_batch_notice(batch: &ledger::UnfinishedBatch) -> String {
+    let patients = batch.held_patients;
+    match &batch.scope {
+        ledger::BatchScope::Pull { server, .. } => {
+            let stopped = match &batch.stopped_in {
+                Some(file) => format!("in the middle of {file}"),
+                None => format!(
+                    "between its files ({} of {} read)",
+                    batch.files_read,
+                    batch.files.len()
+                ),
+            };
+            format!(
+                "{patients} new patient(s) pulled from {server} are not listed: the pull stopped \
+                 {stopped}; pull again (`refract pull --server {server} --since auto`) to add \
+                 them with their whole record"
+            )
+        }
+        ledger::BatchScope::Files { .. } => {
+            let unread = batch.unread();
+            match (&batch.stopped_in, unread.len()) {
+                (Some(file), 0 | 1) => format!(
+                    "{patients} new patient(s) of {file} are not listed: its import stopped \
+                     before the end of the file; import it again to add them with their whole \
+                     record"
+                ),
+                (Some(file), _) => format!(
+                    "{patients} new patient(s) of {file} are not listed: its import stopped \
+                     before the end of the file, and before {}; import them again to add them \
+                     with their whole record",
+                    some_files(unread.get(1..).unwrap_or_default())
+                ),
+                (None, _) => format!(
+                    "{patients} new patient(s) of {} are not listed: their import stopped \
+                     between files, before {}; import the files again (the same folder) to add \
+                     them with their whole record",
+                    some_files(batch.files.get(..batch.files_read).unwrap_or_default()),
+                    some_files(unread)
+                ),
+            }
+        }
+    }
 }
 
 /// Whether the process a run names (`host:pid`) may still be running: yes, unless it ran on
@@ -352,6 +432,36 @@ pub struct ImportOptions {
     /// lifts first (`--lift-refusal`): what the source files under them is the stored
     /// patient's again.
     pub lift_refusals: Vec<String>,
+    /// What the run's files are, for the new patients of a run stopped between two files
+    /// (see [`RunOfFiles`]).
+    pub run_of_files: RunOfFiles,
+}
+
+/// What a run of several files is, which says what completes it when it stops before its
+/// last file: a new patient whose Patient it read is held back (not created, not listed) until
+/// a later run reads the files it did not, for their other resources may be there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RunOfFiles {
+    /// `refract import`: released by a later import, from the same source, that reads every
+    /// file it did not finish, by file name (the same files again, or the source's next
+    /// export of them, in another folder).
+    #[default]
+    Files,
+    /// A pull's output: released by a later pull of the same server that reads its files to
+    /// the end, with the same group, the types it asked (or more), and a `_since` no later than
+    /// its own, or one from the file's checkpoints (`--since auto`) no later than its start:
+    /// everything of those types up to a checkpoint was brought by complete pulls, so a patient
+    /// new to the file is newer, and so is their record. (A file's name on the server is only
+    /// its place in that export, and says nothing.)
+    Pull {
+        group: Option<String>,
+        types: Vec<String>,
+        since: Option<String>,
+        /// Whether `since` came from the file's checkpoints (`--since auto`).
+        since_checkpoint: bool,
+    },
+    /// Files no patient is staged from (a pull's deleted files): no run of files is kept.
+    Apart,
 }
 
 /// How far a run has got, for a progress bar.
@@ -622,6 +732,24 @@ fn import_all(
             path.clone(),
         )
     });
+    let names: Vec<String> = files
+        .iter()
+        .map(|path| {
+            options
+                .names
+                .get(path)
+                .cloned()
+                .unwrap_or_else(|| path.display().to_string())
+        })
+        .collect();
+    let batch = match batch_scope(options) {
+        Some(scope) if !files.is_empty() => Some((
+            store.begin_batch(&scope, &names, &process_name(), crate::store::now_utc())?,
+            scope,
+        )),
+        _ => None,
+    };
+    let batch_id = batch.as_ref().map(|(id, _)| *id);
     let mut state = Progress {
         files_total: files.len(),
         bytes_total: files
@@ -697,6 +825,7 @@ fn import_all(
                     options,
                     deletions: &mut deletions,
                     refused: &mut refused,
+                    batch: batch_id,
                 },
                 &mut |read| {
                     state.bytes_done = first + read;
@@ -707,12 +836,31 @@ fn import_all(
                 file.path.clone_from(name);
             }
             state.files_done += 1;
+            if let Some(batch) = batch_id {
+                // Best effort: a count left behind says fewer files were read, and a later run
+                // then has more of them to read before the patients are released.
+                let _ = store.batch_progress(batch, state.files_done);
+            }
             state.bytes_done = before + 2 * std::fs::metadata(path).map_or(0, |m| m.len());
             state.resources += file.resources;
             progress(&state);
             report.files.push(file);
         }
     });
+    // Every file read: the run's new patients are whole, and so are those of earlier runs
+    // stopped before the files this one read (see `RunOfFiles`). Before the rebuild, which
+    // creates them.
+    if let Some((batch, scope)) = &batch {
+        let checkpoint = matches!(
+            options.run_of_files,
+            RunOfFiles::Pull {
+                since_checkpoint: true,
+                ..
+            }
+        );
+        let released = released_by(store, *batch, (scope, checkpoint), &names)?;
+        store.end_batch(*batch, &released)?;
+    }
     // Patients whose resources changed (this run, or a run that was interrupted).
     let rebuilt = project::rebuild_dirty(store, rules, today)?;
     // Each patient once, whichever file or the end of the run wrote their rows (one created
@@ -788,6 +936,115 @@ fn import_all(
     report.warnings += report.notices.len();
     report.unfinished = store.unfinished_runs()?;
     Ok(report)
+}
+
+/// What the store keeps of the run's files while it reads them (none for [`RunOfFiles::Apart`]).
+fn batch_scope(options: &ImportOptions) -> Option<ledger::BatchScope> {
+    match &options.run_of_files {
+        RunOfFiles::Files => Some(ledger::BatchScope::Files {
+            source: source_of(options),
+        }),
+        RunOfFiles::Pull {
+            group,
+            types,
+            since,
+            ..
+        } => Some(ledger::BatchScope::Pull {
+            server: source_of(options),
+            group: group.clone(),
+            types: types.clone(),
+            since: since.clone(),
+        }),
+        RunOfFiles::Apart => None,
+    }
+}
+
+/// The unfinished runs of files (not `batch`, whose process is gone) whose unread files the
+/// run `batch` of `scope`, having read `names`, has read (see [`RunOfFiles`]); `checkpoint`:
+/// a pull's `_since` came from the file's checkpoints.
+fn released_by(
+    store: &Store,
+    batch: i64,
+    (scope, checkpoint): (&ledger::BatchScope, bool),
+    names: &[String],
+) -> Result<Vec<i64>, StoreError> {
+    use ledger::BatchScope;
+    let file_name = |name: &str| {
+        Path::new(name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let read: HashSet<String> = names.iter().filter_map(|n| file_name(n)).collect();
+    Ok(store
+        .unfinished_batches()?
+        .into_iter()
+        .filter(|earlier| earlier.id != batch)
+        .filter(|earlier| !earlier.process.as_deref().is_some_and(still_running))
+        .filter(|earlier| match (&earlier.scope, scope) {
+            (BatchScope::Files { source: theirs }, BatchScope::Files { source: ours }) => {
+                theirs == ours
+                    && earlier
+                        .unread()
+                        .iter()
+                        .all(|name| file_name(name).is_some_and(|name| read.contains(&name)))
+            }
+            (
+                BatchScope::Pull {
+                    server: their_server,
+                    group: their_group,
+                    types: their_types,
+                    since: their_since,
+                },
+                BatchScope::Pull {
+                    server,
+                    group,
+                    types,
+                    since,
+                },
+            ) => {
+                their_server == server
+                    && their_group == group
+                    && their_types.iter().all(|t| types.contains(t))
+                    && (since_covers(since.as_deref(), their_since.as_deref())
+                        || checkpoint && since_covers(since.as_deref(), Some(&earlier.started)))
+            }
+            _ => false,
+        })
+        .map(|earlier| earlier.id)
+        .collect())
+}
+
+/// Whether an export from `ours` brings all that one from `theirs` would: `_since` no later
+/// (none is everything). Instants with their offset, a day at midnight UTC, a store's time.
+fn since_covers(ours: Option<&str>, theirs: Option<&str>) -> bool {
+    let instant = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .ok()
+            // A run's start, as the store writes it (UTC).
+            .or_else(|| {
+                chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                    .or_else(|_| {
+                        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                    })
+                    .ok()
+                    .map(|at| at.and_utc())
+            })
+            .or_else(|| {
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|day| day.and_hms_opt(0, 0, 0))
+                    .map(|at| at.and_utc())
+            })
+    };
+    match (ours, theirs) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(ours), Some(theirs)) => match (instant(ours), instant(theirs)) {
+            (Some(ours), Some(theirs)) => ours <= theirs,
+            _ => ours == theirs,
+        },
+    }
 }
 
 /// The name of the source the run's resources come from: `--source`, else the unnamed local
@@ -1040,6 +1297,8 @@ struct RunContext<'a> {
     options: &'a ImportOptions,
     deletions: &'a mut apply::RunDeletions,
     refused: &'a mut RunRefusals,
+    /// The run of files this file is part of (see [`RunOfFiles`]).
+    batch: Option<i64>,
 }
 
 /// The Patient ids refused as another person than the patient their id names (see
@@ -1079,6 +1338,7 @@ fn import_file(
         options,
         deletions,
         refused,
+        batch,
     } = context;
     let limit = options.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
     let (size, first) = match scanned {
@@ -1133,6 +1393,7 @@ fn import_file(
         source: &source,
         mapping: mapping_of(rules),
         replace,
+        batch,
     };
     match store.already_imported(&run) {
         Ok(true) => {
@@ -1713,5 +1974,29 @@ fn native_file(
             report
         }
         Err(err) => FileReport::failed(path, &err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod run_of_files_tests {
+    use super::since_covers;
+
+    #[test]
+    fn an_earlier_or_no_since_covers_a_later_one() {
+        assert!(since_covers(None, Some("2026-01-01T00:00:00Z")));
+        assert!(since_covers(None, None));
+        assert!(!since_covers(Some("2026-01-01T00:00:00Z"), None));
+        assert!(since_covers(
+            Some("2026-01-01T01:00:00+02:00"),
+            Some("2025-12-31T23:30:00Z")
+        ));
+        assert!(!since_covers(
+            Some("2026-01-02"),
+            Some("2026-01-01T12:00:00Z")
+        ));
+        assert!(since_covers(
+            Some("2026-01-01T10:00:00Z"),
+            Some("2026-01-01 10:00:05")
+        ));
     }
 }

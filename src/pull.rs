@@ -152,6 +152,9 @@ pub struct Fetched {
     pub source: String,
     pub group: Option<String>,
     pub since: Option<String>,
+    /// Whether `since` is where `--since auto` starts (the file's checkpoints), not a time
+    /// given.
+    pub since_checkpoint: bool,
     /// The `_since` of the export read for its deleted files alone (see [`AutoStart`]).
     pub deletions_since: Option<String>,
     pub transaction_time: String,
@@ -198,6 +201,10 @@ pub struct PullReport {
     /// Files the import refused (nothing of each was imported; the other files were): the
     /// pull is then recorded as incomplete.
     pub refused: Vec<RefusedFile>,
+    /// Output files that did not bring what the export says they hold: a body that is an
+    /// OperationOutcome (the server's error for that file), fewer resources than the
+    /// manifest's `count`. What they held is imported, and the pull recorded as incomplete.
+    pub incomplete_files: Vec<IncompleteFile>,
     pub dry_run: bool,
     /// What the import did (none for a dry run).
     pub import: Option<ImportReport>,
@@ -217,6 +224,14 @@ pub struct RefusedFile {
     pub error: String,
 }
 
+/// An output file that did not bring what the export says it holds, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncompleteFile {
+    /// The file's URL on the server.
+    pub file: String,
+    pub why: String,
+}
+
 /// Wall-clock seconds of each phase of a pull.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Seconds {
@@ -232,6 +247,92 @@ pub struct Seconds {
 pub fn host_label(server: &str) -> String {
     let rest = server.split_once("://").map_or(server, |(_, rest)| rest);
     rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
+}
+
+/// How the private folder a pull downloads into is named: with its process id, so that a
+/// later pull can tell the folder of a process that is gone (killed, or stopped at once by a
+/// second Ctrl-C) and remove its patient data.
+const FOLDER_PREFIX: &str = "refract-pull-";
+
+/// The start of this process's download folders' names.
+fn own_folder_prefix() -> String {
+    format!("{FOLDER_PREFIX}{}-", std::process::id())
+}
+
+/// A download folder a pull left in the temporary folder.
+#[derive(Debug, Clone)]
+pub struct LeftFolder {
+    pub path: PathBuf,
+    /// Whether the pull that made it may still be running (also when that cannot be told: a
+    /// folder named by an older refract, or no `/proc` to ask).
+    pub maybe_running: bool,
+}
+
+/// The download folders of other pulls in the temporary folder that this user can read.
+pub fn left_folders() -> Vec<LeftFolder> {
+    let own = own_folder_prefix();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix(FOLDER_PREFIX)?;
+            let path = entry.path();
+            if name.starts_with(&own) || !path.is_dir() || std::fs::read_dir(&path).is_err() {
+                return None;
+            }
+            let pid = rest
+                .split_once('-')
+                .and_then(|(pid, _)| pid.parse::<u32>().ok());
+            Some(LeftFolder {
+                path,
+                maybe_running: pid.is_none_or(process_may_run),
+            })
+        })
+        .collect()
+}
+
+/// Removes the download folders of pulls whose process is gone: the folders removed, and those
+/// left (their pull may be running).
+pub fn remove_left_folders() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut removed, mut left) = (Vec::new(), Vec::new());
+    for folder in left_folders() {
+        if !folder.maybe_running && std::fs::remove_dir_all(&folder.path).is_ok() {
+            removed.push(folder.path);
+        } else {
+            left.push(folder.path);
+        }
+    }
+    (removed, left)
+}
+
+/// Removes this process's download folders (a pull stopped at once, before its own clean-up).
+pub fn remove_own_folders() {
+    let own = own_folder_prefix();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().starts_with(&own) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` of this machine may be running: no only when `/proc` says it is gone
+/// (or a zombie, which will never write again).
+fn process_may_run(pid: u32) -> bool {
+    if !std::path::Path::new("/proc/self").exists() {
+        return true;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| matches!(rest.trim_start().chars().next(), Some('Z' | 'X'))),
+        Err(_) => false,
+    }
 }
 
 /// Where `--since auto` starts.
@@ -295,7 +396,8 @@ pub fn fetch(
         Since::Auto => auto_since(&types)?,
     };
     let mut builder = tempfile::Builder::new();
-    builder.prefix("refract-pull-");
+    let prefix = own_folder_prefix();
+    builder.prefix(&prefix);
     // Yours alone: the files in it hold health data.
     #[cfg(unix)]
     {
@@ -353,6 +455,7 @@ pub fn fetch(
         source: request.source,
         group: request.group,
         since,
+        since_checkpoint: request.since == Since::Auto,
         deletions_since,
         transaction_time: manifest.transaction_time,
         types,
@@ -632,6 +735,16 @@ fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
         errors_total: fetched.errors_total,
         job_not_deleted: fetched.job_deleted.clone().err(),
         refused: Vec::new(),
+        incomplete_files: if dry_run {
+            // Not imported: the lines downloaded are what the file holds.
+            fetched
+                .outputs
+                .iter()
+                .filter_map(|file| short_of_count(file, file.lines))
+                .collect()
+        } else {
+            Vec::new()
+        },
         dry_run,
         import: None,
         deletions: None,
@@ -663,18 +776,29 @@ pub fn apply(
         drop(fetched);
         return Ok(report);
     }
-    let options = |files: &[bulk::Downloaded]| ImportOptions {
+    // The output is one run of files, completed only by a later complete pull of the same
+    // scope (see `import::RunOfFiles`); the deleted files stage no patient.
+    let output_run = import::RunOfFiles::Pull {
+        group: fetched.group.clone(),
+        types: fetched.types.clone(),
+        since: fetched.since.clone(),
+        since_checkpoint: fetched.since_checkpoint,
+    };
+    let options = |files: &[bulk::Downloaded], run_of_files: import::RunOfFiles| ImportOptions {
         source: Some(fetched.source.clone()),
         names: files
             .iter()
             .map(|f| (f.path.clone(), f.entry.url.clone()))
             .collect(),
+        run_of_files,
         ..ImportOptions::default()
     };
     let paths = |files: &[bulk::Downloaded]| -> Vec<PathBuf> {
         files.iter().map(|f| f.path.clone()).collect()
     };
-    let mut import = |files: &[bulk::Downloaded]| -> Result<Option<ImportReport>, PullError> {
+    let mut import = |files: &[bulk::Downloaded],
+                      run_of_files: import::RunOfFiles|
+     -> Result<Option<ImportReport>, PullError> {
         if files.is_empty() {
             return Ok(None);
         }
@@ -683,7 +807,7 @@ pub fn apply(
             rules,
             &paths(files),
             today,
-            &options(files),
+            &options(files, run_of_files),
             |progress| on(PullEvent::Importing(*progress)),
         )?;
         Ok(Some(imported))
@@ -692,19 +816,22 @@ pub fn apply(
     // `_since` is in both lists (Bulk Data IG: `deleted` names what was deleted in the
     // window, `output` what exists at its end), and must stay; one deleted for good is in
     // `deleted` alone and goes. (A resource changed then deleted is in `deleted` alone too.)
-    let own_deletions = import(&fetched.deleted)?;
-    let imported = import(&fetched.outputs)?;
+    let own_deletions = import(&fetched.deleted, import::RunOfFiles::Apart)?;
+    let imported = import(&fetched.outputs, output_run)?;
     // The export read for its deletions alone goes after the full export's output: what it
     // lists may have been deleted after the full export was made, and its own output (which
     // would hold a resource created again) is not read. A resource deleted and created again
     // in that window is then removed too, until a pull without `_since` brings it back (a
     // choice: a deletion there cannot be told from one made after the full export).
-    let later_deletions = import(&fetched.deleted_since)?;
+    let later_deletions = import(&fetched.deleted_since, import::RunOfFiles::Apart)?;
     for report_of_files in [&own_deletions, &imported, &later_deletions]
         .into_iter()
         .flatten()
     {
         report.refused.extend(refused_files(report_of_files));
+    }
+    if let Some(imported) = &imported {
+        report.incomplete_files = incomplete_outputs(&fetched.outputs, imported);
     }
     report.import = imported;
     report.deletions = match (own_deletions, later_deletions) {
@@ -726,8 +853,10 @@ pub fn apply(
             + report.deletions.as_ref().map_or(0, |r| r.removed),
         "patients": report.import.as_ref().map_or(0, |r| r.patients),
         "refused": report.refused.len(),
+        "incomplete_files": report.incomplete_files.len(),
     });
-    // With error files, or a file the import refused, the export is incomplete: what came is
+    // With error files, a file the import refused, or an output file that did not bring what
+    // the export says (see `incomplete_outputs`), the export is incomplete: what came is
     // imported, and the pull recorded as incomplete (no checkpoint), so that `--since auto`
     // asks again from the last complete one.
     store.record_pull(&crate::store::FinishedPull {
@@ -737,11 +866,88 @@ pub fn apply(
         transaction_time: &fetched.transaction_time,
         since: fetched.since.as_deref(),
         counts: &counts,
-        complete: fetched.errors_total == 0 && report.refused.is_empty(),
+        complete: report.complete(),
     })?;
     // The downloaded files go with it.
     drop(fetched);
     Ok(report)
+}
+
+impl PullReport {
+    /// Whether the pull brought all of the export: no error files, no file refused, every
+    /// output file what the export says it is.
+    pub fn complete(&self) -> bool {
+        self.errors_total == 0 && self.refused.is_empty() && self.incomplete_files.is_empty()
+    }
+}
+
+/// The skip count the importer keeps for OperationOutcomes (their resource type).
+const OPERATION_OUTCOME: &str = "OperationOutcome";
+
+/// Output files that did not bring what the export says they hold. An OperationOutcome in an
+/// output file is the server's error for that file, as if it were in an error file (Bulk Data
+/// IG: errors go in the `error` files; an output file holds resources of its `type`): its
+/// resources are not all there. A file with fewer resources than the manifest's `count`
+/// (optional in the IG, and then "the number of resources in the file") lost some on the
+/// way, or the server did: health data missing without a word is worse than a pull asked
+/// again, so it makes the pull incomplete, not only a warning. (More than `count` loses
+/// nothing, and is not said.) A file the importer refused is said as refused.
+fn incomplete_outputs(
+    outputs: &[bulk::Downloaded],
+    imported: &ImportReport,
+) -> Vec<IncompleteFile> {
+    let mut incomplete = Vec::new();
+    for file in outputs {
+        let Some(report) = imported.files.iter().find(|f| f.path == file.entry.url) else {
+            continue;
+        };
+        if report.outcome == import::FileOutcome::Failed {
+            continue;
+        }
+        if report
+            .skipped
+            .get(OPERATION_OUTCOME)
+            .is_some_and(|n| *n > 0)
+        {
+            incomplete.push(IncompleteFile {
+                file: file.entry.url.clone(),
+                why: format!(
+                    "the server sent an OperationOutcome in it, not its resources: {}",
+                    outcome_in(&file.path).unwrap_or_else(|| "no reason given".to_owned())
+                ),
+            });
+            continue;
+        }
+        // A file read again unchanged (already imported) was not counted: its lines are.
+        let resources = match report.outcome {
+            import::FileOutcome::Imported => report.resources as u64,
+            _ => file.lines,
+        };
+        incomplete.extend(short_of_count(file, resources));
+    }
+    incomplete
+}
+
+/// The file, when it holds fewer than the `count` its manifest entry gives.
+fn short_of_count(file: &bulk::Downloaded, resources: u64) -> Option<IncompleteFile> {
+    let count = file.entry.count?;
+    (resources < count).then(|| IncompleteFile {
+        file: file.entry.url.clone(),
+        why: format!("holds {resources} resource(s); the export's manifest counts {count}"),
+    })
+}
+
+/// The words of the first OperationOutcome in a downloaded file.
+fn outcome_in(path: &std::path::Path) -> Option<String> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    reader
+        .lines()
+        .map_while(Result::ok)
+        .filter(|line| line.contains(OPERATION_OUTCOME))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+        .find(|json| json["resourceType"] == OPERATION_OUTCOME)
+        .and_then(|json| http::outcome_words(&json))
 }
 
 /// The files the importer refused. A refused file imports nothing and the others go on, as

@@ -618,3 +618,184 @@ fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all
         .unwrap();
     assert!(output.stderr.is_empty(), "{output:?}");
 }
+
+/// An export of `patients` patients in NDJSON: their Patients, a few readings each, and
+/// `procedures` procedures each in a file large enough that reading it takes a while.
+fn export_of_several_files(folder: &std::path::Path, patients: usize, procedures: usize) {
+    std::fs::create_dir_all(folder).unwrap();
+    let (mut people, mut readings, mut done) = (String::new(), String::new(), String::new());
+    for p in 0..patients {
+        let patient = serde_json::json!({
+            "resourceType": "Patient", "id": format!("b{p}"),
+            "identifier": [{"system": "https://north.example/mrn", "value": format!("B{p}")}],
+            "name": [{"family": "Between", "given": [format!("Ben{p}")]}], "gender": "male",
+            "birthDate": "1960-01-01"});
+        writeln!(people, "{patient}").unwrap();
+        for n in 0..5 {
+            let reading = serde_json::json!({
+                "resourceType": "Observation", "id": format!("o{p}-{n}"), "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                "subject": {"reference": format!("Patient/b{p}")},
+                "effectiveDateTime": format!("2020-01-{:02}T08:00:00Z", n + 1),
+                "valueQuantity": {"value": 150 + n, "unit": "mmHg",
+                                  "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}});
+            writeln!(readings, "{reading}").unwrap();
+        }
+        for n in 0..procedures {
+            let procedure = serde_json::json!({
+                "resourceType": "Procedure", "id": format!("x{p}-{n}"), "status": "completed",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002",
+                                     "display": "Appendectomy"}],
+                         "text": "a procedure whose words make the file long enough to take a while to read"},
+                "subject": {"reference": format!("Patient/b{p}")},
+                "performedDateTime": format!("2019-{:02}-{:02}", n % 12 + 1, n % 28 + 1)});
+            writeln!(done, "{procedure}").unwrap();
+        }
+    }
+    std::fs::write(folder.join("Patient.ndjson"), people).unwrap();
+    std::fs::write(folder.join("Observation.ndjson"), readings).unwrap();
+    std::fs::write(folder.join("Procedure.ndjson"), done).unwrap();
+}
+
+/// An import of a folder killed between two of its files (its Patients and readings read, its
+/// procedures not): no new patient is created from the part read, `check` and `flags` say so,
+/// another file of one of its names does not release them, and the folder imported again
+/// brings them whole (review pull P1).
+#[test]
+fn new_patients_of_an_import_killed_between_files_wait_for_the_rest_of_the_run() {
+    const PATIENTS: usize = 20;
+    const PROCEDURES: usize = 4_000;
+    let dir = TempDir::new().unwrap();
+    let export = dir.path().join("export");
+    export_of_several_files(&export, PATIENTS, PROCEDURES);
+    let db = dir.path().join("team.db");
+    let init = refract().arg("--db").arg(&db).arg("init").output().unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let patients = |db: &std::path::Path| -> i64 {
+        open(db)
+            .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))
+            .unwrap()
+    };
+
+    // Killed once the readings' file is read to its end, while the procedures' is being read
+    // (watched from a second connection, read-only).
+    let mut child = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&export)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    loop {
+        let read: i64 = watcher
+            .query_row(
+                "SELECT count(*) FROM imports
+                 WHERE path LIKE '%Observation.ndjson' AND state = 'done'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap_or(0);
+        if read > 0 {
+            let _ = child.kill();
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before a kill could land between its files"
+        );
+        thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.wait().unwrap();
+    drop(watcher);
+    assert_sound(&db, "after the kill");
+    let procedures_written: i64 = open(&db)
+        .query_row(
+            "SELECT count(*) FROM fhir_resources WHERE type = 'Procedure'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        procedures_written < i64::try_from(PATIENTS * PROCEDURES).unwrap(),
+        "the kill landed after the procedures"
+    );
+
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{PATIENTS} new patient(s) of"))
+            && stdout.contains("are not listed: their import stopped between files")
+            && !stdout.contains(&format!("{PATIENTS} to create")),
+        "{stdout}"
+    );
+
+    // `flags` creates no one from their Patient and readings alone, and says why.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{PATIENTS} new patient(s) of"))
+            && stderr.contains("are not listed"),
+        "{stderr}"
+    );
+    assert_eq!(patients(&db), 0, "no patient made of part of their files");
+
+    // Another folder whose one file has one of the run's names is not the rest of the run.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(
+        export.join("Observation.ndjson"),
+        other.join("Observation.ndjson"),
+    )
+    .unwrap();
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        patients(&db),
+        0,
+        "released by a file the stopped run had read"
+    );
+
+    // The folder imported again reads the files it did not: the patients come whole.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(patients(&db), i64::try_from(PATIENTS).unwrap());
+    let procedures: i64 = open(&db)
+        .query_row("SELECT count(*) FROM procedures", [], |row| row.get(0))
+        .unwrap();
+    assert!(procedures > 0);
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.stderr.is_empty(), "{output:?}");
+}

@@ -496,7 +496,20 @@ fn the_servers_simulated_errors_each_give_their_reason_and_import_nothing() {
         root,
         &serde_json::json!({ "err": "some_file_generation_failed" }),
     );
-    let pulled = env.pull_json(&["--server", &url, "--type", "Patient,Condition"]);
+    // What came is in, and the pull exits 1 (review pull P5).
+    let out = env.refract(&[
+        "pull",
+        "--json",
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error(s) in its export"), "{stderr}");
+    assert!(stderr.contains("recorded as incomplete"), "{stderr}");
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(pulled["errors_total"].as_u64().unwrap() > 0, "{pulled:#}");
     assert!(
         pulled["errors"][0]
@@ -505,7 +518,10 @@ fn the_servers_simulated_errors_each_give_their_reason_and_import_nothing() {
             .contains("Failed to export"),
         "{pulled:#}"
     );
-    let again = env.pull_json(&[
+    // (The dry run meets the server's errors again, and exits 1 for them.)
+    let out = env.refract(&[
+        "pull",
+        "--json",
         "--server",
         &url,
         "--type",
@@ -514,6 +530,7 @@ fn the_servers_simulated_errors_each_give_their_reason_and_import_nothing() {
         "auto",
         "--dry-run",
     ]);
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(again["since"].is_null(), "{again:#}");
 
     // The authorisation errors the server simulates.
@@ -1144,4 +1161,367 @@ fn a_resource_deleted_and_created_again_between_two_pulls_stays() {
         .collect();
     assert_eq!(ids, ["again"], "{second:#}");
     assert_eq!(stored_conditions(&env), 1);
+}
+
+/// A manifest entry.
+fn entry(root: &str, resource_type: &str, file: &str, count: Option<usize>) -> serde_json::Value {
+    let mut entry =
+        serde_json::json!({ "type": resource_type, "url": format!("{root}/files/{file}") });
+    if let Some(count) = count {
+        entry["count"] = count.into();
+    }
+    entry
+}
+
+/// A Bulk Data server on loopback serving, at `{root}/{name}/fhir`, the export `exports` gives
+/// for `name` (its manifest's `output` and `error` entries, made from the root) and the files
+/// `files` holds by name.
+fn bulk_peer(
+    exports: impl Fn(&str, &str) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) + Send + 'static,
+    files: std::collections::HashMap<String, String>,
+) -> String {
+    routed(move |root, line| {
+        let path = line.split(' ').nth(1).unwrap_or("");
+        if line.starts_with("DELETE") {
+            return (202, Vec::new(), String::new());
+        }
+        if let Some(file) = path.strip_prefix("/files/") {
+            return match files.get(file) {
+                Some(body) => (200, Vec::new(), body.clone()),
+                None => (404, Vec::new(), String::new()),
+            };
+        }
+        let name = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        if path.contains("/$export") {
+            let location = vec![(
+                "Content-Location".to_owned(),
+                format!("{root}/{name}/status"),
+            )];
+            return (202, location, String::new());
+        }
+        if path.ends_with("/status") {
+            let (output, error) = exports(root, name);
+            let manifest = serde_json::json!({
+                "transactionTime": "2026-02-01T00:00:00Z", "request": "x",
+                "requiresAccessToken": false, "output": output, "error": error });
+            let json = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+            return (200, json, manifest.to_string());
+        }
+        (404, Vec::new(), String::new())
+    })
+}
+
+fn patient_line(id: &str) -> String {
+    serde_json::json!({
+        "resourceType": "Patient", "id": id,
+        "identifier": [{"system": "urn:test:mrn", "value": format!("mrn-{id}")}],
+        "name": [{"family": "Pulled", "given": [id]}], "birthDate": "1970-01-01"})
+    .to_string()
+}
+
+fn condition_line(id: &str, patient: &str) -> String {
+    serde_json::json!({
+        "resourceType": "Condition", "id": id,
+        "subject": {"reference": format!("Patient/{patient}")},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "35489007"}]},
+        "onsetDateTime": "2020-01-01"})
+    .to_string()
+}
+
+/// An output file whose body is an OperationOutcome, one with fewer resources than its
+/// manifest counts, and error files: each makes the pull incomplete (no checkpoint), exit 1,
+/// the file named (review pull P3, P4, P5).
+#[test]
+fn an_output_file_that_is_an_error_or_short_of_its_count_makes_the_pull_incomplete() {
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        "1.Patient.ndjson".to_owned(),
+        format!("{}\n{}\n", patient_line("p1"), patient_line("p2")),
+    );
+    files.insert(
+        "2.Condition.ndjson".to_owned(),
+        format!("{}\n", condition_line("c1", "p1")),
+    );
+    files.insert(
+        "3.Condition.ndjson".to_owned(),
+        "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"exception\",\"diagnostics\":\"File generation failed on disk\"}]}\n".to_owned(),
+    );
+    files.insert(
+        "err.ndjson".to_owned(),
+        "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"exception\",\"diagnostics\":\"Failed to export 4.Condition.ndjson\"}]}\n".to_owned(),
+    );
+    let root = bulk_peer(
+        |root, name| {
+            let patients = entry(root, "Patient", "1.Patient.ndjson", Some(2));
+            match name {
+                "oo" => (
+                    vec![
+                        patients,
+                        entry(root, "Condition", "3.Condition.ndjson", None),
+                    ],
+                    vec![],
+                ),
+                "short" => (
+                    vec![
+                        patients,
+                        entry(root, "Condition", "2.Condition.ndjson", Some(3)),
+                    ],
+                    vec![],
+                ),
+                "errors" => (
+                    vec![patients],
+                    vec![entry(root, "OperationOutcome", "err.ndjson", None)],
+                ),
+                _ => (
+                    vec![
+                        patients,
+                        entry(root, "Condition", "2.Condition.ndjson", Some(1)),
+                    ],
+                    vec![],
+                ),
+            }
+        },
+        files,
+    );
+    for (name, file, words) in [
+        ("oo", "3.Condition.ndjson", "File generation failed on disk"),
+        (
+            "short",
+            "2.Condition.ndjson",
+            "holds 1 resource(s); the export's manifest counts 3",
+        ),
+        ("errors", "", "1 error(s) in its export"),
+    ] {
+        let env = Env::new();
+        let url = format!("{root}/{name}/fhir");
+        let out = env.refract(&[
+            "pull",
+            "--json",
+            "--server",
+            &url,
+            "--type",
+            "Patient,Condition",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(file) && stderr.contains(words),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains("recorded as incomplete"),
+            "{name}: {stderr}"
+        );
+        let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(pulled["import"]["patients"], 2, "{name}: {pulled:#}");
+        // No checkpoint: `--since auto` asks everything again (the dry run finds the same
+        // file, and says so).
+        let out = env.refract(&[
+            "pull",
+            "--json",
+            "--server",
+            &url,
+            "--type",
+            "Patient,Condition",
+            "--since",
+            "auto",
+            "--dry-run",
+        ]);
+        let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(again["since"].is_null(), "{name}: {again:#}");
+    }
+    // Whole: exit 0, and a checkpoint.
+    let env = Env::new();
+    let url = format!("{root}/whole/fhir");
+    env.pull_json(&["--server", &url, "--type", "Patient,Condition"]);
+    let again = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+        "--since",
+        "auto",
+        "--dry-run",
+    ]);
+    assert_eq!(again["since"], "2026-02-01T00:00:00Z", "{again:#}");
+}
+
+/// A pull killed between two of its files (its Patients and conditions imported, its
+/// procedures not): its new patients are not created from the part read, `check` says to pull
+/// again, a group's pull with files of the same names does not release them, and the next
+/// complete pull of the server brings them whole (review pull P1, P2, P7).
+#[test]
+fn new_patients_of_a_pull_killed_between_files_wait_for_the_next_complete_pull() {
+    const PATIENTS: usize = 20;
+    const PROCEDURES: usize = 4_000;
+    let mut files = std::collections::HashMap::new();
+    let (mut people, mut conditions, mut procedures) =
+        (String::new(), String::new(), String::new());
+    for p in 0..PATIENTS {
+        let id = format!("k{p}");
+        people.push_str(&patient_line(&id));
+        people.push('\n');
+        conditions.push_str(&condition_line(&format!("c{p}"), &id));
+        conditions.push('\n');
+        for n in 0..PROCEDURES {
+            let procedure = serde_json::json!({
+                "resourceType": "Procedure", "id": format!("x{p}-{n}"), "status": "completed",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}],
+                         "text": "a procedure whose words make the file long enough to take a while"},
+                "subject": {"reference": format!("Patient/{id}")},
+                "performedDateTime": format!("2019-{:02}-{:02}", n % 12 + 1, n % 28 + 1)});
+            procedures.push_str(&procedure.to_string());
+            procedures.push('\n');
+        }
+    }
+    files.insert("1.Patient.ndjson".to_owned(), people);
+    files.insert("2.Condition.ndjson".to_owned(), conditions);
+    files.insert("3.Procedure.ndjson".to_owned(), procedures);
+    // The group's export: one other patient, in files of the same names.
+    files.insert(
+        "g/1.Patient.ndjson".to_owned(),
+        format!("{}\n", patient_line("g1")),
+    );
+    files.insert(
+        "g/2.Condition.ndjson".to_owned(),
+        format!("{}\n", condition_line("gc1", "g1")),
+    );
+    files.insert(
+        "g/3.Procedure.ndjson".to_owned(),
+        format!(
+            "{}\n",
+            serde_json::json!({
+                "resourceType": "Procedure", "id": "gx1", "status": "completed",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}]},
+                "subject": {"reference": "Patient/g1"}, "performedDateTime": "2019-01-01"})
+        ),
+    );
+    let root = bulk_peer(
+        |root, name| {
+            let prefix = if name == "group" { "g/" } else { "" };
+            let output = ["Patient", "Condition", "Procedure"]
+                .iter()
+                .enumerate()
+                .map(|(n, t)| entry(root, t, &format!("{prefix}{}.{t}.ndjson", n + 1), None))
+                .collect();
+            (output, Vec::new())
+        },
+        files,
+    );
+    let url = format!("{root}/all/fhir");
+    let types = "Patient,Condition,Procedure";
+    let env = Env::new();
+    let init = env.refract(&["init"]);
+    assert!(init.status.success(), "{init:?}");
+    let mut child = env
+        .command(&["pull", "--server", &url, "--type", types])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher =
+        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    loop {
+        let read: i64 = watcher
+            .query_row(
+                "SELECT count(*) FROM imports WHERE path LIKE '%Condition.ndjson' AND state = 'done'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap_or(0);
+        if read > 0 {
+            let _ = child.kill();
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the pull ended before the kill"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.wait().unwrap();
+    drop(watcher);
+    let count = |what: &str| -> i64 {
+        rusqlite::Connection::open(&env.db)
+            .unwrap()
+            .query_row(what, [], |row| row.get(0))
+            .unwrap()
+    };
+    assert!(
+        count("SELECT count(*) FROM fhir_resources WHERE type = 'Procedure'")
+            < (PATIENTS * PROCEDURES) as i64
+    );
+
+    let check = env.refract(&["check"]);
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        stdout.contains(&format!("{PATIENTS} new patient(s) pulled from"))
+            && stdout.contains("pull again (`refract pull --server")
+            && stdout.contains("--since auto`)"),
+        "{stdout}"
+    );
+    // The killed pull's downloads are named (P8), and removed by the next pull.
+    assert_eq!(env.left_behind().len(), 1);
+    assert!(
+        stdout.contains("holds patient data a stopped pull downloaded: the next pull removes it"),
+        "{stdout}"
+    );
+    let flags = env.refract(&["flags", "--json"]);
+    assert!(flags.status.success(), "{flags:?}");
+    assert!(
+        String::from_utf8_lossy(&flags.stderr).contains("are not listed"),
+        "{flags:?}"
+    );
+    assert_eq!(env.patients(), 0, "no patient made of part of their pull");
+
+    // A group's pull, its files named as the stopped pull's were: its own patient only.
+    let group = format!("{root}/group/fhir");
+    env.pull_json(&["--server", &group, "--type", types]);
+    assert_eq!(env.patients(), 1);
+    assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
+
+    // The next complete pull of the server: every patient, whole.
+    env.pull_json(&["--server", &url, "--type", types, "--since", "auto"]);
+    assert_eq!(env.patients(), PATIENTS + 1);
+    assert_eq!(
+        count("SELECT count(*) FROM procedures"),
+        (PATIENTS * PROCEDURES + 1) as i64
+    );
+    let check = env.refract(&["check"]);
+    assert!(
+        !String::from_utf8_lossy(&check.stdout).contains("are not listed"),
+        "{check:?}"
+    );
+
+    // A second Ctrl-C during the import stops at once, in one line, its downloads removed (P8).
+    let env = Env::new();
+    let mut child = env
+        .command(&["pull", "--server", &url, "--type", types])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    for line in lines.by_ref() {
+        if line.unwrap().contains("importing") {
+            break;
+        }
+    }
+    for _ in 0..2 {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let said: Vec<&String> = rest.iter().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(said.len(), 1, "{rest:?}");
+    assert!(said[0].contains("pull stopped at once"), "{rest:?}");
+    assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
 }

@@ -824,6 +824,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE observations DROP COLUMN since_precision;
          ALTER TABLE conditions DROP COLUMN onset_precision;
          ALTER TABLE conditions DROP COLUMN abatement_precision;
+         DROP TABLE import_batches;
+         ALTER TABLE imports DROP COLUMN batch_id;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2257,6 +2259,8 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
             "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
              ALTER TABLE observations DROP COLUMN since_precision;
              DROP TABLE alive_reports;
+             DROP TABLE import_batches;
+             ALTER TABLE imports DROP COLUMN batch_id;
              PRAGMA user_version = 40;",
         )
         .unwrap();

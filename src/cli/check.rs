@@ -105,10 +105,20 @@ pub fn run(
     let patients = store.patient_count()?;
     writeln!(out, "patients: {patients}")?;
     for run in store.unfinished_runs()? {
+        // A pulled file's export job is gone with its URL: the next pull brings it again.
+        let pulled =
+            run.pulled || run.path.starts_with("http://") || run.path.starts_with("https://");
+        let again = if pulled {
+            format!(
+                "pull again (`refract pull --server {} --since auto`) to finish it",
+                crate::text::one_line(&run.source)
+            )
+        } else {
+            String::from("import the file again to finish it")
+        };
         writeln!(
             out,
-            "import: unfinished: {} (started {}, {} resource(s) committed{}); import the file \
-             again to finish it",
+            "import: unfinished: {} (started {}, {} resource(s) committed{}); {again}",
             crate::text::one_line(&run.path),
             run.started,
             run.summary["resources"].as_u64().unwrap_or(0),
@@ -117,6 +127,22 @@ pub fn run(
                 .map(|p| format!(", by {p}"))
                 .unwrap_or_default()
         )?;
+    }
+    for folder in crate::pull::left_folders() {
+        if folder.maybe_running {
+            writeln!(
+                out,
+                "pull: {} holds patient data a pull downloaded (it may still be running, or be \
+                 an older refract's): remove it once no pull runs",
+                folder.path.display()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "pull: {} holds patient data a stopped pull downloaded: the next pull removes it",
+                folder.path.display()
+            )?;
+        }
     }
     match store.last_pull()? {
         Some(pull) => writeln!(out, "last pull: {}", describe_pull(&pull))?,

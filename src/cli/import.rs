@@ -66,6 +66,7 @@ pub fn options(
         names: std::collections::BTreeMap::new(),
         one_transaction_bytes: None,
         lift_refusals: Vec::new(),
+        run_of_files: crate::import::RunOfFiles::Files,
     })
 }
 

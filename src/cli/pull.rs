@@ -121,12 +121,42 @@ pub fn run(
         None => Ok(pull::AutoStart::default()),
     };
 
-    // Ctrl-C (and SIGTERM): the first asks the pull to stop cleanly, a second exits at once.
+    // Ctrl-C (and SIGTERM): the first asks the pull to stop cleanly, a second exits at once,
+    // in one line, its downloaded files removed (watched on a thread of its own: a signal
+    // handler can do neither).
     let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel))
-            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&cancel)))
-            .map_err(|err| CliError::Message(format!("pull: cannot watch for Ctrl-C: {err}")))?;
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .map_err(|err| CliError::Message(format!("pull: cannot watch for Ctrl-C: {err}")))?;
+    let asked = Arc::clone(&cancel);
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if asked.swap(true, Ordering::SeqCst) {
+                pull::remove_own_folders();
+                eprintln!(
+                    "\nrefract: pull stopped at once (a second Ctrl-C): no pull recorded, so the \
+                     next one asks again and completes it; its downloaded files were removed"
+                );
+                std::process::exit(130);
+            }
+        }
+    });
+    // Folders of downloaded patient data that pulls killed before their clean-up left behind.
+    let (removed, left) = pull::remove_left_folders();
+    if !removed.is_empty() {
+        eprintln!(
+            "refract: removed {} folder(s) of files downloaded by pulls that were stopped",
+            removed.len()
+        );
+    }
+    for folder in left {
+        eprintln!(
+            "refract: note: {} holds files another pull downloaded (running, or of an older \
+             refract): remove it once no pull runs",
+            folder.display()
+        );
     }
 
     let display = Display::new();
@@ -157,8 +187,29 @@ pub fn run(
         eprintln!("refract: Ctrl-C: the import was let finish, and the pull is recorded");
     }
     write_report(&report, args.json)?;
-    if report.refused.is_empty() {
+    if report.complete() {
         return Ok(ExitCode::SUCCESS);
+    }
+    // Incomplete: what came is in, and exit 1, so that a script never takes it for the
+    // whole export. Each file is one line on stderr, named by its file name.
+    for file in &report.incomplete_files {
+        eprintln!(
+            "refract: pull: the server's file {} is incomplete: {}",
+            file_name(&file.file),
+            crate::text::sanitise_line(&file.why)
+        );
+    }
+    if report.errors_total > 0 {
+        eprintln!(
+            "refract: pull: the server reported {} error(s) in its export (its summary lists them)",
+            report.errors_total
+        );
+    }
+    if !report.dry_run && report.refused.is_empty() {
+        eprintln!(
+            "refract: pull: recorded as incomplete: `--since auto` asks again from the last \
+             complete pull"
+        );
     }
     // As `refract import` does: the other files are in (the summary says what), each refused
     // file is one line on stderr, named by its file name so that the whole reason fits.
@@ -378,7 +429,15 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
             refused.error
         )?;
     }
-    if !report.refused.is_empty() {
+    for file in &report.incomplete_files {
+        writeln!(
+            out,
+            "incomplete file: {}: {}",
+            file_name(&file.file),
+            file.why
+        )?;
+    }
+    if !report.dry_run && (!report.refused.is_empty() || !report.incomplete_files.is_empty()) {
         writeln!(
             out,
             "the pull is recorded as incomplete: `--since auto` asks again from the last \
@@ -397,7 +456,7 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
         for words in &report.errors {
             writeln!(out, "  {words}")?;
         }
-        if !report.dry_run {
+        if !report.dry_run && report.refused.is_empty() && report.incomplete_files.is_empty() {
             writeln!(
                 out,
                 "the pull is recorded as incomplete: `--since auto` asks again from the last \

@@ -2101,7 +2101,7 @@ impl Writer<'_> {
     }
 }
 
-/// Runs an interrupted process left open on a file of the same name from the same source (a
+/// Runs an interrupted import left open on a file of the same name from the same source (a
 /// Bulk export's `Observation.ndjson`, exported again, in this folder or another): the file
 /// read to its end now is the newer copy of what that run stopped in the middle of, so the new
 /// patients held back for it (see `ImportTx::pending_patients`) are whole again. A run whose
@@ -2118,6 +2118,10 @@ fn superseded_runs(store: &Store, run: &RunKey<'_>) -> Result<Vec<i64>, StoreErr
         .into_iter()
         .filter(|earlier| {
             earlier.source == run.source
+                // A pull's run is completed by the next complete pull of its scope, never by a
+                // file of the same name (a Bulk export's names are only its numbering: another
+                // export's `8.Observation.ndjson` holds other patients' resources).
+                && !earlier.pulled
                 && this.is_some()
                 && name(&earlier.path) == this
                 && !earlier.process.as_deref().is_some_and(super::still_running)

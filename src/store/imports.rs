@@ -1132,9 +1132,19 @@ pub struct LedgerEntry<'a> {
 /// them at its end, after the files that hold their records, so a Patient staged by a finished
 /// file may have the rest of their record in the one that stopped. A later import of the file
 /// stamps them again with its own run. `?1` is the run asking (its own staging is no stop), or 0.
+///
+/// A run of several files that has not read them all (killed between two files: see
+/// [`UnfinishedBatch`]) holds back the Patients its files staged too, unless it is the run
+/// asking's own: their other resources may be in a file it never reached.
 const NOT_HELD_BACK: &str = "NOT EXISTS (SELECT 1 FROM imports AS i
                                         WHERE i.state = 'applying' AND i.id >= r.import_id
-                                          AND i.id <> ?1)";
+                                          AND i.id <> ?1)
+                             AND NOT EXISTS (
+                                 SELECT 1 FROM imports AS s
+                                 JOIN import_batches AS b ON b.id = s.batch_id
+                                 WHERE s.id = r.import_id
+                                   AND b.id IS NOT (SELECT a.batch_id FROM imports AS a
+                                                    WHERE a.id = ?1))";
 
 /// What upserting one resource did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1901,6 +1911,102 @@ pub struct RunKey<'a> {
     pub source: &'a str,
     pub mapping: i64,
     pub replace: bool,
+    /// The run of several files it belongs to (see [`UnfinishedBatch`]); not part of the key.
+    pub batch: Option<i64>,
+}
+
+/// What a run of several files covers, which says which later run reads what it did not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum BatchScope {
+    /// `refract import` of files or folders, into `source`.
+    Files { source: String },
+    /// A pull's output: the server (its source name), the group and the types asked, and the
+    /// export's `_since` (none: everything).
+    Pull {
+        server: String,
+        group: Option<String>,
+        types: Vec<String>,
+        since: Option<String>,
+    },
+}
+
+/// A run of several files that started and has not read them all: killed, or still running
+/// in `process`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnfinishedBatch {
+    pub id: i64,
+    pub scope: BatchScope,
+    /// Its files' names (a pull's: their URLs), in the order it reads them.
+    pub files: Vec<String>,
+    /// How many of them it finished (refused ones included).
+    pub files_read: usize,
+    pub process: Option<String>,
+    pub started: String,
+    /// New patients its files staged and no one created: held back (see `NOT_HELD_BACK`).
+    pub held_patients: usize,
+    /// The file it stopped in the middle of, if it stopped in one.
+    pub stopped_in: Option<String>,
+}
+
+impl UnfinishedBatch {
+    /// The files it did not finish: the one it stopped in, and those it never reached.
+    pub fn unread(&self) -> &[String] {
+        self.files.get(self.files_read..).unwrap_or_default()
+    }
+}
+
+fn unfinished_batches(conn: &Connection) -> Result<Vec<UnfinishedBatch>> {
+    let rows: Vec<(i64, String, String, i64, Option<String>, String)> = conn
+        .prepare_cached(
+            "SELECT id, scope, files, files_read, process, started FROM import_batches
+             ORDER BY id",
+        )?
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut batches = Vec::with_capacity(rows.len());
+    for (id, scope, files, files_read, process, started) in rows {
+        // A scope this build cannot read is no one's: its patients stay held back until
+        // its files are imported again by name.
+        let scope = serde_json::from_str(&scope).unwrap_or(BatchScope::Files {
+            source: String::new(),
+        });
+        let held: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM imports AS s
+                 JOIN fhir_resources AS r INDEXED BY fhir_resources_new_patients
+                   ON r.type = 'Patient' AND r.import_id = s.id
+                 WHERE s.batch_id = ?1",
+            )?
+            .query_row([id], |row| row.get(0))?;
+        let stopped_in: Option<String> = conn
+            .prepare_cached(
+                "SELECT path FROM imports WHERE batch_id = ?1 AND state = 'applying'
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([id], |row| row.get(0))
+            .optional()?;
+        batches.push(UnfinishedBatch {
+            id,
+            scope,
+            files: serde_json::from_str(&files).unwrap_or_default(),
+            files_read: usize::try_from(files_read).unwrap_or(0),
+            process,
+            started,
+            held_patients: usize::try_from(held).unwrap_or(0),
+            stopped_in,
+        });
+    }
+    Ok(batches)
 }
 
 /// Whether the same bytes from the same source were imported to the end, with this mapping,
@@ -1937,8 +2043,8 @@ fn begin_run(
 ) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO imports (path, sha256, imported_at, summary, state, source, mapping, epoch,
-                              replace, process)
-         VALUES (?1, ?2, ?3, '{}', 'applying', ?4, ?5, ?6, ?7, ?8)",
+                              replace, process, batch_id)
+         VALUES (?1, ?2, ?3, '{}', 'applying', ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         run.path,
@@ -1949,6 +2055,7 @@ fn begin_run(
         epoch(conn)?,
         i64::from(run.replace),
         process,
+        run.batch,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -2003,13 +2110,20 @@ pub struct UnfinishedRun {
     /// `host:pid` of the process that ran it.
     pub process: Option<String>,
     pub source: String,
+    /// The run of several files it was part of (see [`UnfinishedBatch`]), while that is
+    /// unfinished too.
+    pub batch: Option<i64>,
+    /// Whether it was a file of a pull (then pulled again, not imported again).
+    pub pulled: bool,
 }
 
 fn unfinished_runs(conn: &Connection) -> Result<Vec<UnfinishedRun>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, path, imported_at, summary, process, source FROM imports
-             WHERE state = 'applying' ORDER BY id",
+            "SELECT i.id, i.path, i.imported_at, i.summary, i.process, i.source, b.id,
+                    coalesce(b.kind = 'pull', 0)
+             FROM imports AS i LEFT JOIN import_batches AS b ON b.id = i.batch_id
+             WHERE i.state = 'applying' ORDER BY i.id",
         )?
         .query_map([], |row| {
             let summary: String = row.get(3)?;
@@ -2020,6 +2134,8 @@ fn unfinished_runs(conn: &Connection) -> Result<Vec<UnfinishedRun>> {
                 summary: audit_body(&summary),
                 process: row.get(4)?,
                 source: row.get(5)?,
+                batch: row.get(6)?,
+                pulled: row.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
@@ -2188,6 +2304,75 @@ impl Store {
             tx.execute("DELETE FROM running_imports WHERE process = ?1", [process])?;
             Ok(())
         })
+    }
+
+    /// Records the start of a run of several files: its patients are held back from everyone
+    /// else until [`Store::end_batch`] (see [`UnfinishedBatch`]).
+    pub fn begin_batch(
+        &mut self,
+        scope: &BatchScope,
+        files: &[String],
+        process: &str,
+        now: NaiveDateTime,
+    ) -> Result<i64> {
+        let kind = match scope {
+            BatchScope::Files { .. } => "files",
+            BatchScope::Pull { .. } => "pull",
+        };
+        let since = match scope {
+            BatchScope::Pull { since, .. } => since.clone(),
+            BatchScope::Files { .. } => None,
+        };
+        let scope = serde_json::to_string(scope).map_err(|err| {
+            super::StoreError::Invalid(format!("cannot record an import's files: {err}"))
+        })?;
+        let files = serde_json::to_string(files).map_err(|err| {
+            super::StoreError::Invalid(format!("cannot record an import's files: {err}"))
+        })?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO import_batches (kind, scope, since, files, process, started)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![kind, scope, since, files, process, format_datetime(now)],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// The run of several files `batch` has finished `files_read` of them.
+    pub fn batch_progress(&mut self, batch: i64, files_read: usize) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE import_batches SET files_read = ?2 WHERE id = ?1",
+                params![batch, i64::try_from(files_read).unwrap_or(i64::MAX)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The run of several files `batch` has read them all, and with them what the unfinished
+    /// runs `released` did not read: their held-back patients are whole again, and the file
+    /// they stopped in the middle of is read (its run is closed as superseded).
+    pub fn end_batch(&mut self, batch: i64, released: &[i64]) -> Result<()> {
+        self.write(|tx| {
+            for earlier in released {
+                tx.execute(
+                    "UPDATE imports SET state = 'done', process = NULL,
+                            summary = json_set(summary, '$.superseded_by_run_of_files', ?2)
+                     WHERE batch_id = ?1 AND state = 'applying'",
+                    params![earlier, batch],
+                )?;
+                tx.execute("DELETE FROM import_batches WHERE id = ?1", [earlier])?;
+            }
+            tx.execute("DELETE FROM import_batches WHERE id = ?1", [batch])?;
+            Ok(())
+        })
+    }
+
+    /// Runs of several files that started and have not read them all (see
+    /// [`UnfinishedBatch`]).
+    pub fn unfinished_batches(&self) -> Result<Vec<UnfinishedBatch>> {
+        unfinished_batches(&self.conn)
     }
 
     /// The processes (`host:pid`) that said an import was under way.

@@ -338,6 +338,8 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE observations DROP COLUMN since_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
+             DROP TABLE import_batches;
+             ALTER TABLE imports DROP COLUMN batch_id;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -352,6 +352,8 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE observations DROP COLUMN since_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
+             DROP TABLE import_batches;
+             ALTER TABLE imports DROP COLUMN batch_id;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1135,6 +1137,8 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;
              DROP TABLE alive_reports;
+             DROP TABLE import_batches;
+             ALTER TABLE imports DROP COLUMN batch_id;
              PRAGMA user_version = 37;",
         )
         .unwrap();
