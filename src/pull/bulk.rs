@@ -55,7 +55,8 @@ pub struct Manifest {
     pub error: Vec<FileEntry>,
 }
 
-/// Polls that may fail with a transient OperationOutcome before the pull gives up.
+/// Polls in a row that may fail with a transient OperationOutcome before the pull gives up
+/// (counted again after an answer showing the job going on: a long export may meet a few).
 const TRANSIENT_ATTEMPTS: u32 = 3;
 /// The longest the poller waits of its own accord between status requests.
 const POLL_CEILING: Duration = Duration::from_secs(10);
@@ -133,6 +134,7 @@ pub fn wait(
         match status {
             202 => {
                 polls += 1;
+                transient = 0;
                 if let Some(words) = response
                     .headers()
                     .get("x-progress")
