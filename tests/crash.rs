@@ -20,7 +20,7 @@ use std::thread;
 use std::time::Instant;
 
 use processes::{
-    Seeded, assert_sound, demo, export_split, holdings, imported_hashes,
+    Seeded, assert_sound, demo, export_split, holdings, import_killed_when, imported_hashes,
     one_patient_with_many_readings, open, refract, review_rationales, reviewable,
 };
 use tempfile::TempDir;
@@ -507,38 +507,12 @@ fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all
     // Killed once part of the patient's readings are committed (watched from a second
     // connection, read-only): their Patient was read to the end of its file, and waits to be
     // created at the end of the import with the rest of their record.
-    let mut child = refract()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&export)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let watcher =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let committed = loop {
-        let written: i64 = watcher
-            .query_row(
-                "SELECT count(*) FROM fhir_resources WHERE type = 'Observation'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap_or(0);
-        if written >= 1_000 {
-            let _ = child.kill();
-            break written;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the import ended before a kill could land in it ({written} readings)"
-        );
-        thread::sleep(std::time::Duration::from_millis(2));
-    };
-    child.wait().unwrap();
-    drop(watcher);
+    let committed = import_killed_when(
+        &export,
+        &db,
+        "SELECT count(*) FROM fhir_resources WHERE type = 'Observation'",
+        1_000,
+    );
     assert_sound(&db, "after the kill");
     assert!(committed < i64::try_from(READINGS).unwrap());
 
@@ -679,39 +653,13 @@ fn new_patients_of_an_import_killed_between_files_wait_for_the_rest_of_the_run()
 
     // Killed once the readings' file is read to its end, while the procedures' is being read
     // (watched from a second connection, read-only).
-    let mut child = refract()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&export)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let watcher =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    loop {
-        let read: i64 = watcher
-            .query_row(
-                "SELECT count(*) FROM imports
-                 WHERE path LIKE '%Observation.ndjson' AND state = 'done'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap_or(0);
-        if read > 0 {
-            let _ = child.kill();
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the import ended before a kill could land between its files"
-        );
-        thread::sleep(std::time::Duration::from_millis(1));
-    }
-    child.wait().unwrap();
-    drop(watcher);
+    import_killed_when(
+        &export,
+        &db,
+        "SELECT count(*) FROM imports
+         WHERE path LIKE '%Observation.ndjson' AND state = 'done'",
+        1,
+    );
     assert_sound(&db, "after the kill");
     let procedures_written: i64 = open(&db)
         .query_row(

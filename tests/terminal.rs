@@ -588,39 +588,12 @@ fn an_import_killed_while_the_dashboard_is_open_is_said_on_it() {
     let mut watcher = Session::start(&db, 220, 30);
     watcher.wait_for("row 1 of 200");
 
-    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_refract"))
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&export)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let reader =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let written: i64 = reader
-            .query_row(
-                "SELECT count(*) FROM fhir_resources WHERE type = 'Observation'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap_or(0);
-        if written >= 1_000 {
-            let _ = import.kill();
-            break;
-        }
-        assert!(
-            import.try_wait().unwrap().is_none() && Instant::now() < deadline,
-            "the import ended before a kill could land in it ({written} readings)"
-        );
-        thread::sleep(Duration::from_millis(2));
-    }
-    import.wait().unwrap();
-    drop(reader);
+    processes::import_killed_when(
+        &export,
+        &db,
+        "SELECT count(*) FROM fhir_resources WHERE type = 'Observation'",
+        1_000,
+    );
     watcher.wait_for("1 new patient(s) of");
     watcher.keys(b"q");
     assert!(watcher.wait_exit().success());

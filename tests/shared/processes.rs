@@ -330,3 +330,36 @@ pub fn one_patient_with_many_readings(folder: &Path, readings: usize) {
     }
     std::fs::write(folder.join("Observation.ndjson"), lines).unwrap();
 }
+
+/// Imports `folder` into `db` in a child process and kills it (SIGKILL) once `sql`, asked on a
+/// read-only connection beside it, counts at least `at_least`; returns that count. Fails if the
+/// import ends before: the kill must land in it.
+pub fn import_killed_when(folder: &Path, db: &Path, sql: &str, at_least: i64) -> i64 {
+    let mut child = refract()
+        .arg("--db")
+        .arg(db)
+        .arg("import")
+        .arg(folder)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let counted = loop {
+        let counted: i64 = watcher.query_row(sql, [], |row| row.get(0)).unwrap_or(0);
+        if counted >= at_least {
+            let _ = child.kill();
+            break counted;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline,
+            "the import ended before a kill could land in it ({sql}: {counted})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    child.wait().unwrap();
+    counted
+}
