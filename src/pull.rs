@@ -44,6 +44,7 @@ pub const READ_TYPES: &[&str] = &[
     "Medication",
     "Observation",
     "DiagnosticReport",
+    "QuestionnaireResponse",
     "Procedure",
 ];
 

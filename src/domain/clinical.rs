@@ -404,6 +404,10 @@ impl Dose {
     }
 }
 
+/// How a drug record with no words and no code the drug book knows is named (followed by its
+/// codes or the reference that would identify it, in brackets).
+pub const UNIDENTIFIED_DRUG: &str = "unidentified medication";
+
 /// One drug given over a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrugExposure {
@@ -536,6 +540,12 @@ impl DrugExposure {
     /// where it acts (diltiazem cream for a fissure is no calcium channel blocker given).
     pub fn is_read_as_treatment(&self) -> bool {
         !self.is_as_needed() && !self.is_cns_directed() && !self.is_given_locally()
+    }
+
+    /// Whether the record names its drug by nothing refract can identify: no words and no
+    /// code the drug book knows (see [`UNIDENTIFIED_DRUG`]); the team must say what it was.
+    pub fn is_unidentified(&self) -> bool {
+        self.text.starts_with(UNIDENTIFIED_DRUG)
     }
 
     /// Whether the exposure covers `day`.

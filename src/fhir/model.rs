@@ -674,6 +674,53 @@ pub struct DiagnosticReport {
     pub category: Vec<CodeableConcept>,
 }
 
+/// A QuestionnaireResponse (a form filled in: a PHQ-9 on a patient portal, an SDC form): read
+/// for the scores its answers give (see `parse::questionnaire_scores`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QuestionnaireResponse {
+    pub meta: Option<Meta>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    /// The form's canonical URL (a LOINC panel: `http://loinc.org/q/44249-1`).
+    pub questionnaire: Option<String>,
+    pub authored: Option<String>,
+    pub encounter: Option<Reference>,
+    #[serde(default)]
+    pub item: Vec<QuestionnaireItem>,
+}
+
+/// One item of a filled-in form and its answers; an item may hold items of its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QuestionnaireItem {
+    #[serde(rename = "linkId")]
+    pub link_id: Option<String>,
+    /// The element of the form's definition it answers (`http://loinc.org/q/44249-1#44261-6`).
+    pub definition: Option<String>,
+    pub text: Option<String>,
+    /// Not an R4 element of a response's item (the Questionnaire's item has it), yet written
+    /// by some forms: read when present.
+    #[serde(default)]
+    pub code: Vec<Coding>,
+    #[serde(default)]
+    pub answer: Vec<QuestionnaireAnswer>,
+    #[serde(default)]
+    pub item: Vec<QuestionnaireItem>,
+}
+
+/// An answer: read for a number (a score).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QuestionnaireAnswer {
+    #[serde(rename = "valueInteger")]
+    pub value_integer: Option<i64>,
+    #[serde(rename = "valueDecimal")]
+    pub value_decimal: Option<f64>,
+    #[serde(rename = "valueQuantity")]
+    pub value_quantity: Option<Quantity>,
+    /// An answer's own items (R4 `answer.item`).
+    #[serde(default)]
+    pub item: Vec<QuestionnaireItem>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Procedure {
     pub meta: Option<Meta>,

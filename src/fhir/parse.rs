@@ -35,7 +35,8 @@ use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, Indication, ON_HOLD_WORDS, Observation, Patient, PatientId,
     PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex, StopReason,
-    canonical_system, observation_codes, report_code_is_pet, report_names_cancer, strength,
+    UNIDENTIFIED_DRUG, canonical_system, observation_codes, report_code_is_pet,
+    report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -699,6 +700,10 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         let url = request.url.as_deref().unwrap_or("");
         let key = reference_key(url);
         return match key.split_once('/') {
+            _ if url.contains('?') => Err(format!(
+                "a conditional DELETE of '{url}' (by a search, not an id): refract removes a \
+                 resource named by its type and id only, so nothing is removed"
+            )),
             Some((kind, id)) if !kind.is_empty() && !id.is_empty() && !id.contains('?') => {
                 Ok(Mapped::Removed {
                     resource_type: kind.to_owned(),
@@ -711,6 +716,20 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 "a DELETE of '{url}', which names no single resource"
             )),
         };
+    }
+    // R4 transactions may PATCH (a FHIRPath Parameters or a JSON Patch body): a change to a
+    // resource refract reads whole, which it cannot apply to what it stored.
+    if let Some(request) = raw.request
+        && request
+            .method
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("PATCH"))
+    {
+        let url = request.url.as_deref().unwrap_or("");
+        return Err(format!(
+            "a PATCH of '{url}' is not applied: refract reads whole resources, so what it \
+             stored of '{url}' is left as it was (send the resource whole, as a PUT)"
+        ));
     }
     if let Some(id) = raw.id
         && id.len() > MAX_ID_BYTES
@@ -756,7 +775,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             if !product.names_something() {
                 return Err(format!("a {kind} with neither a code nor ingredients"));
             }
-            warnings.extend(names_disagree(&product.code, &rules.book));
+            warnings.extend(product_names_disagree(&product, &rules.book));
             refuse_oversized(product.texts())?;
             Ok(Mapping {
                 mapped: Mapped::Medication {
@@ -894,6 +913,39 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 .encounter
                 .as_ref()
                 .or(resource.context.as_ref())
+                .and_then(|reference| reference.reference.clone());
+            Ok(clinical(
+                raw,
+                subject,
+                visit,
+                resource.meta.as_ref(),
+                Item::Observations(observations),
+            ))
+        }
+        "QuestionnaireResponse" => {
+            let resource: model::QuestionnaireResponse = parse_as(raw)?;
+            match resource.status.as_deref() {
+                Some("entered-in-error") => return Ok(removed(raw, resource.meta.as_ref())),
+                // R4: `in-progress` is a form still being filled in, `stopped` one abandoned:
+                // neither total is a score the patient finished.
+                Some(status @ ("in-progress" | "stopped")) => {
+                    return Ok(Mapped::Skipped(format!("QuestionnaireResponse ({status})")).into());
+                }
+                _ => {}
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let observations = questionnaire_scores(&resource, rules)?;
+            if observations.is_empty() {
+                return Ok(
+                    Mapped::Skipped(String::from("QuestionnaireResponse (no coded score)")).into(),
+                );
+            }
+            for observation in &observations {
+                refuse_oversized(observation_texts(observation))?;
+            }
+            let visit = resource
+                .encounter
+                .as_ref()
                 .and_then(|reference| reference.reference.clone());
             Ok(clinical(
                 raw,
@@ -2040,7 +2092,8 @@ fn map_medication(
     // A concept of blank words and no code names no drug.
     let concept = concept.filter(Product::names_something);
     if let Some(product) = &concept {
-        warnings.extend(names_disagree(&product.code, &rules.book));
+        warnings.extend(product_names_disagree(product, &rules.book));
+        warnings.extend(unidentified_warning(product, &rules.book));
     }
     if concept.is_none() && refers.is_none() {
         return Err(String::from(
@@ -2871,6 +2924,104 @@ fn dated_steps(
     Steps::Dated
 }
 
+/// The name of a drug record with no words (R4's `display` and `text` are optional): the drugs
+/// its RxNorm or ATC codes name, else "unidentified medication" with what would identify it
+/// (its codes, or the Medication it refers to that no file brought), which the assessments
+/// ask the team to identify (see `DrugExposure::is_unidentified`).
+fn wordless_drug_name(
+    concept: Option<&CodeableConcept>,
+    unresolved: Option<&str>,
+    book: &DrugBook,
+) -> String {
+    let codes: Vec<&str> = concept
+        .map(|concept| {
+            concept
+                .code_in("rxnorm")
+                .into_iter()
+                .chain(concept.code_in("atc"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let known = book.recognise(&codes, "");
+    if !known.is_empty() {
+        return known
+            .iter()
+            .map(|drug| drug.ingredient.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ");
+    }
+    let named_by = match (unresolved, concept) {
+        (Some(reference), _) => Some(reference.to_owned()),
+        (None, Some(concept)) => codes_in_words(concept),
+        (None, None) => None,
+    };
+    match named_by {
+        Some(named_by) => format!("{UNIDENTIFIED_DRUG} ({named_by})"),
+        None => String::from(UNIDENTIFIED_DRUG),
+    }
+}
+
+/// A concept's codes as a reader names them ("RxNorm 308135, NDC 0069-1530-30").
+fn codes_in_words(concept: &CodeableConcept) -> Option<String> {
+    let codes: Vec<String> = concept
+        .coding
+        .iter()
+        .filter_map(|coding| {
+            let code = coding.code.as_deref()?.trim();
+            let system =
+                canonical_system(coding.system.as_deref().unwrap_or("")).to_ascii_lowercase();
+            let name = [
+                ("rxnorm", "RxNorm"),
+                ("atc", "ATC"),
+                ("ndc", "NDC"),
+                ("snomed", "SNOMED CT"),
+            ]
+            .into_iter()
+            .find(|(part, _)| system.contains(part))
+            .map_or("code", |(_, name)| name);
+            (!code.is_empty()).then(|| format!("{name} {code}"))
+        })
+        .collect();
+    (!codes.is_empty()).then(|| codes.join(", "))
+}
+
+/// The warning for a drug record with codes but no words, none of whose codes the drug book
+/// knows: it is kept, shown by its codes, and counted by no criterion until identified.
+fn unidentified_warning(product: &Product, book: &DrugBook) -> Option<String> {
+    let concept = product.drug(&|_| None).concept;
+    if concept.words().is_some() {
+        return None;
+    }
+    let codes: Vec<&str> = concept
+        .code_in("rxnorm")
+        .into_iter()
+        .chain(concept.code_in("atc"))
+        .collect();
+    if !book.recognise(&codes, "").is_empty() {
+        return None;
+    }
+    let named = codes_in_words(&concept)?;
+    Some(format!(
+        "its drug is named by {named} alone, no words, and refract's drug book does not know \
+         the code: kept as '{UNIDENTIFIED_DRUG} ({named})', counted by no criterion; the \
+         assessments ask for it to be identified"
+    ))
+}
+
+/// The warnings for a product whose code, or one of whose ingredients' codes, names other
+/// drugs than its words do (see [`names_disagree`]).
+fn product_names_disagree(product: &Product, book: &DrugBook) -> Vec<String> {
+    std::iter::once(&product.code)
+        .chain(
+            product
+                .ingredients
+                .iter()
+                .filter_map(|i| i.concept.as_ref()),
+        )
+        .filter_map(|concept| names_disagree(concept, book))
+        .collect()
+}
+
 /// The warning for a drug concept whose RxNorm or ATC code names other drugs than its words
 /// do (see [`DrugBook::disagreement`]): the record is read as its words, and the assessment
 /// lists it among what to rule out.
@@ -2927,10 +3078,7 @@ pub fn finish_medication(
     let text = concept
         .and_then(|concept| product::known_words(concept, &knows))
         .map_or_else(
-            || match unresolved {
-                Some(reference) => format!("unidentified medication ({reference})"),
-                None => String::from("unidentified medication"),
-            },
+            || wordless_drug_name(concept, unresolved, book),
             str::to_owned,
         );
     // Only an administration's period is how long the amount ran; a statement's or an
@@ -5100,6 +5248,95 @@ const MMHG_PER_KPA: f64 = 1000.0 / 133.322_387_415;
 /// Whether a value's unit (see [`Value::unit_written`]) is kilopascals.
 fn in_kilopascals(unit: &str) -> bool {
     unit.trim().eq_ignore_ascii_case("kpa")
+}
+
+/// The scores a filled-in form gives (R4 QuestionnaireResponse): each answer that is a
+/// number, to an item the form names by a LOINC code (a PHQ-9 total, 44261-6), read as an
+/// Observation of that code taken when the form was authored. The code is the item's `code`
+/// where a form writes one, else the end of its `definition` or `linkId` ("/44261-6",
+/// "http://loinc.org/q/44249-1#44261-6"): R4 keeps an item's codes in the Questionnaire,
+/// which exports seldom carry. An item named by no LOINC code is no score refract can read.
+fn questionnaire_scores(
+    response: &model::QuestionnaireResponse,
+    rules: &Rules,
+) -> Result<Vec<Observation>, String> {
+    let mut scored: Vec<(String, Option<String>, model::Quantity)> = Vec::new();
+    collect_scores(&response.item, &mut scored);
+    let mut observations = Vec::new();
+    for (code, text, value) in scored {
+        let observation = model::Observation {
+            subject: response.subject.clone(),
+            status: Some(String::from("final")),
+            code: Some(CodeableConcept {
+                coding: vec![model::Coding {
+                    system: Some(String::from("http://loinc.org")),
+                    code: Some(code),
+                    display: text.clone(),
+                }],
+                text,
+            }),
+            value_quantity: Some(value),
+            effective_date_time: response.authored.clone(),
+            encounter: response.encounter.clone(),
+            ..model::Observation::default()
+        };
+        observations.extend(map_observation(&observation, rules)?);
+    }
+    Ok(observations)
+}
+
+/// The numeric answers of `items` and of the items inside them, with the LOINC code and the
+/// words of the item each answers.
+fn collect_scores(
+    items: &[model::QuestionnaireItem],
+    scored: &mut Vec<(String, Option<String>, model::Quantity)>,
+) {
+    for item in items {
+        let code = item
+            .code
+            .iter()
+            .filter(|coding| {
+                coding
+                    .system
+                    .as_deref()
+                    .is_some_and(|system| system.to_ascii_lowercase().contains("loinc"))
+            })
+            .find_map(|coding| coding.code.clone())
+            .or_else(|| {
+                [item.definition.as_deref(), item.link_id.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .find_map(loinc_at_end)
+            });
+        for answer in &item.answer {
+            let value = answer.value_quantity.clone().or_else(|| {
+                answer
+                    .value_decimal
+                    .or(answer.value_integer.map(|n| n as f64))
+                    .map(|value| model::Quantity {
+                        value: Some(value),
+                        ..model::Quantity::default()
+                    })
+            });
+            if let (Some(code), Some(value)) = (&code, value) {
+                scored.push((code.clone(), item.text.clone(), value));
+            }
+            collect_scores(&answer.item, scored);
+        }
+        collect_scores(&item.item, scored);
+    }
+}
+
+/// The LOINC code a form's `linkId` or `definition` ends with ("/44249-1/44261-6",
+/// "http://loinc.org/q/44249-1#44261-6"): digits, a hyphen, one check digit.
+fn loinc_at_end(name: &str) -> Option<String> {
+    let last = name.rsplit(['/', '#']).next()?.trim();
+    let (number, check) = last.split_once('-')?;
+    let is_loinc = (1..=7).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && check.len() == 1
+        && check.bytes().all(|b| b.is_ascii_digit());
+    is_loinc.then(|| last.to_owned())
 }
 
 fn map_observation(

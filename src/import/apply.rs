@@ -241,7 +241,7 @@ pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
-const STORED_TYPES: [&str; 12] = [
+const STORED_TYPES: [&str; 13] = [
     "Condition",
     "MedicationRequest",
     "MedicationStatement",
@@ -249,6 +249,7 @@ const STORED_TYPES: [&str; 12] = [
     "MedicationDispense",
     "Observation",
     "DiagnosticReport",
+    "QuestionnaireResponse",
     "Procedure",
     "CarePlan",
     "Medication",

@@ -17,10 +17,52 @@ pub fn condition_matches(
     snomed: &[String],
     names: &[String],
 ) -> bool {
+    condition_matches_but(condition, icd10, snomed, names, &[])
+}
+
+/// As [`condition_matches`], where a name said only inside one of `other_diseases` ("pulmonary
+/// hypertension" for "hypertension") names that other disease, not one of the list's.
+pub fn condition_matches_but(
+    condition: &Condition,
+    icd10: &[String],
+    snomed: &[String],
+    names: &[String],
+    other_diseases: &[String],
+) -> bool {
     listed_code(condition, icd10, snomed).is_some()
-        || condition
-            .displays()
-            .any(|display| names.iter().any(|name| mentions(display, name)))
+        || condition.displays().any(|display| {
+            let words = without_phrases(display, other_diseases);
+            names.iter().any(|name| mentions(&words, name))
+        })
+}
+
+/// `text` in lower case with each of `phrases` (whole words, any case) blanked out.
+fn without_phrases(text: &str, phrases: &[String]) -> String {
+    let mut words = text.to_lowercase();
+    for phrase in phrases {
+        let phrase = phrase.to_lowercase();
+        if phrase.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(offset) = words[from..].find(&phrase) {
+            let start = from + offset;
+            let end = start + phrase.len();
+            let bounded = !words[..start]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+                && !words[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
+            if bounded {
+                words.replace_range(start..end, &" ".repeat(phrase.len()));
+            }
+            from = end;
+        }
+    }
+    words
 }
 
 /// Whether a drug's stated indication is one of a list's diagnoses, as [`condition_matches`]

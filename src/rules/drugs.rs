@@ -244,6 +244,11 @@ pub struct Combination {
     #[serde(default)]
     pub atc: Vec<String>,
     pub ingredients: Vec<String>,
+    /// An ingredient's usual maximum in this product where it differs from the ingredient's
+    /// own (valsartan in sacubitril/valsartan: 103 mg twice daily, more bioavailable than
+    /// valsartan alone, whose maximum is 320 mg/d).
+    #[serde(default)]
+    pub max_mg_day: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -439,6 +444,24 @@ impl DrugBook {
         &self.combinations
     }
 
+    /// The usual maximum of `ingredient` given in a product of exactly `ingredients`: the
+    /// combination's own where the book gives one, else the ingredient's.
+    pub fn max_mg_day_in(&self, ingredients: &[&Drug], ingredient: &Drug) -> Option<f64> {
+        self.combinations
+            .iter()
+            .filter(|combination| {
+                combination.ingredients.len() == ingredients.len()
+                    && ingredients.iter().all(|drug| {
+                        combination
+                            .ingredients
+                            .iter()
+                            .any(|name| name.eq_ignore_ascii_case(&drug.ingredient))
+                    })
+            })
+            .find_map(|combination| combination.max_mg_day.get(&ingredient.ingredient).copied())
+            .or(ingredient.max_mg_day)
+    }
+
     /// Whether `text` names the long-acting injectable form of `drug` (one of its `depot_names`:
     /// an ester, an LAI brand; or one of the book's `depot_form_words`). Only a drug that has a
     /// depot form (a depot DDD) can be given as one.
@@ -541,10 +564,13 @@ impl DrugBook {
     fn recognise_uncached(&self, codes: &[&str], text: &str) -> Vec<usize> {
         let by_code = self.recognise_codes(codes);
         let by_words = self.recognise_words(text);
-        if !by_code.is_empty()
-            && !by_words.is_empty()
-            && !by_words.iter().any(|index| by_code.contains(index))
-        {
+        let ingredients = |indexes: &[usize]| -> Vec<&str> {
+            indexes
+                .iter()
+                .map(|&index| self.drugs[index].ingredient.as_str())
+                .collect()
+        };
+        if Self::apart(&ingredients(&by_code), &ingredients(&by_words)) {
             return by_words;
         }
         let mut found = by_code;
@@ -556,28 +582,54 @@ impl DrugBook {
         found
     }
 
-    /// The drugs a record's codes name and the other drugs its words name, when the two have
-    /// no ingredient in common (a lisinopril code under the words "amlodipine 5 mg tablet"):
-    /// the record is read as its words (see [`DrugBook::recognise`]), and whoever reads it
-    /// must be told which drug its code names.
+    /// Whether a record's codes and words name different drugs: each names an ingredient the
+    /// other does not (a lisinopril code under "amlodipine 5 mg tablet"; a combination's
+    /// codes, lisinopril and hydrochlorothiazide, under "amlodipine / hydrochlorothiazide").
+    /// Words that name fewer drugs than the code (a combination's code under one of its
+    /// ingredients' names), or more, are a shorter or longer name of one product, not apart.
+    fn apart(by_code: &[&str], by_words: &[&str]) -> bool {
+        !by_code.is_empty()
+            && !by_words.is_empty()
+            && by_code
+                .iter()
+                .any(|ingredient| !by_words.contains(ingredient))
+            && by_words
+                .iter()
+                .any(|ingredient| !by_code.contains(ingredient))
+    }
+
+    /// When a record's codes and words name different drugs (see [`DrugBook::apart`]): the
+    /// drugs only its codes name and those only its words name. The record is read as its
+    /// words (see [`DrugBook::recognise`]), and whoever reads it must be told which drug its
+    /// code names.
     pub fn disagreement<'a>(
         &'a self,
         codes: &[&str],
         text: &str,
     ) -> Option<(Vec<&'a Drug>, Vec<&'a Drug>)> {
+        fn ingredients<'d>(drugs: &[&'d Drug]) -> Vec<&'d str> {
+            drugs.iter().map(|drug| drug.ingredient.as_str()).collect()
+        }
         if codes.is_empty() || text.trim().is_empty() {
             return None;
         }
         let by_code = self.recognise(codes, "");
         let by_words = self.recognise(&[], text);
-        let apart = !by_code.is_empty()
-            && !by_words.is_empty()
-            && !by_words.iter().any(|drug| {
-                by_code
-                    .iter()
-                    .any(|coded| coded.ingredient == drug.ingredient)
-            });
-        apart.then_some((by_code, by_words))
+        let (code_names, word_names) = (ingredients(&by_code), ingredients(&by_words));
+        if !Self::apart(&code_names, &word_names) {
+            return None;
+        }
+        let only_code = by_code
+            .iter()
+            .filter(|drug| !word_names.contains(&drug.ingredient.as_str()))
+            .copied()
+            .collect();
+        let only_words = by_words
+            .iter()
+            .filter(|drug| !code_names.contains(&drug.ingredient.as_str()))
+            .copied()
+            .collect();
+        Some((only_code, only_words))
     }
 
     /// The drugs an ATC or RxNorm code names (a combination's ATC code, its ingredients).
@@ -1078,6 +1130,27 @@ mod tests {
             book.disagreement(&["C09AA03"], "lisinopril/hydrochlorothiazide 20/12.5")
                 .is_none()
         );
+        // A combination whose codes name lisinopril and hydrochlorothiazide under words naming
+        // amlodipine and hydrochlorothiazide: the words' two drugs, and the one each side
+        // alone names said apart.
+        let (codes, words) = (["C09AA03", "5487"], "amlodipine / hydrochlorothiazide");
+        assert_eq!(
+            names(&book.recognise(&codes, words)),
+            ["amlodipine", "hydrochlorothiazide"]
+        );
+        let (by_code, by_words) = book
+            .disagreement(&codes, words)
+            .expect("one ingredient named apart disagrees");
+        assert_eq!(names(&by_code), ["lisinopril"]);
+        assert_eq!(names(&by_words), ["amlodipine"]);
+        // A combination's code under one of its ingredients' names: a shorter name of it.
+        assert_eq!(
+            names(&book.recognise(&["C09DB01"], "amlodipine 5 mg")).len(),
+            2,
+            "{:?}",
+            names(&book.recognise(&["C09DB01"], "amlodipine 5 mg"))
+        );
+        assert!(book.disagreement(&["C09DB01"], "amlodipine 5 mg").is_none());
         // Words that name no drug the book knows leave the code to say it.
         assert_eq!(
             names(&book.recognise(&["C09AA03"], "Tablet 10 MG (local formulary item 4471)")),

@@ -14,7 +14,9 @@ use sha2::{Digest, Sha256};
 
 use super::context::Context;
 use super::describe::confounder;
-use super::diagnosis_names::{condition_matches, icd10_starts_with, mentions};
+use super::diagnosis_names::{
+    condition_matches, condition_matches_but, icd10_starts_with, mentions,
+};
 use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
 use super::outcome::{Outcome, Verdict};
@@ -55,11 +57,12 @@ pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<
         .conditions
         .iter()
         .filter(|condition| {
-            condition_matches(
+            condition_matches_but(
                 condition,
                 &set.applies_to.icd10,
                 &set.applies_to.snomed,
                 &set.applies_to.names,
+                &set.applies_to.not_names,
             )
         })
         .collect();
@@ -279,6 +282,31 @@ fn evaluate_living(
             found.evidence.push(evidence);
         }
     }
+    if let Some(unidentified) = unidentified_drugs(record, set) {
+        let resolved = record
+            .resolved_confounders
+            .iter()
+            .any(|(ruleset, key)| *ruleset == set.id && key == DRUGS_UNIDENTIFIED);
+        if !resolved {
+            // A drug no one can name could be the one the criteria lack: "not met" would say
+            // the record shows none (DESIGN.md section 2, pending outcomes).
+            if status == AssessmentStatus::NotMet {
+                status = AssessmentStatus::InsufficientData;
+                found.label.clone_from(&set.labels.insufficient_data);
+                missing.insert(
+                    0,
+                    format!("which drugs the records named only by {unidentified} are"),
+                );
+            }
+            found.confounders.push(confounder(
+                DRUGS_UNIDENTIFIED,
+                format!(
+                    "drug records named only by {unidentified}, codes refract does not know, \
+                     with no words: none is counted; say which drugs they are"
+                ),
+            ));
+        }
+    }
     Some(finish(
         status,
         found.label,
@@ -287,6 +315,34 @@ fn evaluate_living(
         missing,
         found.confounders,
     ))
+}
+
+/// The key of the rule-out for drug records refract cannot identify (see
+/// [`unidentified_drugs`]): resolved by the team once they know the drugs were none of the
+/// condition's.
+pub const DRUGS_UNIDENTIFIED: &str = "drugs_unidentified";
+
+/// What names the condition's drug records that name no drug refract knows and have no words
+/// ("RxNorm 308135, RxNorm 316151"; see `DrugExposure::is_unidentified`), when there are any:
+/// records given for another condition, or only when needed, are not among them.
+fn unidentified_drugs(record: &PatientRecord, set: &RuleSet) -> Option<String> {
+    let mut named: Vec<&str> = Vec::new();
+    for exposure in record
+        .exposures
+        .iter()
+        .filter(|exposure| exposure.is_unidentified() && exposure.is_read_as_treatment())
+        .filter(|exposure| super::indication::given_for_another(exposure, set).is_none())
+    {
+        let what = exposure
+            .text
+            .split_once('(')
+            .and_then(|(_, inside)| inside.strip_suffix(')'))
+            .unwrap_or("no code");
+        if !named.contains(&what) {
+            named.push(what);
+        }
+    }
+    (!named.is_empty()).then(|| named.join(", "))
 }
 
 /// The drugs of the condition's classes its criteria and lines left out because their records
@@ -357,12 +413,13 @@ fn names_in_disagreement(
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
+        let read_as = book.recognise(&exposure.codes(), &exposure.text);
         let text = format!(
             "'{}': its code names {}, its words {}: read as {}; check which drug was given",
             exposure.text,
             ingredients(&by_code),
             ingredients(&by_words),
-            ingredients(&by_words),
+            ingredients(&read_as),
         );
         if !said.iter().any(|item| item.text == text) {
             said.push(confounder(DRUG_NAMES_DISAGREE, text));

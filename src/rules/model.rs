@@ -183,6 +183,10 @@ pub struct AppliesTo {
     /// Words that identify the diagnosis in a display text when neither code is given.
     #[serde(default)]
     pub names: Vec<String>,
+    /// Other diseases whose names hold one of `names` ("pulmonary hypertension" holds
+    /// "hypertension"): words naming one of these name that disease, not this condition.
+    #[serde(default)]
+    pub not_names: Vec<String>,
     /// The diagnoses among these that say the condition is recurrent (earlier episodes exist):
     /// for a current episode with no onset (src/rules/episode.rs).
     #[serde(default)]

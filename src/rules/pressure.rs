@@ -124,26 +124,32 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
     if spec.check_max_dose {
         // One line per drug: a renewal running beside the earlier prescription of the same
         // drug is the same drug, at the highest dose recorded for it.
-        let mut doses: Vec<(&super::drugs::Drug, Option<f64>)> = Vec::new();
+        // Each with its usual maximum in the product it was given in (valsartan in
+        // sacubitril/valsartan has its own): the one of the highest dose recorded.
+        let mut doses: Vec<(&super::drugs::Drug, Option<f64>, Option<f64>)> = Vec::new();
         for given in &regimen.drugs {
             for drug in &given.drugs {
                 let daily = given.daily_of(drug).map(|d| d.mg_per_day);
+                let maximum = ctx.book.max_mg_day_in(&given.drugs, drug);
                 match doses
                     .iter_mut()
-                    .find(|(d, _)| d.ingredient == drug.ingredient)
+                    .find(|(d, _, _)| d.ingredient == drug.ingredient)
                 {
-                    Some((_, known)) => {
+                    Some((_, known, known_maximum)) => {
+                        if daily.is_some_and(|daily| known.is_none_or(|known| daily > known)) {
+                            *known_maximum = maximum;
+                        }
                         *known = match (*known, daily) {
                             (Some(a), Some(b)) => Some(a.max(b)),
                             (a, b) => a.or(b),
                         };
                     }
-                    None => doses.push((drug, daily)),
+                    None => doses.push((drug, daily, maximum)),
                 }
             }
         }
-        for (drug, daily) in doses {
-            let Some(maximum) = drug.max_mg_day else {
+        for (drug, daily, maximum) in doses {
+            let Some(maximum) = maximum else {
                 continue;
             };
             match daily {
@@ -1476,10 +1482,20 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         } else {
             String::new()
         };
+        // A reading with its systolic alone (the diastolic absent): the two means are of
+        // different readings, said so.
+        let with_diastolic = office.iter().filter(|r| r.diastolic.is_some()).count();
+        let counted = if d.is_some() && with_diastolic < office.len() {
+            format!(
+                "{} reading(s), {with_diastolic} with a diastolic,",
+                office.len()
+            )
+        } else {
+            format!("{} reading(s)", office.len())
+        };
         outcome.reasons.push(format!(
-            "office blood pressure on this regimen: mean {} mmHg over {} reading(s) since {}{latest} (goal < {}/{})",
+            "office blood pressure on this regimen: mean {} mmHg over {counted} since {}{latest} (goal < {}/{})",
             pressure_text(s.round(), d.map(f64::round)),
-            office.len(),
             office.first().map_or(from, |r| r.on),
             trim_number(goal.0),
             trim_number(goal.1)

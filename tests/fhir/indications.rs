@@ -498,6 +498,122 @@ fn a_code_and_words_naming_two_different_drugs_are_one_drug_said_to_disagree() {
     );
 }
 
+/// One ingredient of a two-drug Medication whose code names lisinopril under the words
+/// "amlodipine" (R1-8's fault inside a combination): the product is amlodipine and
+/// hydrochlorothiazide, read as each ingredient's words, never three drugs; the import warns and
+/// the assessment asks the team to check which drug was given.
+#[test]
+fn an_ingredient_whose_code_and_words_name_different_drugs_is_read_as_its_words() {
+    let mut env = Env::new();
+    let medication = json!({
+        "resourceType": "Medication",
+        "id": "combo",
+        "ingredient": [
+            {"itemCodeableConcept": {
+                "coding": [{"system": "http://www.whocc.no/atc", "code": "C09AA03", "display": "lisinopril"}],
+                "text": "amlodipine"},
+             "strength": {"numerator": {"value": 10, "unit": "mg"}, "denominator": {"value": 1, "unit": "tablet"}}},
+            {"itemCodeableConcept": {
+                "coding": [{"system": RXNORM, "code": "5487", "display": "hydrochlorothiazide"}],
+                "text": "hydrochlorothiazide"},
+             "strength": {"numerator": {"value": 25, "unit": "mg"}, "denominator": {"value": 1, "unit": "tablet"}}}
+        ]
+    });
+    let mut combination = order("m1", AMLODIPINE, 1.0, &json!({}));
+    combination
+        .as_object_mut()
+        .unwrap()
+        .remove("medicationCodeableConcept");
+    combination["medicationReference"] = json!({"reference": "Medication/combo"});
+    combination["dosageInstruction"][0]["doseAndRate"] =
+        json!([{"doseQuantity": {"value": 1, "unit": "tablet"}}]);
+    let path = env.write_json(
+        "r18-ingredient.json",
+        &bundle(
+            "collection",
+            &[
+                patient("ind-pt", "IND-1", "Indication", "Hyp"),
+                condition("htn", SUBJECT, SNOMED, "38341003", "Hypertension"),
+                medication,
+                combination,
+            ],
+        ),
+    );
+    let file = env.import_ok(&path);
+    assert!(
+        file.warnings.iter().any(|w| w
+            .message
+            .contains("its code names lisinopril but its words 'amlodipine' name amlodipine")),
+        "{:#?}",
+        file.warnings
+    );
+    assert_eq!(
+        env.rows("SELECT regimen FROM treatment_lines WHERE ruleset = 'hypertension'"),
+        [["2 classes"]]
+    );
+    let (_, detail) = assessment(&env, "hypertension");
+    assert!(
+        detail.contains("its code names lisinopril") && detail.contains("read as amlodipine"),
+        "{detail}"
+    );
+}
+
+/// Drug records coded only by RxNorm codes the drug book does not know, with no words (R4's
+/// `display` and `text` are optional; review R4-1): each is shown with its code, the import
+/// says so, and an assessment that would otherwise read "no antihypertensive drug recorded" is
+/// undecided, naming the codes to identify, never "not resistant".
+#[test]
+fn drug_records_with_unknown_codes_and_no_words_leave_the_assessment_undecided() {
+    let mut env = Env::new();
+    let unknown = |id: &str, code: &str| {
+        let mut record = order(id, AMLODIPINE, 10.0, &reference("Condition/htn"));
+        record["medicationCodeableConcept"] = json!({"coding": [{"system": RXNORM, "code": code}]});
+        record
+    };
+    let path = env.write_json(
+        "r4-1.json",
+        &bundle(
+            "collection",
+            &[
+                patient("ind-pt", "IND-1", "Indication", "Hyp"),
+                condition("htn", SUBJECT, SNOMED, "38341003", "Hypertension"),
+                unknown("m1", "99990001"),
+                unknown("m2", "99990002"),
+                unknown("m3", "99990003"),
+                bp("bp0", "2025-09-01T10:00:00Z", 154.0, 96.0),
+                bp("bp1", "2026-01-05T10:00:00Z", 156.0, 94.0),
+                bp("bp2", "2026-05-05T10:00:00Z", 152.0, 98.0),
+                bp("bp3", "2026-10-01T10:00:00Z", 155.0, 97.0),
+            ],
+        ),
+    );
+    let file = env.import_ok(&path);
+    assert!(
+        file.warnings
+            .iter()
+            .any(|w| w.message.contains("RxNorm 99990001") && w.message.contains("no words")),
+        "{:#?}",
+        file.warnings
+    );
+    assert_eq!(
+        env.rows("SELECT text FROM drug_exposures ORDER BY text"),
+        [
+            ["unidentified medication (RxNorm 99990001)"],
+            ["unidentified medication (RxNorm 99990002)"],
+            ["unidentified medication (RxNorm 99990003)"]
+        ]
+    );
+    assert_eq!(
+        env.rows("SELECT status FROM assessments WHERE ruleset = 'hypertension'"),
+        [["insufficient_data"]]
+    );
+    let (_, detail) = assessment(&env, "hypertension");
+    assert!(
+        detail.contains("RxNorm 99990001, RxNorm 99990002, RxNorm 99990003"),
+        "{detail}"
+    );
+}
+
 /// The metoprolol order (R4 MedicationRequest) the fills, statements and administrations below
 /// carry out: given for the atrial fibrillation its Condition names, its first month ordered
 /// (a record of its own beside theirs).

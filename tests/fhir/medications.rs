@@ -1974,3 +1974,44 @@ fn a_drug_stopped_for_no_response_is_not_ongoing_in_the_next_line_for_a_stale_or
 }
 
 const LEVETIRACETAM_500: (&str, &str) = ("114477", "Levetiracetam 500 MG Oral Tablet");
+
+/// A transaction's PATCH (R4 allows it: a FHIRPath Parameters or a JSON Patch body) changes a
+/// resource refract reads whole: it is not applied, and the import says so rather than
+/// counting a "Parameters" it skipped; a conditional DELETE (by a search, not an id) is said to
+/// be one, and removes nothing (review R4-7).
+#[test]
+fn a_patch_or_a_conditional_delete_is_said_and_changes_nothing() {
+    let mut env = Env::new();
+    let first = env.write_json(
+        "first.json",
+        &history(vec![version(&drug_on_record("m1", "active", "Drug A"))]),
+    );
+    env.import_ok(&first);
+    let changes = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": {"resourceType": "Parameters", "parameter": [{"name": "operation", "part": [
+            {"name": "type", "valueCode": "replace"},
+            {"name": "path", "valueString": "MedicationStatement.status"},
+            {"name": "value", "valueCode": "stopped"}]}]},
+         "request": {"method": "PATCH", "url": "MedicationStatement/m1"}},
+        {"request": {"method": "DELETE", "url": "MedicationStatement?identifier=http://example.org/rx|42"}}
+    ]});
+    let path = env.write_json("changes.json", &changes);
+    let report = env.import(&[path]);
+    let warnings: Vec<&str> = report
+        .files
+        .iter()
+        .flat_map(|file| file.warnings.iter().map(|w| w.message.as_str()))
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("a PATCH of 'MedicationStatement/m1'")
+            && w.contains("not applied")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("a conditional DELETE") && w.contains("nothing is removed")),
+        "{warnings:#?}"
+    );
+    assert_eq!(env.rows("SELECT text FROM drug_exposures"), [["Drug A"]]);
+}

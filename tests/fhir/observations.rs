@@ -2074,3 +2074,93 @@ fn a_note_that_is_no_current_freedom_from_every_seizure_type_leaves_the_patient_
         assert_eq!(flags[0]["status"], "refractory", "{words}: {flags:#}");
     }
 }
+
+/// A filled-in form (R4 QuestionnaireResponse, as patient portals and SDC forms send a PHQ-9):
+/// each numeric answer to an item named by a LOINC code, in its `linkId`, its `definition`,
+/// or a `code` some forms write, is a result of that code taken when the form was authored; a
+/// form still being filled in is not read, one entered in error takes its results out, and the
+/// coded answers to each question are not scores (review R4-6).
+#[test]
+fn a_questionnaire_response_gives_the_scores_its_form_names_by_loinc() {
+    let form = |id: &str, status: &str, authored: &str, total: Value| {
+        json!({
+            "resourceType": "QuestionnaireResponse",
+            "id": id,
+            "status": status,
+            "subject": {"reference": SUBJECT},
+            "questionnaire": "http://loinc.org/q/44249-1",
+            "authored": authored,
+            "item": [
+                {"linkId": "/44250-9", "text": "Little interest or pleasure in doing things",
+                 "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA6570-1"}}]},
+                total
+            ]
+        })
+    };
+    let (env, rows) = stored(&[
+        form(
+            "by-link",
+            "completed",
+            "2025-01-25T10:00:00Z",
+            json!({"linkId": "/44261-6", "text": "Total score", "answer": [{"valueInteger": 22}]}),
+        ),
+        form(
+            "by-definition",
+            "amended",
+            "2025-05-10T10:00:00Z",
+            json!({"linkId": "total", "definition": "http://loinc.org/q/44249-1#44261-6",
+                   "answer": [{"valueDecimal": 21}]}),
+        ),
+        form(
+            "in-a-group",
+            "completed",
+            "2025-08-20T10:00:00Z",
+            json!({"linkId": "scores", "item": [
+                {"linkId": "t", "code": [{"system": "http://loinc.org", "code": "44261-6"}],
+                 "answer": [{"valueInteger": 20}]}]}),
+        ),
+        form(
+            "unfinished",
+            "in-progress",
+            "2025-09-01T10:00:00Z",
+            json!({"linkId": "/44261-6", "answer": [{"valueInteger": 3}]}),
+        ),
+        form(
+            "uncoded",
+            "completed",
+            "2025-09-02T10:00:00Z",
+            json!({"linkId": "total", "text": "Total", "answer": [{"valueInteger": 4}]}),
+        ),
+    ]);
+    let values: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), &row[4][..10]])
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ["44261-6", "22", "2025-01-25"],
+            ["44261-6", "21", "2025-05-10"],
+            ["44261-6", "20", "2025-08-20"]
+        ]
+    );
+    // The same form entered in error takes its score out.
+    let mut env = env;
+    let retracted = env.write_json(
+        "retracted.json",
+        &bundle(
+            "collection",
+            &[form(
+                "by-link",
+                "entered-in-error",
+                "2025-01-25T10:00:00Z",
+                json!({"linkId": "/44261-6", "answer": [{"valueInteger": 22}]}),
+            )],
+        ),
+    );
+    env.import_ok(&retracted);
+    assert_eq!(
+        env.rows("SELECT value FROM observations ORDER BY effective"),
+        [["21"], ["20"]]
+    );
+}

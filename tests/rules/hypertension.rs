@@ -386,7 +386,8 @@ pub fn cases() -> Vec<Case> {
             InsufficientData,
         )
         .missing("a diastolic blood pressure"),
-        // A diastolic of some readings: the diastolic mean is of those.
+        // A diastolic of some readings: the diastolic mean is of those, and said to be
+        // (review R4-11).
         case(
             "a diastolic missing from one office reading: the means are of the values recorded",
             on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
@@ -394,7 +395,7 @@ pub fn cases() -> Vec<Case> {
                 .systolic_only(124.0, 30, BpSetting::Office),
             Resistant,
         )
-        .reason("mean 125/84 mmHg over 2 reading(s)"),
+        .reason("mean 125/84 mmHg over 2 reading(s), 1 with a diastolic, since"),
         // A home systolic below its threshold with no diastolic says nothing of a white-coat
         // effect: the office decides, the white-coat effect still to exclude.
         case(
@@ -1226,6 +1227,23 @@ fn a_brands_hyphenated_strengths_give_each_ingredient_its_dose() {
             Resistant,
         )
         .confounder_text("amlodipine 5 mg/d is below"),
+        // Entresto 97/103 mg twice daily is its maximum: its valsartan (206 mg/d) is judged
+        // against the product's maximum, not valsartan's own 320 mg/d (review C-5).
+        case(
+            "Entresto 97-103 twice a day, with amlodipine and chlorthalidone",
+            twice(
+                patient()
+                    .give(rx("ENTRESTO 97-103 MG PO TABS 2 tablet/d").from(400))
+                    .give(rx(AMLODIPINE).from(400))
+                    .give(rx(CHLORTHALIDONE).from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .no_confounder_text("valsartan 206 mg/d is below")
+        .no_confounder_text("sacubitril 194 mg/d is below")
+        .no_reason("not recorded"),
     ];
     run(ID, &cases);
     for text in [
@@ -1729,4 +1747,39 @@ fn another_sources_earlier_copy_of_a_course_leaves_its_item_and_the_review_as_th
         &twice(both.give(rx(METOPROLOL).from(60)), 152.0, 94.0).record(),
     );
     assert_ne!(more.fingerprint, alone.fingerprint);
+}
+
+/// Another disease named with the word (pulmonary, portal, intracranial, ocular hypertension)
+/// is not the systemic hypertension the criteria are about: words naming only it select no
+/// hypertension assessment, while a record naming both still does.
+#[test]
+fn other_diseases_named_with_hypertension_select_no_hypertension_assessment() {
+    use refract::domain::ConditionCodeSystem;
+    let rules = super::support::rules();
+    let set = rules.get(ID).unwrap();
+    let by_words = |words: &str| {
+        Vignette::new()
+            .coded_condition(ConditionCodeSystem::Other, "local-1", words)
+            .give(rx(CHLORTHALIDONE).from(400))
+            .give(rx(AMLODIPINE).from(400))
+            .give(rx(LOSARTAN).from(400))
+            .office_bp(150.0, 95.0, 37)
+            .office_bp(150.0, 95.0, 30)
+            .record()
+    };
+    for words in [
+        "Pulmonary arterial hypertension",
+        "Portal hypertension",
+        "Idiopathic intracranial hypertension",
+        "Ocular hypertension",
+    ] {
+        let assessed = rules.evaluate_one(&by_words(words), set, super::support::today());
+        assert!(assessed.is_none(), "{words}: {assessed:?}");
+    }
+    let both = rules.evaluate_one(
+        &by_words("Hypertension; pulmonary hypertension"),
+        set,
+        super::support::today(),
+    );
+    assert!(both.is_some());
 }

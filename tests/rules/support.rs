@@ -935,6 +935,7 @@ enum Check {
     /// Exactly one confounder's text mentions these words.
     ConfounderMentionsOnce(String),
     NoConfounder(String),
+    NoConfounderText(String),
     Reason(String),
     NoReason(String),
     Evidence(EvidenceKind, usize),
@@ -1003,6 +1004,12 @@ impl Case {
 
     pub fn no_confounder(mut self, key: &str) -> Self {
         self.checks.push(Check::NoConfounder(key.to_owned()));
+        self
+    }
+
+    /// No confounder's text contains these words.
+    pub fn no_confounder_text(mut self, words: &str) -> Self {
+        self.checks.push(Check::NoConfounderText(words.to_owned()));
         self
     }
 
@@ -1127,6 +1134,14 @@ fn problems(case: &Case, assessment: &Assessment) -> Vec<String> {
             }
             Check::NoConfounder(key) if assessment.confounders.iter().any(|c| c.key == *key) => {
                 out.push(format!("confounder {key:?} should not be listed"));
+            }
+            Check::NoConfounderText(words)
+                if assessment
+                    .confounders
+                    .iter()
+                    .any(|c| c.text.contains(words.as_str())) =>
+            {
+                out.push(format!("a confounder's text contains {words:?}"));
             }
             Check::Reason(words)
                 if !assessment
