@@ -1935,4 +1935,19 @@ fn download_figures_say_what_they_count_and_a_file_started_again_counts_once() {
         stderr.contains("downloaded 1 file(s): 0.0 MB in all"),
         "{stderr}"
     );
+    // The summary: what was downloaded, in all.
+    let out = env.refract(&[
+        "pull",
+        "--server",
+        &format!("{root}/fhir"),
+        "--type",
+        "Patient",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains("1 file(s) downloaded, 2 resource(s) in them"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("MB downloaded in all)"), "{stdout}");
 }

@@ -377,7 +377,8 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
     let total: u64 = report.resources.values().sum();
     writeln!(
         out,
-        "{} {}{}: {} file(s), {total} resource(s), {} deleted; transaction time {}",
+        "{} {}{}: {} file(s) downloaded, {total} resource(s) in them, {} deletion(s); \
+         transaction time {}",
         if report.dry_run {
             "dry run of"
         } else {

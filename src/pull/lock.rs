@@ -9,6 +9,7 @@
 //! when), never a patient, a token or a key; it is kept afterwards (removing a lock file others
 //! may be waiting on would let two pulls in).
 
+use std::fmt::Write as _;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -28,7 +29,10 @@ pub struct PullLock {
 fn lock_path(db: &Path, server: &str) -> PathBuf {
     let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_owned());
     let digest = Sha256::digest(server.as_bytes());
-    let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let short = digest[..6].iter().fold(String::new(), |mut short, byte| {
+        let _ = write!(short, "{byte:02x}");
+        short
+    });
     let mut name = db.file_name().unwrap_or_default().to_owned();
     name.push(format!(".pull-{short}.lock"));
     db.with_file_name(name)
@@ -120,10 +124,10 @@ fn describe(holder: &str) -> String {
         Some(pid) => {
             let mut words = format!("refract process {pid}");
             if let Some(user) = field("user") {
-                words.push_str(&format!(" of {user}"));
+                let _ = write!(words, " of {user}");
             }
             if let Some(since) = field("since") {
-                words.push_str(&format!(", since {since}"));
+                let _ = write!(words, ", since {since}");
             }
             words
         }
