@@ -17,6 +17,7 @@ mod auth;
 mod bulk;
 mod config;
 mod http;
+mod lock;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ use crate::store::{Store, StoreError};
 
 pub use auth::{Credentials, DEFAULT_SCOPE, LoadedKey, check_scope, load_key};
 pub use config::{ServerSettings, Servers, default_path as default_servers_path};
+pub use lock::{PullLock, lock};
 
 /// The resource types refract reads: the default `_type`, narrowed to what the server has.
 pub const READ_TYPES: &[&str] = &[
@@ -60,6 +62,16 @@ pub enum PullError {
     Key(String),
     #[error("cannot reach the server: {0}")]
     Unreachable(String),
+    /// `https://` to a port that speaks plain HTTP, or the converse: the URL to try.
+    #[error("{0}")]
+    WrongScheme(String),
+    /// A request that may have reached the server got no answer (and was not sent again).
+    #[error("no answer from the server: {0}")]
+    NoAnswer(String),
+    /// The pull failed after the server accepted its export: `job` says what became of the
+    /// export job there.
+    #[error("{error}; {job}")]
+    AfterKickOff { error: Box<PullError>, job: String },
     #[error("{0}")]
     Busy(String),
     #[error("authorisation failed: {0}")]
@@ -140,8 +152,11 @@ pub enum PullEvent {
     Status(String),
     /// Files listed in the manifest, with the sizes the server counted.
     Manifest { files: usize },
-    /// Bytes downloaded so far.
+    /// Bytes of the manifest's `files` downloaded so far (not their size: that is known only
+    /// once they are all in).
     Downloading { bytes: u64, files: usize },
+    /// The manifest's `files` are all in: their bytes in all.
+    Downloaded { bytes: u64, files: usize },
     /// Files downloaded; the import starts.
     Importing(import::Progress),
 }
@@ -188,6 +203,9 @@ pub struct PullReport {
     pub transaction_time: String,
     pub types: Vec<String>,
     pub files: usize,
+    /// Bytes downloaded in all: every file of the export (output, deleted and error files) and
+    /// of the export read for its deleted files alone; a transfer that broke off and was
+    /// started again counts once.
     pub bytes: u64,
     /// Resources downloaded, by type.
     pub resources: BTreeMap<String, u64>,
@@ -414,7 +432,9 @@ pub fn fetch(
         since: since.clone(),
     };
     let started = std::time::Instant::now();
-    let job = bulk::kick_off(&client, &export)?;
+    let job = bulk::kick_off(&client, &export, &mut |words| {
+        on(PullEvent::Status(words.to_owned()));
+    })?;
     on(PullEvent::KickedOff {
         types: types.clone(),
     });
@@ -432,7 +452,9 @@ pub fn fetch(
     // pull leaves nothing running there. Ctrl-C does not stop this one request.
     client.ignore_cancel();
     let deleted = bulk::delete(&client, &job).map_err(|err| err.to_string());
-    let (manifest, outputs, deleted_files, mut errors, mut errors_total, mut bytes) = fetched?;
+    client.heed_cancel();
+    let (manifest, outputs, deleted_files, mut errors, mut errors_total, mut bytes) =
+        fetched.map_err(|err| after_kick_off(err, &deleted))?;
     let mut deleted_since = Vec::new();
     if let Some(deletions_since) = &deletions_since {
         let deletions = fetch_deletions(
@@ -491,7 +513,9 @@ fn fetch_deletions(
     folder: &tempfile::TempDir,
     on: &mut dyn FnMut(PullEvent),
 ) -> Result<Deletions, PullError> {
-    let job = bulk::kick_off(client, export)?;
+    let job = bulk::kick_off(client, export, &mut |words| {
+        on(PullEvent::Status(words.to_owned()));
+    })?;
     on(PullEvent::Status(format!(
         "asking what was deleted since {}",
         export.since.as_deref().unwrap_or_default()
@@ -529,8 +553,28 @@ fn fetch_deletions(
         })
     })();
     // As for the main export: a server may keep a job's files until it is deleted.
-    let _ = bulk::delete(client, &job);
-    fetched
+    client.ignore_cancel();
+    let deleted = bulk::delete(client, &job).map_err(|err| err.to_string());
+    client.heed_cancel();
+    fetched.map_err(|err| after_kick_off(err, &deleted))
+}
+
+/// A pull's failure after the server accepted its export, with what became of the job there
+/// (`deleted`: the DELETE's outcome), so that nobody has to guess whether it still runs. A
+/// cancelled pull whose job was deleted stays [`PullError::Cancelled`], which says so.
+fn after_kick_off(error: PullError, deleted: &Result<(), String>) -> PullError {
+    let job = match (&error, deleted) {
+        (PullError::Cancelled, Ok(())) => return error,
+        (_, Ok(())) => String::from("the export job was deleted on the server"),
+        (_, Err(why)) => format!(
+            "the export job may stay on the server: {}",
+            crate::text::one_line(why)
+        ),
+    };
+    PullError::AfterKickOff {
+        error: Box::new(error),
+        job,
+    }
 }
 
 type FetchedParts = (
@@ -617,7 +661,7 @@ fn fetch_job(
             .unwrap_or_else(|_| Err(PullError::Internal("the downloads".into())))
     })?;
     seconds.download = downloading.elapsed().as_secs_f64();
-    on(PullEvent::Downloading {
+    on(PullEvent::Downloaded {
         bytes: bytes.load(Ordering::Relaxed),
         files,
     });

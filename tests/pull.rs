@@ -1564,3 +1564,390 @@ fn new_patients_of_a_pull_killed_between_files_wait_for_the_next_complete_pull()
     assert!(said[0].contains("pull stopped at once"), "{rest:?}");
     assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
 }
+
+/// The requests a [`threaded_peer`] saw, by their request line, in order.
+type SeenLines = std::sync::Arc<Mutex<Vec<String>>>;
+
+/// What a [`threaded_peer`] does with one request: answer it, or hold the connection open
+/// without a word for a while (a stalled server), or write raw bytes.
+enum Reply {
+    Answer(Answer),
+    Silence(std::time::Duration),
+    Raw(Vec<u8>),
+}
+
+/// A peer on loopback that handles each connection on a thread of its own (so that one left
+/// unanswered does not hold up the next), as `reply` says for its request line (and how many
+/// requests came before it); returns its root and the request lines seen.
+fn threaded_peer(
+    reply: impl Fn(&str, &str, usize) -> Reply + Send + Sync + 'static,
+) -> (String, SeenLines) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let root = format!("http://{}", listener.local_addr().unwrap());
+    let seen: SeenLines = std::sync::Arc::default();
+    let reply = std::sync::Arc::new(reply);
+    let (own, log) = (root.clone(), std::sync::Arc::clone(&seen));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (reply, log, own) = (
+                std::sync::Arc::clone(&reply),
+                std::sync::Arc::clone(&log),
+                own.clone(),
+            );
+            std::thread::spawn(move || {
+                // A TLS ClientHello has no end of headers: what came in a moment is the head.
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let line = head.lines().next().unwrap_or("").to_owned();
+                let before = {
+                    let mut log = log.lock().unwrap();
+                    log.push(line.clone());
+                    log.len() - 1
+                };
+                match reply(&own, &line, before) {
+                    Reply::Silence(how_long) => std::thread::sleep(how_long),
+                    Reply::Raw(bytes) => {
+                        let _ = stream.write_all(&bytes);
+                    }
+                    Reply::Answer((status, headers, body)) => {
+                        let mut out = format!(
+                            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                            body.len()
+                        );
+                        for (name, value) in headers {
+                            for part in [name.as_str(), ": ", value.as_str(), "\r\n"] {
+                                out.push_str(part);
+                            }
+                        }
+                        out.push_str("\r\n");
+                        out.push_str(&body);
+                        let _ = stream.write_all(out.as_bytes());
+                    }
+                }
+            });
+        }
+    });
+    (root, seen)
+}
+
+fn seen_matching(seen: &SeenLines, start: &str) -> usize {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.starts_with(start))
+        .count()
+}
+
+/// The answers of a Bulk Data job that is ready at once with `output` (entries made from the
+/// root): for a [`threaded_peer`].
+fn ready_job(root: &str, line: &str, output: &serde_json::Value) -> Reply {
+    if line.contains("$export") {
+        return Reply::Answer((
+            202,
+            vec![("Content-Location".into(), format!("{root}/status/1"))],
+            String::new(),
+        ));
+    }
+    if line.starts_with("DELETE") {
+        return Reply::Answer((202, Vec::new(), String::new()));
+    }
+    if line.starts_with("GET /status/1") {
+        let manifest = serde_json::json!({
+            "transactionTime": "2026-03-01T00:00:00Z", "request": "x",
+            "requiresAccessToken": false, "output": output, "error": [] });
+        return Reply::Answer((
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            manifest.to_string(),
+        ));
+    }
+    Reply::Answer((404, Vec::new(), String::new()))
+}
+
+/// A pull whose server waits at most `seconds` for an answer: its output.
+fn pull_with_answer_timeout(env: &Env, seconds: u32, args: &[&str]) -> Output {
+    let mut all = vec!["pull"];
+    all.extend_from_slice(args);
+    env.command(&all)
+        .env("REFRACT_PULL_ANSWER_SECONDS", seconds.to_string())
+        .output()
+        .unwrap()
+}
+
+fn last_line(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Review P10: a server that accepted the kick-off and then stopped answering its status URL made
+/// refract send the kick-off again, three times, leaving three export jobs there. The same status
+/// URL is polled again with a pause that grows, and on giving up the job is DELETEd, and said.
+#[test]
+fn a_stalled_status_is_polled_again_then_the_job_deleted_and_the_kick_off_never_sent_again() {
+    let env = Env::new();
+    for delete_answers in [true, false] {
+        let (root, seen) = threaded_peer(move |root, line, _| {
+            if line.contains("$export") {
+                return Reply::Answer((
+                    202,
+                    vec![("Content-Location".into(), format!("{root}/status/1"))],
+                    String::new(),
+                ));
+            }
+            if line.starts_with("DELETE") && delete_answers {
+                return Reply::Answer((202, Vec::new(), String::new()));
+            }
+            Reply::Silence(std::time::Duration::from_secs(4))
+        });
+        let out = pull_with_answer_timeout(
+            &env,
+            1,
+            &["--server", &format!("{root}/fhir"), "--type", "Patient"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        let last = last_line(&out);
+        assert_eq!(seen_matching(&seen, "GET /fhir/$export"), 1, "{stderr}");
+        assert_eq!(seen_matching(&seen, "GET /status/1"), 3, "{stderr}");
+        assert_eq!(seen_matching(&seen, "DELETE /status/1"), 1, "{stderr}");
+        assert!(last.contains("went unanswered 3 times"), "{last}");
+        if delete_answers {
+            assert!(
+                last.contains("the export job was deleted on the server"),
+                "{last}"
+            );
+        } else {
+            assert!(
+                last.contains("the export job may stay on the server"),
+                "{last}"
+            );
+        }
+        assert!(stderr.contains("asking again in"), "{stderr}");
+        assert_eq!(env.patients(), 0);
+    }
+}
+
+/// Review P10: a kick-off that got no answer at all is asked once more, and said; never a third
+/// time.
+#[test]
+fn a_kick_off_that_got_no_answer_is_asked_once_more_and_never_again() {
+    let env = Env::new();
+    // The first kick-off goes unanswered, the second is accepted: the pull goes on.
+    let (root, seen) = threaded_peer(|root, line, before| {
+        if line.contains("$export") && before == 0 {
+            return Reply::Silence(std::time::Duration::from_secs(4));
+        }
+        ready_job(root, line, &serde_json::json!([]))
+    });
+    let out = pull_with_answer_timeout(
+        &env,
+        1,
+        &[
+            "--json",
+            "--server",
+            &format!("{root}/fhir"),
+            "--type",
+            "Patient",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("asking once more"), "{stderr}");
+    assert_eq!(seen_matching(&seen, "GET /fhir/$export"), 2, "{stderr}");
+
+    // Neither is answered: two asks, then one line.
+    let (root, seen) = threaded_peer(|_, _, _| Reply::Silence(std::time::Duration::from_secs(4)));
+    let out = pull_with_answer_timeout(
+        &env,
+        1,
+        &["--server", &format!("{root}/fhir"), "--type", "Patient"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let last = last_line(&out);
+    assert!(last.contains("got no answer twice"), "{last}");
+    assert!(last.contains("not asked again"), "{last}");
+    assert_eq!(seen_matching(&seen, "GET /fhir/$export"), 2, "{last}");
+}
+
+/// Review P10b: `https://` to a plain-HTTP port named the TLS library's internals; `http://` to a
+/// TLS port likewise. Each is one line saying which, with the URL to try.
+#[test]
+fn https_to_a_plain_port_and_http_to_a_tls_port_say_so_in_one_line() {
+    let env = Env::new();
+    let (plain, _) = threaded_peer(|root, line, _| ready_job(root, line, &serde_json::json!([])));
+    let rest = plain.trim_start_matches("http://");
+    let reason = env.pull_fails(&[
+        "--server",
+        &format!("https://{rest}/fhir"),
+        "--type",
+        "Patient",
+    ]);
+    assert!(reason.contains("did not speak TLS"), "{reason}");
+    assert!(
+        reason.ends_with(&format!("try http://{rest}/fhir")),
+        "{reason}"
+    );
+    for internal in ["rustls", "InvalidContentType", "corrupt", "tried"] {
+        assert!(!reason.contains(internal), "{reason}");
+    }
+    // What a TLS server answers to anything that is not TLS: a fatal alert record.
+    let (tls, seen) =
+        threaded_peer(|_, _, _| Reply::Raw(vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]));
+    let rest = tls.trim_start_matches("http://");
+    let reason = env.pull_fails(&[
+        "--server",
+        &format!("http://{rest}/fhir"),
+        "--type",
+        "Patient",
+    ]);
+    assert!(reason.contains("speaks TLS"), "{reason}");
+    assert!(
+        reason.ends_with(&format!("try https://{rest}/fhir")),
+        "{reason}"
+    );
+    // Not asked again and again: the kick-off and the probe.
+    assert!(
+        seen.lock().unwrap().len() <= 2,
+        "{:?}",
+        seen.lock().unwrap()
+    );
+}
+
+/// Review P9: two pulls of one server into one file at once printed counts that contradicted each
+/// other. The second is refused before it asks the server anything, naming the first's process;
+/// once the first ends, a pull goes ahead.
+#[test]
+fn a_second_pull_of_one_server_into_one_file_is_refused_while_the_first_runs() {
+    let release = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let released = std::sync::Arc::clone(&release);
+    let (root, seen) = threaded_peer(move |root, line, _| {
+        if line.starts_with("GET /status/1") && !released.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Reply::Answer((202, vec![("Retry-After".into(), "1".into())], String::new()));
+        }
+        if line.starts_with("GET /files/") {
+            return Reply::Answer((200, Vec::new(), format!("{}\n", patient_line("one"))));
+        }
+        ready_job(
+            root,
+            line,
+            &serde_json::json!([entry(root, "Patient", "1.Patient.ndjson", None)]),
+        )
+    });
+    let url = format!("{root}/fhir");
+    let env = Env::new();
+    let first = env
+        .command(&["pull", "--server", &url, "--type", "Patient"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while seen_matching(&seen, "GET /status/1") == 0 {
+        assert!(
+            waited.elapsed().as_secs() < 60,
+            "the first pull never polled"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The same server in another spelling is the same server.
+    let other_spelling = url.replace("127.0.0.1", "localhost");
+    let reason = env.pull_fails(&["--server", &other_spelling, "--type", "Patient"]);
+    assert!(reason.contains("another pull from"), "{reason}");
+    assert!(
+        reason.contains(&format!("refract process {} of ", first.id())),
+        "{reason}"
+    );
+    assert_eq!(seen_matching(&seen, "GET /fhir/$export"), 1);
+    release.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ended = first.wait_with_output().unwrap();
+    assert!(
+        ended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ended.stderr)
+    );
+    assert_eq!(env.patients(), 1);
+    let again = env.pull_json(&["--server", &url, "--type", "Patient"]);
+    assert_eq!(again["resources"]["Patient"], 1);
+}
+
+/// Review P9: the download's size line read as the export's size when it was the bytes so far, and
+/// a transfer that broke off and was started again counted twice. Each figure says what it
+/// counts, and the total is what the files hold.
+#[test]
+fn download_figures_say_what_they_count_and_a_file_started_again_counts_once() {
+    let body = format!("{}\n{}\n", patient_line("a"), patient_line("b"));
+    let size = body.len();
+    let (root, _) = threaded_peer(move |root, line, _| {
+        if line.starts_with("GET /files/") {
+            // The first transfer breaks off halfway; the second is whole.
+            static TRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            if TRIES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                let mut raw = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
+                raw.extend_from_slice(&body.as_bytes()[..body.len() / 2]);
+                return Reply::Raw(raw);
+            }
+            return Reply::Answer((200, Vec::new(), body.clone()));
+        }
+        ready_job(
+            root,
+            line,
+            &serde_json::json!([entry(root, "Patient", "1.Patient.ndjson", None)]),
+        )
+    });
+    let env = Env::new();
+    let out = env.refract(&[
+        "pull",
+        "--json",
+        "--server",
+        &format!("{root}/fhir"),
+        "--type",
+        "Patient",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pulled["bytes"], size, "{pulled:#}");
+    assert_eq!(pulled["resources"]["Patient"], 2, "{pulled:#}");
+    for line in stderr.lines() {
+        if line.starts_with("refract: downloading") {
+            assert!(line.ends_with("MB so far"), "{stderr}");
+        }
+        if line.starts_with("refract: importing") {
+            assert!(line.ends_with("resources so far"), "{stderr}");
+        }
+    }
+    assert!(
+        stderr.contains("downloaded 1 file(s): 0.0 MB in all"),
+        "{stderr}"
+    );
+    // The summary: what was downloaded, in all.
+    let out = env.refract(&[
+        "pull",
+        "--server",
+        &format!("{root}/fhir"),
+        "--type",
+        "Patient",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains("1 file(s) downloaded, 2 resource(s) in them"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("MB downloaded in all)"), "{stdout}");
+}

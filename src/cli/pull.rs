@@ -45,6 +45,9 @@ impl From<PullError> for CliError {
             PullError::Cancelled => CliError::Message(String::from(
                 "cancelled: the export job was deleted on the server; nothing was imported",
             )),
+            PullError::AfterKickOff { error, job } if matches!(*error, PullError::Cancelled) => {
+                CliError::Message(format!("cancelled: {job}; nothing was imported"))
+            }
             other => CliError::Message(format!("pull: {other}")),
         }
     }
@@ -113,6 +116,12 @@ pub fn run(
     let source = match &store {
         Some(store) => crate::import::source_in_store(store, &server)?,
         None => crate::import::canonical_source(&server),
+    };
+    // One pull of a server into a file at a time, taken before the kick-off so that the one
+    // refused leaves no export job behind (a dry run writes nothing, and takes none).
+    let _pulling = match &store {
+        Some(_) if !args.dry_run => Some(pull::lock(&path, &source, user)?),
+        _ => None,
     };
     let group = args.group.clone().or(settings.group.clone());
     // A dry run without a file has no checkpoint: `auto` is everything.
@@ -307,11 +316,17 @@ impl Display {
             PullEvent::KickedOff { types } => format!("export asked ({})", types.join(",")),
             PullEvent::Status(words) => format!("server: {words}"),
             PullEvent::Manifest { files } => format!("export ready: {files} file(s)"),
-            PullEvent::Downloading { bytes, files } => {
-                format!("downloading {files} file(s): {:.1} MB", *bytes as f64 / 1e6)
-            }
+            // Each figure says what it counts: bytes so far are not the export's size.
+            PullEvent::Downloading { bytes, files } => format!(
+                "downloading {files} file(s): {:.1} MB so far",
+                *bytes as f64 / 1e6
+            ),
+            PullEvent::Downloaded { bytes, files } => format!(
+                "downloaded {files} file(s): {:.1} MB in all",
+                *bytes as f64 / 1e6
+            ),
             PullEvent::Importing(progress) => format!(
-                "importing: {}/{} files, {} resources",
+                "importing: {}/{} files done, {} resources so far",
                 progress.files_done, progress.files_total, progress.resources
             ),
         };
@@ -362,7 +377,8 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
     let total: u64 = report.resources.values().sum();
     writeln!(
         out,
-        "{} {}{}: {} file(s), {total} resource(s), {} deleted; transaction time {}",
+        "{} {}{}: {} file(s) downloaded, {total} resource(s) in them, {} deletion(s); \
+         transaction time {}",
         if report.dry_run {
             "dry run of"
         } else {
@@ -466,7 +482,7 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
     }
     writeln!(
         out,
-        "time: server {:.1} s, download {:.1} s ({:.1} MB), import {:.1} s",
+        "time: server {:.1} s, download {:.1} s ({:.1} MB downloaded in all), import {:.1} s",
         report.seconds.server,
         report.seconds.download,
         report.bytes as f64 / 1e6,

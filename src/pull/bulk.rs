@@ -60,13 +60,26 @@ pub struct Manifest {
 const TRANSIENT_ATTEMPTS: u32 = 3;
 /// The longest the poller waits of its own accord between status requests.
 const POLL_CEILING: Duration = Duration::from_secs(10);
+/// Status polls in a row that may get no answer (none in time, the connection closed) before
+/// the pull gives up on a stalled server; the job is then deleted.
+const UNANSWERED_POLLS: u32 = 3;
+/// The longest wait between two unanswered status polls.
+const UNANSWERED_BACKOFF_CEILING: Duration = Duration::from_secs(60);
 /// Attempts for one file whose download breaks off.
 const DOWNLOAD_ATTEMPTS: u32 = 3;
 /// The largest manifest read (1,500 files is a few hundred kilobytes).
 const MANIFEST_LIMIT: u64 = 64 << 20;
 
 /// `$export` with `Prefer: respond-async`: the job's status URL.
-pub fn kick_off(client: &Client, request: &ExportRequest) -> Result<Job, PullError> {
+///
+/// A kick-off is never sent again once the server may have received it, except once when it
+/// got no answer at all (said through `note`): each one the server received is an export job,
+/// and one whose 202 never came cannot be cancelled (its status URL is in that answer).
+pub fn kick_off(
+    client: &Client,
+    request: &ExportRequest,
+    note: &mut dyn FnMut(&str),
+) -> Result<Job, PullError> {
     let mut url = match &request.group {
         Some(group) => format!("{}/Group/{}/$export", client.base, encode(group)),
         None => format!("{}/$export", client.base),
@@ -84,13 +97,32 @@ pub fn kick_off(client: &Client, request: &ExportRequest) -> Result<Job, PullErr
         url.push('=');
         url.push_str(&encode(value));
     }
-    let mut response = client.request(
-        Method::Get,
-        &url,
-        "application/fhir+json",
-        &[("Prefer", "respond-async")],
-        true,
-    )?;
+    let ask = || {
+        client.request_unrepeated(
+            Method::Get,
+            &url,
+            "application/fhir+json",
+            &[("Prefer", "respond-async")],
+            true,
+        )
+    };
+    let mut response = match ask() {
+        Err(PullError::NoAnswer(why)) => {
+            note(&format!(
+                "the export kick-off got no answer ({why}); asking once more (the server may \
+                 hold a job from the first ask, which refract cannot cancel)"
+            ));
+            ask().map_err(|err| match err {
+                PullError::NoAnswer(why) => PullError::NoAnswer(format!(
+                    "the export kick-off got no answer twice ({why}); not asked again: the \
+                     server may hold up to two export jobs refract cannot cancel (their status \
+                     URLs never came)"
+                )),
+                other => other,
+            })?
+        }
+        answer => answer?,
+    };
     let status = response.status().as_u16();
     if status == 202 {
         let location = response
@@ -127,9 +159,35 @@ pub fn wait(
 ) -> Result<Manifest, PullError> {
     let mut transient = 0;
     let mut polls: u32 = 0;
+    let mut unanswered: u32 = 0;
     loop {
-        let mut response =
-            client.request(Method::Get, &job.status_url, "application/json", &[], true)?;
+        // The same status URL, never a new kick-off: the job the server holds is this one.
+        let asked =
+            client.request_unrepeated(Method::Get, &job.status_url, "application/json", &[], true);
+        let mut response = match asked {
+            Err(PullError::NoAnswer(why)) => {
+                unanswered += 1;
+                if unanswered >= UNANSWERED_POLLS {
+                    return Err(PullError::NoAnswer(format!(
+                        "the export's status went unanswered {unanswered} times in a row \
+                         ({why}): the server seems stalled, gave up"
+                    )));
+                }
+                // Less often each time: a server that is only slow gets room.
+                let wait = (http::answer_timeout().min(Duration::from_secs(10))
+                    * 2u32.pow(unanswered - 1))
+                .min(UNANSWERED_BACKOFF_CEILING);
+                progress(&format!(
+                    "the export's status got no answer ({why}); asking again in {} s \
+                     ({unanswered} of {UNANSWERED_POLLS})",
+                    wait.as_secs()
+                ));
+                client.sleep(wait)?;
+                continue;
+            }
+            asked => asked?,
+        };
+        unanswered = 0;
         let status = response.status().as_u16();
         match status {
             202 => {
@@ -180,9 +238,9 @@ pub fn wait(
 }
 
 /// Asks the server to delete the job (and its files). Best effort: the answer is reported,
-/// never retried for long.
+/// never retried for long (one that goes unanswered is not sent again).
 pub fn delete(client: &Client, job: &Job) -> Result<(), PullError> {
-    let mut response = client.request(
+    let mut response = client.request_unrepeated(
         Method::Delete,
         &job.status_url,
         "application/json",
@@ -313,6 +371,9 @@ fn download(
         let mut buf = vec![0u8; 64 * 1024];
         let mut lines = 0u64;
         let mut last = b'\n';
+        // This attempt's bytes, taken back from the total if it breaks off: the total is what
+        // the files hold, not what crossed the wire.
+        let mut counted = 0u64;
         let copied: Result<(), std::io::Error> = loop {
             if client.cancelled() || stop.load(Ordering::Relaxed) {
                 return Err(PullError::Cancelled);
@@ -327,6 +388,7 @@ fn download(
                     lines += newlines;
                     last = buf[n - 1];
                     bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    counted += n as u64;
                     if let Err(err) = file.write_all(&buf[..n]) {
                         return Err(PullError::Local(format!(
                             "cannot write {}: {err}",
@@ -350,6 +412,7 @@ fn download(
             }
             Err(err) if attempt < DOWNLOAD_ATTEMPTS => {
                 let _ = err;
+                bytes.fetch_sub(counted, Ordering::Relaxed);
                 client.sleep(Duration::from_secs(u64::from(attempt)))?;
             }
             Err(err) => {

@@ -1,8 +1,10 @@
 //! The HTTP side of a pull: one blocking agent (ureq on rustls), the access token when the
 //! server needs one, and the bounded retries every request gets: a connection that fails, a
 //! server that asks to wait (429 or 503 with `Retry-After`), a token that expired on the way.
-//! Every failure ends as a one-line [`PullError`]; nothing here knows FHIR beyond reading an
-//! OperationOutcome's words for a message.
+//! A request that may have reached the server and got no answer is sent again only when that
+//! is harmless ([`Resend`]). A TLS/plain-HTTP mismatch between the URL and the port is said as
+//! such. Every failure ends as a one-line [`PullError`]; nothing here knows FHIR beyond reading
+//! an OperationOutcome's words for a message.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -24,6 +26,37 @@ const BUSY_ATTEMPTS: u32 = 5;
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
 /// The most of an error body read for its message.
 const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+/// How long a request waits for the server's answer (its status line and headers) before it
+/// counts as unanswered.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// Replaces [`ANSWER_TIMEOUT`], in seconds: for a server that is slow to answer, or to find a
+/// stalled one sooner.
+const ANSWER_TIMEOUT_VARIABLE: &str = "REFRACT_PULL_ANSWER_SECONDS";
+/// How long the TLS/plain-HTTP probe of a failed connection waits for the server's first bytes.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a request waits for an answer: [`ANSWER_TIMEOUT`] unless
+/// `$REFRACT_PULL_ANSWER_SECONDS` says otherwise.
+pub fn answer_timeout() -> Duration {
+    std::env::var(ANSWER_TIMEOUT_VARIABLE)
+        .ok()
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map_or(ANSWER_TIMEOUT, Duration::from_secs)
+}
+
+/// Whether a request that may have reached the server and got no answer is sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// Yes, within [`CONNECT_ATTEMPTS`]: asking again changes nothing on the server (reading
+    /// metadata, a file).
+    Freely,
+    /// No: it fails at once with [`PullError::NoAnswer`], and the caller decides (a kick-off
+    /// sent twice may start two export jobs; a status poll has its own patience). A request
+    /// that cannot have reached the server (connection refused, host not found, no
+    /// connection made in time) is still tried again.
+    IfUndelivered,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -52,10 +85,10 @@ impl Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_recv_response(Some(Duration::from_secs(120)))
+            .timeout_recv_response(Some(answer_timeout()))
             // A stalled download fails instead of hanging the pull.
             .timeout_recv_body(None)
-            .timeout_per_read(Some(Duration::from_secs(120)))
+            .timeout_per_read(Some(answer_timeout().max(Duration::from_secs(120))))
             .user_agent(concat!("refract/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -90,6 +123,11 @@ impl Client {
         self.ignoring_cancel.store(true, Ordering::Relaxed);
     }
 
+    /// Heeds Ctrl-C again once that DELETE is sent (a pull may go on to another export).
+    pub fn heed_cancel(&self) {
+        self.ignoring_cancel.store(false, Ordering::Relaxed);
+    }
+
     /// Fails with [`PullError::Cancelled`] once Ctrl-C was pressed.
     pub fn check_cancel(&self) -> Result<(), PullError> {
         if self.cancelled() {
@@ -121,6 +159,38 @@ impl Client {
         accept: &str,
         extra: &[(&str, &str)],
         authorised: bool,
+    ) -> Result<Response<Body>, PullError> {
+        self.send(method, url, accept, extra, authorised, Resend::Freely)
+    }
+
+    /// As [`Client::request`], but a request that may have reached the server and got no
+    /// answer is not sent again: [`PullError::NoAnswer`] (see [`Resend::IfUndelivered`]).
+    pub fn request_unrepeated(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        extra: &[(&str, &str)],
+        authorised: bool,
+    ) -> Result<Response<Body>, PullError> {
+        self.send(
+            method,
+            url,
+            accept,
+            extra,
+            authorised,
+            Resend::IfUndelivered,
+        )
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        extra: &[(&str, &str)],
+        authorised: bool,
+        resend: Resend,
     ) -> Result<Response<Body>, PullError> {
         let mut connect_failures = 0;
         let mut busy = 0;
@@ -154,6 +224,18 @@ impl Client {
             let response = match sent {
                 Ok(response) => response,
                 Err(err) => {
+                    // The URL the user gave, not the request's, is the one to write again.
+                    let given = if url.starts_with(&self.base) {
+                        &self.base
+                    } else {
+                        url
+                    };
+                    if let Some(mismatch) = scheme_mismatch(given, &err) {
+                        return Err(PullError::WrongScheme(mismatch));
+                    }
+                    if resend == Resend::IfUndelivered && !undelivered(&err) {
+                        return Err(PullError::NoAnswer(transport_reason(&err)));
+                    }
                     connect_failures += 1;
                     if connect_failures >= CONNECT_ATTEMPTS {
                         return Err(PullError::Unreachable(format!(
@@ -270,6 +352,11 @@ impl Client {
             let mut response = match sent {
                 Ok(response) => response,
                 Err(err) => {
+                    if let Some(mismatch) = scheme_mismatch(&token_url, &err) {
+                        return Err(PullError::WrongScheme(format!(
+                            "the token endpoint: {mismatch}"
+                        )));
+                    }
                     attempts += 1;
                     if attempts >= CONNECT_ATTEMPTS {
                         return Err(PullError::Unreachable(format!(
@@ -444,9 +531,130 @@ fn transport_reason(err: &ureq::Error) -> String {
             String::from("connection refused: is the server running?")
         }
         ureq::Error::HostNotFound => String::from("host not found"),
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+            String::from("no connection made in time")
+        }
+        ureq::Error::Timeout(
+            ureq::Timeout::RecvResponse | ureq::Timeout::PerRead | ureq::Timeout::PerCall,
+        ) => format!("no answer in {} s", answer_timeout().as_secs()),
         ureq::Error::Timeout(_) => String::from("timed out"),
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            String::from("the connection was closed before an answer came")
+        }
         other => crate::text::one_line(&other.to_string()),
     }
+}
+
+/// Whether a failed request cannot have reached the server: no connection was made (refused,
+/// host not found, none in time). Anything later (no answer in time, the connection closed
+/// before one) may have been received and acted on.
+fn undelivered(err: &ureq::Error) -> bool {
+    match err {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Timeout(timeout) => {
+            matches!(timeout, ureq::Timeout::Resolve | ureq::Timeout::Connect)
+        }
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::AddrNotAvailable
+                | std::io::ErrorKind::HostUnreachable
+                | std::io::ErrorKind::NetworkUnreachable
+        ),
+        _ => false,
+    }
+}
+
+/// When a connection to `url` failed because its scheme is not what the port speaks
+/// (`https://` to a plain-HTTP port, `http://` to a TLS port), that in one line with the URL
+/// to try.
+/// Asked of the port itself, so that it never depends on how the TLS library words its
+/// error: a plain-HTTP server answers a request line with `HTTP/`, a TLS server answers a
+/// ClientHello with a TLS record (a ServerHello or an alert). Failures that say nothing about
+/// the scheme (refused, host not found, timed out) are not probed.
+fn scheme_mismatch(url: &str, err: &ureq::Error) -> Option<String> {
+    let telling = match err {
+        ureq::Error::HostNotFound | ureq::Error::Timeout(_) => false,
+        ureq::Error::Io(io) => io.kind() != std::io::ErrorKind::ConnectionRefused,
+        _ => true,
+    };
+    if !telling {
+        return None;
+    }
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let tls = scheme.eq_ignore_ascii_case("https");
+    if !tls && !scheme.eq_ignore_ascii_case("http") {
+        return None;
+    }
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    let address = if has_port {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{}", if tls { 443 } else { 80 })
+    };
+    let other = if tls { "http" } else { "https" };
+    let instead = format!("{other}://{rest}");
+    let first = probe(&address, if tls { PLAIN_REQUEST } else { CLIENT_HELLO })?;
+    if tls && first.starts_with(b"HTTP/") {
+        Some(format!(
+            "{authority} did not speak TLS (it answers plain HTTP): try {instead}"
+        ))
+    } else if !tls && matches!(first.as_slice(), [0x15 | 0x16, 0x03, ..]) {
+        Some(format!(
+            "{authority} speaks TLS, not plain HTTP: try {instead}"
+        ))
+    } else {
+        None
+    }
+}
+
+/// A plain-HTTP request line, for [`scheme_mismatch`].
+const PLAIN_REQUEST: &[u8] = b"HEAD / HTTP/1.0\r\n\r\n";
+
+/// A minimal TLS ClientHello (TLS 1.2 record, two cipher suites, no extensions), for
+/// [`scheme_mismatch`]: any TLS server answers it with a TLS record, if only an alert.
+const CLIENT_HELLO: &[u8] = &[
+    0x16, 0x03, 0x01, 0x00, 0x2f, // handshake record, 47 bytes
+    0x01, 0x00, 0x00, 0x2b, // ClientHello, 43 bytes
+    0x03, 0x03, // TLS 1.2
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // random
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    //
+    0x00, // no session id
+    0x00, 0x04, 0xc0, 0x2f, 0x13, 0x01, // two cipher suites
+    0x01, 0x00, // no compression
+];
+
+/// The first bytes `address` sends back to `hello`, if any come in time.
+fn probe(address: &str, hello: &[u8]) -> Option<Vec<u8>> {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+    let target = address.to_socket_addrs().ok()?.next()?;
+    let mut stream = std::net::TcpStream::connect_timeout(&target, PROBE_TIMEOUT).ok()?;
+    stream.set_read_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    stream.set_write_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    stream.write_all(hello).ok()?;
+    let mut first = [0u8; 8];
+    let mut got = 0;
+    while got < 5 {
+        match stream.read(&mut first[got..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    (got > 0).then(|| first[..got].to_vec())
 }
 
 #[cfg(test)]
