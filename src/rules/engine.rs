@@ -223,11 +223,17 @@ fn evaluate_living(
                 .get(id)
                 .is_some_and(|outcome| outcome.progression_shown_confirmed)
         });
+    let met = |id: &str| {
+        cache
+            .get(id)
+            .is_some_and(|outcome| outcome.verdict == Verdict::Met)
+    };
     rule_confounders(
         &ctx,
         set,
         status,
         progression_shown_confirmed,
+        &met,
         &mut found.confounders,
     );
     if let Some(words) = unconfirmed {
@@ -868,11 +874,15 @@ fn rule_confounders(
     set: &RuleSet,
     status: AssessmentStatus,
     progression_shown_confirmed: bool,
+    met: &dyn Fn(&str) -> bool,
     confounders: &mut Vec<Confounder>,
 ) {
     let tier_name = status.as_str();
     for rule in &set.confounders {
         if rule.unless_progression_confirmed && progression_shown_confirmed {
+            continue;
+        }
+        if !rule.when_met.iter().all(|id| met(id)) {
             continue;
         }
         let applies = if rule.when.is_empty() {

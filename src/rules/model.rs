@@ -630,6 +630,10 @@ pub struct ConfounderRule {
     /// Only list it when the assessment reached one of these statuses (default: any flag).
     #[serde(default)]
     pub when: Vec<String>,
+    /// Only list it when each of these criteria (by id) is met: a check of what the criteria
+    /// left to the clinician, where it alone stands between the record and a flag.
+    #[serde(default)]
+    pub when_met: Vec<String>,
     /// Resolved by a procedure whose display contains one of these words (e.g. "EEG").
     #[serde(default)]
     pub resolved_by_procedure: Vec<String>,

@@ -162,11 +162,20 @@ pub fn cases() -> Vec<Case> {
             two_mechanisms_failed().cdai(9.0, 30).das28(3.3, 30),
             Refractory,
         ),
+        // The signs EULAR criterion 2 counts that refract does not read (a CRP of 45 mg/L
+        // beside the CDAI) are asked for where they alone would make it a flag (review C-4).
         case(
             "a recent CDAI of 8 and no DAS28: low activity, not undecided",
             two_mechanisms_failed().cdai(8.0, 30),
             NotMet,
-        ),
+        )
+        .confounder("other_active_signs"),
+        case(
+            "one mechanism only, CDAI 8: the other signs would not make it a flag",
+            after_tnf("Etanercept 50 mg/wk", 300, Some(StopReason::LackOfEfficacy)).cdai(8.0, 30),
+            NotMet,
+        )
+        .no_confounder("other_active_signs"),
         case(
             "SDAI 27 the only recent score: high activity (a clinic that scores SDAI)",
             two_mechanisms_failed().observe("", "Simplified Disease Activity Index (SDAI)", 27.0, "{score}", 30),
