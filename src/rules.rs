@@ -230,6 +230,15 @@ use crate::domain::{Assessment, PatientRecord};
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 /// Also in 27: among the reasons a drug set aside for its indication is said once, however
 /// many of its records (an order and its fills) were set aside.
+/// Next: a serum M-protein (urine, light chain) value of a month is read on its first and its
+/// last day: a line's response or a progression the two read differently is undecided, said,
+/// and a rise is acted on only by a line begun after all of its month (`m_protein.rs`,
+/// `m_protein_series.rs`); a response status or Deauville score whose month runs across a
+/// line's window, or a drug's MAMMOTH window, leaves the line (the relapse from it, the drug)
+/// undecided where it would decide (`oncology.rs`); so does a recovery count of a month across
+/// an AML course's days (`recovery.rs`), a drug level of a month across a trial's first or last
+/// day, and a count of no seizures of a month whose day would make freedom sustained
+/// (`trials.rs`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -2,7 +2,19 @@
 //! come from rule files and records, and no value there may make an evaluation panic (chrono's
 //! `+ Duration` panics on overflow, `Duration::days` on a count past its range).
 
-use chrono::{Days, NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, TimeDelta};
+
+/// A date as the record gave it, from its first and last possible days: "2026-03-02" for a
+/// day, "2026-03" for a month alone, "2026" for a year alone.
+pub fn dated(first: NaiveDate, last: NaiveDate) -> String {
+    if last <= first {
+        first.to_string()
+    } else if last.year() == first.year() && last.month() == first.month() {
+        first.format("%Y-%m").to_string()
+    } else {
+        first.format("%Y").to_string()
+    }
+}
 
 /// `date` moved by `days` (back when negative), held at the first or last representable day.
 pub fn shift(date: NaiveDate, days: i64) -> NaiveDate {

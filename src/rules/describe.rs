@@ -103,11 +103,12 @@ pub fn describe_observation(observation: &Observation) -> String {
         (None, None) => String::from("recorded"),
         _ => observation.value_text(),
     };
+    // Of a month or a year alone, as given ("2026-03"), never its first day made up.
     format!(
         "{} {} on {}",
         observation.display,
         value.trim_end(),
-        observation.local_day()
+        observation.day_text()
     )
 }
 

@@ -18,8 +18,8 @@ use super::context::Context;
 use super::dates::shift;
 use super::describe::confounder;
 use super::m_protein_series::{
-    LineReading, Log, Point, Reading, SLACK, Scan, Series, category, percent, progressions_of,
-    serum_series, set_aside,
+    Acted, LineReading, Log, Point, Reading, SLACK, Scan, Series, category, percent,
+    progressions_of, serum_series, set_aside,
 };
 use super::model::{MProtein, UrineResponse};
 use super::outcome::Outcome;
@@ -40,16 +40,26 @@ fn read_record(ctx: &Context<'_>) -> Reading {
     // the lowest value since: every line's start begins a new nadir.
     let resets: Vec<NaiveDate> = ctx.lines.iter().map(|line| line.start).collect();
     let window = ctx.set.progression.new_line_confirms_days;
-    let acted_on = |first: NaiveDate, next: Option<NaiveDate>| {
-        ctx.lines
-            .iter()
-            .find(|line| {
-                window > 0
-                    && line.start > first
-                    && line.start <= shift(first, window)
-                    && next.is_none_or(|next| line.start <= next)
-            })
-            .map(|line| format!("{} {} on {}", line.label(), line.regimen, line.start))
+    // A rise dated by a month or a year alone (`first` to `last`) is acted on by a line begun
+    // after every day of it and within the window of every day of it; a line begun in its
+    // month, or after the window of its first day but within that of its last, may or may not
+    // have been: said, never read on its first day.
+    let acted_on = |first: NaiveDate, last: NaiveDate, next: Option<NaiveDate>| {
+        let begun = |line: &TreatmentLine, from: NaiveDate, to: NaiveDate| {
+            window > 0
+                && line.start > from
+                && line.start <= shift(to, window)
+                && next.is_none_or(|next| line.start <= next)
+        };
+        let words =
+            |line: &TreatmentLine| format!("{} {} on {}", line.label(), line.regimen, line.start);
+        let lines = || ctx.lines.iter().map(AsRef::as_ref);
+        if let Some(line) = lines().find(|line| begun(line, last, first)) {
+            return Some(Acted::Surely(words(line)));
+        }
+        lines()
+            .find(|line| begun(line, first, last))
+            .map(|line| Acted::Untold(words(line)))
     };
     let found = progressions_of(
         observations,
@@ -356,7 +366,81 @@ struct Grading<'g> {
 /// category needs two consecutive assessments), stable disease included: with fewer values the
 /// line's response is pending while its window is open and unknown once it closed. `None` when
 /// there is no value on the line.
+/// A value dated by a month or a year alone is every day of it: the line is read with each such
+/// value on its first day and again on its last (its month may hold the line's start, so that
+/// it is the baseline or a value on the line, or the window's end, or lie either side of
+/// another value); when the two readings differ, the series says nothing of the line's
+/// response but what its day would decide.
 fn series_reading(
+    ctx: &Context<'_>,
+    spec: &MProtein,
+    grading: &Grading<'_>,
+    points: &[Point],
+    line: &TreatmentLine,
+) -> Option<LineReading> {
+    let early = placed_reading(ctx, spec, grading, points, line);
+    if points.iter().all(|p| p.last <= p.day) {
+        return early;
+    }
+    let mut late_points: Vec<Point> = points
+        .iter()
+        .map(|p| Point {
+            day: p.last.min(ctx.today).max(p.day),
+            ..p.clone()
+        })
+        .collect();
+    late_points.sort_by_key(|p| p.day);
+    let late = placed_reading(ctx, spec, grading, &late_points, line);
+    let says = |reading: &Option<LineReading>| match reading {
+        None => String::from("no value on the line"),
+        Some(LineReading::Assessed { response, .. }) => response.to_string(),
+        Some(LineReading::Pending(_) | LineReading::Unconfirmed(_)) => {
+            String::from("no confirmed response")
+        }
+        Some(LineReading::Unreadable(_)) => String::from("no response read"),
+    };
+    let (a, b) = (says(&early), says(&late));
+    if a == b {
+        return early;
+    }
+    let undated = points
+        .iter()
+        .filter(|p| p.last > p.day)
+        .map(|p| p.describe(grading.series, None))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = format!(
+        "the response to {} {} from the {}: the day of {undated}, dated by a month or a year \
+         alone, cannot be told, and would decide it ({a} on its first day, {b} on its last: \
+         before or after the line began on {}, or its window closed)",
+        line.label(),
+        line.regimen,
+        grading.series.name(),
+        line.start
+    );
+    let open = response_window_end(ctx, spec, line) > ctx.today;
+    Some(if open {
+        LineReading::Pending(what)
+    } else {
+        LineReading::Unconfirmed(what)
+    })
+}
+
+/// The last day of `line`'s response window: `after_end_days` after its last dose, no later
+/// than the next line's start.
+fn response_window_end(ctx: &Context<'_>, spec: &MProtein, line: &TreatmentLine) -> NaiveDate {
+    let next_start = ctx
+        .lines
+        .iter()
+        .map(|l| l.start)
+        .filter(|start| *start > line.start)
+        .min();
+    let after = shift(line.end.unwrap_or(ctx.today), spec.response.after_end_days);
+    next_start.map_or(after, |next| next.min(after))
+}
+
+/// [`series_reading`] with every value on its day as `points` place it.
+fn placed_reading(
     ctx: &Context<'_>,
     spec: &MProtein,
     grading: &Grading<'_>,
@@ -367,14 +451,7 @@ fn series_reading(
     let series = grading.series;
     let series_name = series.name();
     let name = format!("{} {}", line.label(), line.regimen);
-    let next_start = ctx
-        .lines
-        .iter()
-        .map(|l| l.start)
-        .filter(|start| *start > line.start)
-        .min();
-    let after = shift(line.end.unwrap_or(ctx.today), rules.after_end_days);
-    let window_end = next_start.map_or(after, |next| next.min(after));
+    let window_end = response_window_end(ctx, spec, line);
     let on_line: Vec<&Point> = points
         .iter()
         .filter(|p| p.day > line.start && p.day <= window_end)

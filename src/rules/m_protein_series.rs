@@ -230,7 +230,8 @@ impl Point {
     pub(super) fn describe(&self, series: Series, role: Option<&str>) -> String {
         let bound = self.bound.map_or(String::new(), |b| format!("{b} "));
         let mut parts: Vec<String> = self.recorded.iter().cloned().collect();
-        parts.push(self.day.to_string());
+        // Of a month or a year alone, as given ("2026-03"), never its first day.
+        parts.push(super::dates::dated(self.day, self.last));
         parts.extend(role.map(str::to_owned));
         format!(
             "{bound}{} {} ({})",
@@ -321,7 +322,7 @@ pub fn rise_days(
         NaiveDate::MAX,
         &Scan {
             resets: &[],
-            acted_on: &|_, _| None,
+            acted_on: &|_, _, _| None,
         },
         &serum,
         &mut log,
@@ -516,9 +517,20 @@ pub(super) struct Scan<'s> {
     /// Days a line started: the last value at or before one is the new nadir (unless a rise
     /// is being confirmed across it).
     pub(super) resets: &'s [NaiveDate],
-    /// For a single rise on `first` whose next value (if any) is on `next`: the new line begun
-    /// soon after, before that value, in words (the clinician acted on the rise).
-    pub(super) acted_on: &'s dyn Fn(NaiveDate, Option<NaiveDate>) -> Option<String>,
+    /// For a single rise on a day from `first` to `last` (a value of a month alone: every day
+    /// of it) whose next value (if any) is on `next`: the new line begun soon after, before
+    /// that value, in words (the clinician acted on the rise).
+    pub(super) acted_on: &'s dyn Fn(NaiveDate, NaiveDate, Option<NaiveDate>) -> Option<Acted>,
+}
+
+/// A new line begun after a single rise (see [`Scan::acted_on`]).
+pub(super) enum Acted {
+    /// Begun after the rise and within the days that confirm it, whatever its day: in words.
+    Surely(String),
+    /// The rise is dated by a month or a year alone whose days run past the line's start or
+    /// past the days that confirm it: whether the line was begun after it and soon enough
+    /// cannot be told. The line in words.
+    Untold(String),
 }
 
 /// What scanning the series finds, with the urine and light chain series it read.
@@ -579,6 +591,7 @@ fn unread_progressions(
         rise,
         needed,
         scan,
+        false,
         &mut what_if,
     );
     found.possible.extend(what_if.possible);
@@ -598,7 +611,7 @@ pub(super) fn progressions_of(
 ) -> Found {
     let needed = (progression.consecutive_assessments as usize).max(1);
     let mut found = Found::default();
-    scan_series(
+    scan_placed(
         serum,
         Series::Serum,
         "serum M-protein",
@@ -618,7 +631,7 @@ pub(super) fn progressions_of(
     );
     let urine = urine_series(observations, spec, today, log);
     if let Some(rise) = &spec.urine_rise {
-        scan_series(
+        scan_placed(
             &urine,
             Series::Urine,
             "urine M-protein",
@@ -647,7 +660,7 @@ pub(super) fn progressions_of(
         && let Some(rise) = &spec.flc_rise
         && let Some((differences, name)) = light_chains(observations, spec, today, log)
     {
-        scan_series(
+        scan_placed(
             &differences,
             Series::LightChains,
             &name,
@@ -1051,14 +1064,12 @@ fn chain(name: &str, series: Series, points: &[Point], nadir: usize, rise: &[Poi
     out
 }
 
-/// Scans one series for progressions. The nadir is the lowest value since the series began, the
-/// last line began (its baseline) or the last progression was confirmed (the value that
-/// confirmed it). A value that rises from the nadir starts a run; `needed` rises in a row
-/// confirm a progression dated on the first (IMWG 2016: "confirmed by two consecutive
-/// assessments"). A run cut short by a value that does not rise is refuted; one at the end of
-/// the series is pending, unless a new line begun soon after it, before any further value,
-/// shows that the clinician acted on it.
-fn scan_series(
+/// Scans one series for progressions (see [`scan_series`]) with each value dated by a month or a
+/// year alone placed on its first day, and again on its last: every day of it, never its first
+/// day made up. A progression both find stands; one only either finds (the value's day against
+/// a line's start, which begins a new nadir, or against the values beside it, decides it) is a
+/// progression still to be decided, its missing the day the record never gave.
+fn scan_placed(
     points: &[Point],
     series: Series,
     name: &str,
@@ -1067,14 +1078,120 @@ fn scan_series(
     scan: &Scan<'_>,
     found: &mut Found,
 ) {
+    let mut early = Found::default();
+    scan_series(points, series, name, rise, needed, scan, false, &mut early);
+    let undated: Vec<&Point> = points.iter().filter(|p| p.last > p.day).collect();
+    if undated.is_empty() {
+        found.events.append(&mut early.events);
+        found.refuted.append(&mut early.refuted);
+        found.sources.append(&mut early.sources);
+        found.possible.append(&mut early.possible);
+        return;
+    }
+    let mut late_points = points.to_vec();
+    late_points.sort_by_key(|p| (p.last, p.assumed));
+    let mut late = Found::default();
+    scan_series(
+        &late_points,
+        series,
+        name,
+        rise,
+        needed,
+        scan,
+        true,
+        &mut late,
+    );
+    let key = |p: &Progression| (p.date, p.last, p.confirmed);
+    let holding: Vec<&&Point> = undated
+        .iter()
+        .filter(|p| {
+            scan.resets
+                .iter()
+                .any(|start| p.day <= *start && *start < p.last)
+        })
+        .collect();
+    let listed = if holding.is_empty() {
+        undated.iter().collect::<Vec<_>>()
+    } else {
+        holding
+    }
+    .iter()
+    .map(|p| p.describe(series, None))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let starts = scan
+        .resets
+        .iter()
+        .filter(|start| undated.iter().any(|p| p.day <= **start && **start < p.last))
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
+    let against = if starts.is_empty() {
+        String::from("the values beside it")
+    } else {
+        format!("the start of the line begun on {}", starts.join(", "))
+    };
+    let untold = |p: &Progression| Progression {
+        words: format!(
+            "{} (if the {} value{} dated by a month or a year alone lay so: {listed})",
+            p.words,
+            series.name(),
+            if undated.len() == 1 { "" } else { "s" }
+        ),
+        confirmed: false,
+        shown_confirmed: false,
+        missing: Some(format!(
+            "the day of {listed}, dated by a month or a year alone: whether before or after \
+             {against} cannot be told, and its day would decide whether the {} progressed on \
+             {} (IMWG 2016, a rise from the nadir)",
+            series.name(),
+            p.dated()
+        )),
+        ..p.clone()
+    };
+    for event in &early.events {
+        if late.events.iter().any(|other| key(other) == key(event)) {
+            found.events.push(event.clone());
+        } else {
+            found.events.push(untold(event));
+        }
+    }
+    for event in &late.events {
+        if !early.events.iter().any(|other| key(other) == key(event)) {
+            found.events.push(untold(event));
+        }
+    }
+    found.refuted.append(&mut early.refuted);
+    found.sources.append(&mut early.sources);
+    found.possible.append(&mut early.possible);
+}
+
+/// Scans one series for progressions. The nadir is the lowest value since the series began, the
+/// last line began (its baseline) or the last progression was confirmed (the value that
+/// confirmed it). A value that rises from the nadir starts a run; `needed` rises in a row
+/// confirm a progression dated on the first (IMWG 2016: "confirmed by two consecutive
+/// assessments"). A run cut short by a value that does not rise is refuted; one at the end of
+/// the series is pending, unless a new line begun soon after it, before any further value,
+/// shows that the clinician acted on it. `late` places a value dated by a month or a year alone
+/// on its last day against the lines' starts (the points sorted so), else on its first.
+#[allow(clippy::too_many_arguments)]
+fn scan_series(
+    points: &[Point],
+    series: Series,
+    name: &str,
+    rise: &Rise,
+    needed: usize,
+    scan: &Scan<'_>,
+    late: bool,
+    found: &mut Found,
+) {
+    let placed = |point: &Point| if late { point.last } else { point.day };
     let mut nadir: Option<usize> = None;
     let mut index = 0;
     while index < points.len() {
         if index > 0
-            && scan
-                .resets
-                .iter()
-                .any(|start| points[index - 1].day <= *start && *start < points[index].day)
+            && scan.resets.iter().any(|start| {
+                placed(&points[index - 1]) <= *start && *start < placed(&points[index])
+            })
         {
             // A value not read is never a nadir (IMWG's "lowest confirmed value").
             nadir = (0..index).rev().find(|&at| !points[at].assumed);
@@ -1113,7 +1230,7 @@ fn scan_series(
         };
         let next = points.get(run_end);
         let acted = (run_end - index < needed)
-            .then(|| (scan.acted_on)(first, next.map(|p| p.day)))
+            .then(|| (scan.acted_on)(first, points[index].last, next.map(|p| p.day)))
             .flatten();
         if run_end - index >= needed {
             rests_on_unread(&points[index..index + needed]);
@@ -1143,7 +1260,29 @@ fn scan_series(
             index = confirming + 1;
             continue;
         }
-        if let Some(line) = acted {
+        if let Some(Acted::Untold(line)) = acted {
+            let words = chain(name, series, points, low, &points[index..run_end]);
+            let dated = super::dates::dated(first, points[index].last);
+            found.events.push(Progression {
+                date: first,
+                last: points[index].last,
+                words: format!(
+                    "{words}: one rise dated {dated} alone, then {line} ({})",
+                    rise_words(rise, series)
+                ),
+                confirmed: false,
+                assessed: true,
+                shown_confirmed: false,
+                at: None,
+                missing: Some(format!(
+                    "the day of the {} value dated {dated} alone ({words}): whether {line} was \
+                     begun after it and soon enough to confirm it cannot be told; its day would \
+                     decide whether the {} progressed (IMWG 2016, a rise from the nadir)",
+                    series.name(),
+                    series.name()
+                )),
+            });
+        } else if let Some(Acted::Surely(line)) = acted {
             found.events.push(Progression {
                 date: first,
                 last: points[index].last,
@@ -1234,6 +1373,65 @@ mod tests {
             high_nadir: Some(5.0),
             high_nadir_absolute: Some(1.0),
         }
+    }
+
+    fn on(value: f64, first: &str, last: &str) -> Point {
+        Point {
+            day: first.parse().unwrap(),
+            last: last.parse().unwrap(),
+            ..point(value)
+        }
+    }
+
+    #[test]
+    fn a_value_of_a_month_holding_a_lines_start_leaves_a_progression_its_day_decides_undecided() {
+        // 1.0 in February, 1.4 "in 2026-03", a line begun on 2026-03-15, then 1.55 and 1.6. On
+        // 1 March the 1.4 is the new line's baseline (no rise from it); on 31 March the
+        // baseline is the 1.0, and 1.55, 1.6 are a progression from it.
+        let points = [
+            on(1.0, "2026-02-10", "2026-02-10"),
+            on(1.4, "2026-03-01", "2026-03-31"),
+            on(1.55, "2026-04-20", "2026-04-20"),
+            on(1.6, "2026-05-20", "2026-05-20"),
+        ];
+        let resets = ["2026-03-15".parse().unwrap()];
+        let scan = Scan {
+            resets: &resets,
+            acted_on: &|_, _, _| None,
+        };
+        let mut found = Found::default();
+        scan_placed(
+            &points,
+            Series::Serum,
+            "serum M-protein",
+            &serum_rise(),
+            2,
+            &scan,
+            &mut found,
+        );
+        assert_eq!(found.events.len(), 1, "{:?}", found.events);
+        let event = &found.events[0];
+        assert!(!event.confirmed);
+        let missing = event.missing.as_deref().unwrap_or_default();
+        assert!(
+            missing.contains("2026-03") && missing.contains("cannot be told"),
+            "{missing}"
+        );
+        assert!(missing.contains("2026-03-15"), "{missing}");
+        // Every value dated by a day: the 1.4 on 1 March is the baseline, no progression.
+        let mut dated = points.clone();
+        dated[1].last = dated[1].day;
+        let mut found = Found::default();
+        scan_placed(
+            &dated,
+            Series::Serum,
+            "serum M-protein",
+            &serum_rise(),
+            2,
+            &scan,
+            &mut found,
+        );
+        assert!(found.events.is_empty(), "{:?}", found.events);
     }
 
     #[test]

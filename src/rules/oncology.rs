@@ -66,6 +66,19 @@ fn recorded_response_dated(
         .max_by_key(|(response, _)| response.depth())
 }
 
+/// The last day the assessment of `line` dated `day` may have been on: of a month or a year
+/// alone, its last day up to today; else `day`.
+fn assessed_last_day(ctx: &Context<'_>, line: &TreatmentLine, day: NaiveDate) -> NaiveDate {
+    if line.best_response.is_some() {
+        return day;
+    }
+    assessments_of(ctx, line)
+        .filter(|o| o.local_day() == day && response_of_assessment(o).is_some())
+        .map(|o| o.last_local_day().min(ctx.today).max(day))
+        .max()
+        .unwrap_or(day)
+}
+
 /// The observations that assess a line: during it or after its last dose, up to the rule set's
 /// response window and no later than the next line's first dose.
 fn assessments_of<'c>(
@@ -83,6 +96,41 @@ fn assessments_of<'c>(
         .filter(move |o| o.local_day() >= line.start && o.last_local_day().min(ctx.today) <= until)
         .filter(move |o| !before_judged(ctx, line, Recorded::of(o)))
         .filter(move |o| next.is_none_or(|next| before_line(ctx, next, Recorded::of(o))))
+}
+
+/// The deepest response said by an assessment dated by a month or a year alone whose days run
+/// across a bound of `line`'s window (its first day, or the last day of its response window or
+/// the next line's start): it may have assessed the line or not, which cannot be told, so
+/// [`assessments_of`] leaves it out. In words: "a disease status dated 2026-03 alone (complete
+/// response)". Never one the rule set's lines are recorded with (`best_response`).
+fn straddling_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<(Response, String)> {
+    if line.best_response.is_some() {
+        return None;
+    }
+    let window_end = response_window_end(ctx, line);
+    let next = next_line(ctx, line);
+    let until = next.map_or(window_end, |next| window_end.min(next.start));
+    ctx.record
+        .observations
+        .iter()
+        .filter(|o| !o.effective_precision.is_day())
+        .filter(|o| {
+            let (first, last) = (o.local_day(), o.last_local_day().min(ctx.today));
+            (first < line.start && last >= line.start) || (first <= until && last > until)
+        })
+        .filter_map(|o| response_of_assessment(o).map(|response| (response, o)))
+        .max_by_key(|(response, _)| response.depth())
+        .map(|(response, o)| {
+            let what = if deauville_score(o).is_some() {
+                "a Deauville score"
+            } else {
+                "a disease status"
+            };
+            (
+                response,
+                format!("{what} dated {} alone ({response})", o.day_text()),
+            )
+        })
 }
 
 /// The day a line's response and progression are judged from: its first day, or for a line of a
@@ -130,9 +178,10 @@ fn deauville_score(o: &Observation) -> Option<f64> {
 /// the clinician is told it was seen and what would decide it.
 fn deauville_undecided(ctx: &Context<'_>, line: &TreatmentLine) -> String {
     assessments_of(ctx, line)
-        .filter_map(|o| deauville_score(o).map(|score| (score, o.local_day())))
+        .filter_map(|o| deauville_score(o).map(|score| (score, o)))
         .filter(|(score, _)| (4.0..=5.0).contains(score) && score.fract() == 0.0)
-        .max_by_key(|(_, on)| *on)
+        .max_by_key(|(_, o)| o.effective)
+        .map(|(score, o)| (score, o.day_text()))
         .map_or(String::new(), |(score, on)| {
             format!(
                 "; Deauville {score} on {on} alone gives no response category: partial, no metabolic response or progression by the change from the baseline PET-CT (Lugano 2014), or a CT response"
@@ -622,6 +671,27 @@ fn classify(
     {
         return LineState::Unknown { what, ongoing };
     }
+    // A deeper response dated by a month that runs across the line's window: its day would
+    // decide whether the line responded (never read on its first day, nor left out unsaid).
+    if let Some((deeper, words)) = straddling_response(ctx, line)
+        && response.is_none_or(|response| {
+            response.depth() < deeper.depth()
+                && refractory.contains(&response)
+                && !refractory.contains(&deeper)
+        })
+    {
+        return LineState::Unknown {
+            what: format!(
+                "the day of {words}: whether it assessed {} {} (from {} to the end of its \
+                 response window or the next line) cannot be told; its day would decide the \
+                 line's best response",
+                line.label(),
+                line.regimen,
+                line.start
+            ),
+            ongoing,
+        };
+    }
     match response {
         Some(Response::Progression) if refractory.contains(&Response::Progression) => {
             LineState::Refractory(String::from("best response: progressive disease"), false)
@@ -979,7 +1049,22 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     // the team acts on and what the label speaks of; the earlier ones are the history.
     let mut relapses: Vec<(usize, &TreatmentLine, Response, &Progression)> = Vec::new();
     for (index, line) in ctx.lines.iter().enumerate() {
-        let Some(response) = best_response(ctx, line) else {
+        let response = best_response(ctx, line);
+        // A response dated by a month that runs across the line's window: whether the line
+        // responded, so whether a later progression is a relapse from it, cannot be told.
+        if response.is_none_or(|response| !responded.contains(&response))
+            && let Some((deeper, words)) = straddling_response(ctx, line)
+            && responded.contains(&deeper)
+        {
+            untold.push(format!(
+                "the day of {words}: whether it assessed {} {} cannot be told; its day would \
+                 decide whether the line responded (and a progression after it is a relapse)",
+                line.label(),
+                line.regimen
+            ));
+            continue;
+        }
+        let Some(response) = response else {
             continue;
         };
         if !responded.contains(&response) {
@@ -1436,11 +1521,38 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
             // when the line was over and the response assessed while the drug was given or
             // within the window after its last dose; a line not yet assessed says nothing.
             let window_end = shift(last_dose, spec.progression_window_days);
+            // A response assessed in a month alone counts only when all of its month (up to
+            // today) is in the drug's window; one whose month holds the window's end leaves the
+            // drug undecided, said (never read on its first day).
+            let short_of = |line: &TreatmentLine| {
+                best_response_dated(ctx, line)
+                    .filter(|(response, _)| response.depth() < min_response.depth())
+                    .map(|(response, day)| {
+                        (
+                            response,
+                            day.map(|day| (day, assessed_last_day(ctx, line, day))),
+                        )
+                    })
+            };
+            let across = lines.iter().find_map(|line| {
+                let (response, (day, last)) = short_of(line).and_then(|(r, d)| Some((r, d?)))?;
+                (line.end.is_some() && day >= start && day <= window_end && last > window_end)
+                    .then(|| (response, super::dates::dated(day, last)))
+            });
+            if let Some((response, dated)) = across {
+                pending.get_or_insert_with(|| {
+                    format!(
+                        "{name}: the day of a response ({response}) dated {dated} alone, whether \
+                         within {} days of its last dose ({window_end}) or after, cannot be told",
+                        spec.progression_window_days
+                    )
+                });
+                continue;
+            }
             let never_responded = lines.iter().find(|line| {
                 line.end.is_some()
-                    && best_response_dated(ctx, line).is_some_and(|(response, day)| {
-                        response.depth() < min_response.depth()
-                            && day.is_none_or(|day| day >= start && day <= window_end)
+                    && short_of(line).is_some_and(|(_, dated)| {
+                        dated.is_none_or(|(day, last)| day >= start && last <= window_end)
                     })
             });
             if let Some(line) = never_responded {

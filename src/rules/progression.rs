@@ -38,14 +38,7 @@ impl Progression {
 
     /// The month or the year it is dated by alone ("2026-03", "2026"), or its day.
     pub(super) fn dated(&self) -> String {
-        use chrono::Datelike;
-        if self.last == self.date {
-            self.date.to_string()
-        } else if self.last.year() == self.date.year() && self.last.month() == self.date.month() {
-            self.date.format("%Y-%m").to_string()
-        } else {
-            self.date.format("%Y").to_string()
-        }
+        super::dates::dated(self.date, self.last)
     }
 
     /// "2025-06-24", with how it was found when assessments found it.

@@ -114,10 +114,35 @@ pub fn at_marrow<'a>(
     course: &str,
 ) -> Reading<'a> {
     let day = marrow.local_day();
-    let from = (day - chrono::Days::new(spec.window_days.max(0).unsigned_abs()))
-        .max(after + chrono::Days::new(1));
-    let anc = best(ctx, spec, &spec.neutrophils, "ANC", from, until);
-    let platelets = best(ctx, spec, &spec.platelets, "platelets", from, until);
+    let back = |day: NaiveDate| {
+        (day - chrono::Days::new(spec.window_days.max(0).unsigned_abs()))
+            .max(after + chrono::Days::new(1))
+    };
+    // A marrow of a month alone: the counts surely of its recovery are those from the window
+    // before its last day; those from the window before its first day may be.
+    let window = Window {
+        from: back(marrow.last_local_day().min(ctx.today).max(day)),
+        may_from: back(day),
+        until,
+        course,
+    };
+    let from = window.may_from;
+    let anc = best(
+        ctx,
+        spec,
+        &spec.neutrophils,
+        "ANC",
+        &window,
+        &[spec.neutrophils_at_least, spec.crh_neutrophils_at_least],
+    );
+    let platelets = best(
+        ctx,
+        spec,
+        &spec.platelets,
+        "platelets",
+        &window,
+        &[spec.platelets_at_least, spec.crh_platelets_at_least],
+    );
     let (anc, platelets) = match (anc, platelets) {
         (One::Found(anc), One::Found(platelets)) => return Reading::Counts { anc, platelets },
         (One::Disagree(question), _) | (_, One::Disagree(question)) => {
@@ -158,23 +183,83 @@ pub fn at_marrow<'a>(
     Reading::Missing(out)
 }
 
+/// The days a course's recovery counts are read in (see [`at_marrow`]).
+struct Window<'w> {
+    /// The first day of the counts surely of the recovery.
+    from: NaiveDate,
+    /// The first day of those that may be (before `from` only for a marrow of a month alone).
+    may_from: NaiveDate,
+    until: NaiveDate,
+    course: &'w str,
+}
+
+/// The best count of `selector` in `window`. A count dated by a month or a year alone is every
+/// day of it: it counts only when all of it (up to today) is in the window; one whose days run
+/// across a bound of the window that would put the best count on the other side of a cut of
+/// `cuts` (× 10⁹/L) than the counts surely in it leaves the response undecided, said (never
+/// read on its first day).
 fn best<'a>(
     ctx: &Context<'a>,
     spec: &CountRecovery,
     selector: &super::model::ObservationSelector,
     name: &'static str,
-    from: NaiveDate,
-    until: NaiveDate,
+    window: &Window<'_>,
+    cuts: &[f64],
 ) -> One<'a> {
-    let (readable, unread): (Vec<&'a Observation>, Vec<&'a Observation>) = ctx
-        .observations(selector)
-        .filter(|o| o.value.is_some())
-        .filter(|o| (from..=until).contains(&o.local_day()))
-        .partition(|o| per_unit(spec, o.unit.as_deref()).is_some());
+    let span = |o: &Observation| {
+        (
+            o.local_day(),
+            o.last_local_day().min(ctx.today).max(o.local_day()),
+        )
+    };
+    let surely = |o: &Observation| {
+        let (first, last) = span(o);
+        first >= window.from && last <= window.until
+    };
+    let maybe = |o: &Observation| {
+        let (first, last) = span(o);
+        !surely(o) && last >= window.may_from && first <= window.until
+    };
     // In 10⁹/L, so that counts in different units compare.
     let size = |o: &Observation| {
         o.value.unwrap_or_default() / per_unit(spec, o.unit.as_deref()).unwrap_or(1.0)
     };
+    let (readable, unread): (Vec<&'a Observation>, Vec<&'a Observation>) = ctx
+        .observations(selector)
+        .filter(|o| o.value.is_some())
+        .filter(|o| surely(o))
+        .partition(|o| per_unit(spec, o.unit.as_deref()).is_some());
+    let surely_best = readable
+        .iter()
+        .map(|o| size(o))
+        .fold(None, |best: Option<f64>, size| {
+            Some(best.map_or(size, |b| b.max(size)))
+        });
+    let deciding = ctx
+        .observations(selector)
+        .filter(|o| o.exact_value().is_some() && per_unit(spec, o.unit.as_deref()).is_some())
+        .filter(|o| maybe(o))
+        .find(|o| {
+            cuts.iter()
+                .any(|cut| size(o) >= *cut && surely_best.is_none_or(|best| best < *cut))
+        });
+    if let Some(o) = deciding {
+        let count = Count {
+            observation: o,
+            per_unit: per_unit(spec, o.unit.as_deref()).unwrap_or(1.0),
+            name,
+        };
+        return One::Disagree(format!(
+            "the day of the {} dated {} alone ({}): whether it was of the recovery of {} (from \
+             {} to {}) cannot be told; its day would decide a CR or CRi from MLFS",
+            name,
+            o.day_text(),
+            count.text(),
+            window.course,
+            window.from,
+            window.until
+        ));
+    }
     // Of two as high, the later: the same recovery, the more recent word on it.
     let Some(highest) = readable.iter().copied().max_by(|a, b| {
         size(a)

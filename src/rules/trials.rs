@@ -396,7 +396,15 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
         // A failure at a level the record shows too low is no adequate trial.
         let result = match (result, &spec.level) {
             (Result::Failed(why), Some(rule)) => match level_check(ctx, rule, trial) {
-                Err(below) => {
+                Err(LevelShort::Untold(what)) => {
+                    // Said where a label it withholds is (as a level too low is).
+                    let what = format!("{}: {what}", trial.name);
+                    outcome
+                        .confounders
+                        .push(confounder("drug_level", what.clone()));
+                    Result::Undecided(what)
+                }
+                Err(LevelShort::Below(below)) => {
                     outcome.confounders.push(confounder(
                         "drug_level",
                         format!("{} failed at a level too low: {below}", trial.name),
@@ -618,44 +626,99 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     outcome
 }
 
+/// Why a failed trial's drug levels keep it from counting (see [`level_check`]).
+enum LevelShort {
+    /// Every level recorded during it falls short: not an adequate trial.
+    Below(String),
+    /// A level dated by a month or a year alone runs across the trial's first or last day,
+    /// and whether it was of the trial decides whether the trial was adequate: in words.
+    Untold(String),
+}
+
 /// What a failed trial's drug levels say (`spec.level`): `Err` with why when every level
-/// recorded during it falls short (not an adequate trial), else `Ok` with a note on the levels
-/// (none recorded, fewer at the level than the source asks, some short of it).
+/// recorded during it falls short (not an adequate trial), or when a level dated by a month
+/// alone whose month runs across the trial's first or last day would decide that (never read
+/// on its first day); else `Ok` with a note on the levels (none recorded, fewer at the level
+/// than the source asks, some short of it).
 fn level_check(
     ctx: &Context<'_>,
     rule: &super::model::LevelRule,
     trial: &Trial<'_>,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, LevelShort> {
     let until = shift(trial.end.unwrap_or(ctx.today), 7);
+    let span = |o: &Observation| {
+        (
+            o.local_day(),
+            o.last_local_day().min(ctx.today).max(o.local_day()),
+        )
+    };
+    let surely = |o: &Observation| {
+        let (first, last) = span(o);
+        first >= trial.start && last <= until
+    };
+    let maybe = |o: &Observation| {
+        let (first, last) = span(o);
+        !surely(o) && last >= trial.start && first <= until
+    };
+    let levels: Vec<&Observation> = ctx.observations(&rule.observation).collect();
+    let within: Vec<&Observation> = levels.iter().copied().filter(|o| surely(o)).collect();
+    let verdict = levels_say(rule, &within);
+    let across: Vec<&Observation> = levels.iter().copied().filter(|o| maybe(o)).collect();
+    if across.is_empty() {
+        return verdict.map_err(LevelShort::Below);
+    }
+    let all: Vec<&Observation> = within.iter().chain(&across).copied().collect();
+    if verdict.is_err() == levels_say(rule, &all).is_err() {
+        return verdict.map_err(LevelShort::Below);
+    }
+    let listed = across
+        .iter()
+        .map(|o| format!("{} in {}", o.value_text().trim_end(), o.day_text()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(LevelShort::Untold(format!(
+        "the day of the {} dated by a month alone ({listed}): whether it was during the trial \
+         ({} to {until}) cannot be told; its day would decide whether the trial reached an \
+         adequate level",
+        rule.name, trial.start
+    )))
+}
+
+/// What the levels `found` during a trial say (see [`level_check`]).
+fn levels_say(
+    rule: &super::model::LevelRule,
+    found: &[&Observation],
+) -> std::result::Result<String, String> {
     // Each level read: its day, its words, and whether it reached the minimum. A level reported
     // as a bound (R4 `valueQuantity.comparator`, "< 25 ng/mL" below the detection limit) is a
     // level when every value it allows is on one side of the minimum: "< 25" is below 350.
     let mut read: Vec<(NaiveDate, String, bool)> = Vec::new();
     let mut unread: Vec<String> = Vec::new();
-    for level in ctx.observations(&rule.observation).filter(|o| {
-        let day = o.local_day();
-        day >= trial.start && day <= until
-    }) {
-        let day = level.local_day();
+    for level in found.iter().copied() {
+        // Of a month alone, said as given ("2026-03").
+        let (day, said) = (level.local_day(), level.day_text());
         let factor = ng_per_ml(
             level.unit.as_deref().unwrap_or(""),
             rule.molar_mass_g_per_mol,
         );
         let Some(factor) = factor.filter(|f| *f > 0.0) else {
-            unread.push(format!("{} on {day} (unit)", level.value_text().trim_end()));
+            unread.push(format!(
+                "{} on {said} (unit)",
+                level.value_text().trim_end()
+            ));
             continue;
         };
         if let Some(value) = level.exact_value() {
             let value = value * factor;
             read.push((
                 day,
-                format!("{} ng/mL on {day}", trim_number(value.round())),
+                format!("{} ng/mL on {said}", trim_number(value.round())),
                 at_least(value, rule.min_ng_ml),
             ));
             continue;
         }
         let cut = rule.min_ng_ml / factor;
-        let bound = format!("{} on {day}", level.value_text().trim_end());
+        let bound = format!("{} on {said}", level.value_text().trim_end());
         match (level.beyond("below", cut), level.beyond("at_least", cut)) {
             (Some(true), _) => read.push((day, bound, false)),
             (_, Some(true)) => read.push((day, bound, true)),
@@ -2234,6 +2297,14 @@ fn seizure_evidence(
             .or(untold.map(EventEvidence::Untold));
     };
     let free_days = days_between(free_since, last_zero).max(0);
+    // A count of none dated by a month or a year alone shows freedom up to a day of it: the
+    // latest such day it may be, up to today (its first day is `last_zero`).
+    let last_zero_late = counts
+        .iter()
+        .filter(|o| finding(o) == Finding::Absent && o.local_day() == last_zero)
+        .map(|o| o.last_local_day().min(ctx.today).max(last_zero))
+        .max()
+        .unwrap_or(last_zero);
 
     // The longest inter-seizure interval in the months before the schedule began.
     let lookback_from = shift(trial.start, -rule.interval_lookback_days.max(0));
@@ -2268,6 +2339,17 @@ fn seizure_evidence(
             ),
         ),
     };
+    // Freedom that the day of a count of none dated by a month alone would make sustained or
+    // not: undetermined (a success would withdraw the criterion), said; never read on its
+    // first day, nor on its last.
+    if free_days < target && days_between(free_since, last_zero_late) >= target {
+        return Some(EventEvidence::Undetermined(format!(
+            "no seizures recorded in {}: whether the freedom since {free_since} reached {target} \
+             days ({}) by the day of that count cannot be told",
+            super::dates::dated(last_zero, last_zero_late),
+            span(target)
+        )));
+    }
     // After seizures on the schedule, its freedom since the last of them is judged by the same
     // rule: sustained, it is a success now; undetermined, it is no failure; shorter, the
     // seizures stand as its failure, and the freedom so far is said.

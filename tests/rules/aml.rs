@@ -1292,3 +1292,25 @@ fn a_hydroxyurea_course_begun_weeks_before_induction_is_no_course() {
         assert_eq!(lines[0].start, ago(102), "{weeks} weeks: {lines:#?}");
     }
 }
+
+#[test]
+fn a_count_of_a_month_holding_the_next_courses_start_is_not_read_as_its_first_day() {
+    use super::support::{assess, dated_by_month, days_to, describe};
+    // Marrow blasts 3 % on 2026-08-27 with ANC 0.4 and platelets 35 the day after (MLFS);
+    // the second course began on 2026-09-03. Recovered counts dated "2026-09" alone are of the
+    // first course's recovery if drawn by the 3rd, the second's aplasia if not: a CR (then a
+    // relapse) or MLFS (primary refractory) by a day the record never gave.
+    let record = recovered(counted(0.4, 35.0), days_to(2026, 9, 1)).record();
+    let record = dated_by_month(record, (2026, 9));
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Relapsed, "{said}");
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-09") && m.contains("cannot be told")),
+        "{said}"
+    );
+}

@@ -1302,3 +1302,26 @@ fn eighteen_months_free_after_a_seizure_on_lacosamide_imported_is_not_drug_resis
         assert!(detail.contains("2024-01-05"), "diary {diary}: {detail}");
     }
 }
+
+/// Levetiracetam and lamotrigine failed, then carbamazepine from 2025-11-15 with monthly counts
+/// of none, the last dated "2026-11" alone: 365 days of freedom fall on 2026-11-15, in it.
+#[test]
+fn freedom_up_to_a_count_of_none_dated_by_a_month_is_not_counted_to_its_first_day() {
+    use super::support::{assess, dated_by_month, days_to, describe};
+    let from = days_to(2025, 11, 15);
+    let mut v = seizure_free_on_third(from);
+    v = v.seizures(0.0, days_to(2026, 11, 1));
+    let mut record = v.record();
+    // No diary entry after it: the month's count is the last.
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    record.observations.retain(|o| o.local_day() <= first);
+    let assessment = assess(ID, &dated_by_month(record, (2026, 11)));
+    let said = describe(&assessment);
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("2026-11") && r.contains("cannot be told")),
+        "{said}"
+    );
+}

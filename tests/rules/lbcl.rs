@@ -1295,3 +1295,25 @@ fn a_relapse_after_a_second_line_is_labelled_by_the_line_count_and_cited() {
         "refractory LBCL: relapse within 12 months of autologous transplant"
     );
 }
+
+#[test]
+fn a_response_of_a_month_holding_the_end_of_a_lines_response_window_leaves_the_line_undecided() {
+    use super::support::{assess, dated_by_month, days_to, describe};
+    // R-CHOP ended 2026-05-16; its end-of-treatment window (8 weeks) ends in July. Stable
+    // disease on 2026-06-15, then a complete remission dated "2026-07" alone: the line's
+    // response if in the window, after it if not. Never primary refractory by leaving it out.
+    let record = end_of_treatment_status(disease_status::STABLE, 195 - days_to(2026, 6, 15))
+        .disease_status(disease_status::FULL_REMISSION, days_to(2026, 7, 1))
+        .record();
+    let record = dated_by_month(record, (2026, 7));
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-07") && m.contains("cannot be told")),
+        "{said}"
+    );
+}

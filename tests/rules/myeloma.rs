@@ -2088,3 +2088,78 @@ fn a_progression_of_a_month_holding_the_last_day_of_a_lines_window_is_attributed
     let assessment = assess(ID, &record);
     assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
 }
+
+/// VRd from 2026-03-15 to 2026-06-30, no response recorded: serum M-protein 3.0 g/dL on
+/// 2026-02-20, 1.2 g/dL dated "2026-03" alone, then 1.1 and 1.1 g/dL on it.
+fn vrd_with_a_value_of_its_first_month() -> refract::domain::PatientRecord {
+    use super::support::days_to;
+    let record = m_protein(
+        vrd(patient(), days_to(2026, 3, 15), days_to(2026, 6, 30), |l| l),
+        &[
+            (3.0, days_to(2026, 2, 20)),
+            (1.2, days_to(2026, 3, 1)),
+            (1.1, days_to(2026, 4, 20)),
+            (1.1, days_to(2026, 5, 20)),
+        ],
+    )
+    .record();
+    super::support::dated_by_month(record, (2026, 3))
+}
+
+#[test]
+fn an_m_protein_value_of_the_month_a_line_began_is_not_its_baseline_by_its_first_day() {
+    use super::support::{assess, describe};
+    // On 1 March the 1.2 is the baseline (1.1 is stable disease: primary refractory); on 31
+    // March it is on the line and the 3.0 the baseline (a partial response): its day decides.
+    let assessment = assess(ID, &vrd_with_a_value_of_its_first_month());
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-03") && m.contains("cannot be told")),
+        "{said}"
+    );
+}
+
+/// VRd (VGPR) from 2025-06-01 to 2026-02-28; serum M-protein 3.0 g/dL before it, 1.0 and 0.9 on
+/// it, a rise to 1.6 g/dL dated "2026-03" alone, Kd begun on 2026-03-20, then 1.0 g/dL.
+fn a_rise_of_the_month_the_next_line_began() -> refract::domain::PatientRecord {
+    use super::support::days_to;
+    let v = vrd(patient(), days_to(2025, 6, 1), days_to(2026, 2, 28), |l| {
+        l.response(Response::VeryGoodPartial)
+    })
+    .give(rx("Kd").from(days_to(2026, 3, 20)))
+    .line(ID, line("Kd", KD).from(days_to(2026, 3, 20)));
+    let record = m_protein(
+        v,
+        &[
+            (3.0, days_to(2025, 5, 20)),
+            (1.0, days_to(2025, 9, 1)),
+            (0.9, days_to(2025, 12, 1)),
+            (1.6, days_to(2026, 3, 1)),
+            (1.0, days_to(2026, 5, 1)),
+        ],
+    )
+    .record();
+    super::support::dated_by_month(record, (2026, 3))
+}
+
+#[test]
+fn a_single_rise_of_the_month_a_line_began_is_not_acted_on_by_its_first_day() {
+    use super::support::{assess, describe};
+    // Kd begun on 2026-03-20 confirms the rise only if it came after it: "2026-03" may be the
+    // 25th. Never a progression confirmed by its first day (refractory to VRd, 1 day after its
+    // 60-day window... within it), nor refuted by the 1.0 after it.
+    let assessment = assess(ID, &a_rise_of_the_month_the_next_line_began());
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-03") && m.contains("cannot be told")),
+        "{said}"
+    );
+}

@@ -720,3 +720,22 @@ fn low_scores_after_the_trials_never_set_them_aside() {
     assert_eq!(assessment.status, Refractory, "{said}");
     assert!(!said.contains("recovery"), "{said}");
 }
+
+#[test]
+fn a_clozapine_level_of_the_month_the_trial_began_is_not_read_as_its_first_day() {
+    use super::support::{dated_by_month, days_to};
+    // Clozapine from 2026-07-10; a level of 150 ng/mL dated "2026-07" alone: during the trial
+    // (every level below 350: no adequate trial) or before it (no level: counted), which its
+    // day would decide.
+    let record = clozapine_with_levels(&[(150.0, "ng/mL", days_to(2026, 7, 1))]).record();
+    let assessment = assess(ID, &dated_by_month(record, (2026, 7)));
+    let said = describe(&assessment);
+    assert_ne!(assessment.label, ULTRA, "{said}");
+    assert!(
+        assessment
+            .confounders
+            .iter()
+            .any(|c| c.text.contains("2026-07") && c.text.contains("cannot be told")),
+        "{said}"
+    );
+}

@@ -26,6 +26,24 @@ pub fn ago(days: i64) -> NaiveDate {
     today() - Duration::days(days)
 }
 
+/// How many days before `today` the day `y-m-d` is.
+pub fn days_to(y: i32, m: u32, d: u32) -> i64 {
+    (today() - NaiveDate::from_ymd_opt(y, m, d).unwrap()).num_days()
+}
+
+/// `record` with each observation on the first day of month `(y, m)` dated by that month alone
+/// (FHIR "2026-03": every day of it).
+pub fn dated_by_month(mut record: PatientRecord, (y, m): (i32, u32)) -> PatientRecord {
+    let first = NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+    for o in &mut record.observations {
+        if o.local_day() == first {
+            o.effective = first.and_time(NaiveTime::MIN);
+            o.effective_precision = refract::domain::DatePrecision::Month;
+        }
+    }
+    record
+}
+
 /// Midnight of the day `days` days before `today`.
 pub fn day_ago(days: i64) -> NaiveDateTime {
     ago(days).and_time(NaiveTime::MIN)
