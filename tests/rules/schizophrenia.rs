@@ -797,7 +797,7 @@ fn a_clozapine_trial_too_short_for_ultra_resistance_is_said() {
     let assessment = assess(ID, &vignette.record());
     let said = describe(&assessment);
     assert_eq!(assessment.status, Refractory, "{said}");
-    assert_eq!(assessment.label.as_deref(), Some(TRS), "{said}");
+    assert_eq!(assessment.label, TRS, "{said}");
     assert!(
         assessment
             .reasons
