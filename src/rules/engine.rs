@@ -790,7 +790,12 @@ fn refine_label<'s>(
     for (label, items) in not_reached.iter().rev() {
         let unsaid: Vec<&String> = items
             .iter()
-            .filter(|item| !found.reasons.iter().any(|reason| reason.contains(item.as_str())))
+            .filter(|item| {
+                !found
+                    .reasons
+                    .iter()
+                    .any(|reason| reason.contains(item.as_str()))
+            })
             .collect();
         if !unsaid.is_empty() {
             found.reasons.push(format!(

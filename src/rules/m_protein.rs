@@ -172,6 +172,10 @@ fn crosses(ctx: &Context<'_>, recorded: Response, series: Response) -> bool {
     (recorded.depth() >= cut) != (series.depth() >= cut)
 }
 
+/// A line's response as recorded, with the day of the disease status it was read from (none
+/// for the line's own recorded best response).
+pub type RecordedResponse = Option<(Response, Option<NaiveDate>)>;
+
 /// For a line with no response recorded: what would decide its response when the series has
 /// seen one but not yet, or never, confirmed it.
 pub fn undecided(ctx: &Context<'_>, line: &TreatmentLine) -> Option<String> {
@@ -190,7 +194,7 @@ pub fn explain(
     ctx: &Context<'_>,
     id: &str,
     outcome: &mut Outcome,
-    recorded: &dyn Fn(&TreatmentLine) -> Option<(Response, Option<NaiveDate>)>,
+    recorded: &dyn Fn(&TreatmentLine) -> RecordedResponse,
 ) {
     let reading = reading(ctx);
     let mut sources: Vec<&(i64, String)> = reading.sources.iter().collect();

@@ -2112,7 +2112,10 @@ fn an_anti_cd38_given_too_briefly_is_named_as_why_not_triple_class() {
         .record();
     let assessment = super::support::assess(ID, &record);
     let said = super::support::describe(&assessment);
-    assert_ne!(assessment.label, "triple-class refractory myeloma", "{said}");
+    assert_ne!(
+        assessment.label, "triple-class refractory myeloma",
+        "{said}"
+    );
     assert!(
         assessment.reasons.iter().any(|r| r
             .starts_with("not triple-class refractory myeloma: daratumumab given 27 days")
