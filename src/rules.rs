@@ -239,6 +239,13 @@ use crate::domain::{Assessment, PatientRecord};
 /// an AML course's days (`recovery.rs`), a drug level of a month across a trial's first or last
 /// day, and a count of no seizures of a month whose day would make freedom sustained
 /// (`trials.rs`).
+/// Also in 27: drugs begun together as one regimen are one treatment in a count of failed
+/// trials (`begun_together`: sertraline with mirtazapine, olanzapine with haloperidol, counted
+/// once); thresholds worded in months are calendar months (SCHOLAR-1's 12 months after ASCT,
+/// the early-relapse label's 12 months, hypertension's six-month span of visits: `*_months`);
+/// a label above the one given says what fell short of it (a clozapine trial too short, an
+/// anti-CD38 given under 4 weeks); a status of progressive disease after the response the
+/// M-protein shows is a later progression, no conflicting best response.
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

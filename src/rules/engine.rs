@@ -818,11 +818,17 @@ fn refine_label<'s>(
 ) {
     let tier_name = status.as_str();
     let mut labelled = false;
+    // Labels above the one given (or any, when none is) that were not reached, with what fell
+    // short of them.
+    let mut not_reached: Vec<(&str, Vec<String>)> = Vec::new();
     for rule in &set.label_rules {
         if rule.tier != tier_name {
             continue;
         }
         let outcome = evaluate_criterion(ctx, &rule.criterion, cache);
+        if outcome.verdict == Verdict::NotMet && !outcome.short_of.is_empty() {
+            not_reached.push((rule.label.as_str(), outcome.short_of.clone()));
+        }
         if outcome.verdict == Verdict::Met {
             found.label.clone_from(&rule.label);
             for reason in &outcome.reasons {
@@ -838,6 +844,30 @@ fn refine_label<'s>(
             found.confounders.push(confounder(
                 DRUG_LEVEL,
                 format!("{} withheld: {}", rule.label, item.text),
+            ));
+        }
+    }
+    // Why a higher label is not given, where something was tried toward it: each item once,
+    // with the nearest label it fell short of (the lowest listed: its criterion is the one
+    // the item was short of first), unless the reasons say it already.
+    for (label, items) in not_reached.iter().rev() {
+        let unsaid: Vec<&String> = items
+            .iter()
+            .filter(|item| {
+                !found
+                    .reasons
+                    .iter()
+                    .any(|reason| reason.contains(item.as_str()))
+            })
+            .collect();
+        if !unsaid.is_empty() {
+            found.reasons.push(format!(
+                "not {label}: {}",
+                unsaid
+                    .iter()
+                    .map(|item| item.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ));
         }
     }
@@ -1210,6 +1240,13 @@ fn composite<'s>(
         }
         if part.verdict == Verdict::Undecided {
             outcome.missing.extend(part.missing.iter().cloned());
+        }
+        if part.verdict != Verdict::Met {
+            for item in &part.short_of {
+                if !outcome.short_of.contains(item) {
+                    outcome.short_of.push(item.clone());
+                }
+            }
         }
         outcome.confounders.extend(part.confounders.iter().cloned());
         if outcome.label.is_none() && part.verdict == Verdict::Met {

@@ -123,6 +123,15 @@ pub(super) fn validate(
                         &dose.method,
                     );
                 }
+                if (spec.unit == "drug") != spec.begun_together.is_some() {
+                    return fail(
+                        format!(
+                            "'{}': begun_together ('one_treatment' or 'each_drug') is set for unit = 'drug', and only there (a schedule is its drugs together)",
+                            criterion.id
+                        ),
+                        "begun_together",
+                    );
+                }
                 if let Some(dose) = &spec.dose
                     && dose.days_at_dose
                     && spec.unit != "drug"
@@ -152,6 +161,15 @@ pub(super) fn validate(
                             spec.state
                         ),
                         &spec.state,
+                    );
+                }
+                if spec.min_span_days != 0 && spec.min_span_months.is_some() {
+                    return fail(
+                        format!(
+                            "'{}': min_span_days and min_span_months are two ways to say one span: give one",
+                            criterion.id
+                        ),
+                        "min_span_months",
                     );
                 }
             }
@@ -186,6 +204,15 @@ pub(super) fn validate(
             }
             Kind::Relapse(spec) => {
                 check_responses(&spec.responses)?;
+                if spec.early_days.is_some() && spec.early_months.is_some() {
+                    return fail(
+                        format!(
+                            "'{}': early_days and early_months are two ways to say one window: give one",
+                            criterion.id
+                        ),
+                        "early_months",
+                    );
+                }
                 if let Some(from) = &spec.marrow_from
                     && !set
                         .criteria
@@ -247,7 +274,18 @@ pub(super) fn validate(
                 }
             }
             Kind::RecentEvidence(spec) => check_classes(&spec.classes)?,
-            Kind::RelapseAfterProcedure(_) | Kind::AnyOf(_) | Kind::AllOf(_) => {}
+            Kind::RelapseAfterProcedure(spec) => {
+                if spec.window_days.is_some() == spec.window_months.is_some() {
+                    return fail(
+                        format!(
+                            "'{}': give the window as window_days or window_months, one of the two",
+                            criterion.id
+                        ),
+                        &criterion.id,
+                    );
+                }
+            }
+            Kind::AnyOf(_) | Kind::AllOf(_) => {}
         }
     }
     let named = |id: &String| set.criteria.iter().any(|c| c.id == *id);

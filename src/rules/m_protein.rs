@@ -182,6 +182,10 @@ fn crosses(ctx: &Context<'_>, recorded: Response, series: Response) -> bool {
     (recorded.depth() >= cut) != (series.depth() >= cut)
 }
 
+/// A line's response as recorded, with the day of the disease status it was read from (none
+/// for the line's own recorded best response).
+pub type RecordedResponse = Option<(Response, Option<NaiveDate>)>;
+
 /// For a line with no response recorded: what would decide its response when the series has
 /// seen one but not yet, or never, confirmed it.
 pub fn undecided(ctx: &Context<'_>, line: &TreatmentLine) -> Option<String> {
@@ -194,12 +198,13 @@ pub fn undecided(ctx: &Context<'_>, line: &TreatmentLine) -> Option<String> {
 /// Says in `outcome` what the series found that the criterion read: each line's response from
 /// it, a conflict with a recorded response (also a confounder), values it could not read, and
 /// the observations the responses and progressions rest on as evidence. `recorded` is a line's
-/// response as recorded (without the series).
+/// response as recorded (without the series), with the day of the disease status it was read
+/// from (none for the line's own recorded best response).
 pub fn explain(
     ctx: &Context<'_>,
     id: &str,
     outcome: &mut Outcome,
-    recorded: &dyn Fn(&TreatmentLine) -> Option<Response>,
+    recorded: &dyn Fn(&TreatmentLine) -> RecordedResponse,
 ) {
     let reading = reading(ctx);
     let mut sources: Vec<&(i64, String)> = reading.sources.iter().collect();
@@ -208,7 +213,29 @@ pub fn explain(
             continue;
         };
         let name = format!("{} {}", line.label(), line.regimen);
-        let mine = recorded(line);
+        let (mine, mine_day) = recorded(line).unzip();
+        let mine_day = mine_day.flatten();
+        // A status of progressive disease observed after the response the series shows is a
+        // progression after that response, not the line's best response: no conflict to name.
+        if let (
+            LineReading::Assessed {
+                words,
+                sources: own,
+                series,
+                day,
+                ..
+            },
+            Some(Response::Progression),
+            Some(progressed),
+        ) = (line_reading, mine, mine_day)
+            && *day < progressed
+        {
+            outcome.reasons.push(format!(
+                "{name}: best response from the {series}: {words}; the progressive disease recorded on {progressed} is a progression after it, not a best response"
+            ));
+            sources.extend(own);
+            continue;
+        }
         match (line_reading, mine) {
             (
                 LineReading::Assessed {

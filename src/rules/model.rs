@@ -1016,6 +1016,13 @@ pub struct FailedTrials {
     #[serde(default)]
     pub only_ingredients: Vec<String>,
     pub min_count: u32,
+    /// Drug trials only (`unit = "drug"`): what drugs begun together are, a combination
+    /// started as one regimen (within the rule set's `regimen_window_days` of the first, while
+    /// it is still given, as `[lines]` groups a regimen): one treatment tried, counted once
+    /// however many of its drugs failed, or a trial each. No default: a rule file counting
+    /// drugs decides, with its source beside it (a schedule is already its drugs together).
+    #[serde(default)]
+    pub begun_together: Option<BegunTogether>,
     /// `drug`, `mechanism` or `line`: what two failures must differ in (`line`: the schedule,
     /// the set of active drugs a line gave, so the same schedule tried again is one).
     pub distinct_by: String,
@@ -1055,6 +1062,17 @@ pub struct FailedTrials {
     /// twice): none when the criterion reads no level.
     #[serde(default)]
     pub level: Option<LevelRule>,
+}
+
+/// What drugs begun together as one regimen are to a count of failed trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BegunTogether {
+    /// One treatment: the combination failed once (sertraline and mirtazapine begun the same
+    /// day and stopped for no response are one failed treatment, not two).
+    OneTreatment,
+    /// Each drug its own trial, whatever was begun with it.
+    EachDrug,
 }
 
 /// A drug's blood level an adequate trial reaches, read from the laboratory results taken
@@ -1154,9 +1172,13 @@ pub struct BloodPressure {
     /// Uncontrolled at this many office visits…
     #[serde(default = "one")]
     pub min_visits: u32,
-    /// …spread over at least this many days.
+    /// …spread over at least this many days…
     #[serde(default)]
     pub min_span_days: i64,
+    /// …or this many calendar months, where the source says months (Acelajado 2012: "within a
+    /// minimum 6-month follow-up"): at most one of the two.
+    #[serde(default)]
+    pub min_span_months: Option<u32>,
     /// The office level now is the mean of the readings of the latest this many occasions
     /// (days) in the window, not of every reading in it; absent: of every reading in it.
     #[serde(default)]
@@ -1268,6 +1290,10 @@ pub struct Relapse {
     /// given, gets `early_label`.
     #[serde(default)]
     pub early_days: Option<i64>,
+    /// `early_days` in calendar months, where the source says months ("within 12 months of
+    /// first-line therapy"): at most one of the two.
+    #[serde(default)]
+    pub early_months: Option<u32>,
     #[serde(default)]
     pub early_label: Option<String>,
     /// A relapse after this many lines or more (the line it follows counted) gets
@@ -1289,7 +1315,18 @@ pub struct Relapse {
 pub struct RelapseAfterProcedure {
     /// SNOMED codes or display words of the procedure.
     pub procedure: Vec<String>,
-    pub window_days: i64,
+    /// The window in days, or in calendar months where the source says months (SCHOLAR-1:
+    /// "relapse <= 12 months after ASCT"): exactly one of the two.
+    #[serde(default)]
+    pub window_days: Option<i64>,
+    #[serde(default)]
+    pub window_months: Option<u32>,
+}
+
+impl RelapseAfterProcedure {
+    pub fn window(&self) -> super::dates::Length {
+        super::dates::Length::of(self.window_days, self.window_months)
+    }
 }
 
 /// Refractory to at least one drug of each class group (triple-class refractory myeloma).

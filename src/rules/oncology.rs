@@ -1020,7 +1020,10 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
 /// `m_protein::explain`; nothing where the rule set reads no series).
 pub fn explain_series(ctx: &Context<'_>, id: &str, outcome: &mut Outcome) {
     super::m_protein::explain(ctx, id, outcome, &|line| {
-        recorded_response_dated(ctx, line).map(|(response, _)| response)
+        // The day only of a status observed after the line began: a line's own recorded best
+        // response is one whatever its day.
+        recorded_response_dated(ctx, line)
+            .map(|(response, day)| (response, day.filter(|_| line.best_response.is_none())))
     });
 }
 
@@ -1200,11 +1203,11 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     };
     outcome.verdict = Verdict::Met;
     outcome.reasons.append(&mut untold);
-    let mut latest_after_end = 0;
+    let mut latest_after_end = None;
     for &(_, line, response, progression) in &relapses {
         let Some(end) = line.end else { continue };
         let (date, words) = (progression.date, &progression.words);
-        latest_after_end = (date - end).num_days();
+        latest_after_end = Some((end, date));
         // The status rests on the latest relapse: its confirmation settles the rule-out.
         outcome.progression_shown_confirmed = progression.shown_confirmed;
         outcome.evidence.push(line_evidence(id, line));
@@ -1212,29 +1215,38 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
             line.label(),
             line.regimen,
-            span(latest_after_end)
+            span((date - end).num_days())
         ));
     }
     outcome.label = relapse_label(spec, index, ctx.lines.len(), latest_after_end);
     outcome
 }
 
-/// The label of a relapse after the line at `index` (0: the first) of `lines_given`, `days`
-/// after that line's end, where the rule set gives one (reference section 4's CAR T-cell
+/// The label of a relapse after the line at `index` (0: the first) of `lines_given`, on the
+/// day `relapse` gives after that line's end (none known: as on its end), where the rule set
+/// gives one (reference section 4's CAR T-cell
 /// label contexts). The early label speaks of the choice of a second line, so it holds only
 /// while the first line is the only one given; from `later_lines` lines on, the relapse after
 /// the latest of them has the later label. A relapse after line 1 with a later line under way or
 /// in remission has neither: the tier's own label.
-fn relapse_label(spec: &Relapse, index: usize, lines_given: usize, days: i64) -> Option<String> {
+fn relapse_label(
+    spec: &Relapse,
+    index: usize,
+    lines_given: usize,
+    relapse: Option<(NaiveDate, NaiveDate)>,
+) -> Option<String> {
     if let (Some(lines), Some(label)) = (spec.later_lines, &spec.later_label)
         && index + 1 >= lines as usize
     {
         return Some(label.clone());
     }
-    match (spec.early_days, &spec.early_label) {
-        (Some(early), Some(label)) if index == 0 && lines_given == 1 && days <= early => {
-            Some(label.clone())
-        }
+    if spec.early_days.is_none() && spec.early_months.is_none() {
+        return None;
+    }
+    let early = super::dates::Length::of(spec.early_days, spec.early_months);
+    let within = relapse.is_none_or(|(end, date)| date <= early.after(end));
+    match &spec.early_label {
+        Some(label) if index == 0 && lines_given == 1 && within => Some(label.clone()),
         _ => None,
     }
 }
@@ -1320,6 +1332,7 @@ pub fn relapse_after_procedure(
     // not known, as for one with no date at all while a relapse is recorded
     // (`asct_date_missing_when_transplanted`, reference section 4).
     let mut undecided: Option<String> = None;
+    let window = spec.window();
     for procedure in ctx.procedures(&spec.procedure) {
         let Some((day, last_day)) = procedure.window() else {
             if let Some(progression) = progressions.events.first() {
@@ -1329,20 +1342,20 @@ pub fn relapse_after_procedure(
                          within {} of it",
                         procedure.display,
                         progression.date,
-                        span(spec.window_days)
+                        window.words()
                     )
                 });
             }
             continue;
         };
-        let window_end = shift(day, spec.window_days);
+        let window_end = window.after(day);
         // A relapse within the window of only some of the days it may have been done.
         let mut in_doubt = None;
         if last_day > day
             && let Some(progression) = progressions
                 .events
                 .iter()
-                .find(|p| p.date > day && p.date <= shift(last_day, spec.window_days))
+                .find(|p| p.date > day && p.date <= window.after(last_day))
             && !(progression.date > last_day && progression.date <= window_end)
         {
             in_doubt = Some(progression.date);
@@ -1353,7 +1366,7 @@ pub fn relapse_after_procedure(
                     procedure.display,
                     procedure.when_words(),
                     progression.date,
-                    span(spec.window_days)
+                    window.words()
                 )
             });
         }
@@ -1379,7 +1392,7 @@ pub fn relapse_after_procedure(
                 "relapse {} after {} ({words}; within {})",
                 span((date - day).num_days()),
                 procedure.display,
-                span(spec.window_days)
+                window.words()
             ));
             return outcome;
         }
@@ -1391,32 +1404,31 @@ pub fn relapse_after_procedure(
                  others",
                 procedure.display,
                 procedure.when_words(),
-                span(spec.window_days)
+                window.words()
             ),
             // A relapse after the window is said with its day: "no relapse" would hide the
             // current relapse, and a day past the window reads as a boundary.
             None => match deciding(progressions.events.iter().filter(|p| p.date > last_day)) {
                 Some(later) if last_day == day => format!(
-                    "{} on {}: relapse {} days after it ({}): not within {} ({} days)",
+                    "{} on {}: relapse {} days after it ({}): not within {}, up to {window_end}",
                     procedure.display,
                     procedure.when_words(),
                     (later.date - day).num_days(),
                     later.words,
-                    span(spec.window_days),
-                    spec.window_days
+                    window.words_exact(),
                 ),
                 Some(later) => format!(
                     "{} {}: relapse more than {} after every day it may have been ({})",
                     procedure.display,
                     procedure.when_words(),
-                    span(spec.window_days),
+                    window.words(),
                     later.words
                 ),
                 None => format!(
                     "{} on {}: no relapse within {}",
                     procedure.display,
                     procedure.when_words(),
-                    span(spec.window_days)
+                    window.words()
                 ),
             },
         });
@@ -1440,13 +1452,28 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
         let needed = spec.min_drugs.get(group).copied().unwrap_or(1).max(1);
         let mut refractory_to: Vec<(String, String)> = Vec::new();
         let mut pending: Option<String> = None;
+        // Drugs of the group given too briefly to be refractory to (MAMMOTH: at least 4 weeks
+        // on the drug), each said where the group is not met: a short exposure, then
+        // progression, is a reason the label is not given, not a silence.
+        let mut too_short: Vec<String> = Vec::new();
         for given in ctx.given_of(classes) {
             if refractory_to.len() >= needed {
                 break;
             }
             let start = given.start();
             let last_dose = given.end().unwrap_or(ctx.today);
-            if (last_dose - start).num_days() < spec.min_days_on_drug {
+            let days_on = (last_dose - start).num_days();
+            if days_on < spec.min_days_on_drug {
+                let name = given
+                    .drugs_of(classes)
+                    .map(|d| d.ingredient.clone())
+                    .next()
+                    .unwrap_or_else(|| given.exposure.text.clone());
+                too_short.push(format!(
+                    "{name} given {days_on} days ({start} to {last_dose}), under the {} ({} days) on a drug that refractoriness to it needs",
+                    span(spec.min_days_on_drug),
+                    spec.min_days_on_drug
+                ));
                 continue;
             }
             let lines = lines_of(ctx, given, classes);
@@ -1569,6 +1596,7 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
             groups_met.push(format!("{group_words}: {}", found.join(", ")));
             continue;
         }
+        outcome.short_of.extend(too_short.iter().cloned());
         let mut short = group_words;
         if needed > 1 {
             let _ = write!(

@@ -45,6 +45,10 @@ pub struct Outcome {
     /// Met on a progression the record shows confirmed by consecutive assessments (see
     /// `Progression::shown_confirmed`): a rule-out asking for that confirmation is settled.
     pub progression_shown_confirmed: bool,
+    /// What was tried and fell short of the criterion, with why ("clozapine for 89 days: needs
+    /// 90"): said where a label this criterion would give is not reached, so that a team sees
+    /// why not, not only that.
+    pub short_of: Vec<String>,
 }
 
 impl Outcome {
@@ -58,6 +62,7 @@ impl Outcome {
             label: None,
             pending: false,
             progression_shown_confirmed: false,
+            short_of: Vec::new(),
         }
     }
 }

@@ -1779,28 +1779,37 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             })
             .map(|(window, _)| *window)
             .collect();
-        let spread = match (
-            high_visits.iter().map(|(_, last)| *last).min(),
-            high_visits.iter().map(|(first, _)| *first).max(),
-        ) {
-            (Some(first), Some(last)) => (last - first).num_days().max(0),
-            _ => 0,
-        };
-        if (high_visits.len() as u32) < spec.min_visits || spread < spec.min_span_days {
+        let bounds = high_visits
+            .iter()
+            .map(|(_, last)| *last)
+            .min()
+            .zip(high_visits.iter().map(|(first, _)| *first).max());
+        let spread = bounds.map_or(0, |(first, last)| (last - first).num_days().max(0));
+        // The span asked for, in calendar months where the source says months: 180 days fall
+        // short of six months from most days. The span so far is said in days, never rounded
+        // into the months it lacks.
+        let needed = super::dates::Length::of(Some(spec.min_span_days), spec.min_span_months);
+        let spans_enough = bounds.is_some_and(|(first, last)| last >= needed.after(first))
+            || needed == super::dates::Length::Days(0);
+        if (high_visits.len() as u32) < spec.min_visits || !spans_enough {
             outcome.verdict = Verdict::Undecided;
             outcome.missing.push(format!(
-                "uncontrolled at {} or more office visits over at least {} on this regimen (so far {} visit(s) over {})",
+                "uncontrolled at {} or more office visits over at least {} on this regimen (so far {} visit(s) over {spread} days{})",
                 spec.min_visits,
-                span(spec.min_span_days),
+                needed.words(),
                 high_visits.len(),
-                span(spread)
+                bounds.map_or(String::new(), |(first, last)| format!(
+                    ", {first} to {last}; {} from {first} is {}",
+                    needed.words(),
+                    needed.after(first)
+                ))
             ));
             return outcome;
         }
         outcome.reasons.push(format!(
-            "above goal at {} office visits over {}",
+            "above goal at {} office visits over {spread} days ({} or more)",
             high_visits.len(),
-            span(spread)
+            needed.words()
         ));
     }
     outcome.verdict = Verdict::Met;

@@ -413,6 +413,9 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         c.count(at, "min_occasions", spec.min_occasions, 1)?;
         c.count(at, "min_visits", spec.min_visits, 1)?;
         c.days(at, "min_span_days", spec.min_span_days, 0)?;
+        if let Some(months) = spec.min_span_months {
+            c.count(at, "min_span_months", months, 1)?;
+        }
         if let Some(occasions) = spec.office_occasions {
             c.count(at, "office_occasions", occasions, 1)?;
         }
@@ -457,12 +460,20 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         if let Some(early) = spec.early_days {
             c.days(at, "early_days", early, 0)?;
         }
+        if let Some(early) = spec.early_months {
+            c.count(at, "early_months", early, 1)?;
+        }
         if let Some(lines) = spec.later_lines {
             c.count(at, "later_lines", lines, 1)?;
         }
     }
     if let Some(spec) = &criterion.relapse_after_procedure {
-        c.days(at, "window_days", spec.window_days, 1)?;
+        if let Some(days) = spec.window_days {
+            c.days(at, "window_days", days, 1)?;
+        }
+        if let Some(months) = spec.window_months {
+            c.count(at, "window_months", months, 1)?;
+        }
     }
     if let Some(spec) = &criterion.class_refractory {
         c.days(at, "min_days_on_drug", spec.min_days_on_drug, 0)?;

@@ -23,7 +23,7 @@ use super::describe::{
 use super::episode::Placement;
 use super::given::Given;
 use super::model::{
-    DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
+    BegunTogether, DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
     WindowAcrossAdequacy,
 };
 use super::numbers::trim_number;
@@ -354,6 +354,8 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut failed_keys: BTreeSet<String> = BTreeSet::new();
     let mut failed_text: Vec<String> = Vec::new();
     let mut undecided: Vec<(String, String)> = Vec::new();
+    // Undecided trials, each with the first trial of the combination it was begun in.
+    let mut undecided_trials: Vec<(usize, String)> = Vec::new();
     let mut not_counted: Vec<String> = Vec::new();
     let mut sustained: Option<String> = None;
     let mut undetermined: Vec<String> = Vec::new();
@@ -372,14 +374,18 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             }
         })
         .collect();
-    for trial in &trials {
+    let combination_of = combinations(ctx, spec, &trials);
+    // The failed trials, each with the first trial of the combination it was begun in.
+    let mut failures_of_trials: Vec<(usize, String, String)> = Vec::new();
+    for (index, trial) in trials.iter().enumerate() {
+        let combination = combination_of[index];
         match episode.as_ref().map(|e| e.place(trial.start)) {
             Some(Placement::Before(why)) => {
                 not_counted.push(format!("{} ({why})", trial.name));
                 continue;
             }
             Some(Placement::Unknown(what)) => {
-                undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)));
+                undecided_trials.push((combination, format!("{}: {what}", trial.name)));
                 continue;
             }
             Some(Placement::Current) | None => {}
@@ -427,21 +433,14 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                     depot_failures.push((trial.name.clone(), days));
                     notes.push(words);
                 }
-                if !failed_keys.insert(trial.key.clone()) {
-                    let what = if spec.distinct_by == "line" {
-                        "schedule"
-                    } else {
-                        spec.distinct_by.as_str()
-                    };
-                    notes.push(format!("same {what} as an earlier failure"));
-                }
                 let described = trial.describe(ctx.today, at_dose.as_ref());
                 push_evidence(ctx, id, trial, &described, &mut outcome);
-                if notes.is_empty() {
-                    failed_text.push(described);
+                let text = if notes.is_empty() {
+                    described
                 } else {
-                    failed_text.push(format!("{described} ({})", notes.join("; ")));
-                }
+                    format!("{described} ({})", notes.join("; "))
+                };
+                failures_of_trials.push((combination, trial.key.clone(), text));
             }
             Result::Sustained(why) => {
                 sustained = Some(format!("{}: {why}", trial.name));
@@ -449,17 +448,79 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 push_evidence(ctx, id, trial, &described, &mut outcome);
             }
             Result::NotCounted(why) | Result::Responded(why) => {
-                not_counted.push(format!("{}: {why}", trial.name));
+                let what = format!("{}: {why}", trial.name);
+                // Tried in the episode and judged short of the criterion: said where a label
+                // this criterion gives is not reached (a trial of an earlier episode is not).
+                outcome.short_of.push(what.clone());
+                not_counted.push(what);
             }
             Result::Undecided(what) => {
-                undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)));
+                undecided_trials.push((combination, format!("{}: {what}", trial.name)));
             }
             Result::Undetermined(what) => {
                 let what = format!("{}: {what}", trial.name);
                 undetermined.push(what.clone());
-                undecided.push((trial.key.clone(), what));
+                undecided_trials.push((combination, what));
             }
         }
+    }
+
+    // A combination is one treatment: its failed drugs are one failure, what two failures
+    // must differ in is the set of its drugs' keys, and an undecided drug of a combination
+    // that failed adds nothing to the count.
+    let mut failed_combinations: Vec<(usize, BTreeSet<String>, Vec<String>)> = Vec::new();
+    for (combination, key, text) in failures_of_trials {
+        match failed_combinations
+            .iter_mut()
+            .find(|(first, _, _)| *first == combination)
+        {
+            Some((_, keys, texts)) => {
+                keys.insert(key);
+                texts.push(text);
+            }
+            None => failed_combinations.push((combination, BTreeSet::from([key]), vec![text])),
+        }
+    }
+    for (combination, keys, texts) in &failed_combinations {
+        let mut text = if texts.len() > 1 {
+            let drugs: BTreeSet<&str> = trials
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| combination_of[*index] == *combination)
+                .map(|(_, trial)| trial.name.as_str())
+                .collect();
+            format!(
+                "{} begun together, one treatment: {}",
+                drugs.into_iter().collect::<Vec<_>>().join(" + "),
+                texts.join("; ")
+            )
+        } else {
+            texts.join("; ")
+        };
+        if !failed_keys.insert(keys.iter().cloned().collect::<Vec<_>>().join("+")) {
+            let what = if spec.distinct_by == "line" {
+                "schedule"
+            } else {
+                spec.distinct_by.as_str()
+            };
+            text = format!("{text} (same {what} as an earlier failure)");
+        }
+        failed_text.push(text);
+    }
+    for (combination, what) in undecided_trials {
+        if failed_combinations
+            .iter()
+            .any(|(first, _, _)| *first == combination)
+        {
+            continue;
+        }
+        let keys: BTreeSet<&str> = trials
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| combination_of[*index] == combination)
+            .map(|(_, trial)| trial.key.as_str())
+            .collect();
+        undecided.push((keys.into_iter().collect::<Vec<_>>().join("+"), what));
     }
 
     if let Some(rule) = &spec.procedure_course {
@@ -633,6 +694,37 @@ enum LevelShort {
     /// A level dated by a month or a year alone runs across the trial's first or last day,
     /// and whether it was of the trial decides whether the trial was adequate: in words.
     Untold(String),
+}
+
+/// For each trial (sorted by start), the index of the first trial of the combination it was
+/// begun in: itself when alone, or with `begun_together = "each_drug"`, or for schedules. A
+/// drug joins a combination when it began within the rule set's `regimen_window_days` of the
+/// combination's first drug while one of its drugs was still given (as `[lines]` groups a
+/// regimen, so the flag and the lines shown agree): begun after the others were stopped it is
+/// a switch, no combination, and the same drug again is no second drug of one.
+fn combinations(ctx: &Context<'_>, spec: &FailedTrials, trials: &[Trial<'_>]) -> Vec<usize> {
+    let mut first_of: Vec<usize> = (0..trials.len()).collect();
+    if spec.unit != "drug" || spec.begun_together != Some(BegunTogether::OneTreatment) {
+        return first_of;
+    }
+    let window = ctx.set.lines.regimen_window_days;
+    for index in 0..trials.len() {
+        let trial = &trials[index];
+        let joined = (0..index).find(|&first| {
+            first_of[first] == first
+                && trial.start <= shift(trials[first].start, window)
+                && (first..index)
+                    .filter(|&member| first_of[member] == first)
+                    .all(|member| trials[member].name != trial.name)
+                && (first..index)
+                    .filter(|&member| first_of[member] == first)
+                    .any(|member| trials[member].end.is_none_or(|end| end > trial.start))
+        });
+        if let Some(first) = joined {
+            first_of[index] = first;
+        }
+    }
+    first_of
 }
 
 /// What a failed trial's drug levels say (`spec.level`): `Err` with why when every level
@@ -1434,6 +1526,16 @@ impl Lasted<'_> {
         }
     }
 
+    /// As [`Self::words`] beside the length it falls short of: the days themselves where the
+    /// span would round to that length (89 days are "13 weeks", as 90 are).
+    fn words_short_of(&self, min_days: i64) -> String {
+        if self.at_dose.is_none() && span(self.days) == span(min_days) {
+            format!("{} days", self.days)
+        } else {
+            self.words()
+        }
+    }
+
     /// What an adequate trial needs: "28 days"; "28 days at an adequate dose".
     fn needed(&self, min_days: i64) -> String {
         match self.at_dose {
@@ -1608,7 +1710,7 @@ fn judge(
         if days < spec.min_days {
             return Result::NotCounted(format!(
                 "stopped for {reason} after {}, before an adequate trial ({})",
-                lasted.words(),
+                lasted.words_short_of(spec.min_days),
                 lasted.needed(spec.min_days)
             ));
         }

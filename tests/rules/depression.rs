@@ -2931,3 +2931,73 @@ fn an_onset_in_a_month_alone_leaves_a_trial_its_grace_may_or_may_not_reach_undec
     let assessment = assess(ID, &with_sertraline_from((2026, 3, 2)));
     assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
 }
+
+/// Sertraline 100 mg/d and mirtazapine 30 mg/d begun the same day 120 days ago, both stopped
+/// 56 days later for no response (review r3 C-2, D4).
+fn combination_failed() -> Vignette {
+    patient()
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(120)
+                .until(64)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Mirtazapine 30 mg/d")
+                .from(120)
+                .until(64)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .phq9(20.0, 121)
+        .phq9(19.0, 65)
+}
+
+/// Two antidepressants begun together are one treatment (Sforzini 2022: ">= 2 failed
+/// treatments"; Thase-Rush stage II is a sequence), never two failed trials; a later trial of
+/// another drug is the second.
+#[test]
+fn two_antidepressants_begun_together_are_one_failed_treatment() {
+    run(
+        ID,
+        &[
+            case(
+                "sertraline and mirtazapine begun and stopped together: one treatment",
+                combination_failed(),
+                NotMet,
+            )
+            .reason("mirtazapine + sertraline begun together, one treatment")
+            .reason("1 adequate failed trials")
+            .no_reason("2 adequate failed"),
+            case(
+                "the combination, then venlafaxine failed: two treatments",
+                combination_failed().give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(60)
+                        .for_days(50)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+                Refractory,
+            )
+            .label(STAGE_II)
+            .reason("2 adequate failed trials"),
+            case(
+                "mirtazapine added 20 days into sertraline (after the regimen window): two trials",
+                patient()
+                    .give(
+                        rx("Sertraline 100 mg/d")
+                            .from(120)
+                            .until(40)
+                            .stopped(StopReason::LackOfEfficacy),
+                    )
+                    .give(
+                        rx("Mirtazapine 30 mg/d")
+                            .from(100)
+                            .until(40)
+                            .stopped(StopReason::LackOfEfficacy),
+                    ),
+                Refractory,
+            )
+            .reason("2 adequate failed trials"),
+        ],
+    );
+}

@@ -108,10 +108,10 @@ fn a_misspelled_key_is_refused_at_its_line() {
     assert_refused("epilepsy", "min_count = 2", 0, "min_cuont = 2", "min_cuont");
     assert_refused(
         "hypertension",
-        "min_span_days = 180",
+        "min_span_months = 6",
         0,
-        "min_span_day = 180",
-        "min_span_day",
+        "min_span_month = 6",
+        "min_span_month",
     );
     assert_refused("aml", "[labels]", 0, "[lables]", "lables");
 }

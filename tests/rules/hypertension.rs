@@ -1,7 +1,8 @@
 //! Resistant and refractory hypertension (`assets/rules/hypertension.toml`): classes given
 //! together (refractory needs five including chlorthalidone-type and an MRA), blood pressure at
 //! or above 130/80 on a regimen unchanged for 28 days, out-of-office readings (white-coat
-//! effect), controlled on four classes (resistant), and three uncontrolled visits over 180 days.
+//! effect), controlled on four classes (resistant), and three uncontrolled visits over six
+//! calendar months.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -249,10 +250,21 @@ pub fn cases() -> Vec<Case> {
         )
         .missing("office visits"),
         case(
-            "three uncontrolled visits over 180 days: refractory",
-            high_at(five_classes(), &[300, 200, 120]),
+            "three uncontrolled visits over 181 days, six calendar months: refractory",
+            high_at(five_classes(), &[301, 200, 120]),
             Refractory,
-        ),
+        )
+        .reason("over 181 days (6 months or more)"),
+        // review r3 C-9: "a minimum 6-month follow-up" (Acelajado 2012) is six calendar
+        // months, which 180 days fall short of from most days; the span so far is said in
+        // days, never rounded up into the months it lacks.
+        case(
+            "three uncontrolled visits over 180 days, short of six calendar months: undecided",
+            high_at(five_classes(), &[300, 200, 120]),
+            Resistant,
+        )
+        .missing("so far 3 visit(s) over 180 days")
+        .no_reason("over 6 months"),
         case(
             "reading 27 days after the regimen last changed does not count",
             on(&[AMLODIPINE, LOSARTAN])

@@ -1,7 +1,7 @@
 //! Refractory large B-cell lymphoma (SCHOLAR-1, `assets/rules/lbcl.toml`): progressive disease,
 //! or stable disease after more than 4 first-line cycles (5) or 2 later-line cycles; relapse
-//! within 12 months (365 days) of autologous transplant; relapse after response told apart
-//! (relapsed, with the early-relapse label for relapse within 365 days of first-line therapy).
+//! within 12 calendar months of autologous transplant; relapse after response told apart
+//! (relapsed, with the early-relapse label for relapse within 12 months of first-line therapy).
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -1315,5 +1315,87 @@ fn a_response_of_a_month_holding_the_end_of_a_lines_response_window_leaves_the_l
             .iter()
             .any(|m| m.contains("2026-07") && m.contains("cannot be told")),
         "{said}"
+    );
+}
+
+/// Line 1 R-CHOP and line 2 R-ICE, then an autologous transplant on 2023-03-01 (1367 days
+/// before the run day) and a relapse `relapse` days ago: 1001 is 2024-03-01, twelve calendar
+/// months on and 366 days, across 29 February 2024.
+fn relapse_after_asct_across_a_leap_day(relapse: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP").from(2000).until(1850))
+        .line(
+            ID,
+            line("R-CHOP", R_CHOP)
+                .from(2000)
+                .until(1850)
+                .cycles(6)
+                .response(Response::Complete),
+        )
+        .disease_status(disease_status::WORSENED, 1600)
+        .give(rx("R-ICE").from(1450).until(1380))
+        .line(
+            ID,
+            line("R-ICE", R_ICE)
+                .from(1450)
+                .until(1380)
+                .cycles(3)
+                .response(Response::Partial),
+        )
+        .procedure("refract:asct", "Autologous stem cell transplant", 1367)
+        .disease_status(disease_status::WORSENED, relapse)
+}
+
+/// First-line R-CHOP ending 2023-03-01 (1367 days ago) in complete response, relapse `relapse`
+/// days ago (1001: 2024-03-01).
+fn relapse_after_first_line_across_a_leap_day(relapse: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP").from(1517).until(1367))
+        .line(
+            ID,
+            line("R-CHOP", R_CHOP)
+                .from(1517)
+                .until(1367)
+                .cycles(6)
+                .response(Response::Complete),
+        )
+        .disease_status(disease_status::WORSENED, relapse)
+}
+
+/// review r3 C-3 (LL1): SCHOLAR-1's "relapse <= 12 months after ASCT" and the second-line
+/// label's "within 12 months of first-line therapy" are calendar months: the day twelve months
+/// on is within, though across a 29 February it is the 366th day; the day after is not.
+#[test]
+fn twelve_months_are_calendar_months_across_a_leap_day() {
+    run(
+        ID,
+        &[
+            case(
+                "ASCT 2023-03-01, relapse 2024-03-01: within 12 months, refractory",
+                relapse_after_asct_across_a_leap_day(1001),
+                Refractory,
+            )
+            .label("refractory LBCL: relapse within 12 months of autologous transplant")
+            .reason("within 12 months"),
+            case(
+                "ASCT 2023-03-01, relapse 2024-03-02: after 12 months, relapsed",
+                relapse_after_asct_across_a_leap_day(1000),
+                Relapsed,
+            )
+            .reason("not within 12 months, up to 2024-03-01")
+            .no_reason("365 days"),
+            case(
+                "first line ended 2023-03-01, relapse 2024-03-01: early relapse",
+                relapse_after_first_line_across_a_leap_day(1001),
+                Relapsed,
+            )
+            .label_contains("early relapse"),
+            case(
+                "first line ended 2023-03-01, relapse 2024-03-02: relapsed",
+                relapse_after_first_line_across_a_leap_day(1000),
+                Relapsed,
+            )
+            .label("relapsed LBCL"),
+        ],
     );
 }

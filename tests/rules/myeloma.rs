@@ -2163,3 +2163,38 @@ fn a_single_rise_of_the_month_a_line_began_is_not_acted_on_by_its_first_day() {
         "{said}"
     );
 }
+
+/// review r3 C-10 (MB1): daratumumab given 27 days, under MAMMOTH's 4 weeks on a drug, then
+/// progression: not anti-CD38 refractory, so not triple-class, and the reasons name the short
+/// exposure as why (no silence where the label is not given).
+#[test]
+fn an_anti_cd38_given_too_briefly_is_named_as_why_not_triple_class() {
+    let record = planned_sequence()
+        .disease_status(disease_status::WORSENED, 60)
+        .disease_status(disease_status::WORSENED, 40)
+        .give(
+            rx("Daratumumab 1800 mg/wk")
+                .from(38)
+                .until(11)
+                .stopped(StopReason::Progression),
+        )
+        .give(
+            rx("Carfilzomib 56 mg/m2")
+                .from(38)
+                .until(1)
+                .stopped(StopReason::Progression),
+        )
+        .record();
+    let assessment = super::support::assess(ID, &record);
+    let said = super::support::describe(&assessment);
+    assert_ne!(
+        assessment.label, "triple-class refractory myeloma",
+        "{said}"
+    );
+    assert!(
+        assessment.reasons.iter().any(|r| r
+            .starts_with("not triple-class refractory myeloma: daratumumab given 27 days")
+            && r.contains("under the 4 weeks")),
+        "{said}"
+    );
+}

@@ -739,3 +739,89 @@ fn a_clozapine_level_of_the_month_the_trial_began_is_not_read_as_its_first_day()
         "{said}"
     );
 }
+
+/// Olanzapine 20 mg/d and haloperidol 16 mg/d begun the same day 200 days ago, both stopped
+/// 70 days later for no response, PANSS 100 then 98 (review r3 C-2, Z7).
+fn combination_failed() -> Vignette {
+    patient()
+        .give(
+            rx("Olanzapine 20 mg/d")
+                .from(200)
+                .until(130)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Haloperidol 16 mg/d")
+                .from(200)
+                .until(130)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .panss(100.0, 201)
+        .panss(98.0, 131)
+}
+
+/// TRRIP asks for ">= 2 adequate trials of >= 2 different antipsychotics": two antipsychotics
+/// begun together are one trial, never two.
+#[test]
+fn two_antipsychotics_begun_together_are_one_trial() {
+    run(
+        ID,
+        &[
+            case(
+                "olanzapine and haloperidol begun and stopped together: one trial",
+                combination_failed(),
+                NotMet,
+            )
+            .reason("haloperidol + olanzapine begun together, one treatment")
+            .no_reason("2 adequate failed"),
+            case(
+                "risperidone failed before the combination: two trials",
+                combination_failed().give(risperidone_failed()),
+                Refractory,
+            )
+            .label(TRS)
+            .reason("2 adequate failed trials"),
+        ],
+    );
+}
+
+/// review r3 C-10 (Z6): TRS with clozapine for 89 days, stopped for no response at levels
+/// above 350 ng/mL, is not ultra-treatment-resistant (TRRIP: >= 3 months), and the reasons say
+/// so and why, not only "treatment-resistant".
+#[test]
+fn a_clozapine_trial_too_short_for_ultra_resistance_is_said() {
+    let vignette = trs()
+        .give(
+            rx("Clozapine 400 mg/d")
+                .from(110)
+                .until(21)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .panss(100.0, 110)
+        .panss(98.0, 22)
+        .observe(
+            "6896-5",
+            "Clozapine [Mass/volume] in Serum or Plasma",
+            400.0,
+            "ng/mL",
+            60,
+        )
+        .observe(
+            "6896-5",
+            "Clozapine [Mass/volume] in Serum or Plasma",
+            420.0,
+            "ng/mL",
+            30,
+        );
+    let assessment = assess(ID, &vignette.record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert_eq!(assessment.label, TRS, "{said}");
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.starts_with(&format!("not {ULTRA}: clozapine")) && r.contains("89 days")),
+        "{said}"
+    );
+}
