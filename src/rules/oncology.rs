@@ -1242,7 +1242,7 @@ pub fn relapse_after_procedure(
                     format!(
                         "the date of {} (not recorded), to tell whether the relapse on {} came \
                          within {} of it",
-                        procedure.display,
+                        procedure.name(),
                         progression.date,
                         span(spec.window_days)
                     )
@@ -1265,7 +1265,7 @@ pub fn relapse_after_procedure(
                 format!(
                     "the day of {} (recorded only as {}), to tell whether the relapse on {} \
                      came within {} of it",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     progression.date,
                     span(spec.window_days)
@@ -1293,7 +1293,7 @@ pub fn relapse_after_procedure(
             outcome.reasons.push(format!(
                 "relapse {} after {} ({words}; within {})",
                 span((date - day).num_days()),
-                procedure.display,
+                procedure.name(),
                 span(spec.window_days)
             ));
             return outcome;
@@ -1304,7 +1304,7 @@ pub fn relapse_after_procedure(
             Some(relapse) => format!(
                 "{} {}: the relapse on {relapse} is within {} of some of those days, not of \
                  others",
-                procedure.display,
+                procedure.name(),
                 procedure.when_words(),
                 span(spec.window_days)
             ),
@@ -1313,7 +1313,7 @@ pub fn relapse_after_procedure(
             None => match deciding(progressions.events.iter().filter(|p| p.date > last_day)) {
                 Some(later) if last_day == day => format!(
                     "{} on {}: relapse {} days after it ({}): not within {} ({} days)",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     (later.date - day).num_days(),
                     later.words,
@@ -1322,14 +1322,14 @@ pub fn relapse_after_procedure(
                 ),
                 Some(later) => format!(
                     "{} {}: relapse more than {} after every day it may have been ({})",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     span(spec.window_days),
                     later.words
                 ),
                 None => format!(
                     "{} on {}: no relapse within {}",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     span(spec.window_days)
                 ),
