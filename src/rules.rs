@@ -230,6 +230,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 /// Also in 27: among the reasons a drug set aside for its indication is said once, however
 /// many of its records (an order and its fills) were set aside.
+/// Next (review r4 R4-2..R4-5, R4-8): a CAR T-cell infusion coded CPT 38228 or by an ICD-10-PCS
+/// product code alone is its line, named by the product its code names
+/// (`therapy_procedure_products`); a line of lymphodepletion drugs alone over a few days is said
+/// as a possible CAR T lymphodepletion (`lymphodepletion_alone`); ECT sessions coded ICD-10-PCS
+/// GZB0ZZZ-GZB4ZZZ are sessions; only a video-EEG resolves epilepsy's diagnosis check; only a
+/// biopsy of the latest relapse resolves LBCL's biopsy check
+/// (`resolved_days_before_progression`); a procedure with no words is named by its code in the
+/// reasons and the evidence.
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
