@@ -246,6 +246,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// a label above the one given says what fell short of it (a clozapine trial too short, an
 /// anti-CD38 given under 4 weeks); a status of progressive disease after the response the
 /// M-protein shows is a later progression, no conflicting best response.
+/// Next (review r4 R4-2..R4-5, R4-8): a CAR T-cell infusion coded CPT 38228 or by an ICD-10-PCS
+/// product code alone is its line, named by the product its code names
+/// (`therapy_procedure_products`); a line of lymphodepletion drugs alone over a few days is said
+/// as a possible CAR T lymphodepletion (`lymphodepletion_alone`); ECT sessions coded ICD-10-PCS
+/// GZB0ZZZ-GZB4ZZZ are sessions; only a video-EEG resolves epilepsy's diagnosis check; only a
+/// biopsy of the latest relapse resolves LBCL's biopsy check
+/// (`resolved_days_before_progression`); a procedure with no words is named by its code in the
+/// reasons and the evidence.
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -721,3 +721,54 @@ fn show_prints_a_diagnosis_in_words_alone_without_an_empty_code() {
     assert!(out.contains("  Epilepsy, since 2020-01-01"), "{out}");
     assert!(!out.contains("(other"), "{out}");
 }
+
+/// A procedure sent as a code alone (CPT descriptors are licensed and often left out) is shown
+/// by its code and code system, never as a blank name; one recorded over a period (an acute ECT
+/// course as one Procedure) by its first and last day (review r4 R4-8, R4-10).
+#[test]
+fn show_names_a_procedure_by_its_code_when_it_has_no_words_and_gives_its_period() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("procedures.db");
+    let procedure = |id: &str, system: &str, code: &str, performed: serde_json::Value| {
+        let mut resource = serde_json::json!({
+            "resourceType": "Procedure", "id": id, "status": "completed",
+            "subject": {"reference": "Patient/pp"},
+            "code": {"coding": [{"system": system, "code": code}]}
+        });
+        for (key, value) in performed.as_object().unwrap() {
+            resource[key] = value.clone();
+        }
+        serde_json::json!({ "resource": resource })
+    };
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "pp",
+            "identifier": [{"system": "urn:mrn", "value": "PROC-1"}],
+            "name": [{"family": "Coded", "given": ["Cy"]}],
+            "gender": "female", "birthDate": "1970-01-01"}},
+        procedure("cart", "http://www.ama-assn.org/go/cpt", "38228",
+            serde_json::json!({"performedDateTime": "2025-01-15"})),
+        procedure("ect", "http://www.cms.gov/Medicare/Coding/ICD10", "GZB3ZZZ",
+            serde_json::json!({"performedPeriod": {"start": "2025-04-01", "end": "2025-05-13"}})),
+        procedure("local", "urn:local:procedures", "P-17",
+            serde_json::json!({"performedDateTime": "2025-06-01"})),
+    ]});
+    let file = dir.path().join("procedures.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let text = stdout_of(refract().arg("--db").arg(&db).args(["show", "PROC-1"]));
+    assert!(text.contains("  2025-01-15 CPT 38228\n"), "{text}");
+    assert!(
+        text.contains("  2025-04-01 → 2025-05-13 ICD-10-PCS GZB3ZZZ\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  2025-06-01 urn:local:procedures P-17\n"),
+        "{text}"
+    );
+}

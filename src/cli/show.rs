@@ -241,7 +241,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     if !record.procedures.is_empty() {
         writeln!(out, "\nProcedures")?;
         for procedure in &record.procedures {
-            writeln!(out, "  {} {}", procedure.when_words(), procedure.display)?;
+            writeln!(out, "  {} {}", procedure.period_words(), procedure.name())?;
         }
     }
 

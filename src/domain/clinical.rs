@@ -1052,6 +1052,39 @@ impl Procedure {
         ))
     }
 
+    /// What it is in words: its display, else (a code sent alone: CPT descriptors are licensed
+    /// and often left out) its code with the code system's name, "CPT 38228", "ICD-10-PCS
+    /// GZB3ZZZ", never a blank.
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
+        if let Some(words) = self.displays().find(|display| !display.trim().is_empty()) {
+            return std::borrow::Cow::Borrowed(words);
+        }
+        let (system, code) = std::iter::once((self.system.as_str(), self.code.as_str()))
+            .chain(
+                self.codings
+                    .iter()
+                    .map(|c| (c.system.as_str(), c.code.as_str())),
+            )
+            .find(|(_, code)| !code.trim().is_empty())
+            .unwrap_or_default();
+        std::borrow::Cow::Owned(match (procedure_system_name(system), code.trim()) {
+            (_, "") => String::from("procedure with no name or code"),
+            ("", code) => format!("code {code}"),
+            (name, code) => format!("{name} {code}"),
+        })
+    }
+
+    /// When it was done, as a period when the record gave one: "2025-04-01 → 2025-05-13" (an
+    /// acute ECT course recorded as one procedure), else as [`Procedure::when_words`].
+    pub fn period_words(&self) -> String {
+        match (self.window(), self.end_day()) {
+            (Some((first, last)), Some(end)) if first == last && end > first => {
+                format!("{first} → {end}")
+            }
+            _ => self.when_words(),
+        }
+    }
+
     /// When it was done, as far as known: "2025-11-15", "between 2025-05-01 and 2026-04-30",
     /// "date not recorded".
     pub fn when_words(&self) -> String {
@@ -1085,6 +1118,31 @@ impl Procedure {
             None => self.date_unknown = true,
         }
     }
+}
+
+/// The name a procedure's code system is known by ("CPT", "SNOMED CT"); the system as given
+/// for one refract does not know; empty for none.
+fn procedure_system_name(system: &str) -> &str {
+    let uri = super::codes::canonical_system(system);
+    let known = [
+        ("http://snomed.info/sct", "SNOMED CT"),
+        ("http://www.ama-assn.org/go/cpt", "CPT"),
+        ("http://www.cms.gov/Medicare/Coding/ICD10", "ICD-10-PCS"),
+        ("http://www.cms.gov/Medicare/Coding/ICD10PCS", "ICD-10-PCS"),
+        ("http://hl7.org/fhir/sid/icd-10-pcs", "ICD-10-PCS"),
+        (
+            "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+            "HCPCS",
+        ),
+        (
+            "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+            "HCPCS",
+        ),
+    ];
+    known
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(uri.trim().trim_end_matches('/')))
+        .map_or(uri.trim(), |(_, name)| name)
 }
 
 /// The days a patient born on `birth` was from `low` to `high` years old (whole years, as an

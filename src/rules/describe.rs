@@ -271,7 +271,7 @@ pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
         criterion: criterion.to_owned(),
         kind: EvidenceKind::Procedure,
         id: procedure.id,
-        text: format!("{} on {}", procedure.display, procedure.when_words()),
+        text: format!("{} on {}", procedure.name(), procedure.when_words()),
         also: Vec::new(),
     }
 }

@@ -236,6 +236,7 @@ fn evaluate_living(
         &met,
         &mut found.confounders,
     );
+    found.confounders.extend(lymphodepletion_alone(&ctx));
     if let Some(words) = unconfirmed {
         found
             .confounders
@@ -895,6 +896,53 @@ fn refine_label<'s>(
     }
 }
 
+/// A course of lymphodepletion drugs alone this short is what a CAR T-cell infusion's
+/// lymphodepletion looks like: fludarabine and cyclophosphamide on days -5 to -3 (ZUMA-1,
+/// Neelapu SS et al., N Engl J Med 2017;377:2531-2544; TRANSCEND, KarMMa alike), bendamustine
+/// on days -5 and -4: three days, a week with any delay.
+const LYMPHODEPLETION_COURSE_DAYS: i64 = 7;
+
+/// Lines made of the rule set's lymphodepletion drugs alone, over a few days, with no cell
+/// therapy: most likely the lymphodepletion of a CAR T-cell infusion the record does not show
+/// (a code refract does not know, a product given elsewhere), which would make them the CAR T
+/// line, not a salvage line of their own. Said, for the team to check, never decided (review
+/// r4 R4-2: "3L cyclophosphamide" stood for a CAR T line whose infusion was not read).
+fn lymphodepletion_alone(ctx: &Context<'_>) -> Vec<Confounder> {
+    let lines = &ctx.set.lines;
+    if lines.lymphodepletion.is_empty() || lines.cell_therapy_classes.is_empty() {
+        return Vec::new();
+    }
+    ctx.lines
+        .iter()
+        .filter(|line| {
+            !line.drugs.is_empty()
+                && line.drugs.iter().all(|drug| {
+                    lines
+                        .lymphodepletion
+                        .iter()
+                        .any(|ld| ld.eq_ignore_ascii_case(&drug.ingredient))
+                })
+                && line
+                    .end
+                    .is_some_and(|end| (end - line.start).num_days() < LYMPHODEPLETION_COURSE_DAYS)
+        })
+        .map(|line| {
+            confounder(
+                "lymphodepletion_alone",
+                format!(
+                    "{} {} ({} → {}) is lymphodepletion drugs alone over a few days: the \
+                     lymphodepletion of a CAR T-cell infusion this record does not show? (it \
+                     would then be the CAR T line, not a line of its own)",
+                    line.label(),
+                    line.regimen,
+                    line.start,
+                    line.end.unwrap_or(line.start)
+                ),
+            )
+        })
+        .collect()
+}
+
 /// The confounder key of a trial a drug level showed inadequate.
 const DRUG_LEVEL: &str = "drug_level";
 
@@ -1005,7 +1053,15 @@ fn rule_confounders(
                 recorded.doubtful.join(", ")
             );
         }
-        let resolved_by_data = ctx.procedures(&rule.resolved_by_procedure).next().is_some()
+        let resolved_from = rule
+            .resolved_days_before_progression
+            .and_then(|days| about_progression_from(ctx, days));
+        let resolved_by_data = ctx
+            .procedures(&rule.resolved_by_procedure)
+            .any(|procedure| {
+                resolved_from
+                    .is_none_or(|from| procedure.window().is_some_and(|(_, last)| last >= from))
+            })
             || ctx.record.observations.iter().any(|o| {
                 rule.resolved_by_observation
                     .iter()
@@ -1015,6 +1071,20 @@ fn rule_confounders(
             confounders.push(confounder(&rule.key, text));
         }
     }
+}
+
+/// The first day a procedure about the record's latest progression or relapse may be on:
+/// `days_before` it, else (no progression recorded) the first line's start, else none (any
+/// day). A biopsy at diagnosis, 15 months before the relapse, says nothing of what relapsed
+/// (review r4 R4-5).
+fn about_progression_from(ctx: &Context<'_>, days_before: i64) -> Option<NaiveDate> {
+    oncology::progressions(ctx)
+        .events
+        .iter()
+        .map(|progression| progression.date)
+        .max()
+        .map(|latest| super::dates::shift(latest, -days_before))
+        .or_else(|| ctx.lines.iter().map(|line| line.start).min())
 }
 
 /// The diagnoses of a confounder's `recorded` list the record holds: `found`, each with its

@@ -40,6 +40,28 @@ pub(super) fn validate(
         }
         Ok(())
     };
+    // A product misspelled would silently fall back to the unnamed therapy.
+    for ingredient in set.lines.therapy_procedure_products.values() {
+        if book.get(ingredient).is_none() {
+            return fail(
+                format!("therapy_procedure_products: '{ingredient}' is not in the drug book"),
+                ingredient,
+            );
+        }
+    }
+    for rule in &set.confounders {
+        if let Some(days) = rule.resolved_days_before_progression
+            && !(0..=365).contains(&days)
+        {
+            return fail(
+                format!(
+                    "confounder '{}': resolved_days_before_progression must be 0 to 365, not {days}",
+                    rule.key
+                ),
+                "resolved_days_before_progression",
+            );
+        }
+    }
     let mut ids = std::collections::BTreeSet::new();
     for criterion in &set.criteria {
         if !ids.insert(criterion.id.as_str()) {

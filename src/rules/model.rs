@@ -334,6 +334,11 @@ pub struct LineParameters {
     /// The drug book's ingredient a therapy procedure naming no drug is read as.
     #[serde(default)]
     pub therapy_procedure_drug: String,
+    /// The drug book's ingredient a therapy procedure's code names (code → ingredient: an
+    /// ICD-10-PCS or HCPCS code of one CAR T-cell product), when no display names one: a code
+    /// sent alone still makes the product's line, as its drug record would.
+    #[serde(default)]
+    pub therapy_procedure_products: std::collections::BTreeMap<String, String>,
     /// Days after a line's last dose within which a disease status is still that line's
     /// response (an end-of-treatment assessment), unless a later line began before it; also how
     /// long after its last dose a line with no response recorded is still awaiting one.
@@ -402,6 +407,7 @@ impl Default for LineParameters {
             cycle_per_record_days: 0,
             therapy_procedures: Vec::new(),
             therapy_procedure_drug: String::new(),
+            therapy_procedure_products: std::collections::BTreeMap::new(),
             response_days: default_response_days(),
             response_days_by_class: std::collections::BTreeMap::new(),
             episode_stages: Vec::new(),
@@ -634,9 +640,16 @@ pub struct ConfounderRule {
     /// left to the clinician, where it alone stands between the record and a flag.
     #[serde(default)]
     pub when_met: Vec<String>,
-    /// Resolved by a procedure whose display contains one of these words (e.g. "EEG").
+    /// Resolved by a procedure that is one of these terms: a code, or words of its display
+    /// (procedure_terms.rs: "video + EEG", CPT "95720").
     #[serde(default)]
     pub resolved_by_procedure: Vec<String>,
+    /// Some(days): only a procedure about the record's latest progression or relapse resolves
+    /// it, one on or after it or at most `days` before it (the biopsy that showed the relapse);
+    /// with no progression recorded, one on or after the first line's start (a biopsy before
+    /// any treatment is the diagnosis's). None: a procedure at any time.
+    #[serde(default)]
+    pub resolved_days_before_progression: Option<i64>,
     /// Resolved by an observation with one of these codes or display words.
     #[serde(default)]
     pub resolved_by_observation: Vec<String>,

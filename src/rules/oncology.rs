@@ -1340,7 +1340,7 @@ pub fn relapse_after_procedure(
                     format!(
                         "the date of {} (not recorded), to tell whether the relapse on {} came \
                          within {} of it",
-                        procedure.display,
+                        procedure.name(),
                         progression.date,
                         window.words()
                     )
@@ -1363,7 +1363,7 @@ pub fn relapse_after_procedure(
                 format!(
                     "the day of {} (recorded only as {}), to tell whether the relapse on {} \
                      came within {} of it",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     progression.date,
                     window.words()
@@ -1391,7 +1391,7 @@ pub fn relapse_after_procedure(
             outcome.reasons.push(format!(
                 "relapse {} after {} ({words}; within {})",
                 span((date - day).num_days()),
-                procedure.display,
+                procedure.name(),
                 window.words()
             ));
             return outcome;
@@ -1402,7 +1402,7 @@ pub fn relapse_after_procedure(
             Some(relapse) => format!(
                 "{} {}: the relapse on {relapse} is within {} of some of those days, not of \
                  others",
-                procedure.display,
+                procedure.name(),
                 procedure.when_words(),
                 window.words()
             ),
@@ -1411,7 +1411,7 @@ pub fn relapse_after_procedure(
             None => match deciding(progressions.events.iter().filter(|p| p.date > last_day)) {
                 Some(later) if last_day == day => format!(
                     "{} on {}: relapse {} days after it ({}): not within {}, up to {window_end}",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     (later.date - day).num_days(),
                     later.words,
@@ -1419,14 +1419,14 @@ pub fn relapse_after_procedure(
                 ),
                 Some(later) => format!(
                     "{} {}: relapse more than {} after every day it may have been ({})",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     window.words(),
                     later.words
                 ),
                 None => format!(
                     "{} on {}: no relapse within {}",
-                    procedure.display,
+                    procedure.name(),
                     procedure.when_words(),
                     window.words()
                 ),

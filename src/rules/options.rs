@@ -372,7 +372,7 @@ pub fn tried(
             let end = procedure.end_day().map_or(start, |end| end.max(start));
             consider(
                 start,
-                format!("{} {}", procedure.display, period(start, Some(end))),
+                format!("{} {}", procedure.name(), period(start, Some(end))),
             );
         }
     }

@@ -1,5 +1,6 @@
 //! Treatments recorded only as a procedure: a CAR T-cell infusion is often billed and recorded
-//! as a Procedure (CPT 0540T, an HCPCS product code) with no medication record. The rule sets
+//! as a Procedure (CPT 38228 or 0540T, an ICD-10-PCS or HCPCS product code) with no medication
+//! record, and often with no display (CPT descriptors are licensed, codes go out alone). The rule sets
 //! that count such a therapy as a line when it comes as a drug record (lbcl.toml and
 //! myeloma.toml list `car_t` among their line classes) read the procedure as that drug given on
 //! its day, so that the same treatment makes the same line however the record wrote it.
@@ -21,7 +22,8 @@ const WIDEST_WINDOW_DAYS: i64 = 30;
 const SAME_INFUSION_DAYS: i64 = 14;
 
 /// `record` with every procedure `set` reads as a therapy (`lines.therapy_procedures`) added as
-/// a drug exposure on its day: the drug its displays name when the drug book knows it, else
+/// a drug exposure on its day: the drug its displays name when the drug book knows it, else the
+/// product its code names (`lines.therapy_procedure_products`), else
 /// `lines.therapy_procedure_drug`. `None` when there is none to add.
 pub fn with_therapies(
     record: &PatientRecord,
@@ -39,6 +41,18 @@ pub fn with_therapies(
             && drugs
                 .iter()
                 .all(|drug| fallback.classes.iter().all(|class| drug.has_class(class)))
+    };
+    // The product a code names (an ICD-10-PCS or HCPCS product code sent with no display),
+    // when the drug book knows it as the therapy.
+    let product_coded = |procedure: &Procedure| {
+        procedure.codes().find_map(|code| {
+            set.lines
+                .therapy_procedure_products
+                .iter()
+                .find(|(listed, _)| listed.eq_ignore_ascii_case(code.trim()))
+                .and_then(|(_, ingredient)| book.get(ingredient))
+                .filter(|drug| is_the_therapy(&drug.ingredient, &[]))
+        })
     };
     let already_given = |procedure: &Procedure| {
         record.exposures.iter().any(|exposure| {
@@ -61,7 +75,9 @@ pub fn with_therapies(
             let text = procedure
                 .displays()
                 .find(|display| is_the_therapy(display, &[]))
-                .map_or_else(|| fallback.ingredient.clone(), str::to_owned);
+                .map(str::to_owned)
+                .or_else(|| product_coded(procedure).map(|drug| drug.ingredient.clone()))
+                .unwrap_or_else(|| fallback.ingredient.clone());
             // Each end in the offset it was written in; an end no later than the start is the
             // start.
             let (end, end_utc_offset_minutes) = match procedure.end {

@@ -939,7 +939,7 @@ fn procedure_courses(
                     criterion: String::new(),
                     kind: crate::domain::EvidenceKind::Procedure,
                     id: p.id,
-                    text: format!("{} {}", p.display, p.when_words()),
+                    text: format!("{} {}", p.name(), p.when_words()),
                     also: Vec::new(),
                 })
                 .collect();

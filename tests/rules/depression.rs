@@ -1965,6 +1965,22 @@ fn maintenance_ect_is_never_an_acute_course_whatever_its_code() {
     assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
 }
 
+/// ECT sessions sent as a code alone, with no display: CPT 90870, SNOMED CT 23835007, and the
+/// ICD-10-PCS codes inpatient records carry (GZB0ZZZ-GZB4ZZZ) are all sessions of a failed
+/// acute course (review r4 R4-3: GZB3ZZZ alone was not read, the course was lost and the
+/// patient "not treatment-resistant").
+#[test]
+fn ect_sessions_sent_as_any_ect_code_alone_are_a_course() {
+    for code in [
+        "90870", "23835007", "GZB0ZZZ", "GZB1ZZZ", "GZB2ZZZ", "GZB3ZZZ", "GZB4ZZZ", "gzb3zzz",
+    ] {
+        let assessment = assess(ID, &ect_series(code, "", (8, 3), (21.0, 20.0)).record());
+        let said = describe(&assessment);
+        assert_eq!(assessment.status, Refractory, "{code}: {said}");
+        assert!(said.contains("ECT, 8 sessions"), "{code}: {said}");
+    }
+}
+
 #[test]
 fn an_ect_course_recorded_as_one_procedure_over_a_period_is_undecided() {
     let mut record = patient()

@@ -364,6 +364,59 @@ pub fn cases() -> Vec<Case> {
         )
         .no_confounder("diagnosis")
         .confounder("adherence"),
+        // Review r4 R4-4: only a video-EEG tells epileptic from psychogenic seizures.
+        case(
+            "a routine EEG leaves the video-EEG confounder open",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure(
+                "95816",
+                "Routine EEG, awake and drowsy, 20-40 minutes",
+                200,
+            ),
+            Refractory,
+        )
+        .confounder("diagnosis"),
+        case(
+            "an EEG coded 54550000 with no word of video leaves it open",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure(
+                "54550000",
+                "Electroencephalogram",
+                200,
+            ),
+            Refractory,
+        )
+        .confounder("diagnosis"),
+        case(
+            "a long-term EEG without video leaves it open",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure("95719", "", 200),
+            Refractory,
+        )
+        .confounder("diagnosis"),
+        case(
+            "a video-EEG referral leaves it open",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure(
+                "x-1",
+                "Referral for video EEG monitoring",
+                200,
+            ),
+            Refractory,
+        )
+        .confounder("diagnosis"),
+        case(
+            "a video-EEG coded CPT 95720 alone resolves it",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure("95720", "", 200),
+            Refractory,
+        )
+        .no_confounder("diagnosis"),
+        case(
+            "a video-EEG named in words resolves it",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure(
+                "x-2",
+                "EEG monitoring with video, 72 hours",
+                200,
+            ),
+            Refractory,
+        )
+        .no_confounder("diagnosis"),
         case(
             "seizures every 180 days before the third schedule, seizure-free 465 days: undetermined, still drug-resistant",
             rule_of_three(465, 180),

@@ -165,8 +165,80 @@ fn three_cycles_ended(ended: i64) -> Vignette {
         )
 }
 
+/// Second-line R-ICE with progressive disease after 2 cycles (the relapse 300 days ago), and a
+/// lymph node biopsy `biopsy` days ago.
+fn refractory_second_line_with_biopsy(biopsy: i64) -> Vignette {
+    second_line(|l| l.cycles(2).response(Response::Progression)).procedure(
+        "178298007",
+        "Excision biopsy of lymph node",
+        biopsy,
+    )
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        // Review r4 R4-5: only a biopsy of the relapse resolves "biopsy at relapse".
+        case(
+            "a biopsy at diagnosis leaves the biopsy at relapse to do",
+            refractory_second_line_with_biopsy(520),
+            Refractory,
+        )
+        .confounder("biopsy"),
+        case(
+            "a biopsy a month before the relapse leaves it to do",
+            refractory_second_line_with_biopsy(330),
+            Refractory,
+        )
+        .confounder("biopsy"),
+        case(
+            "a biopsy 10 days before the relapse recorded is the relapse's",
+            refractory_second_line_with_biopsy(310),
+            Refractory,
+        )
+        .no_confounder("biopsy"),
+        case(
+            "a biopsy after the relapse is the relapse's",
+            refractory_second_line_with_biopsy(290),
+            Refractory,
+        )
+        .no_confounder("biopsy"),
+        case(
+            "cyclophosphamide alone for a day, no CAR T-cell infusion recorded: said as a possible lymphodepletion",
+            patient()
+                .give(rx("R-CHOP").from(500).until(350))
+                .disease_status(disease_status::WORSENED, 250)
+                .give(rx("R-ICE").from(240).until(200))
+                .disease_status(disease_status::WORSENED, 190)
+                .give(rx("cyclophosphamide").from(100).for_days(1)),
+            Refractory,
+        )
+        .confounder("lymphodepletion_alone"),
+        case(
+            "cyclophosphamide five days before a CAR T-cell infusion coded alone: the CAR T line's",
+            patient()
+                .give(rx("R-CHOP").from(500).until(350))
+                .disease_status(disease_status::WORSENED, 250)
+                .give(rx("R-ICE").from(240).until(200))
+                .disease_status(disease_status::WORSENED, 190)
+                .give(rx("cyclophosphamide").from(105).for_days(1))
+                .procedure("38228", "", 100),
+            Refractory,
+        )
+        .no_confounder("lymphodepletion_alone"),
+        case(
+            "primary refractory, no progression dated: a biopsy before treatment leaves it to do",
+            first_line(|l| l.cycles(6).response(Response::Stable))
+                .procedure("x-1", "Lymph node biopsy", 520),
+            Refractory,
+        )
+        .confounder("biopsy"),
+        case(
+            "primary refractory, no progression dated: a biopsy after the first line began resolves it",
+            first_line(|l| l.cycles(6).response(Response::Stable))
+                .procedure("x-1", "Lymph node biopsy", 340),
+            Refractory,
+        )
+        .no_confounder("biopsy"),
         case(
             "progressive disease on first-line R-CHOP: primary refractory",
             first_line(|l| l.cycles(4).response(Response::Progression)),
@@ -679,6 +751,46 @@ fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
             .collect();
         assert_eq!(lines.len(), 2, "{infusion:?}: {lines:#?}");
         assert_eq!(lines[1].start, super::support::ago(200), "{infusion:?}");
+    }
+}
+
+/// A CAR T-cell infusion sent as a current code alone, with no display (CPT descriptors are
+/// licensed and often left out): CPT 38228 (from 2025, replacing 0540T), an ICD-10-PCS product
+/// code (XW033H7 axicabtagene ciloleucel, XW23376 lisocabtagene maraleucel, XW043A7
+/// ciltacabtagene autoleucel) is the infusion, a line of its own with the lymphodepletion
+/// five days before it, named by the product its code names (review r4 R4-2: the line was lost
+/// and the cyclophosphamide became "3L cyclophosphamide").
+#[test]
+fn a_car_t_infusion_sent_as_a_current_code_alone_is_its_line_with_its_lymphodepletion() {
+    for (code, product) in [
+        ("38228", "CAR T-cell therapy"),
+        ("XW033H7", "axicabtagene ciloleucel"),
+        ("XW043H7", "axicabtagene ciloleucel"),
+        ("XW23376", "lisocabtagene maraleucel"),
+        ("XW043A7", "ciltacabtagene autoleucel"),
+        ("xw033k7", "idecabtagene vicleucel"),
+        ("Q2042", "tisagenlecleucel"),
+    ] {
+        let record = patient()
+            .give(rx("R-CHOP").from(500).until(350))
+            .disease_status(disease_status::WORSENED, 250)
+            .give(rx("cyclophosphamide").from(205).for_days(1))
+            .procedure(code, "", 200)
+            .record();
+        let lines: Vec<_> = super::support::rules()
+            .derive_lines(&record, super::support::today())
+            .into_iter()
+            .filter(|l| l.ruleset == ID)
+            .collect();
+        assert_eq!(lines.len(), 2, "{code}: {lines:#?}");
+        assert_eq!(lines[1].start, super::support::ago(205), "{code}");
+        let drugs: Vec<&str> = lines[1]
+            .drugs
+            .iter()
+            .map(|d| d.ingredient.as_str())
+            .collect();
+        assert!(drugs.contains(&product), "{code}: {drugs:?}");
+        assert!(drugs.contains(&"cyclophosphamide"), "{code}: {drugs:?}");
     }
 }
 

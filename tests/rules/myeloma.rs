@@ -1172,6 +1172,10 @@ fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
         ("0540T", ""),
         ("Q2056", ""),
         ("XW033C7", ""),
+        // Review r4 R4-2: the current codes, sent alone.
+        ("38228", ""),
+        ("XW033A7", ""),
+        ("XW043K7", ""),
         ("x-1", "Chimeric antigen receptor T-cell therapy"),
         ("x-2", "Ciltacabtagene autoleucel infusion"),
         ("x-3", "Abecma infusion"),
@@ -1196,6 +1200,17 @@ fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
     ] {
         let lines = derived(car_t_procedure(not_a_line));
         assert_eq!(lines.len(), 1, "{not_a_line:?}: {lines:#?}");
+    }
+    // A product code names its product: the line is that product's, as its drug record's.
+    for (code, product) in [
+        ("XW033A7", "ciltacabtagene autoleucel"),
+        ("XW043K7", "idecabtagene vicleucel"),
+    ] {
+        let lines = derived(car_t_procedure((code, "")));
+        assert!(
+            lines[1].drugs.iter().any(|d| d.ingredient == product),
+            "{code}: {lines:#?}"
+        );
     }
     let both = car_t_procedure(("0540T", "CAR-T cell administration, autologous"))
         .give(rx("ciltacabtagene autoleucel").from(300).until(300));

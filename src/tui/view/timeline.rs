@@ -186,7 +186,7 @@ impl Timeline<'_> {
             events.push((
                 procedure.performed,
                 procedure.utc_offset_minutes,
-                format!("◆ {}", procedure.display),
+                format!("◆ {}", procedure.name()),
             ));
         }
         for point in self.track_points() {
@@ -507,14 +507,14 @@ impl Widget for &Timeline<'_> {
                 usize::from(label_width),
                 theme.muted(),
             );
-            let mut placed: Vec<(u16, &str)> = self
+            let mut placed: Vec<(u16, std::borrow::Cow<'_, str>)> = self
                 .record
                 .procedures
                 .iter()
                 .filter(|p| !p.date_unknown)
                 .filter_map(|p| {
                     let day = self.zone.day_of_kept(p.performed, p.utc_offset_minutes);
-                    Some((axis.column(day)?, p.display.as_str()))
+                    Some((axis.column(day)?, p.name()))
                 })
                 .collect();
             placed.sort_by_key(|(column, _)| *column);
