@@ -706,7 +706,7 @@ impl<'a> MeetingWriter<'a> {
                 removed.outcome_text,
                 removed.comes_back,
                 removed.presented_seconds,
-                removed.plan_followed.map(|p| p.as_str()),
+                removed.plan_followed.map(PlanFollowed::as_str),
                 removed.plan_followed_reason,
                 removed.version + 1,
             ])?;
