@@ -97,8 +97,14 @@ pub enum MeetingChange {
         case: i64,
         up: bool,
     },
+    /// Takes a case off the agenda, as the person was shown it (refused if it changed since):
+    /// what its undo puts back.
     RemoveCase {
-        case: i64,
+        case: MeetingCase,
+    },
+    /// Puts a removed case back where it was (the undo of `RemoveCase`).
+    RestoreCase {
+        case: MeetingCase,
     },
     Presented {
         case: i64,
@@ -154,10 +160,11 @@ impl MeetingChange {
         }
     }
 
-    /// The change that takes this one back ([`crate::domain::Edit::reversed`]); `None` for a
-    /// record added, a case moved or removed, or the time on a case.
+    /// The change that takes this one back ([`crate::domain::Edit::reversed`]; a case removed
+    /// is put back); `None` for a record added, a case moved or put back, or the time on a case.
     pub fn reversed(&self) -> Option<Self> {
         Some(match self {
+            MeetingChange::RemoveCase { case } => MeetingChange::RestoreCase { case: case.clone() },
             // Taking a decision back is a change of the case, whatever the assessment now.
             MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. } => {
                 MeetingChange::Case(edit.reversed()?)
@@ -238,8 +245,12 @@ pub fn apply(
             String::from(if *up { "moved up" } else { "moved down" })
         }
         MeetingChange::RemoveCase { case } => {
-            store.remove_case(*case)?;
-            String::from("case removed from the agenda")
+            store.remove_shown_case(case)?;
+            format!("case {} removed from the agenda", case.position)
+        }
+        MeetingChange::RestoreCase { case } => {
+            store.restore_case(case)?;
+            format!("case {} back on the agenda", case.position)
         }
         MeetingChange::Presented { case, seconds } => {
             store.add_presented_seconds(*case, *seconds)?;

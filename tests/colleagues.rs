@@ -232,7 +232,7 @@ fn two_people_editing_a_steps_notes_never_lose_one_silently() {
     );
     let screen = alice.screen();
     assert!(
-        screen.contains("not saved, your text is kept: dr.bob changed the notes"),
+        screen.contains("not saved, text kept: ^t theirs · ^o overwrite: dr.bob changed the notes"),
         "who changed it:\n{screen}"
     );
     assert_eq!(
@@ -2124,4 +2124,217 @@ fn a_case_removed_elsewhere_under_the_agenda_cursor_is_said() {
         "{}",
         alice.screen()
     );
+}
+
+/// review team (leftovers 2): the refusal of a save a colleague made first says what to do
+/// first, so that an 80-column status line shows the keys and who changed what.
+#[test]
+fn a_refusal_for_a_colleagues_change_puts_the_keys_first_within_80_columns() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.width = 80;
+        user.height = 24;
+        user.open_patient(&mrn);
+        user.press('w');
+        user.press('n');
+    }
+    bob.ctrl('u');
+    bob.type_text("Bob: video-EEG booked");
+    bob.ctrl('s');
+    alice.sees_the_change();
+    alice.ctrl('u');
+    alice.type_text("Alice: drug levels requested");
+    alice.ctrl('s');
+    assert!(alice.model.refusal.is_some(), "{}", alice.screen());
+    let screen = alice.screen();
+    assert!(
+        screen
+            .contains(" not saved, text kept: ^t theirs · ^o overwrite: dr.bob changed the notes"),
+        "{screen}"
+    );
+}
+
+/// review team (leftovers 3): the colleague's decision shown with Ctrl-T names the option they
+/// chose by its words, never by its number in the file.
+#[test]
+fn theirs_names_the_option_chosen_by_its_words() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    alice.present_first_case();
+    bob.present_first_case();
+    let options = {
+        let screen = alice.model.meeting.as_ref().unwrap();
+        screen.view.as_ref().unwrap().options[screen.case].clone()
+    };
+    assert!(options.len() >= 2, "{options:?}");
+    // Each picks another option of the board for the same decision.
+    for (user, down) in [(&mut alice, 1), (&mut bob, 2)] {
+        user.press('d');
+        user.press('j');
+        user.key(KeyCode::Enter);
+        assert!(matches!(
+            user.model.popup,
+            Some(model::Popup::Choose { .. })
+        ));
+        for _ in 0..down {
+            user.press('j');
+        }
+        user.key(KeyCode::Enter);
+        user.ctrl('u');
+    }
+    alice.type_text("Alice: surgery work-up");
+    bob.type_text("Bob: surgery work-up");
+    bob.key(KeyCode::Enter);
+    alice.sees_the_change();
+    alice.key(KeyCode::Enter);
+    assert!(alice.model.refusal.is_some(), "{}", alice.screen());
+    alice.ctrl('t');
+    let screen = alice.screen();
+    assert!(screen.contains("the option chosen:"), "{screen}");
+    let words: String = options[1].name.chars().take(16).collect();
+    assert!(screen.contains(&words), "{screen}");
+    assert!(
+        !screen.lines().any(
+            |line| line.trim_matches(|c: char| c == '│' || c.is_whitespace())
+                == options[1].id.to_string()
+        ),
+        "the option's number shown:\n{screen}"
+    );
+}
+
+/// review team (leftovers 4): on a masked patient screen, the team's text loses a name the
+/// patient's records held besides the current one (a maiden name) and a number they are also
+/// known by, as the meeting screens cut them.
+#[test]
+fn the_masked_patient_screen_cuts_former_names_and_other_numbers() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let patient: i64 = query(&path, "SELECT id FROM patients WHERE mrn = ?1", [&mrn]);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO patient_names (patient_id, family_name, given_name)
+         VALUES (?1, 'Osterberg', 'Lena')",
+        [patient],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO patient_identifiers (patient_id, system, value)
+         VALUES (?1, 'https://north.example.org/nhs', 'KX-4471')",
+        [patient],
+    )
+    .unwrap();
+    let mut store = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    store
+        .add_note(
+            PatientId(patient),
+            "Née Osterberg (KX-4471): seen in clinic",
+            today(),
+        )
+        .unwrap();
+    let mut alice = User::new(&path, "dr.alice");
+    alice.open_patient(&mrn);
+    alice.press('M');
+    while alice.model.patient.as_ref().unwrap().tab != refract::tui::state::patient::Tab::Notes {
+        alice.key(KeyCode::Tab);
+    }
+    let screen = alice.screen();
+    assert!(screen.contains("seen in clinic"), "{screen}");
+    assert!(!screen.contains("Osterberg"), "{screen}");
+    assert!(!screen.contains("KX-4471"), "{screen}");
+}
+
+/// review team T8: a case removed from the agenda by one key is put back by `u`, where it was,
+/// with the question a colleague prepared; the removal and its undoing are both audited. A
+/// case a colleague changed since it was shown is not removed.
+#[test]
+fn a_case_removed_from_the_agenda_is_put_back_by_undo() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    let cases = agenda(&alice);
+    assert!(cases.len() >= 3);
+    let prepared = "Third-line agents failed: surgery work-up?";
+    let question = |id: i64| -> Option<String> {
+        Connection::open(&path)
+            .unwrap()
+            .query_row(
+                "SELECT question FROM meeting_cases WHERE id = ?1",
+                [id],
+                |row| row.get(0),
+            )
+            .optional()
+            .unwrap()
+    };
+    let set_question = |text: &str| {
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE meeting_cases SET question = ?1, version = version + 1 WHERE id = ?2",
+                rusqlite::params![text, cases[1].id],
+            )
+            .unwrap();
+    };
+    set_question(prepared);
+    alice.sees_the_change();
+    alice.press('j');
+
+    // Changed again on another terminal before Alice's screen shows it: not removed.
+    set_question("Changed meanwhile");
+    alice.press('X');
+    assert!(question(cases[1].id).is_some(), "{}", alice.screen());
+    assert!(
+        alice.screen().contains("nothing removed"),
+        "{}",
+        alice.screen()
+    );
+    set_question(prepared);
+    alice.sees_the_change();
+
+    alice.press('X');
+    assert_eq!(question(cases[1].id), None, "{}", alice.screen());
+    let screen = alice.screen();
+    assert!(
+        screen.contains("case 2 removed from the agenda · u puts it back"),
+        "{screen}"
+    );
+    alice.press('u');
+    assert_eq!(
+        question(cases[1].id).as_deref(),
+        Some(prepared),
+        "{}",
+        alice.screen()
+    );
+    let now = agenda(&alice);
+    assert_eq!(
+        now.iter().map(|c| c.id).collect::<Vec<_>>(),
+        cases.iter().map(|c| c.id).collect::<Vec<_>>(),
+        "put back where it was"
+    );
+    assert!(
+        alice.screen().contains("undone: case 2 removed"),
+        "{}",
+        alice.screen()
+    );
+    let actions: Vec<String> = Connection::open(&path)
+        .unwrap()
+        .prepare(
+            "SELECT action FROM audit_log WHERE who = 'dr.alice' AND entity = 'meeting_cases'
+             AND entity_id = ?1 ORDER BY id",
+        )
+        .unwrap()
+        .query_map([cases[1].id], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(actions, ["case.remove", "case.restore"]);
 }

@@ -522,8 +522,7 @@ fn presenter_and_scribe_editing_one_case_at_once_lose_no_field() {
     presenter.keys(b"\x15Surgery or a device first?\r");
     presenter.wait_for("saved: question");
     scribe.keys(b"\x15Surgery, after the video-EEG?\r");
-    let refused =
-        scribe.wait_for("not saved, your text is kept: dr.presenter changed the question");
+    let refused = scribe.wait_for("^o overwrite: dr.presenter changed the question");
     assert!(
         refused.contains("Surgery, after the video-EEG?"),
         "kept:\n{refused}"

@@ -151,6 +151,7 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         }
         "case.add" => String::from("put the patient on a meeting's agenda"),
         "case.remove" => String::from("took the patient off a meeting's agenda"),
+        "case.restore" => String::from("put the patient back on a meeting's agenda (an undo)"),
         "case.move" => String::from("moved the patient's case on a meeting's agenda"),
         "case.question" => text(after, "question").map_or_else(
             || String::from("cleared the case's clinical question"),

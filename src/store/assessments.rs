@@ -712,6 +712,7 @@ pub fn record_review(
                 return Err(StoreError::Conflict(Box::new(Conflict {
                     fields: vec![String::from("decision")],
                     theirs,
+                    in_words: std::collections::BTreeMap::new(),
                     by,
                     version: *latest,
                 })));

@@ -17,7 +17,7 @@ use super::sql_types::{
     format_date, format_datetime, now_utc, parse_code, parse_datetime, parse_opt_code,
     parse_opt_date,
 };
-use super::versions::{self, last_change};
+use super::versions::{self, Conflict, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::history::{Identity, OtherIdentity};
@@ -612,6 +612,114 @@ impl<'a> MeetingWriter<'a> {
         )
     }
 
+    /// Takes a case off the agenda as the person was shown it ([`Self::remove_case`]): refused,
+    /// nothing removed, when a colleague changed it since (its question, its time box), so
+    /// that what an undo puts back is what they saw go.
+    pub fn remove_shown_case(&self, shown: &MeetingCase) -> Result<()> {
+        let version: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT version FROM meeting_cases WHERE id = ?1")?
+            .query_row([shown.id], |row| row.get(0))
+            .optional()?;
+        let Some(version) = version else {
+            return Err(invalid(
+                "the case was removed from the agenda on another terminal",
+            ));
+        };
+        if version != shown.version {
+            return Err(invalid(
+                "the case changed on another terminal since it was shown: nothing removed; \
+                 look at it again",
+            ));
+        }
+        self.remove_case(shown.id)
+    }
+
+    /// Puts a removed case back on its meeting's agenda (the undo of a removal): at the place
+    /// it had, with its id when no other case took it, its question, time box and time
+    /// presented, and its version counted on. Refused when the patient is on that agenda
+    /// again for the same condition (added back meanwhile). Audited as `case.restore`.
+    pub fn restore_case(&self, removed: &MeetingCase) -> Result<i64> {
+        read_meeting(self.conn, removed.meeting_id)?;
+        self.check_patient(removed.patient_id)?;
+        let ruleset = optional_text(removed.ruleset.as_deref());
+        let again: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM meeting_cases
+                 WHERE meeting_id = ?1 AND patient_id = ?2 AND ruleset IS ?3",
+            )?
+            .query_row(
+                params![removed.meeting_id, removed.patient_id.0, ruleset],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if again.is_some() {
+            return Err(invalid(
+                "this patient is on the agenda again (added back meanwhile): nothing put back",
+            ));
+        }
+        let last: u32 = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(max(position), 0) FROM meeting_cases WHERE meeting_id = ?1",
+            )?
+            .query_row([removed.meeting_id], |row| row.get(0))?;
+        let position = removed.position.clamp(1, last + 1);
+        self.conn
+            .prepare_cached(
+                "UPDATE meeting_cases SET position = position + 1
+                 WHERE meeting_id = ?1 AND position >= ?2",
+            )?
+            .execute(params![removed.meeting_id, position])?;
+        let id_taken: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM meeting_cases WHERE id = ?1")?
+            .query_row([removed.id], |row| row.get(0))
+            .optional()?;
+        // An option taken off the board since is no longer the patient's to choose.
+        let option: Option<i64> = match removed.chosen_option_id {
+            Some(option) => self
+                .conn
+                .prepare_cached("SELECT id FROM options WHERE id = ?1 AND patient_id = ?2")?
+                .query_row(params![option, removed.patient_id.0], |row| row.get(0))
+                .optional()?,
+            None => None,
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meeting_cases (id, meeting_id, patient_id, ruleset, position,
+                     question, timebox_minutes, outcome_category, chosen_option_id, outcome_text,
+                     comes_back, presented_seconds, plan_followed, plan_followed_reason, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                id_taken.is_none().then_some(removed.id),
+                removed.meeting_id,
+                removed.patient_id.0,
+                ruleset,
+                position,
+                removed.question,
+                removed.timebox_minutes,
+                removed.outcome_category,
+                option,
+                removed.outcome_text,
+                removed.comes_back,
+                removed.presented_seconds,
+                removed.plan_followed.map(PlanFollowed::as_str),
+                removed.plan_followed_reason,
+                removed.version + 1,
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let case = read_case(self.conn, id)?;
+        self.audit(
+            Self::case_change("case.restore", &case),
+            None::<&()>,
+            Some(&case),
+        )?;
+        Ok(id)
+    }
+
     pub fn set_case_question(&self, case_id: i64, question: &str) -> Result<()> {
         let case = read_case(self.conn, case_id)?;
         let new = MeetingCase {
@@ -663,10 +771,38 @@ impl<'a> MeetingWriter<'a> {
 
     pub fn save_case(&self, edit: &Edit<MeetingCase>) -> Result<()> {
         let current = read_case(self.conn, edit.new.id)?;
-        let checked = versions::check(Some(&current), edit, |fields| {
+        let checked = match versions::check(Some(&current), edit, |fields| {
             last_change(self.conn, "meeting_cases", current.id, fields)
-        })?;
+        }) {
+            Err(StoreError::Conflict(conflict)) => {
+                return Err(StoreError::Conflict(self.option_in_words(conflict)?));
+            }
+            checked => checked?,
+        };
         self.write_case(&current, &checked.record, checked.overwrote)
+    }
+
+    /// A refusal that names the option a colleague chose by its name, as the screens do,
+    /// never by its number in the file.
+    fn option_in_words(&self, mut conflict: Box<Conflict>) -> Result<Box<Conflict>> {
+        let field = "chosen_option_id";
+        let Some(option) = conflict
+            .theirs
+            .get(field)
+            .and_then(serde_json::Value::as_i64)
+        else {
+            return Ok(conflict);
+        };
+        let name: Option<String> = self
+            .conn
+            .prepare_cached("SELECT name FROM options WHERE id = ?1")?
+            .query_row([option], |row| row.get(0))
+            .optional()?;
+        conflict.in_words.insert(
+            field.to_owned(),
+            name.unwrap_or_else(|| String::from("an option since taken off the board")),
+        );
+        Ok(conflict)
     }
 
     /// Writes what differs between `current` and `new`, each part checked and audited as its
@@ -1225,6 +1361,16 @@ impl Store {
         self.meeting_write(|w| w.remove_case(case_id))
     }
 
+    /// Takes a case off the agenda as it was shown; refused when it changed since.
+    pub fn remove_shown_case(&mut self, shown: &MeetingCase) -> Result<()> {
+        self.meeting_write(|w| w.remove_shown_case(shown))
+    }
+
+    /// Puts a removed case back where it was on its agenda (the undo of a removal).
+    pub fn restore_case(&mut self, removed: &MeetingCase) -> Result<i64> {
+        self.meeting_write(|w| w.restore_case(removed))
+    }
+
     pub fn set_case_question(&mut self, case_id: i64, question: &str) -> Result<()> {
         self.meeting_write(|w| w.set_case_question(case_id, question))
     }
@@ -1579,6 +1725,13 @@ impl Store {
     /// A patient's tasks, due first (undated last).
     pub fn tasks_of_patient(&self, patient: PatientId) -> Result<Vec<Task>> {
         self.tasks(patient)
+    }
+
+    /// The names, numbers and birth dates the record holds for a patient besides the current
+    /// ones (see [`other_identity`]): what a masked screen cuts from the team's text about them
+    /// as it cuts the current ones.
+    pub fn other_identity(&self, patient: PatientId) -> Result<OtherIdentity> {
+        other_identity(&self.conn, patient)
     }
 
     /// Every open task with who it is about, due first (undated last), overdue ones flagged as

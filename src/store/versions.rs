@@ -10,6 +10,7 @@
 //! very version the refusal showed (its audit row's action then ends in `.overwrite`). A
 //! colleague's change stored after that one was never seen, and refuses the overwrite again.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDateTime;
@@ -32,6 +33,9 @@ pub struct Conflict {
     pub fields: Vec<String>,
     /// Those fields as they are now (what the colleague saved).
     pub theirs: Map<String, Value>,
+    /// Fields of `theirs` that hold the number of another record (the option chosen), in the
+    /// words the screens show it by (the option's name): a person never reads the number.
+    pub in_words: BTreeMap<String, String>,
     /// Who last changed them, and when; `None` when the audit log does not say.
     pub by: Option<ChangedBy>,
     /// The version of the record as it is now, with their change (for a review, the id of
@@ -83,7 +87,11 @@ impl Conflict {
             .chain(self.theirs.keys().filter(|k| !self.fields.contains(k)))
             .filter_map(|field| {
                 let value = self.theirs.get(field)?;
-                Some((field_words(field).to_owned(), value_words(field, value)))
+                let words = match self.in_words.get(field) {
+                    Some(words) if !value.is_null() => words.clone(),
+                    _ => value_words(field, value),
+                };
+                Some((field_words(field).to_owned(), words))
             })
             .collect()
     }
@@ -253,6 +261,7 @@ pub fn check<T: Versioned>(
                 .filter_map(|field| Some((field.clone(), merged.current.get(field)?.clone())))
                 .collect(),
             fields: merged.conflicts,
+            in_words: BTreeMap::new(),
             by,
             version: current.version(),
         })));

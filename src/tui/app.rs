@@ -619,6 +619,7 @@ mod tests {
             },
             notes: vec![],
             history: vec![],
+            others: crate::domain::history::OtherIdentity::default(),
         }));
         update(&mut model, Msg::Action(Action::Confirm));
         assert!(

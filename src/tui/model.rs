@@ -258,6 +258,11 @@ pub enum Opened {
 pub struct Refusal {
     /// Who changed what, and when.
     pub notice: String,
+    /// What the status line says first: "not saved, text kept", "not undone: …".
+    pub lead: String,
+    /// Who changed what and when, in the status line's short words ("dr.bob changed the
+    /// notes at 14:02 UTC"); the keys go between the lead and these, from the keymap.
+    pub changed: String,
     /// What the colleague saved, field by field, in words.
     pub theirs: Vec<(String, String)>,
     /// The version of the record `theirs` is (for a review, their review's id): "keep mine"

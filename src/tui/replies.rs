@@ -10,6 +10,7 @@ use super::undo::Whose;
 use super::worker::{NotSaved, Reply, Request, Save, TaskLeft};
 use crate::domain::PatientId;
 use crate::domain::TaskStatus;
+use crate::meeting::MeetingChange;
 use crate::store::ListFilter;
 
 pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
@@ -72,6 +73,12 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
                 model.input = None;
             }
             let named = take_named(model, ticket);
+            // A removal is taken back with `u`: said where the person looks, since nothing
+            // asked them first.
+            let puts_back = matches!(&undo, Ok(save) if matches!(
+                save.as_ref(),
+                Save::Meeting(MeetingChange::RestoreCase { .. })
+            ));
             if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
                 model.background_tickets.swap_remove(index);
             } else if let Some(words) = {
@@ -83,10 +90,12 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             {
                 model.message = Some(words);
             } else {
-                model.message = Some(format!(
-                    "saved: {}",
-                    naming(&message, named.as_ref(), model.masked)
-                ));
+                let words = naming(&message, named.as_ref(), model.masked);
+                model.message = Some(if puts_back {
+                    format!("saved: {words} · u puts it back")
+                } else {
+                    format!("saved: {words}")
+                });
             }
             let Some(patient) = patient else {
                 return model.refresh_in_place();
@@ -293,24 +302,30 @@ pub(super) fn not_saved(
             } else {
                 conflict.what()
             };
-            let by = match &conflict.by {
+            let who = conflict
+                .by
+                .as_ref()
+                .map_or("someone else", |by| by.who.as_str());
+            let when = match &conflict.by {
                 Some(by) if by.at.date() == model.today => {
-                    format!("{} changed {what} at {} UTC", by.who, by.at.format("%H:%M"))
+                    format!(" at {} UTC", by.at.format("%H:%M"))
                 }
-                Some(by) => format!(
-                    "{} changed {what} on {} UTC",
-                    by.who,
-                    by.at.format("%Y-%m-%d %H:%M")
-                ),
-                None => format!("someone else changed {what}"),
+                Some(by) => format!(" on {} UTC", by.at.format("%Y-%m-%d %H:%M")),
+                None => String::new(),
             };
-            model.message = Some(if again {
-                format!("{lead}: {by}, after the version you were shown (now shown)")
-            } else {
-                format!("{lead}: {by}, after you opened it")
-            });
+            let shown = if again { ", now shown" } else { "" };
+            // Said by the status line with the keys first (they come from the keymap), so an
+            // 80-column line shows what to do and who changed what; the time comes last.
+            let lead = match (&undoing, typed) {
+                (Some(_), _) => lead,
+                (None, true) => String::from("not saved, text kept"),
+                (None, false) => String::from("not saved"),
+            };
+            model.message = None;
             model.refusal = Some(Refusal {
                 notice: conflict.to_string(),
+                lead,
+                changed: format!("{who} changed {what}{when}{shown}"),
                 theirs: conflict.theirs_in_words(),
                 theirs_version: conflict.version,
                 retry: (!typed).then_some(*save),
@@ -338,7 +353,6 @@ pub(super) fn not_saved(
             {
                 seen.1 = fingerprint;
             }
-            // The key first: an 80-column status line shows what to do before the label.
             // The key first, in words short enough for an 80-column status line.
             let lead = if typed {
                 "not saved, text kept"

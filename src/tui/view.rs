@@ -103,7 +103,7 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
         }
     }
     render_input(model, theme, frame, input);
-    render_status(model, theme, frame, status);
+    render_status(model, keymap, theme, frame, status);
     render_footer(model, keymap, theme, frame, footer);
     if let Some(popup) = &model.popup {
         popup::render(model, popup, keymap, theme, frame, body);
@@ -427,16 +427,36 @@ fn cursor_line(
     (spans, before)
 }
 
-fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+fn render_status(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let refused = model
         .input
         .as_ref()
         .filter(|i| i.on_prompt_line())
         .and_then(Input::focused)
         .and_then(|f| f.error.as_deref());
+    let conflict = model.refusal.as_ref().map(|refusal| {
+        let key = |action| {
+            keymap
+                .key_for(Context::Conflict, action)
+                .unwrap_or_default()
+        };
+        format!(
+            " {}: {} theirs · {} overwrite: {}",
+            refusal.lead,
+            key(Action::SeeTheirs),
+            key(Action::Overwrite),
+            refusal.changed
+        )
+    });
     let text = match (&model.message, &model.input) {
         // A message may quote stored text (a task's words, what an undo took back).
         (Some(message), _) => Span::styled(format!(" {}", model.shown(message)), theme.warning()),
+        // A save refused for a colleague's change: the keys first, as the footer names them,
+        // so that an 80-column line shows what to do before who changed what.
+        (None, _) if conflict.is_some() => Span::styled(
+            model.shown(conflict.as_deref().unwrap_or_default()),
+            theme.warning(),
+        ),
         // Why the typed value was not taken, where the person is looking: it stays to be
         // corrected.
         (None, Some(_)) if refused.is_some() => Span::styled(

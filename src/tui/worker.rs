@@ -136,8 +136,8 @@ impl Save {
             Save::Meeting(MeetingChange::MoveCase { .. }) => {
                 Err("the agenda's order is changed back with J and K")
             }
-            Save::Meeting(MeetingChange::RemoveCase { .. }) => {
-                Err("a case removed is added back with A, from the patient")
+            Save::Meeting(MeetingChange::RestoreCase { .. }) => {
+                Err("a case put back is removed again with X")
             }
             Save::Meeting(MeetingChange::Presented { .. }) => {
                 Err("the time on a case is not a change to take back")
@@ -210,6 +210,9 @@ pub struct PatientDetail {
     pub summary: PatientSummary,
     pub notes: Vec<Note>,
     pub history: Vec<AuditEntry>,
+    /// The patient's other names and numbers (a maiden name, a merged record's MRN), cut from
+    /// stored text on a masked screen as the meeting screens cut them.
+    pub others: crate::domain::history::OtherIdentity,
 }
 
 impl PatientDetail {
@@ -224,7 +227,7 @@ impl PatientDetail {
                 family_name: &patient.family_name,
                 given_name: &patient.given_name,
                 birth_date: patient.birth_date,
-                others: None,
+                others: Some(&self.others),
             })
             .unwrap_or_default()
     }
@@ -870,6 +873,7 @@ fn patient(store: &Store, id: PatientId) -> Result<PatientDetail, StoreError> {
         summary: store.summary(id)?,
         notes: store.notes(id)?,
         history: store.audit_history(id, 200)?,
+        others: store.other_identity(id)?,
     })
 }
 

@@ -291,7 +291,8 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
             // Removed here, the case leaves as meant: the reload selects its neighbour
             // without telling the person what they just did.
             screen.case_id = None;
-            return save(MeetingChange::RemoveCase { case: case.id });
+            // As shown: its undo (u) puts back what the person saw go.
+            return save(MeetingChange::RemoveCase { case });
         }
         Action::EditQuestion => {
             let Some(case) = case else { return Vec::new() };
