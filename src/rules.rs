@@ -230,6 +230,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 /// Also in 27: among the reasons a drug set aside for its indication is said once, however
 /// many of its records (an order and its fills) were set aside.
+/// Next: a depression score dated by a month or a year alone is every day of it in the
+/// episode's recovery runs too: a trial that a recovery sets aside by one day of its month and
+/// not another is undecided and said (`episode.rs`, `score_days`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -2931,3 +2931,39 @@ fn an_onset_in_a_month_alone_leaves_a_trial_its_grace_may_or_may_not_reach_undec
     let assessment = assess(ID, &with_sertraline_from((2026, 3, 2)));
     assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
 }
+
+#[test]
+fn a_remission_score_of_a_month_alone_leaves_a_recovery_its_day_decides_undecided() {
+    use refract::domain::DatePrecision;
+    // PHQ-9 below 5 on 2017-01-20, and again in "2017-07" (every day of July): 162 days apart
+    // read at 1 July, 192 at 31 July, a recovery (182 days) only by a day the record never
+    // gave. The 2016 trials are neither counted nor set aside in silence.
+    let with_month_score = |month: u32| {
+        let remitted = move |v: Vignette| {
+            v.phq9(3.0, days_since(2017, 1, 20))
+                .phq9(2.0, days_since(2017, month, 1))
+        };
+        let mut record = trials_across_a_gap(RECURRENT, remitted).record();
+        for observation in &mut record.observations {
+            if observation.value == Some(2.0) {
+                observation.effective_precision = DatePrecision::Month;
+            }
+        }
+        record
+    };
+    let assessment = assess(ID, &with_month_score(7));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("PHQ-9 scored in 2017-07")),
+        "{said}"
+    );
+    // In August: a recovery whatever its day; in June, none whatever its day.
+    let assessment = assess(ID, &with_month_score(8));
+    assert_eq!(assessment.status, NotMet, "{}", describe(&assessment));
+    let assessment = assess(ID, &with_month_score(6));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
