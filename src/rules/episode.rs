@@ -106,6 +106,10 @@ impl Reading {
     fn abatement(self, c: &Condition) -> Option<NaiveDate> {
         self.day(c.abatement, c.abatement_precision)
     }
+
+    fn recorded(self, c: &Condition) -> Option<NaiveDate> {
+        self.day(c.recorded, c.recorded_precision)
+    }
 }
 
 /// A treatment of the criterion as the episode reads it: signs the patient was unwell. A drug
@@ -310,7 +314,7 @@ impl Episode {
                     && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
             })
             .map(|c| Earlier {
-                start: reading.onset(c).or(c.recorded),
+                start: reading.onset(c).or_else(|| reading.recorded(c)),
                 end: reading.abatement(c),
             })
             .collect();
@@ -376,24 +380,32 @@ impl Episode {
                 window_across_bound: WindowAcrossBound::default(),
             };
         }
-        Self::undated(current, &earlier, recurrent)
+        Self::undated(current, &earlier, recurrent, reading)
     }
 
     /// The bounds of a current episode with no onset: the latest evidence of its start wins.
-    fn undated(current: &[&Condition], earlier: &[Earlier], recurrent: bool) -> Self {
+    fn undated(
+        current: &[&Condition],
+        earlier: &[Earlier],
+        recurrent: bool,
+        reading: Reading,
+    ) -> Self {
         // The recordedDates no earlier episode began after: the others are stale.
         let recorded = current
             .iter()
             .filter(|c| {
-                c.recorded
+                reading
+                    .recorded(c)
                     .is_some_and(|r| !earlier.iter().any(|e| e.start.is_some_and(|s| s > r)))
             })
-            .min_by_key(|c| c.recorded);
+            .min_by_key(|c| reading.recorded(c));
         // The diagnosis the current episode is dated by: the one whose recordedDate dates it.
         let name = recorded
             .or(current.first())
             .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
-        let recorded = recorded.and_then(|c| c.recorded);
+        // Said as the record gave it ("2026-06"), whichever day of it is read.
+        let recorded_text = recorded.and_then(|c| c.recorded_text());
+        let recorded = recorded.and_then(|c| reading.recorded(c));
         let ended = earlier.iter().filter_map(|e| e.end).max();
         let open: Vec<Option<NaiveDate>> = earlier
             .iter()
@@ -407,14 +419,15 @@ impl Episode {
             (None, Some(began)) => Some(Floor::Began(began)),
             (None, None) => None,
         };
-        let recorded_words = recorded.map_or_else(String::new, |r| {
+        let recorded_words = recorded_text.as_ref().map_or_else(String::new, |r| {
             format!(", and the current one recorded on {r}")
         });
         if earlier.is_empty() {
             return if recurrent {
                 let ceiling = recorded.map_or(Ceiling::Never, Ceiling::From);
-                let on =
-                    recorded.map_or_else(|| String::from(", on no day"), |r| format!(" on {r}"));
+                let on = recorded_text
+                    .as_ref()
+                    .map_or_else(|| String::from(", on no day"), |r| format!(" on {r}"));
                 Episode {
                     onset: None,
                     onset_unsure: None,
@@ -607,6 +620,17 @@ fn windows_in_words(ctx: &Context<'_>) -> Vec<String> {
                 "{} is recorded over in {}",
                 c.name(),
                 c.abatement_precision.format(end)
+            ));
+        }
+        // The day it was recorded bounds the episode where no onset is given.
+        if let Some(recorded) = c
+            .recorded
+            .filter(|_| c.onset.is_none() && !c.recorded_precision.is_day())
+        {
+            words.push(format!(
+                "{} is recorded in {}",
+                c.name(),
+                c.recorded_precision.format(recorded)
             ));
         }
     }
