@@ -240,7 +240,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// without a status begun in the month another record of its diagnosis ended no longer
 /// outweighs it (`Condition::is_current_among`), and a refutation of a month is ordered against
 /// the diagnosis by the file within that month (`engine.rs`, `ruled_out_later`); a confounding
-/// diagnosis's onset of a year alone is said as that year, never its January.
+/// diagnosis's onset of a year alone is said as that year, never its January. Hypertension:
+/// which office visits are the latest (the level now) is read over every day of a visit of a
+/// month; a level that turns on it is undecided and said (`pressure.rs`,
+/// `latest_visits_turn_on`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

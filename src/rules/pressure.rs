@@ -1288,6 +1288,79 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     out
 }
 
+/// Whether which of `office` readings' visits are the latest `k` turns on a day the record
+/// never gave, and the level they show (`level`, of the chosen readings) with it: the months
+/// of the readings that would decide ("2026-10"), or `None` when every choice gives one level.
+///
+/// A visit dated by a month or a year alone is every day of it: a visit is surely among the
+/// latest `k` when fewer than `k` others may be later (their last day after its first), surely
+/// not when `k` others are surely later (their first day after its last); the others may be
+/// either. Every choice of them that fills the `k` is read (at most 2^12: beyond, undecided).
+fn latest_visits_turn_on(
+    office: &[&Reading<'_>],
+    k: usize,
+    level: impl Fn(&[&Reading<'_>]) -> Option<Option<bool>>,
+) -> Option<String> {
+    let mut visits: BTreeMap<(NaiveDate, NaiveDate), Vec<&Reading<'_>>> = BTreeMap::new();
+    for reading in office {
+        visits
+            .entry((reading.on, reading.last))
+            .or_default()
+            .push(reading);
+    }
+    let windows: Vec<(NaiveDate, NaiveDate)> = visits.keys().copied().collect();
+    let (mut surely_in, mut unsure) = (Vec::new(), Vec::new());
+    for &(first, last) in &windows {
+        let others = windows.iter().filter(|other| **other != (first, last));
+        let may_be_later = others.clone().filter(|(_, other_last)| *other_last > first);
+        let surely_later = others.filter(|(other_first, _)| *other_first > last);
+        if may_be_later.count() < k {
+            surely_in.push((first, last));
+        } else if surely_later.count() < k {
+            unsure.push((first, last));
+        }
+    }
+    if unsure.is_empty() {
+        return None;
+    }
+    let months = || {
+        let mut months: Vec<String> = unsure
+            .iter()
+            .chain(&surely_in)
+            .filter(|(first, last)| first != last)
+            .flat_map(|window| visits[window].iter().map(|r| r.source.day_text()))
+            .collect();
+        months.dedup();
+        months.join(", ")
+    };
+    let wanted = k.saturating_sub(surely_in.len()).min(unsure.len());
+    if unsure.len() > 12 {
+        return Some(months());
+    }
+    let mut levels = (0u32..1 << unsure.len())
+        .filter(|chosen| chosen.count_ones() as usize == wanted)
+        .map(|chosen| {
+            let readings: Vec<&Reading<'_>> = surely_in
+                .iter()
+                .chain(
+                    unsure
+                        .iter()
+                        .enumerate()
+                        .filter(|(at, _)| chosen & (1 << at) != 0)
+                        .map(|(_, window)| window),
+                )
+                .flat_map(|window| visits[window].iter().copied())
+                .collect();
+            level(&readings)
+        });
+    let first = levels.next();
+    if levels.all(|other| Some(other) == first) {
+        None
+    } else {
+        Some(months())
+    }
+}
+
 /// "150/95", or "150/–" for a systolic with no diastolic.
 fn pressure_text(systolic: f64, diastolic: Option<f64>) -> String {
     format!(
@@ -1459,6 +1532,16 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let office_mean = mean(office.iter().map(|r| r.systolic))
         .map(|s| (s, mean(office.iter().filter_map(|r| r.diastolic))));
     let office_high = office_mean.map(|(s, d)| above(s, d, goal));
+    // Which visits are the latest may turn on the day of a reading dated by a month alone: the
+    // level now is then known only if every choice of the latest visits its days allow gives
+    // it alike; otherwise what would decide it is said.
+    let latest_turns_on = spec.office_occasions.and_then(|k| {
+        let k = usize::try_from(k).ok()?;
+        latest_visits_turn_on(&office_all, k, |chosen| {
+            mean(chosen.iter().map(|r| r.systolic))
+                .map(|s| above(s, mean(chosen.iter().filter_map(|r| r.diastolic)), goal))
+        })
+    });
     let occasions = office
         .iter()
         .map(|r| r.on)
@@ -1676,6 +1759,12 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         (Some((high, text, source)), office) => {
             outcome.reasons.push(format!("out of office: {text}"));
             outcome.evidence.push(observation_evidence(id, source));
+            // An office level that turns on a day the record never gave says no effect.
+            let office = if latest_turns_on.is_some() {
+                None
+            } else {
+                office
+            };
             if office == Some(Some(true)) && !high {
                 outcome.reasons.push(String::from(
                     "white-coat effect: high in the office, at goal outside it",
@@ -1700,6 +1789,18 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 plural(spec.min_readings as usize, "reading"),
                 spec.min_occasions,
                 readings_on_occasions(office.len(), occasions)
+            ));
+            return outcome;
+        }
+        (None, Some(_)) if latest_turns_on.is_some() => {
+            let months = latest_turns_on.unwrap_or_default();
+            outcome.verdict = Verdict::Undecided;
+            outcome.reasons.push(format!(
+                "the office blood pressure now is the mean of the latest {} visits, and which                  they are turns on a reading dated {months} alone: its day would decide",
+                spec.office_occasions.unwrap_or_default()
+            ));
+            outcome.missing.push(format!(
+                "the day of the office blood pressure dated {months} (which visits are the latest                  turns on it), or an ambulatory or home measurement"
             ));
             return outcome;
         }

@@ -1730,3 +1730,37 @@ fn another_sources_earlier_copy_of_a_course_leaves_its_item_and_the_review_as_th
     );
     assert_ne!(more.fingerprint, alone.fingerprint);
 }
+
+#[test]
+fn which_visits_are_the_latest_never_turns_on_a_day_a_months_reading_never_gave() {
+    // At goal on 2026-10-05 and 2026-10-20; above goal at a visit dated "2026-10" alone. The
+    // level now is the mean of the latest two visits: the two at goal if that visit was before
+    // the 5th, the 20th's and that one (145/85, above goal) if after the 20th. Undecided, said.
+    let with_month_visit = |(year, month): (i32, u32)| {
+        let v = on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+            .office_bp(170.0, 100.0, days_since(year, month, 1))
+            .office_bp(120.0, 70.0, days_since(2026, 10, 5))
+            .office_bp(120.0, 70.0, days_since(2026, 10, 20));
+        let record = in_a_month_alone(v.record(), (year, month));
+        super::support::assess(ID, &record)
+    };
+    let assessment = with_month_visit((2026, 10));
+    let said = super::support::describe(&assessment);
+    assert_ne!(assessment.status, NotMet, "{said}");
+    assert_ne!(assessment.status, Resistant, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("dated 2026-10") && m.contains("latest")),
+        "{said}"
+    );
+    // In September, before both: the latest two are the two at goal, whatever its day.
+    let assessment = with_month_visit((2026, 9));
+    assert_eq!(
+        assessment.status,
+        NotMet,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}
