@@ -243,7 +243,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// diagnosis's onset of a year alone is said as that year, never its January. Hypertension:
 /// which office visits are the latest (the level now) is read over every day of a visit of a
 /// month; a level that turns on it is undecided and said (`pressure.rs`,
-/// `latest_visits_turn_on`).
+/// `latest_visits_turn_on`); a home reading of a month is of a series only when all of its
+/// month is (a given mean of a month is its own series, as is an ambulatory reading of a
+/// month), and one whose month runs across the series read is said, undecided when the mean
+/// turns on it.
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

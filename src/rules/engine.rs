@@ -22,8 +22,7 @@ use super::words::contains_words;
 use super::{oncology, pressure, status_epilepticus, trials};
 use crate::domain::{
     Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, DatePrecision, Death,
-    Evidence,
-    EvidenceKind, Patient, PatientId, PatientRecord,
+    Evidence, EvidenceKind, Patient, PatientId, PatientRecord,
 };
 
 /// Outcomes of the criteria evaluated so far for one assessment (a handful: a list is faster
@@ -997,7 +996,8 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
                 .push((cause.name.clone(), format!("{} ({note})", cause.name)));
         } else if let Some((onset, status)) = doubtful
             .iter()
-            .min_by_key(|(onset, _)| onset.map(|(day, _)| day)) {
+            .min_by_key(|(onset, _)| onset.map(|(day, _)| day))
+        {
             recorded.doubtful.push(match onset {
                 Some(onset) => format!("{}, {status} since {}", cause.name, onset_month(*onset)),
                 None => format!("{}, {status}", cause.name),

@@ -296,7 +296,7 @@ impl Episode {
     /// between them (see [`joined_onsets`]).
     fn of_diagnoses(
         ctx: &Context<'_>,
-        days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
+        days: &ScoreDays,
         treatments: &[Treatment],
         recovery_days: Option<i64>,
         reading: Reading,
@@ -719,6 +719,9 @@ fn longest_quiet(from: NaiveDate, to: NaiveDate, unwell: &[(NaiveDate, NaiveDate
     quiet.max((to - covered_to).num_days())
 }
 
+/// Each day with its scores: whether each is in remission, and its scale's cut in words.
+type ScoreDays = BTreeMap<NaiveDate, Vec<(bool, String)>>;
+
 /// Every day with a score of the rule set's scales that have a remission cut, each score with
 /// whether it is in remission and the words of its scale's cut; and each day a treatment of the
 /// criterion began, each day one was stopped for no response and each session of an acute
@@ -734,12 +737,12 @@ fn score_days(
     ctx: &Context<'_>,
     treatments: &[Treatment],
     reading: Reading,
-) -> (BTreeMap<NaiveDate, Vec<(bool, String)>>, Vec<String>) {
+) -> (ScoreDays, Vec<String>) {
     let mut of_a_month: Vec<String> = Vec::new();
     // Every score of a scale with a remission cut, once (criteria share their scales), with
     // whether it is in remission and the words of its scale's cut.
     let mut seen: Vec<&Observation> = Vec::new();
-    let mut days: BTreeMap<NaiveDate, Vec<(bool, String)>> = BTreeMap::new();
+    let mut days: ScoreDays = BTreeMap::new();
     let scores = ctx
         .set
         .criteria
@@ -799,10 +802,7 @@ fn score_days(
 /// The latest recovery the scores show (see the module's head): the run of days (of
 /// [`score_days`]) with every score in remission, at least two scores and `recovery_days` from
 /// its first to its last, that ends last.
-fn latest_recovery(
-    days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
-    recovery_days: i64,
-) -> Option<Recovery> {
+fn latest_recovery(days: &ScoreDays, recovery_days: i64) -> Option<Recovery> {
     // (first, last, scores, scales) of the run going on.
     let mut run: Option<(NaiveDate, NaiveDate, usize, Vec<String>)> = None;
     let mut latest: Option<Recovery> = None;

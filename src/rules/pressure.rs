@@ -1616,9 +1616,18 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             .copied()
             .filter(|r| r.setting == setting)
             .collect();
+        // A reading dated by a month or a year alone is every day of it: it is of a period
+        // only when all of its month is (a mean the record gives for a month is a series of
+        // that month, ending on its last day); one whose month runs across the period read
+        // may or may not be of it, never placed by its first day.
+        // An ambulatory measurement (a period of one day) is a mean of its recording too.
+        let of_a_month = |r: &Reading<'_>| r.on != r.last;
+        let own_series = |r: &Reading<'_>| period_days <= 1 || names_a_mean(&r.source.display);
+        let end_of = |r: &Reading<'_>| if own_series(r) { r.last } else { r.on };
         let days: Vec<NaiveDate> = of_kind
             .iter()
-            .map(|r| r.on)
+            .filter(|r| !of_a_month(r) || own_series(r))
+            .map(|r| end_of(r))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -1630,7 +1639,21 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             of_kind
                 .iter()
                 .copied()
-                .filter(|r| r.on >= from && r.on <= end)
+                .filter(|r| (r.on >= from && r.last <= end) || (own_series(r) && r.last == end))
+                .collect()
+        };
+        // The readings of a month that may or may not be of the period ending on `end`.
+        let across_period = |end: NaiveDate, period: &[&Reading<'_>]| -> Vec<&Reading<'_>> {
+            let from = shift(end, 1 - period_days.max(1));
+            of_kind
+                .iter()
+                .copied()
+                .filter(|r| {
+                    of_a_month(r)
+                        && r.on <= end
+                        && r.last >= from
+                        && !period.iter().any(|p| std::ptr::eq(*p, *r))
+                })
                 .collect()
         };
         let enough_readings = |period: &[&Reading<'_>]| {
@@ -1653,6 +1676,10 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         let set_aside: Vec<&Reading<'_>> = match &found {
             Some((end, _)) => of_kind.iter().copied().filter(|r| r.on > *end).collect(),
             None => period_of(latest_day),
+        };
+        let across: Vec<&Reading<'_>> = match &found {
+            Some((end, period)) => across_period(*end, period),
+            None => Vec::new(),
         };
         if let (Some(first), Some(last)) = (set_aside.first(), set_aside.last()) {
             let count = set_aside
@@ -1709,6 +1736,38 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             continue;
         };
         let diastolic = mean(period.iter().filter_map(|r| r.diastolic));
+        if !across.is_empty() {
+            let mut months: Vec<String> = across.iter().map(|r| r.source.day_text()).collect();
+            months.dedup();
+            let months = months.join(", ");
+            let with_them: Vec<&Reading<'_>> = period.iter().chain(&across).copied().collect();
+            let high_with_them = mean(with_them.iter().map(|r| r.systolic)).and_then(|s| {
+                above(
+                    s,
+                    mean(with_them.iter().filter_map(|r| r.diastolic)),
+                    (threshold[0], threshold[1]),
+                )
+            });
+            let first = period.first().map_or(latest, |r| r.on);
+            if high_with_them != above(systolic, diastolic, (threshold[0], threshold[1])) {
+                outcome.verdict = Verdict::Undecided;
+                outcome.reasons.push(format!(
+                    "{words} blood pressure dated {months} alone may be of the series read \
+                     ({first} to {latest}) or not, and the mean is above the threshold one way \
+                     and not the other: its day would decide"
+                ));
+                outcome.missing.push(format!(
+                    "the day of the {words} blood pressure dated {months} (whether it is of the \
+                     series from {first} to {latest} decides the mean)"
+                ));
+                return outcome;
+            }
+            outcome.reasons.push(format!(
+                "{words} blood pressure dated {months} alone not read: whether it is of the \
+                 series read ({first} to {latest}) cannot be told, and the mean is on the same \
+                 side of the threshold either way"
+            ));
+        }
         let Some(reading) = period.last() else {
             continue;
         };
@@ -1718,7 +1777,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 format!(
                     "{words} {} mmHg on {} (threshold {}/{})",
                     pressure_text(systolic, diastolic),
-                    reading.on,
+                    reading.source.day_text(),
                     trim_number(threshold[0]),
                     trim_number(threshold[1])
                 )

@@ -2976,7 +2976,13 @@ fn a_recurrent_diagnosis_recorded_in_a_month_alone_leaves_a_trial_begun_that_mon
     // episode's. Sertraline begun 2026-06-10 may have begun before that day or after it.
     let with_sertraline_from = |from: (i32, u32, u32)| {
         let mut record = Vignette::new()
-            .episode(RECURRENT, "active", None, None, Some(days_since(2026, 6, 1)))
+            .episode(
+                RECURRENT,
+                "active",
+                None,
+                None,
+                Some(days_since(2026, 6, 1)),
+            )
             .give(failed_between("Sertraline 100 mg/d", from, (2026, 7, 30)))
             .give(failed_between(
                 "Venlafaxine 150 mg/d",
