@@ -400,6 +400,9 @@ fn this_host() -> String {
 /// find those words.
 /// Also in 19: a medication record stating no reason (a MedicationDispense always) takes those
 /// of the order it carries out (`authorizingPrescription`, `request`, `basedOn`).
+/// Next: the precision of a diagnosis's `recordedDate` ("2026-03") is kept
+/// (`conditions.recorded_precision`, migration 0045), exported as written and read by the
+/// depression episode as every day of it.
 pub const MAPPING_VERSION: i64 = 19;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -254,6 +254,23 @@ use crate::domain::{Assessment, PatientRecord};
 /// biopsy of the latest relapse resolves LBCL's biopsy check
 /// (`resolved_days_before_progression`); a procedure with no words is named by its code in the
 /// reasons and the evidence.
+/// Next: a depression score dated by a month or a year alone is every day of it in the
+/// episode's recovery runs too: a trial that a recovery sets aside by one day of its month and
+/// not another is undecided and said (`episode.rs`, `score_days`); so is one whose place turns
+/// on a diagnosis's `recordedDate` of a month (`recorded_precision`). A measurement, an onset
+/// or an abatement of a month is there, as of a day, only from its last day on, so the day a
+/// flag's criteria were first met is never a first day the record never gave (`since.rs`); the
+/// latest recorded data are from a month's last day, said as written (`context.rs`); a record
+/// without a status begun in the month another record of its diagnosis ended no longer
+/// outweighs it (`Condition::is_current_among`), and a refutation of a month is ordered against
+/// the diagnosis by the file within that month (`engine.rs`, `ruled_out_later`); a confounding
+/// diagnosis's onset of a year alone is said as that year, never its January. Hypertension:
+/// which office visits are the latest (the level now) is read over every day of a visit of a
+/// month; a level that turns on it is undecided and said (`pressure.rs`,
+/// `latest_visits_turn_on`); a home reading of a month is of a series only when all of its
+/// month is (a given mean of a month is its own series, as is an ambulatory reading of a
+/// month), and one whose month runs across the series read is said, undecided when the mean
+/// turns on it.
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

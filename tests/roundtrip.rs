@@ -822,6 +822,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE drug_exposures DROP COLUMN indications;
          ALTER TABLE observations DROP COLUMN effective_precision;
          ALTER TABLE observations DROP COLUMN since_precision;
+         ALTER TABLE conditions DROP COLUMN recorded_precision;
          ALTER TABLE conditions DROP COLUMN onset_precision;
          ALTER TABLE conditions DROP COLUMN abatement_precision;
          DROP TABLE import_batches;
@@ -2258,6 +2259,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
         conn.execute_batch(
             "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
              ALTER TABLE observations DROP COLUMN since_precision;
+             ALTER TABLE conditions DROP COLUMN recorded_precision;
              DROP TABLE alive_reports;
              DROP TABLE import_batches;
              ALTER TABLE imports DROP COLUMN batch_id;

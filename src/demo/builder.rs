@@ -176,6 +176,7 @@ impl<'a> Builder<'a> {
             abatement: None,
             onset_precision: crate::domain::DatePrecision::Day,
             abatement_precision: crate::domain::DatePrecision::Day,
+            recorded_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: Some("active".into()),

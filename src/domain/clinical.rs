@@ -216,6 +216,10 @@ pub struct Condition {
     /// when no onset is given (see `rules::episode`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded: Option<NaiveDate>,
+    /// How much of `recorded` the record gave (R4 `recordedDate` is a dateTime: "2026-03" is
+    /// some day of March, never 1 March made up), as `onset_precision`.
+    #[serde(default, skip_serializing_if = "DatePrecision::is_day")]
+    pub recorded_precision: DatePrecision,
     /// FHIR clinicalStatus (`active`, `relapse`, `remission`, `resolved`…).
     pub clinical_status: Option<String>,
     /// FHIR verificationStatus (`confirmed`, `provisional`, `differential`, `refuted`…).
@@ -240,6 +244,18 @@ impl Condition {
     pub fn abatement_text(&self) -> Option<String> {
         self.abatement
             .map(|abatement| self.abatement_precision.format(abatement))
+    }
+
+    /// The day it was recorded as the record gave it ("2026-03", "2026", "2026-03-02").
+    pub fn recorded_text(&self) -> Option<String> {
+        self.recorded
+            .map(|recorded| self.recorded_precision.format(recorded))
+    }
+
+    /// The last day it may have been recorded on: of a month or a year alone, its last day.
+    pub fn recorded_last_day(&self) -> Option<NaiveDate> {
+        self.recorded
+            .map(|recorded| self.recorded_precision.last_day(recorded))
     }
 
     /// Its codes, each in its code system: the one it is shown by, then every coding's.
@@ -294,7 +310,9 @@ impl Condition {
     /// a clinicalStatus only on the problem list) is evidence the patient had it at that
     /// encounter, not that they have it now; when another record says it resolved, that record
     /// decides, unless this one began after it ended (a new episode). With no onset, it cannot
-    /// be shown to be the later one.
+    /// be shown to be the later one; an onset or an end of a month or a year alone is every
+    /// day of it, so this one is the later only when its onset's first day is after the other's
+    /// end's last day (in the same month, the day the record never gave would decide).
     pub fn is_current_among<'c>(&self, records: impl IntoIterator<Item = &'c Condition>) -> bool {
         if !self.is_active() {
             return false;
@@ -306,10 +324,13 @@ impl Condition {
             other.is_diagnosis()
                 && !other.is_active()
                 && !self.onset.is_some_and(|onset| {
-                    other
-                        .abatement
-                        .or(other.onset)
-                        .is_some_and(|end| onset > end)
+                    let end = match other.abatement {
+                        Some(end) => Some(other.abatement_precision.last_day(end)),
+                        None => other
+                            .onset
+                            .map(|began| other.onset_precision.last_day(began)),
+                    };
+                    end.is_some_and(|end| onset > end)
                 })
         })
     }
@@ -1420,6 +1441,7 @@ mod tests {
             abatement: None,
             onset_precision: crate::domain::DatePrecision::Day,
             abatement_precision: crate::domain::DatePrecision::Day,
+            recorded_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: clinical.map(str::to_owned),
@@ -1470,6 +1492,26 @@ mod tests {
         other.code = String::from("84757009");
         let all = [other, no_status.clone()];
         assert!(no_status.is_current_in(&all));
+    }
+
+    #[test]
+    fn a_record_begun_in_the_month_another_resolved_is_no_surely_new_episode() {
+        // Resolved in "2025-06" (some day of June): a record begun on 20 June may have begun
+        // before that end, so it does not undo it; one begun in July does.
+        let mut resolved = condition(Some("resolved"), Some("confirmed"));
+        resolved.abatement = Some(date(2025, 6, 1));
+        resolved.abatement_precision = DatePrecision::Month;
+        let mut encounter = condition(None, Some("confirmed"));
+        encounter.onset = Some(date(2025, 6, 20));
+        assert!(!encounter.is_current_among([&resolved]));
+        encounter.onset = Some(date(2025, 7, 1));
+        assert!(encounter.is_current_among([&resolved]));
+        // Begun in "2025-06" itself, after an end on 10 June: not surely after it either.
+        resolved.abatement = Some(date(2025, 6, 10));
+        resolved.abatement_precision = DatePrecision::Day;
+        encounter.onset = Some(date(2025, 6, 1));
+        encounter.onset_precision = DatePrecision::Month;
+        assert!(!encounter.is_current_among([&resolved]));
     }
 
     #[test]

@@ -740,9 +740,7 @@ fn patient_entries(
             abatement_date_time: condition.abatement_text(),
             abatement_string: (condition.abatement.is_none() && condition.abated_on_unknown_day)
                 .then(|| String::from("abated, date not recorded")),
-            recorded_date: condition
-                .recorded
-                .map(|recorded| format_date(recorded).as_str().to_owned()),
+            recorded_date: condition.recorded_text(),
         };
         entries.push(entry(&id, Resource::Condition(resource)));
     }

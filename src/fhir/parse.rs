@@ -1900,6 +1900,7 @@ fn map_condition(
                     abatement: None,
                     onset_precision: crate::domain::DatePrecision::Day,
                     abatement_precision: crate::domain::DatePrecision::Day,
+                    recorded_precision: crate::domain::DatePrecision::Day,
                     abated_on_unknown_day: false,
                     recorded: None,
                     clinical_status: None,
@@ -1951,6 +1952,7 @@ fn map_condition(
             abatement: None,
             onset_precision: crate::domain::DatePrecision::Day,
             abatement_precision: crate::domain::DatePrecision::Day,
+            recorded_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: None,
@@ -1982,6 +1984,9 @@ fn map_condition(
     // Kept apart from the onset (above): the diagnosis began on or before the day it was
     // written down, a bound of the episode it names, never its start.
     condition.recorded = lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings);
+    // A month or a year alone, as for the onset: some day of it, never its first day made up.
+    condition.recorded_precision =
+        precision_of(condition.recorded, resource.recorded_date.as_ref());
     let abatement = resource.abatement_date_time.as_ref().or_else(|| {
         resource
             .abatement_period

@@ -20,8 +20,11 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     /// The record's latest recorded date (never after `today`). Windows such as "the last 6 months"
     /// end on `today`, not here (docs/architecture.md, evidence policy: recency): this only lets an
-    /// assessment say that the record has gone quiet.
+    /// assessment say that the record has gone quiet. A date of a month or a year alone counts
+    /// as its last day (the record may speak of any day of it), up to `today`.
     pub as_of: NaiveDate,
+    /// `as_of` as the record gave it ("2026-03" for a measurement of a month).
+    pub as_of_text: String,
     pub given: Vec<Given<'a>>,
     /// The lines of this rule set's condition, by start (stored ones; derived when none are).
     pub lines: Vec<Cow<'a, TreatmentLine>>,
@@ -54,14 +57,17 @@ impl<'a> Context<'a> {
                 .collect();
         }
         lines.sort_by_key(|line| (line.start, line.number));
-        let as_of = latest_record_date(record, &given, &set.lines.classes)
-            .map_or(today, |latest| latest.min(today));
+        let (as_of, as_of_text) = match latest_record_date(record, &given, &set.lines.classes) {
+            Some((latest, text)) if latest <= today => (latest, text),
+            _ => (today, today.to_string()),
+        };
         Context {
             record,
             set,
             book,
             today,
             as_of,
+            as_of_text,
             given,
             lines,
             conditions,
@@ -105,33 +111,47 @@ impl<'a> Context<'a> {
 /// The latest date the record speaks of for this condition: its drugs' starts and ends,
 /// measurements, procedures, diagnoses. Drugs of other classes do not count: a supportive or
 /// unrelated prescription must not change an assessment.
+///
+/// A measurement or an onset dated by a month or a year alone ("2026-03") may be of any day of
+/// it: it counts as its last day, so that a record is said to have gone quiet only when it
+/// has whatever that day was, and it is said as written. Returns the day and its words.
 fn latest_record_date(
     record: &PatientRecord,
     given: &[Given<'_>],
     classes: &[String],
-) -> Option<NaiveDate> {
+) -> Option<(NaiveDate, String)> {
+    let as_a_day = |day: NaiveDate| (day, day.to_string());
     let exposures = given
         .iter()
         .filter(|g| classes.is_empty() || g.has_any_class(classes))
-        .flat_map(|g| std::iter::once(g.start()).chain(g.end()));
-    let observations = record.observations.iter().map(Observation::local_day);
+        .flat_map(|g| std::iter::once(g.start()).chain(g.end()))
+        .map(as_a_day);
+    let observations = record
+        .observations
+        .iter()
+        .map(|o| (o.last_local_day(), o.day_text()));
     let procedures = record
         .procedures
         .iter()
-        .filter_map(|p| p.window().map(|(_, last)| last));
+        .filter_map(|p| p.window().map(|(_, last)| last))
+        .map(as_a_day);
     let conditions = record
         .conditions
         .iter()
         .filter(|c| c.is_diagnosis())
-        .filter_map(|c| c.onset);
+        .filter_map(|c| {
+            let onset = c.onset?;
+            Some((c.onset_precision.last_day(onset), c.onset_text()?))
+        });
     let lines = record
         .lines
         .iter()
-        .flat_map(|l| std::iter::once(l.start).chain(l.end));
+        .flat_map(|l| std::iter::once(l.start).chain(l.end))
+        .map(as_a_day);
     exposures
         .chain(observations)
         .chain(procedures)
         .chain(conditions)
         .chain(lines)
-        .max()
+        .max_by_key(|(day, _)| *day)
 }

@@ -23,8 +23,8 @@ use super::outcome::{Outcome, Verdict};
 use super::words::contains_words;
 use super::{oncology, pressure, status_epilepticus, trials};
 use crate::domain::{
-    Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Death, Evidence,
-    EvidenceKind, Patient, PatientId, PatientRecord,
+    Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, DatePrecision, Death,
+    Evidence, EvidenceKind, Patient, PatientId, PatientRecord,
 };
 
 /// Outcomes of the criteria evaluated so far for one assessment (a handful: a list is faster
@@ -248,7 +248,7 @@ fn evaluate_living(
             "stale_data",
             format!(
                 "the latest recorded data are from {}: treatment and measurements since then may be missing from this record",
-                ctx.as_of
+                ctx.as_of_text
             ),
         ));
     }
@@ -518,15 +518,28 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<Excluded> {
 /// nothing. Chosen order: by the day each was recorded (`recordedDate`, else its onset); when
 /// either is undated or both are of one day, the later record in the file (the order they were
 /// read) is the later verification. A refutation before the diagnosis was recorded settles
-/// nothing: the diagnosis was made again after it.
+/// nothing: the diagnosis was made again after it. A day given as a month or a year alone is
+/// every day of it: two records whose days may fall on one day (a refutation on 20 March, a
+/// diagnosis recorded in "2026-03") are ordered by the file, as two of one day are, never by
+/// the first day of the month.
 fn ruled_out_later(condition: &Condition, record: &PatientRecord) -> bool {
-    let day = |c: &Condition| c.recorded.or(c.onset);
+    let days = |c: &Condition| match c.recorded {
+        Some(recorded) => Some((recorded, c.recorded_precision.last_day(recorded))),
+        None => c
+            .onset
+            .map(|onset| (onset, c.onset_precision.last_day(onset))),
+    };
     record.conditions.iter().any(|other| {
         other.id != condition.id
             && other.verification_status.as_deref() == Some("refuted")
             && other.same_diagnosis(condition)
-            && match (day(other), day(condition)) {
-                (Some(refuted), Some(made)) if refuted != made => refuted > made,
+            && match (days(other), days(condition)) {
+                (Some((_, refuted_last)), Some((made_first, _))) if refuted_last < made_first => {
+                    false
+                }
+                (Some((refuted_first, _)), Some((_, made_last))) if refuted_first > made_last => {
+                    true
+                }
                 _ => other.id > condition.id,
             }
     })
@@ -1112,8 +1125,10 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
             .is_some_and(|not| condition_matches(condition, &not.icd10, &not.snomed, &not.names))
     };
     for cause in &rule.recorded {
-        let mut confirmed: Vec<Option<NaiveDate>> = Vec::new();
-        let mut doubtful: Vec<(Option<NaiveDate>, &str)> = Vec::new();
+        // Onsets as (first day, how much of it the record gave): a year alone is said as a
+        // year, never as its January.
+        let mut confirmed: Vec<Option<(NaiveDate, DatePrecision)>> = Vec::new();
+        let mut doubtful: Vec<(Option<(NaiveDate, DatePrecision)>, &str)> = Vec::new();
         let mut resolved = false;
         for condition in ctx
             .record
@@ -1128,25 +1143,30 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
             }
             match condition.verification_status.as_deref() {
                 None | Some("confirmed") if current(condition) => {
-                    confirmed.push(condition.onset);
+                    confirmed.push(onset_of(condition));
                 }
                 None | Some("confirmed") => resolved = true,
-                Some(status) if current(condition) => doubtful.push((condition.onset, status)),
+                Some(status) if current(condition) => {
+                    doubtful.push((onset_of(condition), status));
+                }
                 Some(_) => {}
             }
         }
         if !confirmed.is_empty() {
-            let onset = confirmed.iter().flatten().min();
+            let onset = confirmed.iter().flatten().min_by_key(|(day, _)| *day);
             let note = onset.map_or_else(
                 || String::from("recorded"),
-                |onset| format!("recorded, onset {}", onset.format("%Y-%m")),
+                |onset| format!("recorded, onset {}", onset_month(*onset)),
             );
             recorded
                 .found
                 .push((cause.name.clone(), format!("{} ({note})", cause.name)));
-        } else if let Some((onset, status)) = doubtful.iter().min_by_key(|(onset, _)| *onset) {
+        } else if let Some((onset, status)) = doubtful
+            .iter()
+            .min_by_key(|(onset, _)| onset.map(|(day, _)| day))
+        {
             recorded.doubtful.push(match onset {
-                Some(onset) => format!("{}, {status} since {}", cause.name, onset.format("%Y-%m")),
+                Some(onset) => format!("{}, {status} since {}", cause.name, onset_month(*onset)),
                 None => format!("{}, {status}", cause.name),
             });
         } else if resolved {
@@ -1154,6 +1174,22 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
         }
     }
     recorded
+}
+
+/// A diagnosis's onset with how much of it the record gave.
+fn onset_of(condition: &Condition) -> Option<(NaiveDate, DatePrecision)> {
+    condition
+        .onset
+        .map(|onset| (onset, condition.onset_precision))
+}
+
+/// An onset said by its month ("2019-05"), or by its year when the record gave a year alone
+/// ("2019", never "2019-01").
+fn onset_month((onset, precision): (NaiveDate, DatePrecision)) -> String {
+    match precision {
+        DatePrecision::Year => precision.format(onset),
+        DatePrecision::Day | DatePrecision::Month => super::describe::month(onset),
+    }
 }
 
 /// What [`recorded_diagnoses`] found: (name, words) of each cause found, and the words of each

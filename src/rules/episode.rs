@@ -58,7 +58,10 @@
 //! relapse of the same episode: it bounds nothing. A treatment begun on or before the latest
 //! recovery's last score belongs to an earlier episode (begun before or during that recovery);
 //! one begun after it is left to the diagnoses' bounds above. Scores only ever move the start
-//! later: they never make the current episode's what the diagnoses place before it.
+//! later: they never make the current episode's what the diagnoses place before it. A score
+//! dated by a month or a year alone is every day of it: the runs are read with it on its first
+//! day and on its last, and a treatment the two place differently is undecided, as for an
+//! onset of a month ([`Episode::place`]).
 
 use std::collections::BTreeMap;
 
@@ -102,6 +105,10 @@ impl Reading {
 
     fn abatement(self, c: &Condition) -> Option<NaiveDate> {
         self.day(c.abatement, c.abatement_precision)
+    }
+
+    fn recorded(self, c: &Condition) -> Option<NaiveDate> {
+        self.day(c.recorded, c.recorded_precision)
     }
 }
 
@@ -252,15 +259,23 @@ impl Episode {
     /// recovery, and the trial set aside); one stopped for no response says so from its start
     /// to that stop, and each session of an acute course (ECT) on its days (see [`Treatment`]).
     pub fn of(ctx: &Context<'_>, treatments: &[Treatment]) -> Self {
-        let days = score_days(ctx, treatments);
+        let (days, scores_of_a_month) = score_days(ctx, treatments, Reading::First);
         let recovery_days = ctx.set.episode.as_ref().map(|spec| spec.recovery_days);
         let mut episode = Self::of_diagnoses(ctx, &days, treatments, recovery_days, Reading::First);
         episode.recovery = recovery_days.and_then(|days_long| latest_recovery(&days, days_long));
-        let windows = windows_in_words(ctx);
+        let windows: Vec<String> = windows_in_words(ctx)
+            .into_iter()
+            .chain(scores_of_a_month)
+            .collect();
         if !windows.is_empty() {
-            let at_last_day =
-                Self::of_diagnoses(ctx, &days, treatments, recovery_days, Reading::Last);
-            episode.at_last_day = Some((Box::new(at_last_day), windows));
+            // Scores of a month are read at their last days too: a recovery run, and the
+            // quiet between two onsets, may turn on their days.
+            let (days_at_last, _) = score_days(ctx, treatments, Reading::Last);
+            let mut at_last_day =
+                Self::of_diagnoses(ctx, &days_at_last, treatments, recovery_days, Reading::Last);
+            at_last_day.recovery =
+                recovery_days.and_then(|days_long| latest_recovery(&days_at_last, days_long));
+            episode.at_last_day = Some((Box::new(at_last_day), windows.join("; ")));
         }
         episode.window_across_bound = ctx
             .set
@@ -281,7 +296,7 @@ impl Episode {
     /// between them (see [`joined_onsets`]).
     fn of_diagnoses(
         ctx: &Context<'_>,
-        days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
+        days: &ScoreDays,
         treatments: &[Treatment],
         recovery_days: Option<i64>,
         reading: Reading,
@@ -299,7 +314,7 @@ impl Episode {
                     && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
             })
             .map(|c| Earlier {
-                start: reading.onset(c).or(c.recorded),
+                start: reading.onset(c).or_else(|| reading.recorded(c)),
                 end: reading.abatement(c),
             })
             .collect();
@@ -365,24 +380,32 @@ impl Episode {
                 window_across_bound: WindowAcrossBound::default(),
             };
         }
-        Self::undated(current, &earlier, recurrent)
+        Self::undated(current, &earlier, recurrent, reading)
     }
 
     /// The bounds of a current episode with no onset: the latest evidence of its start wins.
-    fn undated(current: &[&Condition], earlier: &[Earlier], recurrent: bool) -> Self {
+    fn undated(
+        current: &[&Condition],
+        earlier: &[Earlier],
+        recurrent: bool,
+        reading: Reading,
+    ) -> Self {
         // The recordedDates no earlier episode began after: the others are stale.
         let recorded = current
             .iter()
             .filter(|c| {
-                c.recorded
+                reading
+                    .recorded(c)
                     .is_some_and(|r| !earlier.iter().any(|e| e.start.is_some_and(|s| s > r)))
             })
-            .min_by_key(|c| c.recorded);
+            .min_by_key(|c| reading.recorded(c));
         // The diagnosis the current episode is dated by: the one whose recordedDate dates it.
         let name = recorded
             .or(current.first())
             .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
-        let recorded = recorded.and_then(|c| c.recorded);
+        // Said as the record gave it ("2026-06"), whichever day of it is read.
+        let recorded_text = recorded.and_then(|c| c.recorded_text());
+        let recorded = recorded.and_then(|c| reading.recorded(c));
         let ended = earlier.iter().filter_map(|e| e.end).max();
         let open: Vec<Option<NaiveDate>> = earlier
             .iter()
@@ -396,14 +419,15 @@ impl Episode {
             (None, Some(began)) => Some(Floor::Began(began)),
             (None, None) => None,
         };
-        let recorded_words = recorded.map_or_else(String::new, |r| {
+        let recorded_words = recorded_text.as_ref().map_or_else(String::new, |r| {
             format!(", and the current one recorded on {r}")
         });
         if earlier.is_empty() {
             return if recurrent {
                 let ceiling = recorded.map_or(Ceiling::Never, Ceiling::From);
-                let on =
-                    recorded.map_or_else(|| String::from(", on no day"), |r| format!(" on {r}"));
+                let on = recorded_text
+                    .as_ref()
+                    .map_or_else(|| String::from(", on no day"), |r| format!(" on {r}"));
                 Episode {
                     onset: None,
                     onset_unsure: None,
@@ -478,10 +502,10 @@ impl Episode {
     /// is then unknown, and the dates of a month that would decide are said; `current` counts
     /// it as the current episode's, `before` sets it aside.
     pub fn place(&self, start: NaiveDate) -> Placement {
-        let placed = self.place_by_diagnoses(start);
-        let placed = match &self.at_last_day {
+        let placed = self.place_in_one_reading(start);
+        match &self.at_last_day {
             Some((at_last_day, windows)) => {
-                let other = at_last_day.place_by_diagnoses(start);
+                let other = at_last_day.place_in_one_reading(start);
                 if std::mem::discriminant(&placed) == std::mem::discriminant(&other) {
                     placed
                 } else {
@@ -489,8 +513,13 @@ impl Episode {
                 }
             }
             None => placed,
-        };
-        match placed {
+        }
+    }
+
+    /// Where a treatment begun on `start` stands in one reading of the dates of a month: the
+    /// diagnoses' placement, moved before the current episode by the recovery its scores show.
+    fn place_in_one_reading(&self, start: NaiveDate) -> Placement {
+        match self.place_by_diagnoses(start) {
             Placement::Before(why) => Placement::Before(why),
             placed => match &self.recovery {
                 Some(recovery) if start <= recovery.last => Placement::Before(recovery.why(start)),
@@ -568,7 +597,7 @@ impl Episode {
 /// disorder began in 2025-06; Depressive episode is recorded over in 2025-06"): the onsets of
 /// the current diagnoses, and the starts and ends of the earlier episodes (the diagnoses
 /// [`Episode::of_diagnoses`] reads). Empty when every such date is a day.
-fn windows_in_words(ctx: &Context<'_>) -> String {
+fn windows_in_words(ctx: &Context<'_>) -> Vec<String> {
     let applies = &ctx.set.applies_to;
     let current = ctx.conditions.iter().copied();
     let earlier = ctx.record.conditions.iter().filter(|c| {
@@ -593,9 +622,20 @@ fn windows_in_words(ctx: &Context<'_>) -> String {
                 c.abatement_precision.format(end)
             ));
         }
+        // The day it was recorded bounds the episode where no onset is given.
+        if let Some(recorded) = c
+            .recorded
+            .filter(|_| c.onset.is_none() && !c.recorded_precision.is_day())
+        {
+            words.push(format!(
+                "{} is recorded in {}",
+                c.name(),
+                c.recorded_precision.format(recorded)
+            ));
+        }
     }
     words.dedup();
-    words.join("; ")
+    words
 }
 
 /// The current episode's onset from the onsets of its current diagnoses (`onsets`, each with
@@ -679,20 +719,30 @@ fn longest_quiet(from: NaiveDate, to: NaiveDate, unwell: &[(NaiveDate, NaiveDate
     quiet.max((to - covered_to).num_days())
 }
 
+/// Each day with its scores: whether each is in remission, and its scale's cut in words.
+type ScoreDays = BTreeMap<NaiveDate, Vec<(bool, String)>>;
+
 /// Every day with a score of the rule set's scales that have a remission cut, each score with
 /// whether it is in remission and the words of its scale's cut; and each day a treatment of the
 /// criterion began, each day one was stopped for no response and each session of an acute
 /// course (`treatments`), as a day not in
 /// remission (an acute trial is not begun in a sustained remission, nor stopped as ineffective
 /// in one). Scores after the run day are not read.
+///
+/// A score dated by a month or a year alone ("2017-07") is every day of it, never its first
+/// day: it is put on the first or the last day of it as `reading` says (a recovery run, or the
+/// quiet between two onsets, may turn on its day: [`Episode::place`] reads both), and said in
+/// the second list ("PHQ-9 scored in 2017-07").
 fn score_days(
     ctx: &Context<'_>,
     treatments: &[Treatment],
-) -> BTreeMap<NaiveDate, Vec<(bool, String)>> {
+    reading: Reading,
+) -> (ScoreDays, Vec<String>) {
+    let mut of_a_month: Vec<String> = Vec::new();
     // Every score of a scale with a remission cut, once (criteria share their scales), with
     // whether it is in remission and the words of its scale's cut.
     let mut seen: Vec<&Observation> = Vec::new();
-    let mut days: BTreeMap<NaiveDate, Vec<(bool, String)>> = BTreeMap::new();
+    let mut days: ScoreDays = BTreeMap::new();
     let scores = ctx
         .set
         .criteria
@@ -701,9 +751,13 @@ fn score_days(
         .map(|score| &score.observation);
     for selector in scores {
         for observation in ctx.observations(selector) {
-            let day = observation.local_day();
+            let first_day = observation.local_day();
+            let day = match reading {
+                Reading::First => first_day,
+                Reading::Last => observation.last_local_day().min(ctx.today),
+            };
             if observation.value.is_none()
-                || day > ctx.today
+                || first_day > ctx.today
                 || seen.iter().any(|o| std::ptr::eq(*o, observation))
             {
                 continue;
@@ -716,6 +770,12 @@ fn score_days(
                 continue;
             };
             seen.push(observation);
+            if !observation.effective_precision.is_day() {
+                let words = format!("{} scored in {}", scale.name, observation.day_text());
+                if !of_a_month.contains(&words) {
+                    of_a_month.push(words);
+                }
+            }
             let remitted = observation.beyond("below", cut) == Some(true);
             days.entry(day).or_default().push((
                 remitted,
@@ -736,16 +796,13 @@ fn score_days(
                 .push((false, String::from(what)));
         }
     }
-    days
+    (days, of_a_month)
 }
 
 /// The latest recovery the scores show (see the module's head): the run of days (of
 /// [`score_days`]) with every score in remission, at least two scores and `recovery_days` from
 /// its first to its last, that ends last.
-fn latest_recovery(
-    days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
-    recovery_days: i64,
-) -> Option<Recovery> {
+fn latest_recovery(days: &ScoreDays, recovery_days: i64) -> Option<Recovery> {
     // (first, last, scores, scales) of the run going on.
     let mut run: Option<(NaiveDate, NaiveDate, usize, Vec<String>)> = None;
     let mut latest: Option<Recovery> = None;

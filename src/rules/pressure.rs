@@ -1294,6 +1294,79 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     out
 }
 
+/// Whether which of `office` readings' visits are the latest `k` turns on a day the record
+/// never gave, and the level they show (`level`, of the chosen readings) with it: the months
+/// of the readings that would decide ("2026-10"), or `None` when every choice gives one level.
+///
+/// A visit dated by a month or a year alone is every day of it: a visit is surely among the
+/// latest `k` when fewer than `k` others may be later (their last day after its first), surely
+/// not when `k` others are surely later (their first day after its last); the others may be
+/// either. Every choice of them that fills the `k` is read (at most 2^12: beyond, undecided).
+fn latest_visits_turn_on(
+    office: &[&Reading<'_>],
+    k: usize,
+    level: impl Fn(&[&Reading<'_>]) -> Option<Option<bool>>,
+) -> Option<String> {
+    let mut visits: BTreeMap<(NaiveDate, NaiveDate), Vec<&Reading<'_>>> = BTreeMap::new();
+    for reading in office {
+        visits
+            .entry((reading.on, reading.last))
+            .or_default()
+            .push(reading);
+    }
+    let windows: Vec<(NaiveDate, NaiveDate)> = visits.keys().copied().collect();
+    let (mut surely_in, mut unsure) = (Vec::new(), Vec::new());
+    for &(first, last) in &windows {
+        let others = windows.iter().filter(|other| **other != (first, last));
+        let may_be_later = others.clone().filter(|(_, other_last)| *other_last > first);
+        let surely_later = others.filter(|(other_first, _)| *other_first > last);
+        if may_be_later.count() < k {
+            surely_in.push((first, last));
+        } else if surely_later.count() < k {
+            unsure.push((first, last));
+        }
+    }
+    if unsure.is_empty() {
+        return None;
+    }
+    let months = || {
+        let mut months: Vec<String> = unsure
+            .iter()
+            .chain(&surely_in)
+            .filter(|(first, last)| first != last)
+            .flat_map(|window| visits[window].iter().map(|r| r.source.day_text()))
+            .collect();
+        months.dedup();
+        months.join(", ")
+    };
+    let wanted = k.saturating_sub(surely_in.len()).min(unsure.len());
+    if unsure.len() > 12 {
+        return Some(months());
+    }
+    let mut levels = (0u32..1 << unsure.len())
+        .filter(|chosen| chosen.count_ones() as usize == wanted)
+        .map(|chosen| {
+            let readings: Vec<&Reading<'_>> = surely_in
+                .iter()
+                .chain(
+                    unsure
+                        .iter()
+                        .enumerate()
+                        .filter(|(at, _)| chosen & (1 << at) != 0)
+                        .map(|(_, window)| window),
+                )
+                .flat_map(|window| visits[window].iter().copied())
+                .collect();
+            level(&readings)
+        });
+    let first = levels.next();
+    if levels.all(|other| Some(other) == first) {
+        None
+    } else {
+        Some(months())
+    }
+}
+
 /// "150/95", or "150/–" for a systolic with no diastolic.
 fn pressure_text(systolic: f64, diastolic: Option<f64>) -> String {
     format!(
@@ -1465,6 +1538,16 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let office_mean = mean(office.iter().map(|r| r.systolic))
         .map(|s| (s, mean(office.iter().filter_map(|r| r.diastolic))));
     let office_high = office_mean.map(|(s, d)| above(s, d, goal));
+    // Which visits are the latest may turn on the day of a reading dated by a month alone: the
+    // level now is then known only if every choice of the latest visits its days allow gives
+    // it alike; otherwise what would decide it is said.
+    let latest_turns_on = spec.office_occasions.and_then(|k| {
+        let k = usize::try_from(k).ok()?;
+        latest_visits_turn_on(&office_all, k, |chosen| {
+            mean(chosen.iter().map(|r| r.systolic))
+                .map(|s| above(s, mean(chosen.iter().filter_map(|r| r.diastolic)), goal))
+        })
+    });
     let occasions = office
         .iter()
         .map(|r| r.on)
@@ -1549,9 +1632,18 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             .copied()
             .filter(|r| r.setting == setting)
             .collect();
+        // A reading dated by a month or a year alone is every day of it: it is of a period
+        // only when all of its month is (a mean the record gives for a month is a series of
+        // that month, ending on its last day); one whose month runs across the period read
+        // may or may not be of it, never placed by its first day.
+        // An ambulatory measurement (a period of one day) is a mean of its recording too.
+        let of_a_month = |r: &Reading<'_>| r.on != r.last;
+        let own_series = |r: &Reading<'_>| period_days <= 1 || names_a_mean(&r.source.display);
+        let end_of = |r: &Reading<'_>| if own_series(r) { r.last } else { r.on };
         let days: Vec<NaiveDate> = of_kind
             .iter()
-            .map(|r| r.on)
+            .filter(|r| !of_a_month(r) || own_series(r))
+            .map(|r| end_of(r))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -1563,7 +1655,21 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             of_kind
                 .iter()
                 .copied()
-                .filter(|r| r.on >= from && r.on <= end)
+                .filter(|r| (r.on >= from && r.last <= end) || (own_series(r) && r.last == end))
+                .collect()
+        };
+        // The readings of a month that may or may not be of the period ending on `end`.
+        let across_period = |end: NaiveDate, period: &[&Reading<'_>]| -> Vec<&Reading<'_>> {
+            let from = shift(end, 1 - period_days.max(1));
+            of_kind
+                .iter()
+                .copied()
+                .filter(|r| {
+                    of_a_month(r)
+                        && r.on <= end
+                        && r.last >= from
+                        && !period.iter().any(|p| std::ptr::eq(*p, *r))
+                })
                 .collect()
         };
         let enough_readings = |period: &[&Reading<'_>]| {
@@ -1586,6 +1692,10 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         let set_aside: Vec<&Reading<'_>> = match &found {
             Some((end, _)) => of_kind.iter().copied().filter(|r| r.on > *end).collect(),
             None => period_of(latest_day),
+        };
+        let across: Vec<&Reading<'_>> = match &found {
+            Some((end, period)) => across_period(*end, period),
+            None => Vec::new(),
         };
         if let (Some(first), Some(last)) = (set_aside.first(), set_aside.last()) {
             let count = set_aside
@@ -1642,6 +1752,38 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             continue;
         };
         let diastolic = mean(period.iter().filter_map(|r| r.diastolic));
+        if !across.is_empty() {
+            let mut months: Vec<String> = across.iter().map(|r| r.source.day_text()).collect();
+            months.dedup();
+            let months = months.join(", ");
+            let with_them: Vec<&Reading<'_>> = period.iter().chain(&across).copied().collect();
+            let high_with_them = mean(with_them.iter().map(|r| r.systolic)).and_then(|s| {
+                above(
+                    s,
+                    mean(with_them.iter().filter_map(|r| r.diastolic)),
+                    (threshold[0], threshold[1]),
+                )
+            });
+            let first = period.first().map_or(latest, |r| r.on);
+            if high_with_them != above(systolic, diastolic, (threshold[0], threshold[1])) {
+                outcome.verdict = Verdict::Undecided;
+                outcome.reasons.push(format!(
+                    "{words} blood pressure dated {months} alone may be of the series read \
+                     ({first} to {latest}) or not, and the mean is above the threshold one way \
+                     and not the other: its day would decide"
+                ));
+                outcome.missing.push(format!(
+                    "the day of the {words} blood pressure dated {months} (whether it is of the \
+                     series from {first} to {latest} decides the mean)"
+                ));
+                return outcome;
+            }
+            outcome.reasons.push(format!(
+                "{words} blood pressure dated {months} alone not read: whether it is of the \
+                 series read ({first} to {latest}) cannot be told, and the mean is on the same \
+                 side of the threshold either way"
+            ));
+        }
         let Some(reading) = period.last() else {
             continue;
         };
@@ -1651,7 +1793,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 format!(
                     "{words} {} mmHg on {} (threshold {}/{})",
                     pressure_text(systolic, diastolic),
-                    reading.on,
+                    reading.source.day_text(),
                     trim_number(threshold[0]),
                     trim_number(threshold[1])
                 )
@@ -1692,6 +1834,12 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         (Some((high, text, source)), office) => {
             outcome.reasons.push(format!("out of office: {text}"));
             outcome.evidence.push(observation_evidence(id, source));
+            // An office level that turns on a day the record never gave says no effect.
+            let office = if latest_turns_on.is_some() {
+                None
+            } else {
+                office
+            };
             if office == Some(Some(true)) && !high {
                 outcome.reasons.push(String::from(
                     "white-coat effect: high in the office, at goal outside it",
@@ -1716,6 +1864,18 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 plural(spec.min_readings as usize, "reading"),
                 spec.min_occasions,
                 readings_on_occasions(office.len(), occasions)
+            ));
+            return outcome;
+        }
+        (None, Some(_)) if latest_turns_on.is_some() => {
+            let months = latest_turns_on.unwrap_or_default();
+            outcome.verdict = Verdict::Undecided;
+            outcome.reasons.push(format!(
+                "the office blood pressure now is the mean of the latest {} visits, and which                  they are turns on a reading dated {months} alone: its day would decide",
+                spec.office_occasions.unwrap_or_default()
+            ));
+            outcome.missing.push(format!(
+                "the day of the office blood pressure dated {months} (which visits are the latest                  turns on it), or an ambulatory or home measurement"
             ));
             return outcome;
         }

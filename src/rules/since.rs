@@ -135,6 +135,11 @@ pub fn criteria_met_since(
 /// The record as it stood at the end of `day`: rows dated later are not there yet, a drug or
 /// line that ended later was still going (its stop reason and response unknown), a diagnosis
 /// resolved later was still current.
+///
+/// A measurement, an onset or an abatement dated by a month or a year alone ("2026-03") is
+/// every day of it: it is there only from its last day on, since on an earlier day of its
+/// month it may not have happened yet. The day found is then the one from which the flag
+/// surely held, never a first day the record never gave.
 pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
     let mut then = PatientRecord {
         patient: record.patient.clone(),
@@ -144,18 +149,24 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
         observations: record
             .observations
             .iter()
-            .filter(|o| o.local_day() <= day)
+            .filter(|o| o.last_local_day() <= day)
             .cloned()
             .collect(),
         procedures: Vec::with_capacity(record.procedures.len()),
         resolved_confounders: record.resolved_confounders.clone(),
     };
     for condition in &record.conditions {
-        if condition.onset.is_some_and(|onset| onset > day) {
+        if condition
+            .onset
+            .is_some_and(|onset| condition.onset_precision.last_day(onset) > day)
+        {
             continue;
         }
         let mut condition = condition.clone();
-        if condition.abatement.is_some_and(|end| end > day) {
+        if condition
+            .abatement
+            .is_some_and(|end| condition.abatement_precision.last_day(end) > day)
+        {
             condition.abatement = None;
             if matches!(
                 condition.clinical_status.as_deref(),
@@ -225,11 +236,12 @@ fn change_days(record: &PatientRecord, today: NaiveDate) -> Vec<NaiveDate> {
         days.extend(line.best_response_date);
         days.extend(line.progression_date);
     }
+    // A measurement or a diagnosis dated by a month is there from its last day (see [`as_of`]).
     days.extend(
         record
             .observations
             .iter()
-            .map(crate::domain::Observation::local_day),
+            .map(crate::domain::Observation::last_local_day),
     );
     for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
         days.push(procedure.performed_day());
@@ -237,8 +249,16 @@ fn change_days(record: &PatientRecord, today: NaiveDate) -> Vec<NaiveDate> {
         days.extend(procedure.end_day());
     }
     for condition in &record.conditions {
-        days.extend(condition.onset);
-        days.extend(condition.abatement);
+        days.extend(
+            condition
+                .onset
+                .map(|onset| condition.onset_precision.last_day(onset)),
+        );
+        days.extend(
+            condition
+                .abatement
+                .map(|end| condition.abatement_precision.last_day(end)),
+        );
     }
     days.retain(|day| *day <= today);
     days.sort_unstable();
@@ -279,7 +299,7 @@ fn evidence_day(
                 .observations
                 .iter()
                 .find(|o| o.id == item.id)
-                .map(crate::domain::Observation::local_day),
+                .map(crate::domain::Observation::last_local_day),
             EvidenceKind::Procedure => record
                 .procedures
                 .iter()
@@ -289,7 +309,7 @@ fn evidence_day(
                 .conditions
                 .iter()
                 .find(|c| c.id == item.id)
-                .and_then(|c| c.onset),
+                .and_then(|c| c.onset.map(|onset| c.onset_precision.last_day(onset))),
         })
         .filter(|day| *day <= today)
         .max()

@@ -66,6 +66,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
                 "abatement_precision",
                 Shape::Code(|t| DatePrecision::parse(t).is_ok()),
             ),
+            (
+                "recorded_precision",
+                Shape::Code(|t| DatePrecision::parse(t).is_ok()),
+            ),
         ],
     ),
     (

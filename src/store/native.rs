@@ -142,6 +142,7 @@ const CONDITION_COLUMNS: &[&str] = &[
     "recorded",
     "onset_precision",
     "abatement_precision",
+    "recorded_precision",
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
     "dates",

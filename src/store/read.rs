@@ -576,10 +576,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, system, code, display, onset, abatement, clinical_status,
-                verification_status, codings, recorded, onset_precision, abatement_precision
+                verification_status, codings, recorded, onset_precision, abatement_precision,
+                recorded_precision
          FROM conditions WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, onset, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 13)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 14)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -600,6 +601,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             // Empty, not NULL: abated on a day the record did not give.
             abated_on_unknown_day: raw.opt(6).is_some_and(|text| text.is_empty()),
             recorded: parse_opt_date("conditions.recorded", raw.opt(10))?,
+            recorded_precision: precision_of("conditions.recorded_precision", raw.opt(13))?,
             clinical_status: raw.opt(7),
             verification_status: raw.opt(8),
             codings: raw

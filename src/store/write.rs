@@ -174,8 +174,8 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
                                          clinical_status, verification_status, source, source_id,
                                          codings, recorded, onset_precision,
-                                         abatement_precision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                         abatement_precision, recorded_precision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?,
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
@@ -448,6 +448,7 @@ impl<'conn> RecordWriter<'conn> {
                 condition.recorded.map(format_date),
                 precision_column(condition.onset_precision),
                 precision_column(condition.abatement_precision),
+                precision_column(condition.recorded_precision),
             ])?;
             self.ids.conditions.push((condition.id, row));
         }

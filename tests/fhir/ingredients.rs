@@ -336,6 +336,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE drug_exposures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN effective_precision;
              ALTER TABLE observations DROP COLUMN since_precision;
+             ALTER TABLE conditions DROP COLUMN recorded_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              DROP TABLE import_batches;

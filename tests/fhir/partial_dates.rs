@@ -198,3 +198,42 @@ fn a_period_of_a_month_or_a_year_keeps_the_precision_of_each_end() {
         }
     }
 }
+
+/// A diagnosis's `recordedDate` of a month or a year alone (R4: a dateTime) keeps its
+/// precision as the onset does: exported, and read back from either export, as written, never
+/// as a first day the record never gave.
+#[test]
+fn a_recorded_date_of_a_month_or_a_year_is_exported_and_read_back_as_written() {
+    for recorded in ["2026-03", "2025", "2026-03-02"] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let db = dir.path().join("refract.db");
+        let mut value = bundle("2019-05-10", None, "2024-05-01");
+        value["entry"][1]["resource"]["recordedDate"] = json!(recorded);
+        let file = write_json(&dir.path().join("p.json"), &value);
+        let (code, summary, stderr) = cli_import(&db, &[file]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(summary["failed"], 0, "{summary:#}");
+        let check = |db: &Path, how: &str| {
+            let conditions = exported(db, "Condition");
+            assert_eq!(conditions[0]["recordedDate"], json!(recorded), "{how}");
+        };
+        check(&db, "imported");
+        for format in ["json", "fhir"] {
+            let out = dir.path().join(format!("out.{format}"));
+            run(
+                &db,
+                &["export", "--format", format, "--out", out.to_str().unwrap()],
+            );
+            let copy = dir.path().join(format!("copy-{format}.db"));
+            let output = refract()
+                .arg("--db")
+                .arg(&copy)
+                .arg("import")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            check(&copy, format);
+        }
+    }
+}

@@ -931,6 +931,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE drug_exposures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN effective_precision;
              ALTER TABLE observations DROP COLUMN since_precision;
+             ALTER TABLE conditions DROP COLUMN recorded_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              DROP TABLE import_batches;

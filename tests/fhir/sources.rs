@@ -350,6 +350,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE drug_exposures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN effective_precision;
              ALTER TABLE observations DROP COLUMN since_precision;
+             ALTER TABLE conditions DROP COLUMN recorded_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              DROP TABLE import_batches;
@@ -1133,6 +1134,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE drug_exposures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN effective_precision;
              ALTER TABLE observations DROP COLUMN since_precision;
+             ALTER TABLE conditions DROP COLUMN recorded_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;

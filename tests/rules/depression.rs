@@ -3017,3 +3017,118 @@ fn two_antidepressants_begun_together_are_one_failed_treatment() {
         ],
     );
 }
+
+#[test]
+fn a_remission_score_of_a_month_alone_leaves_a_recovery_its_day_decides_undecided() {
+    use refract::domain::DatePrecision;
+    // PHQ-9 below 5 on 2017-01-20, and again in "2017-07" (every day of July): 162 days apart
+    // read at 1 July, 192 at 31 July, a recovery (182 days) only by a day the record never
+    // gave. The 2016 trials are neither counted nor set aside in silence.
+    let with_month_score = |month: u32| {
+        let remitted = move |v: Vignette| {
+            v.phq9(3.0, days_since(2017, 1, 20))
+                .phq9(2.0, days_since(2017, month, 1))
+        };
+        let mut record = trials_across_a_gap(RECURRENT, remitted).record();
+        for observation in &mut record.observations {
+            if observation.value == Some(2.0) {
+                observation.effective_precision = DatePrecision::Month;
+            }
+        }
+        record
+    };
+    let assessment = assess(ID, &with_month_score(7));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("PHQ-9 scored in 2017-07")),
+        "{said}"
+    );
+    // In August: a recovery whatever its day; in June, none whatever its day.
+    let assessment = assess(ID, &with_month_score(8));
+    assert_eq!(assessment.status, NotMet, "{}", describe(&assessment));
+    let assessment = assess(ID, &with_month_score(6));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_recurrent_diagnosis_recorded_in_a_month_alone_leaves_a_trial_begun_that_month_undecided() {
+    use refract::domain::DatePrecision;
+    // Recurrent depression with no onset, recorded in "2026-06" (some day of June), no earlier
+    // episode on file: a trial begun on or after the day it was recorded is the current
+    // episode's. Sertraline begun 2026-06-10 may have begun before that day or after it.
+    let with_sertraline_from = |from: (i32, u32, u32)| {
+        let mut record = Vignette::new()
+            .episode(
+                RECURRENT,
+                "active",
+                None,
+                None,
+                Some(days_since(2026, 6, 1)),
+            )
+            .give(failed_between("Sertraline 100 mg/d", from, (2026, 7, 30)))
+            .give(failed_between(
+                "Venlafaxine 150 mg/d",
+                (2026, 8, 1),
+                (2026, 10, 20),
+            ))
+            .record();
+        record.conditions[0].recorded_precision = DatePrecision::Month;
+        record
+    };
+    let assessment = assess(ID, &with_sertraline_from((2026, 6, 10)));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("recorded in 2026-06")),
+        "{said}"
+    );
+    // Begun in July: after it was recorded, whatever its day.
+    let assessment = assess(ID, &with_sertraline_from((2026, 7, 2)));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_refutation_recorded_in_a_month_alone_is_ordered_by_the_file_within_that_month() {
+    use refract::domain::DatePrecision;
+    // A bipolar differential recorded on 2026-03-20, then (later in the file) its refutation
+    // recorded in "2026-03": some day of March, before or after the 20th. Not ordered by
+    // 1 March, a day the record never gave: as two records of one day, by the file, and the
+    // refutation read later settles the exclusion.
+    let mut record = second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+        .condition_status(
+            "F31.9",
+            "Bipolar disorder, unspecified",
+            Some("active"),
+            Some("differential"),
+        )
+        .condition_status(
+            "F31.9",
+            "Bipolar disorder, unspecified",
+            Some("inactive"),
+            Some("refuted"),
+        )
+        .record();
+    let n = record.conditions.len();
+    record.conditions[n - 2].recorded = chrono::NaiveDate::from_ymd_opt(2026, 3, 20);
+    record.conditions[n - 1].recorded = chrono::NaiveDate::from_ymd_opt(2026, 3, 1);
+    record.conditions[n - 1].recorded_precision = DatePrecision::Month;
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+    // Recorded in February, the refutation came surely before the differential: it settles
+    // nothing.
+    record.conditions[n - 1].recorded = chrono::NaiveDate::from_ymd_opt(2026, 2, 1);
+    let assessment = assess(ID, &record);
+    assert_eq!(
+        assessment.status,
+        InsufficientData,
+        "{}",
+        describe(&assessment)
+    );
+}

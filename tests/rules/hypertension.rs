@@ -1795,3 +1795,76 @@ fn other_diseases_named_with_hypertension_select_no_hypertension_assessment() {
     );
     assert!(both.is_some());
 }
+
+#[test]
+fn which_visits_are_the_latest_never_turns_on_a_day_a_months_reading_never_gave() {
+    // At goal on 2026-10-05 and 2026-10-20; above goal at a visit dated "2026-10" alone. The
+    // level now is the mean of the latest two visits: the two at goal if that visit was before
+    // the 5th, the 20th's and that one (145/85, above goal) if after the 20th. Undecided, said.
+    let with_month_visit = |(year, month): (i32, u32)| {
+        let v = on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+            .office_bp(170.0, 100.0, days_since(year, month, 1))
+            .office_bp(120.0, 70.0, days_since(2026, 10, 5))
+            .office_bp(120.0, 70.0, days_since(2026, 10, 20));
+        let record = in_a_month_alone(v.record(), (year, month));
+        super::support::assess(ID, &record)
+    };
+    let assessment = with_month_visit((2026, 10));
+    let said = super::support::describe(&assessment);
+    assert_ne!(assessment.status, NotMet, "{said}");
+    assert_ne!(assessment.status, Resistant, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("dated 2026-10") && m.contains("latest")),
+        "{said}"
+    );
+    // In September, before both: the latest two are the two at goal, whatever its day.
+    let assessment = with_month_visit((2026, 9));
+    assert_eq!(
+        assessment.status,
+        NotMet,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}
+
+#[test]
+fn a_home_reading_of_a_month_alone_is_of_a_weeks_series_only_by_a_day_it_never_gave() {
+    // Office above goal; home readings 128/78 on 2026-10-15 to 2026-10-21 (at goal: a white-coat
+    // effect), and one of 170/100 dated "2026-10" alone. Read on 1 October it was left out;
+    // taken in that week it makes the mean 133/81, above 130/80. Undecided, said.
+    let with_month_reading = |(year, month): (i32, u32)| {
+        let week: Vec<i64> = (15..=21).map(|day| days_since(2026, 10, day)).collect();
+        let v = home_series(
+            high_at(
+                on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]),
+                &[120, 90, 60, 40],
+            ),
+            &[(128.0, 78.0); 7],
+            &week,
+        )
+        .bp(170.0, 100.0, days_since(year, month, 1), BpSetting::Home);
+        let record = in_a_month_alone(v.record(), (year, month));
+        super::support::assess(ID, &record)
+    };
+    let assessment = with_month_reading((2026, 10));
+    let said = super::support::describe(&assessment);
+    assert_ne!(assessment.status, NotMet, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("home blood pressure dated 2026-10")),
+        "{said}"
+    );
+    // In August, before the week: not of it, whatever its day.
+    let assessment = with_month_reading((2026, 8));
+    assert_eq!(
+        assessment.status,
+        NotMet,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}

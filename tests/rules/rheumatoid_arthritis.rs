@@ -558,3 +558,29 @@ fn a_course_of_renewals_is_cited_by_the_record_that_ended_it() {
         .collect();
     assert_eq!(cited, ending.into_iter().collect::<Vec<_>>(), "{said}");
 }
+
+#[test]
+fn a_measurement_of_a_month_alone_is_stale_only_when_its_last_day_is() {
+    use refract::domain::DatePrecision;
+    // The latest CDAI is of "2026-05" alone (today 2026-11-27): 210 days ago by its first day,
+    // 180 by its last; the record has gone quiet only if it has whatever its day, so no stale
+    // record is said. Of "2026-04", it has, and says so as written.
+    let stale_words = |month: u32| {
+        let days = (super::support::today()
+            - chrono::NaiveDate::from_ymd_opt(2026, month, 1).unwrap())
+        .num_days();
+        let mut record = two_mechanisms_failed().cdai(18.0, days).record();
+        for observation in &mut record.observations {
+            observation.effective_precision = DatePrecision::Month;
+        }
+        let assessment = super::support::assess(ID, &record);
+        assessment
+            .confounders
+            .iter()
+            .find(|c| c.key == "stale_data")
+            .map(|c| c.text.clone())
+    };
+    assert_eq!(stale_words(5), None);
+    let said = stale_words(4).unwrap_or_default();
+    assert!(said.contains("from 2026-04:"), "{said}");
+}

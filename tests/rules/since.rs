@@ -214,3 +214,23 @@ fn the_search_finds_the_day_every_change_day_finds() {
     }
     assert!(checked >= 10, "only {checked} flags checked");
 }
+
+#[test]
+fn a_diagnosis_of_a_month_alone_dates_the_flag_from_that_months_last_day() {
+    use chrono::NaiveDate;
+    use refract::domain::DatePrecision;
+    // The epilepsy is recorded with its onset in "2026-03" alone, after both failures: the
+    // flag held surely from 31 March, never from 1 March, a day the record never gave.
+    let mut record = second_failure_300_days_ago(true).record();
+    record.conditions[0].onset = NaiveDate::from_ymd_opt(2026, 3, 1);
+    record.conditions[0].onset_precision = DatePrecision::Month;
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, AssessmentStatus::Refractory);
+    assert_eq!(
+        assessment.criteria_met_since,
+        NaiveDate::from_ymd_opt(2026, 3, 31)
+    );
+    // As of a day of March the diagnosis is not surely there yet.
+    let day = NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
+    assert!(since::as_of(&record, day).conditions.is_empty());
+}

@@ -1096,6 +1096,7 @@ mod tests {
             abatement: None,
             onset_precision: crate::domain::DatePrecision::Day,
             abatement_precision: crate::domain::DatePrecision::Day,
+            recorded_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: clinical.map(str::to_owned),
