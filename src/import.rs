@@ -400,10 +400,16 @@ fn this_host() -> String {
 /// find those words.
 /// Also in 19: a medication record stating no reason (a MedicationDispense always) takes those
 /// of the order it carries out (`authorizingPrescription`, `request`, `basedOn`).
-/// Next: the precision of a diagnosis's `recordedDate` ("2026-03") is kept
+/// 20: the precision of a diagnosis's `recordedDate` ("2026-03") is kept
 /// (`conditions.recorded_precision`, migration 0045), exported as written and read by the
 /// depression episode as every day of it.
-pub const MAPPING_VERSION: i64 = 19;
+/// Also in 20: a drug record with no words is named by the drugs its codes name, else by its
+/// codes ("unidentified medication (RxNorm 308135)"), with a warning; an ingredient whose code
+/// and words name different drugs is its words' drug (each side naming an ingredient the
+/// other does not), with a warning.
+/// Also in 20: a QuestionnaireResponse gives the scores its items name by LOINC (a PHQ-9 total
+/// from a patient portal); a transaction's PATCH and a conditional DELETE are warned about.
+pub const MAPPING_VERSION: i64 = 20;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -230,7 +230,7 @@ use crate::domain::{Assessment, PatientRecord};
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 /// Also in 27: among the reasons a drug set aside for its indication is said once, however
 /// many of its records (an order and its fills) were set aside.
-/// Next: a serum M-protein (urine, light chain) value of a month is read on its first and its
+/// 28: a serum M-protein (urine, light chain) value of a month is read on its first and its
 /// last day: a line's response or a progression the two read differently is undecided, said,
 /// and a rise is acted on only by a line begun after all of its month (`m_protein.rs`,
 /// `m_protein_series.rs`); a response status or Deauville score whose month runs across a
@@ -239,14 +239,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// an AML course's days (`recovery.rs`), a drug level of a month across a trial's first or last
 /// day, and a count of no seizures of a month whose day would make freedom sustained
 /// (`trials.rs`).
-/// Also in 27: drugs begun together as one regimen are one treatment in a count of failed
+/// Also in 28: drugs begun together as one regimen are one treatment in a count of failed
 /// trials (`begun_together`: sertraline with mirtazapine, olanzapine with haloperidol, counted
 /// once); thresholds worded in months are calendar months (SCHOLAR-1's 12 months after ASCT,
 /// the early-relapse label's 12 months, hypertension's six-month span of visits: `*_months`);
 /// a label above the one given says what fell short of it (a clozapine trial too short, an
 /// anti-CD38 given under 4 weeks); a status of progressive disease after the response the
 /// M-protein shows is a later progression, no conflicting best response.
-/// Next (review r4 R4-2..R4-5, R4-8): a CAR T-cell infusion coded CPT 38228 or by an ICD-10-PCS
+/// Also in 28 (review r4 R4-2..R4-5, R4-8): a CAR T-cell infusion coded CPT 38228 or by an ICD-10-PCS
 /// product code alone is its line, named by the product its code names
 /// (`therapy_procedure_products`); a line of lymphodepletion drugs alone over a few days is said
 /// as a possible CAR T lymphodepletion (`lymphodepletion_alone`); ECT sessions coded ICD-10-PCS
@@ -254,7 +254,7 @@ use crate::domain::{Assessment, PatientRecord};
 /// biopsy of the latest relapse resolves LBCL's biopsy check
 /// (`resolved_days_before_progression`); a procedure with no words is named by its code in the
 /// reasons and the evidence.
-/// Next: a depression score dated by a month or a year alone is every day of it in the
+/// Also in 28: a depression score dated by a month or a year alone is every day of it in the
 /// episode's recovery runs too: a trial that a recovery sets aside by one day of its month and
 /// not another is undecided and said (`episode.rs`, `score_days`); so is one whose place turns
 /// on a diagnosis's `recordedDate` of a month (`recorded_precision`). A measurement, an onset
@@ -271,7 +271,15 @@ use crate::domain::{Assessment, PatientRecord};
 /// month is (a given mean of a month is its own series, as is an ambulatory reading of a
 /// month), and one whose month runs across the series read is said, undecided when the mean
 /// turns on it.
-const ENGINE_REVISION: u32 = 27;
+/// Also in 28: a drug record no one can identify (codes the drug book does not know, no words)
+/// leaves an assessment that would be "not met" undecided, with a rule-out naming its codes
+/// (`drugs_unidentified`); a code and words disagree when each names an ingredient the other
+/// does not; an ingredient's maximum in a product where it differs (valsartan in
+/// sacubitril/valsartan); an office mean says how many of its readings have a diastolic; a
+/// name said inside another disease's selects no rule set (`applies_to.not_names`: pulmonary
+/// hypertension); RA's "not difficult-to-treat" asks for the signs of activity refract does not
+/// read when they alone fall short (`other_active_signs`, `when_met`).
+const ENGINE_REVISION: u32 = 28;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
