@@ -230,6 +230,15 @@ use crate::domain::{Assessment, PatientRecord};
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 /// Also in 27: among the reasons a drug set aside for its indication is said once, however
 /// many of its records (an order and its fills) were set aside.
+/// Next (review39 F7, the other rule sets; asks for the next revision): a trial's copy from
+/// another source with a planned end after the run day is the same trial, still given, never a
+/// second one ending in the future (`trials::merge_same_period`); copies of one course are said
+/// as the course (`describe::course_words`), an ongoing course's time at dose is the course's;
+/// a planned end is no time on a glucocorticoid (`observations::ongoing_dose`). A review's
+/// fingerprint is made of what the cited items are (`Evidence::content`: drugs and how they
+/// stopped, a line's number, regimen, response and stop, a procedure's name), not their words
+/// (`Assessment::content_fingerprint`); reviews made on the words' digest still hold
+/// (`store::assessments::held_fingerprint`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
