@@ -279,6 +279,15 @@ use crate::domain::{Assessment, PatientRecord};
 /// name said inside another disease's selects no rule set (`applies_to.not_names`: pulmonary
 /// hypertension); RA's "not difficult-to-treat" asks for the signs of activity refract does not
 /// read when they alone fall short (`other_active_signs`, `when_met`).
+/// Also in 28 (review39 F7, the other rule sets): a trial's copy from
+/// another source with a planned end after the run day is the same trial, still given, never a
+/// second one ending in the future (`trials::merge_same_period`); copies of one course are said
+/// as the course (`describe::course_words`), an ongoing course's time at dose is the course's;
+/// a planned end is no time on a glucocorticoid (`observations::ongoing_dose`). A review's
+/// fingerprint is made of what the cited items are (`Evidence::content`: drugs and how they
+/// stopped, a line's number, regimen, response and stop, a procedure's name), not their words
+/// (`Assessment::content_fingerprint`); reviews made on the words' digest still hold
+/// (`store::assessments::held_fingerprint`).
 const ENGINE_REVISION: u32 = 28;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -483,3 +483,99 @@ fn a_broad_search_stops_counting_at_the_cap() {
     assert_eq!(exact.total, 200);
     assert!(!exact.capped);
 }
+
+/// review39 F7, item 3: reviews hold on what the cited items are, no longer on their words;
+/// a review stored before, with the digest of the words, is not asked again for the change.
+/// It holds through the re-evaluation of the new revision, and through another source's copy
+/// of a counted drug begun in an earlier month (which rewords its schedule's item, not what
+/// it is); a new failed drug asks for a new review, as before.
+#[test]
+fn a_review_stored_with_the_digest_of_the_words_still_holds() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 300);
+    let patient = refractory_patient(&store, "epilepsy");
+    let pid = patient.0;
+    let state = |store: &Store| {
+        store
+            .assessments(patient)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .unwrap()
+    };
+    // Schedules derived from the drugs, as an import gives them.
+    sql_on(&store)
+        .execute_batch(&format!(
+            "DELETE FROM line_drugs WHERE line_id IN (SELECT id FROM treatment_lines WHERE patient_id = {pid});
+             DELETE FROM treatment_lines WHERE patient_id = {pid};
+             UPDATE patients SET record_version = record_version + 1 WHERE id = {pid};"
+        ))
+        .unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let before = state(&store).assessment;
+    assert_eq!(before.status, AssessmentStatus::Refractory);
+    let words = before.words_fingerprint();
+    assert_ne!(words, before.fingerprint);
+
+    // The file as an earlier refract left it: the assessment stored with the words' digest,
+    // the team's confirmation made on it.
+    sql_on(&store)
+        .execute(
+            &format!(
+                "UPDATE assessments SET fingerprint = '{words}'
+                 WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+            ),
+            [],
+        )
+        .unwrap();
+    store
+        .review(
+            patient,
+            "epilepsy",
+            ReviewDecision::Confirmed,
+            "Video-EEG confirmed",
+            today(),
+        )
+        .unwrap();
+    assert_eq!(state(&store).review, ReviewState::Confirmed);
+
+    // The new revision evaluates every patient again: the review stands.
+    let bump = format!("UPDATE patients SET record_version = record_version + 1 WHERE id = {pid}");
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    assert_eq!(state(&store).review, ReviewState::Confirmed);
+
+    // Another source's copy of the first antiseizure drug, begun 40 days before: the
+    // schedule's item says the earlier month, and it is the same schedule.
+    sql_on(&store)
+        .execute_batch(&format!(
+            "INSERT INTO drug_exposures (patient_id, text, start, end, dose_value, dose_unit, stop_reason, source)
+             SELECT patient_id, text, datetime(start, '-40 days'), end, dose_value, dose_unit, stop_reason, 'entered'
+             FROM drug_exposures WHERE patient_id = {pid} AND start = (
+                 SELECT min(start) FROM drug_exposures WHERE patient_id = {pid});
+             {bump};"
+        ))
+        .unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let copied = state(&store);
+    assert_ne!(
+        copied.assessment.words_fingerprint(),
+        words,
+        "the copy rewords an item: {:#?}",
+        copied.assessment.evidence
+    );
+    assert_eq!(copied.assessment.status, AssessmentStatus::Refractory);
+    assert_eq!(copied.review, ReviewState::Confirmed);
+
+    // A new failed drug is new evidence.
+    sql_on(&store)
+        .execute_batch(&format!(
+            "INSERT INTO drug_exposures (patient_id, text, start, end, dose_value, dose_unit, stop_reason, source)
+             VALUES ({pid}, 'Topiramate 200 mg/d', '2026-01-01 09:00:00', '2026-09-01 09:00:00', 200, 'mg/d',
+                     'lack_of_efficacy', 'entered');
+             {bump};"
+        ))
+        .unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    assert_eq!(state(&store).review, ReviewState::Unreviewed);
+}

@@ -101,7 +101,7 @@ machine_names!(EvidenceKind {
 });
 
 /// One record that satisfied (or decided) a criterion, so the screen can show why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence {
     /// The criterion it supports (its id in the rule file).
     pub criterion: String,
@@ -114,6 +114,28 @@ pub struct Evidence {
     /// the stored JSON when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<i64>,
+    /// What the item is to the criteria, for a review's fingerprint: a counted drug's
+    /// ingredients and the reason it stopped, a line's number, regimen, response and stop
+    /// reason, a procedure's name; never its dates, lengths or doses, which another source's
+    /// copy of the same course words otherwise (review39 F7). Empty where the words are what
+    /// counts (a diagnosis). Neither stored nor printed: the fingerprint is.
+    #[serde(skip)]
+    pub content: String,
+}
+
+/// Items are equal by what they cite and say: their `content` is not stored (the fingerprint
+/// made of it is), so an item read back from the file equals the one evaluated.
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.criterion, self.kind, self.id, &self.text, &self.also)
+            == (
+                &other.criterion,
+                other.kind,
+                other.id,
+                &other.text,
+                &other.also,
+            )
+    }
 }
 
 impl Evidence {
@@ -163,6 +185,57 @@ pub struct Assessment {
     /// fingerprint: a review judges the evidence, not how long it has stood.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criteria_met_since: Option<NaiveDate>,
+}
+
+impl Assessment {
+    /// A digest of what the status rests on, which a review holds on: the status, the label
+    /// and what each item of evidence but a measurement is to the criteria (its `content`: a
+    /// counted drug and why it stopped, a line, a procedure, a diagnosis), not its words. So
+    /// another source's copy of a course, begun a few days or months before, with its planned
+    /// end or its own length, leaves it as it was, and so do new measurements; a new drug,
+    /// line or outcome, another status or label, changes it (review39 F7).
+    pub fn content_fingerprint(&self) -> String {
+        digest_of(self, |e| {
+            if e.content.is_empty() {
+                &e.text
+            } else {
+                &e.content
+            }
+        })
+    }
+
+    /// The digest reviews were made on before [`Self::content_fingerprint`]: the items in
+    /// words, with their dates and lengths. A review stored with it still holds while these
+    /// words, or what the items are, are unchanged (`store::assessments`).
+    pub fn words_fingerprint(&self) -> String {
+        digest_of(self, |e| &e.text)
+    }
+}
+
+/// Status, label and the items' keys, hashed as "kind:key" sorted and deduplicated (the
+/// layout every stored fingerprint was made with). No kind's name is a prefix of another's,
+/// so ordering (kind, key) pairs orders the joined keys the same way without building them.
+fn digest_of(assessment: &Assessment, key: impl Fn(&Evidence) -> &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut keys: Vec<(&str, &str)> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind != EvidenceKind::Observation)
+        .map(|e| (e.kind.as_str(), key(e)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut hasher = Sha256::new();
+    hasher.update(assessment.status.as_str());
+    hasher.update([0]);
+    hasher.update(&assessment.label);
+    for (kind, key) in keys {
+        hasher.update([0]);
+        hasher.update(kind);
+        hasher.update(b":");
+        hasher.update(key);
+    }
+    crate::digest::short_hex(&hasher.finalize())
 }
 
 /// The team's decision on an assessment.

@@ -119,7 +119,30 @@ pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -
         id: given.exposure.id,
         text: describe_exposure(given, today),
         also: Vec::new(),
+        content: exposure_content(given, given.exposure.stop_reason),
     }
+}
+
+/// What a drug item is to the criteria, for a review's fingerprint
+/// ([`crate::domain::Assessment::content_fingerprint`]): its ingredients, and the reason the
+/// course stopped (`stop`, the course's, which may be another record's than `given`'s). Never
+/// its dates, length or dose: another source's copy of the course, begun some days or a month
+/// before or with its own planned end, is the same drug and outcome, and the team's review of
+/// it stands (review39 F7); a drug whose records name none of its ingredients is its words.
+pub fn exposure_content(given: &Given<'_>, stop: Option<crate::domain::StopReason>) -> String {
+    let mut drugs: Vec<&str> = given.drugs.iter().map(|d| d.ingredient.as_str()).collect();
+    drugs.sort_unstable();
+    drugs.dedup();
+    let mut out = if drugs.is_empty() {
+        given.exposure.text.to_lowercase()
+    } else {
+        drugs.join(" + ")
+    };
+    if let Some(reason) = stop {
+        out.push_str(", stopped: ");
+        out.push_str(reason.words());
+    }
+    out
 }
 
 /// Drugs given together, one item per course: the records of the same drugs at the same dose
@@ -162,6 +185,7 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
             let mut item = exposure_evidence(criterion, first, today);
             if !rest.is_empty() {
                 item.text = course_words(&members, today);
+                item.content = exposure_content(first, course_stop(&members));
             }
             item.also = rest.iter().map(|g| g.exposure.id).collect();
             Some(item)
@@ -169,7 +193,7 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
         .collect()
 }
 
-/// One course recorded by several records (`members`, begun first first), in the words of
+/// One course recorded by several records (`members`, in any order), in the words of
 /// [`describe_exposure`]: from the month the first began; ongoing while any of them is (an
 /// order's planned end, a fill's supply, is no end of a course another record says is still
 /// given), else to the last end, with that record's stop reason; from pharmacy fills only when
@@ -178,17 +202,14 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
 /// its own planned end, stop or fills, leaves the words of a course still given as they were;
 /// what changes them changes what the team read of the course: begun in an earlier month, given
 /// still when every record before had ended, no longer known from fills alone.
-fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
+pub fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
+    let mut members = members.to_vec();
+    members.sort_by_key(|g| (g.start(), g.exposure.id));
     let Some(first) = members.first() else {
         return String::new();
     };
     let mut course = first.exposure.clone();
-    let ongoing = members.iter().any(|g| g.exposure.end.is_none());
-    let last = members
-        .iter()
-        .filter(|g| g.exposure.end.is_some())
-        .max_by_key(|g| (g.exposure.end_day(), g.exposure.id));
-    if let (false, Some(last)) = (ongoing, last) {
+    if let Some(last) = last_to_end(&members) {
         course.end = last.exposure.end;
         course.end_utc_offset_minutes = last.exposure.end_utc_offset_minutes;
         course.stop_reason = last.exposure.stop_reason;
@@ -210,6 +231,23 @@ fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
         named_order: first.named_order.clone(),
     };
     describe_exposure(&given, today)
+}
+
+/// The record that ended a course of several: the last to end, when every one has ended;
+/// none while any is still given.
+fn last_to_end<'m, 'g>(members: &[&'m Given<'g>]) -> Option<&'m Given<'g>> {
+    if members.iter().any(|g| g.exposure.end.is_none()) {
+        return None;
+    }
+    members
+        .iter()
+        .copied()
+        .max_by_key(|g| (g.exposure.end_day(), g.exposure.id))
+}
+
+/// Why a course of several records stopped, as [`course_words`] says it.
+fn course_stop(members: &[&Given<'_>]) -> Option<crate::domain::StopReason> {
+    last_to_end(members).and_then(|last| last.exposure.stop_reason)
 }
 
 /// What a dose counted in units (tablets, capsules) gives of each drug, for telling courses
@@ -253,7 +291,22 @@ pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
         id: line.id,
         text: describe_line(line),
         also: Vec::new(),
+        content: line_content(line),
     }
+}
+
+/// What a line is to the criteria, for a review's fingerprint: its number, regimen, best
+/// response and stop reason, never its months (another source's copy of a drug of it, begun
+/// before, moves them and is the same line).
+fn line_content(line: &TreatmentLine) -> String {
+    let mut out = format!("{} {}", line.label(), line.regimen);
+    if let Some(response) = line.best_response {
+        let _ = write!(out, ", best response {response}");
+    }
+    if let Some(reason) = line.stop_reason {
+        let _ = write!(out, ", stopped: {}", reason.words());
+    }
+    out
 }
 
 pub fn observation_evidence(criterion: &str, observation: &Observation) -> Evidence {
@@ -263,6 +316,7 @@ pub fn observation_evidence(criterion: &str, observation: &Observation) -> Evide
         id: observation.id,
         text: describe_observation(observation),
         also: Vec::new(),
+        content: String::new(),
     }
 }
 
@@ -273,6 +327,8 @@ pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
         id: procedure.id,
         text: format!("{} on {}", procedure.name(), procedure.when_words()),
         also: Vec::new(),
+        // The procedure, not its day: another source's record of it a day apart is the same.
+        content: procedure.display.clone(),
     }
 }
 

@@ -10,7 +10,6 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 use super::context::Context;
 use super::describe::confounder;
@@ -379,6 +378,7 @@ fn set_aside_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) ->
                     in_sentence(indication.words())
                 ),
                 also: Vec::new(),
+                content: String::new(),
             }
         })
         .collect()
@@ -488,6 +488,7 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<Excluded> {
                 id: found.id,
                 text: format!("{code} {display}"),
                 also: Vec::new(),
+                content: String::new(),
             };
             match found.verification_status.as_deref() {
                 Some(status @ ("provisional" | "differential" | "unconfirmed")) => doubtful.push((
@@ -1379,32 +1380,13 @@ fn push_reason(reasons: &mut Vec<String>, line: String) {
     }
 }
 
-/// A digest of what the status rests on: the status, the label and the records (drugs, lines,
-/// procedures, diagnoses) cited as evidence, by what they say rather than by row id, so that
-/// the digest survives an export and re-import. New measurements alone do not change it, so a
-/// review holds until the treatment history or the conclusion changes.
+/// A digest of what the status rests on, which a review holds on: see
+/// [`Assessment::content_fingerprint`] (what each cited item is to the criteria, by content
+/// rather than row id or words, so that it survives an export and re-import and another
+/// source's copy of a course). New measurements alone do not change it, so a review holds
+/// until the treatment history or the conclusion changes.
 pub fn fingerprint(assessment: &Assessment) -> String {
-    // Hashed as "kind:text" in that order. No kind's name is a prefix of another's, so
-    // ordering (kind, text) pairs orders the joined keys the same way without building them.
-    let mut keys: Vec<(&str, &str)> = assessment
-        .evidence
-        .iter()
-        .filter(|e| e.kind != EvidenceKind::Observation)
-        .map(|e| (e.kind.as_str(), e.text.as_str()))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut hasher = Sha256::new();
-    hasher.update(assessment.status.as_str());
-    hasher.update([0]);
-    hasher.update(&assessment.label);
-    for (kind, text) in keys {
-        hasher.update([0]);
-        hasher.update(kind);
-        hasher.update(b":");
-        hasher.update(text);
-    }
-    crate::digest::short_hex(&hasher.finalize())
+    assessment.content_fingerprint()
 }
 
 #[cfg(test)]
@@ -1453,6 +1435,7 @@ mod tests {
             id,
             text: text.to_owned(),
             also: Vec::new(),
+            content: String::new(),
         };
         let mut assessment = Assessment {
             patient_id: PatientId(1),
@@ -1490,17 +1473,22 @@ mod tests {
             criteria_met_since: None,
         };
         assert_eq!(
-            fingerprint(&assessment),
+            assessment.words_fingerprint(),
             fingerprint_as_first_written(&assessment)
         );
         assessment.evidence.reverse();
+        assert_eq!(
+            assessment.words_fingerprint(),
+            fingerprint_as_first_written(&assessment)
+        );
+        // Items with no content of their own are keyed by their words, as before.
         assert_eq!(
             fingerprint(&assessment),
             fingerprint_as_first_written(&assessment)
         );
         assessment.evidence.clear();
         assert_eq!(
-            fingerprint(&assessment),
+            assessment.words_fingerprint(),
             fingerprint_as_first_written(&assessment)
         );
     }

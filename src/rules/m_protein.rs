@@ -301,6 +301,7 @@ pub fn explain(
                 id: *observation,
                 text: text.clone(),
                 also: Vec::new(),
+                content: String::new(),
             });
         }
     }

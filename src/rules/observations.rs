@@ -179,7 +179,14 @@ pub fn ongoing_dose(ctx: &Context<'_>, id: &str, spec: &OngoingDose) -> Outcome 
         if !given.exposure.active_on(ctx.today) {
             continue;
         }
-        let days = given.exposure.days_on(ctx.today);
+        // Days given so far: a planned end after the run day (an order's `boundsPeriod`, a
+        // copy of the course from another source) is no time taken yet (review39 F7: such a
+        // copy of a prednisone course begun 89 days ago read as 15 months of dependence).
+        let given_until = given
+            .exposure
+            .end_day()
+            .map_or(ctx.today, |end| end.min(ctx.today));
+        let days = (given_until - given.exposure.start_day()).num_days().max(0);
         let Some(daily) = given
             .exposure
             .dose

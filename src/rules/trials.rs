@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use super::context::Context;
 use super::dates::shift;
 use super::describe::{
-    confounder, days_between, describe_exposure, describe_line, exposure_evidence, line_evidence,
-    month, span,
+    confounder, course_words, days_between, describe_exposure, describe_line, exposure_content,
+    exposure_evidence, line_evidence, month, span,
 };
 use super::episode::Placement;
 use super::given::Given;
@@ -114,13 +114,30 @@ impl Trial<'_> {
         match (self.line, self.given.as_slice()) {
             (Some(line), _) => describe_line(line),
             (None, [only]) => describe_exposure(only, today),
+            // Copies of one course (the GP's statement and the hospital's order of it, an
+            // order's planned end beside a course still given) are said as the course, as one
+            // record of it would be: the copy leaves the words, and the team's review, as they
+            // were (review39 F7).
+            (None, [first, rest @ ..])
+                if rest.iter().all(|g| {
+                    dose_words(g) == dose_words(first)
+                        && same_period(first.start(), first.end(), g.start(), g.end(), today)
+                }) =>
+            {
+                course_words(&self.given, today)
+            }
             (None, [first, rest @ ..])
                 if rest.iter().all(|g| dose_words(g) == dose_words(first)) =>
             {
                 // One dose throughout: the time at it is the course's own length unless the
-                // records leave a gap, which is then worth saying.
+                // records leave a gap, which is then worth saying. A course still given is at
+                // its dose to the run day, where `time_at_dose` stops counting: that is the
+                // whole course too, not a run "from" its first day (review39 F7).
                 let whole_course = |at_dose: &&AtDose| {
-                    at_dose.from == self.start && Some(at_dose.until) == self.end
+                    at_dose.from == self.start
+                        && self
+                            .end
+                            .map_or(at_dose.until >= today, |end| end == at_dose.until)
                 };
                 self.describe_steps(at_dose.filter(|a| !whole_course(a)))
             }
@@ -941,6 +958,8 @@ fn procedure_courses(
                     id: p.id,
                     text: format!("{} {}", p.name(), p.when_words()),
                     also: Vec::new(),
+                    // A session of the course, not its day (see `procedure_evidence`).
+                    content: p.display.clone(),
                 })
                 .collect();
             let ongoing = days_between(end, ctx.today) <= rule.gap_days;
@@ -1147,6 +1166,8 @@ fn push_evidence(
             if let Some(first) = ending.or(first) {
                 let mut evidence = exposure_evidence(id, first, ctx.today);
                 described.clone_into(&mut evidence.text);
+                // The course's outcome, as its words say it, whichever record is cited.
+                evidence.content = exposure_content(first, trial.ending_stop_reason());
                 outcome.evidence.push(evidence);
             }
         }
@@ -1206,7 +1227,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
             }
             let stop = line.stop_reason.or_else(|| common_stop_reason(&given));
             let added_next = next_add_on(ctx, line);
-            let conflict = conflicting_reasons(&given);
+            let conflict = conflicting_reasons(&given, ctx.today);
             // A schedule is the set of its active drugs: the same schedule tried again
             // (levetiracetam, then another drug, then levetiracetam again) is one schedule.
             let schedule: BTreeSet<String> = line
@@ -1263,7 +1284,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     }
     trials.sort_by_key(|trial| trial.start);
     if spec.unit != "line" {
-        trials = merge_same_period(trials);
+        trials = merge_same_period(trials, ctx.today);
         trials = merge_steps(trials);
         trials = merge_cycles(trials, ctx.set.lines.gap_days);
     }
@@ -1345,14 +1366,18 @@ fn merge_cycles(trials: Vec<Trial<'_>>, gap_days: i64) -> Vec<Trial<'_>> {
 }
 
 /// Two records of the same drug for the same period (a prescription and a statement of it)
-/// are one trial: merged, with their stop reasons, which may disagree.
-fn merge_same_period(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
+/// are one trial: merged, with their stop reasons, which may disagree. A copy of a course
+/// still given with a planned end after `today` (a hospital's order with its `boundsPeriod`, a
+/// fill's supply) is that course, still given: the trial stays ongoing, never a second trial
+/// ending in the future beside it (review39 F7: the copy was cited as another failure, and
+/// the team's confirmed review was asked again).
+fn merge_same_period(trials: Vec<Trial<'_>>, today: NaiveDate) -> Vec<Trial<'_>> {
     let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
     for trial in trials {
         let same = kept.iter_mut().find(|k| {
             k.name == trial.name
                 && k.depot == trial.depot
-                && same_period(k.start, k.end, trial.start, trial.end)
+                && same_period(k.start, k.end, trial.start, trial.end, today)
         });
         let Some(earlier) = same else {
             kept.push(trial);
@@ -1372,6 +1397,8 @@ fn merge_same_period(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
         }
         earlier.end = match (earlier.end, trial.end) {
             (Some(a), Some(b)) => Some(a.max(b)),
+            // Ongoing while any record is: a planned end is no end of a course another
+            // record says is still given.
             _ => None,
         };
     }
@@ -1379,15 +1406,17 @@ fn merge_same_period(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
 }
 
 /// Whether two periods are the same course of a drug: they overlap and end within a month of
-/// each other (ongoing ends together).
+/// each other (ongoing ends together; an end after `today` is a planned one, still ongoing).
 fn same_period(
     start_a: NaiveDate,
     end_a: Option<NaiveDate>,
     start_b: NaiveDate,
     end_b: Option<NaiveDate>,
+    today: NaiveDate,
 ) -> bool {
     let overlap = end_a.is_none_or(|end| start_b <= end) && end_b.is_none_or(|end| start_a <= end);
-    let ends_together = match (end_a, end_b) {
+    let ended = |end: Option<NaiveDate>| end.filter(|end| *end <= today);
+    let ends_together = match (ended(end_a), ended(end_b)) {
         (Some(a), Some(b)) => days_between(a.min(b), a.max(b)) <= 31,
         (None, None) => true,
         _ => false,
@@ -1405,7 +1434,7 @@ fn kind(reason: StopReason) -> StopReason {
 }
 
 /// Stop reasons of a schedule's records that disagree for the same drug and period.
-fn conflicting_reasons(given: &[&Given<'_>]) -> Vec<StopReason> {
+fn conflicting_reasons(given: &[&Given<'_>], today: NaiveDate) -> Vec<StopReason> {
     let mut conflict = Vec::new();
     for (index, a) in given.iter().enumerate() {
         let Some(reason_a) = a.exposure.stop_reason else {
@@ -1421,7 +1450,7 @@ fn conflicting_reasons(given: &[&Given<'_>]) -> Vec<StopReason> {
                 .any(|d| b.drugs.iter().any(|e| e.moiety() == d.moiety()));
             if same_drug
                 && kind(reason_a) != kind(reason_b)
-                && same_period(a.start(), a.end(), b.start(), b.end())
+                && same_period(a.start(), a.end(), b.start(), b.end(), today)
             {
                 for reason in [reason_a, reason_b] {
                     if !conflict.contains(&reason) {

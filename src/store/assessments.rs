@@ -82,15 +82,23 @@ pub fn save_assessments(
     let mut upsert = conn.prepare_cached(UPSERT)?;
     let mut changed = false;
     for assessment in assessments {
-        let detail = detail_json(assessment)?;
         let before = stored.iter().find(|s| s.0 == assessment.ruleset);
+        let held = held_fingerprint(
+            conn,
+            patient,
+            assessment,
+            before.map(|(_, _, _, _, fingerprint, detail, ..)| {
+                (fingerprint.as_str(), detail.as_str())
+            }),
+        )?;
+        let detail = detail_json(assessment, &held)?;
         // Unchanged (the usual case when a day passes): nothing to write.
         let met_since = assessment.criteria_met_since.map(format_date);
         if let Some((_, rank, _, label, fingerprint, stored_detail, version, record, since)) =
             before
             && *rank == assessment.status.rank()
             && *label == assessment.label
-            && *fingerprint == assessment.fingerprint
+            && *fingerprint == held
             && *stored_detail == detail
             && *version == assessment.ruleset_version
             && *record == record_version
@@ -115,6 +123,7 @@ pub fn save_assessments(
             &mut upsert,
             patient,
             assessment,
+            &held,
             record_version,
             &detail,
             &evaluated_on,
@@ -145,12 +154,15 @@ pub fn insert_assessments(
     let mut insert = conn.prepare_cached(UPSERT)?;
     for assessment in assessments {
         let evaluated_on = format_date(assessment.evaluated_on);
+        // A patient just inserted has no review yet whose fingerprint to keep.
+        let own = &assessment.fingerprint;
         upsert_one(
             &mut insert,
             patient,
             assessment,
+            own,
             record_version,
-            &detail_json(assessment)?,
+            &detail_json(assessment, own)?,
             &evaluated_on,
             is_flag(assessment.status).then_some(evaluated_on.as_str()),
         )?;
@@ -167,10 +179,12 @@ fn is_flag(status: AssessmentStatus) -> bool {
 }
 
 /// Writes one assessment through the prepared [`UPSERT`].
+#[allow(clippy::too_many_arguments)] // one row's columns, each named at the call
 fn upsert_one(
     upsert: &mut rusqlite::CachedStatement<'_>,
     patient: PatientId,
     assessment: &Assessment,
+    fingerprint: &str,
     record_version: i64,
     detail: &str,
     evaluated_on: &SqlText,
@@ -185,7 +199,7 @@ fn upsert_one(
         assessment.status.rank(),
         assessment.label,
         detail,
-        assessment.fingerprint,
+        fingerprint,
         evaluated_on,
         flagged_since,
         assessment.criteria_met_since.map(format_date),
@@ -193,15 +207,58 @@ fn upsert_one(
     Ok(())
 }
 
-/// The `detail` column: what an assessment says beyond its status and label.
-fn detail_json(assessment: &Assessment) -> Result<String> {
+/// The `detail` column: what an assessment says beyond its status and label, and, when it is
+/// stored with a review's earlier digest (`held`, see [`held_fingerprint`]), its own.
+fn detail_json(assessment: &Assessment, held: &str) -> Result<String> {
     Ok(serde_json::to_string(&DetailRef {
         reasons: &assessment.reasons,
         evidence: &assessment.evidence,
         missing: &assessment.missing,
         confounders: &assessment.confounders,
         citation: &assessment.citation,
+        content_fingerprint: (held != assessment.fingerprint).then_some(&assessment.fingerprint),
     })?)
+}
+
+/// The fingerprint an assessment is stored with, which reviews are matched against: its own
+/// (what the cited items are, [`Assessment::content_fingerprint`]), unless the latest review
+/// of it was made on the digest of their words that refract wrote before (review39 F7) and
+/// still holds: the items' words are as the review read them, or what the items are is as it
+/// was on the stored row (`before`: its fingerprint and detail) the review held on. That
+/// digest is then kept, with the assessment's own beside it in the detail, so that no review
+/// stored before the change is asked again for it; once what the items are changes, the
+/// assessment's own is stored and the review asked again, as for any review.
+fn held_fingerprint(
+    conn: &Connection,
+    patient: PatientId,
+    assessment: &Assessment,
+    before: Option<(&str, &str)>,
+) -> Result<String> {
+    let own = &assessment.fingerprint;
+    if before.is_some_and(|(stored, _)| stored == own) {
+        return Ok(own.clone());
+    }
+    let reviewed: Option<String> = conn
+        .prepare_cached(
+            "SELECT fingerprint FROM reviews WHERE patient_id = ?1 AND ruleset = ?2
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![patient.0, assessment.ruleset], |row| row.get(0))
+        .optional()?;
+    let Some(reviewed) = reviewed.filter(|reviewed| reviewed != own) else {
+        return Ok(own.clone());
+    };
+    let words_unchanged = reviewed == assessment.words_fingerprint();
+    let content_unchanged = before.is_some_and(|(stored, detail)| {
+        stored == reviewed
+            && serde_json::from_str::<super::read::AssessmentDetail>(detail)
+                .is_ok_and(|detail| detail.content_fingerprint.as_ref() == Some(own))
+    });
+    Ok(if words_unchanged || content_unchanged {
+        reviewed
+    } else {
+        own.clone()
+    })
 }
 
 /// `read::AssessmentDetail` borrowed, to serialise without copying.
@@ -212,6 +269,8 @@ struct DetailRef<'a> {
     missing: &'a [String],
     confounders: &'a [crate::domain::Confounder],
     citation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_fingerprint: Option<&'a String>,
 }
 
 /// `(patient id, record version)` for the ids in `from..=to`, in id order.

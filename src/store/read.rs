@@ -47,6 +47,10 @@ pub(super) struct AssessmentDetail {
     pub missing: Vec<String>,
     pub confounders: Vec<Confounder>,
     pub citation: String,
+    /// The assessment's own fingerprint, where it is stored with a review's earlier one
+    /// (`assessments::held_fingerprint`).
+    #[serde(default)]
+    pub content_fingerprint: Option<String>,
 }
 
 impl Store {

@@ -465,3 +465,144 @@ fn a_confirmed_review_stays_when_another_source_sends_an_earlier_copy_of_the_sam
     import_from(&mut env, "hosp", &hospital);
     assert_ne!(review_of(&env).1, "confirmed", "a fourth class is new");
 }
+
+/// review39 F7 for epilepsy, through import and review: the GP's schedules (levetiracetam and
+/// lamotrigine stopped for no response, carbamazepine now, seizures on it); the team confirms
+/// the drug-resistant epilepsy. The hospital's records of the same drugs arrive: its order of
+/// carbamazepine begun three days before the GP's statement with its planned end in 2027, and
+/// its statement that lamotrigine began in the month before the GP's (item 2: the schedule is
+/// older than the team read, and nothing the criteria decide changes). The review stands. A
+/// third schedule stopped for no response is new: the review is asked again.
+#[test]
+fn a_confirmed_epilepsy_review_stays_when_another_source_sends_its_copy_of_the_schedules() {
+    let no_response = json!([{"coding": [{"system": SNOMED, "code": "266721009",
+                                          "display": "No response to treatment"}]}]);
+    let statement = |id: &str, text: &str, mg: f64, period: Value, stopped: bool| {
+        let mut resource = json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": if stopped { "stopped" } else { "active" },
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": text},
+            "effectivePeriod": period,
+            "dosage": [daily(mg)]
+        });
+        if stopped {
+            resource["statusReason"] = no_response.clone();
+        }
+        resource
+    };
+    let seizures = |id: &str, on: &str, count: u32| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"text": "Seizure frequency"},
+            "effectiveDateTime": on,
+            "valueQuantity": {"value": count, "unit": "/mo"}
+        })
+    };
+    let gp = vec![
+        condition("c1", SUBJECT, super::ICD10, "G40.909", "Epilepsy"),
+        statement(
+            "g-lev",
+            "Levetiracetam 500 MG Oral Tablet",
+            1500.0,
+            json!({"start": "2024-03-12", "end": "2024-11-20"}),
+            true,
+        ),
+        statement(
+            "g-ltg",
+            "Lamotrigine 200 MG Oral Tablet",
+            400.0,
+            json!({"start": "2024-11-20", "end": "2025-09-15"}),
+            true,
+        ),
+        statement(
+            "g-cbz",
+            "Carbamazepine 400 MG Oral Tablet",
+            800.0,
+            json!({"start": "2025-09-15"}),
+            false,
+        ),
+        seizures("s1", "2026-10-15", 3),
+        seizures("s2", "2026-11-20", 2),
+    ];
+    let mut env = Env::new();
+    import_from(&mut env, "gp", &gp);
+    let review_of = |env: &Env| {
+        let output = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["flags", "--json", "--condition", "epilepsy"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        (
+            rows[0]["status"].as_str().unwrap().to_owned(),
+            rows[0]["review"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(review_of(&env).0, "refractory");
+    let reviewed = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args([
+            "review",
+            "STOP-1",
+            "--condition",
+            "epilepsy",
+            "--confirm",
+            "--rationale",
+            "Diary reviewed, adherent",
+        ])
+        .output()
+        .unwrap();
+    assert!(reviewed.status.success(), "{reviewed:?}");
+    assert_eq!(review_of(&env), ("refractory".into(), "confirmed".into()));
+
+    let mut planned = daily(800.0);
+    planned["timing"]["repeat"]["boundsPeriod"] =
+        json!({"start": "2025-09-12", "end": "2027-05-01"});
+    let mut hospital = vec![
+        order(
+            "h-cbz",
+            "active",
+            ("197413", "carbamazepine 400 MG Oral Tablet"),
+            &json!({"authoredOn": "2025-09-12", "dosageInstruction": [planned]}),
+        ),
+        statement(
+            "h-ltg",
+            "Lamotrigine 200 MG Oral Tablet",
+            400.0,
+            json!({"start": "2024-10-28", "end": "2025-09-15"}),
+            true,
+        ),
+    ];
+    import_from(&mut env, "hosp", &hospital);
+    assert_eq!(
+        env.int("SELECT count(*) FROM drug_exposures"),
+        5,
+        "each source's record is kept"
+    );
+    assert_eq!(
+        review_of(&env),
+        ("refractory".into(), "confirmed".into()),
+        "the same schedules: the review stands"
+    );
+
+    hospital.push(statement(
+        "h-tpm",
+        "Topiramate 100 MG Oral Tablet",
+        200.0,
+        json!({"start": "2026-02-01", "end": "2026-08-01"}),
+        true,
+    ));
+    import_from(&mut env, "hosp", &hospital);
+    assert_ne!(
+        review_of(&env).1,
+        "confirmed",
+        "a third failed schedule is new"
+    );
+}

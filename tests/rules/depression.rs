@@ -3132,3 +3132,76 @@ fn a_refutation_recorded_in_a_month_alone_is_ordered_by_the_file_within_that_mon
         describe(&assessment)
     );
 }
+
+/// review39 F7 for trials: the hospital's copy of a failed trial begun three days before the
+/// GP's statement (its length said one week longer), and its copy of the trial under way with
+/// a planned end next year, are the same trials: the status, the items counted and the team's
+/// review stand. A third failed trial is new.
+#[test]
+fn another_sources_copy_of_the_trials_leaves_the_review_as_it_was() {
+    let gp = || {
+        patient()
+            .give(
+                rx("Sertraline 150 mg/d")
+                    .from(300)
+                    .until(220)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Venlafaxine 225 mg/d")
+                    .from(200)
+                    .until(120)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(rx("Mirtazapine 45 mg/d").from(100))
+            .phq9(19.0, 2)
+    };
+    let alone = super::support::assess(ID, &gp().record());
+    assert_eq!(
+        alone.status,
+        Refractory,
+        "{}",
+        super::support::describe(&alone)
+    );
+    let copies = gp()
+        .give(
+            rx("Sertraline 150 mg/d")
+                .from(303)
+                .until(220)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Mirtazapine 45 mg/d").from(101).until(-365));
+    let both = super::support::assess(ID, &copies.record());
+    assert_eq!(
+        (both.status, &both.label),
+        (alone.status, &alone.label),
+        "{}",
+        super::support::describe(&both)
+    );
+    let drug_items = |a: &refract::domain::Assessment| {
+        a.evidence
+            .iter()
+            .filter(|e| e.kind == EvidenceKind::Exposure)
+            .count()
+    };
+    assert_eq!(
+        drug_items(&both),
+        drug_items(&alone),
+        "{}",
+        super::support::describe(&both)
+    );
+    assert_eq!(both.fingerprint, alone.fingerprint);
+
+    let more = super::support::assess(
+        ID,
+        &gp()
+            .give(
+                rx("Escitalopram 20 mg/d")
+                    .from(110)
+                    .until(40)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .record(),
+    );
+    assert_ne!(more.fingerprint, alone.fingerprint);
+}

@@ -1378,3 +1378,106 @@ fn freedom_up_to_a_count_of_none_dated_by_a_month_is_not_counted_to_its_first_da
         "{said}"
     );
 }
+
+/// review39 F7 for schedules: the GP's statements (levetiracetam, then lamotrigine, both
+/// stopped for no response, carbamazepine now), with seizures on carbamazepine.
+fn gp_schedules() -> Vignette {
+    patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(600)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(300))
+        .seizures(3.0, 30)
+        .seizures(2.0, 1)
+}
+
+/// review39 F7: the hospital's copies of the same schedules (levetiracetam begun three days
+/// before the GP's statement, in the same month; carbamazepine ordered two days before, with its
+/// planned end next year) leave the schedules, their items and the team's review as they were.
+/// A copy that moves lamotrigine's start into the month before (item 2) changes the item's
+/// months, which the team sees, but nothing the criteria decide (the status, the label, the
+/// schedules counted and how they ended): the review stands. A third failed schedule is new.
+#[test]
+fn another_sources_copy_of_the_schedules_leaves_the_review_as_it_was() {
+    let schedule_items = |assessment: &refract::domain::Assessment| -> Vec<String> {
+        assessment
+            .evidence
+            .iter()
+            .filter(|e| e.kind == EvidenceKind::Line)
+            .map(|e| e.text.clone())
+            .collect()
+    };
+    let alone = super::support::assess(ID, &gp_schedules().record());
+    assert_eq!(
+        alone.status,
+        Refractory,
+        "{}",
+        super::support::describe(&alone)
+    );
+    let copies = gp_schedules()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(903)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(302).until(-365));
+    let both = super::support::assess(ID, &copies.clone().record());
+    assert_eq!(
+        schedule_items(&both),
+        schedule_items(&alone),
+        "{}",
+        super::support::describe(&both)
+    );
+    assert_eq!(both.fingerprint, alone.fingerprint);
+
+    // Lamotrigine begun in the month before, per the hospital.
+    let earlier = super::support::assess(
+        ID,
+        &copies
+            .clone()
+            .give(
+                rx("Lamotrigine 400 mg/d")
+                    .from(610)
+                    .until(300)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .record(),
+    );
+    assert_eq!(
+        (earlier.status, &earlier.label),
+        (alone.status, &alone.label)
+    );
+    assert!(
+        schedule_items(&earlier)
+            .iter()
+            .any(|item| item.starts_with("2L lamotrigine, 2025-03 →")),
+        "{}",
+        super::support::describe(&earlier)
+    );
+    assert_eq!(earlier.fingerprint, alone.fingerprint);
+
+    // A third schedule failed: a new fact the team has not reviewed.
+    let more = super::support::assess(
+        ID,
+        &gp_schedules()
+            .give(
+                rx("Topiramate 200 mg/d")
+                    .from(200)
+                    .until(60)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .record(),
+    );
+    assert_eq!(more.status, Refractory);
+    assert_ne!(more.fingerprint, alone.fingerprint);
+}

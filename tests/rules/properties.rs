@@ -395,3 +395,88 @@ fn the_fingerprint_changes_with_the_status_or_the_treatment_evidence() {
         "a third failed trial is new evidence: a review must be asked again"
     );
 }
+
+/// Another source's copy of every drug record, as a second system sends the same courses: the
+/// same dates (`exact`), begun up to three days earlier within the same month (a hospital's
+/// order written before the GP's statement), or, for a course still given, with a planned end a
+/// year ahead (an order's `boundsPeriod`). `None` where the variant does not apply.
+fn copied_by_another_source(exposure: &DrugExposure, variant: &str) -> Option<DrugExposure> {
+    use chrono::Datelike;
+    // A course: a few days either way, or an order's planned end, are another source's way of
+    // recording it. An emergency's doses (a bolus, an infusion of hours) are not: three days
+    // earlier is another episode.
+    let today_start = today().and_hms_opt(0, 0, 0)?;
+    let lasted = exposure.end.unwrap_or(today_start) - exposure.start;
+    if lasted < Duration::days(28) {
+        return None;
+    }
+    let mut copy = exposure.clone();
+    match variant {
+        "exact" => {}
+        "earlier in the month" => {
+            let back = i64::from(exposure.start.day().saturating_sub(1).min(3));
+            if back == 0 || exposure.cycles.is_some() {
+                return None;
+            }
+            copy.start = exposure.start - Duration::days(back);
+        }
+        "with a planned end" => {
+            if exposure.end.is_some() || exposure.cycles.is_some() {
+                return None;
+            }
+            copy.end = Some(today_start + Duration::days(365));
+        }
+        _ => return None,
+    }
+    Some(copy)
+}
+
+#[test]
+fn another_sources_copy_of_the_same_courses_leaves_the_review_as_it_was() {
+    let rules = rules();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for (name, record) in all_records() {
+        let before = rules.evaluate(&record, today());
+        for variant in ["exact", "earlier in the month", "with a planned end"] {
+            let copies: Vec<DrugExposure> = record
+                .exposures
+                .iter()
+                .filter_map(|e| copied_by_another_source(e, variant))
+                .collect();
+            if copies.is_empty() {
+                continue;
+            }
+            let changed = with_exposures(&record, &copies);
+            let after = rules.evaluate(&changed, today());
+            for (one, two) in before.iter().zip(&after) {
+                // Begun a few days before, the course is longer: a criterion of time (a
+                // trial's length, seizure freedom since a schedule began) may read it so, and a
+                // new status is a new review. What leaves the status stands.
+                if variant == "earlier in the month"
+                    && (one.status, &one.label) != (two.status, &two.label)
+                {
+                    continue;
+                }
+                compared += 1;
+                if (one.status, &one.label, &one.fingerprint)
+                    != (two.status, &two.label, &two.fingerprint)
+                {
+                    failures.push(format!(
+                        "{name} / {} with a copy {variant}:\nbefore\n{}after\n{}",
+                        one.ruleset,
+                        describe(one),
+                        describe(two)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(compared >= 1000, "only {compared} assessments compared");
+    assert!(
+        failures.is_empty(),
+        "{} change(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
