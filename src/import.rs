@@ -400,6 +400,10 @@ fn this_host() -> String {
 /// find those words.
 /// Also in 19: a medication record stating no reason (a MedicationDispense always) takes those
 /// of the order it carries out (`authorizingPrescription`, `request`, `basedOn`).
+/// Next: a Procedure's stated reasons (`reasonCode`, the Condition a `reasonReference` names)
+/// and the Conditions an Observation's `focus` names are kept, as a drug's indications are
+/// (`procedures.indications`, `observations.focus`, migration 0045); files are read again to
+/// fill them in (review r3 C-1).
 pub const MAPPING_VERSION: i64 = 19;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

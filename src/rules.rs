@@ -230,6 +230,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 /// Also in 27: among the reasons a drug set aside for its indication is said once, however
 /// many of its records (an order and its fills) were set aside.
+/// Next: a procedure whose record says it was done only for other conditions (a transplant
+/// for the myeloma), or an observation whose `focus` names only other conditions (the
+/// myeloma's disease status), is none of this rule set's findings nor of its derived lines;
+/// the reasons and the evidence list it as not counted (review r3 C-1, `indication.rs`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -677,9 +681,11 @@ impl Rules {
             if owned_by_clinician {
                 continue;
             }
+            // As the criteria read them (see `engine::evaluate_living`, `Context::new`).
+            let own = indication::own_record(record, set);
+            let record = own.as_ref().unwrap_or(record);
             let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
             let record = with_therapies.as_ref().unwrap_or(record);
-            // As the criteria read them (see `Context::new`).
             let given = given::treatments(record, &self.book, set);
             lines.extend(lines::derive(&given, set, record, today));
         }
