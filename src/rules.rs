@@ -234,6 +234,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// for the myeloma), or an observation whose `focus` names only other conditions (the
 /// myeloma's disease status), is none of this rule set's findings nor of its derived lines;
 /// the reasons and the evidence list it as not counted (review r3 C-1, `indication.rs`).
+/// Next: a drug given once over at most `[lines] one_off_max_hours` (24 in epilepsy.toml) and
+/// in no maintenance role (a status-epilepticus load) is no schedule, line or add-on of that
+/// rule set (review r3 C-6, `Given::is_one_off`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
