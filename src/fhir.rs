@@ -26,7 +26,7 @@ pub use parse::{
     Mapped, Mapping, MedicationMeta, MedicationRecord, Orders, ParsedFile, REPORT_WITHOUT_RESPONSE,
     RowSources, StatedReason, TEAM_WORK_SKIPPED, UNREAD_WORDS, finish_medication, heading_of,
     is_summary_copy, map_resource, parse_file, record_of, reference_key, resolve_indications,
-    resolve_indications_among, server_base, take_reasons_of_orders,
+    resolve_indications_among, resolve_named_conditions, server_base, take_reasons_of_orders,
 };
 pub use product::{Product, named_by};
 

@@ -409,6 +409,10 @@ fn this_host() -> String {
 /// other does not), with a warning.
 /// Also in 20: a QuestionnaireResponse gives the scores its items name by LOINC (a PHQ-9 total
 /// from a patient portal); a transaction's PATCH and a conditional DELETE are warned about.
+/// Also in 20: a Procedure's stated reasons (`reasonCode`, the Condition a `reasonReference` names)
+/// and the Conditions an Observation's `focus` names are kept, as a drug's indications are
+/// (`procedures.indications`, `observations.focus`, migration 0046); files are read again to
+/// fill them in (review r3 C-1).
 pub const MAPPING_VERSION: i64 = 20;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -288,6 +288,13 @@ use crate::domain::{Assessment, PatientRecord};
 /// stopped, a line's number, regimen, response and stop, a procedure's name), not their words
 /// (`Assessment::content_fingerprint`); reviews made on the words' digest still hold
 /// (`store::assessments::held_fingerprint`).
+/// Also in 28: a procedure whose record says it was done only for other conditions (a transplant
+/// for the myeloma), or an observation whose `focus` names only other conditions (the
+/// myeloma's disease status), is none of this rule set's findings nor of its derived lines;
+/// the reasons and the evidence list it as not counted (review r3 C-1, `indication.rs`).
+/// Also in 28: a drug given once over at most `[lines] one_off_max_hours` (24 in epilepsy.toml) and
+/// in no maintenance role (a status-epilepticus load) is no schedule, line or add-on of that
+/// rule set (review r3 C-6, `Given::is_one_off`).
 const ENGINE_REVISION: u32 = 28;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -735,9 +742,11 @@ impl Rules {
             if owned_by_clinician {
                 continue;
             }
+            // As the criteria read them (see `engine::evaluate_living`, `Context::new`).
+            let own = indication::own_record(record, set);
+            let record = own.as_ref().unwrap_or(record);
             let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
             let record = with_therapies.as_ref().unwrap_or(record);
-            // As the criteria read them (see `Context::new`).
             let given = given::treatments(record, &self.book, set);
             lines.extend(lines::derive(&given, set, record, today));
         }

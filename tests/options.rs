@@ -266,6 +266,8 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
 
 fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
     Procedure {
+        indications: Vec::new(),
+        named_conditions: Vec::new(),
         id,
         code: String::from("0"),
         system: String::new(),

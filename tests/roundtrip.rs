@@ -827,6 +827,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE conditions DROP COLUMN abatement_precision;
          DROP TABLE import_batches;
          ALTER TABLE imports DROP COLUMN batch_id;
+         ALTER TABLE procedures DROP COLUMN indications;
+         ALTER TABLE observations DROP COLUMN focus;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2263,6 +2265,8 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              DROP TABLE alive_reports;
              DROP TABLE import_batches;
              ALTER TABLE imports DROP COLUMN batch_id;
+             ALTER TABLE procedures DROP COLUMN indications;
+             ALTER TABLE observations DROP COLUMN focus;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -330,6 +330,8 @@ impl<'a> Builder<'a> {
     ) {
         let id = self.id();
         self.observations.push(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
             system: system_of(code),
@@ -371,6 +373,8 @@ impl<'a> Builder<'a> {
         ] {
             let id = self.id();
             self.observations.push(Observation {
+                focus: Vec::new(),
+                named_conditions: Vec::new(),
                 id,
                 code: code.to_owned(),
                 system: system_of(code),
@@ -395,6 +399,8 @@ impl<'a> Builder<'a> {
         let id = self.id();
         let effective = self.at(days_ago);
         self.observations.push(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),
             system: system_of(observation_codes::DISEASE_STATUS),
@@ -417,6 +423,8 @@ impl<'a> Builder<'a> {
         let id = self.id();
         let performed = self.at(days_ago);
         self.procedures.push(Procedure {
+            indications: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
             system: if code.starts_with("refract:") {

@@ -797,6 +797,16 @@ pub struct Observation {
     /// a date alone is that day, whatever the end's offset). Left out of JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since_utc_offset_minutes: Option<i32>,
+    /// The conditions the record says it is about (R4 `focus` naming a Condition: a disease
+    /// status "of the myeloma"), each read as that diagnosis's codes and words: a finding about
+    /// another condition is none of this one's criteria (see `rules::indication`). Empty when
+    /// the record names none. Left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub focus: Vec<Indication>,
+    /// While imported: the Conditions `focus` names, read into `focus` once the patient's
+    /// record is built (see `fhir::resolve_named_conditions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_conditions: Vec<NamedCondition>,
 }
 
 impl Observation {
@@ -926,6 +936,27 @@ pub struct Procedure {
     /// that day, never read in the start's offset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_utc_offset_minutes: Option<i32>,
+    /// Why it was done, as its record states it (R4 `reasonCode`, or the Condition a
+    /// `reasonReference` names): a transplant done for another condition is none of this one's
+    /// criteria (see `rules::indication`). Empty when the record states none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indications: Vec<Indication>,
+    /// While imported: the Conditions `reasonReference` names, read into `indications` once the
+    /// patient's record is built (see `fhir::resolve_named_conditions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_conditions: Vec<NamedCondition>,
+}
+
+/// A Condition a procedure's or an observation's record names (`reasonReference`, `focus`),
+/// as written until the file's references are resolved, then by its id in the record's source
+/// (`None` when it names no Condition refract can find), with the reference's display for when
+/// the Condition is in no imported file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedCondition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub display: String,
 }
 
 /// One coding of a concept (a diagnosis, a procedure), as the record gave it (its system read

@@ -901,23 +901,7 @@ fn patient_entries(
             },
             effective_period,
             date_asserted,
-            reason_code: exposure
-                .indications
-                .iter()
-                .map(|indication| CodeableConcept {
-                    coding: indication
-                        .codings
-                        .iter()
-                        .map(|coding| Coding {
-                            system: coding.system.clone().into(),
-                            code: NonBlank::new(coding.code.as_str()),
-                            display: NonBlank::new(coding.display.as_str()),
-                        })
-                        .collect(),
-                    text: NonBlank::new(indication.text.as_str()),
-                })
-                .filter(|concept| !concept.is_empty())
-                .collect(),
+            reason_code: reason_concepts(&exposure.indications),
             dosage: (exposure.dose.is_some() || exposure.is_as_needed() || route.is_some())
                 .then(|| dosage_of(exposure, route))
                 .into_iter()
@@ -1087,6 +1071,7 @@ fn patient_entries(
                     start: period_start(procedure),
                     end: Some(clinical_datetime_in(end, procedure.end_utc_offset_minutes)),
                 }),
+                reason_code: reason_concepts(&procedure.indications),
             }),
         ));
     }
@@ -1663,6 +1648,27 @@ fn timing_of(every: crate::rules::dose::WholeSchedule) -> Timing {
             period_unit,
         },
     }
+}
+
+/// A drug's or a procedure's stated reasons as `reasonCode` concepts (a Condition its record
+/// named is written as its codes and words: the export carries no Condition ids).
+fn reason_concepts(indications: &[crate::domain::Indication]) -> Vec<CodeableConcept> {
+    indications
+        .iter()
+        .map(|indication| CodeableConcept {
+            coding: indication
+                .codings
+                .iter()
+                .map(|coding| Coding {
+                    system: coding.system.clone().into(),
+                    code: NonBlank::new(coding.code.as_str()),
+                    display: NonBlank::new(coding.display.as_str()),
+                })
+                .collect(),
+            text: NonBlank::new(indication.text.as_str()),
+        })
+        .filter(|concept| !concept.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

@@ -635,6 +635,10 @@ pub struct Observation {
     /// ago").
     #[serde(default)]
     pub note: Vec<Annotation>,
+    /// What it is about when that is not the patient alone (R4): a Condition named here is the
+    /// disease a disease status or a response is of.
+    #[serde(default)]
+    pub focus: Vec<Reference>,
 }
 
 /// A note (R4 `Annotation`): read for its words.
@@ -740,6 +744,12 @@ pub struct Procedure {
     /// When it was done, in words ("15 November 2025", "in childhood").
     #[serde(rename = "performedString")]
     pub performed_string: Option<String>,
+    /// Why it was done, as concepts.
+    #[serde(rename = "reasonCode", default)]
+    pub reason_code: Vec<CodeableConcept>,
+    /// Why it was done, as the Condition (or Observation, DiagnosticReport...) that says it.
+    #[serde(rename = "reasonReference", default)]
+    pub reason_reference: Vec<Reference>,
 }
 
 /// A CarePlan: read only when it is a treatment line refract exported (see `carried`).

@@ -33,8 +33,8 @@ use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier,
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugRole, Indication, ON_HOLD_WORDS, Observation, Patient, PatientId,
-    PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex, StopReason,
+    DrugExposure, DrugRole, Indication, NamedCondition, ON_HOLD_WORDS, Observation, Patient,
+    PatientId, PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex, StopReason,
     UNIDENTIFIED_DRUG, canonical_system, observation_codes, report_code_is_pet,
     report_names_cancer, strength,
 };
@@ -282,26 +282,7 @@ pub struct StatedReason {
 /// resolved (see `import::apply`). MedicationDispense has neither element.
 fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
     let concepts = resource.reason_code.iter().filter_map(|concept| {
-        let indication = Indication {
-            codings: concept
-                .coding
-                .iter()
-                .filter_map(|coding| {
-                    let code = coding.code.as_deref().map_or("", str::trim);
-                    let display = coding.display.as_deref().map_or("", str::trim);
-                    (!code.is_empty() || !display.is_empty()).then(|| Coding {
-                        system: coding
-                            .system
-                            .as_deref()
-                            .map(|system| canonical_system(system.trim()).to_owned())
-                            .unwrap_or_default(),
-                        code: code.to_owned(),
-                        display: display.to_owned(),
-                    })
-                })
-                .collect(),
-            text: concept.text.as_deref().map_or("", str::trim).to_owned(),
-        };
+        let indication = indication_of_concept(concept);
         indication.says_something().then_some(StatedReason {
             condition: None,
             indication,
@@ -327,6 +308,81 @@ fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
         })
     });
     concepts.chain(references).collect()
+}
+
+/// A reason concept (`reasonCode`) as an indication: its codings, each in its system as a URI,
+/// and its words.
+fn indication_of_concept(concept: &model::CodeableConcept) -> Indication {
+    Indication {
+        codings: concept
+            .coding
+            .iter()
+            .filter_map(|coding| {
+                let code = coding.code.as_deref().map_or("", str::trim);
+                let display = coding.display.as_deref().map_or("", str::trim);
+                (!code.is_empty() || !display.is_empty()).then(|| Coding {
+                    system: coding
+                        .system
+                        .as_deref()
+                        .map(|system| canonical_system(system.trim()).to_owned())
+                        .unwrap_or_default(),
+                    code: code.to_owned(),
+                    display: display.to_owned(),
+                })
+            })
+            .collect(),
+        text: concept.text.as_deref().map_or("", str::trim).to_owned(),
+    }
+}
+
+/// The Conditions references name (a procedure's `reasonReference`, an observation's `focus`),
+/// as written (see [`NamedCondition`]); a reference whose type says it is no Condition names
+/// none.
+fn named_conditions(references: &[model::Reference]) -> Vec<NamedCondition> {
+    references
+        .iter()
+        .filter(|reference| {
+            reference
+                .kind
+                .as_deref()
+                .is_none_or(|kind| kind.trim() == "Condition")
+        })
+        .filter_map(|reference| {
+            let id = reference
+                .reference
+                .as_deref()
+                .map(str::trim)
+                .filter(|written| !written.is_empty())
+                .map(str::to_owned);
+            let display = reference
+                .display
+                .as_deref()
+                .map_or("", str::trim)
+                .to_owned();
+            (id.is_some() || !display.is_empty()).then_some(NamedCondition { id, display })
+        })
+        .collect()
+}
+
+/// Reads the Conditions a procedure's or an observation's record names into what it was done
+/// for or is about (`indications`, `focus`): `find` gives the diagnosis a reference names (by
+/// its id, in the record's source), when it was imported; one found nowhere keeps its display
+/// (words alone: a reason that cannot be told, see `rules::indication`).
+pub fn resolve_named_conditions<'c>(
+    named: &mut Vec<NamedCondition>,
+    into: &mut Vec<Indication>,
+    find: impl Fn(&str) -> Option<&'c Condition>,
+) {
+    for condition in std::mem::take(named) {
+        let indication = match condition.id.as_deref().and_then(&find) {
+            Some(found) => Indication::of_condition(found),
+            None => Indication {
+                codings: Vec::new(),
+                text: condition.display,
+            },
+        };
+        Indication::add_unique(into, indication);
+    }
 }
 
 /// The orders a medication record names as the ones it carries out, as written (see
@@ -441,13 +497,28 @@ pub fn resolve_indications<'c>(
 /// Condition found among the patient's own by its id: for items of one file (one source).
 pub fn resolve_indications_among(items: &mut ImportedItems) {
     let conditions = &items.conditions;
+    let find = |id: &str| {
+        conditions
+            .iter()
+            .find(|(resource, _)| resource == id)
+            .map(|(_, condition)| condition)
+    };
     for (_, exposure, meta) in &mut items.exposures {
-        resolve_indications(exposure, meta, |id| {
-            conditions
-                .iter()
-                .find(|(resource, _)| resource == id)
-                .map(|(_, condition)| condition)
-        });
+        resolve_indications(exposure, meta, find);
+    }
+    for (_, procedure) in &mut items.procedures {
+        resolve_named_conditions(
+            &mut procedure.named_conditions,
+            &mut procedure.indications,
+            find,
+        );
+    }
+    for (_, observation) in &mut items.observations {
+        resolve_named_conditions(
+            &mut observation.named_conditions,
+            &mut observation.focus,
+            find,
+        );
     }
 }
 
@@ -891,7 +962,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 .into());
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let observations = map_observation(&resource, rules)?;
+            let mut observations = map_observation(&resource, rules)?;
             if observations.is_empty() {
                 // A value written in words ("HIV positive", "Patient is homeless") is a value
                 // the source gave: counted under its true reason, as a count rather than a
@@ -903,8 +974,9 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 };
                 return Ok(Mapped::Skipped(String::from(kind)).into());
             }
-            for observation in &observations {
+            for observation in &mut observations {
                 refuse_oversized(observation_texts(observation))?;
+                observation.named_conditions = named_conditions(&resource.focus);
             }
             // The visit it was taken in, read when the record is built (the Encounter may be
             // anywhere in the import). STU3's `context` may be an EpisodeOfCare: a reference
@@ -1005,9 +1077,13 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let mut warnings = Vec::new();
-            let Some(procedure) = map_procedure(&resource, &mut warnings)? else {
+            let Some(mut procedure) = map_procedure(&resource, &mut warnings)? else {
                 return Ok(Mapped::Skipped(String::from("Procedure (no code)")).into());
             };
+            for concept in &resource.reason_code {
+                Indication::add_unique(&mut procedure.indications, indication_of_concept(concept));
+            }
+            procedure.named_conditions = named_conditions(&resource.reason_reference);
             refuse_oversized(
                 [
                     ("code", Some(procedure.code.as_str())),
@@ -4860,6 +4936,8 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
             },
         );
     Ok(Some(Observation {
+        focus: Vec::new(),
+        named_conditions: Vec::new(),
         id: 0,
         display: format!("Cancer disease status ({name})"),
         code: observation_codes::DISEASE_STATUS.to_owned(),
@@ -5570,6 +5648,8 @@ fn map_observation(
             unit = Some(String::from("mm[Hg]"));
         }
         Some(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id: 0,
             display,
             code,
@@ -5910,6 +5990,8 @@ fn map_procedure(
         performed_by,
         date_unknown,
         at_ages,
+        indications: Vec::new(),
+        named_conditions: Vec::new(),
     }))
 }
 

@@ -369,6 +369,9 @@ pub struct Procedure {
     pub performed_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performed_period: Option<Period>,
+    /// Why it was done, as its record stated (written as a drug's is).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reason_code: Vec<CodeableConcept>,
 }
 
 /// The detail of a CarePlan activity: a way-forward step, a referral, an option, or the

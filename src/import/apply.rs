@@ -764,9 +764,20 @@ fn op_of_mapped(
             }
         }
         Mapped::Resource(mut resource) => {
-            if let Item::Medication(record) = &mut resource.item {
-                resolve_reasons(&mut record.reasons, &source, checked);
-                resolve_prescriptions(&mut record.prescriptions, &source, checked);
+            match &mut resource.item {
+                Item::Medication(record) => {
+                    resolve_reasons(&mut record.reasons, &source, checked);
+                    resolve_prescriptions(&mut record.prescriptions, &source, checked);
+                }
+                Item::Procedure(procedure) => {
+                    resolve_named(&mut procedure.named_conditions, &source, checked);
+                }
+                Item::Observations(observations) => {
+                    for observation in observations {
+                        resolve_named(&mut observation.named_conditions, &source, checked);
+                    }
+                }
+                Item::Condition(_) | Item::Line(_) => {}
             }
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
@@ -850,6 +861,19 @@ fn resolve_reasons(reasons: &mut [crate::fhir::StatedReason], source: &str, chec
     for reason in reasons {
         if let Some(reference) = reason.condition.take() {
             reason.condition = resolve(&reference, source, checked, "Condition")
+                .ok()
+                .map(|(_, id)| id);
+        }
+    }
+}
+
+/// Turns each Condition a procedure's or an observation's record names (`reasonReference`,
+/// `focus`) into that Condition's id in the record's source, as [`resolve_reasons`] does a
+/// drug's: one that names no Condition refract can find keeps its display alone.
+fn resolve_named(named: &mut [crate::domain::NamedCondition], source: &str, checked: &Checked) {
+    for condition in named {
+        if let Some(reference) = condition.id.take() {
+            condition.id = resolve(&reference, source, checked, "Condition")
                 .ok()
                 .map(|(_, id)| id);
         }

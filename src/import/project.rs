@@ -20,7 +20,8 @@ use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, Pa
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Orders, Product, RowSources, finish_medication, named_by, record_of,
-    resolve_indications, resolve_indications_among, take_reasons_of_orders,
+    resolve_indications, resolve_indications_among, resolve_named_conditions,
+    take_reasons_of_orders,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -435,6 +436,28 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                 }
                 item => item,
             };
+        let of_source = diagnoses.get(resource.source.as_str());
+        let item = match item {
+            Item::Procedure(mut procedure) => {
+                resolve_named_conditions(
+                    &mut procedure.named_conditions,
+                    &mut procedure.indications,
+                    |id| of_source?.get(id),
+                );
+                Item::Procedure(procedure)
+            }
+            Item::Observations(mut observations) => {
+                for observation in &mut observations {
+                    resolve_named_conditions(
+                        &mut observation.named_conditions,
+                        &mut observation.focus,
+                        |id| of_source?.get(id),
+                    );
+                }
+                Item::Observations(observations)
+            }
+            item => item,
+        };
         let Item::Medication(mut record) = item else {
             items.add(&resource.id, item);
             continue;

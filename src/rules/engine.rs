@@ -147,6 +147,11 @@ fn evaluate_living(
     if conditions.is_empty() {
         return None;
     }
+    // A transplant done for another condition, or a disease status of another, is none of
+    // this one's findings (see `rules::indication`): left out before anything reads them.
+    let set_aside_findings = findings_of_other_conditions(record, set);
+    let own = super::indication::own_record(record, set);
+    let record = own.as_ref().unwrap_or(record);
     let with_therapies = super::procedure_therapies::with_therapies(record, set, book);
     let record = with_therapies.as_ref().unwrap_or(record);
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
@@ -211,6 +216,19 @@ fn evaluate_living(
         ));
     }
     found.evidence.extend(set_aside);
+    if !set_aside_findings.is_empty() {
+        let mut said: Vec<&str> = Vec::new();
+        for item in &set_aside_findings {
+            if !said.contains(&item.text.as_str()) {
+                said.push(&item.text);
+            }
+        }
+        found.reasons.push(format!(
+            "procedures and findings of other conditions, not counted (the records say so): {}",
+            said.join("; ")
+        ));
+    }
+    found.evidence.extend(set_aside_findings);
     found
         .confounders
         .extend(names_in_disagreement(record, set, book));
@@ -382,6 +400,48 @@ fn set_aside_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) ->
             }
         })
         .collect()
+}
+
+/// The procedures and observations left out of the condition's criteria because their records
+/// tie them to another condition (a transplant's `reasonReference`, a disease status's
+/// `focus`), each said as such ("Autologous stem cell transplant on 2026-01-10: done for
+/// multiple myeloma, not counted"), as a drug given for another condition is.
+fn findings_of_other_conditions(record: &PatientRecord, set: &RuleSet) -> Vec<Evidence> {
+    let (procedures, observations) = super::indication::of_other_conditions(record, set);
+    let procedures = procedures.into_iter().map(|(procedure, other)| {
+        let day = if procedure.date_unknown {
+            String::from("date unknown")
+        } else {
+            procedure.performed_day().to_string()
+        };
+        Evidence {
+            criterion: String::from(INDICATION_CRITERION),
+            kind: EvidenceKind::Procedure,
+            id: procedure.id,
+            text: format!(
+                "{} ({day}): done for {}, not counted",
+                procedure.display,
+                in_sentence(other.words())
+            ),
+            also: Vec::new(),
+        }
+    });
+    let observations = observations
+        .into_iter()
+        .map(|(observation, other)| Evidence {
+            criterion: String::from(INDICATION_CRITERION),
+            kind: EvidenceKind::Observation,
+            id: observation.id,
+            text: format!(
+                "{} {} ({}): about {}, not counted",
+                observation.display,
+                observation.value_text(),
+                observation.day_text(),
+                in_sentence(other.words())
+            ),
+            also: Vec::new(),
+        });
+    procedures.chain(observations).collect()
 }
 
 /// The condition's drug records whose code names another drug than their words do (a

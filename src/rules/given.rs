@@ -36,6 +36,7 @@ pub fn treatments<'a>(
                 named_order: book.recognise(&[], &exposure.text),
             }
         })
+        .filter(|given| !given.is_one_off(set.lines.one_off_max_hours))
         .collect()
 }
 
@@ -112,6 +113,19 @@ impl Given<'_> {
             self.exposure.role,
             Some(DrugRole::Maintenance | DrugRole::AsNeeded)
         ) || (self.is_scheduled() && self.is_oral())
+    }
+
+    /// Whether the record is a drug given once, no schedule: given over no more than
+    /// `max_hours` (its recorded start to its recorded end: a 20-minute load, a bolus, an
+    /// infusion of a day) and in no maintenance role ([`Given::is_maintenance`]). A record with
+    /// no end is still being given: no one-off. `max_hours` 0: none is.
+    pub fn is_one_off(&self, max_hours: i64) -> bool {
+        if max_hours <= 0 || self.is_maintenance() {
+            return false;
+        }
+        self.exposure
+            .end
+            .is_some_and(|end| (end - self.exposure.start).num_minutes() <= max_hours * 60)
     }
 
     /// Whether the dose is an amount per interval of time ("20 mg/d", "1 mg/wk"), a schedule's; an

@@ -1,11 +1,14 @@
 //! Whether a drug was given for a rule set's condition, by the indication its records state
 //! (R4 `reasonCode`, or the Condition a `reasonReference` names): a drug given for another
 //! condition is no trial, class or line of this one's criteria, unless the rule set says
-//! otherwise (`[indication]` in its file).
+//! otherwise (`[indication]` in its file); a procedure done for another condition, or an
+//! observation about another (R4 `focus`), is none of its findings.
 
 use super::diagnosis_names::indication_matches;
 use super::model::RuleSet;
-use crate::domain::{ConditionCodeSystem, DrugExposure, Indication};
+use crate::domain::{
+    ConditionCodeSystem, DrugExposure, Indication, Observation, PatientRecord, Procedure,
+};
 
 /// The indication that sets `exposure` aside for `set`: every indication its records state is
 /// a diagnosis refract can tell (a SNOMED CT or ICD-10 code) and none of them is this
@@ -17,14 +20,70 @@ pub fn given_for_another<'e>(exposure: &'e DrugExposure, set: &RuleSet) -> Optio
     if set.indication.count_drugs_given_for_other_conditions {
         return None;
     }
+    another_condition(&exposure.indications, set)
+}
+
+/// The condition that sets a procedure or an observation aside for `set`: the conditions its
+/// record ties it to (a procedure's stated reasons, an observation's `focus`) are all ones
+/// refract can tell and none is this one (as [`given_for_another`] reads a drug's). A
+/// transplant done for the myeloma, or a disease status of the myeloma, is no transplant or
+/// progression of the lymphoma. `[indication] count_drugs_given_for_other_conditions` is about
+/// drugs alone: a procedure or a finding of another condition is never this one's.
+pub fn tied_to_another<'i>(tied_to: &'i [Indication], set: &RuleSet) -> Option<&'i Indication> {
+    another_condition(tied_to, set)
+}
+
+fn another_condition<'i>(tied_to: &'i [Indication], set: &RuleSet) -> Option<&'i Indication> {
     let mut other = None;
-    for indication in &exposure.indications {
+    for indication in tied_to {
         if names_this_condition(indication, set) || !is_told(indication) {
             return None;
         }
         other = other.or(Some(indication));
     }
     other
+}
+
+/// `record` without the procedures and observations its records tie to another condition
+/// (see [`tied_to_another`]), as `set`'s criteria and lines read it; `None` when there are none.
+pub fn own_record(record: &PatientRecord, set: &RuleSet) -> Option<PatientRecord> {
+    let (procedures, observations) = of_other_conditions(record, set);
+    if procedures.is_empty() && observations.is_empty() {
+        return None;
+    }
+    let mut own = record.clone();
+    own.procedures
+        .retain(|procedure| tied_to_another(&procedure.indications, set).is_none());
+    own.observations
+        .retain(|observation| tied_to_another(&observation.focus, set).is_none());
+    Some(own)
+}
+
+/// The procedures and observations of `record` its records tie to another condition than
+/// `set`'s, each with that condition.
+#[allow(clippy::type_complexity)]
+pub fn of_other_conditions<'r>(
+    record: &'r PatientRecord,
+    set: &RuleSet,
+) -> (
+    Vec<(&'r Procedure, &'r Indication)>,
+    Vec<(&'r Observation, &'r Indication)>,
+) {
+    let procedures = record
+        .procedures
+        .iter()
+        .filter_map(|procedure| {
+            tied_to_another(&procedure.indications, set).map(|other| (procedure, other))
+        })
+        .collect();
+    let observations = record
+        .observations
+        .iter()
+        .filter_map(|observation| {
+            tied_to_another(&observation.focus, set).map(|other| (observation, other))
+        })
+        .collect();
+    (procedures, observations)
 }
 
 /// Whether the indication is this rule set's condition: a diagnosis its `applies_to` selects,

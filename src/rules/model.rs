@@ -359,6 +359,12 @@ pub struct LineParameters {
     /// anaesthetic infusion begun in it carries it to the infusion's end.
     #[serde(default = "default_episode_hours")]
     pub episode_hours: i64,
+    /// A drug record given once, over no more than this many hours, and in no maintenance role
+    /// (see `Given::is_one_off`): an emergency load (a fosphenytoin or valproate load in status
+    /// epilepticus), no schedule of this rule set, so none of its lines, trials or criteria.
+    /// 0 (the default): every record counts.
+    #[serde(default)]
+    pub one_off_max_hours: i64,
 }
 
 /// An end-of-treatment PET-CT is done preferably 6 to 8 weeks after the last cycle (Juweid et
@@ -384,6 +390,7 @@ impl Default for LineParameters {
             regimen_window_days: default_regimen_window(),
             gap_days: default_gap(),
             cross_taper_days: 0,
+            one_off_max_hours: 0,
             step_care: false,
             classes: Vec::new(),
             groups: std::collections::BTreeMap::new(),

@@ -2066,6 +2066,8 @@ mod tests {
     #[test]
     fn a_result_marked_outside_vital_signs_is_not_read_by_its_name() {
         let mut observation = Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id: 1,
             code: String::from("L1"),
             system: String::from("urn:oid:1.2.3"),

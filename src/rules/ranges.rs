@@ -196,6 +196,13 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
     )?;
     c.days(lines, "gap_days", set.lines.gap_days, 0)?;
     c.days(lines, "cross_taper_days", set.lines.cross_taper_days, 0)?;
+    c.check(
+        lines,
+        "one_off_max_hours",
+        set.lines.one_off_max_hours as f64,
+        (0.0, MAX_HOURS),
+        "hours",
+    )?;
     c.days(lines, "response_days", set.lines.response_days, 0)?;
     for days in set.lines.response_days_by_class.values() {
         c.days(lines, "response_days_by_class", *days, 0)?;

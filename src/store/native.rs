@@ -198,6 +198,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "since_utc_offset",
     "effective_precision",
     "since_precision",
+    "focus",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",
@@ -210,6 +211,7 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "codings",
     "utc_offset",
     "end_utc_offset",
+    "indications",
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value", "id_use", "id_type"];
 const DEATH_REPORT_COLUMNS: &[&str] = &["source", "said", "deceased_date"];

@@ -469,6 +469,15 @@ fn birth_precision_of(stored: Option<String>) -> Result<DatePrecision> {
     precision_of("patients.birth_precision", stored)
 }
 
+/// A drug's or a procedure's indications, an observation's focus, as stored: a JSON list, NULL
+/// for none.
+fn indications_of(stored: Option<String>) -> Result<Vec<crate::domain::Indication>> {
+    Ok(stored
+        .map(|list| serde_json::from_str(&list))
+        .transpose()?
+        .unwrap_or_default())
+}
+
 /// A date's precision as stored: NULL is a day.
 fn precision_of(column: &'static str, stored: Option<String>) -> Result<DatePrecision> {
     stored.map_or(Ok(DatePrecision::Day), |text| {
@@ -654,11 +663,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             end_utc_offset_minutes: raw
                 .opt_int(16)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
-            indications: raw
-                .opt(17)
-                .map(|indications: String| serde_json::from_str(&indications))
-                .transpose()?
-                .unwrap_or_default(),
+            indications: indications_of(raw.opt(17))?,
             said_stopped: raw.int(18) != 0,
         });
     }
@@ -727,10 +732,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
                 comparator, since, system, utc_offset, since_utc_offset, effective_precision,
-                since_precision
+                since_precision, focus
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 16)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 17)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -755,15 +760,17 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 .and_then(|minutes| i32::try_from(minutes).ok()),
             effective_precision: precision_of("observations.effective_precision", raw.opt(14))?,
             since_precision: precision_of("observations.since_precision", raw.opt(15))?,
+            focus: indications_of(raw.opt(16))?,
+            named_conditions: Vec::new(),
         });
     }
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, performed, end, system, codings, utc_offset,
-                end_utc_offset
+                end_utc_offset, indications
          FROM procedures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 11)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -804,6 +811,8 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             end_utc_offset_minutes: raw
                 .opt_int(9)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
+            indications: indications_of(raw.opt(10))?,
+            named_conditions: Vec::new(),
         });
     }
 

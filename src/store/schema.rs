@@ -247,6 +247,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0046_procedure_reasons_observation_focus.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

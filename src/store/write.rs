@@ -201,14 +201,15 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
                                            since, system, utc_offset, since_utc_offset,
-                                           effective_precision, since_precision)
+                                           effective_precision, since_precision, focus)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?17, ?18)",
+                         ?16, ?17, ?18, ?19)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
-                                         system, codings, utc_offset, end_utc_offset)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                         system, codings, utc_offset, end_utc_offset,
+                                         indications)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -399,6 +400,7 @@ impl<'conn> RecordWriter<'conn> {
                     observation.since_utc_offset_minutes,
                     precision_column(observation.effective_precision),
                     precision_column(observation.since_precision),
+                    indications_json(&observation.focus)?,
                 ])?;
             }
             self.ids.observations.push((observation.id, row));
@@ -485,6 +487,7 @@ impl<'conn> RecordWriter<'conn> {
                 codings,
                 procedure.utc_offset_minutes,
                 procedure.end_utc_offset_minutes,
+                indications_json(&procedure.indications)?,
             ])?;
             self.ids.procedures.push((procedure.id, row));
         }
@@ -834,7 +837,8 @@ fn performed_text(procedure: &crate::domain::Procedure) -> String {
     }
 }
 
-/// A drug's indications as stored: a JSON list, NULL when its records state none.
+/// A drug's (a procedure's) indications, an observation's focus, as stored: a JSON list, NULL
+/// when its records state none.
 fn indications_json(indications: &[crate::domain::Indication]) -> Result<Option<String>> {
     if indications.is_empty() {
         return Ok(None);

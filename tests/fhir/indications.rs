@@ -865,3 +865,182 @@ fn fills_of_a_renewal_read_the_first_order_it_is_based_on() {
     let (label, detail) = assessment(&env, "hypertension");
     assert_eq!(label, "not resistant", "{detail}");
 }
+
+/// A patient with a lymphoma in remission and a myeloma treated since 2025 (review r3 C-1): the
+/// autologous transplant of 2026-01-10 states `transplant_for`, the disease status
+/// "Progressive disease" of 2026-10-05 adds `status_about` (its `focus`).
+fn lymphoma_and_myeloma(transplant_for: &Value, status_about: &Value) -> Value {
+    const SUBJECT: &str = "urn:uuid:xc-pt";
+    bundle(
+        "collection",
+        &[
+            patient("xc-pt", "XC-1", "Cross", "Condition"),
+            condition(
+                "lbcl",
+                SUBJECT,
+                ICD10,
+                "C83.30",
+                "Diffuse large B-cell lymphoma, unspecified site",
+            ),
+            super::with(
+                condition(
+                    "mm",
+                    SUBJECT,
+                    ICD10,
+                    "C90.00",
+                    "Multiple myeloma not having achieved remission",
+                ),
+                &json!({"onsetDateTime": "2025-01-01"}),
+            ),
+            super::with(
+                json!({
+                    "resourceType": "Procedure",
+                    "id": "asct",
+                    "status": "completed",
+                    "subject": {"reference": SUBJECT},
+                    "code": coding(SNOMED, "425983008", "Autologous peripheral blood stem cell transplant"),
+                    "performedDateTime": "2026-01-10"
+                }),
+                transplant_for,
+            ),
+            super::with(
+                json!({
+                    "resourceType": "Observation",
+                    "id": "status",
+                    "status": "final",
+                    "subject": {"reference": SUBJECT},
+                    "code": coding("http://loinc.org", "97509-4", "Cancer disease status"),
+                    "effectiveDateTime": "2026-10-05",
+                    "valueString": "Progressive disease"
+                }),
+                status_about,
+            ),
+        ],
+    )
+}
+
+#[test]
+fn a_transplant_and_a_progression_of_the_myeloma_are_none_of_the_lymphomas() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "xc.json",
+        &lymphoma_and_myeloma(
+            &json!({
+                "reasonReference": [{"reference": "Condition/mm"}],
+                "reasonCode": [{"coding": [{"system": ICD10, "code": "C90.00",
+                                            "display": "Multiple myeloma not having achieved remission"}]}]
+            }),
+            &json!({"focus": [{"reference": "Condition/mm"}]}),
+        ),
+    );
+    env.import_ok(&path);
+    let (label, detail) = assessment(&env, "lbcl");
+    assert_eq!(label, "not refractory", "{detail}");
+    assert!(!detail.contains("relapse 9 months after"), "{detail}");
+    assert!(
+        detail.contains(
+            "procedures and findings of other conditions, not counted (the records say so): "
+        ),
+        "{detail}"
+    );
+    assert!(
+        detail.contains(
+            "Autologous peripheral blood stem cell transplant (2026-01-10): done for multiple myeloma not having achieved remission, not counted"
+        ),
+        "{detail}"
+    );
+    assert!(
+        detail.contains(
+            "(2026-10-05): about multiple myeloma not having achieved remission, not counted"
+        ),
+        "{detail}"
+    );
+    // Kept with the records: the reasons (the reference and the code, one diagnosis), the focus.
+    let stored = env.rows("SELECT indications FROM procedures");
+    let reasons: Value = serde_json::from_str(&stored[0][0]).unwrap();
+    assert_eq!(reasons.as_array().unwrap().len(), 1, "{reasons:#}");
+    assert_eq!(reasons[0]["codings"][0]["code"], "C90.00", "{reasons:#}");
+    let focus = env.rows("SELECT focus FROM observations WHERE focus IS NOT NULL");
+    assert_eq!(focus.len(), 1, "{focus:?}");
+    assert!(focus[0][0].contains("C90.00"), "{focus:?}");
+}
+
+#[test]
+fn a_transplant_and_a_progression_of_the_lymphoma_or_tied_to_nothing_count_for_it() {
+    for (transplant_for, status_about) in [
+        (
+            json!({"reasonReference": [{"reference": "Condition/lbcl"}]}),
+            json!({"focus": [{"reference": "Condition/lbcl"}]}),
+        ),
+        // Nothing ties them to a condition: read as before, for every condition.
+        (json!({}), json!({})),
+        // A focus that names no Condition (the patient) ties it to none.
+        (
+            json!({}),
+            json!({"focus": [{"reference": "urn:uuid:xc-pt"}]}),
+        ),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json(
+            "xc.json",
+            &lymphoma_and_myeloma(&transplant_for, &status_about),
+        );
+        env.import_ok(&path);
+        let (label, detail) = assessment(&env, "lbcl");
+        assert_eq!(
+            label, "refractory LBCL: relapse within 12 months of autologous transplant",
+            "{transplant_for} {status_about}: {detail}"
+        );
+        assert!(!detail.contains("not counted"), "{detail}");
+    }
+}
+
+#[test]
+fn a_procedures_reason_is_kept_through_both_exports() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("refract.db");
+    let path = super::write_json(
+        &dir.path().join("xc.json"),
+        &lymphoma_and_myeloma(
+            &json!({"reasonReference": [{"reference": "Condition/mm"}]}),
+            &json!({"focus": [{"reference": "Condition/mm"}]}),
+        ),
+    );
+    let (code, _, stderr) = cli_import(&db, &[path]);
+    assert_eq!(code, 0, "{stderr}");
+    let flags = run(&db, &["flags"]);
+    assert!(!flags.contains("refractory LBCL"), "{flags}");
+    for format in ["fhir", "json"] {
+        let out = dir.path().join(format!("out.{format}"));
+        run(
+            &db,
+            &["export", "--format", format, "--out", out.to_str().unwrap()],
+        );
+        if format == "fhir" {
+            let exported: Value =
+                serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+            let transplant = exported["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| &entry["resource"])
+                .find(|resource| resource["resourceType"] == "Procedure")
+                .unwrap();
+            assert_eq!(
+                transplant["reasonCode"][0]["coding"][0]["code"], "C90.00",
+                "{transplant:#}"
+            );
+        }
+        let copy = dir.path().join(format!("copy-{format}.db"));
+        let (code, summary, stderr) = cli_import(&copy, &[out]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(summary["failed"], 0, "{summary:#}");
+        let flags = run(&copy, &["flags"]);
+        // refract's FHIR export writes no observation's focus (it carries no Condition ids):
+        // the transplant's reason alone leaves the LBCL with a progression and no transplant.
+        assert!(
+            !flags.contains("relapse within 12 months of autologous transplant"),
+            "{format}: {flags}"
+        );
+    }
+}

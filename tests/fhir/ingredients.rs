@@ -341,6 +341,8 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              DROP TABLE import_batches;
              ALTER TABLE imports DROP COLUMN batch_id;
+             ALTER TABLE procedures DROP COLUMN indications;
+             ALTER TABLE observations DROP COLUMN focus;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -355,6 +355,8 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              DROP TABLE import_batches;
              ALTER TABLE imports DROP COLUMN batch_id;
+             ALTER TABLE procedures DROP COLUMN indications;
+             ALTER TABLE observations DROP COLUMN focus;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1141,6 +1143,8 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              DROP TABLE alive_reports;
              DROP TABLE import_batches;
              ALTER TABLE imports DROP COLUMN batch_id;
+             ALTER TABLE procedures DROP COLUMN indications;
+             ALTER TABLE observations DROP COLUMN focus;
              PRAGMA user_version = 37;",
         )
         .unwrap();

@@ -1481,3 +1481,58 @@ fn another_sources_copy_of_the_schedules_leaves_the_review_as_it_was() {
     assert_eq!(more.status, Refractory);
     assert_ne!(more.fingerprint, alone.fingerprint);
 }
+
+/// Levetiracetam failed, lamotrigine since 200 days ago, then a status episode 30 days ago
+/// (review r3 C-6): lorazepam, a 20-minute fosphenytoin load, a 15-minute valproate load.
+fn status_episode_on_lamotrigine() -> Vignette {
+    patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Lamotrigine 400 mg/d").from(200))
+        .give(
+            rx("Lorazepam 4 mg")
+                .route("intravenous")
+                .at(time_ago(30, 10, 0))
+                .ended_at(time_ago(30, 10, 0)),
+        )
+        .give(
+            rx("Fosphenytoin 1500 mg")
+                .route("intravenous")
+                .at(time_ago(30, 10, 20))
+                .ended_at(time_ago(30, 10, 40)),
+        )
+        .give(
+            rx("Valproate 3000 mg")
+                .route("intravenous")
+                .at(time_ago(30, 11, 0))
+                .ended_at(time_ago(30, 11, 15)),
+        )
+}
+
+#[test]
+fn status_epilepticus_loads_are_no_schedule_but_a_maintenance_continuation_is() {
+    run(
+        ID,
+        &[
+            case(
+                "loads of a status episode on lamotrigine: no add-on, lamotrigine still being tried",
+                status_episode_on_lamotrigine(),
+                InsufficientData,
+            )
+            .no_reason("fosphenytoin")
+            .no_reason("added after"),
+            case(
+                "valproate by mouth twice a day after the load: an add-on to lamotrigine",
+                status_episode_on_lamotrigine()
+                    .give(rx("Valproate 1000 mg/d").route("oral").from(28)),
+                Refractory,
+            )
+            .no_reason("fosphenytoin")
+            .reason("valproate added after"),
+        ],
+    );
+}

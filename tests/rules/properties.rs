@@ -255,6 +255,8 @@ fn with_observations(record: &PatientRecord, observations: &[Observation]) -> Pa
 
 fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation {
     Observation {
+        focus: Vec::new(),
+        named_conditions: Vec::new(),
         id: 0,
         code: code.to_owned(),
         system: String::new(),

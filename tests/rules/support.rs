@@ -524,6 +524,8 @@ impl Vignette {
     ) -> Self {
         let id = self.id();
         self.record.observations.push(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
             system: String::new(),
@@ -642,6 +644,8 @@ impl Vignette {
     ) -> Self {
         let id = self.id();
         self.record.observations.push(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
             system: String::new(),
@@ -765,6 +769,8 @@ impl Vignette {
         ] {
             let id = self.id();
             self.record.observations.push(Observation {
+                focus: Vec::new(),
+                named_conditions: Vec::new(),
                 id,
                 code: code.to_owned(),
                 system: String::new(),
@@ -817,6 +823,8 @@ impl Vignette {
     pub fn systolic_only(mut self, systolic: f64, days: i64, setting: BpSetting) -> Self {
         let id = self.id();
         self.record.observations.push(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: observation_codes::SYSTOLIC_BP.to_owned(),
             system: String::new(),
@@ -850,6 +858,8 @@ impl Vignette {
     pub fn disease_status_at(mut self, code: &str, at: NaiveDateTime) -> Self {
         let id = self.id();
         self.record.observations.push(Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),
             system: String::new(),
@@ -872,6 +882,8 @@ impl Vignette {
     pub fn procedure(mut self, code: &str, display: &str, days: i64) -> Self {
         let id = self.id();
         self.record.procedures.push(Procedure {
+            indications: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
             system: String::new(),
@@ -894,6 +906,8 @@ impl Vignette {
         let id = self.id();
         let (system, code, display) = codings.first().copied().unwrap_or_default();
         self.record.procedures.push(Procedure {
+            indications: Vec::new(),
+            named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
             system: system.to_owned(),

@@ -892,6 +892,8 @@ mod tests {
 
     fn reading(code: &str, value: f64, at: &str) -> Observation {
         Observation {
+            focus: Vec::new(),
+            named_conditions: Vec::new(),
             id: 0,
             code: code.to_owned(),
             system: String::new(),
