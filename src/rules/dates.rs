@@ -77,7 +77,7 @@ impl Length {
     /// How it is said: "12 months", "6 weeks" (`span` for days).
     pub fn words(self) -> String {
         match self {
-            Self::Days(days) => super::describe::span(days),
+            Self::Days(days) => span(days),
             Self::Months(1) => String::from("1 month"),
             Self::Months(months) => format!("{months} months"),
         }
@@ -102,6 +102,21 @@ pub fn shift_hours(at: NaiveDateTime, hours: i64) -> NaiveDateTime {
         } else {
             NaiveDateTime::MIN
         })
+}
+
+/// "3 weeks", "14 months".
+pub fn span(days: i64) -> String {
+    if days < 120 {
+        let weeks = (days as f64 / 7.0).round() as i64;
+        if weeks == 1 {
+            String::from("1 week")
+        } else {
+            format!("{weeks} weeks")
+        }
+    } else {
+        let months = (days as f64 / 30.44).round() as i64;
+        format!("{months} months")
+    }
 }
 
 #[cfg(test)]

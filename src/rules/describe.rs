@@ -16,20 +16,8 @@ pub fn month(date: NaiveDate) -> String {
     format!("{:04}-{:02}", date.year(), date.month())
 }
 
-/// "3 weeks", "14 months".
-pub fn span(days: i64) -> String {
-    if days < 120 {
-        let weeks = (days as f64 / 7.0).round() as i64;
-        if weeks == 1 {
-            String::from("1 week")
-        } else {
-            format!("{weeks} weeks")
-        }
-    } else {
-        let months = (days as f64 / 30.44).round() as i64;
-        format!("{months} months")
-    }
-}
+// How long, in words: with the dates, so that a window's length and its ends are said alike.
+pub use super::dates::span;
 
 /// "levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months), stopped: no response".
 pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {

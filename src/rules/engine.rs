@@ -420,10 +420,11 @@ fn findings_of_other_conditions(record: &PatientRecord, set: &RuleSet) -> Vec<Ev
             id: procedure.id,
             text: format!(
                 "{} ({day}): done for {}, not counted",
-                procedure.display,
+                procedure.name(),
                 in_sentence(other.words())
             ),
             also: Vec::new(),
+            content: String::new(),
         }
     });
     let observations = observations
@@ -440,6 +441,7 @@ fn findings_of_other_conditions(record: &PatientRecord, set: &RuleSet) -> Vec<Ev
                 in_sentence(other.words())
             ),
             also: Vec::new(),
+            content: String::new(),
         });
     procedures.chain(observations).collect()
 }
