@@ -118,9 +118,14 @@ impl Given<'_> {
     /// Whether the record is a drug given once, no schedule: given over no more than
     /// `max_hours` (its recorded start to its recorded end: a 20-minute load, a bolus, an
     /// infusion of a day) and in no maintenance role ([`Given::is_maintenance`]). A record with
-    /// no end is still being given: no one-off. `max_hours` 0: none is.
+    /// no end is still being given, and one whose end is only the last day it is known to have
+    /// been given (an order written with no duration: `DatesKnown` other than stated) may have
+    /// gone on for months: no one-off either. `max_hours` 0: none is.
     pub fn is_one_off(&self, max_hours: i64) -> bool {
-        if max_hours <= 0 || self.is_maintenance() {
+        if max_hours <= 0
+            || self.is_maintenance()
+            || self.exposure.dates != crate::domain::DatesKnown::Stated
+        {
             return false;
         }
         self.exposure

@@ -1533,6 +1533,21 @@ fn status_epilepticus_loads_are_no_schedule_but_a_maintenance_continuation_is() 
             )
             .no_reason("fosphenytoin")
             .reason("valproate added after"),
+            // An order written with no duration (Synthea's: authored, nothing after) is a
+            // schedule of unknown length, never a one-off load.
+            case(
+                "an order whose length is not recorded: a schedule of unknown length",
+                patient()
+                    .give(
+                        rx("Levetiracetam 1500 mg/d")
+                            .from(900)
+                            .until(600)
+                            .stopped(StopReason::LackOfEfficacy),
+                    )
+                    .give(rx("Carbamazepine 800 mg/d").from(300).until(300).end_unknown()),
+                InsufficientData,
+            )
+            .missing("for how long is not recorded"),
         ],
     );
 }
