@@ -36,6 +36,18 @@ pub fn condition_matches_but(
         })
 }
 
+/// Whether `text[start..end]` stands as whole words: no letter or digit right before or after.
+fn whole_words_at(text: &str, start: usize, end: usize) -> bool {
+    !text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+        && !text[end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+}
+
 /// `text` in lower case with each of `phrases` (whole words, any case) blanked out.
 fn without_phrases(text: &str, phrases: &[String]) -> String {
     let mut words = text.to_lowercase();
@@ -48,15 +60,7 @@ fn without_phrases(text: &str, phrases: &[String]) -> String {
         while let Some(offset) = words[from..].find(&phrase) {
             let start = from + offset;
             let end = start + phrase.len();
-            let bounded = !words[..start]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-                && !words[end..]
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_alphanumeric);
-            if bounded {
+            if whole_words_at(&words, start, end) {
                 words.replace_range(start..end, &" ".repeat(phrase.len()));
             }
             from = end;
@@ -133,14 +137,7 @@ pub(super) fn mentions(text: &str, name: &str) -> bool {
     while let Some(offset) = text[from..].find(&name) {
         let start = from + offset;
         let end = start + name.len();
-        let bounded = !text[..start]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_alphanumeric)
-            && !text[end..]
-                .chars()
-                .next()
-                .is_some_and(char::is_alphanumeric);
+        let bounded = whole_words_at(&text, start, end);
         let negated = text[..start]
             .split(|c: char| !c.is_alphanumeric())
             .filter(|word| !word.is_empty())
