@@ -40,6 +40,11 @@ pub struct Timeline<'a> {
 /// Events an episode shows at most (the latest when there are more).
 const MAX_EPISODE_ROWS: usize = 14;
 
+/// The longest record counted in hours from its first event. A longer one with no treatment
+/// line to draw (drugs over years for a condition no rule set assesses) is listed by day: hours
+/// since a record of years ago ("+78960.0 h") and days without their year say nothing.
+const MAX_EPISODE_HOURS: i64 = 7 * 24;
+
 /// Rows the measurement track grows to when the terminal has room: eight give 64 levels,
 /// enough to read a PHQ-9 or a blood pressure off the chart; more would only stretch it.
 const MAX_TRACK_ROWS: u16 = 8;
@@ -215,10 +220,18 @@ impl Timeline<'_> {
     fn render_episode(&self, area: Rect, buf: &mut Buffer) {
         let events = self.episode_events();
         let first = events.first().map(|(at, _)| *at);
+        let in_hours = match (first, events.last()) {
+            (Some(first), Some((last, _))) => (*last - first).num_hours() <= MAX_EPISODE_HOURS,
+            _ => true,
+        };
         let heading = match first {
-            Some(at) => format!(
+            Some(at) if in_hours => format!(
                 "episode from {} (hours from the first record)",
                 at.format("%Y-%m-%d %H:%M")
+            ),
+            Some(at) => format!(
+                "no treatment line to draw: what was given and done, by day, from {}",
+                at.format("%Y-%m-%d")
             ),
             None => String::from("episode"),
         };
@@ -234,8 +247,12 @@ impl Timeline<'_> {
         let skip = events.len().saturating_sub(room);
         for (row, (at, text)) in events.iter().skip(skip).enumerate() {
             let y = area.y + 1 + row as u16;
-            let hours = first.map_or(0.0, |first| (*at - first).num_minutes() as f64 / 60.0);
-            let line = format!("{} {:>+6.1} h  {text}", at.format("%m-%d %H:%M"), hours);
+            let line = if in_hours {
+                let hours = first.map_or(0.0, |first| (*at - first).num_minutes() as f64 / 60.0);
+                format!("{} {:>+6.1} h  {text}", at.format("%m-%d %H:%M"), hours)
+            } else {
+                format!("{}  {text}", at.format("%Y-%m-%d"))
+            };
             buf.set_stringn(area.x, y, &line, usize::from(area.width), Style::new());
         }
     }
@@ -1037,6 +1054,92 @@ mod tests {
                 "{expected:?} in {events:?}"
             );
         }
+    }
+
+    fn episode_screen(exposures: Vec<DrugExposure>) -> Vec<String> {
+        let record = PatientRecord {
+            exposures,
+            ..PatientRecord::default()
+        };
+        let timeline = Timeline {
+            record: &record,
+            ruleset: None,
+            tracked: Vec::new(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
+            zone: ShownZone::utc(),
+            zoom: 0,
+            pan: 0,
+            theme: Theme { color: false },
+            measures: &[],
+        };
+        let area = Rect::new(0, 0, 78, 8);
+        let mut buf = Buffer::empty(area);
+        (&timeline).render(area, &mut buf);
+        (0..area.height)
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// A record with no treatment line whose drugs span years (Synthea's contraceptives of a
+    /// patient no rule set assesses) is listed by day with its year, never as hours since its
+    /// first record; an episode of hours keeps its hours.
+    #[test]
+    fn a_record_of_years_with_no_line_is_listed_by_day_not_in_hours() {
+        let years = episode_screen(vec![
+            given(
+                "Etonogestrel 68 MG Drug Implant",
+                "2013-05-14 10:07",
+                Some("2016-05-14 10:07"),
+                DatesKnown::Stated,
+            ),
+            given(
+                "Yaz 28 Day Pack",
+                "2019-05-03 10:07",
+                None,
+                DatesKnown::Stated,
+            ),
+        ]);
+        assert!(
+            years.iter().all(|row| !row.contains(" h  ")),
+            "no hours: {years:#?}"
+        );
+        for expected in [
+            "2013-05-14  started Etonogestrel 68 MG Drug Implant",
+            "2016-05-14  stopped Etonogestrel 68 MG Drug Implant",
+            "2019-05-03  started Yaz 28 Day Pack",
+        ] {
+            assert!(
+                years.iter().any(|row| row == expected),
+                "{expected:?} in {years:#?}"
+            );
+        }
+
+        let hours = episode_screen(vec![
+            given(
+                "Lorazepam",
+                "2026-11-01 10:00",
+                Some("2026-11-01 10:05"),
+                DatesKnown::Stated,
+            ),
+            given(
+                "Levetiracetam",
+                "2026-11-01 10:30",
+                Some("2026-11-02 10:30"),
+                DatesKnown::Stated,
+            ),
+        ]);
+        assert!(
+            hours
+                .iter()
+                .any(|row| row == "11-02 10:30  +24.5 h  stopped Levetiracetam"),
+            "{hours:#?}"
+        );
     }
 
     #[test]
