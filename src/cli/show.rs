@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
 use crate::domain::way_forward::STEP_TITLES;
-use crate::domain::{ShownZone, read_fingerprint};
+use crate::domain::{ReviewState, ShownZone, read_fingerprint};
 use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
 
@@ -283,6 +283,23 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         }
         for confounder in &assessment.confounders {
             writeln!(out, "    to rule out: {}", confounder.text)?;
+        }
+        if let Some(latest) = &item.latest_review {
+            // A review made on earlier evidence no longer sets the state, but the team's
+            // decision, who made it and why, stays in sight (as on the patient screen).
+            let applies = if item.review == ReviewState::Unreviewed {
+                " (made on earlier evidence)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "    last review: {} by {} on {}: {}{applies}",
+                latest.decision,
+                latest.by,
+                latest.at.format("%Y-%m-%d"),
+                latest.rationale
+            )?;
         }
         writeln!(
             out,

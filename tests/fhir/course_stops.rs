@@ -464,6 +464,25 @@ fn a_confirmed_review_stays_when_another_source_sends_an_earlier_copy_of_the_sam
     ));
     import_from(&mut env, "hosp", &hospital);
     assert_ne!(review_of(&env).1, "confirmed", "a fourth class is new");
+    // The team's review is not forgotten where it no longer applies: `show` says who decided
+    // what, when and why, and that it was on earlier evidence (review r5 R5-11).
+    let shown = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "STOP-1"])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{shown:?}");
+    let text = String::from_utf8(shown.stdout).unwrap();
+    assert!(text.contains("review: unreviewed"), "{text}");
+    let last = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("last review: confirmed by "))
+        .unwrap_or_else(|| panic!("the last review in {text}"));
+    assert!(
+        last.ends_with(": Adherent, home readings agree (made on earlier evidence)"),
+        "{last}"
+    );
 }
 
 /// review39 F7 for epilepsy, through import and review: the GP's schedules (levetiracetam and
