@@ -413,7 +413,10 @@ fn this_host() -> String {
 /// and the Conditions an Observation's `focus` names are kept, as a drug's indications are
 /// (`procedures.indications`, `observations.focus`, migration 0046); files are read again to
 /// fill them in (review r3 C-1).
-pub const MAPPING_VERSION: i64 = 20;
+/// 21: the adverse effects of every rule set's drugs named alone as a stop reason ("ankle
+/// oedema", "dry cough", "hyperkalaemia", "peripheral neuropathy") are intolerance, and words
+/// saying the dose changed are no stop reason to teach refract (review r5 R5-14).
+pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -920,11 +920,11 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 refuse_oversized(product.texts())?;
             }
             // Refract's own "on hold" is no reason a vocabulary should learn; the words of a
-            // hold's reason after it are.
+            // hold's reason after it are. Words saying the dose changed are understood.
             let unknown_stop_reason = record
                 .stop_text
                 .as_deref()
-                .filter(|_| record.stop_reason.is_none())
+                .filter(|_| record.stop_reason.is_none() && !record.dose_changed)
                 .and_then(|text| match text.strip_prefix(ON_HOLD_WORDS) {
                     Some(rest) => rest.strip_prefix(": ").map(str::to_owned),
                     None => Some(text.to_owned()),

@@ -1365,6 +1365,38 @@ mod tests {
         );
     }
 
+    /// The adverse effects that end courses of the drugs every rule set counts, not only the
+    /// antiseizure drugs' (review r5 R5-14: "ankle oedema" on amlodipine was not understood).
+    #[test]
+    fn the_adverse_effects_of_every_rule_sets_drugs_are_intolerance() {
+        let v = vocabulary();
+        let intolerance = Some(StopReason::Intolerance);
+        let cases: Vec<(&str, Option<StopReason>)> = [
+            "Ankle oedema",
+            "Peripheral edema",
+            "Dry cough",
+            "Angioedema",
+            "Hyperkalaemia",
+            "Hyperkalemia",
+            "Symptomatic hypotension",
+            "Bradycardia",
+            "Gout",
+            "Gynaecomastia",
+            "Peripheral neuropathy",
+            "Infusion reaction",
+            "Agranulocytosis",
+            "Myocarditis",
+            "Akathisia",
+            "Sexual dysfunction",
+            "QT prolongation",
+        ]
+        .into_iter()
+        .map(|words| (words, intolerance))
+        .chain([("Ankle oedema; BP still uncontrolled", None)])
+        .collect();
+        reads(&v, &cases);
+    }
+
     #[test]
     fn a_line_break_ends_a_sentence() {
         let v = vocabulary();

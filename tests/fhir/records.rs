@@ -349,6 +349,22 @@ fn stop_reasons_are_read_from_their_words_and_unknown_ones_are_kept_and_counted(
     );
     assert!(lamotrigine["stop_reason"].is_null());
 
+    // Words saying the dose changed are understood (the drug went on at its new dose): never
+    // counted as words to teach refract (review r5 R5-14).
+    let file = env.write_json(
+        "dose.json",
+        &epilepsy_with("dc", stopped_for("dc", "Dose reduced")),
+    );
+    let (code, summary, _) = super::cli_import(&env.path("dose.db"), std::slice::from_ref(&file));
+    assert_eq!(code, 0);
+    assert!(
+        summary["stop_reasons_not_understood"]
+            .as_object()
+            .unwrap()
+            .is_empty(),
+        "{summary}"
+    );
+
     // A team teaches refract its words with a stop_reasons.toml in a --rules folder.
     let rules = env.path("team-rules");
     std::fs::create_dir_all(&rules).unwrap();
