@@ -295,7 +295,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 28: a drug given once over at most `[lines] one_off_max_hours` (24 in epilepsy.toml) and
 /// in no maintenance role (a status-epilepticus load) is no schedule, line or add-on of that
 /// rule set (review r3 C-6, `Given::is_one_off`).
-const ENGINE_REVISION: u32 = 28;
+/// 29: a depression diagnosis sent with the clinical status `recurrence` dates the disorder's
+/// first episode, not the current one (over on no day): trials since its onset are undecided
+/// and the current episode's onset is asked for (review r5 R5-8, `episode.rs`).
+const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

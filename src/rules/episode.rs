@@ -19,6 +19,9 @@
 //!   a recovery can lie between them ([`joined_onsets`]): a recurrent code names the disorder,
 //!   and a second record of it dated later (a hospital's F33 dated on admission) says no
 //!   episode ended between;
+//! - a diagnosis sent with R4's clinical status `recurrence` (resolved, and come back) dates
+//!   the disorder's first episode by its onset and recordedDate: that episode is an earlier one
+//!   over on no day, and the current episode's onset is unknown;
 //! - a current diagnosis with no onset began at the latest on the day it was recorded (R4
 //!   `recordedDate`): a treatment begun on or after that day is the current episode's, unless
 //!   a newer earlier episode is on file.
@@ -75,6 +78,9 @@ use super::model::WindowAcrossBound;
 use super::numbers::trim_number;
 use super::selectors::scale_of;
 use crate::domain::{Condition, DatePrecision, Observation};
+
+/// R4's Condition.clinicalStatus of a condition that had resolved and has come back.
+const RECURRENCE: &str = "recurrence";
 
 /// A treatment begun this many days before the recorded onset of the current episode is still
 /// the episode's: an onset is often the day of the visit that diagnosed it, after the first
@@ -301,9 +307,18 @@ impl Episode {
         recovery_days: Option<i64>,
         reading: Reading,
     ) -> Self {
-        let current = &ctx.conditions;
         let applies = &ctx.set.applies_to;
-        let earlier: Vec<Earlier> = ctx
+        // R4's clinical status `recurrence`: a condition that had resolved has come back. Its
+        // onset and recordedDate date the disorder's first episode (a problem-list entry kept
+        // and updated in place), never this one: that episode began on its onset and is over on
+        // no day, and the current one's onset is not recorded (review r5 R5-8). A `relapse` is
+        // a return within the episode (Frank 1991), read as `active`.
+        let (recurred, current): (Vec<&Condition>, Vec<&Condition>) = ctx
+            .conditions
+            .iter()
+            .copied()
+            .partition(|c| c.clinical_status.as_deref() == Some(RECURRENCE));
+        let mut earlier: Vec<Earlier> = ctx
             .record
             .conditions
             .iter()
@@ -318,6 +333,10 @@ impl Episode {
                 end: reading.abatement(c),
             })
             .collect();
+        earlier.extend(recurred.iter().map(|c| Earlier {
+            start: reading.onset(c).or_else(|| reading.recorded(c)),
+            end: None,
+        }));
         let is_recurrent = |c: &Condition| {
             applies
                 .recurrent
@@ -380,7 +399,17 @@ impl Episode {
                 window_across_bound: WindowAcrossBound::default(),
             };
         }
-        Self::undated(current, &earlier, recurrent, reading)
+        let mut episode = Self::undated(&current, &earlier, recurrent, reading);
+        if let Some(first) = recurred.first() {
+            if current.is_empty() {
+                episode.name = first.name().to_owned();
+            }
+            episode.unknown_why = format!(
+                "the diagnosis is sent as a recurrence (R4 clinical status 'recurrence'): {}",
+                episode.unknown_why
+            );
+        }
+        episode
     }
 
     /// The bounds of a current episode with no onset: the latest evidence of its start wins.

@@ -1849,6 +1849,42 @@ fn a_recurrent_diagnosis_with_no_onset_leaves_trials_before_it_was_recorded_unde
     assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
 }
 
+/// R4's clinical status `recurrence` says a condition that had resolved has come back: the
+/// diagnosis's onset (and the day it was first recorded) date the disorder's first episode, not
+/// this one, so trials since that onset may be an earlier episode's and the current episode's
+/// onset is asked for (review r5 R5-8: the last episode's trials and response were counted as
+/// the current one's). `relapse` is a return within the episode (Frank 1991): read as `active`.
+#[test]
+fn a_diagnosis_sent_as_a_recurrence_dates_the_disorder_not_the_current_episode() {
+    let sent_as = |status: &str| {
+        three_failures(
+            Vignette::new().episode(SINGLE, status, Some(1500), None, Some(1500)),
+            (190, 100),
+        )
+        .record()
+    };
+    let assessment = assess(ID, &sent_as("recurrence"));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("the onset of the current episode")),
+        "{said}"
+    );
+    assert!(said.contains("recurrence"), "{said}");
+    for status in ["active", "relapse"] {
+        let assessment = assess(ID, &sent_as(status));
+        assert_eq!(
+            assessment.status,
+            Refractory,
+            "{status}: {}",
+            describe(&assessment)
+        );
+    }
+}
+
 #[test]
 fn an_older_recorded_date_never_outranks_a_newer_earlier_episode() {
     // The current diagnosis was recorded 2000 days ago (no onset); an earlier episode began
