@@ -57,7 +57,7 @@ pub use meetings::{
 };
 pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
-    NativePatient,
+    NativePatient, TEAM_WORK_OF_PATIENTS_PRESENT,
 };
 pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, OverviewData, OverviewRow};
 pub use pulls::{FinishedPull, PullRecord};

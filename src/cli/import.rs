@@ -168,6 +168,15 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
                 "  the team's work refract's FHIR export wrote (reviews, way forward, meetings, tasks) is not read back: move it between files with `refract export --format json`"
             )?;
         }
+        if report
+            .skipped
+            .contains_key(crate::store::TEAM_WORK_OF_PATIENTS_PRESENT)
+        {
+            writeln!(
+                out,
+                "  a patient this file already holds is left as they are: the document's reviews, notes and plans of them are not imported (their own in this file stand)"
+            )?;
+        }
     }
     if !report.stop_reasons_not_understood.is_empty() {
         let mut reasons: Vec<(&String, &usize)> =

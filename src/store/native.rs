@@ -51,6 +51,11 @@ pub const NATIVE_VERSION: u32 = 1;
 /// A value as SQLite holds it (text, integer, real or null), so rows travel column by column.
 pub type Cell = serde_json::Value;
 
+/// What the import summary calls the team's rows (reviews, notes, way forward, tasks…) of a
+/// document's patients the file already holds, left out with them.
+pub const TEAM_WORK_OF_PATIENTS_PRESENT: &str =
+    "reviews, notes, tasks and plans of patients already present (refract document)";
+
 /// One patient: the patient row and each table's rows as column → value maps. Positions in
 /// `exposures` are what `line_drugs.exposure` and others refer to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -819,6 +824,9 @@ impl Store {
             std::collections::BTreeMap::new();
         let patient_of = PatientNames::of(document);
         let mut present = 0;
+        // The team's rows (reviews, notes, way forward, tasks...) of those patients, left out
+        // with them: said apart, so nobody takes a review in the document for one imported.
+        let mut team_work_left_out = 0;
         let mut patient_ids: Vec<Option<i64>> = Vec::with_capacity(document.patients.len());
         let mut option_ids: Vec<Vec<i64>> = Vec::with_capacity(document.patients.len());
         let mut pending_tasks: Vec<(i64, usize, &serde_json::Map<String, Cell>)> = Vec::new();
@@ -888,6 +896,14 @@ impl Store {
             };
             if native_match(conn, system, mrn, &native.identifiers)?.is_some() {
                 present += 1;
+                team_work_left_out += native.reviews.len()
+                    + native.notes.len()
+                    + native.way_forward.len()
+                    + native.checklist.len()
+                    + native.referrals.len()
+                    + native.options.len()
+                    + native.goals.len()
+                    + native.tasks.len();
                 patient_ids.push(None);
                 option_ids.push(Vec::new());
                 continue;
@@ -1070,6 +1086,12 @@ impl Store {
             counts.skipped.insert(
                 String::from("patients already present (refract document)"),
                 present,
+            );
+        }
+        if team_work_left_out > 0 {
+            counts.skipped.insert(
+                String::from(TEAM_WORK_OF_PATIENTS_PRESENT),
+                team_work_left_out,
             );
         }
         // (meeting id, whether this document added it), per meeting of the document.
