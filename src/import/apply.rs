@@ -587,8 +587,8 @@ fn op_of(
         && checked.unlinked.contains(id)
     {
         mapping.warnings.push(format!(
-            "its link to {} names a patient already stored as another record: not merged (if \
-             they are one person, merge their records by hand)",
+            "its link to {} names a patient already stored as another record: not merged (refract \
+             never joins two stored patients; both stay, each with its own records and reviews)",
             patient
                 .same_as
                 .iter()
