@@ -298,6 +298,18 @@ use crate::domain::{Assessment, PatientRecord};
 /// 29: a depression diagnosis sent with the clinical status `recurrence` dates the disorder's
 /// first episode, not the current one (over on no day): trials since its onset are undecided
 /// and the current episode's onset is asked for (review r5 R5-8, `episode.rs`).
+/// Also in 29: the last places that read a date of a month or a year alone as its first
+/// day read every day of it. Derived myeloma lines take a progression (an M-protein rise, a
+/// worsened status) of a month as its days: a relapse off therapy or a planned sequence's end
+/// that only some of them make cuts the line, its reason saying the day cannot be told
+/// (`lines.rs`, `m_protein_series::rise_days`); an AML marrow of a month that may be before or
+/// after the remission it would relapse from is undecided, said (`oncology::marrow_relapse`); a
+/// relapse of a month within a procedure's window for some of its days only is undecided, said
+/// (`relapse_after_procedure`); a finished schedule's diary entry of no seizure of a month that
+/// may be after the schedule ended, or too early to cover its end, leaves a recorded "no
+/// response" undecided (`trials.rs`, `MaybeFreeOnSchedule`); an office reading of a month with a
+/// visit on a day of it is not a second occasion, and a level that needs it as one is
+/// undecided, said (`pressure.rs`, `own_visits`).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -39,11 +39,49 @@ struct Plan {
     transplants: Vec<NaiveDate>,
     /// Infusions of a cell therapy (`cell_therapy_classes`: CAR T cells).
     infusions: Vec<NaiveDate>,
-    progressions: Vec<NaiveDate>,
+    /// Each progression's first and last possible day: a status or a value dated by a month
+    /// or a year alone is every day of it (up to today), never its first day.
+    progressions: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// Whether the disease progressed between two days, as far as the record tells.
+enum Between {
+    No,
+    Surely,
+    /// Only on some of the days a progression dated by a month or a year alone may have been:
+    /// its days, first and last.
+    Maybe(NaiveDate, NaiveDate),
+}
+
+impl Between {
+    fn may_have(&self) -> bool {
+        !matches!(self, Between::No)
+    }
+
+    /// For a line cut where a progression may have come between `from` and `to`: the words
+    /// saying its day is not known; empty otherwise.
+    fn untold(&self, from: NaiveDate, to: NaiveDate) -> String {
+        match self {
+            Between::Maybe(first, last) => format!(
+                " (a progression dated {} alone may have come between {from} and {to}: its day \
+                 cannot be told)",
+                super::dates::dated(*first, *last)
+            ),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A relapse off therapy (see [`Plan::relapse_off_therapy`]): its days, and whether it is one
+/// whatever its day.
+struct Relapse {
+    first: NaiveDate,
+    last: NaiveDate,
+    surely: bool,
 }
 
 impl Plan {
-    fn of(record: &PatientRecord, given: &[Given<'_>], set: &RuleSet) -> Self {
+    fn of(record: &PatientRecord, given: &[Given<'_>], set: &RuleSet, today: NaiveDate) -> Self {
         let mut transplants: Vec<NaiveDate> = record
             .procedures
             .iter()
@@ -60,16 +98,26 @@ impl Plan {
             .filter(|o| {
                 o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
             })
-            .map(crate::domain::Observation::local_day);
+            .map(|o| {
+                (
+                    o.local_day(),
+                    o.last_local_day().min(today).max(o.local_day()),
+                )
+            });
         let stopped = given
             .iter()
             .filter(|g| g.exposure.stop_reason == Some(StopReason::Progression))
-            .filter_map(Given::end);
+            .filter_map(Given::end)
+            .map(|end| (end, end));
         // A rise of the monoclonal protein series (myeloma) is a progression too.
         let series = set.m_protein.as_ref().map_or_else(Vec::new, |spec| {
             super::m_protein_series::rise_days(&record.observations, spec, &set.progression)
         });
-        let mut progressions: Vec<NaiveDate> = worsened.chain(stopped).chain(series).collect();
+        let series = series
+            .into_iter()
+            .map(|(first, last)| (first, last.min(today).max(first)));
+        let mut progressions: Vec<(NaiveDate, NaiveDate)> =
+            worsened.chain(stopped).chain(series).collect();
         progressions.sort_unstable();
         let cell_therapy = &set.lines.cell_therapy_classes;
         let mut infusions: Vec<NaiveDate> = given
@@ -87,17 +135,30 @@ impl Plan {
     }
 
     /// The first progression more than `days` after `last_dose` and on or before `start`: a
-    /// relapse off therapy before a regimen restarted on `start`.
+    /// relapse off therapy before a regimen restarted on `start`. One whose every day is so
+    /// first; else one dated by a month or a year alone only some of whose days are.
     fn relapse_off_therapy(
         &self,
         last_dose: NaiveDate,
         start: NaiveDate,
         days: i64,
-    ) -> Option<NaiveDate> {
+    ) -> Option<Relapse> {
+        let off = shift(last_dose, days);
+        let relapse = |&(first, last): &(NaiveDate, NaiveDate), surely: bool| Relapse {
+            first,
+            last,
+            surely,
+        };
         self.progressions
             .iter()
-            .copied()
-            .find(|day| *day > shift(last_dose, days) && *day <= start)
+            .find(|(first, last)| *first > off && *last <= start)
+            .map(|span| relapse(span, true))
+            .or_else(|| {
+                self.progressions
+                    .iter()
+                    .find(|(first, last)| *last > off && *first <= start)
+                    .map(|span| relapse(span, false))
+            })
     }
 
     /// The first cell-therapy infusion from `from` to `to`, inclusive.
@@ -108,11 +169,20 @@ impl Plan {
             .find(|day| *day >= from && *day <= to)
     }
 
-    /// Whether the disease progressed after `from` and on or before `to`.
-    fn progressed(&self, from: NaiveDate, to: NaiveDate) -> bool {
+    /// Whether the disease progressed after `from` and on or before `to`: surely when every
+    /// day of a progression is so, maybe when only some are.
+    fn progressed(&self, from: NaiveDate, to: NaiveDate) -> Between {
+        if self
+            .progressions
+            .iter()
+            .any(|(first, last)| *first > from && *last <= to)
+        {
+            return Between::Surely;
+        }
         self.progressions
             .iter()
-            .any(|day| *day > from && *day <= to)
+            .find(|(first, last)| *last > from && *first <= to)
+            .map_or(Between::No, |(first, last)| Between::Maybe(*first, *last))
     }
 
     /// The transplants from `from` to `to`, inclusive.
@@ -149,7 +219,7 @@ pub fn derive(
     } else {
         let plan = params
             .planned_sequence
-            .then(|| Plan::of(record, given, set));
+            .then(|| Plan::of(record, given, set, today));
         derive_regimens(&counted, set, record, plan.as_ref(), today)
     }
 }
@@ -244,18 +314,12 @@ struct Building<'g> {
     cut_reason: String,
 }
 
-/// Whether a drug record started within a planned sequence continues the current line.
-fn planned_continuation(
-    plan: &Plan,
-    set: &RuleSet,
-    line_start: NaiveDate,
-    given: &Given<'_>,
-) -> bool {
+/// Whether a drug record started within a planned sequence is a part of it (conditioning,
+/// mobilisation, what follows a transplant, maintenance). It continues the current line only
+/// with no progression since the line began (the caller's to read).
+fn planned_part(plan: &Plan, set: &RuleSet, line_start: NaiveDate, given: &Given<'_>) -> bool {
     let params = &set.lines;
     let start = given.start();
-    if plan.progressed(line_start, start) {
-        return false;
-    }
     let from = shift(line_start, -params.conditioning_days);
     let conditioning = all_of(given, &params.conditioning);
     // Mobilisation chemotherapy is part of the transplant it collects the cells for (IMWG 2015).
@@ -319,20 +383,23 @@ fn cell_therapy_step(
         return None;
     };
     let its_own = current_start >= shift(infusion, -params.lymphodepletion_days);
+    // A progression of a month or a year alone only some of whose days fall before the
+    // lymphodepletion window makes the regimen a line of its own, said (as a planned
+    // sequence's part in `derive_regimens`).
+    let assessed_until = shift(infusion, -params.lymphodepletion_days - 1);
+    let failed_before = plan.progressed(current_start, assessed_until);
     let bridging = params.bridging_days > 0
         && earlier_lines > 0
         && current_start >= shift(infusion, -params.bridging_days)
-        && !plan.progressed(
-            current_start,
-            shift(infusion, -params.lymphodepletion_days - 1),
-        );
+        && !failed_before.may_have();
     if current_start <= infusion && (its_own || bridging) {
         Some(CellTherapyStep::Continue)
     } else if infusion_itself {
         None
     } else {
         Some(CellTherapyStep::Start(format!(
-            "lymphodepletion for the cell therapy on {infusion}"
+            "lymphodepletion for the cell therapy on {infusion}{}",
+            failed_before.untold(current_start, assessed_until)
         )))
     }
 }
@@ -370,6 +437,9 @@ fn derive_regimens(
     for given in counted {
         let start = given.start();
         let names: BTreeSet<String> = ingredients_of(given, set).map(str::to_owned).collect();
+        // Why a part of a planned sequence was not read as one, when only a day never given
+        // could tell: said in the cut of the line it starts.
+        let mut untold = String::new();
         let Some(current) = lines.last_mut() else {
             lines.push(Building {
                 start,
@@ -438,20 +508,44 @@ fn derive_regimens(
                 }
                 None => {}
             }
-            if planned_continuation(plan, set, current.start, given) {
-                current.ingredients.extend(names);
-                current.members.push(given);
-                continue;
+            // A part of the planned sequence continues the line unless the disease progressed
+            // since it began. A progression dated by a month or a year alone that only some of
+            // its days put there ends the sequence too, and the line cut says so: the
+            // criteria, reading it against the new line's start, leave what its day decides
+            // undecided, rather than finding it on one line by a day the record never gave.
+            if planned_part(plan, set, current.start, given) {
+                let progressed = plan.progressed(current.start, start);
+                if !progressed.may_have() {
+                    current.ingredients.extend(names);
+                    current.members.push(given);
+                    continue;
+                }
+                untold = progressed.untold(current.start, start);
             }
             // IMWG 2015: a regimen restarted after a relapse off therapy is a new line, though
             // its drugs are the line's and the pause shorter than the gap limit.
             if let Some(days) = set.lines.relapse_off_therapy_days
                 && let Some(relapse) = plan.relapse_off_therapy(last_end, start, days)
             {
-                let reason = format!(
-                    "restarted after a relapse on {relapse}, {} days after the last dose",
-                    (relapse - last_end).num_days()
-                );
+                let dated = super::dates::dated(relapse.first, relapse.last);
+                let reason = if !relapse.surely {
+                    format!(
+                        "restarted after a relapse dated {dated} alone: whether more than {days} \
+                         days after the last dose ({last_end}) and before the restart cannot \
+                         be told"
+                    )
+                } else if relapse.last > relapse.first {
+                    format!(
+                        "restarted after a relapse dated {dated} alone, more than {days} days \
+                         after the last dose"
+                    )
+                } else {
+                    format!(
+                        "restarted after a relapse on {}, {} days after the last dose",
+                        relapse.first,
+                        (relapse.first - last_end).num_days()
+                    )
+                };
                 lines.push(Building {
                     start,
                     start_approximate: given.exposure.start_is_approximate(),
@@ -522,6 +616,7 @@ fn derive_regimens(
                     set.lines.regimen_window_days
                 )
             };
+            let reason = format!("{reason}{untold}");
             ingredients.extend(names);
             let mut members = carried;
             members.push(given);

@@ -307,12 +307,13 @@ impl Reading {
 
 /// The days the series show a progression (confirmed or still pending), for line derivation:
 /// a planned sequence ends there. Read before there are lines, so with no nadir begun at a
-/// line's start and no line confirming a single rise.
+/// line's start and no line confirming a single rise. Each is its first and last possible
+/// day: a rise shown by a value dated by a month or a year alone is every day of it.
 pub fn rise_days(
     observations: &[Observation],
     spec: &MProtein,
     progression: &ProgressionParameters,
-) -> Vec<NaiveDate> {
+) -> Vec<(NaiveDate, NaiveDate)> {
     let mut log = Log::default();
     let serum = serum_series(observations, spec, NaiveDate::MAX, &mut log);
     let found = progressions_of(
@@ -327,7 +328,11 @@ pub fn rise_days(
         &serum,
         &mut log,
     );
-    found.events.iter().map(|event| event.date).collect()
+    found
+        .events
+        .iter()
+        .map(|event| (event.date, event.last.max(event.date)))
+        .collect()
 }
 
 /// The serum M-protein values of the record: the serum selector's tests and those named as an

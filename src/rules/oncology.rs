@@ -1282,12 +1282,57 @@ fn marrow_relapse(
             },
             |o| o.effective,
         );
-        let Some(later) = ctx
+        // A marrow dated by a month or a year alone is every day of it (up to today): after the
+        // remission only when all of it is after every day of the remission's marrow.
+        let last_instant = |o: &Observation| {
+            if o.effective_precision.is_day() {
+                o.effective
+            } else {
+                o.last_local_day()
+                    .min(ctx.today)
+                    .max(o.local_day())
+                    .and_time(
+                        chrono::NaiveTime::from_hms_opt(23, 59, 59)
+                            .unwrap_or(chrono::NaiveTime::MIN),
+                    )
+            }
+        };
+        let since_last = shown.first().map_or(since, |o| last_instant(o));
+        let candidates: Vec<&Observation> = ctx
             .observations(&spec.blasts)
-            .filter(|o| o.effective > since)
+            .filter(|o| !shown.first().is_some_and(|shown| std::ptr::eq(*shown, *o)))
+            .filter(|o| last_instant(o) > since)
             .filter(|o| o.beyond("below", spec.blasts_remission_below) != Some(true))
+            .collect();
+        let surely_after = |o: &&Observation| o.effective > since_last;
+        let Some(later) = candidates
+            .iter()
+            .copied()
+            .filter(surely_after)
             .min_by_key(|o| o.effective)
         else {
+            // Blasts at or above the cut-off in a month that may be before the remission or
+            // after it: a relapse from it only by a day the record never gave.
+            if let Some(doubt) = candidates
+                .iter()
+                .filter(|o| o.beyond("at_least", spec.blasts_remission_below) == Some(true))
+                .min_by_key(|o| o.effective)
+            {
+                let remission_day = shown.first().map_or_else(
+                    || since.date().to_string(),
+                    |o| o.effective_precision.format(o.local_day()),
+                );
+                return Some(format!(
+                    "the day of the marrow blasts {} dated {} alone: whether after the remission \
+                     of {} {} ({remission_day}) cannot be told, and its day would decide a \
+                     relapse ({}% or more)",
+                    blasts_text(doubt),
+                    doubt.day_text(),
+                    line.label(),
+                    line.regimen,
+                    trim_number(spec.blasts_remission_below)
+                ));
+            }
             continue;
         };
         let cut = trim_number(spec.blasts_remission_below);
@@ -1319,6 +1364,16 @@ fn marrow_relapse(
     None
 }
 
+/// "on 2026-03-05", or "dated 2026-03 alone" for a relapse shown by a status or a value of a
+/// month or a year alone.
+fn relapse_when(progression: &Progression) -> String {
+    if progression.last > progression.date {
+        format!("dated {} alone", progression.dated())
+    } else {
+        format!("on {}", progression.date)
+    }
+}
+
 pub fn relapse_after_procedure(
     ctx: &Context<'_>,
     id: &str,
@@ -1338,10 +1393,10 @@ pub fn relapse_after_procedure(
             if let Some(progression) = progressions.events.first() {
                 undecided.get_or_insert_with(|| {
                     format!(
-                        "the date of {} (not recorded), to tell whether the relapse on {} came \
+                        "the date of {} (not recorded), to tell whether the relapse {} came \
                          within {} of it",
                         procedure.name(),
-                        progression.date,
+                        relapse_when(progression),
                         window.words()
                     )
                 });
@@ -1349,33 +1404,38 @@ pub fn relapse_after_procedure(
             continue;
         };
         let window_end = window.after(day);
-        // A relapse within the window of only some of the days it may have been done.
-        let mut in_doubt = None;
-        if last_day > day
-            && let Some(progression) = progressions
-                .events
-                .iter()
-                .find(|p| p.date > day && p.date <= window.after(last_day))
-            && !(progression.date > last_day && progression.date <= window_end)
-        {
-            in_doubt = Some(progression.date);
+        // Within the window for every day the procedure and the relapse may have been on
+        // (a relapse dated by a month or a year alone is every day of it, never its first).
+        let surely_within = |p: &&Progression| p.date > last_day && p.last <= window_end;
+        // Within it for some of those days, not for others: which, only their days would say.
+        let in_doubt = progressions
+            .events
+            .iter()
+            .find(|p| p.last > day && p.date <= window.after(last_day) && !surely_within(p));
+        if let Some(progression) = in_doubt {
             undecided.get_or_insert_with(|| {
-                format!(
-                    "the day of {} (recorded only as {}), to tell whether the relapse on {} \
-                     came within {} of it",
-                    procedure.name(),
-                    procedure.when_words(),
-                    progression.date,
-                    window.words()
-                )
+                if last_day > day {
+                    format!(
+                        "the day of {} (recorded only as {}), to tell whether the relapse {} came \
+                         within {} of it",
+                        procedure.name(),
+                        procedure.when_words(),
+                        relapse_when(progression),
+                        window.words()
+                    )
+                } else {
+                    format!(
+                        "the day of the relapse dated {} alone ({}): whether after {} on {day} and \
+                         within {} of it (up to {window_end}) cannot be told",
+                        progression.dated(),
+                        progression.words,
+                        procedure.name(),
+                        window.words()
+                    )
+                }
             });
         }
-        if let Some(progression) = deciding(
-            progressions
-                .events
-                .iter()
-                .filter(|p| p.date > last_day && p.date <= window_end),
-        ) {
+        if let Some(progression) = deciding(progressions.events.iter().filter(surely_within)) {
             if !progression.confirmed {
                 outcome.verdict = Verdict::Undecided;
                 outcome.missing.push(to_confirm(
@@ -1384,13 +1444,19 @@ pub fn relapse_after_procedure(
                 ));
                 return outcome;
             }
-            let (date, words) = (progression.date, &progression.words);
+            let words = &progression.words;
+            // Of a month alone: at least the days from the procedure's first day to the
+            // relapse's first, said as such.
+            let after = if progression.last > progression.date {
+                format!("in {}", progression.dated())
+            } else {
+                span((progression.date - day).num_days())
+            };
             outcome.verdict = Verdict::Met;
             outcome.progression_shown_confirmed = progression.shown_confirmed;
             outcome.evidence.push(procedure_evidence(id, procedure));
             outcome.reasons.push(format!(
-                "relapse {} after {} ({words}; within {})",
-                span((date - day).num_days()),
+                "relapse {after} after {} ({words}; within {})",
                 procedure.name(),
                 window.words()
             ));
@@ -1399,21 +1465,38 @@ pub fn relapse_after_procedure(
         // Said as what is known: a relapse that may or may not be within the window is no
         // "no relapse".
         outcome.reasons.push(match in_doubt {
-            Some(relapse) => format!(
-                "{} {}: the relapse on {relapse} is within {} of some of those days, not of \
+            Some(relapse) if last_day > day => format!(
+                "{} {}: the relapse {} is within {} of some of those days, not of \
                  others",
                 procedure.name(),
                 procedure.when_words(),
+                relapse_when(relapse),
+                window.words()
+            ),
+            Some(relapse) => format!(
+                "{} on {}: the relapse dated {} alone is within {} of it on some of its days, \
+                 not on others",
+                procedure.name(),
+                procedure.when_words(),
+                relapse.dated(),
                 window.words()
             ),
             // A relapse after the window is said with its day: "no relapse" would hide the
             // current relapse, and a day past the window reads as a boundary.
             None => match deciding(progressions.events.iter().filter(|p| p.date > last_day)) {
-                Some(later) if last_day == day => format!(
+                Some(later) if last_day == day && later.last == later.date => format!(
                     "{} on {}: relapse {} days after it ({}): not within {}, up to {window_end}",
                     procedure.name(),
                     procedure.when_words(),
                     (later.date - day).num_days(),
+                    later.words,
+                    window.words_exact(),
+                ),
+                Some(later) if last_day == day => format!(
+                    "{} on {}: relapse in {}, after it ({}): not within {}, up to {window_end}",
+                    procedure.name(),
+                    procedure.when_words(),
+                    later.dated(),
                     later.words,
                     window.words_exact(),
                 ),

@@ -1367,6 +1367,31 @@ fn latest_visits_turn_on(
     }
 }
 
+/// The visits of `readings`, each by its days (first, last): the readings of one day, or of
+/// one month or year alone. A visit dated by a month or a year alone is every day of it: its
+/// own visit, unless a visit on a day of it may be the same one (then it is left to that
+/// visit, never counted twice); so these are the visits surely distinct.
+fn own_visits<'r, 'a>(
+    readings: &[&'r Reading<'a>],
+) -> BTreeMap<(NaiveDate, NaiveDate), Vec<&'r Reading<'a>>> {
+    let mut visits: BTreeMap<(NaiveDate, NaiveDate), Vec<&Reading<'_>>> = BTreeMap::new();
+    for reading in readings {
+        visits
+            .entry((reading.on, reading.last))
+            .or_default()
+            .push(reading);
+    }
+    let days: Vec<NaiveDate> = visits
+        .keys()
+        .filter(|(first, last)| first == last)
+        .map(|(first, _)| *first)
+        .collect();
+    visits.retain(|(first, last), _| {
+        first == last || !days.iter().any(|day| day >= first && day <= last)
+    });
+    visits
+}
+
 /// "150/95", or "150/–" for a systolic with no diastolic.
 fn pressure_text(systolic: f64, diastolic: Option<f64>) -> String {
     format!(
@@ -1548,14 +1573,31 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 .map(|s| above(s, mean(chosen.iter().filter_map(|r| r.diastolic)), goal))
         })
     });
-    let occasions = office
-        .iter()
-        .map(|r| r.on)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    // The occasions surely distinct: a reading dated by a month or a year alone with a visit
+    // on a day of it may be that visit (see `own_visits`), never a second occasion by its
+    // first day.
+    let occasions = own_visits(&office).len();
     // AHA 2018 / ACC/AHA 2017: "use an average of >= 2 readings obtained on >= 2 occasions".
     let enough_office =
         office.len() >= spec.min_readings as usize && occasions >= spec.min_occasions as usize;
+    // Occasions enough only if such a reading was of another day than the visit within its
+    // month: the readings whose day would decide, as the record gave them.
+    let occasions_untold = {
+        let windows: std::collections::BTreeSet<(NaiveDate, NaiveDate)> =
+            office.iter().map(|r| (r.on, r.last)).collect();
+        let kept = own_visits(&office);
+        let mut months: Vec<String> = office
+            .iter()
+            .filter(|r| !kept.contains_key(&(r.on, r.last)))
+            .map(|r| r.source.day_text())
+            .collect();
+        months.dedup();
+        (!enough_office
+            && office.len() >= spec.min_readings as usize
+            && windows.len() >= spec.min_occasions as usize
+            && !months.is_empty())
+        .then(|| months.join(", "))
+    };
     if let Some((s, d)) = office_mean {
         let latest = if office.len() < office_all.len() {
             format!(
@@ -1853,6 +1895,14 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         }
         (None, Some(_)) if !enough_office => {
             outcome.verdict = Verdict::Undecided;
+            if let Some(months) = &occasions_untold {
+                outcome.missing.push(format!(
+                    "the day of the office blood pressure dated {months} alone: whether another \
+                     occasion than the visit on a day of its month cannot be told, and its day \
+                     would decide whether the readings are of {} or more occasions",
+                    spec.min_occasions
+                ));
+            }
             outcome.reasons.push(format!(
                 "too few office readings to estimate the blood pressure: {} (the level is the mean of at least {} on {} or more occasions, AHA 2018)",
                 readings_on_occasions(office.len(), occasions),
@@ -1871,11 +1921,13 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             let months = latest_turns_on.unwrap_or_default();
             outcome.verdict = Verdict::Undecided;
             outcome.reasons.push(format!(
-                "the office blood pressure now is the mean of the latest {} visits, and which                  they are turns on a reading dated {months} alone: its day would decide",
+                "the office blood pressure now is the mean of the latest {} visits, and which \
+                 they are turns on a reading dated {months} alone: its day would decide",
                 spec.office_occasions.unwrap_or_default()
             ));
             outcome.missing.push(format!(
-                "the day of the office blood pressure dated {months} (which visits are the latest                  turns on it), or an ambulatory or home measurement"
+                "the day of the office blood pressure dated {months} (which visits are the latest \
+                 turns on it), or an ambulatory or home measurement"
             ));
             return outcome;
         }
@@ -1915,23 +1967,8 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         // day): its own visit, unless a visit on a day of it may be the same one (then it is
         // left to that visit, never counted twice). The visits span what surely lay between
         // them: from the earliest last day to the latest first day.
-        let mut visits: BTreeMap<(NaiveDate, NaiveDate), Vec<&Reading<'_>>> = BTreeMap::new();
-        for reading in &office_all {
-            visits
-                .entry((reading.on, reading.last))
-                .or_default()
-                .push(reading);
-        }
-        let days: Vec<NaiveDate> = visits
-            .keys()
-            .filter(|(first, last)| first == last)
-            .map(|(first, _)| *first)
-            .collect();
-        let high_visits: Vec<(NaiveDate, NaiveDate)> = visits
+        let high_visits: Vec<(NaiveDate, NaiveDate)> = own_visits(&office_all)
             .iter()
-            .filter(|((first, last), _)| {
-                first == last || !days.iter().any(|day| day >= first && day <= last)
-            })
             .filter(|(_, readings)| {
                 mean(readings.iter().map(|r| r.systolic)).is_some_and(|s| {
                     above(s, mean(readings.iter().filter_map(|r| r.diastolic)), goal) == Some(true)

@@ -1643,7 +1643,8 @@ fn judge(
                     "conflicting stop reasons {words}; {why}: {decided}"
                 ))
             }
-            (_, Some(ScoreEvidence::Disagree(which))) => {
+            (Some(EventEvidence::MaybeFreeOnSchedule(which)), _)
+            | (_, Some(ScoreEvidence::Disagree(which))) => {
                 outcome.reasons.push(format!(
                     "{conflict}, and the measure that would decide is in doubt: undecided"
                 ));
@@ -1755,6 +1756,12 @@ fn judge(
             return Result::Responded(format!(
                 "stopped for {reason}, but {contrary}: conflicting evidence, the criterion's own measure decides"
             ));
+        }
+        // A diary that may show no seizure on it, by the day of an entry of a month alone:
+        // against the recorded stop only by a day the record never gave.
+        if let Some(EventEvidence::MaybeFreeOnSchedule(which)) = &events {
+            let reason = trial.stop.map_or("", StopReason::words);
+            return Result::Undecided(format!("stopped for {reason}, but {which}"));
         }
         if let Some(ScoreEvidence::Responded(contrary)) = &score {
             // Contradicting evidence (docs/architecture.md, evidence policy): the criterion's own
@@ -2238,6 +2245,9 @@ enum EventEvidence {
     SeizureFreeSoFar(String),
     /// A finished schedule with no seizure recorded after it could work.
     FreeOnSchedule(String),
+    /// A finished schedule whose diary shows no seizure after it could work only if an entry
+    /// dated by a month or a year alone was of a day on it near its end: what would decide.
+    MaybeFreeOnSchedule(String),
     /// Seizures counted over a month or a year that holds the day the schedule became adequate
     /// (or ended): whether they fell on it when it could work cannot be told. The schedule's
     /// outcome is undecided, never "no outcome recorded".
@@ -2383,16 +2393,27 @@ fn seizure_evidence(
             return Some(EventEvidence::Untold(why));
         }
         // A finished schedule whose diary shows no seizure from the time it could work to its
-        // end: evidence against a recorded "no response".
-        let free: Vec<NaiveDate> = counts
-            .iter()
-            .filter(|o| o.local_day() >= adequate_from)
-            .map(|o| o.local_day())
-            .collect();
-        let covered = free
-            .iter()
-            .max()
-            .is_some_and(|last| days_between(*last, until) <= 31);
+        // end: evidence against a recorded "no response". A diary entry dated by a month or a
+        // year alone shows freedom up to a day of it (up to today): on the schedule and near
+        // its end only where every such day is; where some are, its day would decide.
+        let reported = |o: &Observation| {
+            (
+                o.local_day(),
+                o.last_local_day().min(ctx.today).max(o.local_day()),
+            )
+        };
+        let surely_on = |o: &&Observation| {
+            let (first, last) = reported(o);
+            first >= adequate_from && last <= until
+        };
+        let maybe_on = |o: &&Observation| {
+            let (first, last) = reported(o);
+            !surely_on(o) && last >= adequate_from && first <= until
+        };
+        let near_end = |day: NaiveDate| days_between(day, until) <= 31;
+        let free: Vec<&Observation> = reports.iter().copied().filter(surely_on).collect();
+        let last_free = free.iter().map(|o| reported(o).0).max();
+        let covered = last_free.is_some_and(near_end);
         let all_free = counts
             .iter()
             .filter(|o| o.local_day() >= adequate_from)
@@ -2401,8 +2422,28 @@ fn seizure_evidence(
             return Some(EventEvidence::FreeOnSchedule(format!(
                 "no seizure recorded from {} to {} ({} diary entries)",
                 adequate_from,
-                free.iter().max().copied().unwrap_or(until),
+                free.iter()
+                    .max_by_key(|o| reported(o).0)
+                    .map_or_else(|| until.to_string(), |o| o.day_text()),
                 free.len()
+            )));
+        }
+        if all_free
+            && let Some(doubt) = reports
+                .iter()
+                .copied()
+                .filter(maybe_on)
+                .filter(|o| finding(o) == Finding::Absent)
+                .find(|o| near_end(reported(o).1.min(until)))
+        {
+            return Some(EventEvidence::MaybeFreeOnSchedule(format!(
+                "the day of the diary entry of no seizure dated {} alone: whether on the \
+                 schedule (adequate from {adequate_from}, ended {until}) cannot be told, and its \
+                 day would decide whether the diary shows no seizure on it to its end{}",
+                doubt.day_text(),
+                last_free.map_or(String::new(), |day| format!(
+                    " (the last entry surely on it: {day})"
+                ))
             )));
         }
         return None;

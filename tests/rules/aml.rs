@@ -1314,3 +1314,36 @@ fn a_count_of_a_month_holding_the_next_courses_start_is_not_read_as_its_first_da
         "{said}"
     );
 }
+
+/// fix-month3 2: 7+3 from 2026-03-10 to 2026-03-17 with a recorded complete remission (from
+/// the course's end, no response marrow), then marrow blasts of 30 % dated by the month
+/// `(2026, month)` alone.
+fn recorded_cr_then_a_marrow_of(month: u32) -> refract::domain::PatientRecord {
+    use super::support::{dated_by_month, days_to};
+    let record = seven_three(patient(), days_to(2026, 3, 10), |l| {
+        l.response(Response::Complete)
+    })
+    .marrow_blasts(30.0, days_to(2026, month, 1))
+    .record();
+    dated_by_month(record, (2026, month))
+}
+
+/// A marrow of 30 % dated "2026-03" alone may be before the remission (on 17 March) or after
+/// it: a relapse from it or not is its day's to decide, never "no relapse" by its first day.
+/// "2026-04" is after whatever its day: a relapse.
+#[test]
+fn a_marrow_of_the_month_of_the_remission_is_no_relapse_and_no_remission_by_its_first_day() {
+    use super::support::{assess, describe};
+    let assessment = assess(ID, &recorded_cr_then_a_marrow_of(3));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-03") && m.contains("cannot be told")),
+        "{said}"
+    );
+    let assessment = assess(ID, &recorded_cr_then_a_marrow_of(4));
+    assert_eq!(assessment.status, Relapsed, "{}", describe(&assessment));
+}

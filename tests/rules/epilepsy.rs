@@ -1551,3 +1551,49 @@ fn status_epilepticus_loads_are_no_schedule_but_a_maintenance_continuation_is() 
         ],
     );
 }
+
+/// fix-month3 4: levetiracetam failed (2024-06-01 to 2025-06-01), then lamotrigine from
+/// 2025-06-01 (adequate from 2025-07-31) to `until`, stopped for no response, its diary showing
+/// no seizure monthly from 2025-08-15 to 2025-12-15 and in a count dated "2026-01" alone.
+fn lamotrigine_stopped_with_a_diary_of_january(until: NaiveDate) -> refract::domain::PatientRecord {
+    let day = |y, m, d| days_before_today(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+    let v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(day(2024, 6, 1))
+                .until(day(2025, 6, 1))
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(day(2025, 6, 1))
+                .until(days_before_today(until))
+                .stopped(StopReason::LackOfEfficacy),
+        );
+    let v = (8..=12)
+        .fold(v, |v, month| v.seizures(0.0, day(2025, month, 15)))
+        .seizures(0.0, day(2026, 1, 1));
+    super::support::dated_by_month(v.record(), (2026, 1))
+}
+
+/// Lamotrigine ended on 2026-01-20: the January diary may be of a day after it ended, and the
+/// last one surely on it (2025-12-15) is 36 days before its end, so whether the diary shows
+/// it free of seizures to its end (against the recorded "no response") turns on a day never
+/// given: undecided, said. Ended on 2026-01-31, January is wholly on it: the diary decides.
+#[test]
+fn a_diary_of_a_month_holding_a_finished_schedules_end_is_not_on_it_by_its_first_day() {
+    use super::support::{assess, describe};
+    let ended = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+    let assessment = assess(ID, &lamotrigine_stopped_with_a_diary_of_january(ended(20)));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-01") && m.contains("cannot be told")),
+        "{said}"
+    );
+    let assessment = assess(ID, &lamotrigine_stopped_with_a_diary_of_january(ended(31)));
+    assert_eq!(assessment.status, NotMet, "{}", describe(&assessment));
+}

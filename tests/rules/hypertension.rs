@@ -1868,3 +1868,36 @@ fn a_home_reading_of_a_month_alone_is_of_a_weeks_series_only_by_a_day_it_never_g
         super::support::describe(&assessment)
     );
 }
+
+/// fix-month3 5: three classes, office 160/100 at a visit dated by the month `(2026, month)`
+/// alone and at a visit on 2026-10-20.
+fn a_months_visit_and_one_on_the_20th(month: u32) -> refract::domain::PatientRecord {
+    let v = on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+        .office_bp(160.0, 100.0, days_since(2026, month, 1))
+        .office_bp(160.0, 100.0, days_since(2026, 10, 20));
+    in_a_month_alone(v.record(), (2026, month))
+}
+
+#[test]
+fn a_months_reading_and_a_visit_within_that_month_are_not_surely_two_occasions() {
+    // "2026-10" may be the visit of the 20th: one occasion surely, two only by a day the record
+    // never gave, so the level (>= 2 readings on >= 2 occasions) is not known, said.
+    let assessment = super::support::assess(ID, &a_months_visit_and_one_on_the_20th(10));
+    let said = super::support::describe(&assessment);
+    assert_ne!(assessment.status, Resistant, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-10") && m.contains("cannot be told")),
+        "{said}"
+    );
+    // "2026-09" is another visit whatever its day: two occasions, resistant.
+    let assessment = super::support::assess(ID, &a_months_visit_and_one_on_the_20th(9));
+    assert_eq!(
+        assessment.status,
+        Resistant,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}

@@ -1511,3 +1511,45 @@ fn twelve_months_are_calendar_months_across_a_leap_day() {
         ],
     );
 }
+
+/// Line 1 R-CHOP and line 2 R-ICE as in [`relapse_after_asct_across_a_leap_day`], an
+/// autologous transplant on 2023-03-15 and a relapse dated by the month `(2024, month)` alone.
+fn relapse_of_a_month_after_asct(month: u32) -> refract::domain::PatientRecord {
+    use super::support::{dated_by_month, days_to};
+    let record = relapse_after_asct_across_a_leap_day(days_to(2024, month, 1)).record();
+    let mut record = dated_by_month(record, (2024, month));
+    for procedure in &mut record.procedures {
+        procedure.performed = chrono::NaiveDate::from_ymd_opt(2023, 3, 15)
+            .unwrap()
+            .and_time(chrono::NaiveTime::MIN);
+    }
+    record
+}
+
+/// fix-month3 3: 12 months after a transplant on 2023-03-15 end on 2024-03-15. A relapse dated
+/// "2024-03" alone may be of any day of March: within them or after them, its day decides, so
+/// never "within" by its first day; "2024-02" is within whatever its day, "2024-04" after.
+#[test]
+fn a_relapse_of_a_month_holding_the_end_of_the_transplants_window_is_undecided() {
+    use super::support::{assess, describe};
+    let assessment = assess(ID, &relapse_of_a_month_after_asct(3));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2024-03") && m.contains("cannot be told")),
+        "{said}"
+    );
+    assert!(!said.contains("no relapse within"), "{said}");
+    let assessment = assess(ID, &relapse_of_a_month_after_asct(2));
+    assert_eq!(
+        assessment.label,
+        "refractory LBCL: relapse within 12 months of autologous transplant",
+        "{}",
+        describe(&assessment)
+    );
+    let assessment = assess(ID, &relapse_of_a_month_after_asct(4));
+    assert_eq!(assessment.status, Relapsed, "{}", describe(&assessment));
+}

@@ -2213,3 +2213,57 @@ fn an_anti_cd38_given_too_briefly_is_named_as_why_not_triple_class() {
         "{said}"
     );
 }
+
+/// fix-month3 1: six cycles of VRd from 2025-04-06 (the last dose 2025-08-02: off therapy
+/// from 2025-08-31, 28 days on), serum M-protein 3.0, 0.5 and 0.4 g/dL, a rise to 1.2 g/dL on
+/// `rise` (dated by its month alone when `by_month`), confirmed by 1.4 g/dL on 2025-09-05, and
+/// VRd restarted on 2025-09-10.
+fn vrd_restarted_after_a_rise(
+    rise: (i32, u32, u32),
+    by_month: bool,
+) -> refract::domain::PatientRecord {
+    use super::support::days_to;
+    let v = vrd_orders(patient(), 600, 6, 6);
+    let v = m_protein(
+        v,
+        &[
+            (3.0, days_to(2025, 3, 20)),
+            (0.5, days_to(2025, 5, 15)),
+            (0.4, days_to(2025, 6, 15)),
+            (1.2, days_to(rise.0, rise.1, rise.2)),
+            (1.4, days_to(2025, 9, 5)),
+        ],
+    );
+    let record = vrd_orders(v, days_to(2025, 9, 10), 4, 4).record();
+    if by_month {
+        super::support::dated_by_month(record, (rise.0, rise.1))
+    } else {
+        record
+    }
+}
+
+/// The rise dated "2025-08" alone may be of the 31st (off therapy: a relapse, the restart a
+/// second line) or of a day before (progression on it: one line): never one line by its first
+/// day; the line is cut and its reason says the day that would decide is not known. A rise in
+/// "2025-07" is on therapy whatever its day, one of 31 August off therapy.
+#[test]
+fn a_rise_of_the_month_off_therapy_begins_is_not_read_on_its_first_day_for_the_lines() {
+    let lines = lines_of(&vrd_restarted_after_a_rise((2025, 8, 1), true));
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let cut = lines[1].cut_reason.as_deref().unwrap_or_default();
+    assert!(
+        cut.contains("2025-08") && cut.contains("cannot be told"),
+        "{lines:#?}"
+    );
+    let lines = lines_of(&vrd_restarted_after_a_rise((2025, 7, 1), true));
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let lines = lines_of(&vrd_restarted_after_a_rise((2025, 8, 31), false));
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[1]
+            .cut_reason
+            .as_deref()
+            .is_some_and(|cut| cut.contains("relapse on 2025-08-31")),
+        "{lines:#?}"
+    );
+}
