@@ -517,6 +517,19 @@ impl DrugExposure {
             .map(|end| local_day(end, self.end_utc_offset_minutes))
     }
 
+    /// The amount given, where the record gives a dose a day ("1000 mg/d") and was given on
+    /// one day alone (an infusion, one administration, an order of a day: its end stated, on
+    /// its start's day): that day's amount and its unit ("mg"). "1000 mg/d" would say a daily
+    /// dose that went on, which the record never says (review r3 C-7: rituximab's infusions).
+    /// `None` otherwise.
+    pub fn one_day_amount(&self) -> Option<(f64, &str)> {
+        let dose = self.dose.as_ref()?;
+        let unit = dose.unit.trim().strip_suffix("/d")?.trim_end();
+        let one_day = self.dates == DatesKnown::Stated
+            && self.end_day().is_some_and(|end| end == self.start_day());
+        (one_day && !unit.is_empty()).then_some((dose.value, unit))
+    }
+
     /// Days from start to end (or to `today` while ongoing), never negative.
     pub fn days_on(&self, today: NaiveDate) -> i64 {
         let end = self.end_day().unwrap_or(today);
