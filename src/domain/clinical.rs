@@ -1657,6 +1657,49 @@ mod tests {
         assert_eq!(in_line, [true, true, false, false]);
     }
 
+    /// Review r3 C-7: a dose a day recorded for one day alone (a rituximab infusion, a
+    /// one-day order of any drug) is that day's amount; a daily dose over days, a dose per
+    /// week, a rate, or a day whose end is not stated are as recorded.
+    #[test]
+    fn a_daily_dose_given_on_one_day_is_that_days_amount() {
+        let at = |d, h| date(2022, 6, d).and_hms_opt(h, 0, 0).unwrap();
+        let exposure = |unit: &str, start, end, dates| DrugExposure {
+            id: 1,
+            text: String::from("drug"),
+            rxnorm: None,
+            atc: None,
+            start,
+            end,
+            dose: Some(Dose {
+                value: 1000.0,
+                unit: unit.to_owned(),
+            }),
+            route: None,
+            role: None,
+            stop_reason: None,
+            cycles: None,
+            dates,
+            stop_text: None,
+            utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
+            indications: Vec::new(),
+            said_stopped: false,
+        };
+        let stated = DatesKnown::Stated;
+        let one_day = |unit| exposure(unit, at(1, 9), Some(at(1, 13)), stated);
+        assert_eq!(one_day("mg/d").one_day_amount(), Some((1000.0, "mg")));
+        assert_eq!(one_day("mg/kg/d").one_day_amount(), Some((1000.0, "mg/kg")));
+        assert_eq!(one_day("mg/wk").one_day_amount(), None);
+        assert_eq!(one_day("mg/h").one_day_amount(), None);
+        assert_eq!(one_day("mg").one_day_amount(), None);
+        let two_days = exposure("mg/d", at(1, 9), Some(at(2, 9)), stated);
+        assert_eq!(two_days.one_day_amount(), None);
+        let ongoing = exposure("mg/d", at(1, 9), None, stated);
+        assert_eq!(ongoing.one_day_amount(), None);
+        let end_unknown = exposure("mg/d", at(1, 9), Some(at(1, 9)), DatesKnown::EndUnknown);
+        assert_eq!(end_unknown.one_day_amount(), None);
+    }
+
     #[test]
     fn nothing_goes_on_after_death() {
         let at = |y, m, d| date(y, m, d).and_time(NaiveTime::MIN);

@@ -157,30 +157,32 @@ impl Trial<'_> {
     fn describe_steps(&self, at_dose: Option<&AtDose>) -> String {
         let mut steps: Vec<&Given<'_>> = self.given.clone();
         steps.sort_by_key(|g| g.start());
-        // Each dose once, in order; infusions of one day each at one amount are said with
-        // their number ("1000 mg on each of 4 days"), the days of a course.
-        let mut runs: Vec<(String, &Given<'_>, Vec<NaiveDate>)> = Vec::new();
+        // Each dose once, in order; a dose given on days of its own, each record one day at
+        // one amount (a course's infusions), is said as that, with their number ("1000 mg on
+        // each of 4 days"), never as a daily dose over the months between them.
+        let mut runs: Vec<(String, Vec<&Given<'_>>)> = Vec::new();
         for step in &steps {
             let Some(words) = dose_words(step) else {
                 continue;
             };
             match runs.last_mut() {
-                Some((last, _, days)) if *last == words => {
-                    if !days.contains(&step.start()) {
-                        days.push(step.start());
-                    }
-                }
-                _ => runs.push((words, step, vec![step.start()])),
+                Some((last, members)) if *last == words => members.push(step),
+                _ => runs.push((words, vec![step])),
             }
         }
         let doses: Vec<String> = runs
             .into_iter()
-            .filter_map(|(words, first, days)| {
-                if days.len() > 1 && first.exposure.one_day_amount().is_some() {
-                    super::describe::doses_on_days(first.exposure, days.len())
-                } else {
-                    Some(words)
+            .filter_map(|(words, members)| {
+                let first = members.first()?;
+                if !members
+                    .iter()
+                    .all(|g| g.exposure.one_day_amount().is_some())
+                {
+                    return Some(words);
                 }
+                let mut days: Vec<NaiveDate> = members.iter().map(|g| g.start()).collect();
+                days.dedup();
+                super::describe::doses_on_days(first.exposure, days.len())
             })
             .collect();
         let mut out = self.name.clone();
@@ -251,10 +253,15 @@ impl Trial<'_> {
     }
 }
 
-/// A record's dose as recorded ("50 mg/d", "150 mg/4wk", an infusion's "1000 mg on one day"),
-/// the words every description uses (see [`super::describe::dose_words`]).
+/// A record's dose as recorded ("50 mg/d", "150 mg/4wk"), what tells two records' doses apart
+/// and the words every description uses, but for infusions of one day each (see
+/// [`Trial::describe_steps`]).
 fn dose_words(given: &Given<'_>) -> Option<String> {
-    super::describe::dose_words(given.exposure)
+    given
+        .exposure
+        .dose
+        .as_ref()
+        .map(|dose| format!("{} {}", trim_number(dose.value), dose.unit))
 }
 
 /// The time a drug trial was given at or above its adequate dose, where the rule counts its
