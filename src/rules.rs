@@ -310,6 +310,13 @@ use crate::domain::{Assessment, PatientRecord};
 /// response" undecided (`trials.rs`, `MaybeFreeOnSchedule`); an office reading of a month with a
 /// visit on a day of it is not a second occasion, and a level that needs it as one is
 /// undecided, said (`pressure.rs`, `own_visits`).
+/// Also in 29: a rule set that reads drug courses (`[lines] drug_courses`, RA) keeps a course
+/// acting for the drug book's `course_days` (rituximab 168): the next course within the line
+/// gap after it is the same line and trial, the infusions of one course (begun within
+/// `retreatment_min_days`) one course judged once, whatever stop reason each carries; a dose a
+/// day given on one day alone is said as that day's amount ("1000 mg on one day", "on each of
+/// 4 days"), no longer "1000 mg/d" (review r3 C-7, `Given::treats_until`,
+/// `trials::merge_courses`, `DrugExposure::one_day_amount`).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

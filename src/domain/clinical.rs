@@ -517,6 +517,19 @@ impl DrugExposure {
             .map(|end| local_day(end, self.end_utc_offset_minutes))
     }
 
+    /// The amount given, where the record gives a dose a day ("1000 mg/d") and was given on
+    /// one day alone (an infusion, one administration, an order of a day: its end stated, on
+    /// its start's day): that day's amount and its unit ("mg"). "1000 mg/d" would say a daily
+    /// dose that went on, which the record never says (review r3 C-7: rituximab's infusions).
+    /// `None` otherwise.
+    pub fn one_day_amount(&self) -> Option<(f64, &str)> {
+        let dose = self.dose.as_ref()?;
+        let unit = dose.unit.trim().strip_suffix("/d")?.trim_end();
+        let one_day = self.dates == DatesKnown::Stated
+            && self.end_day().is_some_and(|end| end == self.start_day());
+        (one_day && !unit.is_empty()).then_some((dose.value, unit))
+    }
+
     /// Days from start to end (or to `today` while ongoing), never negative.
     pub fn days_on(&self, today: NaiveDate) -> i64 {
         let end = self.end_day().unwrap_or(today);
@@ -1642,6 +1655,49 @@ mod tests {
         // The line's own record, a repeat dose within it; not a dose after it, not a
         // CNS-directed dose.
         assert_eq!(in_line, [true, true, false, false]);
+    }
+
+    /// Review r3 C-7: a dose a day recorded for one day alone (a rituximab infusion, a
+    /// one-day order of any drug) is that day's amount; a daily dose over days, a dose per
+    /// week, a rate, or a day whose end is not stated are as recorded.
+    #[test]
+    fn a_daily_dose_given_on_one_day_is_that_days_amount() {
+        let at = |d, h| date(2022, 6, d).and_hms_opt(h, 0, 0).unwrap();
+        let exposure = |unit: &str, start, end, dates| DrugExposure {
+            id: 1,
+            text: String::from("drug"),
+            rxnorm: None,
+            atc: None,
+            start,
+            end,
+            dose: Some(Dose {
+                value: 1000.0,
+                unit: unit.to_owned(),
+            }),
+            route: None,
+            role: None,
+            stop_reason: None,
+            cycles: None,
+            dates,
+            stop_text: None,
+            utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
+            indications: Vec::new(),
+            said_stopped: false,
+        };
+        let stated = DatesKnown::Stated;
+        let one_day = |unit| exposure(unit, at(1, 9), Some(at(1, 13)), stated);
+        assert_eq!(one_day("mg/d").one_day_amount(), Some((1000.0, "mg")));
+        assert_eq!(one_day("mg/kg/d").one_day_amount(), Some((1000.0, "mg/kg")));
+        assert_eq!(one_day("mg/wk").one_day_amount(), None);
+        assert_eq!(one_day("mg/h").one_day_amount(), None);
+        assert_eq!(one_day("mg").one_day_amount(), None);
+        let two_days = exposure("mg/d", at(1, 9), Some(at(2, 9)), stated);
+        assert_eq!(two_days.one_day_amount(), None);
+        let ongoing = exposure("mg/d", at(1, 9), None, stated);
+        assert_eq!(ongoing.one_day_amount(), None);
+        let end_unknown = exposure("mg/d", at(1, 9), Some(at(1, 9)), DatesKnown::EndUnknown);
+        assert_eq!(end_unknown.one_day_amount(), None);
     }
 
     #[test]

@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 
 use super::given::Given;
 use super::numbers::push_number;
-use crate::domain::{Confounder, Evidence, EvidenceKind, Observation, Procedure, TreatmentLine};
+use crate::domain::{
+    Confounder, DrugExposure, Evidence, EvidenceKind, Observation, Procedure, TreatmentLine,
+};
 
 /// "2019-03".
 pub fn month(date: NaiveDate) -> String {
@@ -19,8 +21,39 @@ pub fn month(date: NaiveDate) -> String {
 // How long, in words: with the dates, so that a window's length and its ends are said alike.
 pub use super::dates::span;
 
+/// A record's dose in words, as every description says it: "50 mg/d", "150 mg/4wk"; a dose a
+/// day given on one day alone is that day's amount, "1000 mg on one day" (see
+/// [`crate::domain::DrugExposure::one_day_amount`]: an infusion is no daily dose).
+pub fn dose_words(exposure: &DrugExposure) -> Option<String> {
+    doses_on_days(exposure, 1)
+}
+
+/// As [`dose_words`], for `days` records of one course at `exposure`'s dose: given on one day
+/// each, "1000 mg on each of 2 days" (rituximab's two infusions); else the dose as recorded.
+pub fn doses_on_days(exposure: &DrugExposure, days: usize) -> Option<String> {
+    let mut out = String::new();
+    if let Some((amount, unit)) = exposure.one_day_amount() {
+        push_number(&mut out, amount);
+        let _ = match days {
+            0 | 1 => write!(out, " {unit} on one day"),
+            _ => write!(out, " {unit} on each of {days} days"),
+        };
+        return Some(out);
+    }
+    let dose = exposure.dose.as_ref()?;
+    push_number(&mut out, dose.value);
+    out.push(' ');
+    out.push_str(&dose.unit);
+    Some(out)
+}
+
 /// "levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months), stopped: no response".
 pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
+    describe_exposure_dosed(given, today, dose_words(given.exposure))
+}
+
+/// [`describe_exposure`] with the dose in `dose`'s words.
+fn describe_exposure_dosed(given: &Given<'_>, today: NaiveDate, dose: Option<String>) -> String {
     use chrono::Datelike;
     // Built in one buffer: every criterion that cites a drug calls this.
     let exposure = given.exposure;
@@ -34,11 +67,9 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
         }
         out.push_str(&drug.ingredient);
     }
-    if let Some(dose) = &exposure.dose {
+    if let Some(dose) = dose {
         out.push(' ');
-        push_number(&mut out, dose.value);
-        out.push(' ');
-        out.push_str(&dose.unit);
+        out.push_str(&dose);
     }
     let start = exposure.start_day();
     let _ = write!(out, ", {:04}-{:02} → ", start.year(), start.month());
@@ -218,7 +249,19 @@ pub fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
         drugs: first.drugs.clone(),
         named_order: first.named_order.clone(),
     };
-    describe_exposure(&given, today)
+    // Infusions of one day each are said as such ("1000 mg on each of 2 days"), never as the
+    // daily dose of the months the course spans.
+    let one_day_each = members
+        .iter()
+        .all(|g| g.exposure.one_day_amount().is_some());
+    let dose = if one_day_each {
+        let mut days: Vec<NaiveDate> = members.iter().map(|g| g.start()).collect();
+        days.dedup();
+        doses_on_days(first.exposure, days.len())
+    } else {
+        dose_words(&course)
+    };
+    describe_exposure_dosed(&given, today, dose)
 }
 
 /// The record that ended a course of several: the last to end, when every one has ended;

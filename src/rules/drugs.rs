@@ -133,6 +133,12 @@ pub struct Drug {
     /// next drug of its kind starts).
     #[serde(default)]
     pub course_days: Option<i64>,
+    /// With `course_days`: the fewest days between the starts of two courses the label allows
+    /// (rituximab in RA: "not sooner than every 16 weeks"), so that a record of the drug begun
+    /// sooner after a course's first infusion is that course (its second infusion), whatever
+    /// stop reason the first carries.
+    #[serde(default)]
+    pub retreatment_min_days: Option<i64>,
     /// A drug given in cycles of a length its label fixes, with doses inside a cycle (the
     /// bispecifics weekly on days 1, 8, 15 and 22 of 28-day cycles): the cycle's days, so that
     /// its doses are counted as the cycles they fall in, not one per pause between doses (see
@@ -921,6 +927,9 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     if let Some(days) = drug.course_days {
         c.days(at, "course_days", days, 1)?;
+    }
+    if let Some(days) = drug.retreatment_min_days {
+        c.days(at, "retreatment_min_days", days, 1)?;
     }
     if let Some(days) = drug.cycle_days {
         c.days(at, "cycle_days", days, 1)?;

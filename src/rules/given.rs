@@ -244,4 +244,31 @@ impl Given<'_> {
     pub fn end(&self) -> Option<NaiveDate> {
         self.exposure.end_day()
     }
+
+    /// The last day the record treats, as the lines' gap counts it: its end (`today` while it
+    /// is given), or for a course (see [`Self::course_drug`]) the end of the course's action,
+    /// `course_days` after the infusion began, when that is later: the months between two
+    /// courses of rituximab are no pause of its treatment.
+    pub fn treats_until(&self, set: &RuleSet, today: NaiveDate) -> NaiveDate {
+        let end = self.end().unwrap_or(today);
+        self.course_drug(set)
+            .and_then(|drug| drug.course_days)
+            .map_or(end, |days| end.max(super::dates::shift(self.start(), days)))
+    }
+}
+
+impl<'a> Given<'a> {
+    /// The drug given in courses this record is of, where `set` reads courses (`[lines]
+    /// drug_courses`): its one recognised ingredient, when the drug book gives it
+    /// `course_days` (rituximab in RA). A record of several ingredients is a regimen's, read as
+    /// given.
+    pub fn course_drug(&self, set: &RuleSet) -> Option<&'a Drug> {
+        if !set.lines.drug_courses {
+            return None;
+        }
+        match self.drugs.as_slice() {
+            [drug] if drug.course_days.is_some() => Some(drug),
+            _ => None,
+        }
+    }
 }

@@ -450,10 +450,12 @@ fn derive_regimens(
             });
             continue;
         };
+        // A course acts past its last infusion (`Given::treats_until`): a retreatment at the
+        // drug's usual interval continues the line, as a maintenance cycle does.
         let last_end = current
             .members
             .iter()
-            .map(|g| g.end().unwrap_or(today))
+            .map(|g| g.treats_until(set, today))
             .max()
             .unwrap_or(current.start);
         // A start known only as its latest day (a year, a month, an end alone) is a range: the

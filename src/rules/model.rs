@@ -240,6 +240,15 @@ pub struct LineParameters {
     /// Step care (hypertension): a line is a change in the set of concurrent classes.
     #[serde(default)]
     pub step_care: bool,
+    /// Whether the condition's drugs given in courses are read by their course (the drug
+    /// book's `course_days`, `retreatment_min_days`: rituximab in RA, two infusions every 24
+    /// weeks): a course acts, for the lines' gap and as a trial, until `course_days` after it
+    /// began; the next course of the drug within the gap after that is the drug continued as
+    /// scheduled (one line, one trial), and the infusions of one course are one course whatever
+    /// each says. False (the default): every record is read as given, from its start to its
+    /// end (rituximab in a lymphoma regimen is a dose of a cycle).
+    #[serde(default)]
+    pub drug_courses: bool,
     /// Classes whose drugs form the lines (others are supportive or for other conditions).
     #[serde(default)]
     pub classes: Vec<String>,
@@ -392,6 +401,7 @@ impl Default for LineParameters {
             cross_taper_days: 0,
             one_off_max_hours: 0,
             step_care: false,
+            drug_courses: false,
             classes: Vec::new(),
             groups: std::collections::BTreeMap::new(),
             planned_sequence: false,

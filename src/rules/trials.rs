@@ -55,6 +55,9 @@ struct Trial<'c> {
     /// drug for what two failures must differ in: TRRIP asks for two different
     /// antipsychotics, and haloperidol decanoate after oral haloperidol is the same molecule.
     depot: bool,
+    /// For a drug read in courses (see [`Given::course_drug`]): the first day of its latest
+    /// course, from which the course's infusions and its retreatment are told apart.
+    course_from: Option<NaiveDate>,
 }
 
 impl Trial<'_> {
@@ -154,12 +157,34 @@ impl Trial<'_> {
     fn describe_steps(&self, at_dose: Option<&AtDose>) -> String {
         let mut steps: Vec<&Given<'_>> = self.given.clone();
         steps.sort_by_key(|g| g.start());
-        let mut doses: Vec<String> = Vec::new();
-        for words in steps.iter().filter_map(|g| dose_words(g)) {
-            if doses.last() != Some(&words) {
-                doses.push(words);
+        // Each dose once, in order; a dose given on days of its own, each record one day at
+        // one amount (a course's infusions), is said as that, with their number ("1000 mg on
+        // each of 4 days"), never as a daily dose over the months between them.
+        let mut runs: Vec<(String, Vec<&Given<'_>>)> = Vec::new();
+        for step in &steps {
+            let Some(words) = dose_words(step) else {
+                continue;
+            };
+            match runs.last_mut() {
+                Some((last, members)) if *last == words => members.push(step),
+                _ => runs.push((words, vec![step])),
             }
         }
+        let doses: Vec<String> = runs
+            .into_iter()
+            .filter_map(|(words, members)| {
+                let first = members.first()?;
+                if !members
+                    .iter()
+                    .all(|g| g.exposure.one_day_amount().is_some())
+                {
+                    return Some(words);
+                }
+                let mut days: Vec<NaiveDate> = members.iter().map(|g| g.start()).collect();
+                days.dedup();
+                super::describe::doses_on_days(first.exposure, days.len())
+            })
+            .collect();
         let mut out = self.name.clone();
         if !doses.is_empty() {
             out.push(' ');
@@ -228,7 +253,9 @@ impl Trial<'_> {
     }
 }
 
-/// A record's dose as recorded ("50 mg/d", "150 mg/4wk"), the words every description uses.
+/// A record's dose as recorded ("50 mg/d", "150 mg/4wk"), what tells two records' doses apart
+/// and the words every description uses, but for infusions of one day each (see
+/// [`Trial::describe_steps`]).
 fn dose_words(given: &Given<'_>) -> Option<String> {
     given
         .exposure
@@ -1249,6 +1276,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                 added_next,
                 conflict,
                 depot: false,
+                course_from: None,
             });
         }
     } else {
@@ -1278,6 +1306,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     added_next: Vec::new(),
                     conflict: Vec::new(),
                     depot,
+                    course_from: given.course_drug(ctx.set).map(|_| given.start()),
                 });
             }
         }
@@ -1285,10 +1314,77 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     trials.sort_by_key(|trial| trial.start);
     if spec.unit != "line" {
         trials = merge_same_period(trials, ctx.today);
+        trials = merge_courses(trials, ctx);
         trials = merge_steps(trials);
         trials = merge_cycles(trials, ctx.set.lines.gap_days);
     }
     trials
+}
+
+/// The courses of a drug read in courses (see [`Given::course_drug`]: rituximab in RA) are one
+/// trial while the drug is continued as scheduled. A record begun within the drug's
+/// `retreatment_min_days` of its course's first infusion is that course (its second infusion),
+/// whatever stop reason the first carries: a reason written on each infusion of the course it
+/// ended is the course's, judged once (review r3 C-7: the second infusion had been a trial of
+/// "0 weeks" of its own, "not counted" beside the course's failure). The next course, begun
+/// within the lines' gap after the last one's action ended (`course_days` after it began, see
+/// [`Given::treats_until`]), continues the trial unless the last was stopped for a reason, as
+/// the line continues (a retreatment at the usual interval is no new drug tried). The trial
+/// ends as its last course does.
+fn merge_courses<'c>(trials: Vec<Trial<'c>>, ctx: &Context<'_>) -> Vec<Trial<'c>> {
+    let mut kept: Vec<Trial<'c>> = Vec::with_capacity(trials.len());
+    for trial in trials {
+        let drug = trial
+            .given
+            .first()
+            .and_then(|given| given.course_drug(ctx.set));
+        let (Some(drug), Some(_)) = (drug, trial.course_from) else {
+            kept.push(trial);
+            continue;
+        };
+        let joined = kept
+            .iter_mut()
+            .rev()
+            .find(|k| k.name == trial.name && k.depot == trial.depot && k.line.is_none())
+            .and_then(|earlier| {
+                let first = earlier.course_from?;
+                let same_course = drug
+                    .retreatment_min_days
+                    .is_some_and(|days| trial.start < shift(first, days));
+                let acting_until = earlier
+                    .given
+                    .iter()
+                    .map(|g| g.treats_until(ctx.set, ctx.today))
+                    .max()?;
+                let retreated = earlier.stop.is_none()
+                    && earlier.conflict.is_empty()
+                    && trial.start <= shift(acting_until, ctx.set.lines.gap_days);
+                (same_course || retreated).then_some((earlier, same_course))
+            });
+        match joined {
+            Some((earlier, same_course)) => {
+                earlier.given.extend(trial.given);
+                earlier.end = match (earlier.end, trial.end) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                if same_course {
+                    earlier.stop = trial.stop.or(earlier.stop);
+                    for reason in trial.conflict {
+                        if !earlier.conflict.contains(&reason) {
+                            earlier.conflict.push(reason);
+                        }
+                    }
+                } else {
+                    earlier.stop = trial.stop;
+                    earlier.conflict = trial.conflict;
+                    earlier.course_from = trial.course_from;
+                }
+            }
+            None => kept.push(trial),
+        }
+    }
+    kept
 }
 
 /// Records of a drug that follow one another (the next begins at most a day after the last
@@ -1463,8 +1559,8 @@ fn conflicting_reasons(given: &[&Given<'_>], today: NaiveDate) -> Vec<StopReason
     conflict
 }
 
-/// When a trial ends: the record's end, or for a drug given in courses (rituximab) the end of
-/// the course's action, `course_days` after it began, unless the next drug of the criterion's
+/// When a trial ends: the record's end, or for a drug read in courses (rituximab in RA, see
+/// [`Given::course_drug`]) the end of the course's action, `course_days` after it began, unless the next drug of the criterion's
 /// classes started before that (a switch) or a stop reason ended it. A course still acting
 /// today is ongoing.
 fn course_end(
@@ -1474,7 +1570,11 @@ fn course_end(
     drug: &super::drugs::Drug,
 ) -> Option<NaiveDate> {
     let end = given.end();
-    let (Some(days), Some(recorded)) = (drug.course_days, end) else {
+    let course_days = given
+        .course_drug(ctx.set)
+        .filter(|course| course.ingredient == drug.ingredient)
+        .and_then(|course| course.course_days);
+    let (Some(days), Some(recorded)) = (course_days, end) else {
         return end;
     };
     if given.exposure.stop_reason.is_some() {

@@ -584,3 +584,157 @@ fn a_measurement_of_a_month_alone_is_stale_only_when_its_last_day_is() {
     let said = stale_words(4).unwrap_or_default();
     assert!(said.contains("from 2026-04:"), "{said}");
 }
+
+/// One rituximab infusion `days` ago, recorded as a statement of one day at "1000 mg/d" (what an
+/// EHR's MedicationStatement with a daily timing and a one-day period is read as).
+fn infusion(days: i64, stop: Option<StopReason>) -> super::support::Rx {
+    let given = rx("Rituximab 1000 mg/d").from(days).for_days(0);
+    match stop {
+        Some(reason) => given.stopped(reason),
+        None => given,
+    }
+}
+
+/// Methotrexate, adalimumab failed, then rituximab courses of two infusions 14 days apart begun
+/// on each of `courses` (days ago), the last course's infusions stopped for `stop`, then
+/// upadacitinib from 300 days ago, and a CDAI of 25 now.
+fn rituximab_courses(courses: &[i64], stop: Option<StopReason>) -> Vignette {
+    let mut vignette = patient()
+        .give(
+            rx("Methotrexate 20 mg/wk")
+                .from(1500)
+                .until(1416)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Adalimumab 40 mg/2wk")
+                .from(1300)
+                .until(1216)
+                .stopped(StopReason::LackOfEfficacy),
+        );
+    for (index, first) in courses.iter().enumerate() {
+        let last = index + 1 == courses.len();
+        let reason = stop.filter(|_| last);
+        vignette = vignette
+            .give(infusion(*first, reason))
+            .give(infusion(*first - 14, reason));
+    }
+    vignette
+        .give(rx("Upadacitinib 15 mg/d").from(300))
+        .cdai(25.0, 30)
+}
+
+/// The RA lines derived for `vignette`, as (regimen, stop reason) in order.
+fn ra_lines(vignette: Vignette) -> Vec<(String, Option<StopReason>)> {
+    let record = vignette.record();
+    super::support::rules()
+        .derive_lines(&record, super::support::today())
+        .into_iter()
+        .filter(|line| line.ruleset == ID)
+        .map(|line| (line.regimen, line.stop_reason))
+        .collect()
+}
+
+/// Review r3 C-7 (R10): rituximab retreated 24 weeks after its first course (the label's
+/// "subsequent courses every 24 weeks"), the second course stopped for no response, is one
+/// drug continued as scheduled: one line, one trial, judged once. It had been two lines (3L
+/// and 4L rituximab), the pause of 154 days between the courses' infusions read as a gap.
+#[test]
+fn a_rituximab_retreatment_at_its_usual_interval_is_the_same_line() {
+    let lines = ra_lines(rituximab_courses(
+        &[900, 732],
+        Some(StopReason::LackOfEfficacy),
+    ));
+    let regimens: Vec<&str> = lines.iter().map(|(regimen, _)| regimen.as_str()).collect();
+    assert_eq!(
+        regimens,
+        ["methotrexate", "adalimumab", "rituximab", "upadacitinib"],
+        "{lines:#?}"
+    );
+    assert_eq!(lines[2].1, Some(StopReason::LackOfEfficacy), "{lines:#?}");
+    run(
+        ID,
+        &[case(
+            "rituximab retreated at 24 weeks, then stopped for no response: one failed trial",
+            rituximab_courses(&[900, 732], Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        )
+        .reason("rituximab 1000 mg on each of 4 days")
+        .reason("stopped: no response")
+        .no_reason("not counted")
+        .no_reason("1000 mg/d")],
+    );
+}
+
+/// A course given again long after the last one's action ended (24 weeks, and the rule set's
+/// 120-day gap beyond it) is a new line: the retreatment interval does not join everything.
+#[test]
+fn a_rituximab_course_long_after_the_last_ones_action_is_a_new_line() {
+    let lines = ra_lines(rituximab_courses(
+        &[1100, 750],
+        Some(StopReason::LackOfEfficacy),
+    ));
+    let regimens: Vec<&str> = lines.iter().map(|(regimen, _)| regimen.as_str()).collect();
+    assert_eq!(
+        regimens,
+        [
+            "methotrexate",
+            "adalimumab",
+            "rituximab",
+            "rituximab",
+            "upadacitinib"
+        ],
+        "{lines:#?}"
+    );
+}
+
+/// Review r3 C-7 (R9): the second course's infusions both carry the stop reason ("lack of
+/// efficacy" on 2022-12-01 and 2022-12-15). The course is judged once: the first infusion's
+/// reason does not end a trial the second infusion of the same course continues, which had
+/// been said "not counted: rituximab: stopped for no response after 0 weeks" beside the
+/// counted failure of the same course.
+#[test]
+fn a_stop_reason_on_each_infusion_of_a_course_is_one_course_judged_once() {
+    run(
+        ID,
+        &[case(
+            "rituximab courses 26 weeks apart, both infusions of the second stopped: one failure",
+            rituximab_courses(&[900, 717], Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        )
+        .reason("rituximab 1000 mg on each of 4 days")
+        .no_reason("not counted")
+        .no_reason("0 weeks")],
+    );
+}
+
+/// Review r3 C-7 (R11): one course of two infusions with no stop reason, CDAI 30 a week before
+/// it and 25 five months after it, then a switch: the course is a trial of its action (24
+/// weeks, or to the switch), longer than the rule set's 12 weeks, judged by its CDAI (17 %
+/// improvement, no response, Aletaha 2012). A CDAI only 10 weeks in is too early to judge.
+#[test]
+fn one_rituximab_course_is_judged_by_the_cdai_taken_while_it_acts() {
+    let course = |follow_up: i64| {
+        rituximab_courses(&[900], None)
+            .cdai(30.0, 907)
+            .cdai(25.0, 900 - follow_up)
+    };
+    run(
+        ID,
+        &[
+            case(
+                "CDAI 30 to 25 five months after a rituximab course: no response",
+                course(153),
+                Refractory,
+            )
+            .reason("rituximab 1000 mg on each of 2 days")
+            .reason("no response (CDAI"),
+            case(
+                "CDAI 30 to 25 ten weeks after a rituximab course: too early to judge",
+                course(70),
+                InsufficientData,
+            )
+            .missing("rituximab"),
+        ],
+    );
+}

@@ -736,11 +736,16 @@ fn render_drugs(
         .iter()
         .skip(scroll)
         .map(|exposure| {
-            let dose = exposure
-                .dose
-                .as_ref()
-                .map(|d| format!("{} {}", d.value, d.unit))
-                .unwrap_or_default();
+            // A dose a day given on one day alone (an infusion) is that day's amount, as the
+            // reasons say it: no daily dose that went on.
+            let dose = match exposure.one_day_amount() {
+                Some((amount, unit)) => format!("{amount} {unit} on one day"),
+                None => exposure
+                    .dose
+                    .as_ref()
+                    .map(|d| format!("{} {}", d.value, d.unit))
+                    .unwrap_or_default(),
+            };
             let end = match exposure.end_shown(time_format, model.zone) {
                 Some(end) => end,
                 None if exposure.active_on(model.today) => String::from("ongoing"),
