@@ -106,6 +106,14 @@ pub fn shift_hours(at: NaiveDateTime, hours: i64) -> NaiveDateTime {
 
 /// "3 weeks", "14 months".
 pub fn span(days: i64) -> String {
+    // Under two weeks, in days: three days rounded to "0 weeks" said nothing.
+    if days < 14 {
+        return if days == 1 {
+            String::from("1 day")
+        } else {
+            format!("{days} days")
+        };
+    }
     if days < 120 {
         let weeks = (days as f64 / 7.0).round() as i64;
         if weeks == 1 {
@@ -123,6 +131,18 @@ pub fn span(days: i64) -> String {
 mod tests {
     use super::{Length, shift, shift_hours, shift_months};
     use chrono::{NaiveDate, NaiveDateTime};
+
+    /// Under two weeks a span is said in days: "0 weeks" for three days said nothing.
+    #[test]
+    fn a_span_under_two_weeks_is_said_in_days() {
+        use super::span;
+        assert_eq!(span(1), "1 day");
+        assert_eq!(span(3), "3 days");
+        assert_eq!(span(13), "13 days");
+        assert_eq!(span(14), "2 weeks");
+        assert_eq!(span(119), "17 weeks");
+        assert_eq!(span(180), "6 months");
+    }
 
     #[test]
     fn calendar_months_hold_a_leap_day_and_clamp_to_a_shorter_month() {

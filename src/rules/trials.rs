@@ -1651,6 +1651,8 @@ impl Lasted<'_> {
     fn words(&self) -> String {
         match self.at_dose {
             Some(at_dose) => format!("{} days at an adequate dose ({})", self.days, at_dose.doses),
+            // Records that name one day: given on it, "0 days" of nothing.
+            None if self.days == 0 => String::from("one day"),
             None => span(self.days),
         }
     }
@@ -1832,7 +1834,7 @@ fn judge(
                 None => format!(
                     "stopped for {reason}, given for at least {}: how long it was given is not \
                      recorded (adequate from {} days)",
-                    span(days),
+                    lasted.words(),
                     spec.min_days
                 ),
             });

@@ -1547,7 +1547,9 @@ fn status_epilepticus_loads_are_no_schedule_but_a_maintenance_continuation_is() 
                     .give(rx("Carbamazepine 800 mg/d").from(300).until(300).end_unknown()),
                 InsufficientData,
             )
-            .missing("for how long is not recorded"),
+            .missing("for how long is not recorded")
+            // Its records name one day: "at least one day", never "at least 0 weeks".
+            .missing("given for at least one day, for how long is not recorded"),
         ],
     );
 }
