@@ -413,6 +413,12 @@ fn this_host() -> String {
 /// and the Conditions an Observation's `focus` names are kept, as a drug's indications are
 /// (`procedures.indications`, `observations.focus`, migration 0046); files are read again to
 /// fill them in (review r3 C-1).
+/// Also (next number, review r5 R5-1): an order's `priorPrescription` is kept
+/// (`MedicationRecord::renews`): the order it renews, its end not recorded, was given at least
+/// until the renewal began; and the last day a version of a medication record said the drug
+/// was current (`active`: its `meta.lastUpdated`, else the day it was imported) is kept across
+/// versions (`fhir_resources.current_until`, migration 0047): the version that stops it with
+/// no end is given at least until then. Files are read again to find `priorPrescription`.
 pub const MAPPING_VERSION: i64 = 20;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -295,6 +295,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 28: a drug given once over at most `[lines] one_off_max_hours` (24 in epilepsy.toml) and
 /// in no maintenance role (a status-epilepticus load) is no schedule, line or add-on of that
 /// rule set (review r3 C-6, `Given::is_one_off`).
+/// Also (next number, review r5 R5-1): a trial stopped with no end, known on its first day only,
+/// says how long it was given is not recorded, never "for at least 0 days"
+/// (`trials::judge`).
 const ENGINE_REVISION: u32 = 28;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
