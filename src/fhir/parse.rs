@@ -7016,9 +7016,10 @@ fn runs_per_drug(
 /// OHDSI's 29 days for a written prescription (Themis) is a convention for dispensing data and
 /// split such orders into one-day courses. So re-orders up to 3 months (plus
 /// [`REFILL_GAP_DAYS`]) apart join; orders 6 months apart, or 30-day orders 10 months apart,
-/// do not. A renewal naming the order it renews (R4 `priorPrescription`) joins by the same
-/// rule, never across a longer gap: the link says it renews the order, not that it was taken in
-/// between. Only for joining renewals: never the exposure's end, which stays unknown.
+/// do not. An order a renewal names as the one it renews (R4 `priorPrescription`), its end not
+/// recorded, ran until the renewal began (see [`given_at_least_until`]): its reach is then the
+/// renewal's start, and the two join. Only for joining renewals: never the exposure's end,
+/// which stays unknown.
 pub const UNKNOWN_ORDER_SUPPLY_DAYS: i64 = 90;
 
 /// The last day an open-ended prescription or statement reaches, for joining its renewals: the
