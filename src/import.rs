@@ -416,6 +416,12 @@ fn this_host() -> String {
 /// 21: the adverse effects of every rule set's drugs named alone as a stop reason ("ankle
 /// oedema", "dry cough", "hyperkalaemia", "peripheral neuropathy") are intolerance, and words
 /// saying the dose changed are no stop reason to teach refract (review r5 R5-14).
+/// Also in 21 (review r5 R5-1): an order's `priorPrescription` is kept
+/// (`MedicationRecord::renews`): the order it renews, its end not recorded, was given at least
+/// until the renewal began; and the last day a version of a medication record said the drug
+/// was current (`active`: its `meta.lastUpdated`; a version with none says no day) is kept across
+/// versions (`fhir_resources.current_until`, migration 0047): the version that stops it with
+/// no end is given at least until then. Files are read again to find `priorPrescription`.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

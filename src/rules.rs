@@ -317,6 +317,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// day given on one day alone is said as that day's amount ("1000 mg on one day", "on each of
 /// 4 days"), no longer "1000 mg/d" (review r3 C-7, `Given::treats_until`,
 /// `trials::merge_courses`, `DrugExposure::one_day_amount`).
+/// Also in 29 (review r5 R5-1): a trial stopped with no end, known on its first day only,
+/// says how long it was given is not recorded, never "for at least 0 days"
+/// (`trials::judge`).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -82,6 +82,8 @@ mod reports;
 mod robustness;
 #[path = "fhir/rules_change.rs"]
 mod rules_change;
+#[path = "fhir/said_current.rs"]
+mod said_current;
 #[path = "fhir/shapes.rs"]
 mod shapes;
 #[path = "fhir/sources.rs"]

@@ -476,6 +476,9 @@ pub struct MedicationUse {
     /// CarePlan, a ServiceRequest…).
     #[serde(rename = "basedOn", default)]
     pub based_on: Vec<Reference>,
+    /// MedicationRequest: the order this one renews or replaces (R4 `priorPrescription`).
+    #[serde(rename = "priorPrescription")]
+    pub prior_prescription: Option<Reference>,
 }
 
 /// MedicationRequest.dispenseRequest: what the order supplies, and when it may be dispensed.

@@ -261,6 +261,35 @@ pub struct MedicationRecord {
     /// what they state (see [`take_reasons_of_orders`]). Left out of the stored JSON when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prescriptions: Vec<String>,
+    /// The order an order renews or replaces (R4 `priorPrescription`), as written until the
+    /// file's references are resolved, then its id in the record's source: that order was
+    /// given at least until this one began, unless it states its own end (see
+    /// [`given_at_least_until`]). Left out of the stored JSON when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renews: Vec<String>,
+}
+
+/// A record that no longer says the drug is given, its end not recorded (`EndUnknown`: an
+/// order sent `stopped` or `completed` with no end), was given at least until `until` when
+/// something else says so: an earlier version of the same record that said the drug was current
+/// then (its `meta.lastUpdated`, kept by the store across versions), or a later order naming it
+/// as the one it renews (R4 `priorPrescription`: the old order ran until the new one began).
+/// The source sending more (the order's outcome) never makes refract know less (review r5
+/// R5-1: a course confirmed as a failed trial shrank to its first day). A record stating its
+/// own end keeps it: the source said when it stopped. Never before the record's start.
+pub fn given_at_least_until(record: &mut MedicationRecord, until: NaiveDateTime) {
+    if record.active
+        || record.dispensed
+        || record.end_recorded
+        || record.dates != DatesKnown::EndUnknown
+        || until <= record.start
+        || record.end.is_some_and(|end| end >= until)
+    {
+        return;
+    }
+    record.end = Some(until);
+    // A day kept by the store, or an order's start: no offset of this record's own.
+    record.end_utc_offset_minutes = None;
 }
 
 /// One reason a medication record gives for the drug: a `reasonCode` concept, or a
@@ -2374,6 +2403,23 @@ fn map_medication(
             },
             reasons: stated_reasons(resource),
             prescriptions: prescriptions_named(resource),
+            renews: if raw.resource_type == "MedicationRequest" {
+                resource
+                    .prior_prescription
+                    .iter()
+                    .filter(|reference| {
+                        reference
+                            .kind
+                            .as_deref()
+                            .is_none_or(|kind| kind.trim() == "MedicationRequest")
+                    })
+                    .filter_map(|reference| reference.reference.as_deref().map(str::trim))
+                    .filter(|written| !written.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                Vec::new()
+            },
         },
         refers,
     ))
@@ -6970,9 +7016,10 @@ fn runs_per_drug(
 /// OHDSI's 29 days for a written prescription (Themis) is a convention for dispensing data and
 /// split such orders into one-day courses. So re-orders up to 3 months (plus
 /// [`REFILL_GAP_DAYS`]) apart join; orders 6 months apart, or 30-day orders 10 months apart,
-/// do not. A renewal naming the order it renews (R4 `priorPrescription`) joins by the same
-/// rule, never across a longer gap: the link says it renews the order, not that it was taken in
-/// between. Only for joining renewals: never the exposure's end, which stays unknown.
+/// do not. An order a renewal names as the one it renews (R4 `priorPrescription`), its end not
+/// recorded, ran until the renewal began (see [`given_at_least_until`]): its reach is then the
+/// renewal's start, and the two join. Only for joining renewals: never the exposure's end,
+/// which stays unknown.
 pub const UNKNOWN_ORDER_SUPPLY_DAYS: i64 = 90;
 
 /// The last day an open-ended prescription or statement reaches, for joining its renewals: the
@@ -7360,10 +7407,12 @@ fn merge_renewals(
     let mut out: Vec<(String, DrugExposure)> = Vec::new();
     for (_, mut items) in by_drug {
         items.sort_by_key(|(_, exposure, _)| exposure.start);
-        // The era, the last day the orders in it so far reach, its latest record's start, and
+        // The era, the last day the orders in it so far reach, its latest record's start,
         // whether another record says the drug stopped after its latest record (see
-        // `stopped_by_later_records`): a later order is then a restart, never a renewal.
+        // `stopped_by_later_records`): a later order is then a restart, never a renewal; and the
+        // last day a record of it so far said the drug was given (see `known_given_until`).
         let mut current: Option<(String, DrugExposure, NaiveDate, NaiveDateTime, bool)> = None;
+        let mut known = NaiveDateTime::MIN;
         for (source, exposure, meta) in items {
             // A record with its own period, or with no period at all (its date is only when it
             // was asserted), is no renewal of anything.
@@ -7415,8 +7464,14 @@ fn merge_renewals(
                         out.push((std::mem::replace(era_source, source.clone()), before));
                         continue;
                     }
-                    // Renewed: the era runs on; the latest record says how it ended.
-                    era.end = end;
+                    // Renewed: the era runs on; the latest record says how it ended, and no
+                    // sooner than a record of it said it was given (a GP's statement `active`
+                    // when asserted, beside the hospital's order later stopped with no end).
+                    known = known.max(known_given_until(exposure, meta));
+                    era.end = match (end, dates) {
+                        (Some(until), DatesKnown::EndUnknown) => Some(until.max(known)),
+                        _ => end,
+                    };
                     era.dates = dates;
                     era.said_stopped = exposure.said_stopped;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
@@ -7434,6 +7489,7 @@ fn merge_renewals(
                     let mut era = exposure.clone();
                     era.end = end;
                     era.dates = dates;
+                    known = known_given_until(exposure, meta);
                     let stopped = meta.stopped_on.is_some();
                     current = Some((source.clone(), era, reach, exposure.start, stopped));
                 }
@@ -7445,6 +7501,18 @@ fn merge_renewals(
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out
+}
+
+/// The last day a record says the drug was given: a record saying it is given now, the day it
+/// said so (`dateAsserted`, an order's `authoredOn`), else its start; any other its end (for a
+/// record stopped with no end, the last day it is known given), else its start.
+fn known_given_until(exposure: &DrugExposure, meta: &MedicationMeta) -> NaiveDateTime {
+    if meta.active {
+        meta.asserted
+            .map_or(exposure.start, |day| day.max(exposure.start))
+    } else {
+        exposure.end.unwrap_or(exposure.start).max(exposure.start)
+    }
 }
 
 /// An era still active when a later order of the drug, too late to renew it, was written: the

@@ -178,6 +178,10 @@ struct ResourceOp {
     subject: (String, String),
     refers: Option<String>,
     last_updated: Option<String>,
+    /// A medication record that says the drug is given now (`active`, see
+    /// `MedicationRecord::active`): its day is kept beyond this version (see
+    /// `LedgerEntry::current_on`).
+    says_current: bool,
     kind: Kind,
     body: String,
     digest: String,
@@ -768,6 +772,7 @@ fn op_of_mapped(
                 Item::Medication(record) => {
                     resolve_reasons(&mut record.reasons, &source, checked);
                     resolve_prescriptions(&mut record.prescriptions, &source, checked);
+                    resolve_prescriptions(&mut record.renews, &source, checked);
                 }
                 Item::Procedure(procedure) => {
                     resolve_named(&mut procedure.named_conditions, &source, checked);
@@ -844,6 +849,8 @@ fn op_of_mapped(
                 subject,
                 refers,
                 last_updated: resource.last_updated,
+                says_current: matches!(&resource.item, Item::Medication(record)
+                    if record.active && !record.dispensed),
                 kind,
                 digest: content_digest(body.as_bytes()),
                 body,
@@ -1170,6 +1177,10 @@ impl<'a> Grouper<'a> {
                                 .prescriptions
                                 .iter()
                                 .all(|order| open.orders.holds(source, order));
+                        // An order renewing another (`priorPrescription`) says how long that
+                        // one ran, whichever comes first in the file: read back from the ledger,
+                        // where every order of the patient is met (see `project::compute`).
+                        open.computable &= record.renews.is_empty();
                         take_reasons_of_orders(&mut record, source, &open.orders);
                         let medications = &self.medications;
                         let referred = match (&record.concept, &resource.refers) {
@@ -1437,6 +1448,7 @@ impl Writer<'_> {
                 subject: None,
                 refers: None,
                 last_updated: None,
+                current_on: None,
                 digest: &digest,
                 body: &body,
                 import_id: run,
@@ -1560,6 +1572,7 @@ impl Writer<'_> {
                     subject: None,
                     refers,
                     last_updated: None,
+                    current_on: None,
                     digest,
                     body,
                     import_id: run,
@@ -1632,6 +1645,9 @@ impl Writer<'_> {
                     counted.older += 1;
                     return Ok(Some(Upserted::Older));
                 }
+                let current_on = resource
+                    .says_current
+                    .then(|| current_day(resource.last_updated.as_deref(), self.today));
                 let entry = LedgerEntry {
                     source: &resource.source,
                     resource_type: resource.resource_type,
@@ -1639,6 +1655,7 @@ impl Writer<'_> {
                     subject: Some(subject.1.as_str()),
                     refers: resource.refers.as_deref(),
                     last_updated: resource.last_updated.as_deref(),
+                    current_on: current_on.as_deref(),
                     digest: &resource.digest,
                     body: &resource.body,
                     import_id: run,
@@ -1750,6 +1767,7 @@ impl Writer<'_> {
             subject: None,
             refers: None,
             last_updated: None,
+            current_on: None,
             digest,
             body,
             import_id: run,
@@ -2157,6 +2175,17 @@ fn superseded_runs(store: &Store, run: &RunKey<'_>) -> Result<Vec<i64>, StoreErr
 
 /// The warning for a version of a resource stored as another patient's (`owner`, a Patient id
 /// of `source`).
+/// The day a version of a medication record saying the drug is given now says so: its
+/// `meta.lastUpdated` (the server held it current then; its UTC day), else the day it was
+/// imported (it was current in the file, which was written by then), `YYYY-MM-DD`.
+fn current_day(last_updated: Option<&str>, today: NaiveDate) -> String {
+    last_updated
+        .and_then(|text| crate::fhir::parse_datetime(text).ok())
+        .map_or(today, |at| at.date())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 fn other_subject_message(
     tx: &ImportTx<'_>,
     source: &str,

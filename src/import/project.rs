@@ -14,13 +14,13 @@ use std::collections::HashMap;
 
 use std::time::Instant;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
-    ImportedItems, Item, Orders, Product, RowSources, finish_medication, named_by, record_of,
-    resolve_indications, resolve_indications_among, resolve_named_conditions,
+    ImportedItems, Item, Orders, Product, RowSources, finish_medication, given_at_least_until,
+    named_by, record_of, resolve_indications, resolve_indications_among, resolve_named_conditions,
     take_reasons_of_orders,
 };
 use crate::rules::Rules;
@@ -409,7 +409,18 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
     // by (source, id): a reference names a resource of its own source.
     let mut diagnoses: HashMap<&str, HashMap<&str, Condition>> = HashMap::new();
     let mut orders = Orders::default();
+    // The orders renewed (R4 `priorPrescription`), by (source, id): the latest start of an
+    // order renewing each, until which it ran (see `fhir::given_at_least_until`).
+    let mut renewed_on: HashMap<(&str, String), NaiveDateTime> = HashMap::new();
     for (resource, item) in read.resources.iter().zip(&parsed) {
+        if let Item::Medication(record) = item {
+            for old in &record.renews {
+                let on = renewed_on
+                    .entry((resource.source.as_str(), old.clone()))
+                    .or_insert(record.start);
+                *on = (*on).max(record.start);
+            }
+        }
         match item {
             Item::Condition(condition) => {
                 diagnoses
@@ -463,6 +474,20 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             continue;
         };
         take_reasons_of_orders(&mut record, &resource.source, &orders);
+        // Given at least until a version of it last said the drug was current, and until the
+        // order renewing it began.
+        let said_current = resource
+            .current_until
+            .as_deref()
+            .and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+            .map(|day| day.and_time(NaiveTime::MIN));
+        let renewed = renewed_on
+            .get(&(resource.source.as_str(), resource.id.clone()))
+            .copied()
+            .filter(|_| resource.resource_type == "MedicationRequest");
+        for until in [said_current, renewed].into_iter().flatten() {
+            given_at_least_until(&mut record, until);
+        }
         let find = |key: &str| {
             read.medications
                 .get(&(resource.source.clone(), key.to_owned()))

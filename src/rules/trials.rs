@@ -1824,14 +1824,27 @@ fn judge(
     if stop_says_failure {
         let reason = trial.stop.map_or("", StopReason::words);
         if days < spec.min_days && lasted.uncertain {
-            return Result::Undecided(match at_dose {
-                Some(at_dose) => format!(
+            // Known on its first day only: no length at all, never "at least 0 days", which
+            // reads as a trial that lasted none (review r5 R5-1).
+            return Result::Undecided(match (at_dose, days) {
+                (Some(at_dose), 0) => format!(
+                    "stopped for {reason}, at an adequate dose ({}): how long it was given at \
+                     that dose is not recorded, only the day it began (adequate from {})",
+                    at_dose.doses,
+                    lasted.needed(spec.min_days)
+                ),
+                (Some(at_dose), _) => format!(
                     "stopped for {reason}, at an adequate dose ({}) for at least {days} days: \
                      how long it was given at that dose is not recorded (adequate from {})",
                     at_dose.doses,
                     lasted.needed(spec.min_days)
                 ),
-                None => format!(
+                (None, 0) => format!(
+                    "stopped for {reason}: how long it was given is not recorded, only the day \
+                     it began (adequate from {} days)",
+                    spec.min_days
+                ),
+                (None, _) => format!(
                     "stopped for {reason}, given for at least {}: how long it was given is not \
                      recorded (adequate from {} days)",
                     lasted.words(),
@@ -1960,6 +1973,12 @@ fn judge(
                 "ongoing with no outcome recorded (response or failure)",
             ))
         }
+    } else if days < spec.min_days && lasted.uncertain && days == 0 {
+        Result::Undecided(format!(
+            "given from the day it began, for how long is not recorded (adequate from {}), \
+             with no reason recorded",
+            lasted.needed(spec.min_days)
+        ))
     } else if days < spec.min_days && lasted.uncertain {
         Result::Undecided(format!(
             "given for at least {}, for how long is not recorded (adequate from {}), with no \

@@ -1120,6 +1120,10 @@ pub struct LedgerEntry<'a> {
     pub subject: Option<&'a str>,
     pub refers: Option<&'a str>,
     pub last_updated: Option<&'a str>,
+    /// The day this version says the drug is current (an `active` medication record: its
+    /// `meta.lastUpdated`, else the day it was imported), `YYYY-MM-DD`: kept as the resource's
+    /// `current_until` when later than what an earlier version said (see [`StoredResource`]).
+    pub current_on: Option<&'a str>,
     pub digest: &'a str,
     pub body: &'a str,
     pub import_id: i64,
@@ -1208,8 +1212,8 @@ fn upsert_resource(
     let inserted = conn
         .prepare_cached(
             "INSERT INTO fhir_resources (source, type, id, subject, refers, last_updated, digest,
-                                         body, import_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                         body, import_id, current_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -1222,6 +1226,7 @@ fn upsert_resource(
             entry.digest,
             entry.body,
             entry.import_id,
+            entry.current_on,
         ])?;
     if inserted > 0 {
         if let Some(patient) = patient {
@@ -1259,6 +1264,16 @@ fn upsert_resource(
         && stored != incoming
     {
         return Ok(Upserted::OtherSubject(stored.to_owned()));
+    }
+    // Whatever becomes of this version (the same, older or newer than the stored one), it said
+    // the drug was current on its day: the record keeps the latest such day for good. It bears
+    // on the course only where the stored version is another (the same one is current itself).
+    if let Some(day) = entry.current_on
+        && keep_current_until(conn, row, day)?
+        && digest != entry.digest
+        && let Some(patient) = patient
+    {
+        mark_dirty(conn, patient)?;
     }
     // The digest is of what refract read from the resource; the Medication a medication record
     // points at is kept beside it (`refers`), so a record re-pointed at another Medication and
@@ -1333,6 +1348,18 @@ fn upsert_resource(
     // than skipped as already imported (a record that swings back must come back).
     bump_epoch(conn)?;
     Ok(Upserted::Updated)
+}
+
+/// Keeps `day` as the resource's `current_until` when no version said a later one; whether it
+/// did (the record then reads a longer course: its patient is to be rebuilt).
+fn keep_current_until(conn: &Connection, row: i64, day: &str) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE fhir_resources SET current_until = ?2
+             WHERE row = ?1 AND (current_until IS NULL OR current_until < ?2)",
+        )?
+        .execute(params![row, day])?;
+    Ok(changed > 0)
 }
 
 /// The `refers` of a Medication whose ingredients are resources of their own (a Substance, a
@@ -1768,6 +1795,9 @@ pub struct StoredResource {
     pub id: String,
     pub refers: Option<String>,
     pub body: String,
+    /// The last day any version of it (this one, or one an earlier import stored) said the drug
+    /// was current (`YYYY-MM-DD`): a version stopped with no end was given at least until then.
+    pub current_until: Option<String>,
 }
 
 /// Every resource of a patient (filed under any of their Patient ids), in key order.
@@ -1776,7 +1806,8 @@ fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<Stored
     for (source, subject) in subjects_of(conn, patient)? {
         let rows: Vec<StoredResource> = conn
             .prepare_cached(
-                "SELECT type, id, refers, body FROM fhir_resources INDEXED BY fhir_resources_subject
+                "SELECT type, id, refers, body, current_until
+                 FROM fhir_resources INDEXED BY fhir_resources_subject
                  WHERE source = ?1 AND subject = ?2 AND subject IS NOT NULL AND type <> 'Patient'",
             )?
             .query_map(params![source, subject], |row| {
@@ -1786,6 +1817,7 @@ fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<Stored
                     id: row.get(1)?,
                     refers: row.get(2)?,
                     body: row.get(3)?,
+                    current_until: row.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

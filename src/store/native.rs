@@ -233,6 +233,7 @@ const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "last_updated",
     "digest",
     "body",
+    "current_until",
 ];
 const REVIEW_COLUMNS: &[&str] = &[
     "ruleset",

@@ -204,7 +204,20 @@ fn keep_newer_copies(conn: &Connection, old: &str, new: &str) -> Result<()> {
             }
             _ => old_import > new_import,
         };
-        let dropped = if old_is_newer { new_row } else { old_row };
+        let (kept, dropped) = if old_is_newer {
+            (old_row, new_row)
+        } else {
+            (new_row, old_row)
+        };
+        // What the dropped copy said of the drug being current holds for the kept one.
+        conn.execute(
+            "UPDATE fhir_resources
+             SET current_until = (SELECT current_until FROM fhir_resources WHERE row = ?2)
+             WHERE row = ?1
+               AND (SELECT current_until FROM fhir_resources WHERE row = ?2)
+                   > coalesce(current_until, '')",
+            [kept, dropped],
+        )?;
         conn.execute("DELETE FROM fhir_resources WHERE row = ?1", [dropped])?;
     }
     Ok(())
