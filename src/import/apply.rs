@@ -1647,7 +1647,8 @@ impl Writer<'_> {
                 }
                 let current_on = resource
                     .says_current
-                    .then(|| current_day(resource.last_updated.as_deref(), self.today));
+                    .then(|| current_day(resource.last_updated.as_deref()))
+                    .flatten();
                 let entry = LedgerEntry {
                     source: &resource.source,
                     resource_type: resource.resource_type,
@@ -2173,19 +2174,19 @@ fn superseded_runs(store: &Store, run: &RunKey<'_>) -> Result<Vec<i64>, StoreErr
         .collect())
 }
 
-/// The warning for a version of a resource stored as another patient's (`owner`, a Patient id
-/// of `source`).
 /// The day a version of a medication record saying the drug is given now says so: its
-/// `meta.lastUpdated` (the server held it current then; its UTC day), else the day it was
-/// imported (it was current in the file, which was written by then), `YYYY-MM-DD`.
-fn current_day(last_updated: Option<&str>, today: NaiveDate) -> String {
+/// `meta.lastUpdated` (the server held it current then; its UTC day), `YYYY-MM-DD`. A version
+/// that does not say when it was written says no day: the day it was imported would make an
+/// old export read years later a course given until then, a trial long enough to count that
+/// nobody recorded (chosen: a shorter course is undecided, a longer one could flag).
+fn current_day(last_updated: Option<&str>) -> Option<String> {
     last_updated
         .and_then(|text| crate::fhir::parse_datetime(text).ok())
-        .map_or(today, |at| at.date())
-        .format("%Y-%m-%d")
-        .to_string()
+        .map(|at| at.date().format("%Y-%m-%d").to_string())
 }
 
+/// The warning for a version of a resource stored as another patient's (`owner`, a Patient id
+/// of `source`).
 fn other_subject_message(
     tx: &ImportTx<'_>,
     source: &str,

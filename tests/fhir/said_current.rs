@@ -185,7 +185,7 @@ fn an_older_version_saying_current_read_after_the_stop_still_counts() {
 }
 
 #[test]
-fn a_version_with_no_last_updated_was_current_on_the_day_it_was_imported() {
+fn a_version_with_no_last_updated_says_no_day_it_was_current() {
     let mut env = Env::new();
     let mut first = september();
     for entry in first["entry"].as_array_mut().unwrap() {
@@ -195,10 +195,11 @@ fn a_version_with_no_last_updated_was_current_on_the_day_it_was_imported() {
     env.import_ok(&sept);
     let oct = env.write_json("oct.json", &october("2026-11-20T00:00:00Z"));
     env.import_ok(&oct);
-    // Imported on the test's day (2026-11-27).
+    // Never the day it was imported: an old export read years later would make a course
+    // given until then. Its length stays unknown from its first day.
     assert_eq!(
         env.course_of("duloxetine 60 MG Delayed Release Oral Capsule"),
-        [["2026-01-20", "2026-11-27", "end_unknown"]]
+        [["2026-01-20", "2026-01-20", "end_unknown"]]
     );
 }
 
