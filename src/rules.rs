@@ -295,6 +295,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 28: a drug given once over at most `[lines] one_off_max_hours` (24 in epilepsy.toml) and
 /// in no maintenance role (a status-epilepticus load) is no schedule, line or add-on of that
 /// rule set (review r3 C-6, `Given::is_one_off`).
+/// Also in 28 (review r4 R4-5 follow-up): status epilepticus' "diagnosis to confirm on EEG" is
+/// resolved only by an EEG of the episode assessed, from a day before its first bolus to its
+/// end (`resolved_days_before_episode`), never by one of another time.
 const ENGINE_REVISION: u32 = 28;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
