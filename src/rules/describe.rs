@@ -7,7 +7,10 @@ use chrono::NaiveDate;
 
 use super::given::Given;
 use super::numbers::push_number;
-use crate::domain::{Confounder, Evidence, EvidenceKind, Observation, Procedure, TreatmentLine};
+use crate::domain::{
+    Confounder, Evidence, EvidenceKind, Observation, PatientRecord, Procedure, START_BY_MARK,
+    TreatmentLine,
+};
 
 /// "2019-03".
 pub fn month(date: NaiveDate) -> String {
@@ -41,13 +44,18 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
         out.push_str(&dose.unit);
     }
     let start = exposure.start_day();
-    let _ = write!(out, ", {:04}-{:02} → ", start.year(), start.month());
+    // A start known only as the latest day it can have been (a period with an end alone, a
+    // year) is said as that bound, and the length as at least what the records show: never a
+    // start nor a length nobody gave ("0 days" for a statement with only its end).
+    let start_unknown = exposure.start_is_approximate();
+    let by = if start_unknown { START_BY_MARK } else { "" };
+    let _ = write!(out, ", {by}{:04}-{:02} → ", start.year(), start.month());
     match exposure.end_day() {
         Some(end) => {
             let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
             // The length is given for finished exposures only: text that changed every day
             // would make every stored assessment change every day.
-            let _ = write!(out, " ({})", span(exposure.days_on(today)));
+            out.push_str(&length_words(exposure.days_on(today), start_unknown));
         }
         None => out.push_str("ongoing"),
     }
@@ -63,10 +71,18 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
 }
 
 /// "2L R-ICE, 2021-03 → 2021-05, best response PD".
-pub fn describe_line(line: &TreatmentLine) -> String {
+/// A line whose start is only the latest day it can have been (see
+/// [`PatientRecord::line_start_is_approximate`]) says so (`≤2025-06`): never a start, and so a
+/// length, that nobody gave.
+pub fn describe_line(record: &PatientRecord, line: &TreatmentLine) -> String {
     let end = line.end.map_or_else(|| String::from("ongoing"), month);
+    let by = if record.line_start_is_approximate(line) {
+        START_BY_MARK
+    } else {
+        ""
+    };
     let mut out = format!(
-        "{} {}, {} → {end}",
+        "{} {}, {by}{} → {end}",
         line.label(),
         line.regimen,
         month(line.start)
@@ -181,6 +197,17 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
         .collect()
 }
 
+/// A finished course's length in words, " (14 months)"; with its start unknown, the least it
+/// lasted, " (at least 14 months)", or " (length not recorded)" when the records show no day
+/// of it before its end.
+pub fn length_words(days: i64, start_unknown: bool) -> String {
+    match (start_unknown, days) {
+        (false, days) => format!(" ({})", span(days)),
+        (true, ..=0) => String::from(" (length not recorded)"),
+        (true, days) => format!(" (at least {})", span(days)),
+    }
+}
+
 /// One course recorded by several records (`members`, in any order), in the words of
 /// [`describe_exposure`]: from the month the first began; ongoing while any of them is (an
 /// order's planned end, a fill's supply, is no end of a course another record says is still
@@ -208,8 +235,15 @@ pub fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
     let all_fills = members
         .iter()
         .all(|g| g.exposure.dates == crate::domain::DatesKnown::Dispensed);
+    // The course begins where its first record does: a first record whose start is only a
+    // bound leaves the course's start a bound too.
+    let start_unknown = members
+        .iter()
+        .any(|g| g.start() == first.start() && g.exposure.start_is_approximate());
     course.dates = if all_fills {
         crate::domain::DatesKnown::Dispensed
+    } else if start_unknown {
+        crate::domain::DatesKnown::StartUnknown
     } else {
         crate::domain::DatesKnown::Stated
     };
@@ -272,12 +306,12 @@ fn strengths_of(given: &Given<'_>) -> Vec<Option<u64>> {
         .collect()
 }
 
-pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
+pub fn line_evidence(criterion: &str, record: &PatientRecord, line: &TreatmentLine) -> Evidence {
     Evidence {
         criterion: criterion.to_owned(),
         kind: EvidenceKind::Line,
         id: line.id,
-        text: describe_line(line),
+        text: describe_line(record, line),
         also: Vec::new(),
         content: line_content(line),
     }

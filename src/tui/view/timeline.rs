@@ -12,8 +12,8 @@ use ratatui::widgets::Widget;
 use super::super::theme::Theme;
 use crate::domain::observation_codes::display;
 use crate::domain::{
-    Observation, PatientRecord, Response, ShownZone, StopReason, TreatmentLine, at_latest,
-    observation_codes as codes,
+    Observation, PatientRecord, Response, START_BY_MARK, ShownZone, StopReason, TreatmentLine,
+    at_latest, observation_codes as codes,
 };
 use crate::rules::model::MeasureScale;
 
@@ -454,6 +454,16 @@ impl Widget for &Timeline<'_> {
                 for column in from..=to {
                     buf.set_string(column, y, "█", style);
                 }
+                // A start only as known as the latest day it can have been: the bar may reach
+                // further back, which its first cell says rather than draw a start nobody gave.
+                if line_start >= start && self.record.line_start_is_approximate(line) {
+                    buf.set_string(
+                        from,
+                        y,
+                        START_BY_MARK,
+                        style.add_modifier(Modifier::REVERSED),
+                    );
+                }
                 // The dose on the bar, where the bar is long enough to hold it whole.
                 if let Some(doses) = bar_doses(line) {
                     let room = usize::from(to.saturating_sub(from));
@@ -777,6 +787,12 @@ impl Timeline<'_> {
             })
             .map(|(marker, meaning)| format!("{marker} {meaning}"))
             .collect();
+        if lines
+            .iter()
+            .any(|line| self.record.line_start_is_approximate(line))
+        {
+            parts.push(format!("{START_BY_MARK} started by"));
+        }
         if !self.record.procedures.is_empty() {
             parts.push(String::from("◆ procedure"));
         }
