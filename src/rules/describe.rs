@@ -45,8 +45,9 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
     }
     let start = exposure.start_day();
     // A start known only as the latest day it can have been (a period with an end alone, a
-    // year) is said as that bound, and the length as at least what the records show: never a
-    // start nor a length nobody gave ("0 days" for a statement with only its end).
+    // year) is said as that bound, and the length of a record that may have run longer (either
+    // end not recorded) as at least what the records show: never a start nor a length nobody
+    // gave ("0 weeks" for a statement with only its end).
     let start_unknown = exposure.start_is_approximate();
     let by = if start_unknown { START_BY_MARK } else { "" };
     let _ = write!(out, ", {by}{:04}-{:02} → ", start.year(), start.month());
@@ -55,7 +56,10 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
             let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
             // The length is given for finished exposures only: text that changed every day
             // would make every stored assessment change every day.
-            out.push_str(&length_words(exposure.days_on(today), start_unknown));
+            out.push_str(&length_words(
+                exposure.days_on(today),
+                exposure.dates.is_uncertain(),
+            ));
         }
         None => out.push_str("ongoing"),
     }
@@ -197,11 +201,11 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
         .collect()
 }
 
-/// A finished course's length in words, " (14 months)"; with its start unknown, the least it
-/// lasted, " (at least 14 months)", or " (length not recorded)" when the records show no day
-/// of it before its end.
-pub fn length_words(days: i64, start_unknown: bool) -> String {
-    match (start_unknown, days) {
+/// A finished course's length in words, " (14 months)"; when it may have run longer (an end
+/// not recorded: its start, or its end, only a bound), the least it lasted, " (at least 14
+/// months)", or " (length not recorded)" when the records show only one day of it.
+pub fn length_words(days: i64, uncertain: bool) -> String {
+    match (uncertain, days) {
         (false, days) => format!(" ({})", span(days)),
         (true, ..=0) => String::from(" (length not recorded)"),
         (true, days) => format!(" (at least {})", span(days)),
@@ -240,12 +244,14 @@ pub fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
     let start_unknown = members
         .iter()
         .any(|g| g.start() == first.start() && g.exposure.start_is_approximate());
-    course.dates = if all_fills {
-        crate::domain::DatesKnown::Dispensed
-    } else if start_unknown {
-        crate::domain::DatesKnown::StartUnknown
-    } else {
-        crate::domain::DatesKnown::Stated
+    // So does a last record known given only until its end.
+    let end_unknown = last_to_end(&members).is_some_and(|last| last.exposure.end_is_approximate());
+    course.dates = match (all_fills, start_unknown, end_unknown) {
+        (true, ..) => crate::domain::DatesKnown::Dispensed,
+        (false, true, true) => crate::domain::DatesKnown::Unknown,
+        (false, true, false) => crate::domain::DatesKnown::StartUnknown,
+        (false, false, true) => crate::domain::DatesKnown::EndUnknown,
+        (false, false, false) => crate::domain::DatesKnown::Stated,
     };
     let given = Given {
         exposure: &course,

@@ -188,7 +188,16 @@ impl Trial<'_> {
         // As for one record, lengths are said for finished trials only: words that changed
         // every day would change every stored assessment every day.
         if let Some(end) = self.end {
-            let length = length_words(days_between(self.start, end).max(0), start_unknown);
+            // "At least" where the records that begin or end it leave that end a bound; a
+            // one-day order of unknown length inside a stated course leaves its length stated.
+            let end_unknown = self
+                .given
+                .iter()
+                .any(|given| given.end() == Some(end) && given.exposure.end_is_approximate());
+            let length = length_words(
+                days_between(self.start, end).max(0),
+                start_unknown || end_unknown,
+            );
             let _ = write!(
                 out,
                 "{} {}",
@@ -1741,13 +1750,22 @@ fn judge(
     if stop_says_failure {
         let reason = trial.stop.map_or("", StopReason::words);
         if days < spec.min_days && lasted.uncertain && days <= 0 {
-            // Its records show no day before its end (a statement with only an end date): how
-            // long it was given is not known at all, never "at least 0 weeks".
-            return Result::Undecided(format!(
-                "stopped for {reason} on {}, since when given not recorded (adequate from {})",
-                trial.end.unwrap_or(trial.start),
-                lasted.needed(spec.min_days)
-            ));
+            // Its records show one day of it (a statement with only an end date, an order with
+            // no duration): how long it was given is not known at all, never "at least 0 weeks".
+            return Result::Undecided(if trial.start_unknown() {
+                format!(
+                    "stopped for {reason} on {}, since when given not recorded (adequate from {})",
+                    trial.end.unwrap_or(trial.start),
+                    lasted.needed(spec.min_days)
+                )
+            } else {
+                format!(
+                    "stopped for {reason}, given from {}: how long it was given is not recorded \
+                     (adequate from {})",
+                    trial.start,
+                    lasted.needed(spec.min_days)
+                )
+            });
         }
         if days < spec.min_days && lasted.uncertain {
             return Result::Undecided(match at_dose {
@@ -1881,13 +1899,23 @@ fn judge(
             ))
         }
     } else if days < spec.min_days && lasted.uncertain && days <= 0 {
-        // Its records show no day before its end (a statement with only an end date): how long
-        // it was given is not known at all, never "at least 0 weeks".
-        Result::Undecided(format!(
-            "given until {}, since when not recorded (adequate from {}), with no reason recorded",
-            trial.end.unwrap_or(trial.start),
-            lasted.needed(spec.min_days)
-        ))
+        // Its records show one day of it (a statement with only an end date, an order with no
+        // duration): how long it was given is not known at all, never "at least 0 weeks".
+        Result::Undecided(if trial.start_unknown() {
+            format!(
+                "given until {}, since when not recorded (adequate from {}), with no reason \
+                 recorded",
+                trial.end.unwrap_or(trial.start),
+                lasted.needed(spec.min_days)
+            )
+        } else {
+            format!(
+                "given from {}, for how long is not recorded (adequate from {}), with no reason \
+                 recorded",
+                trial.start,
+                lasted.needed(spec.min_days)
+            )
+        })
     } else if days < spec.min_days && lasted.uncertain {
         Result::Undecided(format!(
             "given for at least {}, for how long is not recorded (adequate from {}), with no \
