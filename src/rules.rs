@@ -297,9 +297,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// rule set (review r3 C-6, `Given::is_one_off`).
 /// Also in 28 (review r4 R4-9): a drug or a line whose start is only a bound (a period with an
 /// end alone, a year) is said from that bound in the reasons (`≤2022-09`), its length "at
-/// least" what the records show, and a trial whose records show no day before its end "given
-/// until …, since when not recorded" ("stopped for no response on …, since when given not
-/// recorded"), never "0 weeks" (`describe.rs`, `trials.rs`).
+/// least" what the records show, and a trial whose records show one day of it says which
+/// ("given until … from a day not recorded", "given from …", "known given on … only"), never
+/// "0 weeks" (`describe.rs`, `trials.rs`).
 /// Also in 28 (review r4 R4-5 follow-up): status epilepticus' "diagnosis to confirm on EEG" is
 /// resolved only by an EEG of the episode assessed, from a day before its first bolus to its
 /// end (`resolved_days_before_episode`), never by one of another time.

@@ -56,10 +56,8 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
             let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
             // The length is given for finished exposures only: text that changed every day
             // would make every stored assessment change every day.
-            out.push_str(&length_words(
-                exposure.days_on(today),
-                exposure.dates.is_uncertain(),
-            ));
+            let length = length_words(exposure.days_on(today), exposure.dates.is_uncertain());
+            let _ = write!(out, " ({length})");
         }
         None => out.push_str("ongoing"),
     }
@@ -201,14 +199,14 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
         .collect()
 }
 
-/// A finished course's length in words, " (14 months)"; when it may have run longer (an end
-/// not recorded: its start, or its end, only a bound), the least it lasted, " (at least 14
-/// months)", or " (length not recorded)" when the records show only one day of it.
+/// A finished course's length in words, "14 months"; when it may have run longer (an end not
+/// recorded: its start, or its end, only a bound), the least it lasted, "at least 14 months",
+/// or "length not recorded" when the records show only one day of it.
 pub fn length_words(days: i64, uncertain: bool) -> String {
     match (uncertain, days) {
-        (false, days) => format!(" ({})", span(days)),
-        (true, ..=0) => String::from(" (length not recorded)"),
-        (true, days) => format!(" (at least {})", span(days)),
+        (false, days) => span(days),
+        (true, ..=0) => String::from("length not recorded"),
+        (true, days) => format!("at least {}", span(days)),
     }
 }
 

@@ -102,6 +102,23 @@ impl Trial<'_> {
             .any(|given| given.start() == self.start && given.exposure.start_is_approximate())
     }
 
+    /// The one day its records show of a trial they give no length of, said as what it is:
+    /// "given until 2022-09-15 from a day not recorded" (a period with an end alone), "given
+    /// from 2026-01-31" (an order with no duration), "known given on 2023-02-01 only" (only when
+    /// a statement was made).
+    fn one_day_words(&self) -> String {
+        let end = self.end.unwrap_or(self.start);
+        let end_unknown = self
+            .given
+            .iter()
+            .any(|given| given.end() == Some(end) && given.exposure.end_is_approximate());
+        match (self.start_unknown(), end_unknown) {
+            (true, false) => format!("given until {end} from a day not recorded"),
+            (true, true) => format!("known given on {end} only"),
+            (false, _) => format!("given from {}", self.start),
+        }
+    }
+
     /// Whether the trial may have lasted longer than its records show: a drug record with no
     /// period, or stopped with no end date, gives a lower bound of its duration, never a
     /// duration (docs/architecture.md, evidence policy: never a guess).
@@ -198,12 +215,7 @@ impl Trial<'_> {
                 days_between(self.start, end).max(0),
                 start_unknown || end_unknown,
             );
-            let _ = write!(
-                out,
-                "{} {}",
-                month(end),
-                length.trim_start().trim_end_matches(')')
-            );
+            let _ = write!(out, "{} ({length}", month(end));
             if let Some(at_dose) = at_dose {
                 let _ = write!(
                     out,
@@ -1749,23 +1761,15 @@ fn judge(
     }
     if stop_says_failure {
         let reason = trial.stop.map_or("", StopReason::words);
-        if days < spec.min_days && lasted.uncertain && days <= 0 {
+        if days < spec.min_days && lasted.uncertain && whole_days <= 0 {
             // Its records show one day of it (a statement with only an end date, an order with
             // no duration): how long it was given is not known at all, never "at least 0 weeks".
-            return Result::Undecided(if trial.start_unknown() {
-                format!(
-                    "stopped for {reason} on {}, since when given not recorded (adequate from {})",
-                    trial.end.unwrap_or(trial.start),
-                    lasted.needed(spec.min_days)
-                )
-            } else {
-                format!(
-                    "stopped for {reason}, given from {}: how long it was given is not recorded \
-                     (adequate from {})",
-                    trial.start,
-                    lasted.needed(spec.min_days)
-                )
-            });
+            return Result::Undecided(format!(
+                "stopped for {reason}, {}: how long it was given is not recorded (adequate from \
+                 {})",
+                trial.one_day_words(),
+                lasted.needed(spec.min_days)
+            ));
         }
         if days < spec.min_days && lasted.uncertain {
             return Result::Undecided(match at_dose {
@@ -1898,24 +1902,14 @@ fn judge(
                 "ongoing with no outcome recorded (response or failure)",
             ))
         }
-    } else if days < spec.min_days && lasted.uncertain && days <= 0 {
+    } else if days < spec.min_days && lasted.uncertain && whole_days <= 0 {
         // Its records show one day of it (a statement with only an end date, an order with no
         // duration): how long it was given is not known at all, never "at least 0 weeks".
-        Result::Undecided(if trial.start_unknown() {
-            format!(
-                "given until {}, since when not recorded (adequate from {}), with no reason \
-                 recorded",
-                trial.end.unwrap_or(trial.start),
-                lasted.needed(spec.min_days)
-            )
-        } else {
-            format!(
-                "given from {}, for how long is not recorded (adequate from {}), with no reason \
-                 recorded",
-                trial.start,
-                lasted.needed(spec.min_days)
-            )
-        })
+        Result::Undecided(format!(
+            "{}, for how long is not recorded (adequate from {}), with no reason recorded",
+            trial.one_day_words(),
+            lasted.needed(spec.min_days)
+        ))
     } else if days < spec.min_days && lasted.uncertain {
         Result::Undecided(format!(
             "given for at least {}, for how long is not recorded (adequate from {}), with no \

@@ -789,7 +789,10 @@ fn start_stays_unknown(db: &std::path::Path, kind: &str) {
         );
     }
     assert!(
-        shown.contains("stopped for no response on 2022-09-15, since when given not recorded"),
+        shown.contains(
+            "stopped for no response, given until 2022-09-15 from a day not recorded: how long \
+             it was given is not recorded"
+        ),
         "{kind}: {shown}"
     );
 }
