@@ -320,6 +320,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 29 (review r5 R5-1): a trial stopped with no end, known on its first day only,
 /// says how long it was given is not recorded, never "for at least 0 days"
 /// (`trials::judge`).
+/// Also in 28 (review r4 R4-9): a drug or a line whose start is only a bound (a period with an
+/// end alone, a year) is said from that bound in the reasons (`≤2022-09`), its length "at
+/// least" what the records show, and a trial whose records show one day of it says which
+/// ("given until … from a day not recorded", "given from …", "known given on … only"), never
+/// "0 weeks" (`describe.rs`, `trials.rs`).
+/// Also in 28 (review r4 R4-5 follow-up): status epilepticus' "diagnosis to confirm on EEG" is
+/// resolved only by an EEG of the episode assessed, from a day before its first bolus to its
+/// end (`resolved_days_before_episode`), never by one of another time.
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -130,7 +130,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             line.ruleset,
             line.label(),
             line.regimen,
-            record.line_start_day(line, zone),
+            record.line_start_shown(line, zone),
             end,
             detail.join(", "),
             line.origin

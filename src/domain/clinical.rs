@@ -1280,6 +1280,26 @@ impl PatientRecord {
             })
     }
 
+    /// Whether `line` starts where one of its drugs began on a day known only as the latest it
+    /// can have been (a start of a month or a year only, a period with an end alone, the day a
+    /// statement was made: see [`DrugExposure::start_is_approximate`]): the line may have
+    /// begun earlier, and its start is a bound, never a day the record gave.
+    pub fn line_start_is_approximate(&self, line: &TreatmentLine) -> bool {
+        self.line_exposures(line)
+            .any(|exposure| exposure.start_is_approximate() && exposure.start_day() == line.start)
+    }
+
+    /// `line`'s start as a screen shows it: marked [`START_BY_MARK`] when it is only the latest
+    /// day it can have been (see [`Self::line_start_is_approximate`]).
+    pub fn line_start_shown(&self, line: &TreatmentLine, zone: ShownZone) -> String {
+        let start = self.line_start_day(line, zone);
+        if self.line_start_is_approximate(line) {
+            format!("{START_BY_MARK}{start}")
+        } else {
+            start.to_string()
+        }
+    }
+
     /// The day `line` starts on `zone`'s calendar: a derived line starts the UTC day of its
     /// first drug's start, shown as the day that start falls on in `zone` (a first dose at
     /// 22:30 local is that evening's day). A line no drug of the record starts on its day (one

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use super::given::Given;
 use super::numbers::push_number;
 use crate::domain::{
-    Confounder, DrugExposure, Evidence, EvidenceKind, Observation, Procedure, TreatmentLine,
+    Confounder, DrugExposure, Evidence, EvidenceKind, Observation, PatientRecord, Procedure,
+    START_BY_MARK, TreatmentLine,
 };
 
 /// "2019-03".
@@ -72,13 +73,20 @@ fn describe_exposure_dosed(given: &Given<'_>, today: NaiveDate, dose: Option<Str
         out.push_str(&dose);
     }
     let start = exposure.start_day();
-    let _ = write!(out, ", {:04}-{:02} → ", start.year(), start.month());
+    // A start known only as the latest day it can have been (a period with an end alone, a
+    // year) is said as that bound, and the length of a record that may have run longer (either
+    // end not recorded) as at least what the records show: never a start nor a length nobody
+    // gave ("0 weeks" for a statement with only its end).
+    let start_unknown = exposure.start_is_approximate();
+    let by = if start_unknown { START_BY_MARK } else { "" };
+    let _ = write!(out, ", {by}{:04}-{:02} → ", start.year(), start.month());
     match exposure.end_day() {
         Some(end) => {
             let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
             // The length is given for finished exposures only: text that changed every day
             // would make every stored assessment change every day.
-            let _ = write!(out, " ({})", span(exposure.days_on(today)));
+            let length = length_words(exposure.days_on(today), exposure.dates.is_uncertain());
+            let _ = write!(out, " ({length})");
         }
         None => out.push_str("ongoing"),
     }
@@ -94,10 +102,18 @@ fn describe_exposure_dosed(given: &Given<'_>, today: NaiveDate, dose: Option<Str
 }
 
 /// "2L R-ICE, 2021-03 → 2021-05, best response PD".
-pub fn describe_line(line: &TreatmentLine) -> String {
+/// A line whose start is only the latest day it can have been (see
+/// [`PatientRecord::line_start_is_approximate`]) says so (`≤2025-06`): never a start, and so a
+/// length, that nobody gave.
+pub fn describe_line(record: &PatientRecord, line: &TreatmentLine) -> String {
     let end = line.end.map_or_else(|| String::from("ongoing"), month);
+    let by = if record.line_start_is_approximate(line) {
+        START_BY_MARK
+    } else {
+        ""
+    };
     let mut out = format!(
-        "{} {}, {} → {end}",
+        "{} {}, {by}{} → {end}",
         line.label(),
         line.regimen,
         month(line.start)
@@ -212,6 +228,17 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
         .collect()
 }
 
+/// A finished course's length in words, "14 months"; when it may have run longer (an end not
+/// recorded: its start, or its end, only a bound), the least it lasted, "at least 14 months",
+/// or "length not recorded" when the records show only one day of it.
+pub fn length_words(days: i64, uncertain: bool) -> String {
+    match (uncertain, days) {
+        (false, days) => span(days),
+        (true, ..=0) => String::from("length not recorded"),
+        (true, days) => format!("at least {}", span(days)),
+    }
+}
+
 /// One course recorded by several records (`members`, in any order), in the words of
 /// [`describe_exposure`]: from the month the first began; ongoing while any of them is (an
 /// order's planned end, a fill's supply, is no end of a course another record says is still
@@ -239,10 +266,19 @@ pub fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
     let all_fills = members
         .iter()
         .all(|g| g.exposure.dates == crate::domain::DatesKnown::Dispensed);
-    course.dates = if all_fills {
-        crate::domain::DatesKnown::Dispensed
-    } else {
-        crate::domain::DatesKnown::Stated
+    // The course begins where its first record does: a first record whose start is only a
+    // bound leaves the course's start a bound too.
+    let start_unknown = members
+        .iter()
+        .any(|g| g.start() == first.start() && g.exposure.start_is_approximate());
+    // So does a last record known given only until its end.
+    let end_unknown = last_to_end(&members).is_some_and(|last| last.exposure.end_is_approximate());
+    course.dates = match (all_fills, start_unknown, end_unknown) {
+        (true, ..) => crate::domain::DatesKnown::Dispensed,
+        (false, true, true) => crate::domain::DatesKnown::Unknown,
+        (false, true, false) => crate::domain::DatesKnown::StartUnknown,
+        (false, false, true) => crate::domain::DatesKnown::EndUnknown,
+        (false, false, false) => crate::domain::DatesKnown::Stated,
     };
     let given = Given {
         exposure: &course,
@@ -315,12 +351,12 @@ fn strengths_of(given: &Given<'_>) -> Vec<Option<u64>> {
         .collect()
 }
 
-pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
+pub fn line_evidence(criterion: &str, record: &PatientRecord, line: &TreatmentLine) -> Evidence {
     Evidence {
         criterion: criterion.to_owned(),
         kind: EvidenceKind::Line,
         id: line.id,
-        text: describe_line(line),
+        text: describe_line(record, line),
         also: Vec::new(),
         content: line_content(line),
     }

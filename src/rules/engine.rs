@@ -1132,11 +1132,15 @@ fn rule_confounders(
         let resolved_from = rule
             .resolved_days_before_progression
             .and_then(|days| about_progression_from(ctx, days));
+        let episode = rule
+            .resolved_days_before_episode
+            .map(|days| about_episode(ctx, set, days));
         let resolved_by_data = ctx
             .procedures(&rule.resolved_by_procedure)
             .any(|procedure| {
                 resolved_from
                     .is_none_or(|from| procedure.window().is_some_and(|(_, last)| last >= from))
+                    && episode.is_none_or(|days| days.is_some_and(|days| around(procedure, days)))
             })
             || ctx.record.observations.iter().any(|o| {
                 rule.resolved_by_observation
@@ -1161,6 +1165,31 @@ fn about_progression_from(ctx: &Context<'_>, days_before: i64) -> Option<NaiveDa
         .max()
         .map(|latest| super::dates::shift(latest, -days_before))
         .or_else(|| ctx.lines.iter().map(|line| line.start).min())
+}
+
+/// The days a procedure about the status epilepticus episode the rule set's escalation
+/// assesses may be on: from `days_before` its first bolus to its end (see
+/// [`status_epilepticus::assessed_episode`]); `None` when no episode is found (nothing is about
+/// it).
+fn about_episode(
+    ctx: &Context<'_>,
+    set: &RuleSet,
+    days_before: i64,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let spec = set.criteria.iter().find_map(|c| c.escalation.as_ref())?;
+    let (start, end) = status_epilepticus::assessed_episode(ctx, spec)?;
+    Some((super::dates::shift(start.date(), -days_before), end.date()))
+}
+
+/// Whether a procedure was surely done within `days` (first and last, inclusive): a recording
+/// over a period (continuous EEG) that ran across any of them, or one done once whose every
+/// possible day (a month, an age) is among them. One of a day not recorded is not.
+fn around(procedure: &crate::domain::Procedure, (from, to): (NaiveDate, NaiveDate)) -> bool {
+    match (procedure.window(), procedure.end_day()) {
+        (Some((first, _)), Some(end)) => first <= to && end >= from,
+        (Some((first, last)), None) => first >= from && last <= to,
+        (None, _) => false,
+    }
 }
 
 /// The diagnoses of a confounder's `recorded` list the record holds: `found`, each with its

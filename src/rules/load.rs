@@ -61,6 +61,28 @@ pub(super) fn validate(
                 "resolved_days_before_progression",
             );
         }
+        if let Some(days) = rule.resolved_days_before_episode
+            && !(0..=365).contains(&days)
+        {
+            return fail(
+                format!(
+                    "confounder '{}': resolved_days_before_episode must be 0 to 365, not {days}",
+                    rule.key
+                ),
+                "resolved_days_before_episode",
+            );
+        }
+        if rule.resolved_days_before_episode.is_some()
+            && !set.criteria.iter().any(|c| c.escalation.is_some())
+        {
+            return fail(
+                format!(
+                    "confounder '{}': resolved_days_before_episode needs a criterion with an escalation (its episode)",
+                    rule.key
+                ),
+                "resolved_days_before_episode",
+            );
+        }
     }
     let mut ids = std::collections::BTreeSet::new();
     for criterion in &set.criteria {

@@ -667,6 +667,13 @@ pub struct ConfounderRule {
     /// any treatment is the diagnosis's). None: a procedure at any time.
     #[serde(default)]
     pub resolved_days_before_progression: Option<i64>,
+    /// Some(days): only a procedure around the status epilepticus episode the escalation
+    /// criterion assesses resolves it: every day it may have been done from `days` before the
+    /// episode's first bolus to the episode's end (a recording that ran across it counts). An
+    /// EEG of another time (years before, at an earlier episode) does not confirm this one;
+    /// with no episode found, none does. None: a procedure at any time.
+    #[serde(default)]
+    pub resolved_days_before_episode: Option<i64>,
     /// Resolved by an observation with one of these codes or display words.
     #[serde(default)]
     pub resolved_by_observation: Vec<String>,

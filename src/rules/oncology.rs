@@ -898,8 +898,8 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
             shown && (outcome.evidence.is_empty() || outcome.progression_shown_confirmed);
         outcome
             .reasons
-            .push(format!("{}: {why}", describe_line(line)));
-        outcome.evidence.push(line_evidence(id, line));
+            .push(format!("{}: {why}", describe_line(ctx.record, line)));
+        outcome.evidence.push(line_evidence(id, ctx.record, line));
     };
 
     match spec.which.as_str() {
@@ -921,13 +921,14 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                         all_ongoing &= *ongoing;
                     }
                     LineState::Responded(response) => {
-                        outcome
-                            .reasons
-                            .push(format!("{}: responded ({response})", describe_line(line)));
+                        outcome.reasons.push(format!(
+                            "{}: responded ({response})",
+                            describe_line(ctx.record, line)
+                        ));
                     }
                     LineState::NotRefractory(why) => outcome
                         .reasons
-                        .push(format!("{}: {why}", describe_line(line))),
+                        .push(format!("{}: {why}", describe_line(ctx.record, line))),
                 }
             }
             outcome.verdict = if !outcome.evidence.is_empty() {
@@ -955,14 +956,14 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                 Some((line, LineState::Responded(response))) => {
                     outcome.reasons.push(format!(
                         "latest line with an outcome: {}: responded ({response})",
-                        describe_line(line)
+                        describe_line(ctx.record, line)
                     ));
                     outcome.verdict = Verdict::NotMet;
                 }
                 Some((line, LineState::NotRefractory(why))) => {
                     outcome
                         .reasons
-                        .push(format!("{}: {why}", describe_line(line)));
+                        .push(format!("{}: {why}", describe_line(ctx.record, line)));
                     outcome.verdict = Verdict::NotMet;
                 }
                 Some((_, LineState::Unknown { what, .. })) => {
@@ -997,9 +998,10 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                         refractory_line(&mut outcome, line, why, *shown);
                     }
                     LineState::Responded(response) => {
-                        outcome
-                            .reasons
-                            .push(format!("{}: responded ({response})", describe_line(line)));
+                        outcome.reasons.push(format!(
+                            "{}: responded ({response})",
+                            describe_line(ctx.record, line)
+                        ));
                         outcome.verdict = Verdict::NotMet;
                         return outcome;
                     }
@@ -1210,7 +1212,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         latest_after_end = Some((end, date));
         // The status rests on the latest relapse: its confirmation settles the rule-out.
         outcome.progression_shown_confirmed = progression.shown_confirmed;
-        outcome.evidence.push(line_evidence(id, line));
+        outcome.evidence.push(line_evidence(id, ctx.record, line));
         outcome.reasons.push(format!(
             "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
             line.label(),
@@ -1346,7 +1348,7 @@ fn marrow_relapse(
             ));
         }
         outcome.verdict = Verdict::Met;
-        outcome.evidence.push(line_evidence(id, line));
+        outcome.evidence.push(line_evidence(id, ctx.record, line));
         outcome.evidence.extend(
             shown
                 .iter()
@@ -1355,7 +1357,7 @@ fn marrow_relapse(
         outcome.evidence.push(observation_evidence(id, later));
         outcome.reasons.push(format!(
             "{}: {words}, then marrow blasts {} on {} (relapse: {cut}% or more)",
-            describe_line(line),
+            describe_line(ctx.record, line),
             blasts_text(later),
             later.local_day()
         ));
@@ -1624,7 +1626,7 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                     let _ = write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
                 }
                 refractory_to.push((name.clone(), format!("{name} ({why})")));
-                outcome.evidence.push(line_evidence(id, line));
+                outcome.evidence.push(line_evidence(id, ctx.record, line));
                 continue;
             }
             // MAMMOTH judges a drug on its own time: a line's response counts against it only
@@ -1670,7 +1672,7 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                     name.clone(),
                     format!("{name} (never reached {min_response})"),
                 ));
-                outcome.evidence.push(line_evidence(id, line));
+                outcome.evidence.push(line_evidence(id, ctx.record, line));
             }
         }
         let group_words = group.replace('_', " ");
@@ -1741,7 +1743,7 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                 if best_response(ctx, line).is_some_and(|r| remission.contains(&r)) {
                     outcome
                         .reasons
-                        .push(format!("{}: remission", describe_line(line)));
+                        .push(format!("{}: remission", describe_line(ctx.record, line)));
                     outcome.verdict = Verdict::NotMet;
                     return outcome;
                 }
@@ -1754,14 +1756,14 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                     CourseResult::Remission(words, _) => {
                         outcome
                             .reasons
-                            .push(format!("{}: {words}", describe_line(line)));
+                            .push(format!("{}: {words}", describe_line(ctx.record, line)));
                         outcome.verdict = Verdict::NotMet;
                         return outcome;
                     }
                     CourseResult::NoRemission(words, _) => {
                         outcome.reasons.push(format!(
                             "{}: no remission ({words}), intensity unknown",
-                            describe_line(line)
+                            describe_line(ctx.record, line)
                         ));
                         intensity_unknown.push(what);
                     }
@@ -1781,12 +1783,12 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                 if words.contains("conflicting evidence") {
                     outcome.confounders.push(confounder(
                         "conflicting_evidence",
-                        format!("{}: {words}", describe_line(line)),
+                        format!("{}: {words}", describe_line(ctx.record, line)),
                     ));
                 }
                 outcome
                     .reasons
-                    .push(format!("{}: {words}", describe_line(line)));
+                    .push(format!("{}: {words}", describe_line(ctx.record, line)));
                 outcome.verdict = Verdict::NotMet;
                 return outcome;
             }
@@ -1796,7 +1798,7 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             CourseResult::NoRemission(words, _) if !pending.is_empty() => {
                 outcome.reasons.push(format!(
                     "intensive course {courses}, {}: no remission ({words}), after a course not yet decided",
-                    describe_line(line)
+                    describe_line(ctx.record, line)
                 ));
             }
             CourseResult::NoRemission(words, observations) => {
@@ -1804,14 +1806,14 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                 if words.contains("conflicting evidence") {
                     outcome.confounders.push(confounder(
                         "conflicting_evidence",
-                        format!("{}: {words}", describe_line(line)),
+                        format!("{}: {words}", describe_line(ctx.record, line)),
                     ));
                 }
                 outcome.reasons.push(format!(
                     "intensive course {courses_without}, {}: no remission ({words})",
-                    describe_line(line)
+                    describe_line(ctx.record, line)
                 ));
-                outcome.evidence.push(line_evidence(id, line));
+                outcome.evidence.push(line_evidence(id, ctx.record, line));
                 outcome.evidence.extend(
                     observations
                         .iter()
@@ -1904,7 +1906,7 @@ fn intensity(ctx: &Context<'_>, spec: &InductionFailure, line: &TreatmentLine) -
     }
     Intensity::Unknown(format!(
         "the dose of {ingredient} in {} ({}), to tell whether the course is intensive: at least {} mg/m² is high dose",
-        describe_line(line),
+        describe_line(ctx.record, line),
         unknown.join("; "),
         trim_number(minimum)
     ))

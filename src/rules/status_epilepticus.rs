@@ -137,6 +137,32 @@ fn escalation_after(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) 
             .any(|g| !continued(g))
 }
 
+/// The episode the criteria assess (see [`episode_start`]), from its first bolus to its end:
+/// its documented stop, else the last moment its seizures are read (`episode_hours`, or
+/// `withdrawal_hours` after the anaesthesia begun in it: see [`seizures_until`]). `None` with no
+/// first-line bolus recorded. What an EEG must be around to confirm this status (a confounder's
+/// `resolved_days_before_episode`).
+pub fn assessed_episode(
+    ctx: &Context<'_>,
+    spec: &Escalation,
+) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    let first_line: Vec<&Given<'_>> = ctx
+        .given_of(&spec.first_line_classes)
+        .filter(|g| g.is_first_line_bolus())
+        .collect();
+    let start = episode_start(ctx, spec, &first_line)?;
+    let stopped = documented_end(ctx, spec, start);
+    let episode_end = shift_hours(start, spec.episode_hours);
+    let anaesthesia = ctx.given.iter().any(|g| {
+        is_anaesthesia(g, spec)
+            && g.exposure.start >= start
+            && g.exposure.start <= episode_end
+            && stopped.is_none_or(|stop| g.exposure.start <= stop)
+    });
+    let until = seizures_until(ctx, spec, start, anaesthesia);
+    Some((start, stopped.map_or(until, |stop| stop.min(until))))
+}
+
 pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
     let mut outcome = Outcome::new();
     let first_line: Vec<&Given<'_>> = ctx

@@ -18,7 +18,7 @@ use super::context::Context;
 use super::dates::shift;
 use super::describe::{
     confounder, course_words, days_between, describe_exposure, describe_line, exposure_content,
-    exposure_evidence, line_evidence, month, span,
+    exposure_evidence, length_words, line_evidence, month, span,
 };
 use super::episode::Placement;
 use super::given::Given;
@@ -32,7 +32,7 @@ use super::outcome::{Outcome, Verdict};
 use super::seizure_days;
 use super::selectors::{Finding, finding, names_test};
 use super::words::contains_words;
-use crate::domain::{Observation, StopReason, TreatmentLine};
+use crate::domain::{Observation, PatientRecord, StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).
 struct Trial<'c> {
@@ -97,6 +97,31 @@ impl Trial<'_> {
         self
     }
 
+    /// Whether the trial's start is only the latest day it can have been: a record it begins
+    /// with gives its start as a bound (a period with an end alone, a year), or its line's does.
+    fn start_unknown(&self) -> bool {
+        self.given
+            .iter()
+            .any(|given| given.start() == self.start && given.exposure.start_is_approximate())
+    }
+
+    /// The one day its records show of a trial they give no length of, said as what it is:
+    /// "given until 2022-09-15 from a day not recorded" (a period with an end alone), "given
+    /// from 2026-01-31" (an order with no duration), "known given on 2023-02-01 only" (only when
+    /// a statement was made).
+    fn one_day_words(&self) -> String {
+        let end = self.end.unwrap_or(self.start);
+        let end_unknown = self
+            .given
+            .iter()
+            .any(|given| given.end() == Some(end) && given.exposure.end_is_approximate());
+        match (self.start_unknown(), end_unknown) {
+            (true, false) => format!("given until {end} from a day not recorded"),
+            (true, true) => format!("known given on {end} only"),
+            (false, _) => format!("given from {}", self.start),
+        }
+    }
+
     /// Whether the trial may have lasted longer than its records show: a drug record with no
     /// period, or stopped with no end date, gives a lower bound of its duration, never a
     /// duration (docs/architecture.md, evidence policy: never a guess).
@@ -113,9 +138,14 @@ impl Trial<'_> {
     /// start, its last end, the stop reason that ended it), never by one of its records: an
     /// order of one day beside a 12-week statement from the same day would otherwise be
     /// cited as "0 weeks" with no reason, and which record came first would decide it.
-    fn describe(&self, today: NaiveDate, at_dose: Option<&AtDose>) -> String {
+    fn describe(
+        &self,
+        record: &PatientRecord,
+        today: NaiveDate,
+        at_dose: Option<&AtDose>,
+    ) -> String {
         match (self.line, self.given.as_slice()) {
-            (Some(line), _) => describe_line(line),
+            (Some(line), _) => describe_line(record, line),
             (None, [only]) => describe_exposure(only, today),
             // Copies of one course (the GP's statement and the hospital's order of it, an
             // order's planned end beside a course still given) are said as the course, as one
@@ -190,16 +220,27 @@ impl Trial<'_> {
             out.push(' ');
             out.push_str(&doses.join(" → "));
         }
-        let _ = write!(out, ", {} → ", month(self.start));
+        let start_unknown = self.start_unknown();
+        let by = if start_unknown {
+            crate::domain::START_BY_MARK
+        } else {
+            ""
+        };
+        let _ = write!(out, ", {by}{} → ", month(self.start));
         // As for one record, lengths are said for finished trials only: words that changed
         // every day would change every stored assessment every day.
         if let Some(end) = self.end {
-            let _ = write!(
-                out,
-                "{} ({}",
-                month(end),
-                span(days_between(self.start, end).max(0))
+            // "At least" where the records that begin or end it leave that end a bound; a
+            // one-day order of unknown length inside a stated course leaves its length stated.
+            let end_unknown = self
+                .given
+                .iter()
+                .any(|given| given.end() == Some(end) && given.exposure.end_is_approximate());
+            let length = length_words(
+                days_between(self.start, end).max(0),
+                start_unknown || end_unknown,
             );
+            let _ = write!(out, "{} ({length}", month(end));
             if let Some(at_dose) = at_dose {
                 let _ = write!(
                     out,
@@ -477,7 +518,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                     depot_failures.push((trial.name.clone(), days));
                     notes.push(words);
                 }
-                let described = trial.describe(ctx.today, at_dose.as_ref());
+                let described = trial.describe(ctx.record, ctx.today, at_dose.as_ref());
                 push_evidence(ctx, id, trial, &described, &mut outcome);
                 let text = if notes.is_empty() {
                     described
@@ -488,7 +529,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             }
             Result::Sustained(why) => {
                 sustained = Some(format!("{}: {why}", trial.name));
-                let described = trial.describe(ctx.today, at_dose.as_ref());
+                let described = trial.describe(ctx.record, ctx.today, at_dose.as_ref());
                 push_evidence(ctx, id, trial, &described, &mut outcome);
             }
             Result::NotCounted(why) | Result::Responded(why) => {
@@ -1162,7 +1203,7 @@ fn push_evidence(
     outcome: &mut Outcome,
 ) {
     if let Some(line) = trial.line {
-        outcome.evidence.push(line_evidence(id, line));
+        outcome.evidence.push(line_evidence(id, ctx.record, line));
         return;
     }
     match trial.given.as_slice() {
@@ -1823,6 +1864,16 @@ fn judge(
     }
     if stop_says_failure {
         let reason = trial.stop.map_or("", StopReason::words);
+        if days < spec.min_days && lasted.uncertain && whole_days <= 0 {
+            // Its records show one day of it (a statement with only an end date, an order with
+            // no duration): how long it was given is not known at all, never "at least 0 weeks".
+            return Result::Undecided(format!(
+                "stopped for {reason}, {}: how long it was given is not recorded (adequate from \
+                 {})",
+                trial.one_day_words(),
+                lasted.needed(spec.min_days)
+            ));
+        }
         if days < spec.min_days && lasted.uncertain {
             // Known on its first day only: no length at all, never "at least 0 days", which
             // reads as a trial that lasted none (review r5 R5-1).
@@ -1973,10 +2024,12 @@ fn judge(
                 "ongoing with no outcome recorded (response or failure)",
             ))
         }
-    } else if days < spec.min_days && lasted.uncertain && days == 0 {
+    } else if days < spec.min_days && lasted.uncertain && whole_days <= 0 {
+        // Its records show one day of it (a statement with only an end date, an order with no
+        // duration): how long it was given is not known at all, never "at least 0 weeks".
         Result::Undecided(format!(
-            "given from the day it began, for how long is not recorded (adequate from {}), \
-             with no reason recorded",
+            "{}, for how long is not recorded (adequate from {}), with no reason recorded",
+            trial.one_day_words(),
             lasted.needed(spec.min_days)
         ))
     } else if days < spec.min_days && lasted.uncertain {

@@ -693,21 +693,47 @@ fn a_period_with_an_end_alone_is_a_stated_end_with_an_unknown_start() {
         }),
         &written,
     );
-    for second in [statement_ended, request_ended] {
+    let administration_ended = with(
+        json!({
+            "resourceType": "MedicationAdministration",
+            "id": "eo-ltg",
+            "status": "completed",
+            "subject": {"reference": "urn:uuid:eo"},
+            "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+            "statusReason": [reason("266721009", "No response to treatment")],
+            "effectivePeriod": {"end": "2022-09-15"},
+            "dosage": {"dose": {"value": 200, "unit": "mg"}}
+        }),
+        &written,
+    );
+    for (kind, second) in [
+        ("statement", statement_ended),
+        ("request", request_ended),
+        ("administration", administration_ended),
+    ] {
         let mut env = Env::new();
         let file = env.write_json("end-alone.json", &epilepsy_with("eo", second));
         let report = env.import(std::slice::from_ref(&file));
-        assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+        assert_eq!(
+            (report.imported, report.failed),
+            (1, 0),
+            "{kind}: {report:#?}"
+        );
         assert!(
             report.files[0]
                 .warnings
                 .iter()
                 .all(|w| !w.message.contains("no period recorded")),
-            "{report:#?}"
+            "{kind}: {report:#?}"
         );
-        assert_eq!(dates(&env), [["2022-09-15", "2022-09-15", "start_unknown"]]);
+        assert_eq!(
+            dates(&env),
+            [["2022-09-15", "2022-09-15", "start_unknown"]],
+            "{kind}"
+        );
         let (status, detail) = status_of(&env, "MRN-eo", "epilepsy");
-        assert_eq!(status, "insufficient_data", "{detail}");
+        assert_eq!(status, "insufficient_data", "{kind}: {detail}");
+        start_stays_unknown(&env.db(), kind);
 
         // Exported and imported into another file, it says the same.
         let exported = env.path("export.json");
@@ -718,8 +744,24 @@ fn a_period_with_an_end_alone_is_a_stated_end_with_an_unknown_start() {
         copy.import_ok(&exported);
         assert_eq!(
             dates(&copy),
-            [["2022-09-15", "2022-09-15", "start_unknown"]]
+            [["2022-09-15", "2022-09-15", "start_unknown"]],
+            "{kind}"
         );
+        start_stays_unknown(&copy.db(), &format!("{kind}, from its FHIR export"));
+
+        // So does refract's own document.
+        let document = env.path("export-own.json");
+        let written = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["export", "--format", "json", "--out"])
+            .arg(&document)
+            .output()
+            .unwrap();
+        assert!(written.status.success(), "{written:?}");
+        let mut own = Env::new();
+        own.import_ok(&document);
+        start_stays_unknown(&own.db(), &format!("{kind}, from refract's own document"));
     }
 
     let mut env = Env::new();
@@ -736,6 +778,38 @@ fn a_period_with_an_end_alone_is_a_stated_end_with_an_unknown_start() {
             .iter()
             .any(|w| w.message.contains("only an end of a month or a year")),
         "{report:#?}"
+    );
+}
+
+/// What a drug given until 2022-09-15, its start not recorded, shows (review r4 R4-9): its
+/// line starts "≤2022-09-15", a bound, never on its end as if someone gave that day; the
+/// assessment names no length of it ("0 weeks", "0 days"): the trial's length is undecided.
+fn start_stays_unknown(db: &std::path::Path, kind: &str) {
+    let output = super::refract()
+        .arg("--db")
+        .arg(db)
+        .args(["show", "MRN-eo"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{kind}: {output:?}");
+    let shown = String::from_utf8(output.stdout).unwrap();
+    let line = shown
+        .lines()
+        .find(|line| line.contains("2L") && line.contains("lamotrigine"))
+        .unwrap_or_else(|| panic!("{kind}: no lamotrigine line in\n{shown}"));
+    assert!(line.contains("≤2022-09-15 → 2022-09-15"), "{kind}: {line}");
+    for nobody_gave in ["0 weeks", "(0 days)", "0 days at", " 2022-09 → "] {
+        assert!(
+            !shown.contains(nobody_gave),
+            "{kind}: '{nobody_gave}' in\n{shown}"
+        );
+    }
+    assert!(
+        shown.contains(
+            "stopped for no response, given until 2022-09-15 from a day not recorded: how long \
+             it was given is not recorded"
+        ),
+        "{kind}: {shown}"
     );
 }
 

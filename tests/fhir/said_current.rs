@@ -238,8 +238,7 @@ fn a_trial_known_on_its_first_day_only_is_never_said_to_have_lasted_zero_days() 
     assert!(!detail.contains("at least 0 days"), "{detail}");
     assert!(!detail.contains("at least 0 weeks"), "{detail}");
     assert!(
-        detail
-            .contains("how long it was given at that dose is not recorded, only the day it began"),
+        detail.contains("given from 2026-01-20: how long it was given is not recorded"),
         "{detail}"
     );
 }

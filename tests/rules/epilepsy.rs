@@ -1548,8 +1548,9 @@ fn status_epilepticus_loads_are_no_schedule_but_a_maintenance_continuation_is() 
                 InsufficientData,
             )
             .missing("for how long is not recorded")
-            // Its records name one day: "at least one day", never "at least 0 weeks".
-            .missing("given for at least one day, for how long is not recorded"),
+            // Its records name one day: "given from" it, never "at least 0 weeks".
+            .missing("carbamazepine: given from ")
+            .missing("for how long is not recorded (adequate from 60 days)"),
         ],
     );
 }

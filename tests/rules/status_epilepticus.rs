@@ -199,6 +199,32 @@ pub fn cases() -> Vec<Case> {
         )
         .no_confounder("diagnosis")
         .confounder("cause"),
+        // An EEG confirms this status only around it (review r4 R4-5 follow-up): one of years
+        // before, or of a week before the episode, says nothing of what happened now.
+        case(
+            "an EEG two years before the episode does not confirm it",
+            bzd_and_levetiracetam()
+                .seizure_activity(true, minutes(60))
+                .procedure("54550000", "Electroencephalogram", 730),
+            Refractory,
+        )
+        .confounder("diagnosis"),
+        case(
+            "an EEG a week before the episode does not confirm it",
+            bzd_and_levetiracetam()
+                .seizure_activity(true, minutes(60))
+                .procedure("54550000", "Electroencephalogram", 10),
+            Refractory,
+        )
+        .confounder("diagnosis"),
+        case(
+            "the admission EEG the day before the first bolus confirms the episode",
+            bzd_and_levetiracetam()
+                .seizure_activity(true, minutes(60))
+                .procedure("54550000", "Electroencephalogram", 4),
+            Refractory,
+        )
+        .no_confounder("diagnosis"),
         case(
             "a second second-line drug after levetiracetam: seizures continued",
             bzd_and_levetiracetam().give(

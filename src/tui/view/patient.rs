@@ -538,7 +538,9 @@ fn render_lines(
                     Some(cycles) => format!("{} · {cycles}", line.regimen),
                     None => line.regimen.clone(),
                 }),
-                Cell::from(record.line_start_day(line, model.zone).to_string()),
+                // A start only as known as the latest day its first drug can have begun is
+                // marked (`≤`).
+                Cell::from(record.line_start_shown(line, model.zone)),
                 // An end only as known as a drug's last day given is marked (`≥`).
                 Cell::from(
                     record

@@ -12,8 +12,8 @@ use ratatui::widgets::Widget;
 use super::super::theme::Theme;
 use crate::domain::observation_codes::display;
 use crate::domain::{
-    Observation, PatientRecord, Response, ShownZone, StopReason, TreatmentLine, at_latest,
-    observation_codes as codes,
+    Observation, PatientRecord, Response, START_BY_MARK, ShownZone, StopReason, TreatmentLine,
+    at_latest, observation_codes as codes,
 };
 use crate::rules::model::MeasureScale;
 
@@ -471,6 +471,16 @@ impl Widget for &Timeline<'_> {
                 for column in from..=to {
                     buf.set_string(column, y, "█", style);
                 }
+                // A start only as known as the latest day it can have been: the bar may reach
+                // further back, which its first cell says rather than draw a start nobody gave.
+                if line_start >= start && self.record.line_start_is_approximate(line) {
+                    buf.set_string(
+                        from,
+                        y,
+                        START_BY_MARK,
+                        style.add_modifier(Modifier::REVERSED),
+                    );
+                }
                 // The dose on the bar, where the bar is long enough to hold it whole.
                 if let Some(doses) = bar_doses(line) {
                     let room = usize::from(to.saturating_sub(from));
@@ -794,6 +804,12 @@ impl Timeline<'_> {
             })
             .map(|(marker, meaning)| format!("{marker} {meaning}"))
             .collect();
+        if lines
+            .iter()
+            .any(|line| self.record.line_start_is_approximate(line))
+        {
+            parts.push(format!("{START_BY_MARK} started by"));
+        }
         if !self.record.procedures.is_empty() {
             parts.push(String::from("◆ procedure"));
         }
@@ -1140,6 +1156,100 @@ mod tests {
                 .any(|row| row == "11-02 10:30  +24.5 h  stopped Levetiracetam"),
             "{hours:#?}"
         );
+    }
+
+    /// A line begun by a drug whose start is only a bound (a period with an end alone) draws
+    /// `≤` at its bar's first cell and says so in the legend; a line with a stated start does
+    /// not (review r4 R4-9).
+    #[test]
+    fn a_line_whose_start_is_a_bound_is_marked_on_its_bar() {
+        let line = |id: i64, number: u32, drug: &str, start: &str, end: &str| TreatmentLine {
+            id,
+            ruleset: String::from("epilepsy"),
+            number,
+            regimen: drug.to_owned(),
+            start: NaiveDate::parse_from_str(start, "%Y-%m-%d").expect("a day"),
+            end: Some(NaiveDate::parse_from_str(end, "%Y-%m-%d").expect("a day")),
+            intent: None,
+            best_response: None,
+            best_response_date: None,
+            progression_date: None,
+            stop_reason: None,
+            cycles: None,
+            origin: crate::domain::LineOrigin::Derived,
+            cut_reason: None,
+            drugs: vec![crate::domain::LineDrug {
+                ingredient: drug.to_owned(),
+                dose: None,
+                exposure_id: Some(id),
+            }],
+        };
+        let mut until_june = given(
+            "Carbamazepine",
+            "2026-06-01 00:00",
+            Some("2026-06-01 00:00"),
+            DatesKnown::StartUnknown,
+        );
+        until_june.id = 1;
+        let mut stated = given(
+            "Levetiracetam",
+            "2026-06-02 00:00",
+            Some("2026-11-30 00:00"),
+            DatesKnown::Stated,
+        );
+        stated.id = 2;
+        let mut record = PatientRecord {
+            exposures: vec![until_june, stated],
+            lines: vec![
+                line(1, 1, "carbamazepine", "2026-06-01", "2026-06-01"),
+                line(2, 2, "levetiracetam", "2026-06-02", "2026-11-30"),
+            ],
+            ..PatientRecord::default()
+        };
+        let draw = |record: &PatientRecord| {
+            let timeline = Timeline {
+                record,
+                ruleset: None,
+                tracked: Vec::new(),
+                today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
+                zone: ShownZone::utc(),
+                zoom: 0,
+                pan: 0,
+                theme: Theme { color: false },
+                measures: &[],
+            };
+            let area = Rect::new(0, 0, 100, 12);
+            let mut buf = Buffer::empty(area);
+            (&timeline).render(area, &mut buf);
+            let rows: Vec<String> = (0..area.height)
+                .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+                .collect();
+            (rows, timeline.legend(&timeline.lines()))
+        };
+        let (rows, legend) = draw(&record);
+        let lane = |rows: &[String], regimen: &str| {
+            rows.iter()
+                .find(|row| row.contains(regimen))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert!(
+            lane(&rows, "carbamazepine").contains(START_BY_MARK),
+            "{rows:#?}"
+        );
+        assert!(
+            !lane(&rows, "levetiracetam").contains(START_BY_MARK),
+            "{rows:#?}"
+        );
+        assert!(legend.contains("≤ started by"), "{legend}");
+
+        record.exposures[0].dates = DatesKnown::Stated;
+        let (rows, legend) = draw(&record);
+        assert!(
+            !lane(&rows, "carbamazepine").contains(START_BY_MARK),
+            "{rows:#?}"
+        );
+        assert!(!legend.contains("started by"), "{legend}");
     }
 
     #[test]
