@@ -44,7 +44,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use diagnosis_names::condition_matches;
+pub use diagnosis_names::{condition_matches, selected_by};
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
@@ -295,6 +295,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 28: a drug given once over at most `[lines] one_off_max_hours` (24 in epilepsy.toml) and
 /// in no maintenance role (a status-epilepticus load) is no schedule, line or add-on of that
 /// rule set (review r3 C-6, `Given::is_one_off`).
+/// Also in 28 (review r3 C-8): a diagnosis in words selects its rule set as clinicians write it
+/// ("HTN", "High blood pressure", "MDD", "Depression", "Myeloma", "Seizure disorder", "NCSE",
+/// inverted index forms); an abbreviation with other meanings selects only as written and beside
+/// the words that say which (`[[applies_to.abbreviations]]`: "Seropositive RA", "MM, IgG kappa";
+/// "AML" never beside a kidney's angiomyolipoma); the other diseases named with a listed word
+/// (`not_names`: ST depression, functional seizure disorder, solitary myeloma, an elevated
+/// reading without a diagnosis of hypertension) select none, and a drug's stated indication is
+/// read the same way (`diagnosis_names::selected_by`).
 const ENGINE_REVISION: u32 = 28;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
