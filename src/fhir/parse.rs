@@ -1992,9 +1992,10 @@ fn map_condition(
     // only changes how it is shown: every coding is kept and matched (`Condition::codings`).
     let recognised = |c: &Condition| {
         rules.sets.iter().any(|set| {
-            selected_by(c, &set.applies_to) || set.exclusions.iter().any(|exclusion| {
-                condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
-            })
+            selected_by(c, &set.applies_to)
+                || set.exclusions.iter().any(|exclusion| {
+                    condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+                })
         })
     };
     let chosen = candidates

@@ -13,9 +13,7 @@ use chrono::NaiveDate;
 
 use super::context::Context;
 use super::describe::confounder;
-use super::diagnosis_names::{
-    condition_matches, icd10_starts_with, mentions, selected_by,
-};
+use super::diagnosis_names::{condition_matches, icd10_starts_with, mentions, selected_by};
 use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
 use super::outcome::{Outcome, Verdict};

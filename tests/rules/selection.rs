@@ -438,7 +438,10 @@ fn words_naming_another_disease_or_another_meaning_select_no_rule_set() {
         ("hypertension", "Ocular HTN"),
         ("hypertension", "Pulmonary arterial hypertension"),
         ("hypertension", "Elevated blood pressure"),
-        ("hypertension", "High blood pressure reading without diagnosis of hypertension"),
+        (
+            "hypertension",
+            "High blood pressure reading without diagnosis of hypertension",
+        ),
         ("depression", "ST depression"),
         ("depression", "Respiratory depression"),
         ("depression", "Bone marrow depression"),
