@@ -413,6 +413,9 @@ fn this_host() -> String {
 /// and the Conditions an Observation's `focus` names are kept, as a drug's indications are
 /// (`procedures.indications`, `observations.focus`, migration 0046); files are read again to
 /// fill them in (review r3 C-1).
+/// Also in 20 (review r3 C-8): the coding a diagnosis is shown by is the one a rule set selects
+/// as its names, abbreviations and `not_names` now read it (`rules::selected_by`), so a record
+/// coded several ways may be shown by another of its codings; every coding is kept as before.
 pub const MAPPING_VERSION: i64 = 20;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
