@@ -370,7 +370,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Show { mrn, json }) => {
             let store = open_existing(cli.db, &user)?;
             warn_about_unfinished_import(&store);
-            show::run(&store, &mrn, json)
+            let rules = Rules::load(cli.rules.as_deref())?;
+            show::run(&store, &rules, &mrn, json)
         }
         Some(Command::Flags {
             json,

@@ -422,6 +422,9 @@ fn this_host() -> String {
 /// was current (`active`: its `meta.lastUpdated`; a version with none says no day) is kept across
 /// versions (`fhir_resources.current_until`, migration 0047): the version that stops it with
 /// no end is given at least until then. Files are read again to find `priorPrescription`.
+/// Also in 21 (review r3 C-8): the coding a diagnosis is shown by is the one a rule set selects
+/// as its names, abbreviations and `not_names` now read it (`rules::selected_by`), so a record
+/// coded several ways may be shown by another of its codings; every coding is kept as before.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -44,7 +44,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use diagnosis_names::condition_matches;
+pub use diagnosis_names::{condition_matches, selected_by};
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
@@ -52,7 +52,7 @@ pub use options::{CatalogueOption, OptionCatalogue};
 pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};
 pub use selectors::names_test;
 
-use crate::domain::{Assessment, PatientRecord};
+use crate::domain::{Assessment, Condition, PatientRecord};
 
 /// Bumped when a change to the evaluation code can change what an assessment says (the rule
 /// files did not change, so their hash alone would not tell): stored assessments are then
@@ -328,6 +328,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 28 (review r4 R4-5 follow-up): status epilepticus' "diagnosis to confirm on EEG" is
 /// resolved only by an EEG of the episode assessed, from a day before its first bolus to its
 /// end (`resolved_days_before_episode`), never by one of another time.
+/// Also in 28 (review r3 C-8): a diagnosis in words selects its rule set as clinicians write it
+/// ("HTN", "High blood pressure", "MDD", "Depression", "Myeloma", "Seizure disorder", "NCSE",
+/// inverted index forms); an abbreviation with other meanings selects only as written and beside
+/// the words that say which (`[[applies_to.abbreviations]]`: "Seropositive RA", "MM, IgG kappa";
+/// "AML" never beside a kidney's angiomyolipoma); the other diseases named with a listed word
+/// (`not_names`: ST depression, functional seizure disorder, solitary myeloma, an elevated
+/// reading without a diagnosis of hypertension) select none, and a drug's stated indication is
+/// read the same way (`diagnosis_names::selected_by`).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -696,6 +704,35 @@ impl Rules {
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {
         self.sets.iter().find(|set| set.id == id)
+    }
+
+    /// The patient's current diagnoses that refract knows by their words alone (no ICD-10 or
+    /// SNOMED CT code: typed by hand, or under a local code) and that no rule set reads: none
+    /// selects it, none names it among its exclusions. Such a diagnosis may be one of refract's
+    /// conditions written in words no rule set lists ("RA" alone): the screens name it, for the
+    /// team to code it, rather than let it vanish (review r3 C-8). A coded diagnosis no rule set
+    /// lists is simply another disease, and is not among these.
+    pub fn unrecognised_conditions<'r>(&self, record: &'r PatientRecord) -> Vec<&'r Condition> {
+        record
+            .conditions
+            .iter()
+            .filter(|condition| {
+                condition.is_current_in(&record.conditions)
+                    && condition.known_by_words_alone()
+                    && !condition.name().trim().is_empty()
+                    && !self.sets.iter().any(|set| {
+                        selected_by(condition, &set.applies_to)
+                            || set.exclusions.iter().any(|exclusion| {
+                                condition_matches(
+                                    condition,
+                                    &exclusion.icd10,
+                                    &exclusion.snomed,
+                                    &exclusion.names,
+                                )
+                            })
+                    })
+            })
+            .collect()
     }
 
     /// Evaluates every rule set that applies to the patient. A flag's `criteria_met_since` is

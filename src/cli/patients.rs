@@ -88,7 +88,7 @@ pub fn run(
                     fit(&format!("{}, {}", row.family_name, row.given_name), 26),
                     fit(&age_sex, 7),
                     fit(&status, 18),
-                    fit(&row.ruleset, 20),
+                    fit(&condition_text(row), 20),
                     fit(&line, 4),
                     last
                 )?;
@@ -116,6 +116,16 @@ pub fn run(
     finish(out)
 }
 
+/// The condition column: the rule set, or, for a patient no rule set assessed, the words of a
+/// current diagnosis in words alone, marked "?" (as the dashboard's list shows it), rather than
+/// nothing (review r3 C-8).
+fn condition_text(row: &PatientRow) -> String {
+    match row.unrecognised.trim() {
+        "" => row.ruleset.clone(),
+        words => format!("? {words}"),
+    }
+}
+
 fn row_json(row: &PatientRow, age: Option<u32>) -> serde_json::Value {
     json!({
         "mrn": row.mrn,
@@ -129,6 +139,7 @@ fn row_json(row: &PatientRow, age: Option<u32>) -> serde_json::Value {
         "deceased_date": row.deceased_date,
         "status": row.status,
         "condition": (!row.ruleset.is_empty()).then_some(&row.ruleset),
+        "unrecognised_condition": (!row.unrecognised.trim().is_empty()).then_some(&row.unrecognised),
         "line": (row.line > 0).then_some(row.line),
         "regimen": (!row.regimen.is_empty()).then_some(&row.regimen),
         "way_forward_closed_steps": row.way_forward,

@@ -8,16 +8,33 @@ use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
 use crate::domain::way_forward::STEP_TITLES;
 use crate::domain::{ReviewState, ShownZone, read_fingerprint};
-use crate::rules::DECEASED_LABEL;
+use crate::rules::{DECEASED_LABEL, Rules};
 use crate::store::{PatientSummary, Store};
 
-pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
+pub fn run(store: &Store, rules: &Rules, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
     // A unique prefix is enough: the screens cut long MRNs ("641f6ec3-9c…").
     let id = store.patient_id_by_mrn_or_prefix(mrn)?;
     let summary = store.summary(id)?;
+    let unrecognised: Vec<i64> = rules
+        .unrecognised_conditions(&summary.record)
+        .iter()
+        .map(|condition| condition.id)
+        .collect();
     let mut out = result_stdout(json);
     if json {
         let mut value = serde_json::to_value(&summary).map_err(std::io::Error::from)?;
+        // The current diagnoses in words no rule set reads, by their words (README, "Which
+        // conditions refract assesses").
+        if let Some(fields) = value.as_object_mut() {
+            let words: Vec<&str> = summary
+                .record
+                .conditions
+                .iter()
+                .filter(|condition| unrecognised.contains(&condition.id))
+                .map(crate::domain::Condition::name)
+                .collect();
+            fields.insert("unrecognised_conditions".into(), words.into());
+        }
         // The fingerprint a review is made with, as `show` and `flags --json` print it (with
         // the review read), not the bare digest, which would check no review.
         if let Some(shown) = value
@@ -37,12 +54,24 @@ pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
         serde_json::to_writer_pretty(&mut out, &value).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
-        write_text(&mut out, &summary)?;
+        write_text(&mut out, &summary, &unrecognised)?;
     }
     finish(out)
 }
 
-fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result<()> {
+/// What `show` and the patient screen say under a current diagnosis in words no rule set reads.
+fn unrecognised_words(name: &str) -> String {
+    format!(
+        "no rule set recognised \"{}\": not assessed (code it in ICD-10 or SNOMED CT if it is one of refract's conditions)",
+        crate::text::sanitise_line(name)
+    )
+}
+
+fn write_text(
+    out: &mut impl Write,
+    summary: &PatientSummary,
+    unrecognised: &[i64],
+) -> std::io::Result<()> {
     let record = &summary.record;
     // Days as the clinician's calendar has them (the JSON keeps the stored UTC instants).
     let zone = ShownZone::Local;
@@ -104,6 +133,9 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             format!(" ({} {})", condition.system, condition.code)
         };
         writeln!(out, "  {}{coded}, {}", condition.name(), words.join(", "))?;
+        if unrecognised.contains(&condition.id) {
+            writeln!(out, "    {}", unrecognised_words(condition.name()))?;
+        }
     }
 
     writeln!(out, "\nTreatment lines")?;

@@ -267,6 +267,13 @@ impl Condition {
         )
     }
 
+    /// Whether refract knows it only by its words: none of its codings is an ICD-10 or a
+    /// SNOMED CT code (no code at all, or a local one).
+    pub fn known_by_words_alone(&self) -> bool {
+        self.codes()
+            .all(|(system, code)| system == ConditionCodeSystem::Other || code.trim().is_empty())
+    }
+
     /// Its words: the concept's (its text, else the display of the coding it is shown by),
     /// then every coding's display.
     pub fn displays(&self) -> impl Iterator<Item = &str> {

@@ -40,7 +40,7 @@ use crate::domain::{
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
-use crate::rules::{Rules, condition_matches};
+use crate::rules::{Rules, condition_matches, selected_by};
 
 /// What one resource says, for the importer.
 #[derive(Debug, Clone, PartialEq)]
@@ -2021,14 +2021,10 @@ fn map_condition(
     // only changes how it is shown: every coding is kept and matched (`Condition::codings`).
     let recognised = |c: &Condition| {
         rules.sets.iter().any(|set| {
-            condition_matches(
-                c,
-                &set.applies_to.icd10,
-                &set.applies_to.snomed,
-                &set.applies_to.names,
-            ) || set.exclusions.iter().any(|exclusion| {
-                condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
-            })
+            selected_by(c, &set.applies_to)
+                || set.exclusions.iter().any(|exclusion| {
+                    condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+                })
         })
     };
     let chosen = candidates

@@ -3,8 +3,54 @@
 //! sets' `applies_to`, exclusions, recorded causes and episodes all ask it, so it stands below
 //! the engine and every criterion that reads diagnoses.
 
+use super::model::{Abbreviation, AppliesTo};
 use super::words::contains_words;
 use crate::domain::{Condition, ConditionCodeSystem, Indication};
+
+/// Whether `list` (a rule set's `applies_to`, or a list of the same shape) selects `condition`:
+/// by a listed code, by a listed name its words say outside the other diseases named with it
+/// (`not_names`), or by one of its abbreviations written beside the words that say it is this
+/// diagnosis.
+pub fn selected_by(condition: &Condition, list: &AppliesTo) -> bool {
+    condition_matches_but(
+        condition,
+        &list.icd10,
+        &list.snomed,
+        &list.names,
+        &list.not_names,
+    ) || condition
+        .displays()
+        .any(|display| abbreviated(display, &list.abbreviations))
+}
+
+/// Whether a drug's stated indication is one `list` selects, as [`selected_by`] reads a
+/// diagnosis record.
+pub fn indication_selected_by(indication: &Indication, list: &AppliesTo) -> bool {
+    let words = std::iter::once(indication.text.as_str())
+        .chain(indication.codings.iter().map(|c| c.display.as_str()));
+    indication_matches(indication, &list.icd10, &list.snomed, &[])
+        || words.into_iter().any(|words| {
+            let outside = without_phrases(words, &list.not_names);
+            list.names.iter().any(|name| mentions(&outside, name))
+                || abbreviated(words, &list.abbreviations)
+        })
+}
+
+/// Whether `text` names the diagnosis by one of `abbreviations` (see [`Abbreviation`]).
+fn abbreviated(text: &str, abbreviations: &[Abbreviation]) -> bool {
+    abbreviations.iter().any(|abbreviation| {
+        mentions_as_written(text, &abbreviation.written)
+            && (abbreviation.with_any.is_empty()
+                || abbreviation
+                    .with_any
+                    .iter()
+                    .any(|word| contains_words(text, word)))
+            && !abbreviation
+                .without_any
+                .iter()
+                .any(|word| contains_words(text, word))
+    })
+}
 
 /// Whether `condition` is one of a list's diagnoses: one of its codes is listed (an ICD-10 code
 /// under a listed prefix, a listed SNOMED CT concept), or one of its words names a listed name.
@@ -128,23 +174,27 @@ const NEGATIONS: [&str; 6] = ["without", "no", "not", "non", "excluding", "absen
 /// Whether `text` names `name` (on word boundaries, any case) at least once without a negation
 /// among the two words before it.
 pub(super) fn mentions(text: &str, name: &str) -> bool {
-    if !contains_words(text, name) {
+    contains_words(text, name) && mentions_as_written(&text.to_lowercase(), &name.to_lowercase())
+}
+
+/// As [`mentions`], where the case counts: `name` as it is written ("RA" in "Seropositive RA",
+/// not in "ra" or "Ra-223").
+fn mentions_as_written(text: &str, name: &str) -> bool {
+    if name.is_empty() {
         return false;
     }
-    let text = text.to_lowercase();
-    let name = name.to_lowercase();
     let mut from = 0;
-    while let Some(offset) = text[from..].find(&name) {
+    while let Some(offset) = text[from..].find(name) {
         let start = from + offset;
         let end = start + name.len();
-        let bounded = whole_words_at(&text, start, end);
+        let bounded = whole_words_at(text, start, end);
         let negated = text[..start]
             .split(|c: char| !c.is_alphanumeric())
             .filter(|word| !word.is_empty())
             .rev()
             .take(2)
-            .any(|word| NEGATIONS.contains(&word))
-            || negated_after(&text[end..]);
+            .any(|word| NEGATIONS.contains(&word.to_lowercase().as_str()))
+            || negated_after(&text[end..].to_lowercase());
         if bounded && !negated {
             return true;
         }

@@ -13,9 +13,7 @@ use chrono::NaiveDate;
 
 use super::context::Context;
 use super::describe::confounder;
-use super::diagnosis_names::{
-    condition_matches, condition_matches_but, icd10_starts_with, mentions,
-};
+use super::diagnosis_names::{condition_matches, icd10_starts_with, mentions, selected_by};
 use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
 use super::outcome::{Outcome, Verdict};
@@ -55,15 +53,7 @@ pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<
     let records: Vec<&Condition> = record
         .conditions
         .iter()
-        .filter(|condition| {
-            condition_matches_but(
-                condition,
-                &set.applies_to.icd10,
-                &set.applies_to.snomed,
-                &set.applies_to.names,
-                &set.applies_to.not_names,
-            )
-        })
+        .filter(|condition| selected_by(condition, &set.applies_to))
         .collect();
     records
         .iter()

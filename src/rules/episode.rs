@@ -73,7 +73,7 @@ use chrono::NaiveDate;
 use super::context::Context;
 use super::dates::shift;
 use super::describe::month;
-use super::diagnosis_names::condition_matches;
+use super::diagnosis_names::selected_by;
 use super::model::WindowAcrossBound;
 use super::numbers::trim_number;
 use super::selectors::scale_of;
@@ -326,7 +326,7 @@ impl Episode {
                 c.is_diagnosis()
                     && !current.iter().any(|now| now.id == c.id)
                     && !c.is_active()
-                    && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
+                    && selected_by(c, applies)
             })
             .map(|c| Earlier {
                 start: reading.onset(c).or_else(|| reading.recorded(c)),
@@ -341,7 +341,7 @@ impl Episode {
             applies
                 .recurrent
                 .as_deref()
-                .is_some_and(|r| condition_matches(c, &r.icd10, &r.snomed, &r.names))
+                .is_some_and(|r| selected_by(c, r))
         };
         let recurrent = current.iter().any(|c| is_recurrent(c));
         // Every current diagnosis's onset, with its name: a recurrent one's too. A recurrent
@@ -633,7 +633,7 @@ fn windows_in_words(ctx: &Context<'_>) -> Vec<String> {
         c.is_diagnosis()
             && !ctx.conditions.iter().any(|now| now.id == c.id)
             && !c.is_active()
-            && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
+            && selected_by(c, applies)
     });
     let mut words: Vec<String> = Vec::new();
     for c in current.chain(earlier) {

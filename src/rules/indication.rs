@@ -4,7 +4,7 @@
 //! otherwise (`[indication]` in its file); a procedure done for another condition, or an
 //! observation about another (R4 `focus`), is none of its findings.
 
-use super::diagnosis_names::indication_matches;
+use super::diagnosis_names::indication_selected_by;
 use super::model::RuleSet;
 use crate::domain::{
     ConditionCodeSystem, DrugExposure, Indication, Observation, PatientRecord, Procedure,
@@ -92,7 +92,7 @@ fn names_this_condition(indication: &Indication, set: &RuleSet) -> bool {
     let lists = [&set.applies_to, &set.indication.also];
     lists
         .iter()
-        .any(|list| indication_matches(indication, &list.icd10, &list.snomed, &list.names))
+        .any(|list| indication_selected_by(indication, list))
 }
 
 /// Whether the indication names a diagnosis refract can tell from this one: a code of SNOMED CT

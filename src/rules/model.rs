@@ -187,10 +187,33 @@ pub struct AppliesTo {
     /// "hypertension"): words naming one of these name that disease, not this condition.
     #[serde(default)]
     pub not_names: Vec<String>,
+    /// Abbreviations that name the diagnosis only as written (the case counts) and, when they
+    /// have other meanings, only beside words that say which ("RA" with "seropositive", not
+    /// with "anaemia": see [`Abbreviation`]).
+    #[serde(default)]
+    pub abbreviations: Vec<Abbreviation>,
     /// The diagnoses among these that say the condition is recurrent (earlier episodes exist):
     /// for a current episode with no onset (src/rules/episode.rs).
     #[serde(default)]
     pub recurrent: Option<Box<AppliesTo>>,
+}
+
+/// An abbreviation of the diagnosis in a diagnosis's words. Clinicians write "RA" for
+/// rheumatoid arthritis, and also for the right atrium, refractory anaemia or room air: an
+/// abbreviation with other meanings names this diagnosis only beside one of `with_any` and
+/// never beside one of `without_any` (whole words, any case). It is matched as written ("RA",
+/// not "ra" or "Ra"), on word boundaries, and, as a name is, not when denied ("no RA").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Abbreviation {
+    /// The abbreviation, as it is written ("RA", "MM").
+    pub written: String,
+    /// Words one of which must stand beside it; empty: it names the diagnosis alone.
+    #[serde(default)]
+    pub with_any: Vec<String>,
+    /// Words that say it means something else.
+    #[serde(default)]
+    pub without_any: Vec<String>,
 }
 
 /// The current episode as the scores bound it: a recovery (every score in remission for at

@@ -197,6 +197,10 @@ pub struct PatientRow {
     pub deceased: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deceased_date: Option<NaiveDate>,
+    /// For a patient with no assessment: the words of a current diagnosis recorded in words
+    /// alone, which no rule set selected (empty otherwise; see `ROW_COLUMNS`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unrecognised: String,
     #[serde(skip)]
     pub cursor: Option<Cursor>,
 }
@@ -255,9 +259,23 @@ pub fn rebuild_list_counts(conn: &Connection) -> Result<()> {
 /// Where counting the matches of a search stops.
 pub const SEARCH_COUNT_CAP: u64 = 10_000;
 
+/// The last of them, read for a patient with no assessment and no line only (a few rows of a
+/// page, by the conditions' patient index): the words of a current diagnosis recorded in words
+/// alone (stored under no ICD-10 or SNOMED CT code), the latest begun. No rule set selected it,
+/// or the patient would be assessed: the list names it rather than show an empty condition
+/// (review r3 C-8). "Current" as `Condition::is_active` reads a record: not refuted nor entered
+/// in error, not resolved nor inactive, and not abated unless its status says it is active.
 const ROW_COLUMNS: &str = "id, mrn, family_name, given_name, birth_date, sex, list_status, \
      list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue, list_review, care_team, \
-     updated_at, deceased, deceased_date, birth_precision";
+     updated_at, deceased, deceased_date, birth_precision, \
+     CASE WHEN list_status = 0 AND list_ruleset = '' THEN ( \
+         SELECT display FROM conditions \
+         WHERE conditions.patient_id = patients.id AND conditions.system = 'other' \
+           AND trim(display) <> '' \
+           AND coalesce(verification_status, '') NOT IN ('refuted', 'entered-in-error') \
+           AND (clinical_status IN ('active', 'recurrence', 'relapse') \
+                OR (coalesce(clinical_status, 'remission') = 'remission' AND abatement IS NULL)) \
+         ORDER BY onset DESC, conditions.id DESC LIMIT 1) END";
 
 /// Whether the filter hides patients who are there to hide: with no deceased patient in the
 /// file (a read of the maintained counts), the list's queries stay what they were, index walks
@@ -1134,7 +1152,7 @@ fn walk_family_index(
 }
 
 /// The number of columns in [`ROW_COLUMNS`]; the sort value follows them.
-const ROW_COLUMN_COUNT: usize = 18;
+const ROW_COLUMN_COUNT: usize = 19;
 
 /// A row as SQLite gives it: [`ROW_COLUMNS`], then the sort value.
 struct RawRow {
@@ -1156,6 +1174,7 @@ struct RawRow {
     deceased: bool,
     deceased_date: Option<String>,
     birth_precision: Option<String>,
+    unrecognised: Option<String>,
     sort_value: Value,
 }
 
@@ -1179,6 +1198,7 @@ fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         deceased: row.get(15)?,
         deceased_date: row.get(16)?,
         birth_precision: row.get(17)?,
+        unrecognised: row.get(18)?,
         sort_value: row.get(ROW_COLUMN_COUNT)?,
     })
 }
@@ -1214,6 +1234,7 @@ impl RawRow {
             updated_at: self.updated_at,
             deceased: self.deceased,
             deceased_date: parse_opt_date("patients.deceased_date", self.deceased_date)?,
+            unrecognised: self.unrecognised.unwrap_or_default(),
             cursor: Some(Cursor {
                 value: self.sort_value,
                 id,

@@ -496,6 +496,7 @@ mod tests {
             updated_at: String::new(),
             deceased: false,
             deceased_date: None,
+            unrecognised: String::new(),
             cursor: Some(crate::store::Cursor::by_id(id)),
         }
     }
@@ -620,6 +621,7 @@ mod tests {
             notes: vec![],
             history: vec![],
             others: crate::domain::history::OtherIdentity::default(),
+            unrecognised: vec![],
         }));
         update(&mut model, Msg::Action(Action::Confirm));
         assert!(

@@ -213,6 +213,9 @@ pub struct PatientDetail {
     /// The patient's other names and numbers (a maiden name, a merged record's MRN), cut from
     /// stored text on a masked screen as the meeting screens cut them.
     pub others: crate::domain::history::OtherIdentity,
+    /// The ids of the current diagnoses in words no rule set reads
+    /// ([`Rules::unrecognised_conditions`]): the screen says so under each.
+    pub unrecognised: Vec<i64>,
 }
 
 impl PatientDetail {
@@ -768,7 +771,7 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             }))
         }),
         Request::Patient { id } => {
-            patient(store, id).map(|detail| Reply::Patient(Box::new(detail)))
+            patient(store, rules, id).map(|detail| Reply::Patient(Box::new(detail)))
         }
         Request::Overview {
             care_team,
@@ -868,12 +871,19 @@ fn way_forward_of(
     })
 }
 
-fn patient(store: &Store, id: PatientId) -> Result<PatientDetail, StoreError> {
+fn patient(store: &Store, rules: &Rules, id: PatientId) -> Result<PatientDetail, StoreError> {
+    let summary = store.summary(id)?;
+    let unrecognised = rules
+        .unrecognised_conditions(&summary.record)
+        .iter()
+        .map(|condition| condition.id)
+        .collect();
     Ok(PatientDetail {
-        summary: store.summary(id)?,
+        summary,
         notes: store.notes(id)?,
         history: store.audit_history(id, 200)?,
         others: store.other_identity(id)?,
+        unrecognised,
     })
 }
 

@@ -633,3 +633,104 @@ fn a_diagnosis_recorded_with_no_onset_bounds_its_episode_by_its_recorded_date() 
         "{shown}"
     );
 }
+
+/// A current diagnosis known by its words alone (no code), as a problem list typed by hand sends it.
+fn in_words(id: &str, subject: &str, words: &str, clinical: &str) -> Value {
+    json!({
+        "resourceType": "Condition",
+        "id": id,
+        "subject": {"reference": format!("Patient/{subject}")},
+        "clinicalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical
+        }]},
+        "code": {"text": words},
+        "onsetDateTime": ago(400)
+    })
+}
+
+fn cli_out(env: &Env, args: &[&str]) -> String {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A diagnosis in words that no rule set recognises does not vanish (review r3 C-8): the list
+/// shows its words, marked "?", where the condition would be empty; `show` says no rule set
+/// recognised it; `flags --json` stays the list of assessments (none for it). Words clinicians
+/// write for one of refract's conditions ("HTN", "Seropositive RA") select its rule set; a coded
+/// diagnosis no rule set lists is another disease, not flagged as unrecognised, and neither is
+/// one that is over.
+#[test]
+fn a_diagnosis_in_words_no_rule_set_recognises_is_named_not_dropped() {
+    let env = Env::new();
+    let bundle = collection(vec![
+        patient("W-RA"),
+        in_words("w-ra", "W-RA", "RA", "active"),
+        patient("W-HTN"),
+        in_words("w-htn", "W-HTN", "HTN", "active"),
+        patient("W-SERO"),
+        in_words("w-sero", "W-SERO", "Seropositive RA", "active"),
+        patient("W-MIX"),
+        diagnosis("w-mix-dep", "W-MIX", DEPRESSION, Some("active"), None),
+        in_words("w-mix-mm", "W-MIX", "MM", "active"),
+        in_words("w-mix-old", "W-MIX", "Old sports injury", "resolved"),
+        patient("W-CODED"),
+        diagnosis(
+            "w-coded",
+            "W-CODED",
+            ("J45.909", "Asthma"),
+            Some("active"),
+            None,
+        ),
+        patient("W-OVER"),
+        in_words("w-over", "W-OVER", "Febrile convulsions", "resolved"),
+    ]);
+    let file = env.write_json("words.json", &bundle);
+    let (code, _, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let list: Vec<Value> = serde_json::from_str(&cli_out(&env, &["patients", "--json"])).unwrap();
+    let row = |mrn: &str| list.iter().find(|r| r["mrn"] == mrn).unwrap().clone();
+    assert_eq!(row("W-RA")["status"], Value::Null);
+    assert_eq!(row("W-RA")["condition"], Value::Null);
+    assert_eq!(row("W-RA")["unrecognised_condition"], "RA");
+    assert_eq!(row("W-HTN")["condition"], "hypertension");
+    assert_eq!(row("W-SERO")["condition"], "rheumatoid_arthritis");
+    assert_eq!(row("W-MIX")["condition"], "depression");
+    assert_eq!(row("W-MIX")["unrecognised_condition"], Value::Null);
+    assert_eq!(row("W-CODED")["unrecognised_condition"], Value::Null);
+    assert_eq!(row("W-OVER")["unrecognised_condition"], Value::Null);
+
+    let text = cli_out(&env, &["patients"]);
+    let line = text.lines().find(|l| l.starts_with("W-RA")).unwrap();
+    assert!(
+        line.contains("not assessed") && line.contains("? RA"),
+        "{line}"
+    );
+
+    let shown = show(&env, "W-RA");
+    assert_eq!(shown["unrecognised_conditions"], json!(["RA"]));
+    let words = cli_out(&env, &["show", "W-RA"]);
+    assert!(words.contains("no rule set recognised \"RA\""), "{words}");
+    // Assessed for its depression, the patient's "MM" is still named; the resolved words and
+    // the coded asthma are not.
+    assert_eq!(
+        show(&env, "W-MIX")["unrecognised_conditions"],
+        json!(["MM"])
+    );
+    assert_eq!(show(&env, "W-CODED")["unrecognised_conditions"], json!([]));
+    assert_eq!(show(&env, "W-OVER")["unrecognised_conditions"], json!([]));
+
+    // flags --json lists assessments only (DESIGN.md): none for the words no rule set read.
+    let flags = flags(&env);
+    assert!(flags.iter().all(|f| f["mrn"] != "W-RA"), "{flags:#?}");
+}

@@ -337,3 +337,127 @@ fn a_resolution_recorded_under_another_coding_still_ends_the_diagnosis() {
     );
     assert!(!record.conditions[0].is_current_in(&record.conditions));
 }
+
+/// The rule sets a diagnosis known only by its words selects (no code, as a problem list typed
+/// by hand or a local code system sends it).
+fn selected_by_words(words: &str) -> Vec<String> {
+    selected(ConditionCodeSystem::Other, "", words)
+}
+
+/// A diagnosis written as clinicians write it, in words alone, selects its rule set: the
+/// clinical names, the abbreviations that mean only this diagnosis, and those with other
+/// meanings beside the words that say which (review r3 C-8: "HTN", "High blood pressure" and
+/// "Seropositive RA" selected nothing and vanished).
+#[test]
+fn a_diagnosis_in_words_alone_selects_its_rule_set_as_clinicians_write_it() {
+    let expected: &[(&str, &str)] = &[
+        ("hypertension", "HTN"),
+        ("hypertension", "Resistant HTN"),
+        ("hypertension", "High blood pressure"),
+        ("hypertension", "HBP"),
+        ("hypertension", "Essential hypertension"),
+        ("hypertension", "Hypertension, resistant"),
+        ("hypertension", "Hypertensive disorder, systemic arterial"),
+        ("rheumatoid_arthritis", "Seropositive RA"),
+        ("rheumatoid_arthritis", "Seronegative RA"),
+        ("rheumatoid_arthritis", "RA, seropositive"),
+        ("rheumatoid_arthritis", "RA - sero-negative, erosive"),
+        ("rheumatoid_arthritis", "Erosive RA"),
+        ("rheumatoid_arthritis", "Anti-CCP positive RA"),
+        ("rheumatoid_arthritis", "RF+ RA"),
+        ("rheumatoid_arthritis", "Rheumatoid arthritis, seropositive"),
+        ("rheumatoid_arthritis", "Seropositive rheumatoid arthritis"),
+        ("rheumatoid_arthritis", "RA (rheumatoid arthritis)"),
+        ("rheumatoid_arthritis", "Arthritis, rheumatoid"),
+        ("rheumatoid_arthritis", "Rheumatoid disease"),
+        ("epilepsy", "Seizure disorder"),
+        ("epilepsy", "Focal epilepsy"),
+        ("epilepsy", "JME"),
+        ("epilepsy", "Drug-resistant TLE"),
+        ("depression", "MDD"),
+        ("depression", "MDD, recurrent, severe"),
+        ("depression", "Major depression"),
+        ("depression", "Depression"),
+        ("depression", "Unipolar depression"),
+        ("depression", "Severe depression"),
+        ("depression", "Recurrent major depression, severe"),
+        ("schizophrenia", "Chronic paranoid schizophrenia"),
+        ("schizophrenia", "Schizophrenic psychosis"),
+        ("schizophrenia", "Schizoaffective disorder"),
+        ("myeloma", "Myeloma"),
+        ("myeloma", "IgG kappa myeloma"),
+        ("myeloma", "Light-chain myeloma"),
+        ("myeloma", "MM, IgG kappa"),
+        ("myeloma", "Relapsed MM"),
+        ("lbcl", "DLBCL, GCB type"),
+        ("lbcl", "Diffuse large B-cell lymphoma, ABC subtype"),
+        ("lbcl", "Lymphoma, large B-cell, diffuse"),
+        ("lbcl", "PMBCL"),
+        ("aml", "AML"),
+        ("aml", "AML with NPM1 mutation"),
+        ("aml", "Leukemia, myeloid, acute"),
+        ("aml", "Acute myeloid leukaemia"),
+        ("status_epilepticus", "Refractory status epilepticus"),
+        ("status_epilepticus", "NCSE"),
+    ];
+    let mut failures = Vec::new();
+    for (ruleset, words) in expected {
+        let sets = selected_by_words(words);
+        if !sets.iter().any(|id| id == ruleset) {
+            failures.push(format!("{words:?}: {sets:?}, not {ruleset}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Words that name another disease, or an abbreviation with another meaning, select no rule
+/// set: an abbreviation that also means something else selects only beside the words that say
+/// it is this diagnosis ("RA" is also the right atrium, refractory anaemia and room air; "MM"
+/// also malignant melanoma and millimetres; "AML" also a renal angiomyolipoma), and the other
+/// diseases named with a listed word stay apart (`not_names`).
+#[test]
+fn words_naming_another_disease_or_another_meaning_select_no_rule_set() {
+    let unexpected: &[(&str, &str)] = &[
+        ("rheumatoid_arthritis", "RA"),
+        ("rheumatoid_arthritis", "RA dilatation"),
+        ("rheumatoid_arthritis", "Enlarged RA, right atrium"),
+        ("rheumatoid_arthritis", "Refractory anaemia (RA)"),
+        ("rheumatoid_arthritis", "MDS-RA, refractory anemia"),
+        ("rheumatoid_arthritis", "Seropositive ra"),
+        ("rheumatoid_arthritis", "No RA, seronegative arthralgia"),
+        ("myeloma", "MM"),
+        ("myeloma", "Malignant melanoma (MM)"),
+        ("myeloma", "MM of skin, relapsed"),
+        ("myeloma", "Solitary myeloma"),
+        ("myeloma", "Extramedullary myeloma"),
+        ("aml", "Renal AML"),
+        ("aml", "Angiomyolipoma (AML), kidney"),
+        ("hypertension", "Pulmonary HTN"),
+        ("hypertension", "Portal HTN"),
+        ("hypertension", "Idiopathic intracranial HTN"),
+        ("hypertension", "Ocular HTN"),
+        ("hypertension", "Pulmonary arterial hypertension"),
+        ("hypertension", "Elevated blood pressure"),
+        (
+            "hypertension",
+            "High blood pressure reading without diagnosis of hypertension",
+        ),
+        ("depression", "ST depression"),
+        ("depression", "Respiratory depression"),
+        ("depression", "Bone marrow depression"),
+        ("depression", "CNS depression"),
+        ("depression", "Depressed skull fracture"),
+        ("epilepsy", "Psychogenic non-epileptic seizures"),
+        ("epilepsy", "Functional seizure disorder"),
+        ("epilepsy", "Dissociative seizure disorder"),
+        ("epilepsy", "Non-epileptic seizure disorder"),
+    ];
+    let mut failures = Vec::new();
+    for (ruleset, words) in unexpected {
+        let sets = selected_by_words(words);
+        if sets.iter().any(|id| id == ruleset) {
+            failures.push(format!("{words:?} selects {ruleset}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

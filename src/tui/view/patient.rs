@@ -215,6 +215,14 @@ fn render_diagnoses(detail: &PatientDetail, theme: Theme, frame: &mut Frame<'_>,
             Span::styled(format!(" {mark} {}", condition.name()), style),
             Span::styled(format!("  {}", detail_words.join(" · ")), theme.muted()),
         ]));
+        // Words no rule set read would otherwise leave the patient "not assessed" unexplained
+        // (review r3 C-8).
+        if detail.unrecognised.contains(&condition.id) {
+            lines.push(Line::from(Span::styled(
+                "   ? no rule set recognised these words: not assessed (code it if it is one of refract's conditions)",
+                theme.muted(),
+            )));
+        }
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -595,7 +603,7 @@ fn render_lines(
         // The lines, a blank row, the drugs no line holds.
         record.lines.len().saturating_sub(screen.scroll) + 2 + drugs_rows(&in_no_line)
     };
-    let diagnoses = record.conditions.len().max(1) + 1;
+    let diagnoses = record.conditions.len().max(1) + 1 + detail.unrecognised.len();
     let height = usize::from(area.height);
     let (treatment, diagnoses) = if treatment + 1 + diagnoses <= height {
         (Constraint::Length(treatment as u16), diagnoses)

@@ -272,8 +272,21 @@ fn condition_cell(row: &PatientRow, model: &Model, _: Theme, width: usize) -> Ce
 }
 
 fn condition_text(row: &PatientRow, model: &Model) -> String {
-    model.ruleset_short(&row.ruleset)
+    // A diagnosis in words no rule set selected: named, marked "?", rather than left blank
+    // (review r3 C-8); a masked screen says only that there is one (free text may identify).
+    match row.unrecognised.trim() {
+        "" => model.ruleset_short(&row.ruleset),
+        _ if model.masked => String::from(UNRECOGNISED_MASKED),
+        words => format!("{UNRECOGNISED} {words}"),
+    }
 }
+
+/// The mark of a diagnosis in words no rule set recognised, before its words (the README names
+/// it).
+const UNRECOGNISED: &str = "?";
+
+/// What a masked list shows for such a diagnosis.
+const UNRECOGNISED_MASKED: &str = "? in words";
 
 fn line_cell(row: &PatientRow, _: &Model, theme: Theme, _: usize) -> Cell<'static> {
     if row.line > 0 {
@@ -615,6 +628,7 @@ mod tests {
             updated_at: String::from("2026-11-20 09:00:00"),
             deceased: false,
             deceased_date: None,
+            unrecognised: String::new(),
             cursor: None,
         }
     }
@@ -672,5 +686,18 @@ mod tests {
             columns.iter().map(|(_, w)| w + 1).sum::<u16>() - 1 <= 200,
             "the columns fit"
         );
+    }
+
+    #[test]
+    fn a_diagnosis_no_rule_set_recognised_is_named_in_the_condition_column() {
+        // Review r3 C-8: "RA" alone selected no rule set and the column was empty.
+        let mut model = Model::new(chrono::NaiveDate::MIN, Vec::new(), 10);
+        let mut patient = row("Virtanen", "Walter", "");
+        patient.ruleset = String::new();
+        patient.unrecognised = String::from("RA");
+        assert_eq!(condition_text(&patient, &model), "? RA");
+        // Free text may identify: a masked screen says only that there is one.
+        model.masked = true;
+        assert_eq!(condition_text(&patient, &model), "? in words");
     }
 }
