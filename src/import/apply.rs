@@ -82,7 +82,8 @@ pub(super) struct Input<'a> {
 /// the resource that a later file of the run holds, written before the removal, is older than
 /// it and not written back. So the later of a deletion and a resource wins whichever file the
 /// run reads first (README, *Importing*), as a stored copy written after a removal does (see
-/// `Removal::Newer`). Kept for the run only: the database keeps no record of deletions.
+/// `Removal::Newer`). Kept for the run in memory (no look-up per resource); what a removal
+/// says across runs is kept in the database (`ImportTx::removed_after`).
 #[derive(Debug, Default)]
 pub(super) struct RunDeletions(HashMap<(String, String, String), String>);
 
@@ -387,6 +388,8 @@ pub(super) fn apply_file(
         created: BTreeSet::new(),
         rebuilt: Rebuilt::default(),
         removes: false,
+        file_made: checked.assembled.clone(),
+        dated_by_removed_copy: !options.deletions_may_predate_stored,
         deletions,
         refused,
     };
@@ -1369,6 +1372,13 @@ struct Writer<'a> {
     /// The file says some resource is gone (entered in error, deleted): see
     /// [`ImportTx::finish_run`].
     removes: bool,
+    /// When the file was made, as far as it says: its Bundle's `timestamp` or `meta.lastUpdated`,
+    /// else the latest `meta.lastUpdated` of what it holds (it was made after writing them). A
+    /// whole-record replace removes no copy written after it: the file could not hold it.
+    file_made: Option<String>,
+    /// Whether a removal is later than the copy it removes (see `ImportTx::remove_resource`):
+    /// not for deletions that may be older than what is stored.
+    dated_by_removed_copy: bool,
     deletions: &'a mut RunDeletions,
     refused: &'a HashMap<(String, String), String>,
 }
@@ -1387,6 +1397,20 @@ struct TxState {
 }
 
 impl Writer<'_> {
+    /// The file holds a resource written at `last_updated`: it was made after that.
+    fn file_holds(&mut self, last_updated: Option<&str>) {
+        let Some(written) = last_updated else {
+            return;
+        };
+        let later = self
+            .file_made
+            .as_deref()
+            .is_none_or(|made| written_after(written, made));
+        if later {
+            self.file_made = Some(written.to_owned());
+        }
+    }
+
     /// A Patient the database does not hold: kept in the ledger until the end of the run,
     /// when they are created with their rows in one transaction (see `project`).
     fn stage_new_patient(
@@ -1468,6 +1492,7 @@ impl Writer<'_> {
                 superseded,
                 facts,
             } => {
+                self.file_holds(facts.last_updated.as_deref());
                 // Refused as another person than the stored patient with its id (see
                 // `same_id`): the file's report says so once.
                 if let Some(own) = key
@@ -1588,6 +1613,7 @@ impl Writer<'_> {
                 digest,
             } => self.write_encounter(tx, run, (source, id, *visit), (body, digest), counted)?,
             Op::Resource(resource) => {
+                self.file_holds(resource.last_updated.as_deref());
                 let subject = &resource.subject;
                 // Its Patient id was refused as another person than the stored patient who has
                 // it: filed under that id, it would join that patient's record.
@@ -1623,12 +1649,22 @@ impl Writer<'_> {
                     Kind::Procedure => counted.procedures += 1,
                     Kind::Line => {}
                 }
+                // Removed after this copy was written, in this run or an earlier one: the file
+                // holds an older version (a replace keeps what may be stored of it).
                 if self.deletions.deleted_after(
                     &resource.source,
                     resource.resource_type,
                     &resource.id,
                     resource.last_updated.as_deref(),
-                ) {
+                ) || tx.removed_after(
+                    &resource.source,
+                    resource.resource_type,
+                    &resource.id,
+                    resource.last_updated.as_deref(),
+                )? {
+                    if self.replace {
+                        tx.mark_seen(&resource.source, resource.resource_type, &resource.id, run)?;
+                    }
                     counted.older += 1;
                     return Ok(Some(Upserted::Older));
                 }
@@ -1692,7 +1728,8 @@ impl Writer<'_> {
                         ),
                     );
                 }
-                match tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)? {
+                let removal = (last_updated.as_deref(), self.dated_by_removed_copy);
+                match tx.remove_resource(source, resource_type, id, removal, run)? {
                     Removal::Removed => counted.removed += 1,
                     Removal::Newer => counted.older += 1,
                     Removal::Absent => {}
@@ -1785,6 +1822,7 @@ impl Writer<'_> {
             last_updated,
             why,
         } = left;
+        self.file_holds(last_updated.as_deref());
         if let LeftOutWhy::Skipped(kind) = why {
             *counted.skipped.entry(kind.clone()).or_default() += 1;
         }
@@ -1828,9 +1866,13 @@ impl Writer<'_> {
             }
         }
         let removal = match stored {
-            Some(_) => {
-                tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)?
-            }
+            Some(_) => tx.remove_resource(
+                source,
+                resource_type,
+                id,
+                (last_updated.as_deref(), true),
+                run,
+            )?,
             None => Removal::Absent,
         };
         match removal {
@@ -2055,11 +2097,13 @@ impl Writer<'_> {
             }
             if self.whole {
                 // A whole-record replace, in the file's own transaction too.
+                let made = self.file_made.as_deref();
                 for patient in std::mem::take(&mut self.file_patients) {
-                    counted.removed += tx.remove_unseen(self.source, patient, run)?;
+                    counted.removed += tx.remove_unseen(self.source, patient, run, made)?;
                 }
                 for subject in std::mem::take(&mut self.file_waiting) {
-                    counted.removed += tx.remove_unseen_of_subject(self.source, &subject, run)?;
+                    counted.removed +=
+                        tx.remove_unseen_of_subject(self.source, &subject, run, made)?;
                 }
             }
             // Patients created in this transaction whose resources came on after their group
@@ -2094,11 +2138,12 @@ impl Writer<'_> {
             store.import_write(|tx| tx.begin_run(key, &super::process_name(), now))?
         };
         let source = self.source;
+        let made = self.file_made.as_deref();
         for chunk in self.file_patients.chunks(100) {
             report.removed += store.import_write(|tx| {
                 let mut removed = 0;
                 for patient in chunk {
-                    removed += tx.remove_unseen(source, *patient, run)?;
+                    removed += tx.remove_unseen(source, *patient, run, made)?;
                 }
                 Ok(removed)
             })?;
@@ -2107,7 +2152,7 @@ impl Writer<'_> {
             report.removed += store.import_write(|tx| {
                 let mut removed = 0;
                 for subject in chunk {
-                    removed += tx.remove_unseen_of_subject(source, subject, run)?;
+                    removed += tx.remove_unseen_of_subject(source, subject, run, made)?;
                 }
                 Ok(removed)
             })?;

@@ -132,6 +132,18 @@ fn move_source(conn: &Connection, old: &str, new: &str) -> Result<()> {
     ] {
         conn.execute(statement, params![old, new])?;
     }
+    // Removals are kept from migration 47 on; an older file's migration 29 moves sources too.
+    let removals_kept = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'removed_resources'")?
+        .exists([])?;
+    if removals_kept {
+        // A removal kept under both spellings: the one under the new spelling holds.
+        conn.execute(
+            "UPDATE OR IGNORE removed_resources SET source = ?2 WHERE source = ?1",
+            params![old, new],
+        )?;
+        conn.execute("DELETE FROM removed_resources WHERE source = ?1", [old])?;
+    }
     for table in ["patient_identifiers", "shared_identifiers"] {
         for prefix in SOURCE_SYSTEMS {
             rename_systems(
