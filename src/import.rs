@@ -460,6 +460,10 @@ pub struct ImportOptions {
     /// What the run's files are, for the new patients of a run stopped between two files
     /// (see [`RunOfFiles`]).
     pub run_of_files: RunOfFiles,
+    /// The run's deletions may have been made before what is stored was written (a pull's
+    /// deletions read after its output): one that does not say when it was made dates
+    /// nothing, and keeps no later copy out (see `ImportTx::remove_resource`).
+    pub deletions_may_predate_stored: bool,
 }
 
 /// What a run of several files is, which says what completes it when it stops before its
@@ -689,8 +693,9 @@ impl ImportReport {
 
 /// Imports files and folders (recursively: `.json`, `.ndjson`, `.jsonl`), export by export:
 /// the files are grouped by the folder that holds them (see [`files::export_of`]), the groups
-/// taken in name order, so that a later export's deletions come after an earlier export's
-/// output. Within a group, its files of deletions alone (a Bulk Data export's `deleted` files)
+/// taken in name order, or in the order of their Bulk manifests' `transactionTime` where
+/// they say (see [`files::export_order`]), so that a later export's deletions come after an
+/// earlier export's output. Within a group, its files of deletions alone (a Bulk Data export's `deleted` files)
 /// go first: an export lists in them what was deleted since `_since`, and in its output what
 /// exists at its end, so a resource deleted and created again is in both and must stay,
 /// whatever the files are called. Then its Patient files, so that the export's other files find
@@ -745,13 +750,22 @@ fn import_all(
             files::Found::Refused(path, why) => report.files.push(FileReport::failed(&path, &why)),
         }
     }
+    let exports: Vec<PathBuf> = files
+        .iter()
+        .map(|path| files::export_of(path))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let export_order = files::export_order(&exports);
     files.sort_by_cached_key(|path| {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
+        let export = files::export_of(path);
         (
-            files::export_of(path),
+            export_order.get(&export).copied().unwrap_or_default(),
+            export,
             !files::holds_deletions_only(path),
             !name.starts_with("patient"),
             path.clone(),
@@ -1173,6 +1187,9 @@ fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Op
 struct Checked {
     sha256: String,
     complete_record: bool,
+    /// When its Bundle says it was assembled: a whole-record replace keeps what was written
+    /// after it (see `apply::Writer::file_made`).
+    assembled: Option<String>,
     /// A file holding a summary copy is no patient's whole record, whatever it says: what the
     /// copy leaves out is not withdrawn, and the resources it stands for are kept.
     summary_copies: bool,
@@ -1501,6 +1518,8 @@ fn import_file(
 struct FirstRead {
     sha256: String,
     complete_record: bool,
+    /// When its Bundle says it was assembled (see [`crate::fhir::stream::StreamSummary`]).
+    assembled: Option<String>,
     /// Whether a resource is a summary copy (see [`crate::fhir::is_summary_copy`]).
     summary_copies: bool,
     /// `Bundle.meta.source`: who made the file (refract writes its file's system there).
@@ -1724,6 +1743,10 @@ fn first_read(
     let complete_record = summary
         .as_ref()
         .is_ok_and(|summary| summary.complete_record);
+    let assembled = summary
+        .as_ref()
+        .ok()
+        .and_then(|summary| summary.assembled.clone());
     let source = summary
         .as_ref()
         .ok()
@@ -1737,6 +1760,7 @@ fn first_read(
     FirstRead {
         sha256: crate::digest::hex(&hashing.hasher.finalize()),
         complete_record,
+        assembled,
         summary_copies,
         source,
         urls,
@@ -1852,6 +1876,7 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
     Ok(Checked {
         sha256: first.sha256,
         complete_record: first.complete_record,
+        assembled: first.assembled,
         summary_copies: first.summary_copies,
         urls: first.urls,
         ingredients: first.ingredients,

@@ -829,20 +829,26 @@ pub fn apply(
         since: fetched.since.clone(),
         since_checkpoint: fetched.since_checkpoint,
     };
-    let options = |files: &[bulk::Downloaded], run_of_files: import::RunOfFiles| ImportOptions {
-        source: Some(fetched.source.clone()),
-        names: files
-            .iter()
-            .map(|f| (f.path.clone(), f.entry.url.clone()))
-            .collect(),
-        run_of_files,
-        ..ImportOptions::default()
+    let options = |files: &[bulk::Downloaded],
+                   (run_of_files, applied_late): (import::RunOfFiles, bool)| {
+        ImportOptions {
+            source: Some(fetched.source.clone()),
+            names: files
+                .iter()
+                .map(|f| (f.path.clone(), f.entry.url.clone()))
+                .collect(),
+            run_of_files,
+            // The deletions read for themselves are applied after the output, though they may be
+            // older than it: an undated one keeps out no copy read later.
+            deletions_may_predate_stored: applied_late,
+            ..ImportOptions::default()
+        }
     };
     let paths = |files: &[bulk::Downloaded]| -> Vec<PathBuf> {
         files.iter().map(|f| f.path.clone()).collect()
     };
     let mut import = |files: &[bulk::Downloaded],
-                      run_of_files: import::RunOfFiles|
+                      run_of_files: (import::RunOfFiles, bool)|
      -> Result<Option<ImportReport>, PullError> {
         if files.is_empty() {
             return Ok(None);
@@ -861,14 +867,14 @@ pub fn apply(
     // `_since` is in both lists (Bulk Data IG: `deleted` names what was deleted in the
     // window, `output` what exists at its end), and must stay; one deleted for good is in
     // `deleted` alone and goes. (A resource changed then deleted is in `deleted` alone too.)
-    let own_deletions = import(&fetched.deleted, import::RunOfFiles::Apart)?;
-    let imported = import(&fetched.outputs, output_run)?;
+    let own_deletions = import(&fetched.deleted, (import::RunOfFiles::Apart, false))?;
+    let imported = import(&fetched.outputs, (output_run, false))?;
     // The export read for its deletions alone goes after the full export's output: what it
     // lists may have been deleted after the full export was made, and its own output (which
     // would hold a resource created again) is not read. A resource deleted and created again
     // in that window is then removed too, until a pull without `_since` brings it back (a
     // choice: a deletion there cannot be told from one made after the full export).
-    let later_deletions = import(&fetched.deleted_since, import::RunOfFiles::Apart)?;
+    let later_deletions = import(&fetched.deleted_since, (import::RunOfFiles::Apart, true))?;
     for report_of_files in [&own_deletions, &imported, &later_deletions]
         .into_iter()
         .flatten()

@@ -56,6 +56,8 @@ mod local_days;
 mod medications;
 #[path = "fhir/observations.rs"]
 mod observations;
+#[path = "fhir/older_exports.rs"]
+mod older_exports;
 #[path = "fhir/one_transaction.rs"]
 mod one_transaction;
 #[path = "fhir/onsets.rs"]

@@ -840,6 +840,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE procedures DROP COLUMN indications;
          ALTER TABLE observations DROP COLUMN focus;
          ALTER TABLE fhir_resources DROP COLUMN current_until;
+         DROP TABLE removed_resources;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2279,6 +2280,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
              ALTER TABLE fhir_resources DROP COLUMN current_until;
+             DROP TABLE removed_resources;
              PRAGMA user_version = 40;",
         )
         .unwrap();

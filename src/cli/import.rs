@@ -67,6 +67,7 @@ pub fn options(
         one_transaction_bytes: None,
         lift_refusals: Vec::new(),
         run_of_files: crate::import::RunOfFiles::Files,
+        deletions_may_predate_stored: false,
     })
 }
 

@@ -56,6 +56,34 @@ pub struct StreamSummary {
     /// `Bundle.meta.source`: the system that made the bundle (refract writes its file's
     /// `urn:uuid:<file id>` there, so that a file knows its own export).
     pub source: Option<String>,
+    /// When the file's Bundle was assembled, as it says: the later of its `timestamp` and its
+    /// `meta.lastUpdated` (of every Bundle of the file, an NDJSON line's too). The file can
+    /// hold nothing written after it; it dates no deletion (see [`RawResource::deleted_at`]).
+    pub assembled: Option<String>,
+}
+
+impl StreamSummary {
+    fn assembled_at(&mut self, times: impl IntoIterator<Item = Option<String>>) {
+        for time in times.into_iter().flatten() {
+            let later = match &self.assembled {
+                Some(known) => later_instant(&time, known),
+                None => true,
+            };
+            if later {
+                self.assembled = Some(time);
+            }
+        }
+    }
+}
+
+/// Whether `time` is after `than`: as instants where both are (offsets compared as such),
+/// else as text, as one server's format does.
+fn later_instant(time: &str, than: &str) -> bool {
+    let instant = |text: &str| chrono::DateTime::parse_from_rfc3339(text.trim()).ok();
+    match (instant(time), instant(than)) {
+        (Some(time), Some(than)) => time > than,
+        _ => time > than,
+    }
 }
 
 /// Why a read stopped.
@@ -183,12 +211,25 @@ struct Document<'a> {
     link: Vec<Link>,
     #[serde(default)]
     meta: Option<SourceMeta>,
+    #[serde(default)]
+    timestamp: Option<IgnoredOrString>,
 }
 
-/// Of a Bundle's `meta`, where it comes from.
+/// Of a Bundle's `meta`, where it comes from and when it was written.
 #[derive(Debug, Default, Deserialize)]
 struct SourceMeta {
     source: Option<String>,
+    #[serde(rename = "lastUpdated", default)]
+    last_updated: Option<IgnoredOrString>,
+}
+
+impl SourceMeta {
+    fn written(&self) -> Option<String> {
+        self.last_updated
+            .as_ref()
+            .and_then(IgnoredOrString::text)
+            .map(str::to_owned)
+    }
 }
 
 /// A value read as a string when it is one (`Bundle.type`), ignored otherwise (a `type` element
@@ -388,6 +429,14 @@ fn document_resources<E>(
     if summary.source.is_none() {
         summary.source = document.meta.as_ref().and_then(|meta| meta.source.clone());
     }
+    summary.assembled_at([
+        document
+            .timestamp
+            .as_ref()
+            .and_then(IgnoredOrString::text)
+            .map(str::to_owned),
+        document.meta.as_ref().and_then(SourceMeta::written),
+    ]);
     let mut versions = Versions::of(document.bundle_type.as_ref());
     for (index, entry) in document
         .entry
@@ -695,6 +744,7 @@ fn stream_document<R: Read, E>(
             let mut summary = state.summary;
             summary.complete_record = complete_record(&head.links);
             summary.source = head.source;
+            summary.assembled_at(head.assembled);
             Ok(summary)
         }
         Some(other) => {
@@ -725,6 +775,8 @@ struct StreamedHead {
     resource_type: Option<String>,
     links: Vec<Link>,
     source: Option<String>,
+    /// `timestamp` and `meta.lastUpdated` (see [`StreamSummary::assembled`]).
+    assembled: [Option<String>; 2],
 }
 
 struct DocumentSeed<'s, 'f, F, E> {
@@ -760,6 +812,7 @@ where
             resource_type: None,
             links: Vec::new(),
             source: None,
+            assembled: [None, None],
         };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
@@ -771,7 +824,12 @@ where
                 "link" => head.links = map.next_value()?,
                 "meta" => {
                     let meta = map.next_value::<Option<SourceMeta>>()?;
+                    head.assembled[1] = meta.as_ref().and_then(SourceMeta::written);
                     head.source = meta.and_then(|meta| meta.source);
+                }
+                "timestamp" => {
+                    let timestamp = map.next_value::<IgnoredOrString>()?;
+                    head.assembled[0] = timestamp.text().map(str::to_owned);
                 }
                 "entry" => map.next_value_seed(EntriesSeed {
                     state: &mut *self.state,

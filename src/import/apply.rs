@@ -82,7 +82,8 @@ pub(super) struct Input<'a> {
 /// the resource that a later file of the run holds, written before the removal, is older than
 /// it and not written back. So the later of a deletion and a resource wins whichever file the
 /// run reads first (README, *Importing*), as a stored copy written after a removal does (see
-/// `Removal::Newer`). Kept for the run only: the database keeps no record of deletions.
+/// `Removal::Newer`). Kept for the run in memory (no look-up per resource); what a removal
+/// says across runs is kept in the database (`ImportTx::removed_after`).
 #[derive(Debug, Default)]
 pub(super) struct RunDeletions(HashMap<(String, String, String), String>);
 
@@ -391,6 +392,8 @@ pub(super) fn apply_file(
         created: BTreeSet::new(),
         rebuilt: Rebuilt::default(),
         removes: false,
+        file_made: checked.assembled.clone(),
+        dated_by_removed_copy: !options.deletions_may_predate_stored,
         deletions,
         refused,
     };
@@ -1380,6 +1383,13 @@ struct Writer<'a> {
     /// The file says some resource is gone (entered in error, deleted): see
     /// [`ImportTx::finish_run`].
     removes: bool,
+    /// When the file was made, as far as it says: its Bundle's `timestamp` or `meta.lastUpdated`,
+    /// else the latest `meta.lastUpdated` of what it holds (it was made after writing them). A
+    /// whole-record replace removes no copy written after it: the file could not hold it.
+    file_made: Option<String>,
+    /// Whether a removal is later than the copy it removes (see `ImportTx::remove_resource`):
+    /// not for deletions that may be older than what is stored.
+    dated_by_removed_copy: bool,
     deletions: &'a mut RunDeletions,
     refused: &'a HashMap<(String, String), String>,
 }
@@ -1398,6 +1408,20 @@ struct TxState {
 }
 
 impl Writer<'_> {
+    /// The file holds a resource written at `last_updated`: it was made after that.
+    fn file_holds(&mut self, last_updated: Option<&str>) {
+        let Some(written) = last_updated else {
+            return;
+        };
+        let later = self
+            .file_made
+            .as_deref()
+            .is_none_or(|made| written_after(written, made));
+        if later {
+            self.file_made = Some(written.to_owned());
+        }
+    }
+
     /// A Patient the database does not hold: kept in the ledger until the end of the run,
     /// when they are created with their rows in one transaction (see `project`).
     fn stage_new_patient(
@@ -1480,6 +1504,7 @@ impl Writer<'_> {
                 superseded,
                 facts,
             } => {
+                self.file_holds(facts.last_updated.as_deref());
                 // Refused as another person than the stored patient with its id (see
                 // `same_id`): the file's report says so once.
                 if let Some(own) = key
@@ -1601,6 +1626,7 @@ impl Writer<'_> {
                 digest,
             } => self.write_encounter(tx, run, (source, id, *visit), (body, digest), counted)?,
             Op::Resource(resource) => {
+                self.file_holds(resource.last_updated.as_deref());
                 let subject = &resource.subject;
                 // Its Patient id was refused as another person than the stored patient who has
                 // it: filed under that id, it would join that patient's record.
@@ -1636,12 +1662,22 @@ impl Writer<'_> {
                     Kind::Procedure => counted.procedures += 1,
                     Kind::Line => {}
                 }
+                // Removed after this copy was written, in this run or an earlier one: the file
+                // holds an older version (a replace keeps what may be stored of it).
                 if self.deletions.deleted_after(
                     &resource.source,
                     resource.resource_type,
                     &resource.id,
                     resource.last_updated.as_deref(),
-                ) {
+                ) || tx.removed_after(
+                    &resource.source,
+                    resource.resource_type,
+                    &resource.id,
+                    resource.last_updated.as_deref(),
+                )? {
+                    if self.replace {
+                        tx.mark_seen(&resource.source, resource.resource_type, &resource.id, run)?;
+                    }
                     counted.older += 1;
                     return Ok(Some(Upserted::Older));
                 }
@@ -1710,7 +1746,8 @@ impl Writer<'_> {
                         ),
                     );
                 }
-                match tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)? {
+                let removal = (last_updated.as_deref(), self.dated_by_removed_copy);
+                match tx.remove_resource(source, resource_type, id, removal, run)? {
                     Removal::Removed => counted.removed += 1,
                     Removal::Newer => counted.older += 1,
                     Removal::Absent => {}
@@ -1804,6 +1841,7 @@ impl Writer<'_> {
             last_updated,
             why,
         } = left;
+        self.file_holds(last_updated.as_deref());
         if let LeftOutWhy::Skipped(kind) = why {
             *counted.skipped.entry(kind.clone()).or_default() += 1;
         }
@@ -1847,9 +1885,13 @@ impl Writer<'_> {
             }
         }
         let removal = match stored {
-            Some(_) => {
-                tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)?
-            }
+            Some(_) => tx.remove_resource(
+                source,
+                resource_type,
+                id,
+                (last_updated.as_deref(), true),
+                run,
+            )?,
             None => Removal::Absent,
         };
         match removal {
@@ -2074,11 +2116,13 @@ impl Writer<'_> {
             }
             if self.whole {
                 // A whole-record replace, in the file's own transaction too.
+                let made = self.file_made.as_deref();
                 for patient in std::mem::take(&mut self.file_patients) {
-                    counted.removed += tx.remove_unseen(self.source, patient, run)?;
+                    counted.removed += tx.remove_unseen(self.source, patient, run, made)?;
                 }
                 for subject in std::mem::take(&mut self.file_waiting) {
-                    counted.removed += tx.remove_unseen_of_subject(self.source, &subject, run)?;
+                    counted.removed +=
+                        tx.remove_unseen_of_subject(self.source, &subject, run, made)?;
                 }
             }
             // Patients created in this transaction whose resources came on after their group
@@ -2113,11 +2157,12 @@ impl Writer<'_> {
             store.import_write(|tx| tx.begin_run(key, &super::process_name(), now))?
         };
         let source = self.source;
+        let made = self.file_made.as_deref();
         for chunk in self.file_patients.chunks(100) {
             report.removed += store.import_write(|tx| {
                 let mut removed = 0;
                 for patient in chunk {
-                    removed += tx.remove_unseen(source, *patient, run)?;
+                    removed += tx.remove_unseen(source, *patient, run, made)?;
                 }
                 Ok(removed)
             })?;
@@ -2126,7 +2171,7 @@ impl Writer<'_> {
             report.removed += store.import_write(|tx| {
                 let mut removed = 0;
                 for subject in chunk {
-                    removed += tx.remove_unseen_of_subject(source, subject, run)?;
+                    removed += tx.remove_unseen_of_subject(source, subject, run, made)?;
                 }
                 Ok(removed)
             })?;

@@ -130,20 +130,26 @@ fn walk(
 /// answer that a client saves beside the files: `transactionTime`, `request`, `output` and no
 /// `resourceType`): it lists the files, which are read themselves, and holds no resource.
 fn is_bulk_manifest(path: &Path, meta: &Metadata) -> bool {
+    bulk_manifest_time(path, meta).is_some()
+}
+
+/// A Bulk Data manifest's `transactionTime` (see [`is_bulk_manifest`]): `Some("")` for a
+/// manifest whose time is no text, `None` for a file that is no manifest.
+fn bulk_manifest_time(path: &Path, meta: &Metadata) -> Option<String> {
     const LARGEST_MANIFEST: u64 = 16 << 20;
     #[derive(serde::Deserialize)]
     struct Head {
         #[serde(rename = "resourceType")]
         resource_type: Option<serde::de::IgnoredAny>,
         #[serde(rename = "transactionTime")]
-        transaction_time: Option<serde::de::IgnoredAny>,
+        transaction_time: Option<serde_json::Value>,
         output: Option<Vec<serde::de::IgnoredAny>>,
     }
     let is_json = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
     if !is_json || !meta.is_file() || meta.len() > LARGEST_MANIFEST {
-        return false;
+        return None;
     }
     // Most files of a folder are resources: a look at their start spares reading them twice.
     let mut start = [0_u8; 4096];
@@ -152,14 +158,54 @@ fn is_bulk_manifest(path: &Path, meta: &Metadata) -> bool {
         .unwrap_or(0);
     let start = String::from_utf8_lossy(&start[..read]);
     if !start.contains("\"transactionTime\"") {
-        return false;
+        return None;
     }
-    open_no_block(path)
+    let head = open_no_block(path)
         .ok()
         .and_then(|file| serde_json::from_reader::<_, Head>(std::io::BufReader::new(file)).ok())
-        .is_some_and(|head| {
-            head.resource_type.is_none() && head.transaction_time.is_some() && head.output.is_some()
+        .filter(|head| head.resource_type.is_none() && head.output.is_some())?;
+    head.transaction_time
+        .map(|time| time.as_str().unwrap_or_default().to_owned())
+}
+
+/// When an export was made, as the Bulk Data manifest saved in its folder says
+/// (`transactionTime`): the latest of the manifests there, as an instant; `None` when the
+/// folder holds none that says.
+pub fn export_time(export: &Path) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let entries = fs::read_dir(export).ok()?;
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter_map(|path| {
+            let meta = fs::metadata(&path).ok()?;
+            let time = bulk_manifest_time(&path, &meta)?;
+            chrono::DateTime::parse_from_rfc3339(time.trim()).ok()
         })
+        .max()
+}
+
+/// The order a run applies its exports in (`exports` in name order): where an export's
+/// manifest says when it was made (see [`export_time`]), the exports that say take the places
+/// they hold in name order, filled in the order of their times (the earlier first, by name
+/// where two say the same); an export that says nothing keeps its place. So exports named by
+/// date go by name, and exports named by job id (`job-f3a9`, `job-0b17`) by their manifests.
+/// Returns each export's position.
+pub fn export_order(exports: &[PathBuf]) -> std::collections::HashMap<PathBuf, usize> {
+    let times: Vec<_> = exports.iter().map(|export| export_time(export)).collect();
+    let mut timed: Vec<usize> = (0..exports.len())
+        .filter(|&at| times[at].is_some())
+        .collect();
+    let places = timed.clone();
+    timed.sort_by_key(|&at| (times[at], at));
+    let mut order: Vec<usize> = (0..exports.len()).collect();
+    for (place, at) in places.into_iter().zip(timed) {
+        order[place] = at;
+    }
+    order
+        .into_iter()
+        .enumerate()
+        .map(|(position, at)| (exports[at].clone(), position))
+        .collect()
 }
 
 /// The export a file belongs to, which a run applies as one (see `import_paths`): the folder
@@ -362,6 +408,31 @@ mod tests {
         assert!(found[0].contains("bundle.json"), "{found:?}");
         // Named on the command line, it is read (and refused as no resource).
         assert_eq!(collect(&[manifest]).len(), 1);
+    }
+
+    #[test]
+    fn exports_whose_manifests_say_when_take_their_places_by_time() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let manifest = |name: &str, time: &str| {
+            let folder = dir.path().join(name);
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(
+                folder.join("manifest.json"),
+                format!(r#"{{"transactionTime":"{time}","request":"x/$export","output":[]}}"#),
+            )
+            .unwrap();
+            folder
+        };
+        // In name order: a (October), b (no manifest), c (September, written with an offset),
+        // d (August).
+        let a = manifest("a", "2026-10-01T00:00:00Z");
+        let b = dir.path().join("b");
+        let c = manifest("c", "2026-09-01T02:00:00+02:00");
+        let d = manifest("d", "2026-08-01T00:00:00Z");
+        let order = export_order(&[a.clone(), b.clone(), c.clone(), d.clone()]);
+        let mut applied: Vec<_> = [&a, &b, &c, &d].into_iter().collect();
+        applied.sort_by_key(|export| order[*export]);
+        assert_eq!(applied, [&d, &b, &c, &a], "b keeps its place");
     }
 
     #[test]

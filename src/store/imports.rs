@@ -1289,6 +1289,11 @@ fn upsert_resource(
     if let (Some(stored), Some(incoming)) = (stored_updated.as_deref(), entry.last_updated)
         && written_after(stored, incoming)
     {
+        // The file holds the resource, in an older version: a whole-record replace keeps it.
+        if keep_seen {
+            conn.prepare_cached("UPDATE fhir_resources SET import_id = ?2 WHERE row = ?1")?
+                .execute(params![row, entry.import_id])?;
+        }
         return Ok(Upserted::Older);
     }
     conn.prepare_cached(
@@ -1522,15 +1527,99 @@ pub(crate) fn written_after(stored: &str, incoming: &str) -> bool {
     }
 }
 
+/// Keeps a removal (see migration 0048, `removed_resources`): of two removals of one resource
+/// the later time of each kind holds.
+fn remember_removal(
+    conn: &Connection,
+    (source, resource_type, id): (&str, &str, &str),
+    deleted_at: Option<&str>,
+    removed_version: Option<&str>,
+    import_id: i64,
+) -> Result<()> {
+    if deleted_at.is_none() && removed_version.is_none() {
+        // Neither time is known: no later copy can be told older than the removal, and the
+        // order of the imports decides (README, *What a re-import changes*).
+        return Ok(());
+    }
+    let known: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT deleted_at, removed_version FROM removed_resources
+             WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?
+        .query_row(params![source, resource_type, id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let later = |known: Option<String>, new: Option<&str>| match (known, new) {
+        (Some(known), Some(new)) if written_after(new, &known) => Some(new.to_owned()),
+        (Some(known), _) => Some(known),
+        (None, new) => new.map(str::to_owned),
+    };
+    let (known_deleted, known_version) = known.unwrap_or_default();
+    conn.prepare_cached(
+        "INSERT INTO removed_resources (source, type, id, deleted_at, removed_version, import_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (source, type, id) DO UPDATE SET deleted_at = excluded.deleted_at,
+             removed_version = excluded.removed_version, import_id = excluded.import_id",
+    )?
+    .execute(params![
+        source,
+        resource_type,
+        id,
+        later(known_deleted, deleted_at),
+        later(known_version, removed_version),
+        import_id,
+    ])?;
+    Ok(())
+}
+
+/// Whether a copy of a resource written at `last_updated` is older than a removal of it an
+/// import applied before (see [`remember_removal`]): written before the removal was made, or no
+/// later than the copy it removed. A later copy is the resource written again: the removal is
+/// forgotten. A copy that does not say when it was written cannot be ordered and is not kept
+/// out (the later import wins, as for any resource without a time).
+fn removed_after(
+    conn: &Connection,
+    (source, resource_type, id): (&str, &str, &str),
+    last_updated: Option<&str>,
+) -> Result<bool> {
+    let Some(written) = last_updated else {
+        return Ok(false);
+    };
+    let known: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT deleted_at, removed_version FROM removed_resources
+             WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?
+        .query_row(params![source, resource_type, id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let Some((deleted_at, removed_version)) = known else {
+        return Ok(false);
+    };
+    let older = deleted_at
+        .as_deref()
+        .is_some_and(|deleted| written_after(deleted, written))
+        || removed_version
+            .as_deref()
+            .is_some_and(|removed| !written_after(written, removed));
+    if !older {
+        conn.prepare_cached(
+            "DELETE FROM removed_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?
+        .execute(params![source, resource_type, id])?;
+    }
+    Ok(older)
+}
+
 /// Removes a resource the source says is gone, auditing what it held, unless the stored copy
-/// was written after the removal.
+/// was written after the removal. The removal is kept (see [`remember_removal`]).
 fn remove_resource(
     conn: &Connection,
     auditor: &AuditWriter,
-    source: &str,
-    resource_type: &str,
-    id: &str,
-    last_updated: Option<&str>,
+    (source, resource_type, id): (&str, &str, &str),
+    (last_updated, after_stored): (Option<&str>, bool),
     import_id: i64,
 ) -> Result<Removal> {
     let stored: Option<Option<String>> = conn
@@ -1540,6 +1629,17 @@ fn remove_resource(
         .query_row(params![source, resource_type, id], |row| row.get(0))
         .optional()?;
     let Some(stored_updated) = stored else {
+        // Nothing to remove, but a removal that says when it was made still keeps out a copy
+        // written before it that a later import reads (an older export of the resource).
+        if last_updated.is_some() {
+            remember_removal(
+                conn,
+                (source, resource_type, id),
+                last_updated,
+                None,
+                import_id,
+            )?;
+        }
         return Ok(Removal::Absent);
     };
     if let (Some(stored), Some(removal)) = (stored_updated.as_deref(), last_updated)
@@ -1547,6 +1647,13 @@ fn remove_resource(
     {
         return Ok(Removal::Newer);
     }
+    remember_removal(
+        conn,
+        (source, resource_type, id),
+        last_updated,
+        stored_updated.as_deref().filter(|_| after_stored),
+        import_id,
+    )?;
     let removed: Option<(Option<String>, String, Option<String>)> = conn
         .prepare_cached(
             "DELETE FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3
@@ -1630,18 +1737,20 @@ fn subjects_of(conn: &Connection, patient: PatientId) -> Result<Vec<(String, Str
 }
 
 /// A whole-record replace: removes the patient's resources from `source` that the import
-/// `import_id` did not write or see. Returns how many.
+/// `import_id` did not write or see, unless written after the file was made (`file_made`: see
+/// [`ImportTx::remove_unseen`]). Returns how many it removed.
 fn remove_unseen(
     conn: &Connection,
     auditor: &AuditWriter,
     source: &str,
     patient: PatientId,
-    import_id: i64,
+    (import_id, file_made): (i64, Option<&str>),
 ) -> Result<usize> {
     let mut removed = 0;
     for (from, subject) in subjects_of(conn, patient)? {
         if from == source {
-            removed += remove_unseen_of_subject(conn, auditor, source, &subject, import_id)?;
+            removed +=
+                remove_unseen_of_subject(conn, auditor, source, &subject, (import_id, file_made))?;
         }
     }
     Ok(removed)
@@ -1655,7 +1764,7 @@ fn remove_unseen_of_subject(
     auditor: &AuditWriter,
     source: &str,
     subject: &str,
-    import_id: i64,
+    (import_id, file_made): (i64, Option<&str>),
 ) -> Result<usize> {
     let gone: Vec<(String, String)> = conn
         .prepare_cached(
@@ -1667,10 +1776,20 @@ fn remove_unseen_of_subject(
             Ok((row.get(0)?, row.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let mut removed = 0;
     for (resource_type, id) in &gone {
-        remove_resource(conn, auditor, source, resource_type, id, None, import_id)?;
+        // A copy written after the file was made is news the file could not hold: kept, as a
+        // newer copy is kept over an older one.
+        let removal = remove_resource(
+            conn,
+            auditor,
+            (source, resource_type, id),
+            (file_made, true),
+            import_id,
+        )?;
+        removed += usize::from(removal == Removal::Removed);
     }
-    Ok(gone.len())
+    Ok(removed)
 }
 
 /// A resource waiting for a patient no import has brought yet.
@@ -2653,21 +2772,23 @@ impl ImportTx<'_> {
         )
     }
 
+    /// Removes a resource the source says is gone (see [`remove_resource`]). `removal`: when
+    /// the source says it was made, and whether it came after the stored copy was written (so
+    /// that the copy dates it, see [`remember_removal`]): not for a deletion that may be older
+    /// than what is stored.
     pub fn remove_resource(
         &self,
         source: &str,
         resource_type: &str,
         id: &str,
-        last_updated: Option<&str>,
+        removal: (Option<&str>, bool),
         import_id: i64,
     ) -> Result<Removal> {
         remove_resource(
             self.conn,
             self.auditor,
-            source,
-            resource_type,
-            id,
-            last_updated,
+            (source, resource_type, id),
+            removal,
             import_id,
         )
     }
@@ -2689,8 +2810,24 @@ impl ImportTx<'_> {
             .optional()?)
     }
 
-    pub fn remove_unseen(&self, source: &str, patient: PatientId, import_id: i64) -> Result<usize> {
-        remove_unseen(self.conn, self.auditor, source, patient, import_id)
+    /// A whole-record replace of `patient` by the import `import_id`: removes what it did not
+    /// write or see of theirs from `source`. `file_made`: when the file was made, as far as it
+    /// says (its `Bundle.timestamp`, else the latest `meta.lastUpdated` it holds): a stored copy
+    /// written after it is kept, and the removal is dated by it (see [`remember_removal`]).
+    pub fn remove_unseen(
+        &self,
+        source: &str,
+        patient: PatientId,
+        import_id: i64,
+        file_made: Option<&str>,
+    ) -> Result<usize> {
+        remove_unseen(
+            self.conn,
+            self.auditor,
+            source,
+            patient,
+            (import_id, file_made),
+        )
     }
 
     /// [`ImportTx::remove_unseen`] for a patient known by one Patient id of `source`, stored
@@ -2700,8 +2837,45 @@ impl ImportTx<'_> {
         source: &str,
         subject: &str,
         import_id: i64,
+        file_made: Option<&str>,
     ) -> Result<usize> {
-        remove_unseen_of_subject(self.conn, self.auditor, source, subject, import_id)
+        remove_unseen_of_subject(
+            self.conn,
+            self.auditor,
+            source,
+            subject,
+            (import_id, file_made),
+        )
+    }
+
+    /// Whether a copy written at `last_updated` is older than a removal of the resource an
+    /// import applied before (see [`removed_after`]); a later copy clears that removal.
+    pub fn removed_after(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+        last_updated: Option<&str>,
+    ) -> Result<bool> {
+        removed_after(self.conn, (source, resource_type, id), last_updated)
+    }
+
+    /// Marks a stored resource as seen by the import `import_id` (a whole-record replace keeps
+    /// what its file holds, in an older version too).
+    pub fn mark_seen(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+        import_id: i64,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE fhir_resources SET import_id = ?4
+                 WHERE source = ?1 AND type = ?2 AND id = ?3",
+            )?
+            .execute(params![source, resource_type, id, import_id])?;
+        Ok(())
     }
 
     /// Audits resources added to a patient the database already held (one row per patient and

@@ -132,6 +132,18 @@ fn move_source(conn: &Connection, old: &str, new: &str) -> Result<()> {
     ] {
         conn.execute(statement, params![old, new])?;
     }
+    // Removals are kept from migration 48 on; an older file's migration 29 moves sources too.
+    let removals_kept = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'removed_resources'")?
+        .exists([])?;
+    if removals_kept {
+        // A removal kept under both spellings: the one under the new spelling holds.
+        conn.execute(
+            "UPDATE OR IGNORE removed_resources SET source = ?2 WHERE source = ?1",
+            params![old, new],
+        )?;
+        conn.execute("DELETE FROM removed_resources WHERE source = ?1", [old])?;
+    }
     for table in ["patient_identifiers", "shared_identifiers"] {
         for prefix in SOURCE_SYSTEMS {
             rename_systems(
@@ -197,6 +209,9 @@ fn keep_newer_copies(conn: &Connection, old: &str, new: &str) -> Result<()> {
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let current_days_kept = conn
+        .prepare("SELECT 1 FROM pragma_table_info('fhir_resources') WHERE name = 'current_until'")?
+        .exists([])?;
     for ((old_row, old_updated, old_import), (new_row, new_updated, new_import)) in pairs {
         let old_is_newer = match (old_updated.as_deref(), new_updated.as_deref()) {
             (Some(old_time), Some(new_time)) if old_time != new_time => {
@@ -209,15 +224,18 @@ fn keep_newer_copies(conn: &Connection, old: &str, new: &str) -> Result<()> {
         } else {
             (new_row, old_row)
         };
-        // What the dropped copy said of the drug being current holds for the kept one.
-        conn.execute(
-            "UPDATE fhir_resources
+        // What the dropped copy said of the drug being current holds for the kept one (kept
+        // from migration 47 on; an older file's migration 29 moves sources too).
+        if current_days_kept {
+            conn.execute(
+                "UPDATE fhir_resources
              SET current_until = (SELECT current_until FROM fhir_resources WHERE row = ?2)
              WHERE row = ?1
                AND (SELECT current_until FROM fhir_resources WHERE row = ?2)
                    > coalesce(current_until, '')",
-            [kept, dropped],
-        )?;
+                [kept, dropped],
+            )?;
+        }
         conn.execute("DELETE FROM fhir_resources WHERE row = ?1", [dropped])?;
     }
     Ok(())

@@ -939,6 +939,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
              ALTER TABLE fhir_resources DROP COLUMN current_until;
+             DROP TABLE removed_resources;
              PRAGMA user_version = 28;"
         ))
         .unwrap();
