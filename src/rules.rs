@@ -551,17 +551,17 @@ fn collect_procedure_terms(tree: &toml::Value, lists: &mut Vec<Vec<String>>) {
     match tree {
         toml::Value::Table(table) => {
             for (key, value) in table {
-                if let toml::Value::Array(items) = value {
-                    if PROCEDURE_TERM_KEYS.contains(&key.as_str()) {
-                        let terms: Vec<String> = items
-                            .iter()
-                            .filter_map(|item| item.as_str().map(str::to_owned))
-                            .collect();
-                        if !terms.is_empty() && !lists.contains(&terms) {
-                            lists.push(terms);
-                        }
-                        continue;
+                if let toml::Value::Array(items) = value
+                    && PROCEDURE_TERM_KEYS.contains(&key.as_str())
+                {
+                    let terms: Vec<String> = items
+                        .iter()
+                        .filter_map(|item| item.as_str().map(str::to_owned))
+                        .collect();
+                    if !terms.is_empty() && !lists.contains(&terms) {
+                        lists.push(terms);
                     }
+                    continue;
                 }
                 collect_procedure_terms(value, lists);
             }

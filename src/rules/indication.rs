@@ -334,7 +334,13 @@ pub fn attribute_untied<'r>(
                 .iter()
                 .any(|drug| classes.iter().any(|class| drug.has_class(class)))
         };
-        if !(set.lines.classes.is_empty() && !drugs.is_empty() || of(&set.lines.classes)) {
+        // Only a drug this rule set reads (every recognised one when it names no class).
+        let read_here = if set.lines.classes.is_empty() {
+            !drugs.is_empty()
+        } else {
+            of(&set.lines.classes)
+        };
+        if !read_here {
             continue;
         }
         let reasons: Vec<&str> = exposure.indications.iter().map(Indication::words).collect();

@@ -47,6 +47,18 @@ fn ingredients(line: &TreatmentLine) -> Vec<&str> {
 #[test]
 fn r_chop_given_years_before_the_myeloma_is_the_lymphomas_not_the_myelomas_first_line() {
     let record = lymphoma_then_myeloma(Some(700)).record();
+    // Read as before (every record counted by every rule set that reads it), R-CHOP was the
+    // myeloma's first line and VRd its second.
+    let before: Vec<TreatmentLine> = without_attribution()
+        .derive_lines(&record, today())
+        .into_iter()
+        .filter(|line| line.ruleset == "myeloma")
+        .collect();
+    assert_eq!(before.len(), 2, "{before:#?}");
+    assert!(
+        ingredients(&before[0]).contains(&"rituximab"),
+        "{before:#?}"
+    );
     let myeloma = lines_of("myeloma", &record);
     assert_eq!(myeloma.len(), 1, "{myeloma:#?}");
     assert!(
