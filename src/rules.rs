@@ -336,6 +336,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (`not_names`: ST depression, functional seizure disorder, solitary myeloma, an elevated
 /// reading without a diagnosis of hypertension) select none, and a drug's stated indication is
 /// read the same way (`diagnosis_names::selected_by`).
+/// Also in 28 (review r3 C-1 without a tie): a record tied to no condition, of a patient with
+/// another disease a rule set reads it for, is attributed between them
+/// (`indication::attribute_untied`): an observation (or a reason in words alone) naming the
+/// other disease and not this one is the other's; a course or a procedure that ended more than
+/// `[indication] untied_margin_days` before this condition's earliest onset, while the other
+/// had begun, is no line or finding of this one; where neither tells it counts, with the
+/// rule-out `untied_records`.
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -567,6 +574,48 @@ fn word_starts(text: &str) -> WordStarts {
     starts
 }
 
+/// The keys of a rule file whose values are lists of procedure terms its criteria or lines
+/// read (`procedure_terms.rs`): what it reads of a patient's procedures, for another rule set
+/// to know which untied procedure may be this one's (see `rules::indication`). A biopsy or an
+/// EEG that resolves a rule-out (`resolved_by_procedure`) is no treatment of either.
+const PROCEDURE_TERM_KEYS: [&str; 5] = [
+    "procedure",
+    "procedures",
+    "transplant",
+    "cycle_procedures",
+    "therapy_procedures",
+];
+
+/// Every list of procedure terms under [`PROCEDURE_TERM_KEYS`] in a rule file's tree, each kept
+/// whole (its `!` exclusions are its own).
+fn collect_procedure_terms(tree: &toml::Value, lists: &mut Vec<Vec<String>>) {
+    match tree {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                if let toml::Value::Array(items) = value
+                    && PROCEDURE_TERM_KEYS.contains(&key.as_str())
+                {
+                    let terms: Vec<String> = items
+                        .iter()
+                        .filter_map(|item| item.as_str().map(str::to_owned))
+                        .collect();
+                    if !terms.is_empty() && !lists.contains(&terms) {
+                        lists.push(terms);
+                    }
+                    continue;
+                }
+                collect_procedure_terms(value, lists);
+            }
+        }
+        toml::Value::Array(items) => {
+            for item in items {
+                collect_procedure_terms(item, lists);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Rules {
     /// The embedded rule sets and drug book.
     pub fn embedded() -> Result<Self, RulesError> {
@@ -658,9 +707,10 @@ impl Rules {
         let mut sets = Vec::with_capacity(sources.len());
         let mut observation_terms = ObservationTerms::default();
         for (origin, text) in &sources {
-            let set: RuleSet = toml_file::parse_toml(origin, text)?;
+            let mut set: RuleSet = toml_file::parse_toml(origin, text)?;
             if let Ok(tree) = toml::from_str::<toml::Value>(text) {
                 observation_terms.collect(&tree);
+                collect_procedure_terms(&tree, &mut set.procedure_terms);
             }
             load::validate(origin, text, &set, &book)?;
             if sets.iter().any(|s: &RuleSet| s.id == set.id) {
@@ -670,6 +720,23 @@ impl Rules {
                 });
             }
             sets.push(set);
+        }
+        let neighbours: Vec<model::Neighbour> = sets
+            .iter()
+            .map(|set| model::Neighbour {
+                id: set.id.clone(),
+                applies_to: set.applies_to.clone(),
+                also: set.indication.also.clone(),
+                classes: set.lines.classes.clone(),
+                procedures: set.procedure_terms.clone(),
+            })
+            .collect();
+        for set in &mut sets {
+            set.neighbours = neighbours
+                .iter()
+                .filter(|other| other.id != set.id)
+                .cloned()
+                .collect();
         }
         let options = options::load(dir, &book, &sets)?;
         Ok(Rules {
@@ -813,7 +880,7 @@ impl Rules {
                 continue;
             }
             // As the criteria read them (see `engine::evaluate_living`, `Context::new`).
-            let own = indication::own_record(record, set);
+            let own = indication::own_record(record, set, &self.book);
             let record = own.as_ref().unwrap_or(record);
             let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
             let record = with_therapies.as_ref().unwrap_or(record);

@@ -13,6 +13,8 @@ mod support;
 
 #[path = "rules/aml.rs"]
 mod aml;
+#[path = "rules/attribution.rs"]
+mod attribution;
 #[path = "rules/depression.rs"]
 mod depression;
 #[path = "rules/epilepsy.rs"]

@@ -140,7 +140,8 @@ fn evaluate_living(
     // A transplant done for another condition, or a disease status of another, is none of
     // this one's findings (see `rules::indication`): left out before anything reads them.
     let set_aside_findings = findings_of_other_conditions(record, set);
-    let own = super::indication::own_record(record, set);
+    let untied = untied_evidence(record, set, book);
+    let own = super::indication::own_record(record, set, book);
     let record = own.as_ref().unwrap_or(record);
     let with_therapies = super::procedure_therapies::with_therapies(record, set, book);
     let record = with_therapies.as_ref().unwrap_or(record);
@@ -219,6 +220,22 @@ fn evaluate_living(
         ));
     }
     found.evidence.extend(set_aside_findings);
+    if !untied.elsewhere.is_empty() {
+        found.reasons.push(format!(
+            "records tied to no condition, read as another condition's and not counted: {}",
+            untied.elsewhere.join("; ")
+        ));
+    }
+    found.evidence.extend(untied.evidence);
+    if !untied.undecided.is_empty() {
+        found.confounders.push(confounder(
+            UNTIED_RECORDS,
+            format!(
+                "records tied to no condition that may be another condition's, counted here: {}; tie them to the condition they were for (a reason or a focus), or rule this out",
+                untied.undecided.join("; ")
+            ),
+        ));
+    }
     found
         .confounders
         .extend(names_in_disagreement(record, set, book));
@@ -434,6 +451,142 @@ fn findings_of_other_conditions(record: &PatientRecord, set: &RuleSet) -> Vec<Ev
             content: String::new(),
         });
     procedures.chain(observations).collect()
+}
+
+/// The key of the rule-out for records tied to no condition that may be another of the
+/// patient's conditions' (see `rules::indication::attribute_untied`).
+pub const UNTIED_RECORDS: &str = "untied_records";
+
+/// What an assessment says of the records tied to no condition that another of the patient's
+/// conditions may claim (see `rules::indication::attribute_untied`).
+#[derive(Default)]
+struct UntiedSaid {
+    /// Read as the other's, not counted: one item per drug (its records' first and last days),
+    /// procedure or observation.
+    elsewhere: Vec<String>,
+    /// Counted, as they may be either's.
+    undecided: Vec<String>,
+    /// The records read as the other's, each as evidence.
+    evidence: Vec<Evidence>,
+}
+
+/// What `set`'s assessment says of `record`'s untied records another condition may claim: the
+/// items of a drug's records (R-CHOP's six cycles) said once, from the first day to the last.
+fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> UntiedSaid {
+    use super::indication::{Reading, UntiedKind};
+    let mut said = UntiedSaid::default();
+    // (what, why, is elsewhere, first day, last day): a drug's records grouped.
+    let mut drugs: Vec<(String, String, bool, NaiveDate, Option<NaiveDate>)> = Vec::new();
+    let this = in_sentence(&set.name);
+    for untied in super::indication::attribute_untied(record, set, book) {
+        let why = match &untied.reading {
+            Reading::Named(other) => format!("its words name {}", in_sentence(other.name())),
+            Reading::Before(other, onset) => format!(
+                "ended before the {this}'s onset ({onset}), when the patient had {}",
+                in_sentence(other.name())
+            ),
+            Reading::Undecided(other) => {
+                format!("may have been for {}", in_sentence(other.name()))
+            }
+        };
+        let elsewhere = untied.is_elsewhere();
+        let (kind, text) = match untied.kind {
+            UntiedKind::Exposure => {
+                let Some(exposure) = record.exposures.iter().find(|e| e.id == untied.id) else {
+                    continue;
+                };
+                let recognised = book.recognise(&exposure.codes(), &exposure.text);
+                let named = if recognised.is_empty() {
+                    exposure.text.clone()
+                } else {
+                    recognised
+                        .iter()
+                        .map(|drug| drug.ingredient.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                };
+                let (first, last) = (exposure.start_day(), exposure.end_day());
+                match drugs
+                    .iter_mut()
+                    .find(|(what, said_why, _, _, _)| *what == named && *said_why == why)
+                {
+                    Some(group) => {
+                        group.3 = group.3.min(first);
+                        group.4 = match (group.4, last) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            _ => None,
+                        };
+                    }
+                    None => drugs.push((named.clone(), why.clone(), elsewhere, first, last)),
+                }
+                let days = match last {
+                    Some(last) if last != first => format!("{first} to {last}"),
+                    Some(_) => first.to_string(),
+                    None => format!("{first}, ongoing"),
+                };
+                (EvidenceKind::Exposure, format!("{named} ({days}): {why}"))
+            }
+            UntiedKind::Procedure => {
+                let Some(procedure) = record.procedures.iter().find(|p| p.id == untied.id) else {
+                    continue;
+                };
+                let day = if procedure.date_unknown {
+                    String::from("date unknown")
+                } else {
+                    procedure.performed_day().to_string()
+                };
+                let text = format!("{} ({day}): {why}", procedure.name());
+                if elsewhere {
+                    said.elsewhere.push(text.clone());
+                } else {
+                    said.undecided.push(text.clone());
+                }
+                (EvidenceKind::Procedure, text)
+            }
+            UntiedKind::Observation => {
+                let Some(observation) = record.observations.iter().find(|o| o.id == untied.id)
+                else {
+                    continue;
+                };
+                let text = format!(
+                    "{} {} ({}): {why}",
+                    observation.display,
+                    observation.value_text(),
+                    observation.day_text()
+                );
+                if elsewhere {
+                    said.elsewhere.push(text.clone());
+                } else {
+                    said.undecided.push(text.clone());
+                }
+                (EvidenceKind::Observation, text)
+            }
+        };
+        if elsewhere {
+            said.evidence.push(Evidence {
+                criterion: String::from(INDICATION_CRITERION),
+                kind,
+                id: untied.id,
+                text: format!("{text}, not counted"),
+                also: Vec::new(),
+                content: String::new(),
+            });
+        }
+    }
+    for (what, why, elsewhere, first, last) in drugs {
+        let days = match last {
+            Some(last) if last != first => format!("{first} to {last}"),
+            Some(_) => first.to_string(),
+            None => format!("{first}, ongoing"),
+        };
+        let text = format!("{what} ({days}): {why}");
+        if elsewhere {
+            said.elsewhere.push(text);
+        } else {
+            said.undecided.push(text);
+        }
+    }
+    said
 }
 
 /// The condition's drug records whose code names another drug than their words do (a

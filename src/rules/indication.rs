@@ -3,11 +3,20 @@
 //! condition is no trial, class or line of this one's criteria, unless the rule set says
 //! otherwise (`[indication]` in its file); a procedure done for another condition, or an
 //! observation about another (R4 `focus`), is none of its findings.
+//!
+//! A record tied to no condition, of a patient with another condition a rule set reads it for
+//! (a lymphoma treated in 2019, a myeloma diagnosed in 2025: both rule sets read R-CHOP's
+//! drugs), is attributed between them ([`attribute_untied`]): its words when they name the
+//! other disease alone, else its dates; where neither tells, it still counts and the
+//! assessment says it may be the other condition's.
 
-use super::diagnosis_names::indication_selected_by;
-use super::model::RuleSet;
+use chrono::NaiveDate;
+
+use super::diagnosis_names::{indication_selected_by, mentions, selected_by};
+use super::drugs::DrugBook;
+use super::model::{AppliesTo, Neighbour, RuleSet};
 use crate::domain::{
-    ConditionCodeSystem, DrugExposure, Indication, Observation, PatientRecord, Procedure,
+    Condition, ConditionCodeSystem, DrugExposure, Indication, Observation, PatientRecord, Procedure,
 };
 
 /// The indication that sets `exposure` aside for `set`: every indication its records state is
@@ -45,18 +54,336 @@ fn another_condition<'i>(tied_to: &'i [Indication], set: &RuleSet) -> Option<&'i
 }
 
 /// `record` without the procedures and observations its records tie to another condition
-/// (see [`tied_to_another`]), as `set`'s criteria and lines read it; `None` when there are none.
-pub fn own_record(record: &PatientRecord, set: &RuleSet) -> Option<PatientRecord> {
+/// (see [`tied_to_another`]), nor the untied records [`attribute_untied`] reads as another
+/// condition's, as `set`'s criteria and lines read it; `None` when there are none.
+pub fn own_record(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Option<PatientRecord> {
     let (procedures, observations) = of_other_conditions(record, set);
-    if procedures.is_empty() && observations.is_empty() {
+    let untied = attribute_untied(record, set, book);
+    let elsewhere = |id: i64, kind: UntiedKind| {
+        untied
+            .iter()
+            .any(|item| item.kind == kind && item.id == id && item.is_elsewhere())
+    };
+    if procedures.is_empty() && observations.is_empty() && !untied.iter().any(Untied::is_elsewhere)
+    {
         return None;
     }
     let mut own = record.clone();
-    own.procedures
-        .retain(|procedure| tied_to_another(&procedure.indications, set).is_none());
-    own.observations
-        .retain(|observation| tied_to_another(&observation.focus, set).is_none());
+    own.procedures.retain(|procedure| {
+        tied_to_another(&procedure.indications, set).is_none()
+            && !elsewhere(procedure.id, UntiedKind::Procedure)
+    });
+    own.observations.retain(|observation| {
+        tied_to_another(&observation.focus, set).is_none()
+            && !elsewhere(observation.id, UntiedKind::Observation)
+    });
+    own.exposures
+        .retain(|exposure| !elsewhere(exposure.id, UntiedKind::Exposure));
     Some(own)
+}
+
+/// Which kind of record an [`Untied`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UntiedKind {
+    Exposure,
+    Procedure,
+    Observation,
+}
+
+/// What `set` makes of a record tied to no condition that another of the patient's conditions
+/// may claim.
+#[derive(Debug, Clone)]
+pub enum Reading<'r> {
+    /// Its words (an observation's name or value, a drug's or a procedure's reason in words
+    /// alone) name the other condition and not this one: the other's, not counted.
+    Named(&'r Condition),
+    /// It ended more than `[indication] untied_margin_days` before this condition's earliest
+    /// onset, while the other had begun: the other's, not counted. With this condition's
+    /// onset as the record gave it.
+    Before(&'r Condition, String),
+    /// Neither its words nor its dates tell (the two conditions overlap, or one's onset is
+    /// not recorded): counted, and said.
+    Undecided(&'r Condition),
+}
+
+/// A record tied to no condition that another of the patient's conditions may claim.
+#[derive(Debug, Clone)]
+pub struct Untied<'r> {
+    pub kind: UntiedKind,
+    pub id: i64,
+    pub reading: Reading<'r>,
+}
+
+impl Untied<'_> {
+    /// Whether it is read as the other condition's (not counted here).
+    pub fn is_elsewhere(&self) -> bool {
+        !matches!(self.reading, Reading::Undecided(_))
+    }
+}
+
+/// Another of the patient's conditions as `set` sees it: a rule set's diagnoses the patient has
+/// (had: one resolved still claims what was given while it lasted) that are not `set`'s own
+/// condition nor one `set` reads as it (`[indication.also]`: status epilepticus for epilepsy).
+struct OtherCondition<'r, 's> {
+    neighbour: &'s Neighbour,
+    conditions: Vec<&'r Condition>,
+}
+
+fn other_conditions<'r, 's>(
+    record: &'r PatientRecord,
+    set: &'s RuleSet,
+) -> Vec<OtherCondition<'r, 's>> {
+    if !set.indication.attribute_untied_records {
+        return Vec::new();
+    }
+    set.neighbours
+        .iter()
+        .filter_map(|neighbour| {
+            let conditions: Vec<&Condition> = record
+                .conditions
+                .iter()
+                .filter(|condition| condition.is_diagnosis())
+                .filter(|condition| selected_by(condition, &neighbour.applies_to))
+                .filter(|condition| !is_this_condition(condition, set))
+                .collect();
+            (!conditions.is_empty()).then_some(OtherCondition {
+                neighbour,
+                conditions,
+            })
+        })
+        .collect()
+}
+
+/// Whether `condition` is `set`'s own, or one it reads as its own (`[indication.also]`).
+fn is_this_condition(condition: &Condition, set: &RuleSet) -> bool {
+    [&set.applies_to, &set.indication.also]
+        .iter()
+        .any(|list| selected_by(condition, list))
+}
+
+/// The first and the last day a condition may have begun on: its onset (of a month or a year,
+/// every day of it), else the day it was recorded (it began by then).
+fn began(condition: &Condition) -> Option<(NaiveDate, NaiveDate)> {
+    condition
+        .onset
+        .map(|day| (day, condition.onset_precision.last_day(day)))
+        .or_else(|| {
+            condition
+                .recorded
+                .map(|day| (day, condition.recorded_precision.last_day(day)))
+        })
+}
+
+/// Whether the other condition was there while a record of `first`..=`last` was: it had begun
+/// by `last` and was not over before `first`. `None` when none of its records gives a day.
+fn present(other: &OtherCondition<'_, '_>, first: NaiveDate, last: NaiveDate) -> Option<bool> {
+    let mut unknown = false;
+    for condition in &other.conditions {
+        let Some((earliest, _)) = began(condition) else {
+            unknown = true;
+            continue;
+        };
+        let over_before = condition
+            .abatement
+            .is_some_and(|end| condition.abatement_precision.last_day(end) < first);
+        if earliest <= last && !over_before {
+            return Some(true);
+        }
+    }
+    (!unknown).then_some(false)
+}
+
+/// The earliest day `set`'s condition may have begun on (every record of it, current or not),
+/// with its words as the record gave them; `None` when no record of it gives a day.
+fn this_began(record: &PatientRecord, set: &RuleSet) -> Option<(NaiveDate, String)> {
+    record
+        .conditions
+        .iter()
+        .filter(|condition| condition.is_diagnosis())
+        .filter(|condition| selected_by(condition, &set.applies_to))
+        .filter_map(|condition| {
+            let (first, _) = began(condition)?;
+            let text = condition
+                .onset_text()
+                .or_else(|| condition.recorded_text())
+                .unwrap_or_else(|| first.to_string());
+            Some((first, text))
+        })
+        .min_by_key(|(first, _)| *first)
+}
+
+/// Whether `words` name `list`'s condition: one of its names, or of the names it reads as it.
+fn words_name(words: &str, lists: [&AppliesTo; 2]) -> bool {
+    lists
+        .iter()
+        .flat_map(|list| &list.names)
+        .any(|name| mentions(words, name))
+}
+
+/// Whether a record's stated reasons (a drug's or a procedure's, an observation's `focus`) tie
+/// it to no condition refract can tell: none, or only ones it cannot (words alone, an
+/// encounter code), none of them this condition.
+fn is_untied(tied_to: &[Indication], set: &RuleSet) -> bool {
+    tied_to
+        .iter()
+        .all(|indication| !names_this_condition(indication, set) && !is_told(indication))
+}
+
+/// The records of `record` tied to no condition (see [`is_untied`]) that another of the
+/// patient's conditions may claim, as `set` reads each: a drug both rule sets read (their line
+/// classes), a procedure both read (their procedure terms), an observation whose words name a
+/// disease. Empty for a patient with no other such condition (one disease: nothing changes), and
+/// when the rule set counts every drug whatever it was given for
+/// (`count_drugs_given_for_other_conditions`: the status epilepticus rules) or does not
+/// attribute untied records (`attribute_untied_records`).
+///
+/// The other condition's, not counted: words naming it and not this one; else a record that
+/// ended more than `untied_margin_days` before this condition's earliest onset (R4 `onset[x]`,
+/// else `recordedDate`, every day of a month or a year given alone) while the other had
+/// begun. Undecided, counted and said: one both were there for, or when either's onset is not
+/// recorded. A record that ended before both began is neither's by its dates: counted, as
+/// before.
+pub fn attribute_untied<'r>(
+    record: &'r PatientRecord,
+    set: &RuleSet,
+    book: &DrugBook,
+) -> Vec<Untied<'r>> {
+    if set.indication.count_drugs_given_for_other_conditions {
+        return Vec::new();
+    }
+    let others = other_conditions(record, set);
+    if others.is_empty() {
+        return Vec::new();
+    }
+    let this = this_began(record, set);
+    let this_lists = [&set.applies_to, &set.indication.also];
+    let margin = set.indication.untied_margin_days;
+    // The reading of a record of `first`..=`last` that `claims` says the other condition reads.
+    let by_dates = |first: NaiveDate, last: NaiveDate, claims: &dyn Fn(&Neighbour) -> bool| {
+        let claiming = others.iter().filter(|other| claims(other.neighbour));
+        let mut undecided = None;
+        for other in claiming {
+            let ended_before_this = this
+                .as_ref()
+                .is_some_and(|(began, _)| (*began - last).num_days() > margin);
+            let condition = other.conditions[0];
+            match present(other, first, last) {
+                Some(true) if ended_before_this => {
+                    let onset = this
+                        .as_ref()
+                        .map(|(_, text)| text.clone())
+                        .unwrap_or_default();
+                    let condition = other
+                        .conditions
+                        .iter()
+                        .copied()
+                        .find(|c| began(c).is_some_and(|(earliest, _)| earliest <= last))
+                        .unwrap_or(condition);
+                    return Some(Reading::Before(condition, onset));
+                }
+                Some(false) => {}
+                Some(true) | None => {
+                    undecided = undecided.or(Some(Reading::Undecided(condition)));
+                }
+            }
+        }
+        undecided
+    };
+    // Words that name one other condition and not this one.
+    let named = |words: &[&str]| {
+        if words.iter().any(|w| words_name(w, this_lists)) {
+            return None;
+        }
+        others
+            .iter()
+            .find(|other| {
+                words
+                    .iter()
+                    .any(|w| words_name(w, [&other.neighbour.applies_to, &other.neighbour.also]))
+            })
+            .map(|other| Reading::Named(other.conditions[0]))
+    };
+    let mut found = Vec::new();
+    for exposure in record
+        .exposures
+        .iter()
+        .filter(|exposure| exposure.is_read_as_treatment())
+        .filter(|exposure| is_untied(&exposure.indications, set))
+    {
+        let drugs = book.recognise(&exposure.codes(), &exposure.text);
+        let of = |classes: &[String]| {
+            drugs
+                .iter()
+                .any(|drug| classes.iter().any(|class| drug.has_class(class)))
+        };
+        // Only a drug this rule set reads (every recognised one when it names no class).
+        let read_here = if set.lines.classes.is_empty() {
+            !drugs.is_empty()
+        } else {
+            of(&set.lines.classes)
+        };
+        if !read_here {
+            continue;
+        }
+        let reasons: Vec<&str> = exposure.indications.iter().map(Indication::words).collect();
+        let first = exposure.start_day();
+        let last = exposure.end_day().unwrap_or(NaiveDate::MAX).max(first);
+        let reading = named(&reasons)
+            .or_else(|| by_dates(first, last, &|other: &Neighbour| of(&other.classes)));
+        if let Some(reading) = reading {
+            found.push(Untied {
+                kind: UntiedKind::Exposure,
+                id: exposure.id,
+                reading,
+            });
+        }
+    }
+    let reads_procedure = |lists: &[Vec<String>], procedure: &Procedure| {
+        lists
+            .iter()
+            .any(|terms| super::procedure_terms::is_one_of(procedure, terms))
+    };
+    for procedure in record
+        .procedures
+        .iter()
+        .filter(|procedure| is_untied(&procedure.indications, set))
+        .filter(|procedure| reads_procedure(&set.procedure_terms, procedure))
+    {
+        let reasons: Vec<&str> = procedure
+            .indications
+            .iter()
+            .map(Indication::words)
+            .collect();
+        let reading = named(&reasons).or_else(|| {
+            let (first, last) = procedure.window()?;
+            by_dates(first, last, &|other: &Neighbour| {
+                reads_procedure(&other.procedures, procedure)
+            })
+        });
+        if let Some(reading) = reading {
+            found.push(Untied {
+                kind: UntiedKind::Procedure,
+                id: procedure.id,
+                reading,
+            });
+        }
+    }
+    for observation in record
+        .observations
+        .iter()
+        .filter(|observation| is_untied(&observation.focus, set))
+    {
+        let value = observation.value_text();
+        let words = [observation.display.as_str(), value.as_str()];
+        if let Some(reading) = named(&words) {
+            found.push(Untied {
+                kind: UntiedKind::Observation,
+                id: observation.id,
+                reading,
+            });
+        }
+    }
+    found
 }
 
 /// The procedures and observations of `record` its records tie to another condition than

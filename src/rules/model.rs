@@ -67,6 +67,12 @@ pub struct RuleSet {
     /// draws them (PHQ-9 on 0–27, blood pressure in mmHg with its goal, M-protein in g/dL).
     #[serde(default, rename = "measure")]
     pub measures: Vec<MeasureScale>,
+    /// The lists of procedure terms this rule set's criteria and lines read, and the other rule
+    /// sets as this one sees them: filled in by `Rules::load` once every file is read.
+    #[serde(skip)]
+    pub procedure_terms: Vec<Vec<String>>,
+    #[serde(skip)]
+    pub neighbours: Vec<Neighbour>,
 }
 
 /// One measure of a condition on its clinical scale, for the timeline: a value is drawn where
@@ -156,7 +162,7 @@ pub struct Labels {
 
 /// How a drug's stated indication (R4 `reasonCode`/`reasonReference`) is read by a rule set
 /// (see `rules::indication`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicationParameters {
     /// Whether a drug whose records state only other conditions (metoprolol for atrial
@@ -168,6 +174,48 @@ pub struct IndicationParameters {
     /// symptoms, a wider name of it: seizures for epilepsy).
     #[serde(default)]
     pub also: AppliesTo,
+    /// Whether a record tied to no condition, of a patient who also has another condition a
+    /// rule set reads the record for (a lymphoma and a myeloma), is attributed between them
+    /// (see `rules::indication::attribute_untied`): by its words when they name the other
+    /// disease alone, and by its dates. Absent: it is.
+    #[serde(default = "yes")]
+    pub attribute_untied_records: bool,
+    /// How many days before this condition's earliest onset (R4 `onset[x]`, else
+    /// `recordedDate`) an untied course must have ended to be read as the other condition's
+    /// (when that one had begun by then and its rule set reads the drug): treatment begun in
+    /// the weeks before a diagnosis is written down is often that diagnosis's own. Absent: 30.
+    #[serde(default = "untied_margin_days")]
+    pub untied_margin_days: i64,
+}
+
+impl Default for IndicationParameters {
+    fn default() -> Self {
+        IndicationParameters {
+            count_drugs_given_for_other_conditions: false,
+            also: AppliesTo::default(),
+            attribute_untied_records: true,
+            untied_margin_days: untied_margin_days(),
+        }
+    }
+}
+
+fn untied_margin_days() -> i64 {
+    30
+}
+
+/// What another rule set reads a patient's records for, as the rule set it is kept in sees it
+/// (filled in once every rule set is loaded, see `Rules::load`): a record tied to no condition
+/// may be that condition's rather than this one's (see `rules::indication`).
+#[derive(Debug, Clone, Default)]
+pub struct Neighbour {
+    pub id: String,
+    /// The diagnoses it applies to, and the indications it reads as its condition.
+    pub applies_to: AppliesTo,
+    pub also: AppliesTo,
+    /// Its line classes: the drugs it reads as its condition's treatment.
+    pub classes: Vec<String>,
+    /// The lists of procedure terms its criteria and lines read (see `procedure_terms`).
+    pub procedures: Vec<Vec<String>>,
 }
 
 /// The diagnoses a rule set applies to.

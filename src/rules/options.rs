@@ -320,8 +320,16 @@ pub fn tried(
         }
     };
     if !option.drugs.is_empty() || !option.classes.is_empty() {
+        // An untied course read as another of the patient's diseases' (R-CHOP years before a
+        // myeloma, while a lymphoma was there) was not tried for this one either.
+        let elsewhere: Vec<i64> = super::indication::attribute_untied(record, set, book)
+            .iter()
+            .filter(|untied| untied.kind == super::indication::UntiedKind::Exposure)
+            .filter(|untied| untied.is_elsewhere())
+            .map(|untied| untied.id)
+            .collect();
         for (exposure, drug) in option_exposures(option, record, book) {
-            if given_for_another(exposure, set).is_some() {
+            if given_for_another(exposure, set).is_some() || elsewhere.contains(&exposure.id) {
                 continue;
             }
             let (start, end) = (exposure.start_day(), exposure.end_day());
@@ -329,10 +337,11 @@ pub fn tried(
         }
         let set_aside = |exposure_id: Option<i64>| {
             exposure_id.is_some_and(|id| {
-                record
-                    .exposures
-                    .iter()
-                    .any(|e| e.id == id && given_for_another(e, set).is_some())
+                elsewhere.contains(&id)
+                    || record
+                        .exposures
+                        .iter()
+                        .any(|e| e.id == id && given_for_another(e, set).is_some())
             })
         };
         // Lines entered by a clinician need not have drug exposures behind them (a CAR T

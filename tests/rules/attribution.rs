@@ -1,0 +1,264 @@
+//! Records tied to no condition, of a patient with two diseases refract assesses (review r3
+//! C-1 without a tie): a lymphoma treated years before a myeloma is diagnosed. R-CHOP given in
+//! 2019 with no reason is the lymphoma's, not the myeloma's first line; a disease status whose
+//! words name the myeloma is none of the lymphoma's; where neither words nor dates tell, the
+//! record still counts and the assessment says it may be the other disease's. A patient with
+//! one disease reads exactly as before.
+
+use refract::domain::observation_codes::disease_status;
+use refract::domain::{EvidenceKind, PatientRecord, TreatmentLine};
+use refract::rules::Rules;
+
+use super::support::{Vignette, assess, describe, rules, rx, today};
+
+const LBCL: (&str, &str) = ("C83.30", "Diffuse large B-cell lymphoma, unspecified site");
+const MYELOMA: (&str, &str) = ("C90.00", "Multiple myeloma not having achieved remission");
+
+/// A lymphoma diagnosed 2900 days ago (2018-12), R-CHOP in six cycles from 2880 to 2775 days
+/// ago with no reason, then a myeloma diagnosed `myeloma_onset` days ago (`None`: no onset) and
+/// VRd from 680 days ago with no reason either.
+fn lymphoma_then_myeloma(myeloma_onset: Option<i64>) -> Vignette {
+    let mut v = Vignette::new().condition_since(LBCL.0, LBCL.1, 2900);
+    v = match myeloma_onset {
+        Some(days) => v.condition_since(MYELOMA.0, MYELOMA.1, days),
+        None => v.condition(MYELOMA.0, MYELOMA.1),
+    };
+    for cycle in 0..6 {
+        let day = 2880 - cycle * 21;
+        v = v.give(rx("R-CHOP").from(day).until(day));
+    }
+    v.give(rx("bortezomib").from(680).until(500))
+        .give(rx("lenalidomide").from(680).until(500))
+        .give(rx("dexamethasone").from(680).until(500))
+}
+
+fn lines_of(ruleset: &str, record: &PatientRecord) -> Vec<TreatmentLine> {
+    rules()
+        .derive_lines(record, today())
+        .into_iter()
+        .filter(|line| line.ruleset == ruleset)
+        .collect()
+}
+
+fn ingredients(line: &TreatmentLine) -> Vec<&str> {
+    line.drugs.iter().map(|d| d.ingredient.as_str()).collect()
+}
+
+#[test]
+fn r_chop_given_years_before_the_myeloma_is_the_lymphomas_not_the_myelomas_first_line() {
+    let record = lymphoma_then_myeloma(Some(700)).record();
+    // Read as before (every record counted by every rule set that reads it), R-CHOP was the
+    // myeloma's first line and VRd its second.
+    let before: Vec<TreatmentLine> = without_attribution()
+        .derive_lines(&record, today())
+        .into_iter()
+        .filter(|line| line.ruleset == "myeloma")
+        .collect();
+    assert_eq!(before.len(), 2, "{before:#?}");
+    assert!(
+        ingredients(&before[0]).contains(&"rituximab"),
+        "{before:#?}"
+    );
+    let myeloma = lines_of("myeloma", &record);
+    assert_eq!(myeloma.len(), 1, "{myeloma:#?}");
+    assert!(
+        !ingredients(&myeloma[0]).contains(&"rituximab"),
+        "{myeloma:#?}"
+    );
+    assert!(ingredients(&myeloma[0]).contains(&"bortezomib"));
+    let assessment = assess("myeloma", &record);
+    let said = describe(&assessment);
+    assert!(
+        assessment.reasons.iter().any(|reason| reason.starts_with(
+            "records tied to no condition, read as another condition's and not counted: "
+        ) && reason.contains("rituximab")
+            && reason.contains("ended before the multiple myeloma's onset")),
+        "{said}"
+    );
+    assert_eq!(
+        assessment
+            .evidence
+            .iter()
+            .filter(|e| e.kind == EvidenceKind::Exposure && e.text.ends_with("not counted"))
+            .count(),
+        6,
+        "{said}"
+    );
+    // The lymphoma keeps its R-CHOP as its first line; VRd, given while both were there, may
+    // be either's: counted, and said.
+    let lymphoma = lines_of("lbcl", &record);
+    assert!(
+        ingredients(&lymphoma[0]).contains(&"rituximab"),
+        "{lymphoma:#?}"
+    );
+    let lbcl = assess("lbcl", &record);
+    let said = describe(&lbcl);
+    assert!(
+        !lbcl
+            .reasons
+            .iter()
+            .any(|r| r.contains("tied to no condition")),
+        "{said}"
+    );
+    let untied = lbcl
+        .confounders
+        .iter()
+        .find(|c| c.key == "untied_records")
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(untied.text.contains("bortezomib"), "{said}");
+    assert!(untied.text.contains("multiple myeloma"), "{said}");
+    assert!(!untied.text.contains("rituximab"), "{said}");
+}
+
+#[test]
+fn a_course_within_the_margin_before_the_diagnosis_or_with_no_onset_is_counted_and_said() {
+    // R-CHOP ended 2775 days ago: a myeloma with no onset, or one diagnosed 2760 days ago (15
+    // days later, within `untied_margin_days`), cannot tell.
+    for onset in [None, Some(2760)] {
+        let record = lymphoma_then_myeloma(onset).record();
+        let myeloma = lines_of("myeloma", &record);
+        assert!(
+            ingredients(&myeloma[0]).contains(&"rituximab"),
+            "{onset:?}: {myeloma:#?}"
+        );
+        let assessment = assess("myeloma", &record);
+        let said = describe(&assessment);
+        let untied = assessment
+            .confounders
+            .iter()
+            .find(|c| c.key == "untied_records")
+            .unwrap_or_else(|| panic!("{onset:?}: {said}"));
+        assert!(untied.text.contains("rituximab"), "{said}");
+        assert!(
+            untied.text.contains("diffuse large B-cell lymphoma"),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn a_disease_status_whose_words_name_the_myeloma_is_none_of_the_lymphomas() {
+    // An autologous transplant for the lymphoma 500 days ago (stated), a progression 230 days
+    // later written "Myeloma disease status" with no focus: the myeloma's, no relapse of the
+    // lymphoma after its transplant.
+    let build = |display: &str| {
+        let mut record = Vignette::new()
+            .condition_since(LBCL.0, LBCL.1, 1500)
+            .condition_since(MYELOMA.0, MYELOMA.1, 700)
+            .give(rx("R-CHOP").from(1480).until(1370))
+            .disease_status(disease_status::WORSENED, 800)
+            .give(rx("R-ICE").from(780).until(700))
+            .procedure("refract:asct", "Autologous stem cell transplant", 500)
+            .disease_status(disease_status::WORSENED, 270)
+            .record();
+        if let Some(last) = record.observations.last_mut() {
+            last.display = display.to_owned();
+        }
+        record
+    };
+    let of_myeloma = build("Myeloma disease status");
+    let assessment = assess("lbcl", &of_myeloma);
+    let said = describe(&assessment);
+    assert!(
+        !assessment.label.contains("relapse within 12 months"),
+        "{said}"
+    );
+    assert!(
+        assessment
+            .evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Observation
+                && e.text.contains("its words name multiple myeloma")
+                && e.text.ends_with("not counted")),
+        "{said}"
+    );
+    // The same status in words of no disease, or of the lymphoma, is the lymphoma's relapse.
+    for display in ["Cancer disease status", "Lymphoma disease status"] {
+        let assessment = assess("lbcl", &build(display));
+        assert!(
+            assessment.label.contains("relapse within 12 months"),
+            "{display}: {}",
+            describe(&assessment)
+        );
+    }
+}
+
+/// Rules whose rule sets attribute no untied record: what refract read before.
+fn without_attribution() -> Rules {
+    let mut rules = Rules::embedded().unwrap();
+    for set in &mut rules.sets {
+        set.indication.attribute_untied_records = false;
+    }
+    rules
+}
+
+#[test]
+fn a_patient_with_one_disease_reads_exactly_as_before() {
+    let before = without_attribution();
+    let now = rules();
+    // One disease: a myeloma diagnosed after a course of R-CHOP (no other disease claims it),
+    // and the tables' vignettes of every rule set.
+    let mut records: Vec<(String, PatientRecord)> = vec![(
+        String::from("myeloma alone"),
+        lymphoma_then_myeloma(Some(700))
+            .record()
+            .tap_conditions(|c| c.code.starts_with("C90")),
+    )];
+    for (id, cases) in [
+        ("epilepsy", super::epilepsy::cases()),
+        ("status_epilepticus", super::status_epilepticus::cases()),
+        ("hypertension", super::hypertension::cases()),
+        ("depression", super::depression::cases()),
+        ("lbcl", super::lbcl::cases()),
+        ("myeloma", super::myeloma::cases()),
+        ("rheumatoid_arthritis", super::rheumatoid_arthritis::cases()),
+        ("aml", super::aml::cases()),
+        ("schizophrenia", super::schizophrenia::cases()),
+    ] {
+        records.extend(
+            cases
+                .into_iter()
+                .map(|case| (format!("{id} / {}", case.name), case.record)),
+        );
+    }
+    let mut compared = 0;
+    for (name, record) in &records {
+        let applying = now
+            .sets
+            .iter()
+            .filter(|set| now.evaluate_one(record, set, today()).is_some())
+            .count();
+        if applying > 1 {
+            continue;
+        }
+        compared += 1;
+        assert_eq!(
+            now.evaluate(record, today()),
+            before.evaluate(record, today()),
+            "{name}"
+        );
+        assert_eq!(
+            now.derive_lines(record, today()),
+            before.derive_lines(record, today()),
+            "{name}"
+        );
+    }
+    assert!(compared > 100, "{compared}");
+    let alone = &records[0].1;
+    let myeloma = lines_of("myeloma", alone);
+    assert!(
+        ingredients(&myeloma[0]).contains(&"rituximab"),
+        "{myeloma:#?}"
+    );
+}
+
+trait TapConditions {
+    fn tap_conditions(self, keep: impl Fn(&refract::domain::Condition) -> bool) -> Self;
+}
+
+impl TapConditions for PatientRecord {
+    fn tap_conditions(mut self, keep: impl Fn(&refract::domain::Condition) -> bool) -> Self {
+        self.conditions.retain(|c| keep(c));
+        self
+    }
+}
