@@ -246,7 +246,7 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// a label above the one given says what fell short of it (a clozapine trial too short, an
 /// anti-CD38 given under 4 weeks); a status of progressive disease after the response the
 /// M-protein shows is a later progression, no conflicting best response.
-/// Also in 28 (review r4 R4-2..R4-5, R4-8): a CAR T-cell infusion coded CPT 38228 or by an ICD-10-PCS
+/// Also in 29 (review r4 R4-2..R4-5, R4-8): a CAR T-cell infusion coded CPT 38228 or by an ICD-10-PCS
 /// product code alone is its line, named by the product its code names
 /// (`therapy_procedure_products`); a line of lymphodepletion drugs alone over a few days is said
 /// as a possible CAR T lymphodepletion (`lymphodepletion_alone`); ECT sessions coded ICD-10-PCS
@@ -279,7 +279,7 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// name said inside another disease's selects no rule set (`applies_to.not_names`: pulmonary
 /// hypertension); RA's "not difficult-to-treat" asks for the signs of activity refract does not
 /// read when they alone fall short (`other_active_signs`, `when_met`).
-/// Also in 28 (review39 F7, the other rule sets): a trial's copy from
+/// Also in 29 (review39 F7, the other rule sets): a trial's copy from
 /// another source with a planned end after the run day is the same trial, still given, never a
 /// second one ending in the future (`trials::merge_same_period`); copies of one course are said
 /// as the course (`describe::course_words`), an ongoing course's time at dose is the course's;
@@ -320,15 +320,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 29 (review r5 R5-1): a trial stopped with no end, known on its first day only,
 /// says how long it was given is not recorded, never "for at least 0 days"
 /// (`trials::judge`).
-/// Also in 28 (review r4 R4-9): a drug or a line whose start is only a bound (a period with an
+/// Also in 29 (review r4 R4-9): a drug or a line whose start is only a bound (a period with an
 /// end alone, a year) is said from that bound in the reasons (`≤2022-09`), its length "at
 /// least" what the records show, and a trial whose records show one day of it says which
 /// ("given until … from a day not recorded", "given from …", "known given on … only"), never
 /// "0 weeks" (`describe.rs`, `trials.rs`).
-/// Also in 28 (review r4 R4-5 follow-up): status epilepticus' "diagnosis to confirm on EEG" is
+/// Also in 29 (review r4 R4-5 follow-up): status epilepticus' "diagnosis to confirm on EEG" is
 /// resolved only by an EEG of the episode assessed, from a day before its first bolus to its
 /// end (`resolved_days_before_episode`), never by one of another time.
-/// Also in 28 (review r3 C-8): a diagnosis in words selects its rule set as clinicians write it
+/// Also in 29 (review r3 C-8): a diagnosis in words selects its rule set as clinicians write it
 /// ("HTN", "High blood pressure", "MDD", "Depression", "Myeloma", "Seizure disorder", "NCSE",
 /// inverted index forms); an abbreviation with other meanings selects only as written and beside
 /// the words that say which (`[[applies_to.abbreviations]]`: "Seropositive RA", "MM, IgG kappa";
@@ -336,7 +336,7 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (`not_names`: ST depression, functional seizure disorder, solitary myeloma, an elevated
 /// reading without a diagnosis of hypertension) select none, and a drug's stated indication is
 /// read the same way (`diagnosis_names::selected_by`).
-/// Also in 28 (review r3 C-1 without a tie): a record tied to no condition, of a patient with
+/// Also in 29 (review r3 C-1 without a tie): a record tied to no condition, of a patient with
 /// another disease a rule set reads it for, is attributed between them
 /// (`indication::attribute_untied`): an observation (or a reason in words alone) naming the
 /// other disease and not this one is the other's; a course or a procedure that ended more than
