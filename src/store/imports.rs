@@ -16,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditWriter, Change};
+use super::kept_aside::{self, Claimant, KeptAside, KeptAsideOutcome, SubjectEvidence};
 use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
 use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds};
@@ -377,7 +378,8 @@ fn add_identifiers(
     auditor: &AuditWriter,
     id: PatientId,
     keys: &[(String, String)],
-) -> Result<Vec<SharedIdentifier>> {
+    claimant: &Claimant<'_>,
+) -> Result<AddedIdentifiers> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
@@ -387,6 +389,7 @@ fn add_identifiers(
     )?;
     let mut new_subject = false;
     let mut shared = Vec::new();
+    let mut kept_aside = Vec::new();
     for (system, value) in keys {
         // One spelling per namespace, whatever the caller was given.
         let system = &identifier_systems::canonical(system);
@@ -394,7 +397,22 @@ fn add_identifiers(
             continue;
         }
         let added = stmt.execute(params![system, value, id.0])?;
-        new_subject |= added > 0 && system.starts_with(PATIENT_ID_PREFIX);
+        if added > 0
+            && let Some(source) = system.strip_prefix(PATIENT_ID_PREFIX)
+        {
+            new_subject = true;
+            // What an earlier run kept aside for this id is theirs only if it names no one
+            // else (see `kept_aside`).
+            if let Some(outcome) = super::kept_aside::claim(
+                conn,
+                auditor,
+                id,
+                (source, value),
+                claimant,
+            )? {
+                kept_aside.push(outcome);
+            }
+        }
         if added > 0 || system.starts_with(REFRACT_SYSTEMS) {
             continue;
         }
@@ -430,7 +448,16 @@ fn add_identifiers(
     if new_subject {
         mark_dirty(conn, id)?;
     }
-    Ok(shared)
+    Ok(AddedIdentifiers { shared, kept_aside })
+}
+
+/// What storing a patient's identifiers found (see [`add_identifiers`]).
+#[derive(Debug, Clone, Default)]
+pub struct AddedIdentifiers {
+    /// Identifiers found to be another person's too.
+    pub shared: Vec<SharedIdentifier>,
+    /// What became of the resources earlier runs kept aside for a Patient id new to them.
+    pub kept_aside: Vec<KeptAsideOutcome>,
 }
 
 /// An identifier found to be carried by two people (see [`add_identifiers`]).
@@ -1255,8 +1282,15 @@ fn upsert_resource(
                 ))
             },
         )?;
+    // Held from the Patient that came under its id (see `kept_aside`): a new version of it is
+    // still no one's, and changes no patient.
+    let held = stored_subject
+        .as_deref()
+        .and_then(|stored| stored.strip_prefix(kept_aside::HELD_PREFIX));
+    let patient = if held.is_some() { None } else { patient };
     if let (Some(stored), Some(incoming)) = (stored_subject.as_deref(), entry.subject)
         && stored != incoming
+        && held != Some(incoming)
     {
         return Ok(Upserted::OtherSubject(stored.to_owned()));
     }
@@ -1532,6 +1566,7 @@ fn remove_resource(
     let Some((subject, body, refers)) = removed else {
         return Ok(Removal::Absent);
     };
+    super::kept_aside::forget_resource(conn, source, resource_type, id)?;
     bump_epoch(conn)?;
     if resource_type == "Medication" {
         conn.prepare_cached(
@@ -2258,6 +2293,40 @@ impl Store {
     }
 
     /// How many resources wait for their patient, by why (a pass over the ledger).
+    /// Registers as kept aside the resources filed under those of `subjects` that name no
+    /// patient (nor one staged), with what the run wrote of each subject.
+    pub fn keep_aside(
+        &mut self,
+        subjects: &[(String, String)],
+        evidence: &std::collections::BTreeMap<(String, String), SubjectEvidence>,
+    ) -> Result<usize> {
+        self.write(|tx| {
+            let mut kept = 0;
+            for (source, subject) in subjects {
+                if patient_of_subject(tx, source, subject)?.is_some() {
+                    continue;
+                }
+                let staged = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = 'Patient'
+                         AND id = ?2",
+                    )?
+                    .exists(params![source, subject])?;
+                if !staged {
+                    let named = evidence.get(&(source.clone(), subject.clone()));
+                    kept += kept_aside::keep_aside(tx, source, subject, named)?;
+                }
+            }
+            Ok(kept)
+        })
+    }
+
+    /// The resources kept aside for a Patient that has not come or was found to be someone
+    /// else: how many, and the first `limit`.
+    pub fn kept_aside(&self, limit: usize) -> Result<(usize, Vec<KeptAside>)> {
+        kept_aside::kept_aside(&self.conn, limit)
+    }
+
     pub fn waiting_resources(&self) -> Result<WaitingCount> {
         waiting_count(&self.conn)
     }
@@ -2532,8 +2601,54 @@ impl ImportTx<'_> {
         &self,
         id: PatientId,
         keys: &[(String, String)],
-    ) -> Result<Vec<SharedIdentifier>> {
-        add_identifiers(self.conn, self.auditor, id, keys)
+        claimant: &Claimant<'_>,
+    ) -> Result<AddedIdentifiers> {
+        add_identifiers(self.conn, self.auditor, id, keys, claimant)
+    }
+
+    /// Copies of the resource `entry` just wrote that an earlier run kept aside under another
+    /// source, with the same content for the same Patient id (the same file imported again
+    /// with its own `--source`): removed, with the patient one was given to rebuilt, each
+    /// audited. Returns how many.
+    pub fn drop_kept_aside_copies(&self, entry: &LedgerEntry<'_>) -> Result<usize> {
+        let Some(subject) = entry.subject else {
+            return Ok(0);
+        };
+        let copies = super::kept_aside::copies_elsewhere(
+            self.conn,
+            (entry.source, entry.resource_type, entry.id),
+            subject,
+            entry.digest,
+        )?;
+        for (source, held, attached) in &copies {
+            remove_resource(
+                self.conn,
+                self.auditor,
+                source,
+                entry.resource_type,
+                entry.id,
+                None,
+                entry.import_id,
+            )?;
+            self.auditor.record(
+                self.conn,
+                Change {
+                    action: "import.kept_aside.dropped",
+                    entity: "fhir_resources",
+                    entity_id: Some(entry.import_id),
+                    patient_id: *attached,
+                },
+                Some(&serde_json::json!({
+                    "source": source,
+                    "type": entry.resource_type,
+                    "id": entry.id,
+                    "subject": subject,
+                    "held": held,
+                })),
+                Some(&serde_json::json!({"arrived_under": entry.source})),
+            )?;
+        }
+        Ok(copies.len())
     }
 
     /// See [`describe_identifiers`].
