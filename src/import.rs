@@ -1999,7 +1999,9 @@ fn identity_problem(
                 Some(other) if !stored.iter().any(|value| mine.contains(&value.as_str())) => {
                     Ok(Some(format!(
                         "Patient/{own} carries an identifier of Patient/{other} of the same \
-                         source ({}): two records of one person, or two people with one number",
+                         source ({}): two records of one person, or two people with one number; \
+                         from two systems (a refract export, another hospital)? import each \
+                         with its own --source NAME",
                         lookup.describe_patient(id)?
                     )))
                 }

@@ -1700,7 +1700,24 @@ impl Writer<'_> {
                         counted.warn(
                             &resource.at,
                             format!("{}/{}", resource.resource_type, resource.id),
-                            &other_subject_message(tx, &subject.0, owner)?,
+                            &other_subject_message(tx, &subject.0, owner, patient)?,
+                        );
+                    }
+                    Upserted::Moved(owner) => {
+                        counted.updated += 1;
+                        counted.warn(
+                            &resource.at,
+                            format!("{}/{}", resource.resource_type, resource.id),
+                            &format!(
+                                "moved from {} to {}: the source's newer version files it under \
+                                 Patient/{} (a record charted to the wrong patient, corrected)",
+                                owner_described(tx, &subject.0, owner)?,
+                                patient.map_or_else(
+                                    || format!("Patient/{}", subject.1),
+                                    |id| store_describe(tx, id)
+                                ),
+                                subject.1
+                            ),
                         );
                     }
                 }
@@ -1841,7 +1858,8 @@ impl Writer<'_> {
                 (LeftOutSubject::Patient((subject_source, subject)), Some(owner))
                     if subject != owner =>
                 {
-                    Some(other_subject_message(tx, subject_source, owner)?)
+                    let named = tx.patient_of_subject(subject_source, subject)?;
+                    Some(other_subject_message(tx, subject_source, owner, named)?)
                 }
                 (LeftOutSubject::Patient(_) | LeftOutSubject::NotAPatients, _) => None,
                 (LeftOutSubject::Unresolved, _) => Some(format!(
@@ -2211,8 +2229,22 @@ fn other_subject_message(
     tx: &ImportTx<'_>,
     source: &str,
     owner: &str,
+    named: Option<PatientId>,
 ) -> Result<String, StoreError> {
+    let stored_owner = tx.patient_of_subject(source, owner)?;
     let owner = owner_described(tx, source, owner)?;
+    // Both are patients of this source: the source itself moved it (two systems sharing ids
+    // would have had their Patient refused as another person under a stored id). `--source`
+    // would copy every record; only the order of the two versions is missing.
+    if let (Some(named), Some(_)) = (named, stored_owner) {
+        return Ok(format!(
+            "not moved: it is stored as {owner}'s, and this version files it under {}, another \
+             patient of this source, but is not newer by meta.lastUpdated (or either copy has \
+             none): a record moves between two patients only on a version written after the \
+             stored one; ask the source for it (do not import the file with another --source)",
+            store_describe(tx, named)
+        ));
+    }
     Ok(format!(
         "not changed: it is stored as another patient's ({owner}); are these files from two \
          systems with the same ids? import each with --source NAME"

@@ -1185,6 +1185,60 @@ pub enum Upserted {
     /// The resource is stored as another Patient's (named here): not changed. This is how two
     /// systems with the same resource ids, imported without `--source`, show themselves.
     OtherSubject(String),
+    /// A newer version filed it under another patient of the same source than the one it was
+    /// stored under (named here): moved to them.
+    Moved(String),
+}
+
+/// Moves the resource stored at `row` (under the Patient id `stored`, `before` its body) to the
+/// patient `entry` names, with its new content: both patients rebuilt, each audited with what
+/// it was and what it is.
+fn move_resource(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    entry: &LedgerEntry<'_>,
+    (row, stored, before): (i64, &str, &str),
+    (from, to): (PatientId, PatientId),
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE fhir_resources SET subject = ?2, refers = ?3, last_updated = ?4, digest = ?5,
+                body = ?6, import_id = ?7
+         WHERE row = ?1",
+    )?
+    .execute(params![
+        row,
+        entry.subject,
+        entry.refers,
+        entry.last_updated,
+        entry.digest,
+        entry.body,
+        entry.import_id,
+    ])?;
+    index_ingredients(conn, entry)?;
+    let was = serde_json::json!({
+        "source": entry.source, "type": entry.resource_type, "id": entry.id,
+        "subject": stored, "patient": from.0, "body": audit_body(before),
+    });
+    let is = serde_json::json!({
+        "source": entry.source, "type": entry.resource_type, "id": entry.id,
+        "subject": entry.subject, "patient": to.0, "body": audit_body(entry.body),
+    });
+    for patient in [from, to] {
+        mark_dirty(conn, patient)?;
+        auditor.record(
+            conn,
+            Change {
+                action: "import.resource.move",
+                entity: "fhir_resources",
+                entity_id: Some(entry.import_id),
+                patient_id: Some(patient),
+            },
+            Some(&was),
+            Some(&is),
+        )?;
+    }
+    bump_epoch(conn)?;
+    Ok(())
 }
 
 /// A resource's audit record: its key and what refract kept of it.
@@ -1292,6 +1346,21 @@ fn upsert_resource(
         && stored != incoming
         && held != Some(incoming)
     {
+        // The source's newer version files it under another of its own patients: it corrected
+        // a record charted to the wrong patient (R4: the resource is the same, its subject
+        // changed). Moved, both patients rebuilt, the move audited on each. Without both
+        // times, or between anyone else, which version is the source's word cannot be told.
+        let newer = matches!(
+            (stored_updated.as_deref(), entry.last_updated),
+            (Some(stored), Some(incoming)) if written_after(incoming, stored)
+        );
+        let from = patient_of_subject(conn, entry.source, stored)?;
+        if let (true, Some(from), Some(to)) = (newer, from, patient)
+            && from != to
+        {
+            move_resource(conn, auditor, entry, (row, stored, &before), (from, to))?;
+            return Ok(Upserted::Moved(stored.to_owned()));
+        }
         return Ok(Upserted::OtherSubject(stored.to_owned()));
     }
     // The digest is of what refract read from the resource; the Medication a medication record
