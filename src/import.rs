@@ -413,6 +413,11 @@ fn this_host() -> String {
 /// and the Conditions an Observation's `focus` names are kept, as a drug's indications are
 /// (`procedures.indications`, `observations.focus`, migration 0046); files are read again to
 /// fill them in (review r3 C-1).
+/// Next: what a record's subject says of its patient beside the reference (`identifier`,
+/// `display`) is kept for a record kept aside for a Patient id no import has brought
+/// (`kept_aside`, migration 0047), weighed before the next Patient of that id takes it; a
+/// source's newer version filing a resource under another of its patients moves it (refused
+/// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
 pub const MAPPING_VERSION: i64 = 20;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
