@@ -1909,10 +1909,7 @@ fn shared_message(
 
 /// What a user is told of the resources an earlier run kept aside for a Patient id when a
 /// Patient (`who`: their name and MRN as this file gives them) came under it.
-fn kept_aside_message(
-    who: &str,
-    outcome: &crate::store::kept_aside::KeptAsideOutcome,
-) -> String {
+fn kept_aside_message(who: &str, outcome: &crate::store::kept_aside::KeptAsideOutcome) -> String {
     use crate::store::kept_aside::Verdict;
     let parents: std::collections::BTreeSet<_> = outcome
         .files

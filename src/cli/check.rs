@@ -11,6 +11,8 @@ use crate::rules::Rules;
 use crate::store::{SCHEMA_VERSION, Store};
 use crate::tui::keymap::Keymap;
 
+/// Records kept aside that `check` names one by one (the count goes on).
+const KEPT_ASIDE_LISTED: usize = 20;
 pub fn run(
     store: &Store,
     rules_dir: Option<&Path>,
@@ -176,7 +178,6 @@ pub fn run(
         )?;
     }
     // Named one by one: held from the Patient that came under their id, or still waiting.
-    const KEPT_ASIDE_LISTED: usize = 20;
     let (kept, first) = store.kept_aside(KEPT_ASIDE_LISTED)?;
     for resource in &first {
         let source = if resource.source.is_empty() {

@@ -206,9 +206,9 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             "kept records aside from the Patient that came under their id ({})",
             text(after, "reason").unwrap_or("no reason given")
         ),
-        "import.kept_aside.dropped" => String::from(
-            "removed a copy kept aside: the same record arrived under its own source",
-        ),
+        "import.kept_aside.dropped" => {
+            String::from("removed a copy kept aside: the same record arrived under its own source")
+        }
         other => format!("{} ({})", words(&other.replace('.', " ")), entry.entity),
     }
 }

@@ -403,13 +403,9 @@ fn add_identifiers(
             new_subject = true;
             // What an earlier run kept aside for this id is theirs only if it names no one
             // else (see `kept_aside`).
-            if let Some(outcome) = super::kept_aside::claim(
-                conn,
-                auditor,
-                id,
-                (source, value),
-                claimant,
-            )? {
+            if let Some(outcome) =
+                super::kept_aside::claim(conn, auditor, id, (source, value), claimant)?
+            {
                 kept_aside.push(outcome);
             }
         }

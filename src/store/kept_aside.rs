@@ -27,8 +27,21 @@ pub const HELD_PREFIX: &str = " held from ";
 /// Words of a reference's `display` that are no name: a title, or a placeholder. Such a display
 /// neither names nor contradicts anyone (a choice: "Patient", "Unknown" are common placeholders).
 const NOT_NAMES: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "the", "patient", "unknown",
-    "anonymous", "baby", "of", "and",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "the",
+    "patient",
+    "unknown",
+    "anonymous",
+    "baby",
+    "of",
+    "and",
 ];
 
 /// Most identifiers and names kept per subject: a run's references to one Patient id repeat
@@ -48,7 +61,9 @@ impl SubjectEvidence {
         if let Some((system, value)) = identifier
             && self.identifiers.len() < MOST_KEPT
         {
-            let system = system.map(identifier_systems::canonical).unwrap_or_default();
+            let system = system
+                .map(identifier_systems::canonical)
+                .unwrap_or_default();
             self.identifiers.insert((system, value.to_owned()));
         }
         if let Some(display) = display
@@ -194,18 +209,18 @@ pub(super) fn claim(
              ORDER BY k.type, k.id",
         )?
         .query_map(params![source, subject], |row| {
-                let identifiers: String = row.get(2)?;
-                let displays: String = row.get(3)?;
-                Ok(Waiting {
-                    resource_type: row.get(0)?,
-                    id: row.get(1)?,
-                    evidence: SubjectEvidence {
-                        identifiers: serde_json::from_str(&identifiers).unwrap_or_default(),
-                        displays: serde_json::from_str(&displays).unwrap_or_default(),
-                    },
-                    file: row.get(4)?,
-                    own_run: row.get(5)?,
-                })
+            let identifiers: String = row.get(2)?;
+            let displays: String = row.get(3)?;
+            Ok(Waiting {
+                resource_type: row.get(0)?,
+                id: row.get(1)?,
+                evidence: SubjectEvidence {
+                    identifiers: serde_json::from_str(&identifiers).unwrap_or_default(),
+                    displays: serde_json::from_str(&displays).unwrap_or_default(),
+                },
+                file: row.get(4)?,
+                own_run: row.get(5)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     if rows.is_empty() {
@@ -261,7 +276,12 @@ pub(super) fn claim(
                 conn.prepare_cached(
                     "UPDATE kept_aside SET held = ?4 WHERE source = ?1 AND type = ?2 AND id = ?3",
                 )?
-                .execute(params![source, resource.resource_type, resource.id, why])?;
+                .execute(params![
+                    source,
+                    resource.resource_type,
+                    resource.id,
+                    why
+                ])?;
             }
             auditor.record(
                 conn,
@@ -279,7 +299,7 @@ pub(super) fn claim(
             for resource in &earlier {
                 forget(conn, source, &resource.resource_type, &resource.id)?;
             }
-            attach_audit(conn, auditor, patient, claimant, with_reason(details, by))?;
+            attach_audit(conn, auditor, patient, claimant, &with_reason(details, by))?;
         }
         Verdict::Unnamed => {
             for resource in &earlier {
@@ -295,7 +315,13 @@ pub(super) fn claim(
                 ])?;
             }
             let reason = "nothing in them names their patient";
-            attach_audit(conn, auditor, patient, claimant, with_reason(details, reason))?;
+            attach_audit(
+                conn,
+                auditor,
+                patient,
+                claimant,
+                &with_reason(details, reason),
+            )?;
         }
     }
     Ok(Some(KeptAsideOutcome {
@@ -319,7 +345,7 @@ fn attach_audit(
     auditor: &AuditWriter,
     patient: PatientId,
     claimant: &Claimant<'_>,
-    details: serde_json::Value,
+    details: &serde_json::Value,
 ) -> Result<()> {
     auditor.record(
         conn,
@@ -330,7 +356,7 @@ fn attach_audit(
             patient_id: Some(patient),
         },
         None::<&()>,
-        Some(&details),
+        Some(details),
     )?;
     Ok(())
 }
@@ -440,7 +466,9 @@ impl Who {
             .query_map([patient.0], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut all_names: Vec<(String, String)> = conn
-            .prepare_cached("SELECT family_name, given_name FROM patient_names WHERE patient_id = ?1")?
+            .prepare_cached(
+                "SELECT family_name, given_name FROM patient_names WHERE patient_id = ?1",
+            )?
             .query_map([patient.0], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         all_names.extend(names.iter().cloned());
@@ -565,11 +593,21 @@ mod tests {
 
     #[test]
     fn an_identifier_in_a_system_they_are_known_by_decides() {
-        let jan = who(&[("https://south.example/mrn", "S-555")], &[("Berg", "Jan")]);
+        let jan = who(
+            &[("https://south.example/mrn", "S-555")],
+            &[("Berg", "Jan")],
+        );
         let anna = evidence(&[("https://north.example/mrn", "N1001")], &[]);
-        assert_eq!(jan.weigh(&anna), Verdict::Unnamed, "another system says nothing");
+        assert_eq!(
+            jan.weigh(&anna),
+            Verdict::Unnamed,
+            "another system says nothing"
+        );
         let other = evidence(&[("https://south.example/mrn", "S-1")], &["Jan Berg"]);
-        assert!(matches!(jan.weigh(&other), Verdict::Held(_)), "the MRN wins over the name");
+        assert!(
+            matches!(jan.weigh(&other), Verdict::Held(_)),
+            "the MRN wins over the name"
+        );
         let same = evidence(&[("https://south.example/mrn", "S-555")], &["Anna"]);
         assert!(matches!(jan.weigh(&same), Verdict::Named(_)));
         let bare = evidence(&[("", "S-555")], &[]);

@@ -30,10 +30,11 @@ fn person(id: &str, system: &str, mrn: &str, family: &str, given: &str) -> Value
 }
 
 fn ndjson(env: &Env, path: &str, resources: &[Value]) {
-    let text: String = resources
-        .iter()
-        .map(|r| format!("{}\n", serde_json::to_string(r).unwrap()))
-        .collect();
+    let mut text = String::new();
+    for resource in resources {
+        text.push_str(&serde_json::to_string(resource).unwrap());
+        text.push('\n');
+    }
     env.write_bytes(path, text.as_bytes());
 }
 
@@ -160,7 +161,11 @@ fn records_that_say_nothing_of_their_patient_attach_with_an_audit_and_a_warning_
     north_second(&env, &json!({"reference": "Patient/p1"}));
     // --source forgotten: Patient/p1 of the unnamed source is no one yet.
     import(&mut env, "north/e2", None);
-    assert!(check(&env).contains("waits for Patient/p1"), "{}", check(&env));
+    assert!(
+        check(&env).contains("waits for Patient/p1"),
+        "{}",
+        check(&env)
+    );
     south(&env);
     let report = import(&mut env, "south", None);
     // Given to Jan, who came under that id, but said and audited: nothing in them names anyone.
@@ -220,8 +225,8 @@ fn records_whose_file_names_another_patient_stay_aside_and_check_says_why() {
     let report = import(&mut env, "south", None);
     let said = warnings(&report);
     assert!(
-        said.iter().any(|w| w.contains("not attached to Jan Berg")
-            && w.contains("\"Anna Kowalski\"")),
+        said.iter()
+            .any(|w| w.contains("not attached to Jan Berg") && w.contains("\"Anna Kowalski\"")),
         "{said:#?}"
     );
     assert!(drugs_of(&env, "S-555").is_empty());

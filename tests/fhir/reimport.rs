@@ -1052,7 +1052,9 @@ fn a_newer_version_filing_a_record_under_another_patient_of_the_source_moves_it(
     );
     assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (0, 1));
     assert_eq!(
-        env.int("SELECT count(DISTINCT patient_id) FROM audit_log WHERE action = 'import.resource.move'"),
+        env.int(
+            "SELECT count(DISTINCT patient_id) FROM audit_log WHERE action = 'import.resource.move'"
+        ),
         2
     );
     // Without a newer time, which version is the source's word cannot be told: refused, and
@@ -1069,7 +1071,10 @@ fn a_newer_version_filing_a_record_under_another_patient_of_the_source_moves_it(
         .filter(|m| m.starts_with("not moved"))
         .collect();
     assert_eq!(refused.len(), 1, "{:#?}", file.warnings);
-    assert!(!refused[0].contains("import each with --source"), "{refused:?}");
+    assert!(
+        !refused[0].contains("import each with --source"),
+        "{refused:?}"
+    );
     assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (1, 0));
 }
 
@@ -1082,7 +1087,10 @@ fn a_patient_under_another_id_of_the_same_source_is_refused_with_the_way_out() {
         "export.json",
         &bundle(
             "collection",
-            &[with(patient("d39a", "MRN-A", "Kowalski", "Anna"), &json!({"id": "d39a"}))],
+            &[with(
+                patient("d39a", "MRN-A", "Kowalski", "Anna"),
+                &json!({"id": "d39a"}),
+            )],
         ),
     );
     env.import_ok(&first);
@@ -1090,7 +1098,10 @@ fn a_patient_under_another_id_of_the_same_source_is_refused_with_the_way_out() {
         "hospital.json",
         &bundle(
             "collection",
-            &[with(patient("p1", "MRN-A", "Kowalski", "Anna"), &json!({"id": "p1"}))],
+            &[with(
+                patient("p1", "MRN-A", "Kowalski", "Anna"),
+                &json!({"id": "p1"}),
+            )],
         ),
     );
     let report = env.import(&[second]);
