@@ -829,6 +829,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE imports DROP COLUMN batch_id;
          ALTER TABLE procedures DROP COLUMN indications;
          ALTER TABLE observations DROP COLUMN focus;
+         DROP TABLE kept_aside;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2267,6 +2268,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE imports DROP COLUMN batch_id;
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -343,6 +343,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE imports DROP COLUMN batch_id;
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 18;",
         )
         .unwrap();

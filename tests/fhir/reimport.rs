@@ -938,6 +938,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE imports DROP COLUMN batch_id;
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

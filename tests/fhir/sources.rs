@@ -357,6 +357,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE imports DROP COLUMN batch_id;
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1145,6 +1146,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE imports DROP COLUMN batch_id;
              ALTER TABLE procedures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN focus;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 37;",
         )
         .unwrap();
