@@ -425,6 +425,11 @@ fn this_host() -> String {
 /// Also in 21 (review r3 C-8): the coding a diagnosis is shown by is the one a rule set selects
 /// as its names, abbreviations and `not_names` now read it (`rules::selected_by`), so a record
 /// coded several ways may be shown by another of its codings; every coding is kept as before.
+/// Also in 21: what a record's subject says of its patient beside the reference (`identifier`,
+/// `display`) is kept for a record kept aside for a Patient id no import has brought
+/// (`kept_aside`, migration 0049), weighed before the next Patient of that id takes it; a
+/// source's newer version filing a resource under another of its patients moves it (refused
+/// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -568,6 +573,12 @@ pub struct FileReport {
     /// (source, subject) of resources written before their patient was known.
     #[serde(skip)]
     unresolved: std::collections::BTreeSet<(String, String)>,
+    /// What the file's resources wrote of those subjects beside the reference.
+    #[serde(skip)]
+    subject_named: BTreeMap<(String, String), crate::store::kept_aside::SubjectEvidence>,
+    /// Copies an earlier run kept aside under another source that this file brought under its
+    /// own (the same resources for the same Patient id): removed.
+    pub kept_aside_dropped: usize,
     /// Patients the file itself created: refract's own document, in its one transaction; a
     /// FHIR file written in one transaction, those whose resources follow their Patient in it.
     /// Others are created when the run's records are rebuilt, and counted there.
@@ -956,6 +967,37 @@ fn import_all(
         .collect();
     let (waiting, first) = store.waiting_among(&unresolved, MAX_WARNINGS)?;
     report.waiting = waiting;
+    if waiting > 0 {
+        // Whom the run's records said they were about travels with them: the next Patient of
+        // that id is compared with it before it takes them.
+        let mut evidence = BTreeMap::new();
+        for file in &mut report.files {
+            for (subject, named) in std::mem::take(&mut file.subject_named) {
+                let kept: &mut crate::store::kept_aside::SubjectEvidence =
+                    evidence.entry(subject).or_default();
+                for (system, value) in named.identifiers {
+                    let system = (!system.is_empty()).then_some(system);
+                    kept.add(Some((system.as_deref(), &value)), None);
+                }
+                for display in named.displays {
+                    kept.add(None, Some(&display));
+                }
+            }
+        }
+        store.keep_aside(&unresolved, &evidence)?;
+    }
+    let dropped: usize = report.files.iter().map(|f| f.kept_aside_dropped).sum();
+    if dropped > 0 {
+        report.notices.push(ImportWarning {
+            at: String::new(),
+            resource: String::from("kept aside"),
+            message: format!(
+                "{dropped} copy(ies) an earlier import kept aside under another source (the same \
+                 resources for the same Patient id, imported without their --source) removed: \
+                 they are filed under this import's source now"
+            ),
+        });
+    }
     for resource in first {
         report.notices.push(ImportWarning {
             at: String::new(),
@@ -1902,6 +1944,52 @@ fn shared_message(
     ))
 }
 
+/// What a user is told of the resources an earlier run kept aside for a Patient id when a
+/// Patient (`who`: their name and MRN as this file gives them) came under it.
+fn kept_aside_message(who: &str, outcome: &crate::store::kept_aside::KeptAsideOutcome) -> String {
+    use crate::store::kept_aside::Verdict;
+    let parents: std::collections::BTreeSet<_> = outcome
+        .files
+        .iter()
+        .map(|file| Path::new(file).parent().map(Path::to_path_buf))
+        .collect();
+    let since = match (outcome.files.as_slice(), parents.len()) {
+        ([], _) => String::from("an earlier import"),
+        ([one], _) => one.clone(),
+        (_, 1) => match parents.into_iter().next().flatten() {
+            Some(folder) => format!("{}/", folder.display()),
+            None => outcome.files.join(", "),
+        },
+        ([first, rest @ ..], _) => format!("{first} and {} other file(s)", rest.len()),
+    };
+    let what = format!(
+        "{} record(s) kept aside for this Patient id since {since}",
+        outcome.resources.len()
+    );
+    match &outcome.verdict {
+        Verdict::Named(by) => format!("{what} attached to {who}: {by}"),
+        Verdict::Unnamed => format!(
+            "{what} attached to {who}, though nothing in them says whose they are: if that file \
+             is another system's, import it again with --source NAME and they leave"
+        ),
+        Verdict::Held(why) => format!(
+            "{what} not attached to {who}: {why}; still kept aside (refract check lists them)"
+        ),
+    }
+}
+
+/// How a Patient is named in an import's message: name and MRN.
+fn patient_words(patient: &crate::domain::Patient) -> String {
+    let name = format!("{} {}", patient.given_name, patient.family_name);
+    let name = name.trim();
+    match (name.is_empty(), patient.mrn.is_empty()) {
+        (false, false) => format!("{name} (MRN {})", patient.mrn),
+        (false, true) => name.to_owned(),
+        (true, false) => format!("MRN {}", patient.mrn),
+        (true, true) => String::from("this patient"),
+    }
+}
+
 /// Why a Patient cannot be matched safely, if it cannot: its identifiers name two stored
 /// patients, or the one they name is another Patient resource of the same source (their
 /// Patient ids in that source have nothing in common).
@@ -1950,7 +2038,9 @@ fn identity_problem(
                 Some(other) if !stored.iter().any(|value| mine.contains(&value.as_str())) => {
                     Ok(Some(format!(
                         "Patient/{own} carries an identifier of Patient/{other} of the same \
-                         source ({}): two records of one person, or two people with one number",
+                         source ({}): two records of one person, or two people with one number; \
+                         from two systems (a refract export, another hospital)? import each \
+                         with its own --source NAME",
                         lookup.describe_patient(id)?
                     )))
                 }

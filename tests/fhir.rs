@@ -50,6 +50,8 @@ mod ingredients;
 mod intents;
 #[path = "fhir/intervals.rs"]
 mod intervals;
+#[path = "fhir/kept_aside.rs"]
+mod kept_aside;
 #[path = "fhir/local_days.rs"]
 mod local_days;
 #[path = "fhir/medications.rs"]

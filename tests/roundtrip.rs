@@ -841,6 +841,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE observations DROP COLUMN focus;
          ALTER TABLE fhir_resources DROP COLUMN current_until;
          DROP TABLE removed_resources;
+         DROP TABLE kept_aside;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2281,6 +2282,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE observations DROP COLUMN focus;
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -11,6 +11,8 @@ use crate::rules::Rules;
 use crate::store::{SCHEMA_VERSION, Store};
 use crate::tui::keymap::Keymap;
 
+/// Records kept aside that `check` names one by one (the count goes on).
+const KEPT_ASIDE_LISTED: usize = 20;
 pub fn run(
     store: &Store,
     rules_dir: Option<&Path>,
@@ -173,6 +175,43 @@ pub fn run(
             out,
             "import: {} resource(s) wait for a patient no import has brought yet",
             waiting.unknown
+        )?;
+    }
+    // Named one by one: held from the Patient that came under their id, or still waiting.
+    let (kept, first) = store.kept_aside(KEPT_ASIDE_LISTED)?;
+    for resource in &first {
+        let source = if resource.source.is_empty() {
+            String::from("the unnamed source")
+        } else {
+            resource.source.clone()
+        };
+        let from = if resource.file.is_empty() {
+            String::new()
+        } else {
+            format!(", from {}", resource.file)
+        };
+        match &resource.held {
+            Some(why) => writeln!(
+                out,
+                "import: {}/{} of {source}{from} is kept aside: Patient/{} came, but {why}",
+                resource.resource_type, resource.id, resource.subject
+            )?,
+            None => writeln!(
+                out,
+                "import: {}/{} of {source}{from} waits for Patient/{}",
+                resource.resource_type, resource.id, resource.subject
+            )?,
+        }
+    }
+    if kept > first.len() {
+        writeln!(out, "import: … and {} more kept aside", kept - first.len())?;
+    }
+    if kept > 0 {
+        writeln!(
+            out,
+            "import: a resource kept aside because its file was imported without its --source \
+             leaves once the file is imported again with --source NAME (the same resources \
+             under their own source)"
         )?;
     }
 

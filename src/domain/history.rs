@@ -194,6 +194,21 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             "removed {} (the source no longer holds it)",
             record_noun(&entry.entity)
         ),
+        "import.resource.move" => String::from(
+            "moved an imported record between two patients (the source's newer version names \
+             the other one)",
+        ),
+        "import.kept_aside.attached" => format!(
+            "attached records an earlier import had kept aside for this Patient id ({})",
+            text(after, "reason").unwrap_or("no reason given")
+        ),
+        "import.kept_aside.held" => format!(
+            "kept records aside from the Patient that came under their id ({})",
+            text(after, "reason").unwrap_or("no reason given")
+        ),
+        "import.kept_aside.dropped" => {
+            String::from("removed a copy kept aside: the same record arrived under its own source")
+        }
         other => format!("{} ({})", words(&other.replace('.', " ")), entry.entity),
     }
 }

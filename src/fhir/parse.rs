@@ -130,6 +130,29 @@ pub struct LinkedIdentifier {
     pub replaces: bool,
 }
 
+/// What a reference to a patient says of them beside its address (R4 `Reference.identifier`
+/// and `Reference.display`): the evidence that a record kept aside for a Patient id no import
+/// has brought is, or is not, about the Patient that later comes under that id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubjectNamed {
+    /// (system as written, value).
+    pub identifier: Option<(Option<String>, String)>,
+    pub display: Option<String>,
+}
+
+impl SubjectNamed {
+    pub fn is_empty(&self) -> bool {
+        self.identifier.is_none() && self.display.is_none()
+    }
+}
+
+/// A resource's subject: the reference it is filed under and what it says of the patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub reference: String,
+    pub named: SubjectNamed,
+}
+
 /// A clinical resource: its item and the patient it is about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedResource {
@@ -137,6 +160,8 @@ pub struct ImportedResource {
     pub id: Option<String>,
     /// The subject reference as written (`Patient/12`, an absolute URL, `urn:uuid:…`).
     pub subject: String,
+    /// What the subject says of the patient beside its reference.
+    pub subject_named: SubjectNamed,
     /// The Medication a medication record refers to (not contained), or the Encounter an
     /// Observation was taken in, as written.
     pub refers: Option<String>,
@@ -1260,7 +1285,7 @@ pub fn heading_of(raw: &RawResource<'_>) -> Heading {
         .and_then(|value| serde_json::from_value::<model::Meta>(value).ok())
         .and_then(|meta| meta.last_updated);
     Heading {
-        subject: subject_of(subject.as_ref()).ok(),
+        subject: subject_of(subject.as_ref()).ok().map(|s| s.reference),
         subject_written,
         last_updated,
     }
@@ -1301,7 +1326,7 @@ pub fn is_summary_copy(raw: &RawResource<'_>) -> bool {
 
 fn clinical(
     raw: &RawResource<'_>,
-    subject: String,
+    subject: Subject,
     refers: Option<String>,
     meta: Option<&model::Meta>,
     item: Item,
@@ -1309,7 +1334,8 @@ fn clinical(
     Mapped::Resource(ImportedResource {
         resource_type: raw.resource_type,
         id: raw.id.map(str::to_owned),
-        subject,
+        subject: subject.reference,
+        subject_named: subject.named,
         refers,
         last_updated: meta.and_then(|m| m.last_updated.clone()),
         item,
@@ -1391,7 +1417,27 @@ fn is_entered_in_error(status: Option<&CodeableConcept>) -> bool {
     })
 }
 
-fn subject_of(subject: Option<&model::Reference>) -> Result<String, String> {
+fn subject_of(subject: Option<&model::Reference>) -> Result<Subject, String> {
+    let reference = reference_of_subject(subject)?;
+    let trimmed = |text: &Option<String>| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let named = SubjectNamed {
+        identifier: subject
+            .and_then(|s| s.identifier.as_ref())
+            .and_then(|identifier| {
+                let value = trimmed(&identifier.value)?;
+                Some((trimmed(&identifier.system), value))
+            }),
+        display: subject.and_then(|s| trimmed(&s.display)),
+    };
+    Ok(Subject { reference, named })
+}
+
+fn reference_of_subject(subject: Option<&model::Reference>) -> Result<String, String> {
     let literal = subject
         .and_then(|s| s.reference.as_deref())
         .map(str::trim)

@@ -33,6 +33,7 @@ use crate::store::imports::{
     ImportTx, LedgerEntry, PatientFacts, PatientMatch, Removal, RunKey, Upserted,
     patient_id_system, replaced_patient_system, written_after,
 };
+use crate::store::kept_aside::{Claimant, SubjectEvidence};
 use crate::store::{Store, StoreError, now_utc};
 
 /// Files up to this size are written in one transaction (see the module's documentation): a
@@ -177,6 +178,8 @@ struct ResourceOp {
     id: String,
     /// (source, Patient id or URL) of the patient it is about.
     subject: (String, String),
+    /// What its subject says of the patient beside the reference.
+    named: crate::fhir::SubjectNamed,
     refers: Option<String>,
     last_updated: Option<String>,
     /// A medication record that says the drug is given now (`active`, see
@@ -389,6 +392,7 @@ pub(super) fn apply_file(
         file_patients: Vec::new(),
         file_waiting: Vec::new(),
         unresolved: std::collections::BTreeSet::new(),
+        subject_named: BTreeMap::new(),
         created: BTreeSet::new(),
         rebuilt: Rebuilt::default(),
         removes: false,
@@ -850,6 +854,7 @@ fn op_of_mapped(
                 resource_type: resource.resource_type,
                 id,
                 subject,
+                named: resource.subject_named,
                 refers,
                 last_updated: resource.last_updated,
                 says_current: matches!(&resource.item, Item::Medication(record)
@@ -1376,6 +1381,9 @@ struct Writer<'a> {
     /// (source, subject) of resources whose patient was not stored when they were written:
     /// checked at the end of the run (their Patient may come later in it).
     pub unresolved: std::collections::BTreeSet<(String, String)>,
+    /// What the file's resources wrote of those subjects beside the reference: whom they are
+    /// about, should the records be kept aside for a Patient that has not come.
+    subject_named: BTreeMap<(String, String), SubjectEvidence>,
     /// Patients this file created: what is added to them is no change to audit.
     created: BTreeSet<PatientId>,
     /// What creating them did (counted into the file's report at the end).
@@ -1561,11 +1569,23 @@ impl Writer<'_> {
                     }
                 }
                 // A Patient id new to them brings what was filed under it.
-                for shared in tx.add_identifiers(id, keys)? {
+                let claimant = Claimant {
+                    names: &facts.names,
+                    import_id: run,
+                };
+                let added = tx.add_identifiers(id, keys, &claimant)?;
+                for shared in added.shared {
                     counted.warn(
                         at,
                         format!("Patient/{}", key.as_deref().unwrap_or("")),
                         &super::shared_message(tx, &shared)?,
+                    );
+                }
+                for outcome in &added.kept_aside {
+                    counted.warn(
+                        at,
+                        format!("Patient/{}", outcome.subject),
+                        &super::kept_aside_message(&super::patient_words(patient), outcome),
                     );
                 }
                 tx.describe_identifiers(id, &facts.identifiers)?;
@@ -1655,6 +1675,20 @@ impl Writer<'_> {
                         patient
                     }
                 };
+                if patient.is_none()
+                    && !resource.named.is_empty()
+                    && (self.subject_named.len() < MAX_UNRESOLVED
+                        || self.subject_named.contains_key(subject))
+                {
+                    let named = &resource.named;
+                    self.subject_named.entry(subject.clone()).or_default().add(
+                        named
+                            .identifier
+                            .as_ref()
+                            .map(|(system, value)| (system.as_deref(), value.as_str())),
+                        named.display.as_deref(),
+                    );
+                }
                 match resource.kind {
                     Kind::Condition => counted.conditions += 1,
                     Kind::Exposure => counted.exposures += 1,
@@ -1699,6 +1733,9 @@ impl Writer<'_> {
                 };
                 let marks = patient.filter(|id| state.creating != Some(*id));
                 let upserted = tx.upsert_resource(&entry, marks, self.replace)?;
+                if !matches!(upserted, Upserted::OtherSubject(_)) {
+                    counted.kept_aside_dropped += tx.drop_kept_aside_copies(&entry)?;
+                }
                 match &upserted {
                     Upserted::Added => {
                         counted.added += 1;
@@ -1717,7 +1754,24 @@ impl Writer<'_> {
                         counted.warn(
                             &resource.at,
                             format!("{}/{}", resource.resource_type, resource.id),
-                            &other_subject_message(tx, &subject.0, owner)?,
+                            &other_subject_message(tx, &subject.0, owner, patient)?,
+                        );
+                    }
+                    Upserted::Moved(owner) => {
+                        counted.updated += 1;
+                        counted.warn(
+                            &resource.at,
+                            format!("{}/{}", resource.resource_type, resource.id),
+                            &format!(
+                                "moved from {} to {}: the source's newer version files it under \
+                                 Patient/{} (a record charted to the wrong patient, corrected)",
+                                owner_described(tx, &subject.0, owner)?,
+                                patient.map_or_else(
+                                    || format!("Patient/{}", subject.1),
+                                    |id| store_describe(tx, id)
+                                ),
+                                subject.1
+                            ),
                         );
                     }
                 }
@@ -1861,7 +1915,8 @@ impl Writer<'_> {
                 (LeftOutSubject::Patient((subject_source, subject)), Some(owner))
                     if subject != owner =>
                 {
-                    Some(other_subject_message(tx, subject_source, owner)?)
+                    let named = tx.patient_of_subject(subject_source, subject)?;
+                    Some(other_subject_message(tx, subject_source, owner, named)?)
                 }
                 (LeftOutSubject::Patient(_) | LeftOutSubject::NotAPatients, _) => None,
                 (LeftOutSubject::Unresolved, _) => Some(format!(
@@ -1982,15 +2037,27 @@ impl Writer<'_> {
         counted.new_patients += 1;
         counted.created += 1;
         let id = tx.next_patient_id()?;
-        for shared in tx.add_identifiers(id, keys)? {
-            let at = match &group.patient {
-                Op::Patient { at, .. } => at.clone(),
-                _ => String::new(),
-            };
+        let at = match &group.patient {
+            Op::Patient { at, .. } => at.clone(),
+            _ => String::new(),
+        };
+        let claimant = Claimant {
+            names: &facts.names,
+            import_id: run,
+        };
+        let added = tx.add_identifiers(id, keys, &claimant)?;
+        for shared in added.shared {
             counted.warn(
                 &at,
                 format!("Patient/{}", key.as_deref().unwrap_or("")),
                 &super::shared_message(tx, &shared)?,
+            );
+        }
+        for outcome in &added.kept_aside {
+            counted.warn(
+                &at,
+                format!("Patient/{}", outcome.subject),
+                &super::kept_aside_message(&super::patient_words(patient), outcome),
             );
         }
         tx.describe_identifiers(id, &facts.identifiers)?;
@@ -2177,6 +2244,7 @@ impl Writer<'_> {
             })?;
         }
         report.unresolved = std::mem::take(&mut self.unresolved);
+        report.subject_named = std::mem::take(&mut self.subject_named);
         let rebuilt = std::mem::take(&mut self.rebuilt);
         report.rebuilt = rebuilt.patients;
         for warning in rebuilt.unresolved {
@@ -2236,8 +2304,22 @@ fn other_subject_message(
     tx: &ImportTx<'_>,
     source: &str,
     owner: &str,
+    named: Option<PatientId>,
 ) -> Result<String, StoreError> {
+    let stored_owner = tx.patient_of_subject(source, owner)?;
     let owner = owner_described(tx, source, owner)?;
+    // Both are patients of this source: the source itself moved it (two systems sharing ids
+    // would have had their Patient refused as another person under a stored id). `--source`
+    // would copy every record; only the order of the two versions is missing.
+    if let (Some(named), Some(_)) = (named, stored_owner) {
+        return Ok(format!(
+            "not moved: it is stored as {owner}'s, and this version files it under {}, another \
+             patient of this source, but is not newer by meta.lastUpdated (or either copy has \
+             none): a record moves between two patients only on a version written after the \
+             stored one; ask the source for it (do not import the file with another --source)",
+            store_describe(tx, named)
+        ));
+    }
     Ok(format!(
         "not changed: it is stored as another patient's ({owner}); are these files from two \
          systems with the same ids? import each with --source NAME"

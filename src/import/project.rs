@@ -28,6 +28,7 @@ use crate::store::imports::{
     DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, NewPatientFacts, PatientMatch,
     PendingRow, StoredResource,
 };
+use crate::store::kept_aside::Claimant;
 use crate::store::{
     BULK_TRANSACTION, Evaluated, ListProjection, SourceIds, Store, StoreError, now_utc,
 };
@@ -275,10 +276,21 @@ fn create_or_merge(
             (id, true)
         }
     };
-    for shared in tx.add_identifiers(found.0, &new.keys)? {
+    let claimant = Claimant {
+        names: &new.facts.names,
+        import_id: row.import_id,
+    };
+    let added = tx.add_identifiers(found.0, &new.keys, &claimant)?;
+    for shared in added.shared {
         rebuilt.warn(
             format!("Patient/{}", row.id),
             super::shared_message(tx, &shared)?,
+        );
+    }
+    for outcome in &added.kept_aside {
+        rebuilt.warn(
+            format!("Patient/{}", outcome.subject),
+            super::kept_aside_message(&super::patient_words(&new.patient), outcome),
         );
     }
     tx.describe_identifiers(found.0, &new.facts.identifiers)?;

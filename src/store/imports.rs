@@ -16,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditWriter, Change};
+use super::kept_aside::{self, Claimant, KeptAside, KeptAsideOutcome, SubjectEvidence};
 use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
 use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds};
@@ -377,7 +378,8 @@ fn add_identifiers(
     auditor: &AuditWriter,
     id: PatientId,
     keys: &[(String, String)],
-) -> Result<Vec<SharedIdentifier>> {
+    claimant: &Claimant<'_>,
+) -> Result<AddedIdentifiers> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
@@ -387,6 +389,7 @@ fn add_identifiers(
     )?;
     let mut new_subject = false;
     let mut shared = Vec::new();
+    let mut kept_aside = Vec::new();
     for (system, value) in keys {
         // One spelling per namespace, whatever the caller was given.
         let system = &identifier_systems::canonical(system);
@@ -394,7 +397,18 @@ fn add_identifiers(
             continue;
         }
         let added = stmt.execute(params![system, value, id.0])?;
-        new_subject |= added > 0 && system.starts_with(PATIENT_ID_PREFIX);
+        if added > 0
+            && let Some(source) = system.strip_prefix(PATIENT_ID_PREFIX)
+        {
+            new_subject = true;
+            // What an earlier run kept aside for this id is theirs only if it names no one
+            // else (see `kept_aside`).
+            if let Some(outcome) =
+                super::kept_aside::claim(conn, auditor, id, (source, value), claimant)?
+            {
+                kept_aside.push(outcome);
+            }
+        }
         if added > 0 || system.starts_with(REFRACT_SYSTEMS) {
             continue;
         }
@@ -430,7 +444,16 @@ fn add_identifiers(
     if new_subject {
         mark_dirty(conn, id)?;
     }
-    Ok(shared)
+    Ok(AddedIdentifiers { shared, kept_aside })
+}
+
+/// What storing a patient's identifiers found (see [`add_identifiers`]).
+#[derive(Debug, Clone, Default)]
+pub struct AddedIdentifiers {
+    /// Identifiers found to be another person's too.
+    pub shared: Vec<SharedIdentifier>,
+    /// What became of the resources earlier runs kept aside for a Patient id new to them.
+    pub kept_aside: Vec<KeptAsideOutcome>,
 }
 
 /// An identifier found to be carried by two people (see [`add_identifiers`]).
@@ -1162,6 +1185,60 @@ pub enum Upserted {
     /// The resource is stored as another Patient's (named here): not changed. This is how two
     /// systems with the same resource ids, imported without `--source`, show themselves.
     OtherSubject(String),
+    /// A newer version filed it under another patient of the same source than the one it was
+    /// stored under (named here): moved to them.
+    Moved(String),
+}
+
+/// Moves the resource stored at `row` (under the Patient id `stored`, `before` its body) to the
+/// patient `entry` names, with its new content: both patients rebuilt, each audited with what
+/// it was and what it is.
+fn move_resource(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    entry: &LedgerEntry<'_>,
+    (row, stored, before): (i64, &str, &str),
+    (from, to): (PatientId, PatientId),
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE fhir_resources SET subject = ?2, refers = ?3, last_updated = ?4, digest = ?5,
+                body = ?6, import_id = ?7
+         WHERE row = ?1",
+    )?
+    .execute(params![
+        row,
+        entry.subject,
+        entry.refers,
+        entry.last_updated,
+        entry.digest,
+        entry.body,
+        entry.import_id,
+    ])?;
+    index_ingredients(conn, entry)?;
+    let was = serde_json::json!({
+        "source": entry.source, "type": entry.resource_type, "id": entry.id,
+        "subject": stored, "patient": from.0, "body": audit_body(before),
+    });
+    let is = serde_json::json!({
+        "source": entry.source, "type": entry.resource_type, "id": entry.id,
+        "subject": entry.subject, "patient": to.0, "body": audit_body(entry.body),
+    });
+    for patient in [from, to] {
+        mark_dirty(conn, patient)?;
+        auditor.record(
+            conn,
+            Change {
+                action: "import.resource.move",
+                entity: "fhir_resources",
+                entity_id: Some(entry.import_id),
+                patient_id: Some(patient),
+            },
+            Some(&was),
+            Some(&is),
+        )?;
+    }
+    bump_epoch(conn)?;
+    Ok(())
 }
 
 /// A resource's audit record: its key and what refract kept of it.
@@ -1260,9 +1337,31 @@ fn upsert_resource(
                 ))
             },
         )?;
+    // Held from the Patient that came under its id (see `kept_aside`): a new version of it is
+    // still no one's, and changes no patient.
+    let held = stored_subject
+        .as_deref()
+        .and_then(|stored| stored.strip_prefix(kept_aside::HELD_PREFIX));
+    let patient = if held.is_some() { None } else { patient };
     if let (Some(stored), Some(incoming)) = (stored_subject.as_deref(), entry.subject)
         && stored != incoming
+        && held != Some(incoming)
     {
+        // The source's newer version files it under another of its own patients: it corrected
+        // a record charted to the wrong patient (R4: the resource is the same, its subject
+        // changed). Moved, both patients rebuilt, the move audited on each. Without both
+        // times, or between anyone else, which version is the source's word cannot be told.
+        let newer = matches!(
+            (stored_updated.as_deref(), entry.last_updated),
+            (Some(stored), Some(incoming)) if written_after(incoming, stored)
+        );
+        let from = patient_of_subject(conn, entry.source, stored)?;
+        if let (true, Some(from), Some(to)) = (newer, from, patient)
+            && from != to
+        {
+            move_resource(conn, auditor, entry, (row, stored, &before), (from, to))?;
+            return Ok(Upserted::Moved(stored.to_owned()));
+        }
         return Ok(Upserted::OtherSubject(stored.to_owned()));
     }
     // Whatever becomes of this version (the same, older or newer than the stored one), it said
@@ -1666,6 +1765,7 @@ fn remove_resource(
     let Some((subject, body, refers)) = removed else {
         return Ok(Removal::Absent);
     };
+    super::kept_aside::forget_resource(conn, source, resource_type, id)?;
     bump_epoch(conn)?;
     if resource_type == "Medication" {
         conn.prepare_cached(
@@ -2409,6 +2509,40 @@ impl Store {
     }
 
     /// How many resources wait for their patient, by why (a pass over the ledger).
+    /// Registers as kept aside the resources filed under those of `subjects` that name no
+    /// patient (nor one staged), with what the run wrote of each subject.
+    pub fn keep_aside(
+        &mut self,
+        subjects: &[(String, String)],
+        evidence: &std::collections::BTreeMap<(String, String), SubjectEvidence>,
+    ) -> Result<usize> {
+        self.write(|tx| {
+            let mut kept = 0;
+            for (source, subject) in subjects {
+                if patient_of_subject(tx, source, subject)?.is_some() {
+                    continue;
+                }
+                let staged = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = 'Patient'
+                         AND id = ?2",
+                    )?
+                    .exists(params![source, subject])?;
+                if !staged {
+                    let named = evidence.get(&(source.clone(), subject.clone()));
+                    kept += kept_aside::keep_aside(tx, source, subject, named)?;
+                }
+            }
+            Ok(kept)
+        })
+    }
+
+    /// The resources kept aside for a Patient that has not come or was found to be someone
+    /// else: how many, and the first `limit`.
+    pub fn kept_aside(&self, limit: usize) -> Result<(usize, Vec<KeptAside>)> {
+        kept_aside::kept_aside(&self.conn, limit)
+    }
+
     pub fn waiting_resources(&self) -> Result<WaitingCount> {
         waiting_count(&self.conn)
     }
@@ -2683,8 +2817,52 @@ impl ImportTx<'_> {
         &self,
         id: PatientId,
         keys: &[(String, String)],
-    ) -> Result<Vec<SharedIdentifier>> {
-        add_identifiers(self.conn, self.auditor, id, keys)
+        claimant: &Claimant<'_>,
+    ) -> Result<AddedIdentifiers> {
+        add_identifiers(self.conn, self.auditor, id, keys, claimant)
+    }
+
+    /// Copies of the resource `entry` just wrote that an earlier run kept aside under another
+    /// source, with the same content for the same Patient id (the same file imported again
+    /// with its own `--source`): removed, with the patient one was given to rebuilt, each
+    /// audited. Returns how many.
+    pub fn drop_kept_aside_copies(&self, entry: &LedgerEntry<'_>) -> Result<usize> {
+        let Some(subject) = entry.subject else {
+            return Ok(0);
+        };
+        let copies = super::kept_aside::copies_elsewhere(
+            self.conn,
+            (entry.source, entry.resource_type, entry.id),
+            subject,
+            entry.digest,
+        )?;
+        for (source, held, attached) in &copies {
+            remove_resource(
+                self.conn,
+                self.auditor,
+                (source, entry.resource_type, entry.id),
+                (None, false),
+                entry.import_id,
+            )?;
+            self.auditor.record(
+                self.conn,
+                Change {
+                    action: "import.kept_aside.dropped",
+                    entity: "fhir_resources",
+                    entity_id: Some(entry.import_id),
+                    patient_id: *attached,
+                },
+                Some(&serde_json::json!({
+                    "source": source,
+                    "type": entry.resource_type,
+                    "id": entry.id,
+                    "subject": subject,
+                    "held": held,
+                })),
+                Some(&serde_json::json!({"arrived_under": entry.source})),
+            )?;
+        }
+        Ok(copies.len())
     }
 
     /// See [`describe_identifiers`].

@@ -940,6 +940,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE observations DROP COLUMN focus;
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 28;"
         ))
         .unwrap();
@@ -989,5 +990,127 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
     assert_eq!(
         env.int("SELECT count(*) FROM fhir_resources WHERE source = 'https://ehr.example/fhir'"),
         2
+    );
+}
+
+/// Anna and Bob of one hospital; a drug record charted to `charted_to`, written at `updated`.
+fn two_patients_and_a_drug(charted_to: &str, updated: Option<&str>) -> Value {
+    let mut drug = statement(
+        "x-lev",
+        charted_to,
+        LEVETIRACETAM,
+        "active",
+        "2026-08-01",
+        None,
+    );
+    if let Some(updated) = updated {
+        drug = with(drug, &json!({"meta": {"lastUpdated": updated}}));
+    }
+    bundle(
+        "collection",
+        &[
+            with(
+                patient("pa", "MRN-A", "Kowalski", "Anna"),
+                &json!({"id": "pa"}),
+            ),
+            with(patient("pb", "MRN-B", "Nowak", "Bob"), &json!({"id": "pb"})),
+            condition("ca", "urn:uuid:pa", ICD10, "G40.909", "Epilepsy"),
+            condition("cb", "urn:uuid:pb", ICD10, "G40.909", "Epilepsy"),
+            drug,
+        ],
+    )
+}
+
+fn drugs_of(env: &Env, mrn: &str) -> usize {
+    env.int(&format!(
+        "SELECT count(*) FROM drug_exposures d JOIN patients p ON p.id = d.patient_id
+         WHERE p.mrn = '{mrn}'"
+    )) as usize
+}
+
+/// A source corrects a record charted to the wrong one of its patients: same id, another
+/// subject, written later. It moves, both records are rebuilt and the move is audited on each;
+/// an undated correction is refused without the advice to use `--source`, which would copy
+/// every record.
+#[test]
+fn a_newer_version_filing_a_record_under_another_patient_of_the_source_moves_it() {
+    let mut env = Env::new();
+    let first = env.write_json(
+        "m1.json",
+        &two_patients_and_a_drug("urn:uuid:pa", Some("2026-09-01T00:00:00Z")),
+    );
+    env.import_ok(&first);
+    assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (1, 0));
+    let second = env.write_json(
+        "m2.json",
+        &two_patients_and_a_drug("urn:uuid:pb", Some("2026-10-01T00:00:00Z")),
+    );
+    let file = env.import_ok(&second);
+    assert!(
+        file.warnings
+            .iter()
+            .any(|w| w.message.starts_with("moved from MRN MRN-A")),
+        "{:#?}",
+        file.warnings
+    );
+    assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (0, 1));
+    assert_eq!(
+        env.int(
+            "SELECT count(DISTINCT patient_id) FROM audit_log WHERE action = 'import.resource.move'"
+        ),
+        2
+    );
+    // Without a newer time, which version is the source's word cannot be told: refused, and
+    // the message does not send the user to --source.
+    let mut env = Env::new();
+    let first = env.write_json("m1.json", &two_patients_and_a_drug("urn:uuid:pa", None));
+    env.import_ok(&first);
+    let second = env.write_json("m2.json", &two_patients_and_a_drug("urn:uuid:pb", None));
+    let file = env.import_ok(&second);
+    let refused: Vec<&str> = file
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .filter(|m| m.starts_with("not moved"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{:#?}", file.warnings);
+    assert!(
+        !refused[0].contains("import each with --source"),
+        "{refused:?}"
+    );
+    assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (1, 0));
+}
+
+/// A refract export imported into a new file, then the hospital's own export, both under the
+/// default source: the Patient ids differ, so the file fails, and says how to keep them apart.
+#[test]
+fn a_patient_under_another_id_of_the_same_source_is_refused_with_the_way_out() {
+    let mut env = Env::new();
+    let first = env.write_json(
+        "export.json",
+        &bundle(
+            "collection",
+            &[with(
+                patient("d39a", "MRN-A", "Kowalski", "Anna"),
+                &json!({"id": "d39a"}),
+            )],
+        ),
+    );
+    env.import_ok(&first);
+    let second = env.write_json(
+        "hospital.json",
+        &bundle(
+            "collection",
+            &[with(
+                patient("p1", "MRN-A", "Kowalski", "Anna"),
+                &json!({"id": "p1"}),
+            )],
+        ),
+    );
+    let report = env.import(&[second]);
+    let error = report.files[0].error.clone().unwrap_or_default();
+    assert!(
+        error.contains("of the same source") && error.contains("its own --source NAME"),
+        "{report:#?}"
     );
 }

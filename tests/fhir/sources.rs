@@ -359,6 +359,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE observations DROP COLUMN focus;
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1149,6 +1150,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE observations DROP COLUMN focus;
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
+             DROP TABLE kept_aside;
              PRAGMA user_version = 37;",
         )
         .unwrap();
