@@ -402,7 +402,7 @@ impl Episode {
         let mut episode = Self::undated(&current, &earlier, recurrent, reading);
         if let Some(first) = recurred.first() {
             if current.is_empty() {
-                episode.name = first.name().to_owned();
+                first.name().clone_into(&mut episode.name);
             }
             episode.unknown_why = format!(
                 "the diagnosis is sent as a recurrence (R4 clinical status 'recurrence'): {}",
