@@ -1640,15 +1640,7 @@ fn remember_removal(
         // order of the imports decides (README, *What a re-import changes*).
         return Ok(());
     }
-    let known: Option<(Option<String>, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT deleted_at, removed_version FROM removed_resources
-             WHERE source = ?1 AND type = ?2 AND id = ?3",
-        )?
-        .query_row(params![source, resource_type, id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .optional()?;
+    let known = stored_removal(conn, (source, resource_type, id))?;
     let later = |known: Option<String>, new: Option<&str>| match (known, new) {
         (Some(known), Some(new)) if written_after(new, &known) => Some(new.to_owned()),
         (Some(known), _) => Some(known),
@@ -1672,6 +1664,23 @@ fn remember_removal(
     Ok(())
 }
 
+/// The removal of a resource kept (see [`remember_removal`]): when it was made and the
+/// version it removed, each where known; `None` when none is kept.
+fn stored_removal(
+    conn: &Connection,
+    (source, resource_type, id): (&str, &str, &str),
+) -> Result<Option<(Option<String>, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT deleted_at, removed_version FROM removed_resources
+             WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?
+        .query_row(params![source, resource_type, id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?)
+}
+
 /// Whether a copy of a resource written at `last_updated` is older than a removal of it an
 /// import applied before (see [`remember_removal`]): written before the removal was made, or no
 /// later than the copy it removed. A later copy is the resource written again: the removal is
@@ -1685,15 +1694,7 @@ fn removed_after(
     let Some(written) = last_updated else {
         return Ok(false);
     };
-    let known: Option<(Option<String>, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT deleted_at, removed_version FROM removed_resources
-             WHERE source = ?1 AND type = ?2 AND id = ?3",
-        )?
-        .query_row(params![source, resource_type, id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .optional()?;
+    let known = stored_removal(conn, (source, resource_type, id))?;
     let Some((deleted_at, removed_version)) = known else {
         return Ok(false);
     };
