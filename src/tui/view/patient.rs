@@ -218,8 +218,9 @@ fn render_diagnoses(detail: &PatientDetail, theme: Theme, frame: &mut Frame<'_>,
         // Words no rule set read would otherwise leave the patient "not assessed" unexplained
         // (review r3 C-8).
         if detail.unrecognised.contains(&condition.id) {
+            // One row (the pane's height counts one per such diagnosis), within 80 columns.
             lines.push(Line::from(Span::styled(
-                "   ? no rule set recognised these words: not assessed (code it if it is one of refract's conditions)",
+                "   ? no rule set recognises these words: not assessed (code the diagnosis)",
                 theme.muted(),
             )));
         }
