@@ -2308,15 +2308,14 @@ fn other_subject_message(
 ) -> Result<String, StoreError> {
     let stored_owner = tx.patient_of_subject(source, owner)?;
     let owner = owner_described(tx, source, owner)?;
-    // Both are patients of this source: the source itself moved it (two systems sharing ids
-    // would have had their Patient refused as another person under a stored id). `--source`
-    // would copy every record; only the order of the two versions is missing.
+    // Both are patients of this source: the source may have moved it (a correction: `--source`
+    // would copy every record), or two systems' files share resource ids under the unnamed
+    // source (their Patients under other ids): which, refract cannot tell, so both are said.
     if let (Some(named), Some(_)) = (named, stored_owner) {
         return Ok(format!(
-            "not moved: it is stored as {owner}'s, and this version files it under {}, another \
-             patient of this source, but is not newer by meta.lastUpdated (or either copy has \
-             none): a record moves between two patients only on a version written after the \
-             stored one; ask the source for it (do not import the file with another --source)",
+            "not moved (only a later version changing nothing but its patient moves a record; \
+             files of two systems sharing ids: import each with its own --source NAME, never a \
+             correction, which it would copy): stored as {owner}'s, this version names {}",
             store_describe(tx, named)
         ));
     }

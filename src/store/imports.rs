@@ -1349,14 +1349,19 @@ fn upsert_resource(
     {
         // The source's newer version files it under another of its own patients: it corrected
         // a record charted to the wrong patient (R4: the resource is the same, its subject
-        // changed). Moved, both patients rebuilt, the move audited on each. Without both
-        // times, or between anyone else, which version is the source's word cannot be told.
+        // changed). Moved, both patients rebuilt, the move audited on each. Only when what
+        // refract read of it is the stored version's, its subject alone changed: another
+        // record under a colliding id (a second system's files under the unnamed source, its
+        // own drug for its own patient) is no correction, and would take the first patient's
+        // record away. Without both times, or between anyone else, which version is the
+        // source's word cannot be told.
         let newer = matches!(
             (stored_updated.as_deref(), entry.last_updated),
             (Some(stored), Some(incoming)) if written_after(incoming, stored)
         );
+        let same_record = digest == entry.digest && stored_refers.as_deref() == entry.refers;
         let from = patient_of_subject(conn, entry.source, stored)?;
-        if let (true, Some(from), Some(to)) = (newer, from, patient)
+        if let (true, true, Some(from), Some(to)) = (newer, same_record, from, patient)
             && from != to
         {
             move_resource(conn, auditor, entry, (row, stored, &before), (from, to))?;

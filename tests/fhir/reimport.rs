@@ -1075,10 +1075,42 @@ fn a_newer_version_filing_a_record_under_another_patient_of_the_source_moves_it(
         .collect();
     assert_eq!(refused.len(), 1, "{:#?}", file.warnings);
     assert!(
-        !refused[0].contains("import each with --source"),
+        refused[0].contains("never a correction, which it would copy"),
         "{refused:?}"
     );
     assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (1, 0));
+
+    // Another record under a colliding id (a second hospital's files imported without
+    // --source: its own drug, newer, for its own patient) is no correction of the first: only
+    // a version whose content is the stored one's, its subject alone changed, moves. Anna
+    // keeps her drug; nothing of hers is taken or replaced.
+    let mut env = Env::new();
+    let first = env.write_json(
+        "m1.json",
+        &two_patients_and_a_drug("urn:uuid:pa", Some("2026-09-01T00:00:00Z")),
+    );
+    env.import_ok(&first);
+    let mut other = two_patients_and_a_drug("urn:uuid:pb", Some("2026-10-01T00:00:00Z"));
+    for entry in other["entry"].as_array_mut().unwrap() {
+        if entry["resource"]["id"] == "x-lev" {
+            entry["resource"]["effectivePeriod"] = json!({"start": "2025-02-01"});
+        }
+    }
+    let second = env.write_json("other.json", &other);
+    let file = env.import_ok(&second);
+    assert!(
+        !file
+            .warnings
+            .iter()
+            .any(|w| w.message.starts_with("moved from")),
+        "{:#?}",
+        file.warnings
+    );
+    assert_eq!((drugs_of(&env, "MRN-A"), drugs_of(&env, "MRN-B")), (1, 0));
+    assert_eq!(
+        env.int("SELECT count(*) FROM audit_log WHERE action = 'import.resource.move'"),
+        0
+    );
 }
 
 /// A refract export imported into a new file, then the hospital's own export, both under the
