@@ -966,8 +966,16 @@ mod tests {
             ..PatientRecord::default()
         };
         let measures = [blood_pressure()];
-        let timeline = Timeline {
-            record: &record,
+        let timeline = timeline_of(&record, &measures);
+        let (scale, points) = timeline.track().expect("a track");
+        timeline.track_label(scale, &points, 60.0, 220.0, 200)
+    }
+
+    /// The timeline of `record` as the tests draw it: all lines, 2026-12-04, UTC, no zoom or
+    /// pan, no colour.
+    fn timeline_of<'a>(record: &'a PatientRecord, measures: &'a [MeasureScale]) -> Timeline<'a> {
+        Timeline {
+            record,
             ruleset: None,
             tracked: Vec::new(),
             today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
@@ -975,10 +983,8 @@ mod tests {
             zoom: 0,
             pan: 0,
             theme: Theme { color: false },
-            measures: &measures,
-        };
-        let (scale, points) = timeline.track().expect("a track");
-        timeline.track_label(scale, &points, 60.0, 220.0, 200)
+            measures,
+        }
     }
 
     fn given(text: &str, start: &str, end: Option<&str>, dates: DatesKnown) -> DrugExposure {
@@ -1042,17 +1048,7 @@ mod tests {
             ],
             ..PatientRecord::default()
         };
-        let timeline = Timeline {
-            record: &record,
-            ruleset: None,
-            tracked: Vec::new(),
-            today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
-            zone: ShownZone::utc(),
-            zoom: 0,
-            pan: 0,
-            theme: Theme { color: false },
-            measures: &[],
-        };
+        let timeline = timeline_of(&record, &[]);
         let events: Vec<String> = timeline
             .episode_events()
             .into_iter()
@@ -1077,17 +1073,7 @@ mod tests {
             exposures,
             ..PatientRecord::default()
         };
-        let timeline = Timeline {
-            record: &record,
-            ruleset: None,
-            tracked: Vec::new(),
-            today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
-            zone: ShownZone::utc(),
-            zoom: 0,
-            pan: 0,
-            theme: Theme { color: false },
-            measures: &[],
-        };
+        let timeline = timeline_of(&record, &[]);
         let area = Rect::new(0, 0, 78, 8);
         let mut buf = Buffer::empty(area);
         (&timeline).render(area, &mut buf);
@@ -1207,17 +1193,7 @@ mod tests {
             ..PatientRecord::default()
         };
         let draw = |record: &PatientRecord| {
-            let timeline = Timeline {
-                record,
-                ruleset: None,
-                tracked: Vec::new(),
-                today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
-                zone: ShownZone::utc(),
-                zoom: 0,
-                pan: 0,
-                theme: Theme { color: false },
-                measures: &[],
-            };
+            let timeline = timeline_of(record, &[]);
             let area = Rect::new(0, 0, 100, 12);
             let mut buf = Buffer::empty(area);
             (&timeline).render(area, &mut buf);
