@@ -3,6 +3,8 @@
 //! sets' `applies_to`, exclusions, recorded causes and episodes all ask it, so it stands below
 //! the engine and every criterion that reads diagnoses.
 
+use std::borrow::Cow;
+
 use super::model::{Abbreviation, AppliesTo};
 use super::words::contains_words;
 use crate::domain::{Condition, ConditionCodeSystem, Indication};
@@ -94,8 +96,13 @@ fn whole_words_at(text: &str, start: usize, end: usize) -> bool {
             .is_some_and(char::is_alphanumeric)
 }
 
-/// `text` in lower case with each of `phrases` (whole words, any case) blanked out.
-fn without_phrases(text: &str, phrases: &[String]) -> String {
+/// `text` with each of `phrases` (whole words, any case) blanked out: in lower case where one
+/// was, else as it is (every reader of the result ignores case). Every rule set asks this of
+/// every diagnosis, and hardly any names one of the phrases: the text is copied only then.
+fn without_phrases<'t>(text: &'t str, phrases: &[String]) -> Cow<'t, str> {
+    if !phrases.iter().any(|phrase| contains_words(text, phrase)) {
+        return Cow::Borrowed(text);
+    }
     let mut words = text.to_lowercase();
     for phrase in phrases {
         let phrase = phrase.to_lowercase();
@@ -112,7 +119,7 @@ fn without_phrases(text: &str, phrases: &[String]) -> String {
             from = end;
         }
     }
-    words
+    Cow::Owned(words)
 }
 
 /// Whether a drug's stated indication is one of a list's diagnoses, as [`condition_matches`]
