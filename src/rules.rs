@@ -343,6 +343,23 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// `[indication] untied_margin_days` before this condition's earliest onset, while the other
 /// had begun, is no line or finding of this one; where neither tells it counts, with the
 /// rule-out `untied_records`.
+/// In 30 (fix-month4 1): the last four places that read a date of a month alone as its first
+/// day read every day of it: a measurement of a month holding the first day of a threshold's
+/// window ("CDAI > 10 in the last 6 months") that may be the latest in it leaves the criterion
+/// undecided where its side of the cut differs, said (`observations::straddling_since`); the
+/// count read of an AML course after a marrow of a month runs `days_after_marrow` from its
+/// first day surely and from its last day maybe, a count between deciding undecided, said
+/// (`recovery::at_marrow`); a transplant of a month (or an age) makes a planned-sequence part
+/// only where every day of it would, else the line is cut saying its day cannot be told
+/// (`lines::planned_part`, `unplanned_transplant`); the current schedule's freedom since a
+/// seizure counted in a month is undetermined where its first and last day would read it
+/// differently (`trials.rs`, `seizure_days::earliest_last_day`).
+/// In 30 (fix-month4 2): a rule set reading depot injections as courses (`[lines]
+/// depot_grace_share`, schizophrenia 0.5) reads one injection of a long-acting injectable
+/// recorded alone as a course acting for its label interval (`Drug::label_interval_days`:
+/// paliperidone 6-monthly 182): injections within the interval and half of it after the last
+/// are one line and one trial, from the first to the last's interval (`Given::course_days`,
+/// `depot_course_days`, `trials::merge_courses`, `course_end`).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1650,6 +1650,24 @@ fn help_lists_the_symbols_of_the_screen_too() {
     assert!(screen.contains("▶ ongoing"), "{screen}");
 }
 
+/// The list marks a diagnosis no rule set recognises "? RA", and "?" is also the status
+/// "insufficient data": the help tells the two apart, at 80x24 too (where it scrolls).
+#[test]
+fn help_tells_the_unrecognised_condition_mark_from_the_status() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('?');
+    let mut seen = harness.screen();
+    for _ in 0..40 {
+        harness.press('j');
+        seen.push_str(&harness.screen());
+    }
+    assert!(seen.contains("? insufficient"), "{seen}");
+    assert!(
+        seen.contains("? RA condition in words no rule set recognises"),
+        "{seen}"
+    );
+}
+
 #[test]
 fn one_patient_is_one_patient() {
     let mut harness = Harness::new(300, 80, 24);

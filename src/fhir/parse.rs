@@ -6535,40 +6535,8 @@ fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
     let [drug] = drugs.as_slice() else {
         return None;
     };
-    let usual = drug.dose_interval_days.filter(|days| *days > 0)?;
-    // A product given less often than the drug's usual schedule (a 3-monthly depot) is named;
-    // the longest name found decides ("Invega Trinza" before "Invega").
     let amount = dose.dose.as_ref().and_then(crate::rules::dose::amount_mg);
-    // A strength given at its own interval decides (Uzedy 250 mg every 2 months, 100 mg
-    // monthly); else the product named; else the drug's usual interval.
-    let by_strength = amount.and_then(|given| {
-        drug.strength_intervals
-            .iter()
-            .filter(|interval| interval.days > 0)
-            .filter(|interval| {
-                interval.names.is_empty()
-                    || interval
-                        .names
-                        .iter()
-                        .any(|name| crate::rules::words::contains_words(&dose.text, name))
-            })
-            .find(|interval| {
-                interval
-                    .mg
-                    .iter()
-                    .any(|mg| (given - mg).abs() <= mg * STRENGTH_TOLERANCE)
-            })
-            .map(|interval| interval.days)
-    });
-    let days = by_strength.unwrap_or_else(|| {
-        drug.product_intervals
-            .iter()
-            .filter(|(name, days)| {
-                **days > 0 && crate::rules::words::contains_words(&dose.text, name)
-            })
-            .max_by_key(|(name, _)| name.len())
-            .map_or(usual, |(_, days)| *days)
-    });
+    let days = drug.label_interval_days(&dose.text, amount)?;
     let depot_form = drug.depot_names.is_empty() || book.names_depot_form(drug, &dose.text);
     let within_schedule = match (drug.interval_dose_max_mg, amount) {
         (Some(most), Some(given)) => given <= most,
@@ -6577,10 +6545,6 @@ fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
     };
     (depot_form && within_schedule).then_some(days)
 }
-
-/// How near a recorded dose must be to a label strength to be it (a thousandth: 720 and 724 mg
-/// are different products' strengths).
-const STRENGTH_TOLERANCE: f64 = 0.001;
 
 /// Grace for a dose given at intervals, as a share of the interval: the next dose continues the
 /// exposure when it comes within the interval and half of it (the Invega Sustenna label resumes

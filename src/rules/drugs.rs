@@ -160,6 +160,47 @@ pub struct Drug {
 }
 
 impl Drug {
+    /// The usual days between doses its label gives for the product `text` names, when the
+    /// drug is given at intervals (`dose_interval_days`): a strength given at its own interval
+    /// decides (Uzedy 250 mg every 2 months, 100 mg monthly), else the product named (the
+    /// longest name found: "Invega Trinza" before "Invega"), else the drug's usual interval.
+    /// `amount_mg`: the amount given at one dose, when known.
+    pub fn label_interval_days(&self, text: &str, amount_mg: Option<f64>) -> Option<i64> {
+        let usual = self.dose_interval_days.filter(|days| *days > 0)?;
+        let by_strength = amount_mg.and_then(|given| {
+            self.strength_intervals
+                .iter()
+                .filter(|interval| interval.days > 0)
+                .filter(|interval| {
+                    interval.names.is_empty()
+                        || interval
+                            .names
+                            .iter()
+                            .any(|name| super::words::contains_words(text, name))
+                })
+                .find(|interval| {
+                    interval
+                        .mg
+                        .iter()
+                        .any(|mg| (given - mg).abs() <= mg * STRENGTH_TOLERANCE)
+                })
+                .map(|interval| interval.days)
+        });
+        Some(by_strength.unwrap_or_else(|| {
+            self.product_intervals
+                .iter()
+                .filter(|(name, days)| **days > 0 && super::words::contains_words(text, name))
+                .max_by_key(|(name, _)| name.len())
+                .map_or(usual, |(_, days)| *days)
+        }))
+    }
+}
+
+/// How near a recorded dose must be to a label strength to be it (a thousandth: 720 and 724 mg
+/// are different products' strengths).
+const STRENGTH_TOLERANCE: f64 = 0.001;
+
+impl Drug {
     /// The active drug this ingredient is given as (see [`Drug::active_moiety`]): its own
     /// ingredient unless the book names another.
     pub fn moiety(&self) -> &str {

@@ -247,28 +247,80 @@ impl Given<'_> {
 
     /// The last day the record treats, as the lines' gap counts it: its end (`today` while it
     /// is given), or for a course (see [`Self::course_drug`]) the end of the course's action,
-    /// `course_days` after the infusion began, when that is later: the months between two
-    /// courses of rituximab are no pause of its treatment.
+    /// [`Self::course_days`] after the infusion (the injection) began, when that is later: the
+    /// months between two courses of rituximab, or two injections of a 6-monthly depot, are no
+    /// pause of its treatment.
     pub fn treats_until(&self, set: &RuleSet, today: NaiveDate) -> NaiveDate {
         let end = self.end().unwrap_or(today);
-        self.course_drug(set)
-            .and_then(|drug| drug.course_days)
+        self.course_days(set)
             .map_or(end, |days| end.max(super::dates::shift(self.start(), days)))
+    }
+
+    /// How long one course of a drug read in courses acts: the drug book's `course_days`
+    /// (rituximab in RA), or for a depot injection recorded alone its label interval.
+    pub fn course_days(&self, set: &RuleSet) -> Option<i64> {
+        let drug = self.course_drug(set)?;
+        drug.course_days
+            .filter(|_| set.lines.drug_courses)
+            .or_else(|| self.depot_interval(set, drug))
+    }
+
+    /// How late after a course's action ends the next course may begin and continue it: the
+    /// lines' gap for a drug given in courses (rituximab), and for a depot injection `[lines]
+    /// depot_grace_share` of its interval (the import's grace for injections recorded one by
+    /// one: a dose less than half an interval late resumes the schedule).
+    pub fn course_grace_days(&self, set: &RuleSet) -> i64 {
+        match (self.depot_course_days(set), set.lines.depot_grace_share) {
+            (Some(days), Some(share)) => (days as f64 * share).round() as i64,
+            _ => set.lines.gap_days,
+        }
+    }
+
+    /// The label interval of one depot injection read as a course (see [`Self::course_days`]);
+    /// `None` for every other record, a course of rituximab included.
+    pub fn depot_course_days(&self, set: &RuleSet) -> Option<i64> {
+        let drug = self.course_drug(set)?;
+        if set.lines.drug_courses && drug.course_days.is_some() {
+            return None;
+        }
+        self.depot_interval(set, drug)
+    }
+
+    /// For a rule set that reads depot injections as courses (`[lines] depot_grace_share`): the
+    /// label interval of this record of `drug`'s long-acting injectable (its depot form named:
+    /// an ester, an LAI brand) when the record is one injection, shorter than the interval
+    /// (injections joined into one exposure on import, or a statement over months, are read as
+    /// given).
+    fn depot_interval(&self, set: &RuleSet, drug: &Drug) -> Option<i64> {
+        set.lines.depot_grace_share?;
+        let text = &self.exposure.text;
+        let named = drug
+            .depot_names
+            .iter()
+            .any(|name| super::words::contains_words(text, name));
+        if drug.depot_ddd_mg.is_none() || !named {
+            return None;
+        }
+        let amount = self.exposure.dose.as_ref().and_then(super::dose::amount_mg);
+        let days = drug.label_interval_days(text, amount)?;
+        let recorded = (self.end().unwrap_or_else(|| self.start()) - self.start()).num_days();
+        (recorded < days).then_some(days)
     }
 }
 
 impl<'a> Given<'a> {
-    /// The drug given in courses this record is of, where `set` reads courses (`[lines]
-    /// drug_courses`): its one recognised ingredient, when the drug book gives it
-    /// `course_days` (rituximab in RA). A record of several ingredients is a regimen's, read as
-    /// given.
+    /// The drug given in courses this record is of: where `set` reads courses (`[lines]
+    /// drug_courses`), its one recognised ingredient when the drug book gives it `course_days`
+    /// (rituximab in RA); where `set` reads depot injections as courses (`[lines]
+    /// depot_grace_share`), the drug of one injection of a long-acting injectable (see
+    /// [`Self::course_days`]). A record of several ingredients is a regimen's, read as given.
     pub fn course_drug(&self, set: &RuleSet) -> Option<&'a Drug> {
-        if !set.lines.drug_courses {
+        let [drug] = self.drugs.as_slice() else {
             return None;
+        };
+        if set.lines.drug_courses && drug.course_days.is_some() {
+            return Some(drug);
         }
-        match self.drugs.as_slice() {
-            [drug] if drug.course_days.is_some() => Some(drug),
-            _ => None,
-        }
+        self.depot_interval(set, drug).map(|_| *drug)
     }
 }

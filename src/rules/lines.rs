@@ -36,7 +36,9 @@ use crate::domain::{
 /// progression (a worsened disease status, a drug stopped for progression, a rise of the
 /// monoclonal protein), by date.
 struct Plan {
-    transplants: Vec<NaiveDate>,
+    /// Each transplant's first and last possible day: one dated by a month or a year alone (or
+    /// an age) is every day of it, never its first day.
+    transplants: Vec<(NaiveDate, NaiveDate)>,
     /// Infusions of a cell therapy (`cell_therapy_classes`: CAR T cells).
     infusions: Vec<NaiveDate>,
     /// Each progression's first and last possible day: a status or a value dated by a month
@@ -44,12 +46,13 @@ struct Plan {
     progressions: Vec<(NaiveDate, NaiveDate)>,
 }
 
-/// Whether the disease progressed between two days, as far as the record tells.
+/// Whether the disease progressed (or a transplant was done) between two days, as far as the
+/// record tells.
 enum Between {
     No,
     Surely,
-    /// Only on some of the days a progression dated by a month or a year alone may have been:
-    /// its days, first and last.
+    /// Only on some of the days a progression (a transplant) dated by a month or a year alone
+    /// may have been: its days, first and last.
     Maybe(NaiveDate, NaiveDate),
 }
 
@@ -82,12 +85,11 @@ struct Relapse {
 
 impl Plan {
     fn of(record: &PatientRecord, given: &[Given<'_>], set: &RuleSet, today: NaiveDate) -> Self {
-        let mut transplants: Vec<NaiveDate> = record
+        let mut transplants: Vec<(NaiveDate, NaiveDate)> = record
             .procedures
             .iter()
             .filter(|p| super::procedure_terms::is_one_of(p, &set.lines.transplant))
-            .filter(|p| !p.date_unknown)
-            .map(crate::domain::Procedure::performed_day)
+            .filter_map(crate::domain::Procedure::window)
             .collect();
         transplants.sort_unstable();
         transplants.dedup();
@@ -185,12 +187,30 @@ impl Plan {
             .map_or(Between::No, |(first, last)| Between::Maybe(*first, *last))
     }
 
-    /// The transplants from `from` to `to`, inclusive.
-    fn transplants(&self, from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> + '_ {
+    /// The transplants some day of which is from `from` to `to`, inclusive, as their first and
+    /// last possible days.
+    fn transplants(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = (NaiveDate, NaiveDate)> + '_ {
         self.transplants
             .iter()
             .copied()
-            .filter(move |day| *day >= from && *day <= to)
+            .filter(move |(first, last)| *last >= from && *first <= to)
+    }
+
+    /// Whether a transplant falls from `from` to `to`: surely when every day of one does, maybe
+    /// (its days) when only some days of one dated by a month or a year alone do.
+    fn transplant_between(&self, from: NaiveDate, to: NaiveDate) -> Between {
+        let mut maybe = None;
+        for (first, last) in self.transplants(from, to) {
+            if first >= from && last <= to {
+                return Between::Surely;
+            }
+            maybe.get_or_insert(Between::Maybe(first, last));
+        }
+        maybe.unwrap_or(Between::No)
     }
 }
 
@@ -316,31 +336,39 @@ struct Building<'g> {
 
 /// Whether a drug record started within a planned sequence is a part of it (conditioning,
 /// mobilisation, what follows a transplant, maintenance). It continues the current line only
-/// with no progression since the line began (the caller's to read).
-fn planned_part(plan: &Plan, set: &RuleSet, line_start: NaiveDate, given: &Given<'_>) -> bool {
+/// with no progression since the line began (the caller's to read). A transplant dated by a
+/// month or a year alone (or an age) makes a part only where every day of it would; where
+/// only some would (`Between::Maybe`), its day decides, and the caller cuts the line saying so,
+/// as for a progression of a month (never read on the month's first day).
+fn planned_part(plan: &Plan, set: &RuleSet, line_start: NaiveDate, given: &Given<'_>) -> Between {
     let params = &set.lines;
+    if given.exposure.role == Some(DrugRole::Maintenance) {
+        return Between::Surely;
+    }
     let start = given.start();
     let from = shift(line_start, -params.conditioning_days);
-    let conditioning = all_of(given, &params.conditioning);
-    // Mobilisation chemotherapy is part of the transplant it collects the cells for (IMWG 2015).
-    let mobilisation = all_of(given, &params.mobilisation)
-        && plan
-            .transplants(start, shift(start, params.mobilisation_days))
-            .next()
-            .is_some();
-    let near_transplant = plan
-        .transplants(
+    let mut readings = Vec::new();
+    if all_of(given, &params.conditioning) {
+        readings.push(plan.transplant_between(
             shift(start, -params.conditioning_days),
             shift(start, params.conditioning_days),
-        )
-        .next()
-        .is_some();
-    let after_transplant = plan
-        .transplants(from, start)
-        .last()
-        .is_some_and(|day| start <= shift(day, params.post_transplant_days));
-    let maintenance = given.exposure.role == Some(DrugRole::Maintenance);
-    (conditioning && near_transplant) || mobilisation || after_transplant || maintenance
+        ));
+    }
+    // Mobilisation chemotherapy is part of the transplant it collects the cells for (IMWG 2015).
+    if all_of(given, &params.mobilisation) {
+        readings.push(plan.transplant_between(start, shift(start, params.mobilisation_days)));
+    }
+    // After a transplant (from the line's start on), within `post_transplant_days` of it: a
+    // transplant's every day must be on or before the start and within the days before it.
+    readings
+        .push(plan.transplant_between(shift(start, -params.post_transplant_days).max(from), start));
+    if readings.iter().any(|r| matches!(r, Between::Surely)) {
+        return Between::Surely;
+    }
+    readings
+        .into_iter()
+        .find(Between::may_have)
+        .unwrap_or(Between::No)
 }
 
 /// What a drug record of a cell therapy's sequence (bridging, lymphodepletion, the infusion)
@@ -415,14 +443,31 @@ fn unplanned_transplant(
     let params = &set.lines;
     let from = shift(line_start, -params.conditioning_days);
     let first = plan.transplants(from, start).next()?;
-    let later = plan
-        .transplants(
-            shift(start, -params.conditioning_days),
-            shift(start, params.conditioning_days),
-        )
-        .find(|day| *day > shift(first, params.tandem_days))?;
+    let (near_from, near_to) = (
+        shift(start, -params.conditioning_days),
+        shift(start, params.conditioning_days),
+    );
+    // A transplant dated by a month or a year alone is a later one only where it is whatever
+    // its day; where only some of its days would make it one, its day decides, said.
+    let dated =
+        |(day_one, day_last): (NaiveDate, NaiveDate)| super::dates::dated(day_one, day_last);
+    let surely = plan.transplants(near_from, near_to).find(|later| {
+        later.0 >= near_from && later.1 <= near_to && later.0 > shift(first.1, params.tandem_days)
+    });
+    if let Some(later) = surely {
+        let (on_later, on_first) = (dated(later), dated(first));
+        return Some(format!(
+            "transplant on {on_later} is not part of a planned tandem with the one on {on_first}"
+        ));
+    }
+    let maybe = plan
+        .transplants(near_from, near_to)
+        .find(|later| later.1 > shift(first.0, params.tandem_days))?;
     Some(format!(
-        "transplant on {later} is not part of a planned tandem with the one on {first}"
+        "transplant on {} (dated so alone) may or may not be part of a planned tandem with the \
+         one on {} or around the start on {start}: its day cannot be told",
+        dated(maybe),
+        dated(first)
     ))
 }
 
@@ -515,14 +560,25 @@ fn derive_regimens(
             // its days put there ends the sequence too, and the line cut says so: the
             // criteria, reading it against the new line's start, leave what its day decides
             // undecided, rather than finding it on one line by a day the record never gave.
-            if planned_part(plan, set, current.start, given) {
-                let progressed = plan.progressed(current.start, start);
-                if !progressed.may_have() {
-                    current.ingredients.extend(names);
-                    current.members.push(given);
-                    continue;
+            match planned_part(plan, set, current.start, given) {
+                Between::Surely => {
+                    let progressed = plan.progressed(current.start, start);
+                    if !progressed.may_have() {
+                        current.ingredients.extend(names);
+                        current.members.push(given);
+                        continue;
+                    }
+                    untold = progressed.untold(current.start, start);
                 }
-                untold = progressed.untold(current.start, start);
+                Between::Maybe(first, last) => {
+                    untold = format!(
+                        " (a transplant dated {} alone may or may not make this part of the \
+                         planned sequence begun {}: its day cannot be told)",
+                        super::dates::dated(first, last),
+                        current.start
+                    );
+                }
+                Between::No => {}
             }
             // IMWG 2015: a regimen restarted after a relapse off therapy is a new line, though
             // its drugs are the line's and the pause shorter than the gap limit.
@@ -843,16 +899,26 @@ fn finish(
     let starts: Vec<NaiveDate> = lines.iter().map(|l| l.start).collect();
     for (index, line) in lines.into_iter().enumerate() {
         let next_start = starts.get(index + 1).copied();
+        // A depot injection read as a course (`[lines] depot_grace_share`) treats until its
+        // label interval has passed: a line of 6-monthly injections ends six months after the
+        // last, not on its day.
+        let reach = |g: &Given<'_>| {
+            let end = g.end();
+            match g.depot_course_days(set) {
+                Some(days) => end.map(|end| end.max(shift(g.start(), days))),
+                None => end,
+            }
+        };
         let ongoing = line
             .members
             .iter()
-            .any(|g| g.end().is_none_or(|end| end >= today));
+            .any(|g| reach(g).is_none_or(|end| end >= today));
         // A line ends when its last drug stops, or when the next line takes over while some of
         // its drugs still run (an add-on, a switch without a pause).
         let last_stop = if ongoing {
             None
         } else {
-            line.members.iter().filter_map(|g| g.end()).max()
+            line.members.iter().filter_map(|g| reach(g)).max()
         };
         let end = match (last_stop, next_start) {
             (Some(stop), Some(next)) => Some(stop.min(next)),
@@ -874,7 +940,7 @@ fn finish(
             .members
             .iter()
             .filter(|g| {
-                g.end().is_some_and(|e| {
+                reach(g).is_some_and(|e| {
                     end.is_some_and(|end| {
                         let after = (e - end).num_days();
                         // `-after` (a day count) cannot overflow; `-window` could.

@@ -320,6 +320,15 @@ pub struct LineParameters {
     /// end (rituximab in a lymphoma regimen is a dose of a cycle).
     #[serde(default)]
     pub drug_courses: bool,
+    /// Whether one injection of a long-acting injectable recorded alone (a one-day statement or
+    /// administration naming its depot form: paliperidone palmitate 6-monthly) is read as a
+    /// course acting for its label interval (the drug book's `dose_interval_days`,
+    /// `product_intervals`, `strength_intervals`), and with what tolerance: the next injection
+    /// begun within the interval and this share of it after the last continues the course (one
+    /// line, one trial from the first injection to the last's interval), a later one begins
+    /// another. `None` (the default): every record is read as given.
+    #[serde(default)]
+    pub depot_grace_share: Option<f64>,
     /// Classes whose drugs form the lines (others are supportive or for other conditions).
     #[serde(default)]
     pub classes: Vec<String>,
@@ -473,6 +482,7 @@ impl Default for LineParameters {
             one_off_max_hours: 0,
             step_care: false,
             drug_courses: false,
+            depot_grace_share: None,
             classes: Vec::new(),
             groups: std::collections::BTreeMap::new(),
             planned_sequence: false,

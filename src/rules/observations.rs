@@ -77,10 +77,18 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
     let mut met = false;
     let mut disagreeing = false;
     for cut in &spec.scores {
+        // Of a month or a year alone, only when all of it is in the window (its first day on
+        // or after `since`); one whose month holds `since` is read below.
         let latest =
             at_latest(ctx.observations(&cut.observation).filter(|o| {
                 o.value.is_some() && o.local_day() >= since && o.local_day() <= ctx.today
             }));
+        if let Some(doubt) = straddling_since(ctx, cut, &latest, since) {
+            disagreeing = true;
+            outcome.reasons.push(doubt.clone());
+            outcome.missing.push(doubt);
+            continue;
+        }
         let Some(first) = latest.first() else {
             continue;
         };
@@ -170,6 +178,48 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
         Verdict::Undecided
     };
     outcome
+}
+
+/// A value of `cut`'s measure dated by a month or a year alone whose days run across `since`
+/// (the window's first day), that may be the latest in the window or before it, and whose side
+/// of the cut-off differs from what the values surely in it say (`latest`; none: undecided
+/// either way): its day decides whether the cut is met, so it is said, never read on its
+/// month's first day. A value surely in the window and surely after every day of it decides
+/// alone.
+fn straddling_since(
+    ctx: &Context<'_>,
+    cut: &super::model::ScoreCut,
+    latest: &[&Observation],
+    since: chrono::NaiveDate,
+) -> Option<String> {
+    let surely_side = latest
+        .iter()
+        .map(|o| o.beyond(&cut.comparison, cut.value))
+        .collect::<Option<Vec<bool>>>();
+    ctx.observations(&cut.observation)
+        .filter(|o| o.value.is_some() && !o.effective_precision.is_day())
+        .filter(|o| o.local_day() < since && o.last_local_day() >= since)
+        .filter(|o| latest.iter().all(|l| l.local_day() <= o.last_local_day()))
+        .find(|o| {
+            let side = o.beyond(&cut.comparison, cut.value);
+            match (&surely_side, latest.is_empty()) {
+                (_, true) => true,
+                (Some(sides), false) => side.is_none() || sides.iter().any(|s| Some(*s) != side),
+                (None, false) => false,
+            }
+        })
+        .map(|o| {
+            format!(
+                "the day of the {} {} dated {} alone: whether within the last {} (from {since}) \
+                 cannot be told, and its day would decide {} {}",
+                o.display,
+                o.value_text().trim_end(),
+                o.day_text(),
+                span(ctx.today.signed_duration_since(since).num_days()),
+                cut.comparison.replace('_', " "),
+                trim_number(cut.value)
+            )
+        })
 }
 
 pub fn ongoing_dose(ctx: &Context<'_>, id: &str, spec: &OngoingDose) -> Outcome {

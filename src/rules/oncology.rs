@@ -2011,12 +2011,30 @@ fn course_result<'a>(
     // The counts of the course's recovery, up to the day the next course starts or, with none,
     // `days_after_marrow` after the marrow; with the last day of that read when it is still to
     // come (no next course and the run day before it: the counts may yet recover).
+    // A marrow dated by a month or a year alone: the read surely runs to `days_after_marrow`
+    // after its first day, and may run to as many after its last (up to today): a count between
+    // is of the recovery or not by the marrow's day, which the record never gave.
     let counts = |marrow: &Observation| {
         spec.recovery.as_ref().map(|recovery| {
-            let until = next
-                .unwrap_or_else(|| shift(marrow.local_day(), recovery.days_after_marrow.max(0)));
-            let reading = recovery::at_marrow(ctx, recovery, marrow, line.start, until, &course);
-            let open = Some(until).filter(|until| next.is_none() && ctx.today < *until);
+            let after_marrow = |day| shift(day, recovery.days_after_marrow.max(0));
+            let until = next.unwrap_or_else(|| after_marrow(marrow.local_day()));
+            let may_until = next.unwrap_or_else(|| {
+                after_marrow(
+                    marrow
+                        .last_local_day()
+                        .min(ctx.today)
+                        .max(marrow.local_day()),
+                )
+            });
+            let reading = recovery::at_marrow(
+                ctx,
+                recovery,
+                marrow,
+                line.start,
+                (until, may_until),
+                &course,
+            );
+            let open = Some(may_until).filter(|until| next.is_none() && ctx.today < *until);
             (recovery, reading, open)
         })
     };

@@ -196,6 +196,9 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
     )?;
     c.days(lines, "gap_days", set.lines.gap_days, 0)?;
     c.days(lines, "cross_taper_days", set.lines.cross_taper_days, 0)?;
+    if let Some(share) = set.lines.depot_grace_share {
+        c.check(lines, "depot_grace_share", share, (0.0, 10.0), "")?;
+    }
     c.check(
         lines,
         "one_off_max_hours",

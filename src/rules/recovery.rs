@@ -100,7 +100,9 @@ enum One<'a> {
 
 /// The best (highest) ANC and platelet count of a course's recovery: from `window_days` before
 /// the day of `marrow` (and after the course began, `after`) to `until` (the day the next course
-/// starts, or `days_after_marrow` after the marrow; the caller says which). ELN judges CR and
+/// starts, or `days_after_marrow` after the marrow; the caller says which), as the last day
+/// surely of the read and the last day that may be (later only for a marrow of a month alone,
+/// read from its first day and its last). ELN judges CR and
 /// CRi once the counts have recovered, often a week or two after a day-28 marrow: a count taken
 /// before that shows the aplasia, not the response, so the best of the course decides, not the
 /// one nearest the marrow. A count drawn once the next course is given shows that course's
@@ -110,7 +112,7 @@ pub fn at_marrow<'a>(
     spec: &CountRecovery,
     marrow: &Observation,
     after: NaiveDate,
-    until: NaiveDate,
+    (until, may_until): (NaiveDate, NaiveDate),
     course: &str,
 ) -> Reading<'a> {
     let day = marrow.local_day();
@@ -124,6 +126,8 @@ pub fn at_marrow<'a>(
         from: back(marrow.last_local_day().min(ctx.today).max(day)),
         may_from: back(day),
         until,
+        may_until: may_until.max(until),
+        marrow: marrow.day_text(),
         course,
     };
     let from = window.may_from;
@@ -190,6 +194,11 @@ struct Window<'w> {
     /// The first day of those that may be (before `from` only for a marrow of a month alone).
     may_from: NaiveDate,
     until: NaiveDate,
+    /// The last day of those that may be (after `until` only for a marrow of a month alone
+    /// with no next course: the read ends `days_after_marrow` after the marrow's day).
+    may_until: NaiveDate,
+    /// The marrow's day as the record gave it ("2026-03" for a month alone).
+    marrow: String,
     course: &'w str,
 }
 
@@ -218,7 +227,7 @@ fn best<'a>(
     };
     let maybe = |o: &Observation| {
         let (first, last) = span(o);
-        !surely(o) && last >= window.may_from && first <= window.until
+        !surely(o) && last >= window.may_from && first <= window.may_until
     };
     // In 10⁹/L, so that counts in different units compare.
     let size = |o: &Observation| {
@@ -249,6 +258,24 @@ fn best<'a>(
             per_unit: per_unit(spec, o.unit.as_deref()).unwrap_or(1.0),
             name,
         };
+        if o.effective_precision.is_day() {
+            // A count of a day that is of the read only by the day of a marrow of a month.
+            return One::Disagree(format!(
+                "the day of the response marrow dated {} alone: whether the {} of {} ({}) was \
+                 of the recovery of {} (surely read from {} to {}; by the marrow's day, from as \
+                 early as {} to as late as {}) cannot be told; its day would decide a CR or CRi \
+                 from MLFS",
+                window.marrow,
+                name,
+                o.local_day(),
+                count.text(),
+                window.course,
+                window.from,
+                window.until,
+                window.may_from,
+                window.may_until
+            ));
+        }
         return One::Disagree(format!(
             "the day of the {} dated {} alone ({}): whether it was of the recovery of {} (from \
              {} to {}) cannot be told; its day would decide a CR or CRi from MLFS",

@@ -128,6 +128,26 @@ pub(super) fn all_days(reports: &[&Observation], reach_days: i64) -> Vec<NaiveDa
     days
 }
 
+/// The earliest day the last seizure of the observations may have been on: as [`all_days`]'s
+/// last, but a count of a month or a year alone on its first day rather than its last (the
+/// latest day it may be, which `all_days` keeps so that freedom is never counted from before
+/// it). Where the two differ, the seizure's day decides how long the freedom since it is.
+pub(super) fn earliest_last_day(reports: &[&Observation], reach_days: i64) -> Option<NaiveDate> {
+    reports
+        .iter()
+        .filter_map(|o| {
+            if finding(o) == Finding::Present
+                && rate_of(o).is_none()
+                && !o.effective_precision.is_day()
+            {
+                Some(o.local_day())
+            } else {
+                days_of(o, reports, reach_days).last().copied()
+            }
+        })
+        .max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -353,7 +353,13 @@ fn time_at_dose(ctx: &Context<'_>, spec: &FailedTrials, trial: &Trial<'_>) -> Op
                 DoseAdequacy::Unknown(_) => StepDose::Unknown,
             };
             // No time at dose is counted beyond the run day: a planned end is not time given.
-            let end = given.end().map_or(ctx.today, |end| end.min(ctx.today));
+            // A depot injection read as a course is given until its label interval has passed.
+            let end = given.end().map_or(ctx.today, |end| {
+                given
+                    .depot_course_days(ctx.set)
+                    .map_or(end, |days| end.max(shift(given.start(), days)))
+                    .min(ctx.today)
+            });
             let start = given.start().min(end);
             (start, end, step, *given)
         })
@@ -362,12 +368,17 @@ fn time_at_dose(ctx: &Context<'_>, spec: &FailedTrials, trial: &Trial<'_>) -> Op
 
     // Runs of adequate steps: (from, until, the steps in it).
     let mut runs: Vec<(NaiveDate, NaiveDate, Vec<usize>)> = Vec::new();
-    for (index, (start, end, step, _)) in steps.iter().enumerate() {
+    for (index, (start, end, step, given)) in steps.iter().enumerate() {
         if *step != StepDose::Adequate {
             continue;
         }
+        // The next injection of a depot course within its tolerance continues the run: the
+        // course is given from its first injection to the last one's interval.
+        let grace = given
+            .depot_course_days(ctx.set)
+            .map_or(0, |_| given.course_grace_days(ctx.set));
         match runs.last_mut() {
-            Some((_, until, members)) if *start <= shift(*until, 1) => {
+            Some((_, until, members)) if *start <= shift(*until, 1 + grace) => {
                 *until = (*until).max(*end);
                 members.push(index);
             }
@@ -1397,9 +1408,12 @@ fn merge_courses<'c>(trials: Vec<Trial<'c>>, ctx: &Context<'_>) -> Vec<Trial<'c>
                     .iter()
                     .map(|g| g.treats_until(ctx.set, ctx.today))
                     .max()?;
+                let grace = trial.given.first().map_or(ctx.set.lines.gap_days, |given| {
+                    given.course_grace_days(ctx.set)
+                });
                 let retreated = earlier.stop.is_none()
                     && earlier.conflict.is_empty()
-                    && trial.start <= shift(acting_until, ctx.set.lines.gap_days);
+                    && trial.start <= shift(acting_until, grace);
                 (same_course || retreated).then_some((earlier, same_course))
             });
         match joined {
@@ -1614,7 +1628,7 @@ fn course_end(
     let course_days = given
         .course_drug(ctx.set)
         .filter(|course| course.ingredient == drug.ingredient)
-        .and_then(|course| course.course_days);
+        .and_then(|_| given.course_days(ctx.set));
     let (Some(days), Some(recorded)) = (course_days, end) else {
         return end;
     };
@@ -2685,6 +2699,34 @@ fn seizure_evidence(
             ),
         ),
     };
+    // The last seizure counted in a month or a year alone is placed on its last day (freedom
+    // is never counted from before it); from its first day the freedom may be longer. Where
+    // that would change what the freedom shows (sustained, undetermined, or short), its day
+    // decides: undetermined, said, never read on its month's first day nor silently on its
+    // last.
+    let free_since_early = seizure_days::earliest_last_day(&reports, rule.rate_reach_days)
+        .map_or(trial.start, |day| day.max(trial.start))
+        .min(free_since);
+    let free_days_early = days_between(free_since_early, last_zero).max(0);
+    let reach = |days: i64| u8::from(days >= shorter) + u8::from(days >= target);
+    if free_since_early < free_since && reach(free_days_early) != reach(free_days) {
+        return Some(EventEvidence::Undetermined(format!(
+            "the last seizure recorded in {}: whether the freedom since it reached {} days ({}) \
+             by the diary entry of {last_zero} cannot be told ({free_days} days from its last \
+             day, {free_days_early} from its first), and its day would decide it",
+            super::dates::dated(free_since_early, free_since),
+            if free_days_early >= target {
+                target
+            } else {
+                shorter
+            },
+            span(if free_days_early >= target {
+                target
+            } else {
+                shorter
+            })
+        )));
+    }
     // Freedom that the day of a count of none dated by a month alone would make sustained or
     // not: undetermined (a success would withdraw the criterion), said; never read on its
     // first day, nor on its last.

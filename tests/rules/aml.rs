@@ -1347,3 +1347,28 @@ fn a_marrow_of_the_month_of_the_remission_is_no_relapse_and_no_remission_by_its_
     let assessment = assess(ID, &recorded_cr_then_a_marrow_of(4));
     assert_eq!(assessment.status, Relapsed, "{}", describe(&assessment));
 }
+
+/// fix-month4 1: one 7+3 from 2026-02-20 with marrow blasts of 3 % dated "2026-03" alone, an
+/// ANC of 0.4 and platelets of 35 on 2026-03-25, and recovered counts on 2026-04-15. With no
+/// next course the counts are read to 28 days after the marrow: to 2026-03-29 from its first
+/// day, to 2026-04-28 from its last. Whether the recovery is the course's (a CR, not an MLFS)
+/// is the marrow's day to decide, never read on its month's first day.
+#[test]
+fn the_end_of_the_count_read_after_a_marrow_of_a_month_is_not_read_from_its_first_day() {
+    use super::support::{assess, dated_by_month, days_to, describe};
+    let v =
+        seven_three(patient(), days_to(2026, 2, 20), |l| l).marrow_blasts(3.0, days_to(2026, 3, 1));
+    let v = counts(v, 0.4, 35.0, days_to(2026, 3, 25));
+    let record = recovered(v, days_to(2026, 4, 15)).record();
+    let assessment = assess(ID, &dated_by_month(record, (2026, 3)));
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .chain(&assessment.reasons)
+            .any(|m| m.contains("2026-03") && m.contains("cannot be told")),
+        "{said}"
+    );
+}

@@ -1600,3 +1600,30 @@ fn a_diary_of_a_month_holding_a_finished_schedules_end_is_not_on_it_by_its_first
     let assessment = assess(ID, &lamotrigine_stopped_with_a_diary_of_january(ended(31)));
     assert_eq!(assessment.status, NotMet, "{}", describe(&assessment));
 }
+
+/// fix-month4 1: one failed schedule, then a seizure on carbamazepine counted in "2025-11"
+/// alone and monthly counts of none to today (2026-11-27). From 30 November the freedom is 362
+/// days, short of 365; from 1 November, 391: whether it is sustained is the seizure's day to
+/// decide, never read as its month's last day (a failure) nor its first (a success).
+#[test]
+fn freedom_since_a_seizure_counted_in_a_month_is_not_counted_from_one_end_of_it() {
+    use super::support::{assess, dated_by_month, days_to, describe};
+    let mut record = seizure_then_free(days_to(2025, 11, 1), None, 1).record();
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 11, 1).unwrap();
+    let last = chrono::NaiveDate::from_ymd_opt(2025, 11, 30).unwrap();
+    // No diary entry of none in the seizure's month.
+    record
+        .observations
+        .retain(|o| o.local_day() == first || o.local_day() < first || o.local_day() > last);
+    let assessment = assess(ID, &dated_by_month(record, (2025, 11)));
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .chain(&assessment.missing)
+            .any(|r| r.contains("2025-11") && r.contains("cannot be told")),
+        "{said}"
+    );
+}

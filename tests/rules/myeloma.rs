@@ -2267,3 +2267,55 @@ fn a_rise_of_the_month_off_therapy_begins_is_not_read_on_its_first_day_for_the_l
         "{lines:#?}"
     );
 }
+
+/// fix-month4 1: VRd to 2025-02-10, high-dose melphalan on 2025-03-01 and an autologous
+/// transplant dated "2025-03" alone, then lenalidomide maintenance from 2025-06-01. Whether the
+/// melphalan was the transplant's conditioning (within 14 days of it) is the transplant's day
+/// to decide: the line is not continued by the month's first day, and its cut says so.
+#[test]
+fn a_transplant_dated_by_a_month_is_not_read_on_its_first_day() {
+    use super::support::days_to;
+    let transplant = |month_only: bool| {
+        let v = patient()
+            .give(
+                rx("Bortezomib 1.3 mg/m2")
+                    .from(days_to(2024, 11, 1))
+                    .until(days_to(2025, 2, 10)),
+            )
+            .give(
+                rx("Lenalidomide 25 mg/d")
+                    .from(days_to(2024, 11, 1))
+                    .until(days_to(2025, 2, 10)),
+            )
+            .give(
+                rx("Melphalan 200 mg/m2")
+                    .from(days_to(2025, 3, 1))
+                    .until(days_to(2025, 3, 2)),
+            );
+        let v = if month_only {
+            v.procedure_within(
+                "refract:asct",
+                "Autologous stem cell transplant",
+                (days_to(2025, 3, 1), days_to(2025, 3, 31)),
+            )
+        } else {
+            v.procedure(
+                "refract:asct",
+                "Autologous stem cell transplant",
+                days_to(2025, 3, 3),
+            )
+        };
+        derived(v.give(rx("Lenalidomide 10 mg/d").from(days_to(2025, 6, 1))))
+    };
+    let lines = transplant(false);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let lines = transplant(true);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[1]
+            .cut_reason
+            .as_deref()
+            .is_some_and(|cut| cut.contains("2025-03") && cut.contains("cannot be told")),
+        "{lines:#?}"
+    );
+}

@@ -738,3 +738,28 @@ fn one_rituximab_course_is_judged_by_the_cdai_taken_while_it_acts() {
         ],
     );
 }
+
+/// fix-month4 1: the window of active disease runs from 2026-05-28 (183 days before
+/// 2026-11-27). A CDAI of 18 dated "2026-05" alone may be in it (and the latest, after a CDAI of
+/// 8 on 2026-05-30) or not: whether the disease is active is its day's to decide, never "not
+/// active" by its month's first day. Alone, it is the same question, said.
+#[test]
+fn a_score_of_the_month_that_holds_the_windows_start_is_not_read_on_its_first_day() {
+    use super::support::{assess, dated_by_month, days_to, describe};
+    for with_low in [true, false] {
+        let mut v = two_mechanisms_failed().cdai(18.0, days_to(2026, 5, 1));
+        if with_low {
+            v = v.cdai(8.0, days_to(2026, 5, 30));
+        }
+        let assessment = assess(ID, &dated_by_month(v.record(), (2026, 5)));
+        let said = describe(&assessment);
+        assert_eq!(assessment.status, InsufficientData, "{with_low}: {said}");
+        assert!(
+            assessment
+                .missing
+                .iter()
+                .any(|m| m.contains("2026-05") && m.contains("cannot be told")),
+            "{with_low}: {said}"
+        );
+    }
+}

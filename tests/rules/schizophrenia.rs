@@ -825,3 +825,53 @@ fn a_clozapine_trial_too_short_for_ultra_resistance_is_said() {
         "{said}"
     );
 }
+
+/// fix-month4 2: paliperidone palmitate 6-monthly (Invega Hafyera 1560 mg, label interval 182 days)
+/// recorded as one one-day record per injection, `days_ago` each.
+fn hafyera_injections(days_ago: &[i64]) -> Vignette {
+    days_ago.iter().fold(patient(), |v, day| {
+        v.give(rx("Invega Hafyera 1560 mg/6mo").from(*day).until(*day))
+    })
+}
+
+fn lines_of(v: Vignette) -> Vec<refract::domain::TreatmentLine> {
+    super::support::rules()
+        .derive_lines(&v.record(), super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect()
+}
+
+/// Four injections of a 6-monthly depot over two years are one course, from the first
+/// injection to the last one's interval (about 2.5 years), not four trials of a day; a pause
+/// of two intervals between two injections (beyond the interval and half of it) is two courses.
+#[test]
+fn six_monthly_depot_injections_recorded_one_by_one_are_one_course() {
+    use super::support::ago;
+    let lines = lines_of(hafyera_injections(&[1000, 757, 514, 271]));
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0].start, ago(1000), "{lines:#?}");
+    assert_eq!(lines[0].end, Some(ago(271 - 182)), "{lines:#?}");
+    // Stopped for no response at the last injection: one failed trial of about 30 months.
+    let stopped = hafyera_injections(&[1000, 757, 514]).give(
+        rx("Invega Hafyera 1560 mg/6mo")
+            .from(271)
+            .until(271)
+            .stopped(StopReason::LackOfEfficacy),
+    );
+    let assessment = assess(ID, &stopped.record());
+    let said = describe(&assessment);
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("1 adequate failed trials")
+                && r.contains(&format!("{} days at an adequate dose", 1000 - 271 + 182))),
+        "{said}"
+    );
+    // The same injections every 6 months, but a year between the second and the third.
+    let lines = lines_of(hafyera_injections(&[1000, 818, 454, 272]));
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0].end, Some(ago(818 - 182)), "{lines:#?}");
+    assert_eq!(lines[1].start, ago(454), "{lines:#?}");
+}

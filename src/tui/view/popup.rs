@@ -178,6 +178,11 @@ fn symbols(context: Context) -> Vec<(&'static str, &'static str)> {
     match context {
         Context::Patients | Context::Overview => {
             let mut out = statuses.to_vec();
+            if context == Context::Patients {
+                // The same mark as "insufficient data" before a condition's words: said apart,
+                // so that "? RA" is not read as RA with too little data.
+                out.push(("? RA", "condition in words no rule set recognises"));
+            }
             out.extend([
                 ("✕", "a flag the team dismissed (dimmed)"),
                 ("†", "died"),
