@@ -131,6 +131,7 @@ fn join(
     )?;
     move_ledger(conn, auditor, replaced, kept)?;
     let before_reviews = latest_reviews(conn, kept)?;
+    note_reviews(conn, auditor, replaced, kept, &mrn)?;
     for table in TEAM_TABLES {
         move_rows(conn, auditor, table, replaced, kept)?;
     }
@@ -371,6 +372,67 @@ fn move_entered_observations(
     Ok(())
 }
 
+/// Writes a note on the kept patient for each review of the replaced record: the reviews move
+/// as history (see [`keep_kept_reviews_current`]), and a note is where the team sees them.
+fn note_reviews(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    replaced: PatientId,
+    kept: PatientId,
+    old_mrn: &str,
+) -> Result<()> {
+    let reviews: Vec<(i64, String)> = conn
+        .prepare(
+            "SELECT id, ruleset || ': ' || decision || ' by ' || by || ' on ' || substr(at, 1, 10)
+                    || ' (the record read ' || status || '): ' || rationale
+             FROM reviews WHERE patient_id = ?1 ORDER BY id",
+        )?
+        .query_map([replaced.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (review, text) in reviews {
+        add_note(
+            conn,
+            auditor,
+            ("reviews", review),
+            (replaced, kept),
+            &format!("From the merged record MRN {old_mrn}: review of {text}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// A note on the kept patient carrying what the replaced record held (`from`: its table and
+/// row), audited.
+fn add_note(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    (table, row): (&str, i64),
+    (replaced, kept): (PatientId, PatientId),
+    note: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO notes (patient_id, author, at, text) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            kept.0,
+            auditor.who(),
+            super::sql_types::format_datetime(super::now_utc()),
+            note
+        ],
+    )?;
+    auditor.record(
+        conn,
+        Change {
+            action: "import.join.note",
+            entity: table,
+            entity_id: Some(row),
+            patient_id: Some(kept),
+        },
+        Some(&serde_json::json!({ "patient": replaced.0 })),
+        Some(&serde_json::json!({ "patient": kept.0, "note": note })),
+    )?;
+    Ok(())
+}
+
 /// The latest review of each rule set of a patient, by id.
 fn latest_reviews(conn: &Connection, patient: PatientId) -> Result<Vec<i64>> {
     Ok(conn
@@ -429,7 +491,8 @@ fn move_keyed_work(
     kept: PatientId,
     old_mrn: &str,
 ) -> Result<()> {
-    for (table, key, words) in [
+    // `carries`: the row holds something the team wrote (a step is created untouched).
+    for (table, key, words, carries) in [
         (
             "way_forward",
             ["ruleset", "step"],
@@ -437,28 +500,37 @@ fn move_keyed_work(
              || coalesce(', owner ' || owner, '') || coalesce(', due ' || due, '')
              || CASE WHEN notes <> '' THEN ', notes: ' || notes ELSE '' END
              || coalesce(', not applicable: ' || na_reason, '')",
+            "NOT (status = 'todo' AND owner IS NULL AND due IS NULL AND notes = ''
+                  AND na_reason IS NULL)",
         ),
         (
             "checklist_items",
             ["ruleset", "key"],
             "'checklist ' || ruleset || ': ' || text || CASE WHEN done THEN ' (done)' ELSE '' END
              || coalesce(', ' || detail, '')",
+            "done OR detail IS NOT NULL",
         ),
     ] {
         let [first, second] = key;
-        let rows: Vec<(i64, bool, String, String)> = conn
+        let rows: Vec<(i64, bool, String, String, bool)> = conn
             .prepare(&format!(
                 "SELECT r.rowid,
                         EXISTS (SELECT 1 FROM {table} k WHERE k.patient_id = ?2
                                 AND k.{first} = r.{first} AND k.{second} = r.{second}),
-                        {words}, json_array(r.{first}, r.{second})
+                        {words}, json_array(r.{first}, r.{second}), {carries}
                  FROM {table} r WHERE r.patient_id = ?1 ORDER BY r.rowid"
             ))?
             .query_map(params![replaced.0, kept.0], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        for (row, clashes, text, key_json) in rows {
+        for (row, clashes, text, key_json, carries) in rows {
             if !clashes {
                 conn.execute(
                     &format!("UPDATE {table} SET patient_id = ?2 WHERE rowid = ?1"),
@@ -467,29 +539,27 @@ fn move_keyed_work(
                 audit_move(conn, auditor, table, row, (replaced, kept))?;
                 continue;
             }
-            let note = format!("From the merged record MRN {old_mrn}: {text}");
-            conn.execute(
-                "INSERT INTO notes (patient_id, author, at, text) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    kept.0,
-                    auditor.who(),
-                    super::sql_types::format_datetime(super::now_utc()),
-                    note
-                ],
-            )?;
             conn.execute(&format!("DELETE FROM {table} WHERE rowid = ?1"), [row])?;
-            let before: serde_json::Value =
-                serde_json::from_str(&key_json).unwrap_or(serde_json::Value::Null);
             auditor.record(
                 conn,
                 Change {
-                    action: "import.join.note",
+                    action: "import.join.remove",
                     entity: table,
                     entity_id: Some(row),
                     patient_id: Some(kept),
                 },
-                Some(&serde_json::json!({ "patient": replaced.0, "key": before, "text": text })),
-                Some(&serde_json::json!({ "patient": kept.0, "note": note })),
+                Some(&serde_json::json!({ "patient": replaced.0, "key": key_json, "text": text })),
+                None::<&serde_json::Value>,
+            )?;
+            if !carries {
+                continue;
+            }
+            add_note(
+                conn,
+                auditor,
+                (table, row),
+                (replaced, kept),
+                &format!("From the merged record MRN {old_mrn}: {text}"),
             )?;
         }
     }

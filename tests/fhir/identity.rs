@@ -745,17 +745,23 @@ fn two_stored_records_the_source_merges_are_joined_with_the_teams_work() {
         };
         assert_eq!(on_new("tasks"), 1);
         assert_eq!(on_new("way_forward"), 1);
-        assert_eq!(
-            env.rows(&format!(
+        let notes: Vec<String> = env
+            .rows(&format!(
                 "SELECT text FROM notes WHERE patient_id = {} ORDER BY id",
                 new_id.0
-            )),
-            [
-                ["seen in clinic"],
-                [
-                    "From the merged record MRN MRN-OLD: way forward epilepsy step 1: done, notes: old notes"
-                ]
-            ]
+            ))
+            .concat();
+        assert_eq!(notes.len(), 3, "{notes:#?}");
+        assert_eq!(notes[0], "seen in clinic");
+        assert!(
+            notes[1].starts_with(
+                "From the merged record MRN MRN-OLD: review of epilepsy: dismissed by"
+            ) && notes[1].ends_with("one drug only"),
+            "{notes:#?}"
+        );
+        assert_eq!(
+            notes[2],
+            "From the merged record MRN MRN-OLD: way forward epilepsy step 1: done, notes: old notes"
         );
         // The old record's dismissal is kept as history, and judged other evidence: it does not
         // dismiss the survivor's flag.
@@ -789,10 +795,17 @@ fn two_stored_records_the_source_merges_are_joined_with_the_teams_work() {
         );
         assert_eq!(
             env.rows(
-                "SELECT entity FROM audit_log WHERE action IN ('import.join.move', 'import.join.note')
-                 ORDER BY entity"
+                "SELECT action, entity FROM audit_log WHERE action LIKE 'import.join.%'
+                 ORDER BY action, entity"
             ),
-            [["notes"], ["reviews"], ["tasks"], ["way_forward"]]
+            [
+                ["import.join.move", "notes"],
+                ["import.join.move", "reviews"],
+                ["import.join.move", "tasks"],
+                ["import.join.note", "reviews"],
+                ["import.join.note", "way_forward"],
+                ["import.join.remove", "way_forward"]
+            ]
         );
         // Its MRN says where it went.
         let err = env
