@@ -430,6 +430,9 @@ fn this_host() -> String {
 /// (`kept_aside`, migration 0049), weighed before the next Patient of that id takes it; a
 /// source's newer version filing a resource under another of its patients moves it (refused
 /// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
+/// In 22 (review r5 R5-4): two stored patients a source's merge (`Patient.link` `replaces` /
+/// `replaced-by`) or a `--same-system` names are joined into one (`store::joins`), rather than
+/// the link dropped or the file refused; files are read again to make the joins refused before.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
