@@ -714,7 +714,7 @@ fn two_stored_records_the_source_merges_are_joined_with_the_teams_work() {
             "merged.json",
             &bundle("collection", &[merged_old, merged_new]),
         );
-        let report = env.import(&[later.clone()]);
+        let report = env.import(std::slice::from_ref(&later));
         assert_eq!(report.failed, 0, "{report:#?}");
         assert!(
             warnings(&report).contains("joined MRN MRN-OLD"),
@@ -950,7 +950,7 @@ fn a_same_system_declared_later_joins_the_two_patients_it_makes_one() {
         ..as_lab.clone()
     };
     let second = lab(&env, "lab2.json", "2026-09-11", "r2");
-    let report = env.import_with(&[second.clone()], &same);
+    let report = env.import_with(std::slice::from_ref(&second), &same);
     assert_eq!(report.failed, 0, "{report:#?}");
     assert!(
         warnings(&report).contains("--same-system"),
@@ -995,7 +995,10 @@ fn a_same_system_declared_later_joins_the_two_patients_it_makes_one() {
     let mut env = Env::new();
     env.import_ok(&env.write_json("hospital.json", &epileptic(&hospital)));
     let male = with(lab_patient("2026-09-10"), &json!({"gender": "male"}));
-    let file = env.write_json("lab1.json", &bundle("collection", &[male.clone()]));
+    let file = env.write_json(
+        "lab1.json",
+        &bundle("collection", std::slice::from_ref(&male)),
+    );
     assert_eq!(env.import_with(&[file], &as_lab).failed, 0);
     let male = with(
         male,
