@@ -32,7 +32,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::assess;
-use crate::domain::identifier_systems;
+use crate::domain::{PatientId, identifier_systems};
 use crate::fhir::stream::{StreamError, each_resource};
 use crate::fhir::{Mapped, map_resource};
 use crate::rules::Rules;
@@ -430,6 +430,9 @@ fn this_host() -> String {
 /// (`kept_aside`, migration 0049), weighed before the next Patient of that id takes it; a
 /// source's newer version filing a resource under another of its patients moves it (refused
 /// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
+/// In 22 (review r5 R5-4): two stored patients a source's merge (`Patient.link` `replaces` /
+/// `replaced-by`) or a `--same-system` names are joined into one (`store::joins`), rather than
+/// the link dropped or the file refused; files are read again to make the joins refused before.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -1250,6 +1253,8 @@ struct Checked {
     /// Links by identifier (system, value) that name no Patient of the file but one stored
     /// from the same source: its Patient id there.
     stored_links: HashMap<(Option<String>, String), String>,
+    /// Stored patients this file joins (see [`planned_join`]), before anything of it is written.
+    joins: Vec<PlannedJoin>,
 }
 
 /// The file's Patients by the identifiers a conditional reference can name them by
@@ -1513,6 +1518,15 @@ fn import_file(
              removes nothing for this file",
         );
     }
+    // Joined before the file is written: its Patients and resources then name one patient.
+    for join in &checked.joins {
+        let joined = store
+            .import_write(|tx| tx.join_patients(join.replaced, join.kept, &join.why, join.merged));
+        match joined {
+            Ok(words) => report.warn("", String::from("Patient"), &words),
+            Err(err) => return FileReport::failed(path, &err.to_string()),
+        }
+    }
     let applied = apply::apply_file(
         store,
         rules,
@@ -1598,6 +1612,13 @@ struct FilePatient {
     /// [`crate::fhir::LinkedIdentifier`]): resolved once the whole file is read, else against
     /// the stored patients in [`check`].
     by_identifier: Vec<(Option<String>, String)>,
+    /// Of `by_identifier`, the links of a merge (`replaces`, `replaced-by`).
+    merge_identifiers: Vec<(Option<String>, String)>,
+    /// Of `linked`, the keys of the records a merge joins this one with (see
+    /// [`crate::fhir::ImportedPatient::merged_with`]).
+    merging: Vec<(String, String)>,
+    /// A record merged into another (`replaced-by`): the other is the one kept.
+    superseded: bool,
 }
 
 /// The first read: the file is readable FHIR, and no two Patients of it share an identifier.
@@ -1736,6 +1757,18 @@ fn first_read(
                 .into_iter()
                 .filter(|key| !own.contains(key))
                 .collect();
+                let merging = identity_keys(
+                    &source,
+                    &patient
+                        .merged_with
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                    &[],
+                )
+                .into_iter()
+                .filter(|key| !own.contains(key))
+                .collect();
                 patients.push(FilePatient {
                     at: raw.path.clone(),
                     id: patient.id,
@@ -1745,11 +1778,19 @@ fn first_read(
                     former_keys: identity_keys(&source, &[], &patient.former_identifiers),
                     names: patient.names,
                     linked,
+                    merge_identifiers: patient
+                        .linked_identifiers
+                        .iter()
+                        .filter(|linked| linked.merges)
+                        .map(|linked| (linked.system.clone(), linked.value.clone()))
+                        .collect(),
                     by_identifier: patient
                         .linked_identifiers
                         .into_iter()
                         .map(|linked| (linked.system, linked.value))
                         .collect(),
+                    merging,
+                    superseded: patient.superseded,
                 });
             }
             Mapped::Medication {
@@ -1775,6 +1816,12 @@ fn first_read(
                 && patient.id.as_deref() != Some(target)
             {
                 let key = (id_system.clone(), target.to_owned());
+                if patient
+                    .merge_identifiers
+                    .contains(&(system.clone(), value.clone()))
+                {
+                    patient.merging.push(key.clone());
+                }
                 if !patient.keys.contains(&key) {
                     patient.keys.push(key.clone());
                     patient.linked.push(key);
@@ -1829,6 +1876,7 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         ));
     }
     let mut unlinked = std::collections::HashSet::new();
+    let mut joins = Vec::new();
     let id_system = ledger::patient_id_system(&source);
     let mut stored_links = HashMap::new();
     for patient in &mut first.patients {
@@ -1859,6 +1907,12 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
                 continue;
             };
             let key = (id_system.clone(), target.clone());
+            if patient
+                .merge_identifiers
+                .contains(&(system.clone(), value.clone()))
+            {
+                patient.merging.push(key.clone());
+            }
             if !patient.keys.contains(&key) {
                 patient.keys.push(key.clone());
                 patient.linked.push(key);
@@ -1892,6 +1946,36 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
             )
             .map_err(|err| err.to_string())
         };
+        // Two stored records the source merged, or whose identifier systems the team declared
+        // one: joined before the file is written (see `store::joins`).
+        if let Some(join) = planned_join(store, patient, &options.equivalent_systems)
+            .map_err(|err| err.to_string())?
+        {
+            if let Some(conflict) = store
+                .join_conflict(join.replaced, join.kept)
+                .map_err(|err| err.to_string())?
+            {
+                return Err(format!(
+                    "{}: {}, which would join {} and {}, but {conflict}: refusing to join them; \
+                     nothing imported",
+                    patient.at,
+                    join.why,
+                    store
+                        .describe_patient(join.replaced)
+                        .map_err(|err| err.to_string())?,
+                    store
+                        .describe_patient(join.kept)
+                        .map_err(|err| err.to_string())?,
+                ));
+            }
+            if !joins
+                .iter()
+                .any(|known: &PlannedJoin| known.replaced == join.replaced)
+            {
+                joins.push(join);
+            }
+            continue;
+        }
         let mut why = problem(&patient.keys)?;
         // Linked to a record already stored as another patient (two records of one person
         // the source merged after both were imported): imported as before the link, and said,
@@ -1926,7 +2010,91 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         identified: first.identified,
         unlinked,
         stored_links,
+        joins,
     })
+}
+
+/// Two stored patients a file's Patient says are one, and which is kept.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedJoin {
+    pub replaced: PatientId,
+    pub kept: PatientId,
+    /// Why, in words (`the source merged Patient/p2 into Patient/p1`).
+    pub why: String,
+    /// The source merged them (not the team's `--same-system`).
+    pub merged: bool,
+}
+
+/// The join a Patient asks for, if its identifiers name two stored patients for a reason that
+/// makes them one: the source's merge (R4 `Patient.link` `replaces` / `replaced-by`, naming a
+/// record of the same source: the record `replaced-by` another "must no longer be used", so
+/// the other is kept), or the team's `--same-system` (without it the identifiers name one
+/// patient; the record stored first is kept, with the team's work on it). Any other ambiguity
+/// (two people's numbers) is no reason, and is refused as before.
+fn planned_join(
+    store: &Store,
+    patient: &FilePatient,
+    equivalent: &[Vec<String>],
+) -> Result<Option<PlannedJoin>, StoreError> {
+    let PatientMatch::Ambiguous(first, second) = store.match_patient(&patient.keys, equivalent)?
+    else {
+        return Ok(None);
+    };
+    let own = patient.id.as_deref().unwrap_or_default();
+    if !patient.merging.is_empty() {
+        let alone: Vec<(String, String)> = patient
+            .keys
+            .iter()
+            .filter(|key| !patient.linked.contains(key))
+            .cloned()
+            .collect();
+        let (PatientMatch::Existing(this), PatientMatch::Existing(other)) = (
+            store.match_patient(&alone, equivalent)?,
+            store.match_patient(&patient.merging, equivalent)?,
+        ) else {
+            return Ok(None);
+        };
+        if this == other {
+            return Ok(None);
+        }
+        let others = patient
+            .merging
+            .iter()
+            .map(|(_, id)| format!("Patient/{id}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(Some(if patient.superseded {
+            PlannedJoin {
+                replaced: this,
+                kept: other,
+                why: format!("the source merged Patient/{own} into {others} (replaced-by)"),
+                merged: true,
+            }
+        } else {
+            PlannedJoin {
+                replaced: other,
+                kept: this,
+                why: format!("the source merged {others} into Patient/{own} (replaces)"),
+                merged: true,
+            }
+        }));
+    }
+    if equivalent.is_empty()
+        || matches!(
+            store.match_patient(&patient.keys, &[])?,
+            PatientMatch::Ambiguous(..)
+        )
+    {
+        return Ok(None);
+    }
+    Ok(Some(PlannedJoin {
+        replaced: first.max(second),
+        kept: first.min(second),
+        why: format!(
+            "Patient/{own}'s identifiers name both once --same-system makes their systems one"
+        ),
+        merged: false,
+    }))
 }
 
 /// What a user is told of identifiers a Patient turned out to share with another person (see

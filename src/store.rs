@@ -12,6 +12,7 @@ mod dating;
 mod decode;
 mod flags;
 pub mod imports;
+mod joins;
 pub mod kept_aside;
 mod keys;
 mod list;

@@ -105,6 +105,11 @@ pub struct ImportedPatient {
     pub superseded: bool,
     /// The records merged into this one (`link.type` `replaces`), by id.
     pub replaces: Vec<String>,
+    /// The records a merge joins this one with (`replaces` or `replaced-by`), by id: two
+    /// records stored apart that the source so links are joined into one patient (README, *Who
+    /// a patient is*); a `refer` or `seealso` link names the same person but joins no two
+    /// stored records.
+    pub merged_with: Vec<String>,
     /// Links that name the other record by an identifier alone (R4 `Reference.identifier`, a
     /// logical reference: an MPI's merge pointing at the surviving record's number): the
     /// importer resolves them as it does a subject named so, to the Patient of the file (or
@@ -128,6 +133,8 @@ pub struct LinkedIdentifier {
     pub value: String,
     /// The link is `replaces`: the record it names was merged into this one.
     pub replaces: bool,
+    /// The link is `replaces` or `replaced-by` (see [`ImportedPatient::merged_with`]).
+    pub merges: bool,
 }
 
 /// What a reference to a patient says of them beside its address (R4 `Reference.identifier`
@@ -1931,6 +1938,14 @@ fn map_patient(
             raw.full_url,
             &mut Vec::new(),
         ),
+        merged_with: linked_patients(
+            resource
+                .link
+                .iter()
+                .filter(|link| matches!(link.kind.as_deref(), Some("replaces" | "replaced-by"))),
+            raw.full_url,
+            &mut Vec::new(),
+        ),
         linked_identifiers: resource
             .link
             .iter()
@@ -1953,6 +1968,7 @@ fn map_patient(
                         .map(identifier_systems::canonical),
                     value: value.to_owned(),
                     replaces: link.kind.as_deref() == Some("replaces"),
+                    merges: matches!(link.kind.as_deref(), Some("replaces" | "replaced-by")),
                 })
             })
             .filter(|linked| !linked.value.is_empty())

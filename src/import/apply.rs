@@ -598,8 +598,9 @@ fn op_of(
         && checked.unlinked.contains(id)
     {
         mapping.warnings.push(format!(
-            "its link to {} names a patient already stored as another record: not merged (refract \
-             never joins two stored patients; both stay, each with its own records and reviews)",
+            "its link to {} names a patient already stored as another record: not joined (only \
+             a merge, `replaces` or `replaced-by`, joins two stored patients; both stay, each \
+             with its own records and reviews)",
             patient
                 .same_as
                 .iter()

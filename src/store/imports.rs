@@ -266,7 +266,7 @@ fn identifiers_of(conn: &Connection, id: PatientId, system: &str) -> Result<Vec<
 }
 
 /// How a person names a stored patient in a message: MRN (with its system), name, birth date.
-fn describe_patient(conn: &Connection, id: PatientId) -> Result<String> {
+pub(super) fn describe_patient(conn: &Connection, id: PatientId) -> Result<String> {
     let row: Option<(String, String, String, String, String)> = conn
         .prepare_cached(
             "SELECT mrn, mrn_system, family_name, given_name, birth_date FROM patients
@@ -1254,7 +1254,7 @@ struct ResourceAudit<'a> {
     body: serde_json::Value,
 }
 
-fn audit_body(body: &str) -> serde_json::Value {
+pub(super) fn audit_body(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|_| serde_json::Value::String(body.to_owned()))
 }
 
@@ -1361,13 +1361,26 @@ fn upsert_resource(
         );
         let same_record = digest == entry.digest && stored_refers.as_deref() == entry.refers;
         let from = patient_of_subject(conn, entry.source, stored)?;
-        if let (true, true, Some(from), Some(to)) = (newer, same_record, from, patient)
+        // Another Patient id of the same patient (a record the source merged into this one,
+        // joined, see `joins`): no move. Unless older, the version is filed under the id it
+        // names, and stored as any version is.
+        let older = matches!(
+            (stored_updated.as_deref(), entry.last_updated),
+            (Some(stored), Some(incoming)) if written_after(stored, incoming)
+        );
+        if from.is_some() && from == patient {
+            if !older {
+                conn.prepare_cached("UPDATE fhir_resources SET subject = ?2 WHERE row = ?1")?
+                    .execute(params![row, incoming])?;
+            }
+        } else if let (true, true, Some(from), Some(to)) = (newer, same_record, from, patient)
             && from != to
         {
             move_resource(conn, auditor, entry, (row, stored, &before), (from, to))?;
             return Ok(Upserted::Moved(stored.to_owned()));
+        } else {
+            return Ok(Upserted::OtherSubject(stored.to_owned()));
         }
-        return Ok(Upserted::OtherSubject(stored.to_owned()));
     }
     // Whatever becomes of this version (the same, older or newer than the stored one), it said
     // the drug was current on its day: the record keeps the latest such day for good. It bears
@@ -1987,7 +2000,7 @@ pub struct WaitingCount {
     pub staged: usize,
 }
 
-fn mark_dirty(conn: &Connection, patient: PatientId) -> Result<()> {
+pub(super) fn mark_dirty(conn: &Connection, patient: PatientId) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO import_dirty (patient_id) VALUES (?1) ON CONFLICT DO NOTHING",
     )?
@@ -2431,6 +2444,17 @@ fn close_superseded_runs(
 pub struct ImportTx<'t> {
     conn: &'t Connection,
     auditor: &'t AuditWriter,
+}
+
+impl<'t> ImportTx<'t> {
+    /// The transaction's connection, for the store's other modules (see `joins`).
+    pub(super) fn conn(&self) -> &'t Connection {
+        self.conn
+    }
+
+    pub(super) fn auditor(&self) -> &'t AuditWriter {
+        self.auditor
+    }
 }
 
 impl Store {

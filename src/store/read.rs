@@ -78,6 +78,16 @@ impl Store {
             .prepare_cached("SELECT id, mrn_system FROM patients WHERE mrn = ?1 ORDER BY id")?
             .query_map([mrn], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        // A record joined into another (`store::joins`): where it went, rather than the patient
+        // now holding its number among their identifiers.
+        if found.is_empty()
+            && let Some((old, now, day)) = self.joined_into(mrn)?
+        {
+            return Err(StoreError::Invalid(format!(
+                "MRN {old} was merged into MRN {now} on {day} (two records of one person \
+                 joined): see MRN {now}"
+            )));
+        }
         match found.as_slice() {
             // The MRN shown names them, unless the value is also another patient's identifier
             // (their NHS number, another hospital's record number): then it names neither.

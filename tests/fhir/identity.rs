@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use refract::domain::{PatientId, ReviewDecision};
+use refract::import::ImportOptions;
+
 use super::{
     Env, LACOSAMIDE, LAMOTRIGINE, LEVETIRACETAM, bundle, condition, epilepsy_bundle, reason,
-    statement, with,
+    statement, today, with,
 };
 
 const MRN_SYSTEM: &str = "urn:oid:1.2.3.4";
@@ -657,20 +660,188 @@ fn a_link_to_a_patient_of_another_server_joins_no_one() {
     );
 }
 
-/// Both records stored as two patients, then the source merges them: the file is imported
-/// (the review found it refused whole, every later pull with it), the two stay two, and the
-/// import says they may be one person.
+/// Both records stored as two patients, then the source merges them (R4 `Patient.link`: the
+/// record `replaced-by` another "must no longer be used"; the survivor `replaces` it): they are
+/// joined into the survivor, with their resources, the team's work and the audit of each move;
+/// the replaced record is listed and assessed no more, and its MRN says where it went. The
+/// review found them kept apart for good, every later resource of the old record split off.
 #[test]
-fn a_link_between_two_patients_already_stored_imports_the_file_and_merges_nothing() {
+fn two_stored_records_the_source_merges_are_joined_with_the_teams_work() {
+    for (old_link, new_link) in [
+        (Some("replaced-by"), None),
+        (None, Some("replaces")),
+        (Some("replaced-by"), Some("replaces")),
+    ] {
+        let mut env = Env::new();
+        let (old, new, mut resources) = merged_records(None, None);
+        resources.insert(0, new.clone());
+        resources.insert(0, old.clone());
+        let first = env.write_json("apart.json", &bundle("collection", &resources));
+        env.import_ok(&first);
+        assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+        let old_id = PatientId(env.patient_id("MRN-OLD"));
+        let new_id = PatientId(env.patient_id("MRN-NEW"));
+        // The team's work on both: the old record's dismissal, note and task; a way-forward
+        // step each (the same step: the survivor's stays, the old one's becomes a note).
+        env.store
+            .review(
+                old_id,
+                "epilepsy",
+                ReviewDecision::Dismissed,
+                "one drug only",
+                today(),
+            )
+            .unwrap();
+        env.store
+            .add_note(old_id, "seen in clinic", today())
+            .unwrap();
+        env.store
+            .add_task(old_id, None, "ask for the EEG", None, None, today())
+            .unwrap();
+        {
+            let conn = super::sql_on(&env.store);
+            for (patient, status) in [(old_id, "done"), (new_id, "todo")] {
+                conn.execute(
+                    "INSERT INTO way_forward (patient_id, ruleset, step, status, notes, updated_at)
+                     VALUES (?1, 'epilepsy', 1, ?2, 'old notes', '2026-11-01T00:00:00')",
+                    rusqlite::params![patient.0, status],
+                )
+                .unwrap();
+            }
+        }
+        let (merged_old, merged_new, _) = merged_records(old_link, new_link);
+        let later = env.write_json(
+            "merged.json",
+            &bundle("collection", &[merged_old, merged_new]),
+        );
+        let report = env.import(std::slice::from_ref(&later));
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert!(
+            warnings(&report).contains("joined MRN MRN-OLD"),
+            "{}",
+            warnings(&report)
+        );
+        assert!(
+            !warnings(&report).contains("not merged"),
+            "{}",
+            warnings(&report)
+        );
+        // One patient, the survivor, with both histories, assessed once.
+        assert_eq!(
+            env.rows("SELECT mrn, family_name FROM patients"),
+            [["MRN-NEW", "Doe-Smith"]]
+        );
+        assert_eq!(
+            epilepsy_statuses(&env),
+            [["MRN-NEW", "Doe-Smith", "refractory"]]
+        );
+        assert_eq!(env.int("SELECT count(*) FROM assessments"), 1);
+        // Nothing the team wrote is lost.
+        let on_new = |table: &str| {
+            env.int(&format!(
+                "SELECT count(*) FROM {table} WHERE patient_id = {}",
+                new_id.0
+            ))
+        };
+        assert_eq!(on_new("tasks"), 1);
+        assert_eq!(on_new("way_forward"), 1);
+        let notes: Vec<String> = env
+            .rows(&format!(
+                "SELECT text FROM notes WHERE patient_id = {} ORDER BY id",
+                new_id.0
+            ))
+            .concat();
+        assert_eq!(notes.len(), 3, "{notes:#?}");
+        assert_eq!(notes[0], "seen in clinic");
+        assert!(
+            notes[1].starts_with(
+                "From the merged record MRN MRN-OLD: review of epilepsy: dismissed by"
+            ) && notes[1].ends_with("one drug only"),
+            "{notes:#?}"
+        );
+        assert_eq!(
+            notes[2],
+            "From the merged record MRN MRN-OLD: way forward epilepsy step 1: done, notes: old notes"
+        );
+        // The old record's dismissal is kept as history, and judged other evidence: it does not
+        // dismiss the survivor's flag.
+        assert_eq!(on_new("reviews"), 1);
+        assert_eq!(
+            env.int(
+                "SELECT count(*) FROM reviews r JOIN assessments a
+                 ON a.patient_id = r.patient_id AND a.ruleset = r.ruleset
+                 WHERE r.fingerprint = a.fingerprint"
+            ),
+            0
+        );
+        // Audited: the join (with the old record's details) and each move.
+        assert_eq!(
+            env.rows(
+                "SELECT json_extract(before, '$.mrn'), patient_id FROM audit_log
+                 WHERE action = 'import.patient.join'"
+            ),
+            [["MRN-OLD".to_owned(), new_id.0.to_string()]]
+        );
+        assert_eq!(
+            env.int(
+                "SELECT count(*) FROM audit_log WHERE action = 'import.resource.move'
+                 AND json_extract(before, '$.patient') = 1 AND json_extract(after, '$.patient') = 2"
+                    .replace("= 1", &format!("= {}", old_id.0))
+                    .replace("= 2", &format!("= {}", new_id.0))
+                    .as_str()
+            ),
+            2,
+            "the diagnosis and levetiracetam"
+        );
+        assert_eq!(
+            env.rows(
+                "SELECT action, entity FROM audit_log WHERE action LIKE 'import.join.%'
+                 ORDER BY action, entity"
+            ),
+            [
+                ["import.join.move", "notes"],
+                ["import.join.move", "reviews"],
+                ["import.join.move", "tasks"],
+                ["import.join.note", "reviews"],
+                ["import.join.note", "way_forward"],
+                ["import.join.remove", "way_forward"]
+            ]
+        );
+        // Its MRN says where it went.
+        let err = env
+            .store
+            .patient_id_by_mrn_or_prefix("MRN-OLD")
+            .unwrap_err();
+        assert!(err.to_string().contains("merged into MRN MRN-NEW"), "{err}");
+        // Both files again: nothing changes, no one is split off again.
+        let audited = env.int("SELECT count(*) FROM audit_log WHERE action LIKE 'import.%' AND action <> 'import.file'");
+        let report = env.import(&[first.clone(), later.clone()]);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(
+            env.rows("SELECT mrn, family_name FROM patients"),
+            [["MRN-NEW", "Doe-Smith"]],
+            "{old_link:?} {new_link:?}"
+        );
+        assert_eq!(
+            env.int("SELECT count(*) FROM audit_log WHERE action LIKE 'import.%' AND action <> 'import.file'"),
+            audited,
+            "{report:#?}"
+        );
+    }
+}
+
+/// A `seealso` or `refer` link between two stored records says they are the same person but
+/// merges neither: both stay, and the import says so.
+#[test]
+fn a_see_also_link_between_two_patients_already_stored_joins_nothing() {
     let mut env = Env::new();
     let (old, new, mut resources) = merged_records(None, None);
     resources.insert(0, new.clone());
     resources.insert(0, old.clone());
     let first = env.write_json("apart.json", &bundle("collection", &resources));
     env.import_ok(&first);
-    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
-    let (merged_old, _, _) = merged_records(Some("replaced-by"), None);
-    let later = env.write_json("merged.json", &bundle("collection", &[merged_old]));
+    let (linked, _, _) = merged_records(Some("seealso"), None);
+    let later = env.write_json("linked.json", &bundle("collection", &[linked]));
     let report = env.import(&[later]);
     assert_eq!(report.failed, 0, "{report:#?}");
     assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
@@ -679,6 +850,166 @@ fn a_link_between_two_patients_already_stored_imports_the_file_and_merges_nothin
         "{}",
         warnings(&report)
     );
+}
+
+/// Two records the source merges whose birth dates differ are two people's: refused, naming
+/// both, and neither is changed.
+#[test]
+fn two_stored_records_that_contradict_each_other_are_not_joined() {
+    let mut env = Env::new();
+    let (old, new, mut resources) = merged_records(None, None);
+    let old = with(old, &json!({"birthDate": "1971-02-03"}));
+    resources.insert(0, new.clone());
+    resources.insert(0, old.clone());
+    let first = env.write_json("apart.json", &bundle("collection", &resources));
+    env.import_ok(&first);
+    let (merged_old, _, _) = merged_records(Some("replaced-by"), None);
+    let merged_old = with(merged_old, &json!({"birthDate": "1971-02-03"}));
+    let later = env.write_json("merged.json", &bundle("collection", &[merged_old]));
+    let report = env.import(&[later]);
+    assert_eq!(report.failed, 1, "{report:#?}");
+    let error = report.files[0].error.clone().unwrap_or_default();
+    assert!(
+        error.contains("birth dates differ")
+            && error.contains("MRN-OLD")
+            && error.contains("MRN-NEW")
+            && !error.contains('\n'),
+        "{error}"
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+}
+
+/// The team declares a second system's spelling of the hospital's MRN system one with it
+/// (`--same-system`) after a file under that spelling made a second patient: the next file
+/// joins the two (audited) rather than failing whole, and later files of that system go to the
+/// one patient.
+#[test]
+fn a_same_system_declared_later_joins_the_two_patients_it_makes_one() {
+    let mut env = Env::new();
+    let hospital = with(
+        person(
+            "p1",
+            &[identifier("MR", MRN_SYSTEM, "N1001")],
+            "Doe",
+            "female",
+            "1980-05-01",
+        ),
+        &json!({}),
+    );
+    env.import_ok(&env.write_json("hospital.json", &epileptic(&hospital)));
+    let hospital_id = env.patient_id("N1001");
+    env.store
+        .review(
+            PatientId(hospital_id),
+            "epilepsy",
+            ReviewDecision::Dismissed,
+            "seen",
+            today(),
+        )
+        .unwrap();
+    let lab_patient = |day: &str| {
+        with(
+            person(
+                "L9",
+                &[identifier("MR", "urn:oid:9.9.9", "N1001")],
+                "Doe",
+                "female",
+                "1980-05-01",
+            ),
+            &json!({"meta": {"lastUpdated": format!("{day}T00:00:00Z")}}),
+        )
+    };
+    let lab = |env: &Env, name: &str, day: &str, reading: &str| {
+        env.write_json(
+            name,
+            &bundle(
+                "collection",
+                &[
+                    lab_patient(day),
+                    condition(
+                        reading,
+                        "urn:uuid:L9",
+                        "http://hl7.org/fhir/sid/icd-10",
+                        "R56.9",
+                        "Seizure",
+                    ),
+                ],
+            ),
+        )
+    };
+    let as_lab = ImportOptions {
+        source: Some(String::from("lab")),
+        ..ImportOptions::default()
+    };
+    let first = lab(&env, "lab1.json", "2026-09-10", "r1");
+    let report = env.import_with(&[first], &as_lab);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    let same = ImportOptions {
+        equivalent_systems: vec![vec![MRN_SYSTEM.to_owned(), String::from("urn:oid:9.9.9")]],
+        ..as_lab.clone()
+    };
+    let second = lab(&env, "lab2.json", "2026-09-11", "r2");
+    let report = env.import_with(std::slice::from_ref(&second), &same);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert!(
+        warnings(&report).contains("--same-system"),
+        "{}",
+        warnings(&report)
+    );
+    assert_eq!(
+        env.rows("SELECT id FROM patients"),
+        [[hospital_id.to_string()]]
+    );
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM conditions WHERE patient_id = {hospital_id}"
+        )),
+        3,
+        "the hospital's diagnosis and both lab files'"
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM audit_log WHERE action = 'import.patient.join'"),
+        1
+    );
+    // The hospital's own review stays hers and current.
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM reviews WHERE patient_id = {hospital_id}"
+        )),
+        1
+    );
+    // A later lab file, without the declaration, goes to her too.
+    let third = lab(&env, "lab3.json", "2026-09-12", "r3");
+    let report = env.import_with(&[third], &as_lab);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM conditions WHERE patient_id = {hospital_id}"
+        )),
+        4
+    );
+
+    // Declared one, two stored patients of different sex are still two people: refused.
+    let mut env = Env::new();
+    env.import_ok(&env.write_json("hospital.json", &epileptic(&hospital)));
+    let male = with(lab_patient("2026-09-10"), &json!({"gender": "male"}));
+    let file = env.write_json(
+        "lab1.json",
+        &bundle("collection", std::slice::from_ref(&male)),
+    );
+    assert_eq!(env.import_with(&[file], &as_lab).failed, 0);
+    let male = with(
+        male,
+        &json!({"meta": {"lastUpdated": "2026-09-11T00:00:00Z"}}),
+    );
+    let file = env.write_json("lab2.json", &bundle("collection", &[male]));
+    let report = env.import_with(&[file], &same);
+    assert_eq!(report.failed, 1, "{report:#?}");
+    let error = report.files[0].error.clone().unwrap_or_default();
+    assert!(error.contains("sexes differ"), "{error}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
 }
 
 /// One hospital's Bulk export, as NDJSON files (one resource type per file), of one Patient
