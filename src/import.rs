@@ -1523,7 +1523,14 @@ fn import_file(
         let joined = store
             .import_write(|tx| tx.join_patients(join.replaced, join.kept, &join.why, join.merged));
         match joined {
-            Ok(words) => report.warn("", String::from("Patient"), &words),
+            Ok(words) => match &join.despite {
+                Some(conflict) => report.warn(
+                    "",
+                    String::from("Patient"),
+                    &format!("{words}, although {conflict} (the kept record's hold)"),
+                ),
+                None => report.warn("", String::from("Patient"), &words),
+            },
             Err(err) => return FileReport::failed(path, &err.to_string()),
         }
     }
@@ -1948,13 +1955,19 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         };
         // Two stored records the source merged, or whose identifier systems the team declared
         // one: joined before the file is written (see `store::joins`).
-        if let Some(join) = planned_join(store, patient, &options.equivalent_systems)
+        if let Some(mut join) = planned_join(store, patient, &options.equivalent_systems)
             .map_err(|err| err.to_string())?
         {
-            if let Some(conflict) = store
+            let conflict = store
                 .join_conflict(join.replaced, join.kept)
-                .map_err(|err| err.to_string())?
-            {
+                .map_err(|err| err.to_string())?;
+            // The source's own merge is its master patient index's word on its own records,
+            // and a wrong birth date or sex on one of two records is often why the duplicate
+            // was made: joined, the disagreement said. The team's `--same-system` is a
+            // statement about systems, not these two people: a disagreement refuses it.
+            if join.merged {
+                join.despite = conflict;
+            } else if let Some(conflict) = conflict {
                 return Err(format!(
                     "{}: {}, which would join {} and {}, but {conflict}: refusing to join them; \
                      nothing imported",
@@ -2023,6 +2036,9 @@ pub(crate) struct PlannedJoin {
     pub why: String,
     /// The source merged them (not the team's `--same-system`).
     pub merged: bool,
+    /// How the two stored records disagree (birth date, sex), where a source merged them
+    /// anyway: said with the join.
+    pub despite: Option<String>,
 }
 
 /// The join a Patient asks for, if its identifiers name two stored patients for a reason that
@@ -2069,6 +2085,7 @@ fn planned_join(
                 kept: other,
                 why: format!("the source merged Patient/{own} into {others} (replaced-by)"),
                 merged: true,
+                despite: None,
             }
         } else {
             PlannedJoin {
@@ -2076,6 +2093,7 @@ fn planned_join(
                 kept: this,
                 why: format!("the source merged {others} into Patient/{own} (replaces)"),
                 merged: true,
+                despite: None,
             }
         }));
     }
@@ -2094,6 +2112,7 @@ fn planned_join(
             "Patient/{own}'s identifiers name both once --same-system makes their systems one"
         ),
         merged: false,
+        despite: None,
     }))
 }
 
