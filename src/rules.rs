@@ -343,6 +343,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// `[indication] untied_margin_days` before this condition's earliest onset, while the other
 /// had begun, is no line or finding of this one; where neither tells it counts, with the
 /// rule-out `untied_records`.
+/// In 30 (review C, C-1 follow-up): an untied drug neither words nor dates tell is told by the
+/// oncology files' lists of their diseases' own drugs (`[indication] treatment_classes`,
+/// `treatment_ingredients`): one only one of the patient's assessed diseases lists is that
+/// one's (not counted by the other, counted and said by its own), a drug both list by the
+/// untied drugs started with it (`regimen_companion_days`); only what still points both ways or
+/// nowhere keeps the rule-out, one item per drug.
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -725,6 +731,8 @@ impl Rules {
             .iter()
             .map(|set| model::Neighbour {
                 id: set.id.clone(),
+                name: set.name.clone(),
+                indication: set.indication.clone(),
                 applies_to: set.applies_to.clone(),
                 also: set.indication.also.clone(),
                 classes: set.lines.classes.clone(),
