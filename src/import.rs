@@ -430,6 +430,11 @@ fn this_host() -> String {
 /// (`kept_aside`, migration 0049), weighed before the next Patient of that id takes it; a
 /// source's newer version filing a resource under another of its patients moves it (refused
 /// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
+/// In 22 (review C, C-1 follow-up): a disease status's value in its own words (`valueString`,
+/// else its `valueCodeableConcept` text or displays; a DiagnosticReport's `conclusion`) is kept
+/// beside the response read from it (`observations.value_words`, migration 0050), so that
+/// "Multiple myeloma - very good partial response" under a status named "Disease status" ties
+/// it to the myeloma; files are read again to fill it in.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

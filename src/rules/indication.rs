@@ -405,7 +405,11 @@ pub fn attribute_untied<'r>(
         .filter(|observation| is_untied(&observation.focus, set))
     {
         let value = observation.value_text();
-        let words = [observation.display.as_str(), value.as_str()];
+        let words = [
+            observation.display.as_str(),
+            value.as_str(),
+            observation.value_words.as_str(),
+        ];
         if let Some(reading) = named(&words) {
             found.push(Untied {
                 kind: UntiedKind::Observation,
