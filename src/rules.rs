@@ -348,7 +348,8 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// `treatment_ingredients`): one only one of the patient's assessed diseases lists is that
 /// one's (not counted by the other, counted and said by its own), a drug both list by the
 /// untied drugs started with it (`regimen_companion_days`); only what still points both ways or
-/// nowhere keeps the rule-out, one item per drug.
+/// nowhere keeps the rule-out, one item per drug. Also in 30: an untied disease status is
+/// read by its value's own words too (`Observation::value_words`, MAPPING 22).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
