@@ -433,6 +433,11 @@ fn this_host() -> String {
 /// In 22 (review r5 R5-4): two stored patients a source's merge (`Patient.link` `replaces` /
 /// `replaced-by`) or a `--same-system` names are joined into one (`store::joins`), rather than
 /// the link dropped or the file refused; files are read again to make the joins refused before.
+/// In 22 (review C, C-1 follow-up): a disease status's value in its own words (`valueString`,
+/// else its `valueCodeableConcept` text or displays; a DiagnosticReport's `conclusion`) is kept
+/// beside the response read from it (`observations.value_words`, migration 0050), so that
+/// "Multiple myeloma - very good partial response" under a status named "Disease status" ties
+/// it to the myeloma; files are read again to fill it in.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

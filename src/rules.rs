@@ -360,6 +360,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// paliperidone 6-monthly 182): injections within the interval and half of it after the last
 /// are one line and one trial, from the first to the last's interval (`Given::course_days`,
 /// `depot_course_days`, `trials::merge_courses`, `course_end`).
+/// In 30 (review C, C-1 follow-up): an untied drug neither words nor dates tell is told by the
+/// oncology files' lists of their diseases' own drugs (`[indication] treatment_classes`,
+/// `treatment_ingredients`): one only one of the patient's assessed diseases lists is that
+/// one's (not counted by the other, counted and said by its own), a drug both list by the
+/// untied drugs started with it (`regimen_companion_days`); only what still points both ways or
+/// nowhere keeps the rule-out, one item per drug. Also in 30: an untied disease status is
+/// read by its value's own words too (`Observation::value_words`, MAPPING 22).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -742,6 +749,8 @@ impl Rules {
             .iter()
             .map(|set| model::Neighbour {
                 id: set.id.clone(),
+                name: set.name.clone(),
+                indication: set.indication.clone(),
                 applies_to: set.applies_to.clone(),
                 also: set.indication.also.clone(),
                 classes: set.lines.classes.clone(),

@@ -842,6 +842,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE fhir_resources DROP COLUMN current_until;
          DROP TABLE removed_resources;
          DROP TABLE kept_aside;
+         ALTER TABLE observations DROP COLUMN value_words;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2283,6 +2284,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
+             ALTER TABLE observations DROP COLUMN value_words;
              PRAGMA user_version = 40;",
         )
         .unwrap();

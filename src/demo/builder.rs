@@ -331,6 +331,7 @@ impl<'a> Builder<'a> {
         let id = self.id();
         self.observations.push(Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
@@ -374,6 +375,7 @@ impl<'a> Builder<'a> {
             let id = self.id();
             self.observations.push(Observation {
                 focus: Vec::new(),
+                value_words: String::new(),
                 named_conditions: Vec::new(),
                 id,
                 code: code.to_owned(),
@@ -400,6 +402,7 @@ impl<'a> Builder<'a> {
         let effective = self.at(days_ago);
         self.observations.push(Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),

@@ -823,6 +823,14 @@ pub struct Observation {
     /// the record names none. Left out of JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub focus: Vec<Indication>,
+    /// A disease status's value in the record's own words (R4 `valueString`, else the
+    /// `valueCodeableConcept`'s text or its codings' displays; a report's `conclusion`), kept
+    /// beside the response read from them (`value_code`): "Multiple myeloma - very good partial
+    /// response" says which disease it is about where its name says none (see
+    /// `rules::indication::attribute_untied`). Empty for other results and for rows stored
+    /// before it was kept. Left out of JSON when empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value_words: String,
     /// While imported: the Conditions `focus` names, read into `focus` once the patient's
     /// record is built (see `fhir::resolve_named_conditions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

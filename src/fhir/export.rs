@@ -937,6 +937,14 @@ fn patient_entries(
                 (None, Some(code)) => (None, Some(bare_code(SNOMED, code))),
                 (None, None) => (None, None),
             };
+        // A disease status's own words travel as the concept's text: they may name the disease
+        // it is about, and are read back as they were.
+        let value_codeable_concept = value_codeable_concept.map(|mut concept| {
+            if concept.text.is_none() {
+                concept.text = NonBlank::new(&observation.value_words);
+            }
+            concept
+        });
         let resource = Observation {
             id: id.clone(),
             meta: None,

@@ -4914,6 +4914,46 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
         .map(Response::disease_status_code)
 }
 
+/// A disease status's value in the record's own words, kept beside the response read from them
+/// ([`disease_status_answer`]): its `valueString`, else its `valueCodeableConcept`'s text, else
+/// its codings' displays, on one line. The response alone loses which disease the words name
+/// ("Multiple myeloma - very good partial response" under a status named "Disease status"), and
+/// of a patient with two, only they tell (`rules::indication::attribute_untied`).
+fn disease_status_words(value: &Value<'_>) -> String {
+    let displays = || {
+        value
+            .coded
+            .into_iter()
+            .flat_map(|concept| &concept.coding)
+            .filter_map(|coding| coding.display.as_deref())
+            .map(str::trim)
+            .filter(|display| !display.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let words = value
+        .string
+        .map(str::trim)
+        .filter(|words| !words.is_empty())
+        .or_else(|| {
+            value
+                .coded
+                .and_then(|concept| concept.text.as_deref())
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+        })
+        .map_or_else(displays, str::to_owned);
+    one_line(&words)
+}
+
+/// Words on one line, their whitespace one space each.
+fn one_line(words: &str) -> String {
+    crate::text::sanitise_line(words)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A DiagnosticReport as the disease status its conclusion states (imaging and pathology
 /// systems put a PET-CT's or a marrow's response there, R4 `conclusion` and `conclusionCode`,
 /// not in an Observation): the same fact a disease status (LOINC 97509-4) gives, so that
@@ -5041,6 +5081,12 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
         );
     Ok(Some(Observation {
         focus: Vec::new(),
+        // What the report concluded, in its words: they may name the disease it is about.
+        value_words: resource
+            .conclusion
+            .as_deref()
+            .map(one_line)
+            .unwrap_or_default(),
         named_conditions: Vec::new(),
         id: 0,
         display: format!("Cancer disease status ({name})"),
@@ -5699,8 +5745,10 @@ fn map_observation(
             rules,
         )?;
         let (number, mut answer) = value.read();
+        let mut value_words = String::new();
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);
+            value_words = disease_status_words(value);
         }
         let (mut since, mut since_offset) = (since, since_offset);
         // A seizure frequency in words ("2 per month") is read by its words, as before a
@@ -5753,6 +5801,7 @@ fn map_observation(
         }
         Some(Observation {
             focus: Vec::new(),
+            value_words,
             named_conditions: Vec::new(),
             id: 0,
             display,

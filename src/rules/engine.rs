@@ -226,6 +226,12 @@ fn evaluate_living(
             untied.elsewhere.join("; ")
         ));
     }
+    if !untied.here.is_empty() {
+        found.reasons.push(format!(
+            "records tied to no condition, read by their drugs as this condition's and counted: {}",
+            untied.here.join("; ")
+        ));
+    }
     found.evidence.extend(untied.evidence);
     if !untied.undecided.is_empty() {
         found.confounders.push(confounder(
@@ -466,6 +472,8 @@ struct UntiedSaid {
     elsewhere: Vec<String>,
     /// Counted, as they may be either's.
     undecided: Vec<String>,
+    /// Counted, told this condition's by their drugs (one only its rule file lists).
+    here: Vec<String>,
     /// The records read as the other's, each as evidence.
     evidence: Vec<Evidence>,
 }
@@ -475,8 +483,10 @@ struct UntiedSaid {
 fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> UntiedSaid {
     use super::indication::{Reading, UntiedKind};
     let mut said = UntiedSaid::default();
-    // (what, why, is elsewhere, first day, last day): a drug's records grouped.
-    let mut drugs: Vec<(String, String, bool, NaiveDate, Option<NaiveDate>)> = Vec::new();
+    // (what, why, is elsewhere or counted here by its drugs, first day, last day): a drug's
+    // records grouped.
+    #[allow(clippy::type_complexity)]
+    let mut drugs: Vec<(String, String, (bool, bool), NaiveDate, Option<NaiveDate>)> = Vec::new();
     let this = in_sentence(&set.name);
     for untied in super::indication::attribute_untied(record, set, book) {
         let why = match &untied.reading {
@@ -488,8 +498,10 @@ fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Un
             Reading::Undecided(other) => {
                 format!("may have been for {}", in_sentence(other.name()))
             }
+            Reading::DrugOfThis(told) | Reading::DrugOfOther(told) => drug_told_why(told, None),
         };
         let elsewhere = untied.is_elsewhere();
+        let counted_here = matches!(untied.reading, Reading::DrugOfThis(..));
         let (kind, text) = match untied.kind {
             UntiedKind::Exposure => {
                 let Some(exposure) = record.exposures.iter().find(|e| e.id == untied.id) else {
@@ -505,6 +517,13 @@ fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Un
                         .collect::<Vec<_>>()
                         .join(" + ")
                 };
+                // A drug told by itself is said once: "lenalidomide (…): a drug of …".
+                let why = match &untied.reading {
+                    Reading::DrugOfThis(told) | Reading::DrugOfOther(told) => {
+                        drug_told_why(told, Some(&named))
+                    }
+                    _ => why,
+                };
                 let (first, last) = (exposure.start_day(), exposure.end_day());
                 match drugs
                     .iter_mut()
@@ -517,7 +536,13 @@ fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Un
                             _ => None,
                         };
                     }
-                    None => drugs.push((named.clone(), why.clone(), elsewhere, first, last)),
+                    None => drugs.push((
+                        named.clone(),
+                        why.clone(),
+                        (elsewhere, counted_here),
+                        first,
+                        last,
+                    )),
                 }
                 let days = match last {
                     Some(last) if last != first => format!("{first} to {last}"),
@@ -562,18 +587,22 @@ fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Un
                 (EvidenceKind::Observation, text)
             }
         };
-        if elsewhere {
+        if elsewhere || counted_here {
             said.evidence.push(Evidence {
                 criterion: String::from(INDICATION_CRITERION),
                 kind,
                 id: untied.id,
-                text: format!("{text}, not counted"),
+                text: if elsewhere {
+                    format!("{text}, not counted")
+                } else {
+                    format!("{text}, counted")
+                },
                 also: Vec::new(),
                 content: String::new(),
             });
         }
     }
-    for (what, why, elsewhere, first, last) in drugs {
+    for (what, why, (elsewhere, counted_here), first, last) in drugs {
         let days = match last {
             Some(last) if last != first => format!("{first} to {last}"),
             Some(_) => first.to_string(),
@@ -582,11 +611,34 @@ fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Un
         let text = format!("{what} ({days}): {why}");
         if elsewhere {
             said.elsewhere.push(text);
+        } else if counted_here {
+            said.here.push(text);
         } else {
             said.undecided.push(text);
         }
     }
     said
+}
+
+/// Why a drug record is read as one condition's by the rule files' lists of their diseases'
+/// own drugs: "a drug of multiple myeloma, not of large B-cell lymphoma" (of the record's own
+/// drug, `named`), "rituximab + vincristine: drugs of …" (some of a regimen's), "given with
+/// rituximab (a drug of …)" (told by the drugs started with it).
+fn drug_told_why(told: &super::indication::DrugTold, named: Option<&str>) -> String {
+    let several = told.drugs.contains(" + ");
+    let what = format!(
+        "{} of {}, not of {}",
+        if several { "drugs" } else { "a drug" },
+        in_sentence(&told.disease),
+        in_sentence(&told.not_disease)
+    );
+    if told.by_companions {
+        format!("given with {} ({what})", told.drugs)
+    } else if named == Some(told.drugs.as_str()) {
+        what
+    } else {
+        format!("{}: {what}", told.drugs)
+    }
 }
 
 /// The condition's drug records whose code names another drug than their words do (a

@@ -101,9 +101,30 @@ pub enum Reading<'r> {
     /// onset, while the other had begun: the other's, not counted. With this condition's
     /// onset as the record gave it.
     Before(&'r Condition, String),
-    /// Neither its words nor its dates tell (the two conditions overlap, or one's onset is
-    /// not recorded): counted, and said.
+    /// Neither its words nor its dates tell, and its drug is one only the other condition's
+    /// rule file lists as its disease's own (`[indication] treatment_classes`,
+    /// `treatment_ingredients`), or it was started with such drugs (`regimen_companion_days`)
+    /// and its own drugs tell neither: the other's, not counted.
+    DrugOfOther(DrugTold),
+    /// As [`Reading::DrugOfOther`], but the drug is one only this condition's file lists:
+    /// counted, and said (no rule-out).
+    DrugOfThis(DrugTold),
+    /// Neither its words, its dates nor its drugs tell (the two conditions overlap, or one's
+    /// onset is not recorded; a drug both files list): counted, and said.
     Undecided(&'r Condition),
+}
+
+/// What told a drug's disease by the rule files' lists of their diseases' own drugs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrugTold {
+    /// The drugs that told it ("bortezomib + lenalidomide").
+    pub drugs: String,
+    /// The rule set whose list holds them ("Multiple myeloma").
+    pub disease: String,
+    /// The rule set whose list does not ("Large B-cell lymphoma").
+    pub not_disease: String,
+    /// Told by the drugs started with it (its own tell neither: cyclophosphamide).
+    pub by_companions: bool,
 }
 
 /// A record tied to no condition that another of the patient's conditions may claim.
@@ -117,7 +138,10 @@ pub struct Untied<'r> {
 impl Untied<'_> {
     /// Whether it is read as the other condition's (not counted here).
     pub fn is_elsewhere(&self) -> bool {
-        !matches!(self.reading, Reading::Undecided(_))
+        matches!(
+            self.reading,
+            Reading::Named(_) | Reading::Before(..) | Reading::DrugOfOther(..)
+        )
     }
 }
 
@@ -304,32 +328,39 @@ pub fn attribute_untied<'r>(
             .map(|other| Reading::Named(other.conditions[0]))
     };
     let mut found = Vec::new();
-    for exposure in record
+    // The untied drug records this rule set reads (every recognised drug when it names no
+    // class), each with its recognised drugs.
+    let candidates: Vec<(&DrugExposure, Vec<&super::drugs::Drug>)> = record
         .exposures
         .iter()
         .filter(|exposure| exposure.is_read_as_treatment())
         .filter(|exposure| is_untied(&exposure.indications, set))
-    {
-        let drugs = book.recognise(&exposure.codes(), &exposure.text);
-        let of = |classes: &[String]| {
-            drugs
-                .iter()
-                .any(|drug| classes.iter().any(|class| drug.has_class(class)))
-        };
-        // Only a drug this rule set reads (every recognised one when it names no class).
-        let read_here = if set.lines.classes.is_empty() {
-            !drugs.is_empty()
-        } else {
-            of(&set.lines.classes)
-        };
-        if !read_here {
-            continue;
-        }
+        .map(|exposure| (exposure, book.recognise(&exposure.codes(), &exposure.text)))
+        .filter(|(_, drugs)| {
+            if set.lines.classes.is_empty() {
+                !drugs.is_empty()
+            } else {
+                of_classes(drugs, &set.lines.classes)
+            }
+        })
+        .collect();
+    for (exposure, drugs) in &candidates {
         let reasons: Vec<&str> = exposure.indications.iter().map(Indication::words).collect();
         let first = exposure.start_day();
         let last = exposure.end_day().unwrap_or(NaiveDate::MAX).max(first);
         let reading = named(&reasons)
-            .or_else(|| by_dates(first, last, &|other: &Neighbour| of(&other.classes)));
+            .or_else(|| {
+                by_dates(first, last, &|other: &Neighbour| {
+                    of_classes(drugs, &other.classes)
+                })
+            })
+            .map(|reading| match reading {
+                Reading::Undecided(other) => {
+                    by_drugs(exposure, drugs, &candidates, set, &others, other)
+                        .unwrap_or(Reading::Undecided(other))
+                }
+                reading => reading,
+            });
         if let Some(reading) = reading {
             found.push(Untied {
                 kind: UntiedKind::Exposure,
@@ -374,7 +405,11 @@ pub fn attribute_untied<'r>(
         .filter(|observation| is_untied(&observation.focus, set))
     {
         let value = observation.value_text();
-        let words = [observation.display.as_str(), value.as_str()];
+        let words = [
+            observation.display.as_str(),
+            value.as_str(),
+            observation.value_words.as_str(),
+        ];
         if let Some(reading) = named(&words) {
             found.push(Untied {
                 kind: UntiedKind::Observation,
@@ -384,6 +419,129 @@ pub fn attribute_untied<'r>(
         }
     }
     found
+}
+
+/// Whether one of `drugs` is of one of `classes`.
+fn of_classes(drugs: &[&super::drugs::Drug], classes: &[String]) -> bool {
+    drugs
+        .iter()
+        .any(|drug| classes.iter().any(|class| drug.has_class(class)))
+}
+
+/// Whose disease's own drug `drug` is, by the rule files' lists (`[indication]
+/// treatment_classes`, `treatment_ingredients`): this condition's when its file lists it and no
+/// other condition's that reads it does; the other's when that one alone lists it. `None` when
+/// both or neither list it, when this file or one reading it lists none (it cannot tell), and
+/// for a drug no other condition reads (nothing to tell apart).
+fn drug_side(
+    drug: &super::drugs::Drug,
+    set: &RuleSet,
+    others: &[OtherCondition<'_, '_>],
+) -> Option<Side> {
+    if !set.lines.classes.is_empty() && !of_classes(&[drug], &set.lines.classes) {
+        return None;
+    }
+    let claiming: Vec<usize> = (0..others.len())
+        .filter(|&index| of_classes(&[drug], &others[index].neighbour.classes))
+        .collect();
+    if claiming.is_empty()
+        || !set.indication.states_treatment()
+        || claiming
+            .iter()
+            .any(|&index| !others[index].neighbour.indication.states_treatment())
+    {
+        return None;
+    }
+    let listing: Vec<usize> = claiming
+        .into_iter()
+        .filter(|&index| others[index].neighbour.indication.treats_with(drug))
+        .collect();
+    match (set.indication.treats_with(drug), listing.as_slice()) {
+        (true, []) => Some(Side::This),
+        (false, [one]) => Some(Side::Other(*one)),
+        _ => None,
+    }
+}
+
+/// Whose disease's own drug told a record: this condition's, or the other's at that index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    This,
+    Other(usize),
+}
+
+/// The reading of an untied drug record neither its words nor its dates tell (`undecided_for`
+/// the other condition it may be for), by the rule files' lists of their diseases' own drugs:
+/// its own drugs' sides (see [`drug_side`]) and those of the untied drugs started within
+/// `[indication] regimen_companion_days` of it (a regimen's drugs), all pointing one way; a
+/// record whose own drugs tell nothing (cyclophosphamide) takes its companions'. `None` when
+/// they tell nothing or point both ways (two regimens for two diseases begun together).
+fn by_drugs<'r>(
+    exposure: &DrugExposure,
+    drugs: &[&super::drugs::Drug],
+    candidates: &[(&'r DrugExposure, Vec<&super::drugs::Drug>)],
+    set: &RuleSet,
+    others: &[OtherCondition<'r, '_>],
+    undecided_for: &'r Condition,
+) -> Option<Reading<'r>> {
+    let mut sides: Vec<(Side, String)> = Vec::new();
+    let add = |drugs: &[&super::drugs::Drug], sides: &mut Vec<(Side, String)>| {
+        for drug in drugs {
+            if let Some(side) = drug_side(drug, set, others)
+                && !sides.iter().any(|(_, name)| *name == drug.ingredient)
+            {
+                sides.push((side, drug.ingredient.clone()));
+            }
+        }
+    };
+    add(drugs, &mut sides);
+    let own = sides.len();
+    let window = set.indication.regimen_companion_days;
+    for (companion, companion_drugs) in candidates {
+        if companion.id != exposure.id
+            && (companion.start_day() - exposure.start_day())
+                .num_days()
+                .abs()
+                <= window
+        {
+            add(companion_drugs, &mut sides);
+        }
+    }
+    let side = sides.first()?.0;
+    if sides.iter().any(|(other, _)| *other != side) {
+        return None;
+    }
+    // Said by the drugs that told it: its own, else its companions'.
+    let by_companions = own == 0;
+    let told: Vec<&str> = sides
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| by_companions || *index < own)
+        .map(|(_, (_, name))| name.as_str())
+        .collect();
+    let drugs = told.join(" + ");
+    Some(match side {
+        Side::This => Reading::DrugOfThis(DrugTold {
+            drugs,
+            disease: set.name.clone(),
+            not_disease: others
+                .iter()
+                .find(|other| {
+                    other
+                        .conditions
+                        .iter()
+                        .any(|condition| std::ptr::eq(*condition, undecided_for))
+                })
+                .map_or_else(String::new, |other| other.neighbour.name.clone()),
+            by_companions,
+        }),
+        Side::Other(index) => Reading::DrugOfOther(DrugTold {
+            drugs,
+            disease: others[index].neighbour.name.clone(),
+            not_disease: set.name.clone(),
+            by_companions,
+        }),
+    })
 }
 
 /// The procedures and observations of `record` its records tie to another condition than

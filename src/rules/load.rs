@@ -423,6 +423,15 @@ pub(super) fn validate(
     for lines_class in &set.lines.classes {
         check_classes(std::slice::from_ref(lines_class))?;
     }
+    check_classes(&set.indication.treatment_classes)?;
+    for ingredient in &set.indication.treatment_ingredients {
+        if book.get(ingredient).is_none() {
+            return fail(
+                format!("treatment_ingredients: '{ingredient}' is not in the drug book"),
+                ingredient,
+            );
+        }
+    }
     if let Some(spec) = &set.m_protein {
         check_responses(std::slice::from_ref(&spec.response.cut))?;
         let response = &spec.response;

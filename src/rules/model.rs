@@ -186,6 +186,42 @@ pub struct IndicationParameters {
     /// the weeks before a diagnosis is written down is often that diagnosis's own. Absent: 30.
     #[serde(default = "untied_margin_days")]
     pub untied_margin_days: i64,
+    /// The drug classes (of the drug book) this disease's own regimens are made of: an untied
+    /// drug that only one of a patient's assessed diseases lists (with `treatment_ingredients`)
+    /// is that disease's (see `rules::indication::attribute_untied`). Empty with
+    /// `treatment_ingredients` empty: the file states none, and its drugs are told by words and
+    /// dates alone.
+    #[serde(default)]
+    pub treatment_classes: Vec<String>,
+    /// The ingredients of this disease's own regimens besides `treatment_classes`' (a class
+    /// shared with another disease is listed by its ingredients).
+    #[serde(default)]
+    pub treatment_ingredients: Vec<String>,
+    /// How many days apart the untied drugs of one regimen may start (VRd, R-CHOP: the same
+    /// day): a drug that no one disease's list holds alone (cyclophosphamide) is told by the
+    /// drugs started with it, and one that does by them too (they must not point to another).
+    /// Absent: 7.
+    #[serde(default = "regimen_companion_days")]
+    pub regimen_companion_days: i64,
+}
+
+impl IndicationParameters {
+    /// Whether the file lists its disease's own drugs (`treatment_classes`,
+    /// `treatment_ingredients`).
+    pub fn states_treatment(&self) -> bool {
+        !self.treatment_classes.is_empty() || !self.treatment_ingredients.is_empty()
+    }
+
+    /// Whether `drug` is one of the drugs the file lists as its disease's own.
+    pub fn treats_with(&self, drug: &super::drugs::Drug) -> bool {
+        self.treatment_classes
+            .iter()
+            .any(|class| drug.has_class(class))
+            || self
+                .treatment_ingredients
+                .iter()
+                .any(|ingredient| ingredient.eq_ignore_ascii_case(&drug.ingredient))
+    }
 }
 
 impl Default for IndicationParameters {
@@ -195,8 +231,15 @@ impl Default for IndicationParameters {
             also: AppliesTo::default(),
             attribute_untied_records: true,
             untied_margin_days: untied_margin_days(),
+            treatment_classes: Vec::new(),
+            treatment_ingredients: Vec::new(),
+            regimen_companion_days: regimen_companion_days(),
         }
     }
+}
+
+fn regimen_companion_days() -> i64 {
+    7
 }
 
 fn untied_margin_days() -> i64 {
@@ -209,6 +252,8 @@ fn untied_margin_days() -> i64 {
 #[derive(Debug, Clone, Default)]
 pub struct Neighbour {
     pub id: String,
+    /// Its condition's name ("Multiple myeloma").
+    pub name: String,
     /// The diagnoses it applies to, and the indications it reads as its condition.
     pub applies_to: AppliesTo,
     pub also: AppliesTo,
@@ -216,6 +261,8 @@ pub struct Neighbour {
     pub classes: Vec<String>,
     /// The lists of procedure terms its criteria and lines read (see `procedure_terms`).
     pub procedures: Vec<Vec<String>>,
+    /// Its `[indication]`, whose lists of its disease's own drugs tell an untied drug.
+    pub indication: IndicationParameters,
 }
 
 /// The diagnoses a rule set applies to.

@@ -2104,6 +2104,7 @@ mod tests {
     fn a_result_marked_outside_vital_signs_is_not_read_by_its_name() {
         let mut observation = Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id: 1,
             code: String::from("L1"),

@@ -204,6 +204,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "effective_precision",
     "since_precision",
     "focus",
+    "value_words",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

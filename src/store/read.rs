@@ -742,10 +742,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
                 comparator, since, system, utc_offset, since_utc_offset, effective_precision,
-                since_precision, focus
+                since_precision, focus, value_words
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 17)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 18)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -771,6 +771,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             effective_precision: precision_of("observations.effective_precision", raw.opt(14))?,
             since_precision: precision_of("observations.since_precision", raw.opt(15))?,
             focus: indications_of(raw.opt(16))?,
+            value_words: raw.opt(17).unwrap_or_default(),
             named_conditions: Vec::new(),
         });
     }

@@ -201,9 +201,10 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
                                            since, system, utc_offset, since_utc_offset,
-                                           effective_precision, since_precision, focus)
+                                           effective_precision, since_precision, focus,
+                                           value_words)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?17, ?18, ?19)",
+                         ?16, ?17, ?18, ?19, ?20)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -401,6 +402,7 @@ impl<'conn> RecordWriter<'conn> {
                     precision_column(observation.effective_precision),
                     precision_column(observation.since_precision),
                     indications_json(&observation.focus)?,
+                    (!observation.value_words.is_empty()).then_some(&observation.value_words),
                 ])?;
             }
             self.ids.observations.push((observation.id, row));

@@ -1044,3 +1044,93 @@ fn a_procedures_reason_is_kept_through_both_exports() {
         );
     }
 }
+
+/// A disease status named in words of no disease ("Disease status"), tied to no condition,
+/// whose value names the myeloma (review C, C-1 follow-up 1).
+fn status_of_the_myeloma_in_its_value(value: &str) -> Value {
+    lymphoma_and_myeloma(
+        &json!({}),
+        &json!({
+            "code": {"coding": [{"system": "http://loinc.org", "code": "97509-4",
+                                 "display": "Disease status"}],
+                     "text": "Disease status"},
+            "valueString": value
+        }),
+    )
+}
+
+#[test]
+fn a_disease_status_whose_value_names_the_myeloma_is_none_of_the_lymphomas() {
+    // The response is read from the words as before; the words are kept beside it.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "xc.json",
+        &status_of_the_myeloma_in_its_value("Multiple myeloma - very good partial response"),
+    );
+    env.import_ok(&path);
+    let stored = env.rows("SELECT value_code, value_words FROM observations");
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(
+        stored[0][1], "Multiple myeloma - very good partial response",
+        "{stored:?}"
+    );
+    let (_, detail) = assessment(&env, "lbcl");
+    assert!(
+        detail.contains("its words name multiple myeloma") && detail.contains("not counted"),
+        "{detail}"
+    );
+    // The same response in words of no disease is the lymphoma's as before.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "xc.json",
+        &status_of_the_myeloma_in_its_value("Very good partial response"),
+    );
+    env.import_ok(&path);
+    let (_, detail) = assessment(&env, "lbcl");
+    assert!(!detail.contains("its words name"), "{detail}");
+
+    // A progression written so is no relapse of the lymphoma after its transplant; in words
+    // of no disease it is, as before.
+    for (value, relapse) in [
+        ("Multiple myeloma - progressive disease", false),
+        ("Progressive disease", true),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json("xc.json", &status_of_the_myeloma_in_its_value(value));
+        env.import_ok(&path);
+        let (label, detail) = assessment(&env, "lbcl");
+        assert_eq!(
+            label == "refractory LBCL: relapse within 12 months of autologous transplant",
+            relapse,
+            "{value}: {label}\n{detail}"
+        );
+    }
+}
+
+#[test]
+fn a_disease_statuss_words_are_kept_through_both_exports() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("refract.db");
+    let path = super::write_json(
+        &dir.path().join("xc.json"),
+        &status_of_the_myeloma_in_its_value("Multiple myeloma - progressive disease"),
+    );
+    let (code, _, stderr) = cli_import(&db, &[path]);
+    assert_eq!(code, 0, "{stderr}");
+    for format in ["fhir", "json"] {
+        let out = dir.path().join(format!("out.{format}"));
+        run(
+            &db,
+            &["export", "--format", format, "--out", out.to_str().unwrap()],
+        );
+        let copy = dir.path().join(format!("copy-{format}.db"));
+        let (code, summary, stderr) = cli_import(&copy, &[out]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(summary["failed"], 0, "{summary:#}");
+        let flags = run(&copy, &["flags"]);
+        assert!(
+            !flags.contains("relapse within 12 months of autologous transplant"),
+            "{format}: {flags}"
+        );
+    }
+}

@@ -346,6 +346,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
+             ALTER TABLE observations DROP COLUMN value_words;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -941,6 +941,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
+             ALTER TABLE observations DROP COLUMN value_words;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

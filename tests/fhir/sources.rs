@@ -360,6 +360,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
+             ALTER TABLE observations DROP COLUMN value_words;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1151,6 +1152,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE fhir_resources DROP COLUMN current_until;
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
+             ALTER TABLE observations DROP COLUMN value_words;
              PRAGMA user_version = 37;",
         )
         .unwrap();

@@ -9,7 +9,7 @@ use refract::domain::observation_codes::disease_status;
 use refract::domain::{EvidenceKind, PatientRecord, TreatmentLine};
 use refract::rules::Rules;
 
-use super::support::{Vignette, assess, describe, rules, rx, today};
+use super::support::{Vignette, ago, assess, describe, rules, rx, today};
 
 const LBCL: (&str, &str) = ("C83.30", "Diffuse large B-cell lymphoma, unspecified site");
 const MYELOMA: (&str, &str) = ("C90.00", "Multiple myeloma not having achieved remission");
@@ -84,22 +84,40 @@ fn r_chop_given_years_before_the_myeloma_is_the_lymphomas_not_the_myelomas_first
         6,
         "{said}"
     );
-    // The lymphoma keeps its R-CHOP as its first line; VRd, given while both were there, may
-    // be either's: counted, and said.
+    // The lymphoma keeps its R-CHOP as its first line; VRd, given while both were there, is
+    // told by its drugs, which only the myeloma's file lists: not counted, said.
     let lymphoma = lines_of("lbcl", &record);
     assert!(
         ingredients(&lymphoma[0]).contains(&"rituximab"),
         "{lymphoma:#?}"
     );
+    assert!(
+        lymphoma
+            .iter()
+            .all(|line| !ingredients(line).contains(&"bortezomib")),
+        "{lymphoma:#?}"
+    );
     let lbcl = assess("lbcl", &record);
     let said = describe(&lbcl);
     assert!(
-        !lbcl
-            .reasons
-            .iter()
-            .any(|r| r.contains("tied to no condition")),
+        lbcl.reasons.iter().any(|r| r.starts_with(
+            "records tied to no condition, read as another condition's and not counted: "
+        ) && r.contains(
+            "bortezomib (2025-01-16 to 2025-07-15): a drug of multiple myeloma, not of large B-cell lymphoma"
+        )),
         "{said}"
     );
+    assert!(
+        !lbcl.confounders.iter().any(|c| c.key == "untied_records"),
+        "{said}"
+    );
+    // Read by words and dates alone (files that list no drugs of their diseases), VRd may be
+    // either's: counted, and said.
+    let plain = without_drug_lists();
+    let lbcl = plain
+        .evaluate_one(&record, plain.get("lbcl").unwrap(), today())
+        .unwrap();
+    let said = describe(&lbcl);
     let untied = lbcl
         .confounders
         .iter()
@@ -110,18 +128,39 @@ fn r_chop_given_years_before_the_myeloma_is_the_lymphomas_not_the_myelomas_first
     assert!(!untied.text.contains("rituximab"), "{said}");
 }
 
+/// Rules whose files list no drugs of their diseases: untied drugs told by words and dates alone.
+fn without_drug_lists() -> Rules {
+    let mut rules = Rules::embedded().unwrap();
+    for set in &mut rules.sets {
+        set.indication.treatment_classes.clear();
+        set.indication.treatment_ingredients.clear();
+        for neighbour in &mut set.neighbours {
+            neighbour.indication.treatment_classes.clear();
+            neighbour.indication.treatment_ingredients.clear();
+        }
+    }
+    rules
+}
+
 #[test]
 fn a_course_within_the_margin_before_the_diagnosis_or_with_no_onset_is_counted_and_said() {
     // R-CHOP ended 2775 days ago: a myeloma with no onset, or one diagnosed 2760 days ago (15
     // days later, within `untied_margin_days`), cannot tell.
+    // Read by words and dates alone (files that list no drugs of their diseases).
+    let rules = without_drug_lists();
+    let myeloma_set = rules.get("myeloma").unwrap();
     for onset in [None, Some(2760)] {
         let record = lymphoma_then_myeloma(onset).record();
-        let myeloma = lines_of("myeloma", &record);
+        let myeloma: Vec<TreatmentLine> = rules
+            .derive_lines(&record, today())
+            .into_iter()
+            .filter(|line| line.ruleset == "myeloma")
+            .collect();
         assert!(
             ingredients(&myeloma[0]).contains(&"rituximab"),
             "{onset:?}: {myeloma:#?}"
         );
-        let assessment = assess("myeloma", &record);
+        let assessment = rules.evaluate_one(&record, myeloma_set, today()).unwrap();
         let said = describe(&assessment);
         let untied = assessment
             .confounders
@@ -132,6 +171,24 @@ fn a_course_within_the_margin_before_the_diagnosis_or_with_no_onset_is_counted_a
         assert!(
             untied.text.contains("diffuse large B-cell lymphoma"),
             "{said}"
+        );
+        // With the files' lists, R-CHOP's rituximab, vincristine and doxorubicin, which only
+        // the lymphoma's lists, tell it: the lymphoma's, no line of the myeloma.
+        let listed = lines_of("myeloma", &record);
+        assert!(
+            listed
+                .iter()
+                .all(|line| !ingredients(line).contains(&"rituximab")),
+            "{onset:?}: {listed:#?}"
+        );
+        let assessment = assess("myeloma", &record);
+        let said = describe(&assessment);
+        assert!(
+            assessment
+                .reasons
+                .iter()
+                .any(|r| r.contains("drugs of large B-cell lymphoma, not of multiple myeloma")),
+            "{onset:?}: {said}"
         );
     }
 }
@@ -260,5 +317,144 @@ impl TapConditions for PatientRecord {
     fn tap_conditions(mut self, keep: impl Fn(&refract::domain::Condition) -> bool) -> Self {
         self.conditions.retain(|c| keep(c));
         self
+    }
+}
+
+/// Two cancers at once (review C, C-1 follow-up): a myeloma diagnosed 700 days ago, a DLBCL
+/// 300 days ago, both active. R-CHOP in six cycles from 280 days ago (each cycle's
+/// cyclophosphamide also recorded on its own the first day), lenalidomide from 250 days ago
+/// ongoing, and cyclophosphamide alone 120 days ago; none states a reason.
+fn myeloma_and_lymphoma_at_once() -> PatientRecord {
+    let mut v = Vignette::new()
+        .condition_since(MYELOMA.0, MYELOMA.1, 700)
+        .condition_since(LBCL.0, LBCL.1, 300);
+    for cycle in 0..6 {
+        let day = 280 - cycle * 21;
+        v = v.give(rx("R-CHOP").from(day).until(day));
+    }
+    v.give(rx("cyclophosphamide").from(280).until(280))
+        .give(rx("lenalidomide").from(250))
+        .give(rx("cyclophosphamide").from(120).until(120))
+        .record()
+}
+
+#[test]
+fn a_drug_only_one_of_two_active_cancers_is_treated_with_is_that_ones() {
+    let record = myeloma_and_lymphoma_at_once();
+    for (ruleset, own, other, own_drug, other_drug) in [
+        (
+            "myeloma",
+            "multiple myeloma",
+            "large B-cell lymphoma",
+            "lenalidomide",
+            "rituximab",
+        ),
+        (
+            "lbcl",
+            "large B-cell lymphoma",
+            "multiple myeloma",
+            "rituximab",
+            "lenalidomide",
+        ),
+    ] {
+        let assessment = assess(ruleset, &record);
+        let said = describe(&assessment);
+        // The other's drug is not counted, said with what told it.
+        let elsewhere = assessment
+            .reasons
+            .iter()
+            .find(|r| {
+                r.starts_with(
+                    "records tied to no condition, read as another condition's and not counted: ",
+                )
+            })
+            .unwrap_or_else(|| panic!("{ruleset}: {said}"));
+        assert!(
+            elsewhere.contains(&format!(" of {other}, not of {own}")),
+            "{ruleset}: {said}"
+        );
+        assert!(elsewhere.contains(other_drug), "{ruleset}: {said}");
+        // Its own is counted, said once, with no rule-out.
+        let here = assessment
+            .reasons
+            .iter()
+            .find(|r| {
+                r.starts_with(
+                    "records tied to no condition, read by their drugs as this condition's and counted: ",
+                )
+            })
+            .unwrap_or_else(|| panic!("{ruleset}: {said}"));
+        assert!(
+            here.contains(own_drug) && here.contains(&format!(" of {own}, not of {other}")),
+            "{ruleset}: {said}"
+        );
+        assert!(
+            assessment
+                .evidence
+                .iter()
+                .any(|e| e.kind == EvidenceKind::Exposure
+                    && e.text.contains(own_drug)
+                    && e.text.ends_with(", counted")),
+            "{ruleset}: {said}"
+        );
+        // Only the cyclophosphamide given alone, a drug both treat, stays undecided, said once;
+        // the cyclophosphamide recorded beside R-CHOP is told by its regimen.
+        let untied = assessment
+            .confounders
+            .iter()
+            .find(|c| c.key == "untied_records")
+            .unwrap_or_else(|| panic!("{ruleset}: {said}"));
+        assert_eq!(
+            untied.text.matches("cyclophosphamide").count(),
+            1,
+            "{ruleset}: {said}"
+        );
+        assert!(!untied.text.contains(own_drug), "{ruleset}: {said}");
+        assert!(!untied.text.contains(other_drug), "{ruleset}: {said}");
+        assert!(
+            untied.text.contains(&ago(120).to_string()),
+            "{ruleset}: {said}"
+        );
+        assert!(
+            !untied.text.contains(&ago(280).to_string()),
+            "{ruleset}: {said}"
+        );
+    }
+    // The lines: R-CHOP is no line of the myeloma, lenalidomide none of the lymphoma.
+    for line in lines_of("myeloma", &record) {
+        assert!(!ingredients(&line).contains(&"rituximab"), "{line:#?}");
+    }
+    for line in lines_of("lbcl", &record) {
+        assert!(!ingredients(&line).contains(&"lenalidomide"), "{line:#?}");
+    }
+}
+
+#[test]
+fn a_regimen_whose_drugs_point_to_both_cancers_stays_undecided() {
+    // Tafasitamab with lenalidomide (L-MIND, a lymphoma's regimen): lenalidomide is listed as
+    // the myeloma's, tafasitamab as the lymphoma's; begun together, neither is told.
+    let record = Vignette::new()
+        .condition_since(MYELOMA.0, MYELOMA.1, 700)
+        .condition_since(LBCL.0, LBCL.1, 300)
+        .give(rx("tafasitamab").from(200).until(100))
+        .give(rx("lenalidomide").from(200).until(100))
+        .record();
+    for ruleset in ["myeloma", "lbcl"] {
+        let assessment = assess(ruleset, &record);
+        let said = describe(&assessment);
+        let untied = assessment
+            .confounders
+            .iter()
+            .find(|c| c.key == "untied_records")
+            .unwrap_or_else(|| panic!("{ruleset}: {said}"));
+        assert!(untied.text.contains("lenalidomide"), "{ruleset}: {said}");
+        assert!(untied.text.contains("tafasitamab"), "{ruleset}: {said}");
+        assert!(
+            !assessment
+                .reasons
+                .iter()
+                .any(|r| r.contains("tied to no condition")),
+            "{ruleset}: {said}"
+        );
     }
 }

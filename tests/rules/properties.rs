@@ -256,6 +256,7 @@ fn with_observations(record: &PatientRecord, observations: &[Observation]) -> Pa
 fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation {
     Observation {
         focus: Vec::new(),
+        value_words: String::new(),
         named_conditions: Vec::new(),
         id: 0,
         code: code.to_owned(),

@@ -525,6 +525,7 @@ impl Vignette {
         let id = self.id();
         self.record.observations.push(Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
@@ -645,6 +646,7 @@ impl Vignette {
         let id = self.id();
         self.record.observations.push(Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
@@ -770,6 +772,7 @@ impl Vignette {
             let id = self.id();
             self.record.observations.push(Observation {
                 focus: Vec::new(),
+                value_words: String::new(),
                 named_conditions: Vec::new(),
                 id,
                 code: code.to_owned(),
@@ -824,6 +827,7 @@ impl Vignette {
         let id = self.id();
         self.record.observations.push(Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id,
             code: observation_codes::SYSTOLIC_BP.to_owned(),
@@ -859,6 +863,7 @@ impl Vignette {
         let id = self.id();
         self.record.observations.push(Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),

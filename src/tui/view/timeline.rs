@@ -926,6 +926,7 @@ mod tests {
     fn reading(code: &str, value: f64, at: &str) -> Observation {
         Observation {
             focus: Vec::new(),
+            value_words: String::new(),
             named_conditions: Vec::new(),
             id: 0,
             code: code.to_owned(),
