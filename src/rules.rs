@@ -343,6 +343,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// `[indication] untied_margin_days` before this condition's earliest onset, while the other
 /// had begun, is no line or finding of this one; where neither tells it counts, with the
 /// rule-out `untied_records`.
+/// In 30 (review r5 R5-9): a review's fingerprint also covers the diagnosis records the
+/// assessment reads (`diagnosis_grounds`) and what it says must be ruled out, read before the
+/// team's resolutions (`Confounder::content`, `Assessment::grounds`): another diagnosis or a new
+/// rule-out asks for a new review; reviews made on the earlier digest hold while the row
+/// re-evaluated says nothing changed (`store::assessments::held_fingerprint`, whose first
+/// evaluation under this revision records the assessment's own fingerprint beside theirs).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
