@@ -430,6 +430,11 @@ fn this_host() -> String {
 /// (`kept_aside`, migration 0049), weighed before the next Patient of that id takes it; a
 /// source's newer version filing a resource under another of its patients moves it (refused
 /// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
+/// In 22 (review r5 R5-10): a patient's identifier a source marks `use: old`, or a record
+/// number a newer Patient drops for another of the same system, is kept as retired
+/// (`patient_identifiers.id_use` `old`, which no other source's copy undoes): still matched on,
+/// never taken again as the shown MRN (`store::imports::retire_identifiers`); files are read
+/// again to mark the numbers their sources retired before.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
