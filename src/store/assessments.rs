@@ -259,16 +259,15 @@ fn held_fingerprint(
     let Ok(detail) = serde_json::from_str::<super::read::AssessmentDetail>(detail) else {
         return Ok(own.clone());
     };
-    let holds = match &detail.own_fingerprint {
-        // Written by this refract: the assessment is as it was when the row kept the review.
-        Some(recorded) => recorded == own,
-        // Written by an earlier refract, which knew only the earlier digests.
-        None => {
-            let items = assessment.items_fingerprint();
-            reviewed == items
-                || reviewed == assessment.words_fingerprint()
-                || detail.content_fingerprint.as_ref() == Some(&items)
-        }
+    // Written by this refract: the assessment is as it was when the row kept the review. Else
+    // by an earlier refract, which knew only the earlier digests.
+    let holds = if let Some(recorded) = &detail.own_fingerprint {
+        recorded == own
+    } else {
+        let items = assessment.items_fingerprint();
+        reviewed == items
+            || reviewed == assessment.words_fingerprint()
+            || detail.content_fingerprint.as_ref() == Some(&items)
     };
     Ok(if holds { reviewed } else { own.clone() })
 }
