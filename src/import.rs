@@ -438,6 +438,11 @@ fn this_host() -> String {
 /// beside the response read from it (`observations.value_words`, migration 0050), so that
 /// "Multiple myeloma - very good partial response" under a status named "Disease status" ties
 /// it to the myeloma; files are read again to fill it in.
+/// In 22 (review r5 R5-10): a patient's identifier a source marks `use: old`, or a record
+/// number a newer Patient drops for another of the same system, is kept as retired
+/// (`patient_identifiers.id_use` `old`, which no other source's copy undoes): still matched on,
+/// never taken again as the shown MRN (`store::imports::retire_identifiers`); files are read
+/// again to mark the numbers their sources retired before.
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -367,6 +367,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// untied drugs started with it (`regimen_companion_days`); only what still points both ways or
 /// nowhere keeps the rule-out, one item per drug. Also in 30: an untied disease status is
 /// read by its value's own words too (`Observation::value_words`, MAPPING 22).
+/// In 30 (review r5 R5-9): a review's fingerprint also covers the diagnosis records the
+/// assessment reads (`diagnosis_grounds`) and what it says must be ruled out, read before the
+/// team's resolutions (`Confounder::content`, `Assessment::grounds`): another diagnosis or a new
+/// rule-out asks for a new review; reviews made on the earlier digest hold while the row
+/// re-evaluated says nothing changed (`store::assessments::held_fingerprint`, whose first
+/// evaluation under this revision records the assessment's own fingerprint beside theirs).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

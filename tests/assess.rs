@@ -579,3 +579,85 @@ fn a_review_stored_with_the_digest_of_the_words_still_holds() {
     assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
     assert_eq!(state(&store).review, ReviewState::Unreviewed);
 }
+
+/// review r5 R5-9: the fingerprint now covers the diagnosis the assessment reads and what it
+/// says must be ruled out. A review stored before, on the digest of the items alone, still holds
+/// on the same record through the new revision's evaluation and after it; another diagnosis
+/// record (another epilepsy code) asks for a new review.
+#[test]
+fn a_review_made_before_the_diagnosis_was_in_the_fingerprint_holds_until_the_diagnosis_changes() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 300);
+    let patient = refractory_patient(&store, "epilepsy");
+    let pid = patient.0;
+    let state = |store: &Store| {
+        store
+            .assessments(patient)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .unwrap()
+    };
+    let bump = format!("UPDATE patients SET record_version = record_version + 1 WHERE id = {pid}");
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let set = rules.get("epilepsy").unwrap();
+    let fresh = rules
+        .evaluate_one(&store.record(patient).unwrap(), set, today())
+        .unwrap();
+    assert_eq!(fresh.fingerprint, state(&store).assessment.fingerprint);
+    let items = fresh.items_fingerprint();
+    assert_ne!(items, fresh.fingerprint);
+
+    // The file as the refract before it left it: the assessment stored with the items' digest,
+    // the team's confirmation made on it.
+    sql_on(&store)
+        .execute(
+            &format!(
+                "UPDATE assessments SET fingerprint = '{items}'
+                 WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+            ),
+            [],
+        )
+        .unwrap();
+    store
+        .review(
+            patient,
+            "epilepsy",
+            ReviewDecision::Confirmed,
+            "Video-EEG confirmed",
+            today(),
+        )
+        .unwrap();
+    assert_eq!(state(&store).review, ReviewState::Confirmed);
+
+    // The new revision evaluates every patient again, and later evaluations follow: nothing
+    // changed, the review stands.
+    for _ in 0..2 {
+        sql_on(&store).execute(&bump, []).unwrap();
+        assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+        assert_eq!(state(&store).review, ReviewState::Confirmed);
+    }
+
+    // Another diagnosis record: the same status on other grounds, not what the team reviewed.
+    let changed = sql_on(&store)
+        .execute(
+            &format!(
+                "UPDATE conditions SET code = 'G40.219',
+                        display = 'Localization-related symptomatic epilepsy, intractable'
+                 WHERE patient_id = {pid} AND code LIKE 'G40%'"
+            ),
+            [],
+        )
+        .unwrap();
+    assert!(changed > 0);
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let after = state(&store);
+    assert_eq!(after.assessment.status, AssessmentStatus::Refractory);
+    assert_eq!(after.review, ReviewState::Unreviewed);
+    assert_eq!(
+        after.latest_review.map(|review| review.decision),
+        Some(ReviewDecision::Confirmed)
+    );
+}

@@ -281,6 +281,18 @@ fn write_text(
     if summary.assessments.is_empty() {
         writeln!(out, "  none stored yet")?;
     }
+    // The team's decision on a rule set whose diagnosis is no longer current stays in sight.
+    for latest in &summary.reviews_without_assessment {
+        writeln!(
+            out,
+            "  {}: not assessed now (no current diagnosis it reads) — last review: {} by {} on {}: {} (made on earlier evidence)",
+            latest.ruleset,
+            latest.decision,
+            latest.by,
+            latest.at.format("%Y-%m-%d"),
+            latest.rationale
+        )?;
+    }
     for item in &summary.assessments {
         let assessment = &item.assessment;
         // A deceased patient's assessment raises no suspicion to review: its reasons say why.

@@ -156,15 +156,41 @@ impl Evidence {
 
 /// A pseudo-resistance check not yet resolved (adherence, dose adequacy, diagnosis…). Open
 /// confounders never hide a flag; they become checklist items of way-forward step 2.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Confounder {
     /// Stable key, unique within the rule set ("adherence", "white_coat").
     pub key: String,
     pub text: String,
+    /// What the rule-out is to a review's fingerprint where its key alone does not say it: the
+    /// secondary causes a record names ("secondary_causes: renal artery stenosis"), never the
+    /// dates and values its words carry. Empty where the key says it. Neither stored nor
+    /// printed, as [`Evidence::content`].
+    #[serde(skip)]
+    pub content: String,
+}
+
+/// Rule-outs are equal by what they say: their `content` is not stored.
+impl PartialEq for Confounder {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.key, &self.text) == (&other.key, &other.text)
+    }
+}
+
+impl Eq for Confounder {}
+
+impl Confounder {
+    /// What the rule-out is to a review's fingerprint (see [`Confounder::content`]).
+    pub fn ground(&self) -> &str {
+        if self.content.is_empty() {
+            &self.key
+        } else {
+            &self.content
+        }
+    }
 }
 
 /// The result of evaluating one rule set on one patient.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assessment {
     pub patient_id: PatientId,
     pub ruleset: String,
@@ -185,43 +211,88 @@ pub struct Assessment {
     /// fingerprint: a review judges the evidence, not how long it has stood.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criteria_met_since: Option<NaiveDate>,
+    /// What the status rests on beside its evidence, for the fingerprint: the diagnosis records
+    /// it assesses ("diagnosis:icd10 I10") and what it says must be ruled out, read before the
+    /// team's resolutions ("rule_out:adherence"), so that a changed diagnosis or a new rule-out
+    /// asks for a new review (review r5 R5-9) while the team ticking a check off does not.
+    /// Neither stored nor printed: the fingerprint is.
+    #[serde(skip)]
+    pub grounds: Vec<String>,
+}
+
+/// Assessments are equal by what they say: their `grounds` are not stored (the fingerprint made
+/// of them is), so an assessment read back from the file equals the one evaluated.
+impl PartialEq for Assessment {
+    fn eq(&self, other: &Self) -> bool {
+        self.patient_id == other.patient_id
+            && self.ruleset == other.ruleset
+            && self.ruleset_version == other.ruleset_version
+            && self.status == other.status
+            && self.label == other.label
+            && self.reasons == other.reasons
+            && self.evidence == other.evidence
+            && self.missing == other.missing
+            && self.confounders == other.confounders
+            && self.citation == other.citation
+            && self.evaluated_on == other.evaluated_on
+            && self.fingerprint == other.fingerprint
+            && self.criteria_met_since == other.criteria_met_since
+    }
 }
 
 impl Assessment {
-    /// A digest of what the status rests on, which a review holds on: the status, the label
-    /// and what each item of evidence but a measurement is to the criteria (its `content`: a
-    /// counted drug and why it stopped, a line, a procedure, a diagnosis), not its words. So
-    /// another source's copy of a course, begun a few days or months before, with its planned
-    /// end or its own length, leaves it as it was, and so do new measurements; a new drug,
-    /// line or outcome, another status or label, changes it (review39 F7).
+    /// A digest of what the status rests on, which a review holds on: the status, the label,
+    /// what each item of evidence but a measurement is to the criteria (its `content`: a
+    /// counted drug and why it stopped, a line, a procedure, a diagnosis), not its words, and
+    /// its [`grounds`](Assessment::grounds): the diagnosis records it assesses and what must be
+    /// ruled out. So another source's copy of a course, begun a few days or months before, with
+    /// its planned end or its own length, leaves it as it was, and so do new measurements; a new
+    /// drug, line or outcome, another status or label (review39 F7), another diagnosis or a new
+    /// rule-out (review r5 R5-9) changes it.
     pub fn content_fingerprint(&self) -> String {
-        digest_of(self, |e| {
-            if e.content.is_empty() {
-                &e.text
-            } else {
-                &e.content
-            }
-        })
+        digest_of(self, content_key, &self.grounds)
     }
 
-    /// The digest reviews were made on before [`Self::content_fingerprint`]: the items in
-    /// words, with their dates and lengths. A review stored with it still holds while these
-    /// words, or what the items are, are unchanged (`store::assessments`).
+    /// The digest reviews were made on between review39 F7 and review r5 R5-9: what the items
+    /// are, without the diagnosis and the rule-outs. A review stored with it still holds while
+    /// the stored row it held on says nothing changed since (`store::assessments`).
+    pub fn items_fingerprint(&self) -> String {
+        digest_of(self, content_key, &[])
+    }
+
+    /// The digest reviews were made on before review39 F7: the items in words, with their dates
+    /// and lengths. A review stored with it still holds as [`Self::items_fingerprint`] does.
     pub fn words_fingerprint(&self) -> String {
-        digest_of(self, |e| &e.text)
+        digest_of(self, |e| &e.text, &[])
+    }
+}
+
+/// What an item is to a review's fingerprint: its `content`, else its words.
+fn content_key(evidence: &Evidence) -> &str {
+    if evidence.content.is_empty() {
+        &evidence.text
+    } else {
+        &evidence.content
     }
 }
 
 /// Status, label and the items' keys, hashed as "kind:key" sorted and deduplicated (the
-/// layout every stored fingerprint was made with). No kind's name is a prefix of another's,
-/// so ordering (kind, key) pairs orders the joined keys the same way without building them.
-fn digest_of(assessment: &Assessment, key: impl Fn(&Evidence) -> &str) -> String {
+/// layout every stored fingerprint was made with), then the grounds, each as "ground:" and its
+/// words, in the same order. No kind's name is a prefix of another's, so ordering (kind, key)
+/// pairs orders the joined keys the same way without building them. With no grounds the digest
+/// is the one reviews were stored with before they were read.
+fn digest_of<'a>(
+    assessment: &'a Assessment,
+    key: impl Fn(&'a Evidence) -> &'a str,
+    grounds: &'a [String],
+) -> String {
     use sha2::{Digest, Sha256};
     let mut keys: Vec<(&str, &str)> = assessment
         .evidence
         .iter()
         .filter(|e| e.kind != EvidenceKind::Observation)
         .map(|e| (e.kind.as_str(), key(e)))
+        .chain(grounds.iter().map(|ground| ("ground", ground.as_str())))
         .collect();
     keys.sort_unstable();
     keys.dedup();

@@ -423,6 +423,7 @@ mod tests {
             &[Confounder {
                 key: String::from("adherence"),
                 text: String::from("Adherence not documented"),
+                content: String::new(),
             }],
             &[(String::from("mri"), String::from("MRI reviewed"))],
         );
@@ -496,10 +497,12 @@ mod tests {
             Confounder {
                 key: String::from("diagnosis"),
                 text: String::from("Diagnosis not confirmed by video-EEG"),
+                content: String::new(),
             },
             Confounder {
                 key: String::from("adherence"),
                 text: String::from("Adherence not documented"),
+                content: String::new(),
             },
         ];
         let standard = [

@@ -718,6 +718,16 @@ fn op_of_mapped(
                     })
                     .collect(),
                 names: patient.names,
+                retired: patient
+                    .former_identifiers
+                    .iter()
+                    .map(|(system, value)| {
+                        (
+                            system.clone().unwrap_or_else(|| unscoped.clone()),
+                            value.clone(),
+                        )
+                    })
+                    .collect(),
             };
             Op::Patient {
                 at: raw.path.clone(),

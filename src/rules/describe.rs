@@ -403,6 +403,7 @@ pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
     Confounder {
         key: key.to_owned(),
         text: text.into(),
+        content: String::new(),
     }
 }
 

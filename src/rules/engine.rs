@@ -146,25 +146,34 @@ fn evaluate_living(
     let with_therapies = super::procedure_therapies::with_therapies(record, set, book);
     let record = with_therapies.as_ref().unwrap_or(record);
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
-    let finish = |status, label, reasons, evidence, missing, confounders| {
-        let mut assessment = Assessment {
-            patient_id,
-            ruleset: set.id.clone(),
-            ruleset_version: set.version.clone(),
-            status,
-            label,
-            reasons,
-            evidence,
-            missing,
-            confounders,
-            citation: set.citation.short(),
-            evaluated_on: today,
-            fingerprint: String::new(),
-            criteria_met_since: None,
+    let diagnoses = diagnosis_grounds(&conditions);
+    let finish =
+        |status, label, reasons, evidence, missing, confounders, rule_outs: Vec<String>| {
+            let mut grounds = diagnoses.clone();
+            grounds.extend(
+                rule_outs
+                    .into_iter()
+                    .map(|ground| format!("rule_out:{ground}")),
+            );
+            let mut assessment = Assessment {
+                patient_id,
+                ruleset: set.id.clone(),
+                ruleset_version: set.version.clone(),
+                status,
+                label,
+                reasons,
+                evidence,
+                missing,
+                confounders,
+                citation: set.citation.short(),
+                evaluated_on: today,
+                fingerprint: String::new(),
+                criteria_met_since: None,
+                grounds,
+            };
+            assessment.fingerprint = fingerprint(&assessment);
+            assessment
         };
-        assessment.fingerprint = fingerprint(&assessment);
-        assessment
-    };
 
     // Exclusions (bipolar depression for TRD) put the patient outside the criterion; one
     // recorded only as possible leaves the question open instead.
@@ -175,6 +184,7 @@ fn evaluate_living(
                 set.labels.not_met.clone(),
                 vec![reason],
                 vec![evidence],
+                Vec::new(),
                 Vec::new(),
                 Vec::new(),
             ));
@@ -275,13 +285,21 @@ fn evaluate_living(
     // Criteria are judged against the run day; an old record says why it may fall short.
     if (ctx.today - ctx.as_of).num_days() > 180 {
         found.confounders.push(confounder(
-            "stale_data",
+            STALE_DATA,
             format!(
                 "the latest recorded data are from {}: treatment and measurements since then may be missing from this record",
                 ctx.as_of_text
             ),
         ));
     }
+    // What must be ruled out, as the record says it: the team's resolutions below take items
+    // off the list, never off what a review was made on (their own ticks reopen nothing).
+    let mut rule_outs: Vec<String> = found
+        .confounders
+        .iter()
+        .filter(|c| c.key != STALE_DATA)
+        .map(|c| c.ground().to_owned())
+        .collect();
     found.confounders.retain(|c| {
         !record
             .resolved_confounders
@@ -313,6 +331,7 @@ fn evaluate_living(
             if status == AssessmentStatus::InsufficientData {
                 missing.insert(0, words.clone());
             }
+            rule_outs.push(String::from("exclusion_unconfirmed"));
             found
                 .confounders
                 .insert(0, confounder("exclusion_unconfirmed", words));
@@ -320,6 +339,7 @@ fn evaluate_living(
         }
     }
     if let Some(unidentified) = unidentified_drugs(record, set) {
+        rule_outs.push(String::from(DRUGS_UNIDENTIFIED));
         let resolved = record
             .resolved_confounders
             .iter()
@@ -351,7 +371,40 @@ fn evaluate_living(
         found.evidence,
         missing,
         found.confounders,
+        rule_outs,
     ))
+}
+
+/// The key of the rule-out that says the record's latest data are old: the run day moving on
+/// raises it, not the patient's record, so it is none of what a review was made on.
+const STALE_DATA: &str = "stale_data";
+
+/// The diagnosis records an assessment rests on, for its fingerprint: each by the code it is
+/// shown by (ICD-10 without its dot, SNOMED CT), else by its words, so that another diagnosis
+/// (renovascular for essential hypertension) asks for a new review, while a second record of
+/// the same code (another source's copy) leaves it as it was.
+fn diagnosis_grounds(conditions: &[&Condition]) -> Vec<String> {
+    conditions
+        .iter()
+        .map(|condition| match condition.system {
+            ConditionCodeSystem::Icd10 if !condition.code.trim().is_empty() => format!(
+                "diagnosis:icd10 {}",
+                condition.code.trim().replace('.', "").to_uppercase()
+            ),
+            ConditionCodeSystem::Snomed if !condition.code.trim().is_empty() => {
+                format!("diagnosis:snomed {}", condition.code.trim())
+            }
+            _ => format!(
+                "diagnosis:{}",
+                condition
+                    .display
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            ),
+        })
+        .collect()
 }
 
 /// The key of the rule-out for drug records refract cannot identify (see
@@ -1256,6 +1309,9 @@ fn rule_confounders(
             continue;
         }
         let mut text = rule.text.clone();
+        // What the rule-out names, for a review's fingerprint: the drugs and the causes it
+        // finds, never the dates its words give them.
+        let mut named: Vec<String> = Vec::new();
         if !rule.when_given.is_empty() {
             let mut names: Vec<String> = Vec::new();
             for given in ctx
@@ -1273,8 +1329,25 @@ fn rule_confounders(
                 continue;
             }
             text = format!("{text}: {}", names.join(", "));
+            named.push(format!("given {}", names.join(", ")));
         }
         let recorded = recorded_diagnoses(ctx, rule);
+        let causes = |causes: &[(String, String)]| {
+            causes
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !recorded.found.is_empty() {
+            named.push(format!("recorded {}", causes(&recorded.found)));
+        }
+        if !recorded.past.is_empty() {
+            named.push(format!("resolved {}", causes(&recorded.past)));
+        }
+        if !recorded.doubtful.is_empty() {
+            named.push(format!("doubtful {}", causes(&recorded.doubtful)));
+        }
         if !recorded.found.is_empty() || !recorded.past.is_empty() {
             let words = |causes: &[(String, String)]| {
                 causes
@@ -1321,7 +1394,12 @@ fn rule_confounders(
         if !recorded.doubtful.is_empty() {
             text = format!(
                 "{text}; under investigation, not confirmed: {}",
-                recorded.doubtful.join(", ")
+                recorded
+                    .doubtful
+                    .iter()
+                    .map(|(_, words)| words.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let resolved_from = rule
@@ -1343,7 +1421,11 @@ fn rule_confounders(
                     .any(|term| o.code == *term || contains_words(&o.display, term))
             });
         if !resolved_by_data && !confounders.iter().any(|c| c.key == rule.key) {
-            confounders.push(confounder(&rule.key, text));
+            let mut rule_out = confounder(&rule.key, text);
+            if !named.is_empty() {
+                rule_out.content = format!("{}: {}", rule.key, named.join("; "));
+            }
+            confounders.push(rule_out);
         }
     }
 }
@@ -1452,10 +1534,15 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
             .iter()
             .min_by_key(|(onset, _)| onset.map(|(day, _)| day))
         {
-            recorded.doubtful.push(match onset {
-                Some(onset) => format!("{}, {status} since {}", cause.name, onset_month(*onset)),
-                None => format!("{}, {status}", cause.name),
-            });
+            recorded.doubtful.push((
+                cause.name.clone(),
+                match onset {
+                    Some(onset) => {
+                        format!("{}, {status} since {}", cause.name, onset_month(*onset))
+                    }
+                    None => format!("{}, {status}", cause.name),
+                },
+            ));
         } else if resolved {
             recorded.past.push((cause.name.clone(), cause.name.clone()));
         }
@@ -1484,7 +1571,7 @@ fn onset_month((onset, precision): (NaiveDate, DatePrecision)) -> String {
 #[derive(Default)]
 struct Recorded {
     found: Vec<(String, String)>,
-    doubtful: Vec<String>,
+    doubtful: Vec<(String, String)>,
     /// Confirmed once and now resolved, inactive or in remission (treated): screened for.
     past: Vec<(String, String)>,
 }
@@ -1757,6 +1844,7 @@ mod tests {
             evaluated_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
             fingerprint: String::new(),
             criteria_met_since: None,
+            grounds: Vec::new(),
         };
         assert_eq!(
             assessment.words_fingerprint(),
@@ -1772,6 +1860,13 @@ mod tests {
             fingerprint(&assessment),
             fingerprint_as_first_written(&assessment)
         );
+        // The diagnosis and the rule-outs are read into it beside the items (review r5 R5-9),
+        // never into the digests earlier reviews were made on.
+        let items = fingerprint(&assessment);
+        assessment.grounds = vec![String::from("diagnosis:icd10 G40919")];
+        assert_ne!(fingerprint(&assessment), items);
+        assert_eq!(assessment.items_fingerprint(), items);
+        assessment.grounds.clear();
         assessment.evidence.clear();
         assert_eq!(
             assessment.words_fingerprint(),

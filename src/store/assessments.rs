@@ -216,18 +216,23 @@ fn detail_json(assessment: &Assessment, held: &str) -> Result<String> {
         missing: &assessment.missing,
         confounders: &assessment.confounders,
         citation: &assessment.citation,
-        content_fingerprint: (held != assessment.fingerprint).then_some(&assessment.fingerprint),
+        own_fingerprint: (held != assessment.fingerprint).then_some(&assessment.fingerprint),
     })?)
 }
 
 /// The fingerprint an assessment is stored with, which reviews are matched against: its own
-/// (what the cited items are, [`Assessment::content_fingerprint`]), unless the latest review
-/// of it was made on the digest of their words that refract wrote before (review39 F7) and
-/// still holds: the items' words are as the review read them, or what the items are is as it
-/// was on the stored row (`before`: its fingerprint and detail) the review held on. That
-/// digest is then kept, with the assessment's own beside it in the detail, so that no review
-/// stored before the change is asked again for it; once what the items are changes, the
-/// assessment's own is stored and the review asked again, as for any review.
+/// ([`Assessment::content_fingerprint`]: what the cited items are, the diagnosis records and
+/// the rule-outs), unless the latest review of it was made on a digest an earlier refract
+/// wrote (the items' words before review39 F7, what they are before review r5 R5-9) and still
+/// holds. It holds where the stored row (`before`: its fingerprint and detail) carries that
+/// review's digest and nothing changed since: on a row an earlier refract wrote, the earlier
+/// digest of the assessment as it is now is the review's (or the row's record of what the items
+/// were is); on a row this refract wrote, the assessment's own fingerprint is the one the row
+/// records beside the review's. That digest is then kept, with the assessment's own beside it
+/// in the detail, so that no review stored before a change of digest is asked again for it;
+/// once anything the own fingerprint covers changes, it is stored and the review asked again,
+/// as for any review. With no stored row (the diagnosis was retracted, then another recorded)
+/// nothing tells what the review was made on: it is asked again.
 fn held_fingerprint(
     conn: &Connection,
     patient: PatientId,
@@ -235,7 +240,10 @@ fn held_fingerprint(
     before: Option<(&str, &str)>,
 ) -> Result<String> {
     let own = &assessment.fingerprint;
-    if before.is_some_and(|(stored, _)| stored == own) {
+    let Some((stored, detail)) = before else {
+        return Ok(own.clone());
+    };
+    if stored == own {
         return Ok(own.clone());
     }
     let reviewed: Option<String> = conn
@@ -245,20 +253,23 @@ fn held_fingerprint(
         )?
         .query_row(params![patient.0, assessment.ruleset], |row| row.get(0))
         .optional()?;
-    let Some(reviewed) = reviewed.filter(|reviewed| reviewed != own) else {
+    let Some(reviewed) = reviewed.filter(|reviewed| reviewed != own && reviewed == stored) else {
         return Ok(own.clone());
     };
-    let words_unchanged = reviewed == assessment.words_fingerprint();
-    let content_unchanged = before.is_some_and(|(stored, detail)| {
-        stored == reviewed
-            && serde_json::from_str::<super::read::AssessmentDetail>(detail)
-                .is_ok_and(|detail| detail.content_fingerprint.as_ref() == Some(own))
-    });
-    Ok(if words_unchanged || content_unchanged {
-        reviewed
+    let Ok(detail) = serde_json::from_str::<super::read::AssessmentDetail>(detail) else {
+        return Ok(own.clone());
+    };
+    // Written by this refract: the assessment is as it was when the row kept the review. Else
+    // by an earlier refract, which knew only the earlier digests.
+    let holds = if let Some(recorded) = &detail.own_fingerprint {
+        recorded == own
     } else {
-        own.clone()
-    })
+        let items = assessment.items_fingerprint();
+        reviewed == items
+            || reviewed == assessment.words_fingerprint()
+            || detail.content_fingerprint.as_ref() == Some(&items)
+    };
+    Ok(if holds { reviewed } else { own.clone() })
 }
 
 /// `read::AssessmentDetail` borrowed, to serialise without copying.
@@ -270,7 +281,7 @@ struct DetailRef<'a> {
     confounders: &'a [crate::domain::Confounder],
     citation: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    content_fingerprint: Option<&'a String>,
+    own_fingerprint: Option<&'a String>,
 }
 
 /// `(patient id, record version)` for the ids in `from..=to`, in id order.

@@ -519,6 +519,11 @@ pub struct PatientFacts {
     /// The identifier it shows as the MRN, with its `use` and `type`.
     #[serde(default)]
     pub mrn_described: Option<PatientIdentifier>,
+    /// The identifiers it says the patient no longer goes by (`use` `old`: the number before
+    /// its source re-numbered them), (system as the keys store them, value): never shown as
+    /// the MRN again, whatever another source's copy says (see [`retire_identifiers`]).
+    #[serde(default)]
+    pub retired: Vec<(String, String)>,
 }
 
 /// What an import knows of a new patient's Patient beyond their demographics.
@@ -597,6 +602,40 @@ fn shows_record_number(conn: &Connection, id: PatientId, stored: &Patient) -> Re
     Ok(false)
 }
 
+/// Marks identifiers of the patient as retired (`use` `old`), as a source that re-numbered them
+/// said; the mark stays whatever another source's copy of the number says (see
+/// [`describe_identifiers`]), and the patient is still matched by it. An identifier the
+/// patient is not stored with is left alone: a number said to be old names no one.
+fn retire_identifiers(
+    conn: &Connection,
+    id: PatientId,
+    retired: &[(String, String)],
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE patient_identifiers SET id_use = 'old'
+         WHERE system = ?1 AND value = ?2 AND patient_id = ?3 AND id_use IS NOT 'old'",
+    )?;
+    for (system, value) in retired {
+        stmt.execute(params![identifier_systems::canonical(system), value, id.0])?;
+    }
+    Ok(())
+}
+
+/// Whether the patient's identifier (`system`, `value`) is retired (see [`retire_identifiers`]).
+fn is_retired(conn: &Connection, id: PatientId, system: &str, value: &str) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM patient_identifiers INDEXED BY patient_identifiers_patient
+         WHERE patient_id = ?1 AND value = ?2 AND id_use = 'old'
+           AND (system = ?3 OR (?3 = '' AND system LIKE 'urn:refract:unscoped:%'))",
+    )?;
+    for system in identifier_systems::spellings(system) {
+        if stmt.exists(params![id.0, value, system])? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Brings a stored patient's demographics to what the source says, auditing the change with
 /// the values it replaced, and marks the patient to be evaluated again.
 ///
@@ -626,11 +665,37 @@ fn update_demographics(
         (Some(stored), Some(incoming)) if written_after(stored, incoming)
     );
     let stored_is_record = shows_record_number(conn, id, &stored)?;
+    retire_identifiers(conn, id, &facts.retired)?;
     let take_mrn = match (stored_is_record, facts.mrn_is_record_number) {
+        _ if is_retired(conn, id, &patient.mrn_system, &patient.mrn)?
+            && !is_retired(conn, id, &stored.mrn_system, &stored.mrn)? =>
+        {
+            false
+        }
         (true, false) => false,
         (false, true) => true,
         _ => !older,
     };
+    // A newer Patient showing another record number of the stored one's system, without it,
+    // re-numbered the patient: the stored number is retired as if marked `old` (review r5
+    // R5-10), and no other source's copy of it is shown again.
+    if take_mrn
+        && stored_is_record
+        && facts.mrn_is_record_number
+        && !older
+        && !stored.mrn_system.is_empty()
+        && identifier_systems::canonical(&patient.mrn_system)
+            == identifier_systems::canonical(&stored.mrn_system)
+        && patient.mrn != stored.mrn
+        && !facts.identifiers.iter().any(|identifier| {
+            identifier.value == stored.mrn
+                && identifier_systems::canonical(&identifier.system)
+                    == identifier_systems::canonical(&stored.mrn_system)
+        })
+    {
+        let system = identifier_systems::canonical(&stored.mrn_system);
+        retire_identifiers(conn, id, &[(system, stored.mrn.clone())])?;
+    }
     let mut incoming = if older {
         stored.clone()
     } else {
@@ -1082,9 +1147,12 @@ fn describe_identifiers(
     id: PatientId,
     identifiers: &[PatientIdentifier],
 ) -> Result<()> {
+    // A number retired by the source that re-numbered the patient stays retired: another
+    // source's copy still carrying it says nothing of its issuer's records (review r5 R5-10).
     let mut stmt = conn.prepare_cached(
-        "UPDATE patient_identifiers SET id_use = coalesce(?4, id_use),
-                                        id_type = coalesce(?5, id_type)
+        "UPDATE patient_identifiers
+         SET id_use = CASE WHEN id_use = 'old' THEN id_use ELSE coalesce(?4, id_use) END,
+             id_type = coalesce(?5, id_type)
          WHERE system = ?1 AND value = ?2 AND patient_id = ?3",
     )?;
     for identifier in identifiers {

@@ -22,6 +22,11 @@ pub struct PatientSummary {
     #[serde(flatten)]
     pub record: PatientRecord,
     pub assessments: Vec<AssessmentWithReview>,
+    /// The team's latest review of each rule set that no longer assesses the patient (its
+    /// diagnosis retracted or resolved): their decision stays in sight, made on earlier
+    /// evidence (review r5 R5-9). Left out of the JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviews_without_assessment: Vec<Review>,
     pub way_forward: Vec<WayForwardStep>,
     pub checklist: Vec<ChecklistItem>,
     pub referrals: Vec<crate::domain::Referral>,
@@ -49,7 +54,11 @@ pub(super) struct AssessmentDetail {
     pub citation: String,
     /// The assessment's own fingerprint, where it is stored with a review's earlier one
     /// (`assessments::held_fingerprint`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_fingerprint: Option<String>,
+    /// What the cited items were, where a refract before review r5 R5-9 stored the assessment
+    /// with a review's earlier digest: read to keep that review holding, never written.
+    #[serde(default, skip_serializing)]
     pub content_fingerprint: Option<String>,
 }
 
@@ -229,9 +238,19 @@ impl Store {
     pub fn summary(&self, id: PatientId) -> Result<PatientSummary> {
         let record = self.record(id)?;
         let assessments = self.assessments(id)?;
+        let mut reviews_without_assessment = Vec::new();
+        for ruleset in self.reviewed_rulesets(id)? {
+            if assessments.iter().any(|a| a.assessment.ruleset == ruleset) {
+                continue;
+            }
+            if let Some(review) = self.latest_review(id, &ruleset)? {
+                reviews_without_assessment.push(review);
+            }
+        }
         Ok(PatientSummary {
             record,
             assessments,
+            reviews_without_assessment,
             way_forward: self.way_forward(id)?,
             checklist: self.checklist(id)?,
             referrals: self.referrals(id)?,
@@ -285,6 +304,8 @@ impl Store {
                     "assessments.criteria_met_since",
                     met_since,
                 )?,
+                // Read back for display: the fingerprint made of them is stored.
+                grounds: Vec::new(),
             };
             let latest_review = self.latest_review(id, &assessment.ruleset)?;
             let review = match &latest_review {
@@ -298,6 +319,18 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The rule sets a patient's assessments were ever reviewed under, by id.
+    fn reviewed_rulesets(&self, id: PatientId) -> Result<Vec<String>> {
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT ruleset FROM reviews WHERE patient_id = ?1 ORDER BY ruleset",
+            )?
+            .query_map([id.0], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     /// The most recent review of a patient's assessment for one rule set.

@@ -611,6 +611,7 @@ mod tests {
             summary: crate::store::PatientSummary {
                 record: crate::domain::PatientRecord::default(),
                 assessments: vec![],
+                reviews_without_assessment: vec![],
                 way_forward: vec![],
                 checklist: vec![],
                 referrals: vec![],

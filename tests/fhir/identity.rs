@@ -1474,3 +1474,72 @@ fn the_command_line_lifts_a_refusal_and_says_when_there_is_none() {
     assert!(!lift("12724066").contains("no refusal"));
     assert!(lift("12724066").contains("no refusal of this Patient id to lift"));
 }
+
+/// review r5 R5-10: a hospital re-numbers its patient (N7001), keeping the number before as
+/// `use: old`, or dropping it for the new one; the GP's Patient, written later, still carries the
+/// old number typed MR. The patient is still matched by the old number (the GP's record joins
+/// them, `show N1001` finds them), but the shown MRN stays the hospital's current one.
+#[test]
+fn a_number_its_hospital_retired_is_never_shown_again_for_another_sources_copy() {
+    let hospital = |identifiers: &[Value], updated: &str| {
+        let mut who = person("p1", identifiers, "Kowalski", "female", "1960-04-02");
+        who["meta"] = json!({"lastUpdated": updated});
+        epileptic(&who)
+    };
+    for renumbered in [
+        vec![
+            identifier("MR", MRN_SYSTEM, "N7001"),
+            json!({"use": "old", "system": MRN_SYSTEM, "value": "N1001"}),
+        ],
+        vec![identifier("MR", MRN_SYSTEM, "N7001")],
+    ] {
+        let mut env = Env::new();
+        let first = env.write_json(
+            "m1.json",
+            &hospital(
+                &[identifier("MR", MRN_SYSTEM, "N1001")],
+                "2026-09-01T00:00:00Z",
+            ),
+        );
+        env.import_ok(&first);
+        let id = env.patient_id("N1001");
+        let second = env.write_json("m2.json", &hospital(&renumbered, "2026-10-01T00:00:00Z"));
+        env.import_ok(&second);
+        assert_eq!(env.patient_id("N7001"), id);
+
+        let mut gp = person(
+            "g1",
+            &[
+                identifier("MR", MRN_SYSTEM, "N1001"),
+                json!({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}),
+            ],
+            "Kowalski",
+            "female",
+            "1960-04-02",
+        );
+        gp["meta"] = json!({"lastUpdated": "2026-10-15T00:00:00Z"});
+        env.import_as("gp", &epileptic(&gp));
+        assert_eq!(
+            env.int("SELECT count(*) FROM patients"),
+            1,
+            "{renumbered:?}"
+        );
+        assert_eq!(
+            names(&env),
+            vec![vec![
+                String::from("N7001"),
+                String::from("Kowalski"),
+                String::from("female"),
+                String::from("1960-04-02"),
+            ]],
+            "{renumbered:?}"
+        );
+        assert_eq!(
+            env.int(&format!(
+                "SELECT count(*) FROM patient_identifiers WHERE value = 'N1001' AND patient_id = {id}"
+            )),
+            1,
+            "still matched by it"
+        );
+    }
+}

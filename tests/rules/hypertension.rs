@@ -1901,3 +1901,53 @@ fn a_months_reading_and_a_visit_within_that_month_are_not_surely_two_occasions()
         super::support::describe(&assessment)
     );
 }
+
+/// review r5 R5-9: the fingerprint a review holds on covers the diagnosis the assessment reads
+/// and what it says must be ruled out. Renovascular hypertension in place of essential, or a
+/// secondary cause recorded beside it, is a fact the team has not reviewed, whatever the
+/// drugs and readings; a second record of the same diagnosis, or the team ticking a rule-out
+/// off, is none.
+#[test]
+fn another_diagnosis_or_a_new_rule_out_changes_the_fingerprint_and_the_teams_ticks_do_not() {
+    let given = |v: Vignette| {
+        [AMLODIPINE, LOSARTAN, CHLORTHALIDONE]
+            .iter()
+            .fold(v, |v, text| v.give(rx(text).from(400)))
+    };
+    let assess = |v: Vignette| super::support::assess(ID, &twice(given(v), 152.0, 94.0).record());
+    let essential = assess(patient());
+    let said = super::support::describe(&essential);
+    assert_eq!(essential.status, Resistant, "{said}");
+
+    let renovascular = assess(Vignette::new().condition("I15.0", "Renovascular hypertension"));
+    let said = super::support::describe(&renovascular);
+    assert_eq!(renovascular.status, Resistant, "{said}");
+    assert_eq!(
+        renovascular.items_fingerprint(),
+        essential.items_fingerprint(),
+        "the same drugs and status: {said}"
+    );
+    assert_ne!(renovascular.fingerprint, essential.fingerprint, "{said}");
+
+    let with_cause = assess(patient().condition("I70.1", "Atherosclerosis of renal artery"));
+    let said = super::support::describe(&with_cause);
+    assert!(
+        with_cause
+            .confounders
+            .iter()
+            .any(|c| c.key == "secondary_causes" && c.text.contains("renal artery stenosis (")),
+        "{said}"
+    );
+    assert_ne!(with_cause.fingerprint, essential.fingerprint, "{said}");
+
+    let copied = assess(patient().condition("I10", "Hypertension"));
+    assert_eq!(copied.fingerprint, essential.fingerprint);
+
+    let mut ticked = twice(given(patient()), 152.0, 94.0).record();
+    ticked
+        .resolved_confounders
+        .push((String::from(ID), String::from("adherence")));
+    let ticked = super::support::assess(ID, &ticked);
+    assert!(!ticked.confounders.iter().any(|c| c.key == "adherence"));
+    assert_eq!(ticked.fingerprint, essential.fingerprint);
+}
