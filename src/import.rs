@@ -443,7 +443,7 @@ fn this_host() -> String {
 /// (`patient_identifiers.id_use` `old`, which no other source's copy undoes): still matched on,
 /// never taken again as the shown MRN (`store::imports::retire_identifiers`); files are read
 /// again to mark the numbers their sources retired before.
-pub const MAPPING_VERSION: i64 = 21;
+pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

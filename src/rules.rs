@@ -373,7 +373,7 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// rule-out asks for a new review; reviews made on the earlier digest hold while the row
 /// re-evaluated says nothing changed (`store::assessments::held_fingerprint`, whose first
 /// evaluation under this revision records the assessment's own fingerprint beside theirs).
-const ENGINE_REVISION: u32 = 29;
+const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
