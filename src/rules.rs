@@ -343,6 +343,11 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// `[indication] untied_margin_days` before this condition's earliest onset, while the other
 /// had begun, is no line or finding of this one; where neither tells it counts, with the
 /// rule-out `untied_records`.
+/// In 30 (review R7-1, R7-2, R7-3, R7-8): a blood pressure is read in mmHg only, one stored in
+/// another unit named as not read (`no_unit_is_mmhg`: none is mmHg); copies of one reading at
+/// one moment are compared within 0.1 kPa (0.75 mmHg), so a kPa copy is one reading; marrow
+/// blasts are read in percent only (no unit and a value of 1 or less, or another unit, named
+/// as not read); blood counts in /nL, Gpt/L and /L are read (aml.toml).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -767,6 +772,16 @@ impl Rules {
             .flat_map(|set| &set.criteria)
             .filter_map(|criterion| criterion.failed_trials.as_ref()?.events.as_ref())
             .any(|events| selectors::selects(&events.observation, observation))
+    }
+
+    /// Whether a criterion reads this observation in percent (marrow blasts): a number
+    /// fraction sent for it (UCUM `1`, 0.25) is put in percent at import (review R7-2).
+    pub fn reads_in_percent(&self, observation: &crate::domain::Observation) -> bool {
+        self.sets
+            .iter()
+            .flat_map(|set| &set.criteria)
+            .filter_map(|criterion| criterion.induction_failure.as_ref())
+            .any(|spec| selectors::selects(&spec.blasts, observation))
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {
