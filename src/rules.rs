@@ -49,7 +49,7 @@ pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
-pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};
+pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words, mmhg_per};
 pub use selectors::names_test;
 
 use crate::domain::{Assessment, Condition, PatientRecord};

@@ -5413,40 +5413,6 @@ fn coded_vital_signs(categories: &[CodeableConcept]) -> bool {
         })
 }
 
-/// Millimetres of mercury in one kilopascal (1 mmHg = 133.322 Pa).
-const MMHG_PER_KPA: f64 = 1000.0 / 133.322_387_415;
-
-/// Millimetres of mercury in one of a blood pressure's unit (see [`Value::unit_written`]: the
-/// UCUM code first, else the unit as written), when it is a unit of pressure refract converts:
-/// mmHg however written (1), cm[Hg] (10: a French chart's "14/9"), inches of mercury (25.4)
-/// and kPa. Any other unit (`%`, `/min`, one refract does not know) is `None`: the value is
-/// stored in its own unit, and the criteria name it as unreadable, never read it as mmHg
-/// (review R7-1).
-fn mmhg_per(unit: &str) -> Option<f64> {
-    let compact: String = unit
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    Some(match compact.as_str() {
-        "mmhg"
-        | "torr"
-        | "millimeterofmercury"
-        | "millimetreofmercury"
-        | "millimetersofmercury"
-        | "millimetresofmercury" => 1.0,
-        "cmhg"
-        | "centimeterofmercury"
-        | "centimetreofmercury"
-        | "centimetersofmercury"
-        | "centimetresofmercury" => 10.0,
-        // UCUM's [in_i'Hg] (international inch) and [in_us'Hg]: 25.4 mm to the inch.
-        "inihg" | "inushg" | "inhg" | "inchofmercury" | "inchesofmercury" => 25.4,
-        "kpa" | "kilopascal" | "kilopascals" => MMHG_PER_KPA,
-        _ => return None,
-    })
-}
-
 /// Whether a unit says a value is a number fraction (0.25 for 25 %): UCUM's unity `1` with no
 /// words beside it that say otherwise, or the words "fraction", "{fraction}", "ratio".
 fn is_number_fraction(quantity: &model::Quantity) -> bool {
@@ -5779,7 +5745,7 @@ fn map_observation(
         // in French charts): the criteria's thresholds are in mmHg, and 16 kPa or 15.2 cmHg
         // read as mmHg is "at goal". Kept to a tenth of a mmHg.
         if is_bp
-            && let Some(factor) = unit_written.and_then(mmhg_per)
+            && let Some(factor) = unit_written.and_then(crate::rules::mmhg_per)
             && (factor - 1.0).abs() > f64::EPSILON
         {
             number = number.map(|value| (value * factor * 10.0).round() / 10.0);

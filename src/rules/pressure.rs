@@ -936,12 +936,15 @@ fn extreme_named(name: &str, pa_is_arterial: bool) -> Option<&'static str> {
 /// Whether a unit, as a record writes it, is one blood pressure is given in: mmHg ("mm[Hg]",
 /// "mmHg", "mm Hg", "millimeter of mercury") or kPa (read in mmHg at import).
 fn is_pressure_unit(unit: &str) -> bool {
-    mmhg_factor(unit).is_some()
+    mmhg_per(unit).is_some()
 }
 
 /// Millimetres of mercury in one of `unit`, when it is a unit of pressure a blood pressure is
-/// written in: mmHg however written (1), cm[Hg] (10), inches of mercury (25.4), kPa.
-fn mmhg_factor(unit: &str) -> Option<f64> {
+/// written in (the import's conversion and the criteria's check read this one list): mmHg
+/// however written (1), cm[Hg] (10: a French chart's "14/9"), inches of mercury (UCUM's
+/// [in_i'Hg] and [in_us'Hg], 25.4) and kPa. Any other unit (`%`, `/min`) is `None`: such a
+/// value is never read as mmHg (review R7-1).
+pub fn mmhg_per(unit: &str) -> Option<f64> {
     let compact: String = fold_accents(unit)
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -954,9 +957,14 @@ fn mmhg_factor(unit: &str) -> Option<f64> {
         | "millimetersofmercury"
         | "millimetresofmercury"
         | "torr" => 1.0,
-        "cmhg" => 10.0,
-        "inihg" | "inushg" | "inhg" => 25.4,
-        "kpa" => 1000.0 / 133.322_387_415,
+        "cmhg"
+        | "centimeterofmercury"
+        | "centimetreofmercury"
+        | "centimetersofmercury"
+        | "centimetresofmercury" => 10.0,
+        "inihg" | "inushg" | "inhg" | "inchofmercury" | "inchesofmercury" => 25.4,
+        // 1 mmHg = 133.322 Pa.
+        "kpa" | "kilopascal" | "kilopascals" => 1000.0 / 133.322_387_415,
         _ => return None,
     })
 }
@@ -1208,7 +1216,7 @@ const COPY_TOLERANCE_MMHG: f64 = 0.75;
 fn in_mmhg(observation: &Observation, no_unit_is_mmhg: bool) -> bool {
     match observation.unit.as_deref().map(str::trim) {
         None | Some("") => no_unit_is_mmhg,
-        Some(unit) => is_pressure_unit(unit) && mmhg_factor(unit) == Some(1.0),
+        Some(unit) => mmhg_per(unit).is_some_and(|factor| (factor - 1.0).abs() < f64::EPSILON),
     }
 }
 

@@ -2215,6 +2215,7 @@ fn blood_pressure_in_any_unit_of_pressure_is_stored_in_mmhg_and_another_unit_kep
 /// none: kept in its unit (review R7-2).
 #[test]
 fn marrow_blasts_sent_as_a_fraction_are_stored_in_percent() {
+    const UCUM: &str = "http://unitsofmeasure.org";
     let result = |id: &str, code: &str, day: u32, quantity: Value| {
         let name = if code == "11150-0" {
             "Blasts/100 cells in Bone marrow"
@@ -2229,7 +2230,6 @@ fn marrow_blasts_sent_as_a_fraction_are_stored_in_percent() {
             "valueQuantity": quantity
         })
     };
-    const UCUM: &str = "http://unitsofmeasure.org";
     let (_, rows) = stored(&[
         result(
             "a",
