@@ -49,7 +49,7 @@ pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
-pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};
+pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words, mmhg_per};
 pub use selectors::names_test;
 
 use crate::domain::{Assessment, Condition, PatientRecord};
@@ -374,6 +374,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// re-evaluated says nothing changed (`store::assessments::held_fingerprint`, whose first
 /// evaluation under this revision records the assessment's own fingerprint beside theirs).
 const ENGINE_REVISION: u32 = 30;
+/// In 30 (review R7-1, R7-2, R7-3, R7-8): a blood pressure is read in mmHg only, one stored in
+/// another unit named as not read (`no_unit_is_mmhg`: none is mmHg); copies of one reading at
+/// one moment are compared within 0.1 kPa (0.75 mmHg), so a kPa copy is one reading; marrow
+/// blasts are read in percent only (no unit and a value of 1 or less, or another unit, named
+/// as not read); blood counts in /nL, Gpt/L and /L are read (aml.toml).
+const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
@@ -799,6 +805,16 @@ impl Rules {
             .flat_map(|set| &set.criteria)
             .filter_map(|criterion| criterion.failed_trials.as_ref()?.events.as_ref())
             .any(|events| selectors::selects(&events.observation, observation))
+    }
+
+    /// Whether a criterion reads this observation in percent (marrow blasts): a number
+    /// fraction sent for it (UCUM `1`, 0.25) is put in percent at import (review R7-2).
+    pub fn reads_in_percent(&self, observation: &crate::domain::Observation) -> bool {
+        self.sets
+            .iter()
+            .flat_map(|set| &set.criteria)
+            .filter_map(|criterion| criterion.induction_failure.as_ref())
+            .any(|spec| selectors::selects(&spec.blasts, observation))
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {

@@ -5475,12 +5475,24 @@ fn coded_vital_signs(categories: &[CodeableConcept]) -> bool {
         })
 }
 
-/// Millimetres of mercury in one kilopascal (1 mmHg = 133.322 Pa).
-const MMHG_PER_KPA: f64 = 1000.0 / 133.322_387_415;
-
-/// Whether a value's unit (see [`Value::unit_written`]) is kilopascals.
-fn in_kilopascals(unit: &str) -> bool {
-    unit.trim().eq_ignore_ascii_case("kpa")
+/// Whether a unit says a value is a number fraction (0.25 for 25 %): UCUM's unity `1` with no
+/// words beside it that say otherwise, or the words "fraction", "{fraction}", "ratio".
+fn is_number_fraction(quantity: &model::Quantity) -> bool {
+    let fraction_words = |text: &str| {
+        matches!(
+            text.trim()
+                .trim_matches(['{', '}'])
+                .to_ascii_lowercase()
+                .as_str(),
+            "fraction" | "number fraction" | "ratio" | "1"
+        )
+    };
+    let code_is_unity = quantity.code.as_deref().is_some_and(|c| c.trim() == "1");
+    let words = quantity.unit.as_deref().filter(|u| !u.trim().is_empty());
+    match words {
+        Some(words) => fraction_words(words) && (code_is_unity || quantity.code.is_none()),
+        None => code_is_unity,
+    }
 }
 
 /// The scores a filled-in form gives (R4 QuestionnaireResponse): each answer that is a
@@ -5793,11 +5805,31 @@ fn map_observation(
             .and_then(|q| q.unit_text())
             .map(str::to_owned)
             .or_else(|| written.as_ref().and_then(|w| w.unit.clone()));
-        // Blood pressure in kilopascals (some European records): the criteria's thresholds
-        // are in mmHg, and 16 kPa read as 16 mmHg is "at goal".
-        if is_bp && unit_written.is_some_and(in_kilopascals) {
-            number = number.map(|kpa| (kpa * MMHG_PER_KPA * 10.0).round() / 10.0);
+        // Blood pressure in another unit of pressure (kPa in some European records, cm[Hg]
+        // in French charts): the criteria's thresholds are in mmHg, and 16 kPa or 15.2 cmHg
+        // read as mmHg is "at goal". Kept to a tenth of a mmHg.
+        if is_bp
+            && let Some(factor) = unit_written.and_then(crate::rules::mmhg_per)
+            && (factor - 1.0).abs() > f64::EPSILON
+        {
+            number = number.map(|value| (value * factor * 10.0).round() / 10.0);
             unit = Some(String::from("mm[Hg]"));
+        }
+        // A proportion the criteria read in percent (marrow blasts, LOINC 11150-0 "Blasts/100
+        // cells", a number fraction) sent as a fraction (UCUM `1`, "fraction"): 0.25 is 25 %,
+        // never 0.25 %. A "fraction" above 1 is none: kept in its unit, named by the criteria.
+        if let Some(quantity) = value.quantity
+            && is_number_fraction(quantity)
+            && number.is_some_and(|n| (0.0..=1.0).contains(&n))
+            && rules.reads_in_percent(&Observation {
+                code: code.clone(),
+                display: display.clone(),
+                system: system.clone(),
+                ..Observation::default()
+            })
+        {
+            number = number.map(|fraction| (fraction * 100.0 * 1e6).round() / 1e6);
+            unit = Some(String::from("%"));
         }
         Some(Observation {
             focus: Vec::new(),

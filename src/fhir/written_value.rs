@@ -54,7 +54,9 @@ const WORDS: [(&str, Comparator); 14] = [
 
 /// Words that are a unit on their own (a unit of letters only is otherwise read as words:
 /// "3 times", "2 seizures"); masses and volumes are read by [`units::measured`].
-const UNIT_WORDS: [&str; 8] = ["percent", "pct", "mmhg", "kpa", "points", "pts", "x", "k"];
+const UNIT_WORDS: [&str; 10] = [
+    "percent", "pct", "mmhg", "cmhg", "inhg", "kpa", "points", "pts", "x", "k",
+];
 
 /// The value `text` states, when it is one (see the module's doc). A range ("5-10%", "5 to 10
 /// %") is read as the lower bound it surely is, at least its low end: the cut-offs read from

@@ -1361,6 +1361,10 @@ pub struct BloodPressure {
     pub home_min_days: u32,
     /// The classes whose drugs make the regimen.
     pub classes: Vec<String>,
+    /// Whether a reading with no unit is read in mmHg (hypertension.toml says why): otherwise
+    /// it is named as not read, as one in a unit that is no pressure is (review R7-1).
+    #[serde(default = "yes")]
+    pub no_unit_is_mmhg: bool,
 }
 
 const fn one() -> u32 {

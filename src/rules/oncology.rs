@@ -1302,6 +1302,7 @@ fn marrow_relapse(
         let since_last = shown.first().map_or(since, |o| last_instant(o));
         let candidates: Vec<&Observation> = ctx
             .observations(&spec.blasts)
+            .filter(|o| blasts_unreadable(o).is_none())
             .filter(|o| !shown.first().is_some_and(|shown| std::ptr::eq(*shown, *o)))
             .filter(|o| last_instant(o) > since)
             .filter(|o| o.beyond("below", spec.blasts_remission_below) != Some(true))
@@ -2038,6 +2039,10 @@ fn course_result<'a>(
             (recovery, reading, open)
         })
     };
+    // Blasts in a unit that is not a percent, or with none and a value a fraction could be,
+    // are never read as a percent (review R7-2): named, as an M-protein's unknown unit is.
+    let unreadable = marrow.and_then(|o| blasts_unreadable(o).map(|why| (o, why)));
+    let marrow = marrow.filter(|_| unreadable.is_none());
     if let Some(response) = best_response(ctx, line) {
         if !remission.contains(&response) {
             return CourseResult::NoRemission(format!("best response {response}"), Vec::new());
@@ -2100,6 +2105,13 @@ fn course_result<'a>(
             format!("remission ({response})"),
             marrow.into_iter().collect(),
         );
+    }
+    if let Some((observation, why)) = unreadable {
+        return CourseResult::Pending(format!(
+            "marrow blasts of {} in percent (recorded {}: {why})",
+            observation.local_day(),
+            observation.value_text()
+        ));
     }
     // A count reported as a bound ("< 5 %") decides when every value it allows does.
     match marrow.map(|o| (o, o.beyond("below", spec.blasts_remission_below))) {
@@ -2196,6 +2208,46 @@ fn course_marrow<'a>(
     } else {
         in_window.max_by_key(|o| o.effective)
     }
+}
+
+/// Why a marrow blast count cannot be read as a percent, when it cannot (review R7-2): a unit
+/// that is not a percent ("%", "percent", UCUM's "/100{cells}"; a fraction sent as UCUM `1` or
+/// "fraction" was put in percent at import), or no unit with a value from 0 to 1 (a bound too),
+/// which may be a fraction (0.25 = 25 %) or a percent, and refract does not guess. With no unit,
+/// a value above 1 can only be a percent, and 0 is 0 either way.
+fn blasts_unreadable(observation: &Observation) -> Option<String> {
+    let value = observation.value?;
+    let unit = observation
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|unit| !unit.is_empty());
+    match unit {
+        None if value > 0.0 && value <= 1.0 => Some(String::from(
+            "no unit, and a value of 1 or less may be a fraction or a percent: \
+             refract does not guess",
+        )),
+        None => None,
+        Some(unit) if is_percent_unit(unit) => None,
+        Some(unit) => Some(format!("unit {unit} is not a percent refract reads")),
+    }
+}
+
+/// Whether a unit is a percent however written: "%", "percent", "pct", "per cent", "/100",
+/// with UCUM annotations ("/100{cells}", "%{blasts}") and spaces aside.
+fn is_percent_unit(unit: &str) -> bool {
+    let mut compact = String::new();
+    let mut depth = 0usize;
+    for c in unit.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ if depth > 0 || c.is_whitespace() => {}
+            _ => compact.extend(c.to_lowercase()),
+        }
+    }
+    let compact = compact.strip_suffix("cells").unwrap_or(&compact);
+    matches!(compact, "%" | "percent" | "pct" | "percentage" | "/100")
 }
 
 /// A marrow blast count as reported: "30%", or "< 5%" for a bound.

@@ -936,20 +936,37 @@ fn extreme_named(name: &str, pa_is_arterial: bool) -> Option<&'static str> {
 /// Whether a unit, as a record writes it, is one blood pressure is given in: mmHg ("mm[Hg]",
 /// "mmHg", "mm Hg", "millimeter of mercury") or kPa (read in mmHg at import).
 fn is_pressure_unit(unit: &str) -> bool {
+    mmhg_per(unit).is_some()
+}
+
+/// Millimetres of mercury in one of `unit`, when it is a unit of pressure a blood pressure is
+/// written in (the import's conversion and the criteria's check read this one list): mmHg
+/// however written (1), cm[Hg] (10: a French chart's "14/9"), inches of mercury (UCUM's
+/// [in_i'Hg] and [in_us'Hg], 25.4) and kPa. Any other unit (`%`, `/min`) is `None`: such a
+/// value is never read as mmHg (review R7-1).
+pub fn mmhg_per(unit: &str) -> Option<f64> {
     let compact: String = fold_accents(unit)
         .chars()
         .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
         .collect();
-    matches!(
-        compact.as_str(),
+    Some(match compact.as_str() {
         "mmhg"
-            | "kpa"
-            | "millimeterofmercury"
-            | "millimetreofmercury"
-            | "millimetersofmercury"
-            | "millimetresofmercury"
-            | "torr"
-    )
+        | "millimeterofmercury"
+        | "millimetreofmercury"
+        | "millimetersofmercury"
+        | "millimetresofmercury"
+        | "torr" => 1.0,
+        "cmhg"
+        | "centimeterofmercury"
+        | "centimetreofmercury"
+        | "centimetersofmercury"
+        | "centimetresofmercury" => 10.0,
+        "inihg" | "inushg" | "inhg" | "inchofmercury" | "inchesofmercury" => 25.4,
+        // 1 mmHg = 133.322 Pa.
+        "kpa" | "kilopascal" | "kilopascals" => 1000.0 / 133.322_387_415,
+        _ => return None,
+    })
 }
 
 /// `text` with initials written with dots joined: "b.p." and "s.b.p" read as "bp" and "sbp".
@@ -1189,13 +1206,38 @@ pub fn bp_setting_of_words(words: &str) -> BpSetting {
     }
 }
 
-fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
+/// Two copies of one reading closer than this (mmHg) are one reading: 0.1 kPa, the last digit
+/// a kPa reading is written to, so that 18.7 kPa (140.3 mmHg) and the 140 mmHg another system
+/// sent are one; whole-mmHg readings 1 apart stay two (review R7-3).
+const COPY_TOLERANCE_MMHG: f64 = 0.75;
+
+/// Whether a stored reading's unit is mmHg (however written; the import put kPa, cm[Hg] and
+/// inches of mercury in mmHg), or none when `no_unit_is_mmhg`.
+fn in_mmhg(observation: &Observation, no_unit_is_mmhg: bool) -> bool {
+    match observation.unit.as_deref().map(str::trim) {
+        None | Some("") => no_unit_is_mmhg,
+        Some(unit) => mmhg_per(unit).is_some_and(|factor| (factor - 1.0).abs() < f64::EPSILON),
+    }
+}
+
+/// The blood pressure readings of the record, in mmHg, and those set aside: in a unit that is
+/// not mmHg (see [`in_mmhg`]), never read as mmHg.
+fn readings<'a>(
+    ctx: &Context<'a>,
+    no_unit_is_mmhg: bool,
+) -> (Vec<Reading<'a>>, Vec<&'a Observation>) {
     let mut systolic: Vec<&Observation> = Vec::new();
     let mut diastolic: Vec<&Observation> = Vec::new();
+    let mut not_in_mmhg: Vec<&Observation> = Vec::new();
     for observation in &ctx.record.observations {
         // Readings stored under another code of theirs (imported before refract knew it), or
         // under a local code with the reading's name, too.
-        match blood_pressure_of(observation) {
+        let kind = blood_pressure_of(observation);
+        if kind.is_some() && observation.value.is_some() && !in_mmhg(observation, no_unit_is_mmhg) {
+            not_in_mmhg.push(observation);
+            continue;
+        }
+        match kind {
             Some(observation_codes::SYSTOLIC_BP) => systolic.push(observation),
             Some(_) => diastolic.push(observation),
             None => {}
@@ -1241,7 +1283,7 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
         diastolics.sort_by(f64::total_cmp);
         let one_value = diastolics
             .windows(2)
-            .all(|pair| pair[0].total_cmp(&pair[1]).is_eq());
+            .all(|pair| (pair[1] - pair[0]).abs() < COPY_TOLERANCE_MMHG);
         // A systolic with no diastolic of its moment is still a reading: the goal is a systolic
         // *or* a diastolic above it (ACC/AHA 2017), so a systolic above goal says enough alone.
         let paired: Vec<Option<f64>> = match diastolics.first() {
@@ -1261,11 +1303,13 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
         // feeds write them, or two sources' copies), never two: counted twice, it would weigh
         // double in a mean and make one reading the two a level needs. Chosen: two readings
         // taken at one second with values equal to the mmHg are far rarer than one sent twice.
-        // Sorted by value above, so copies are neighbours.
+        // Sorted by value above, so copies are neighbours. Compared in mmHg, after the
+        // import's conversion, within the rounding of a kPa value (`COPY_TOLERANCE_MMHG`).
+        let same = |a: f64, b: f64| (a - b).abs() < COPY_TOLERANCE_MMHG;
         moment_readings.dedup_by(|later, earlier| {
-            later.1.total_cmp(&earlier.1).is_eq()
+            same(later.1, earlier.1)
                 && match (later.2, earlier.2) {
-                    (Some(a), Some(b)) => a.total_cmp(&b).is_eq(),
+                    (Some(a), Some(b)) => same(a, b),
                     (None, None) => true,
                     _ => false,
                 }
@@ -1291,7 +1335,7 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
         }
     }
     out.sort_by_key(|r| r.on);
-    out
+    (out, not_in_mmhg)
 }
 
 /// Whether which of `office` readings' visits are the latest `k` turns on a day the record
@@ -1441,7 +1485,54 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let recent_from = shift(ctx.today, -recent_days.max(0));
     // A reading taken in hospital or the emergency department is neither an office reading nor
     // an out-of-office one (AHA 2018): named, never read, and no current reading either.
-    let (all, apart): (Vec<Reading<'_>>, Vec<Reading<'_>>) = readings(ctx)
+    let (read, not_in_mmhg) = readings(ctx, spec.no_unit_is_mmhg);
+    let not_in_mmhg: Vec<&Observation> = not_in_mmhg
+        .into_iter()
+        .filter(|o| o.last_local_day() >= from && o.local_day() <= ctx.today)
+        .collect();
+    if !not_in_mmhg.is_empty() {
+        // By unit, each with its days and its first value: a feed in one wrong unit is one
+        // line, however many readings it sent.
+        let mut by_unit: BTreeMap<&str, Vec<&Observation>> = BTreeMap::new();
+        for observation in &not_in_mmhg {
+            let unit = observation
+                .unit
+                .as_deref()
+                .map(str::trim)
+                .filter(|unit| !unit.is_empty())
+                .unwrap_or("no unit");
+            by_unit.entry(unit).or_default().push(observation);
+        }
+        let named: Vec<String> = by_unit
+            .iter()
+            .map(|(unit, values)| {
+                let first = values.iter().min_by_key(|o| o.effective);
+                let last = values.iter().max_by_key(|o| o.effective);
+                let days = match (first, last) {
+                    (Some(first), Some(last)) if first.local_day() != last.local_day() => {
+                        format!("{} to {}", first.day_text(), last.day_text())
+                    }
+                    (Some(first), _) => first.day_text(),
+                    _ => String::new(),
+                };
+                let example = first.map_or(String::new(), |o| {
+                    format!("; the first: {} {}", o.display, o.value_text())
+                });
+                format!("{} in {unit} ({days}{example})", values.len())
+            })
+            .collect();
+        outcome.reasons.push(format!(
+            "{} not read: {} (a blood pressure is read in mmHg, kPa, cm[Hg] or [in_i'Hg]{})",
+            plural(not_in_mmhg.len(), "blood pressure value"),
+            named.join("; "),
+            if spec.no_unit_is_mmhg {
+                ""
+            } else {
+                "; one with no unit is not read"
+            }
+        ));
+    }
+    let (all, apart): (Vec<Reading<'_>>, Vec<Reading<'_>>) = read
         .into_iter()
         .partition(|r| r.setting.is_read_by_the_criteria());
     let apart: Vec<&Reading<'_>> = apart
@@ -1510,8 +1601,16 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                     r.on
                 )
             });
+            let unread = if not_in_mmhg.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} in a unit refract does not read as a pressure",
+                    plural(not_in_mmhg.len(), "value")
+                )
+            };
             outcome.missing.push(format!(
-                "no blood pressure in the last {}{latest}",
+                "no blood pressure in the last {}{latest}{unread}",
                 span(recent_days)
             ));
         }

@@ -296,13 +296,27 @@ fn best<'a>(
         return One::Absent(unread);
     };
     // Two values at that moment: which holds, nothing in the record says (the same rule as
-    // every other measure's latest value).
-    match agreed_latest(
-        readable
-            .iter()
-            .copied()
-            .filter(|o| o.effective == highest.effective),
-    ) {
+    // every other measure's latest value). The same count sent twice in two units (1.5
+    // 10*9/L and 1500/uL from two systems) is one count: compared in 10^9/L, after conversion
+    // (review R7-3's fault, for counts).
+    let at_moment: Vec<&Observation> = readable
+        .iter()
+        .copied()
+        .filter(|o| o.effective == highest.effective)
+        .collect();
+    let same_count = |o: &&Observation| {
+        (size(o) - size(highest)).abs() <= 1e-9 * size(highest).abs().max(1.0)
+            && o.comparator == highest.comparator
+            && o.value_code == highest.value_code
+    };
+    if at_moment.iter().all(same_count) {
+        return One::Found(Count {
+            observation: highest,
+            per_unit: per_unit(spec, highest.unit.as_deref()).unwrap_or(1.0),
+            name,
+        });
+    }
+    match agreed_latest(at_moment.into_iter()) {
         Latest::One(observation) => One::Found(Count {
             observation,
             per_unit: per_unit(spec, observation.unit.as_deref()).unwrap_or(1.0),

@@ -2164,3 +2164,123 @@ fn a_questionnaire_response_gives_the_scores_its_form_names_by_loinc() {
         [["21"], ["20"]]
     );
 }
+
+/// A blood pressure in any unit of pressure (cm[Hg], as French charts write "15/9", inches of
+/// mercury, kPa) is stored in mmHg; one in a unit that is no pressure (`%`, `/min`) keeps its own
+/// unit, never taken as mmHg, for the criteria to name as not read (review R7-1).
+#[test]
+fn blood_pressure_in_any_unit_of_pressure_is_stored_in_mmhg_and_another_unit_kept() {
+    let reading = |id: &str, code: &str, day: u32, value: f64, ucum: Option<&str>, text: &str| {
+        let mut quantity = json!({"value": value, "unit": text});
+        if let Some(ucum) = ucum {
+            quantity["system"] = json!("http://unitsofmeasure.org");
+            quantity["code"] = json!(ucum);
+        }
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, code, "Blood pressure"),
+            "effectiveDateTime": format!("2024-03-{day:0>2}T09:30:00Z"),
+            "valueQuantity": quantity
+        })
+    };
+    let (_, rows) = stored(&[
+        reading("a", "8480-6", 1, 15.2, Some("cm[Hg]"), "cmHg"),
+        reading("b", "8462-4", 1, 9.6, None, "cmHg"),
+        reading("c", "8480-6", 2, 6.0, Some("[in_i'Hg]"), "inHg"),
+        reading("d", "8480-6", 3, 152.0, Some("%"), "%"),
+        reading("e", "8480-6", 4, 152.0, Some("/min"), "/min"),
+        reading("f", "8480-6", 5, 152.0, Some("mm[Hg]"), "mmHg"),
+    ]);
+    let readings: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), row[3].as_str()])
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8462-4", "96", "mm[Hg]"],
+            ["8480-6", "152", "mm[Hg]"],
+            ["8480-6", "152.4", "mm[Hg]"],
+            ["8480-6", "152", "%"],
+            ["8480-6", "152", "/min"],
+            ["8480-6", "152", "mm[Hg]"],
+        ]
+    );
+}
+
+/// Marrow blasts (LOINC 11150-0, a number fraction) sent as a fraction, UCUM's unity `1` or
+/// the words "fraction", are stored in percent: 0.25 is 25 %, never 0.25 % (a failed induction
+/// read as a remission). Another test's fraction stays as sent, and a "fraction" above 1 is
+/// none: kept in its unit (review R7-2).
+#[test]
+fn marrow_blasts_sent_as_a_fraction_are_stored_in_percent() {
+    const UCUM: &str = "http://unitsofmeasure.org";
+    let result = |id: &str, code: &str, day: u32, quantity: Value| {
+        let name = if code == "11150-0" {
+            "Blasts/100 cells in Bone marrow"
+        } else {
+            "Glucose [Mass/volume] in Serum or Plasma"
+        };
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, code, name),
+            "effectiveDateTime": format!("2024-03-{day:0>2}T09:30:00Z"),
+            "valueQuantity": quantity
+        })
+    };
+    let (_, rows) = stored(&[
+        result(
+            "a",
+            "11150-0",
+            1,
+            json!({"value": 0.25, "system": UCUM, "code": "1", "unit": "fraction"}),
+        ),
+        result(
+            "b",
+            "11150-0",
+            2,
+            json!({"value": 0.3, "system": UCUM, "code": "1"}),
+        ),
+        result(
+            "c",
+            "11150-0",
+            3,
+            json!({"value": 0.04, "unit": "fraction"}),
+        ),
+        result(
+            "d",
+            "11150-0",
+            4,
+            json!({"value": 30, "system": UCUM, "code": "%", "unit": "%"}),
+        ),
+        result(
+            "e",
+            "11150-0",
+            5,
+            json!({"value": 25, "system": UCUM, "code": "1"}),
+        ),
+        result(
+            "f",
+            "2345-7",
+            6,
+            json!({"value": 0.25, "system": UCUM, "code": "1"}),
+        ),
+    ]);
+    let values: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), row[3].as_str()])
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ["11150-0", "25", "%"],
+            ["11150-0", "30", "%"],
+            ["11150-0", "4", "%"],
+            ["11150-0", "30", "%"],
+            ["11150-0", "25", "1"],
+            ["2345-7", "0.25", "1"],
+        ]
+    );
+}

@@ -1371,4 +1371,87 @@ fn the_end_of_the_count_read_after_a_marrow_of_a_month_is_not_read_from_its_firs
             .any(|m| m.contains("2026-03") && m.contains("cannot be told")),
         "{said}"
     );
+/// Two 7+3 courses with day-28 marrow blasts `first` and `second` in `unit` (as stored).
+fn two_courses_in(first: f64, second: f64, unit: &str) -> Vignette {
+    let blasts = |v: Vignette, value: f64, days: i64| {
+        v.observe(
+            refract::domain::observation_codes::MARROW_BLASTS,
+            "Marrow blasts",
+            value,
+            unit,
+            days,
+        )
+    };
+    let v = blasts(seven_three(patient(), 120, |l| l), first, 92);
+    blasts(seven_three(v, 85, |l| l), second, 57)
+}
+
+/// Marrow blasts are read in percent only: with no unit, a value above 1 can only be a percent
+/// (read), one of 1 or less may be a fraction (0.25 = 25 %) and is named, never guessed; a
+/// unit that is no percent (a fraction above 1, a count) is named too. Blood counts in /nL
+/// (German laboratories' 10^9/L), Gpt/L and /L are read (reviews R7-2, R7-8).
+#[test]
+fn marrow_blasts_are_read_in_percent_and_counts_in_every_spelling_of_their_unit() {
+    let cases = vec![
+        case(
+            "blasts 25 and 30 with no unit are percent",
+            two_courses_in(25.0, 30.0, ""),
+            Refractory,
+        ),
+        case(
+            "blasts 0.25 and 0.3 with no unit may be fractions: not read",
+            two_courses_in(0.25, 0.3, ""),
+            InsufficientData,
+        )
+        .missing("marrow blasts of ")
+        .missing("may be a fraction or a percent")
+        .no_reason(": CR"),
+        case(
+            "blasts in /100{cells} are percent",
+            two_courses_in(25.0, 30.0, "/100{cells}"),
+            Refractory,
+        ),
+        case(
+            "blasts in unity above 1 are no fraction: not read",
+            two_courses_in(25.0, 30.0, "1"),
+            InsufficientData,
+        )
+        .missing("unit 1 is not a percent refract reads"),
+        case(
+            "counts in /nL: ANC 1.5 and platelets 150 are CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 150.0, "/nL", 91)),
+            Relapsed,
+        )
+        .reason(": CR"),
+        case(
+            "counts in Gpt/L: ANC 1.5 and platelets 150 are CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 150.0, "Gpt/l", 91)),
+            Relapsed,
+        )
+        .reason(": CR"),
+        case(
+            "the same counts sent by two systems in 10*9/L and /uL are one count each: CR",
+            clear_marrow_then_second(
+                |l| l,
+                |v| {
+                    counts_in(
+                        counts_in(v, 1.5, 150.0, "10*9/L", 91),
+                        1500.0,
+                        150_000.0,
+                        "/uL",
+                        91,
+                    )
+                },
+            ),
+            Relapsed,
+        )
+        .reason(": CR"),
+        case(
+            "counts per litre: ANC 1.5e9 and platelets 1.5e11 are CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5e9, 1.5e11, "/L", 91)),
+            Relapsed,
+        )
+        .reason(": CR"),
+    ];
+    run(ID, &cases);
 }

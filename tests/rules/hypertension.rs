@@ -1950,4 +1950,78 @@ fn another_diagnosis_or_a_new_rule_out_changes_the_fingerprint_and_the_teams_tic
     let ticked = super::support::assess(ID, &ticked);
     assert!(!ticked.confounders.iter().any(|c| c.key == "adherence"));
     assert_eq!(ticked.fingerprint, essential.fingerprint);
+/// Readings `values` under LOINC's codes in `unit` (as stored), 37 and 30 days ago.
+fn loinc_readings_in(v: Vignette, unit: &str, values: (f64, f64)) -> Vignette {
+    [37, 30].iter().fold(v, |v, day| {
+        v.observe_in(
+            "8480-6",
+            "http://loinc.org",
+            "Systolic blood pressure",
+            values.0,
+            unit,
+            *day,
+        )
+        .observe_in(
+            "8462-4",
+            "http://loinc.org",
+            "Diastolic blood pressure",
+            values.1,
+            unit,
+            *day,
+        )
+    })
+}
+
+/// A blood pressure is read in mmHg only: one stored in another unit (`%`, `/min`, a kPa left
+/// unconverted by an older import) is named as not read, never taken as mmHg; one with no unit
+/// is read as mmHg (hypertension.toml, `no_unit_is_mmhg`). The same office reading sent again
+/// by a second system in kPa (18.7/10.4 kPa, 140.3/78 mmHg once converted) is one reading, not
+/// two: compared within 0.1 kPa (reviews R7-1, R7-3).
+#[test]
+fn blood_pressure_is_read_in_mmhg_only_and_a_converted_copy_is_one_reading() {
+    let regimen = || on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]);
+    let mut cases: Vec<Case> = ["%", "/min", "kPa", "cm[Hg]"]
+        .iter()
+        .map(|unit| {
+            case(
+                Box::leak(format!("LOINC readings in {unit} are not read").into_boxed_str()),
+                loinc_readings_in(regimen(), unit, (152.0, 96.0)),
+                InsufficientData,
+            )
+            .reason("4 blood pressure values not read: 4 in ")
+            .reason("; the first: ")
+            .missing("4 values in a unit refract does not read as a pressure")
+        })
+        .collect();
+    cases.push(
+        case(
+            "LOINC readings with no unit are read as mmHg",
+            loinc_readings_in(regimen(), "", (152.0, 96.0)),
+            Resistant,
+        )
+        .no_reason("not read"),
+    );
+    cases.push(
+        case(
+            "a second system's kPa copy of one reading is counted once",
+            regimen()
+                .office_bp(140.0, 78.0, 37)
+                .office_bp(140.3, 78.0, 37)
+                .office_bp(118.0, 76.0, 30),
+            NotMet,
+        )
+        .reason("mean 129/77 mmHg over 2 reading"),
+    );
+    cases.push(
+        case(
+            "readings 1 mmHg apart at one moment are two",
+            regimen()
+                .office_bp(140.0, 78.0, 37)
+                .office_bp(141.0, 78.0, 37)
+                .office_bp(118.0, 76.0, 30),
+            Resistant,
+        )
+        .reason("mean 133/77 mmHg over 3 reading"),
+    );
+    run(ID, &cases);
 }
