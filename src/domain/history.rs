@@ -488,6 +488,7 @@ impl Shown {
 
     /// Its first line in at most `max` characters, with "…" when cut; a [`MASKED`] marker the
     /// cut would split is left out whole ("(m…" reads as a typo, not as a cut name).
+    #[must_use]
     pub fn cut_to(&self, max: usize) -> Shown {
         let first = self.0.lines().next().unwrap_or_default();
         let mut end = first
