@@ -9,6 +9,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
+use crate::domain::history::Masking;
 use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus};
 use crate::meeting::{self, MeetingView};
 use crate::out_file::{self, OutFileError};
@@ -140,23 +141,16 @@ impl Minutes {
             .collect();
         // Ages as they were at the meeting: minutes are a record of that day.
         let day = meeting.starts_at.date();
+        // Every text of the meeting (its title too: "Tetteh and two others") is masked against
+        // every patient on the agenda.
+        let masking = Masking::when(!identified, detail.cases.iter().map(CaseDetail::identity));
         let cases = detail
             .cases
             .iter()
             .zip(&view.missing)
-            .map(|(case, missing)| CaseMinutes::build(case, missing, rules, identified, day))
+            .map(|(case, missing)| CaseMinutes::build(case, missing, rules, &masking, day))
             .collect();
-        // A title may name a patient on the agenda ("Tetteh and two others").
-        let title = if identified {
-            meeting.title.clone()
-        } else {
-            detail
-                .cases
-                .iter()
-                .fold(meeting.title.clone(), |title, case| {
-                    case.identity().masked_text(&title)
-                })
-        };
+        let title = masking.text(&meeting.title).into_string();
         Minutes {
             title,
             when: when(meeting.starts_at),
@@ -390,9 +384,10 @@ impl CaseMinutes {
         case: &CaseDetail,
         absent_specialties: &[String],
         rules: &Rules,
-        identified: bool,
+        masking: &Masking<'_>,
         day: chrono::NaiveDate,
     ) -> Self {
+        let identified = !masking.is_on();
         let patient = if identified {
             let death = case
                 .death_words(false)
@@ -407,16 +402,10 @@ impl CaseMinutes {
             None if case.ruleset.is_empty() => String::from("condition not set"),
             None => case.ruleset.clone(),
         };
-        // Masked minutes are handed out: what the team typed about the case loses the patient's
-        // name, MRN and birth date as the masked screen cuts them.
-        let identity = case.identity();
-        let typed = |text: &str| {
-            if identified {
-                text.to_owned()
-            } else {
-                identity.masked_text(text)
-            }
-        };
+        // Masked minutes are handed out: what the team typed about the case loses the name, MRN
+        // and birth date of every patient on the agenda (a relative discussed at the same
+        // meeting), as the masked screen cuts them.
+        let typed = |text: &str| masking.text(text).into_string();
         let question = Some(case.case.question.trim())
             .filter(|q| !q.is_empty())
             .map(&typed);

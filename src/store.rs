@@ -55,13 +55,14 @@ pub use list::{
     StatusCounts, rebuild_list_counts,
 };
 pub use meetings::{
-    CaseDetail, MeetingDetail, MeetingSummary, MeetingWriter, PatientCase, TaskRow,
+    AgendaPatient, CaseDetail, MeetingDetail, MeetingSummary, MeetingWriter, PatientCase, TaskRow,
+    shown_title,
 };
 pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
     NativePatient, TEAM_WORK_OF_PATIENTS_PRESENT,
 };
-pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, OverviewData, OverviewRow};
+pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, NextMeeting, OverviewData, OverviewRow};
 pub use pulls::{FinishedPull, PullRecord};
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;

@@ -826,6 +826,45 @@ fn masked_minutes_cut_the_patient_out_of_typed_text() {
     }
 }
 
+/// A case's text naming another patient on the same agenda (a relative), and a title naming
+/// the case, lose that patient's name and MRN in masked minutes too (review R6 R6-2, R6-3).
+#[test]
+fn masked_minutes_cut_every_patient_on_the_agenda_from_every_case() {
+    let fixture = fixture();
+    let second = fixture.cases[1];
+    let conn = rusqlite::Connection::open(&fixture.db).unwrap();
+    conn.execute(
+        "UPDATE meeting_cases SET question = 'Sister-in-law of Mara Lind (RF-TEST-001, case 1): same semiology?'
+         WHERE id = ?1",
+        [second],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE meetings SET title = 'Case conference: Mara Lind' WHERE id = ?1",
+        [fixture.meeting],
+    )
+    .unwrap();
+    let meeting = fixture.meeting.to_string();
+    for format in ["md", "html"] {
+        let masked =
+            stdout_of(refract(&fixture.db).args(["minutes", &meeting, "--format", format]));
+        let minutes = masked.split("Audit log head").next().unwrap_or(&masked);
+        for secret in ["Lind", "Mara", "RF-TEST-001"] {
+            assert!(
+                !minutes.contains(secret),
+                "{format} minutes show {secret}: {masked}"
+            );
+        }
+        assert!(masked.contains("same semiology?"), "{masked}");
+        assert!(masked.contains("Case conference:"), "{masked}");
+    }
+    let identified = stdout_of(refract(&fixture.db).args(["minutes", &meeting, "--identified"]));
+    assert!(
+        identified.contains("Sister-in-law of Mara Lind (RF-TEST-001"),
+        "{identified}"
+    );
+}
+
 /// Masked minutes cut a name however a colleague typed it (curly apostrophe, accents left out,
 /// joined), cut only whole words, and leave doses that happen to spell a numeric MRN.
 #[test]

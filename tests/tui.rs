@@ -3707,6 +3707,57 @@ fn typed_text_quoting_the_patient_is_cut_on_every_masked_screen() {
     assert!(seen.contains("spoke to "), "{seen}");
 }
 
+/// Every meeting's title names its first case; every later case's question names the first
+/// case's patient (a relative discussed at the same meeting).
+const TEXT_NAMING_ANOTHER_CASE: &str = "
+    UPDATE meetings SET title = 'Case conference: ' || coalesce((SELECT p.given_name || ' '
+        || p.family_name || ' ' || p.mrn FROM meeting_cases c JOIN patients p ON p.id = c.patient_id
+        WHERE c.meeting_id = meetings.id ORDER BY c.position LIMIT 1), 'none');
+    UPDATE meeting_cases SET question = 'Sister-in-law of ' || (SELECT p.given_name || ' '
+        || p.family_name || ' (' || p.mrn || ')' FROM meeting_cases c JOIN patients p ON p.id = c.patient_id
+        WHERE c.meeting_id = meeting_cases.meeting_id ORDER BY c.position LIMIT 1)
+      WHERE position > (SELECT min(position) FROM meeting_cases c WHERE c.meeting_id = meeting_cases.meeting_id);
+";
+
+/// A meeting title naming a patient on its agenda, and a case's text naming another patient of
+/// the same agenda, show neither name nor MRN on the masked meetings list and agenda
+/// (review R6 R6-2, R6-3).
+#[test]
+fn a_masked_meeting_cuts_every_patient_on_its_agenda_from_title_and_cases() {
+    let mut harness = Harness::with_sql(300, 200, 60, TEXT_NAMING_ANOTHER_CASE);
+    let firsts: Vec<(String, String)> = {
+        let conn = sql_on(&harness.store);
+        let mut stmt = conn
+            .prepare(
+                "SELECT p.given_name || ' ' || p.family_name, p.mrn FROM meetings m
+                 JOIN meeting_cases c ON c.meeting_id = m.id
+                 JOIN patients p ON p.id = c.patient_id
+                 WHERE c.position = (SELECT min(position) FROM meeting_cases x WHERE x.meeting_id = m.id)",
+            )
+            .unwrap();
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(!firsts.is_empty());
+    let assert_hidden = |screen: &str| {
+        for (name, mrn) in &firsts {
+            assert!(!screen.contains(name.as_str()), "{name} in {screen}");
+            assert!(!screen.contains(mrn.as_str()), "{mrn} in {screen}");
+        }
+    };
+    harness.press('m');
+    assert!(harness.model.masked);
+    let screen = harness.screen();
+    assert!(screen.contains("Case conference: "), "{screen}");
+    assert_hidden(&screen);
+    harness.key(KeyCode::Enter);
+    let screen = harness.screen();
+    assert!(screen.contains("Sister-in-law of"), "{screen}");
+    assert_hidden(&screen);
+}
+
 fn chars(text: &str) -> Vec<KeyCode> {
     text.chars().map(KeyCode::Char).collect()
 }

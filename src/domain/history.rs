@@ -33,16 +33,17 @@ fn words(machine: &str) -> String {
     machine.replace('_', " ")
 }
 
-/// Quoted, and cut to a length that fits a line ("Book 3T MRI…").
-fn quoted(text: &str) -> String {
+/// A text the team typed, as the sentence may show it: masked (when masking is on) while
+/// still whole, before anything shortens it.
+fn typed(record: Option<&Value>, key: &str, m: &Masking<'_>) -> Option<Shown> {
+    text(record, key).map(|t| m.text(t))
+}
+
+/// Quoted, and cut to a length that fits a line ("Book 3T MRI…"). Takes text already masked
+/// ([`Shown`]): a name cut in two by the shortening would no longer be found.
+fn quoted(text: &Shown) -> String {
     const MAX: usize = 60;
-    let first = text.lines().next().unwrap_or_default();
-    let cut: String = first.chars().take(MAX).collect();
-    if cut.chars().count() < text.chars().count() {
-        format!("'{cut}…'")
-    } else {
-        format!("'{cut}'")
-    }
+    format!("'{}'", text.cut_to(MAX))
 }
 
 fn changed(entry: &AuditEntry, key: &str) -> bool {
@@ -50,20 +51,21 @@ fn changed(entry: &AuditEntry, key: &str) -> bool {
     entry.before.is_some() && get(entry.before.as_ref()) != get(entry.after.as_ref())
 }
 
-/// What one audit row says, as a sentence that starts with who did it.
-pub fn sentence(entry: &AuditEntry) -> String {
-    let who = entry.who.trim();
+/// What one audit row says, as a sentence that starts with who did it. With masking on, every
+/// stored text it quotes or names is masked whole, before it is shortened to fit.
+pub fn sentence(entry: &AuditEntry, m: &Masking<'_>) -> String {
+    let who = m.text(entry.who.trim());
     let after = entry.after.as_ref();
     let action = entry.action.as_str();
     let (base, overwrite) = match action.strip_suffix(".overwrite") {
         Some(base) => (base, " (saved over a colleague's change)"),
         None => (action, ""),
     };
-    let what = describe(entry, base, after);
+    let what = describe(entry, base, after, m);
     format!("{who} {what}{overwrite}")
 }
 
-fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
+fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>, m: &Masking<'_>) -> String {
     match action {
         "review.confirm" | "review.dismiss" => {
             let verb = if action == "review.confirm" {
@@ -75,17 +77,20 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             if let Some(status) = text(after, "status") {
                 let _ = write!(out, " ({})", words(status));
             }
-            if let Some(rationale) = text(after, "rationale") {
-                let _ = write!(out, ": {}", quoted(rationale));
+            if let Some(rationale) = typed(after, "rationale", m) {
+                let _ = write!(out, ": {}", quoted(&rationale));
             }
             out
         }
-        "note.add" => text(after, "text").map_or_else(
+        "note.add" => typed(after, "text", m).map_or_else(
             || String::from("added a note"),
-            |t| format!("added a note: {}", quoted(t)),
+            |t| format!("added a note: {}", quoted(&t)),
         ),
         "task.add" | "task.update" | "task.status" => {
-            let task = text(after, "what").map(quoted).unwrap_or_default();
+            let task = typed(after, "what", m)
+                .as_ref()
+                .map(quoted)
+                .unwrap_or_default();
             let mut out = if action == "task.status" {
                 let status = text(after, "status").map_or_else(|| String::from("changed"), words);
                 return format!("marked the task {task} {status}");
@@ -94,52 +99,63 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             } else {
                 format!("changed the task {task}")
             };
-            if let Some(owner) = text(after, "owner") {
+            if let Some(owner) = typed(after, "owner", m) {
                 let _ = write!(out, " for {owner}");
             }
-            if let Some(due) = text(after, "due") {
+            if let Some(due) = typed(after, "due", m) {
                 let _ = write!(out, ", due {due}");
             }
             out
         }
         "checklist.tick" | "checklist.untick" => {
-            let item = text(after, "text").map(quoted).unwrap_or_default();
+            let item = typed(after, "text", m)
+                .as_ref()
+                .map(quoted)
+                .unwrap_or_default();
             let mut out = if action == "checklist.tick" {
                 format!("ticked {item}")
             } else {
                 format!("unticked {item}")
             };
-            if let Some(detail) = text(after, "detail") {
-                let _ = write!(out, ": {}", quoted(detail));
+            if let Some(detail) = typed(after, "detail", m) {
+                let _ = write!(out, ": {}", quoted(&detail));
             }
             out
         }
-        "way_forward.step" | "way_forward.status" | "way_forward.due" => step(entry, after),
+        "way_forward.step" | "way_forward.status" | "way_forward.due" => step(entry, after, m),
         "referral.add" => {
-            let specialty = text(after, "specialty").unwrap_or("a specialty");
-            match text(after, "to_whom") {
+            let specialty = typed(after, "specialty", m)
+                .map_or_else(|| String::from("a specialty"), Shown::into_string);
+            match typed(after, "to_whom", m) {
                 Some(to) => format!("referred the patient to {specialty} ({to})"),
                 None => format!("referred the patient to {specialty}"),
             }
         }
         "referral.update" => format!(
             "marked the referral to {} {}",
-            text(after, "specialty").unwrap_or("a specialty"),
+            typed(after, "specialty", m)
+                .map_or_else(|| String::from("a specialty"), Shown::into_string),
             text(after, "status").map_or_else(|| String::from("changed"), words)
         ),
-        "option.add" | "option.update" => option(entry, action, after),
+        "option.add" | "option.update" => option(entry, action, after, m),
         "goal.add" => {
             let mut out = format!(
                 "set the goal {}",
-                text(after, "description").map(quoted).unwrap_or_default()
+                typed(after, "description", m)
+                    .as_ref()
+                    .map(quoted)
+                    .unwrap_or_default()
             );
-            if let Some(due) = text(after, "due") {
+            if let Some(due) = typed(after, "due", m) {
                 let _ = write!(out, ", by {due}");
             }
             out
         }
         "goal.update" => {
-            let goal = text(after, "description").map(quoted).unwrap_or_default();
+            let goal = typed(after, "description", m)
+                .as_ref()
+                .map(quoted)
+                .unwrap_or_default();
             match after
                 .and_then(|a| a.get("achieved"))
                 .and_then(Value::as_bool)
@@ -153,9 +169,9 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         "case.remove" => String::from("took the patient off a meeting's agenda"),
         "case.restore" => String::from("put the patient back on a meeting's agenda (an undo)"),
         "case.move" => String::from("moved the patient's case on a meeting's agenda"),
-        "case.question" => text(after, "question").map_or_else(
+        "case.question" => typed(after, "question", m).map_or_else(
             || String::from("cleared the case's clinical question"),
-            |q| format!("wrote the case's clinical question: {}", quoted(q)),
+            |q| format!("wrote the case's clinical question: {}", quoted(&q)),
         ),
         "case.timebox" => field(after, "timebox_minutes").map_or_else(
             || String::from("changed the case's time box"),
@@ -166,8 +182,8 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             if let Some(category) = text(after, "outcome_category") {
                 let _ = write!(out, ": {}", super::OutcomeCategory::label_of(category));
             }
-            if let Some(text) = text(after, "outcome_text") {
-                let _ = write!(out, " — {}", quoted(text));
+            if let Some(text) = typed(after, "outcome_text", m) {
+                let _ = write!(out, " — {}", quoted(&text));
             }
             out
         }
@@ -182,7 +198,7 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         "import.patient.death_not_taken" => format!(
             "kept the patient alive: {}'s record saying they died is older than its own record \
              saying they are alive",
-            text(after, "source").unwrap_or("a source")
+            typed(after, "source", m).map_or_else(|| String::from("a source"), Shown::into_string)
         ),
         "import.resource.add" => format!("imported {}", record_noun(&entry.entity)),
         "import.resource.update" => {
@@ -200,11 +216,13 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         ),
         "import.kept_aside.attached" => format!(
             "attached records an earlier import had kept aside for this Patient id ({})",
-            text(after, "reason").unwrap_or("no reason given")
+            typed(after, "reason", m)
+                .map_or_else(|| String::from("no reason given"), Shown::into_string)
         ),
         "import.kept_aside.held" => format!(
             "kept records aside from the Patient that came under their id ({})",
-            text(after, "reason").unwrap_or("no reason given")
+            typed(after, "reason", m)
+                .map_or_else(|| String::from("no reason given"), Shown::into_string)
         ),
         "import.kept_aside.dropped" => {
             String::from("removed a copy kept aside: the same record arrived under its own source")
@@ -227,7 +245,7 @@ fn record_noun(entity: &str) -> String {
     }
 }
 
-fn step(entry: &AuditEntry, after: Option<&Value>) -> String {
+fn step(entry: &AuditEntry, after: Option<&Value>, m: &Masking<'_>) -> String {
     let number = after
         .and_then(|a| a.get("step"))
         .and_then(Value::as_u64)
@@ -245,19 +263,19 @@ fn step(entry: &AuditEntry, after: Option<&Value>) -> String {
     if new || changed(entry, "status") {
         let status = text(after, "status").map_or_else(|| String::from("changed"), words);
         let mut part = format!("marked {title} {status}");
-        if let Some(reason) = text(after, "na_reason") {
-            let _ = write!(part, ": {}", quoted(reason));
+        if let Some(reason) = typed(after, "na_reason", m) {
+            let _ = write!(part, ": {}", quoted(&reason));
         }
         parts.push(part);
     }
-    if changed(entry, "owner") || (new && text(after, "owner").is_some()) {
-        parts.push(text(after, "owner").map_or_else(
+    if changed(entry, "owner") || (new && typed(after, "owner", m).is_some()) {
+        parts.push(typed(after, "owner", m).map_or_else(
             || format!("cleared the owner of {title}"),
             |o| format!("made {o} the owner of {title}"),
         ));
     }
-    if changed(entry, "due") || (new && text(after, "due").is_some()) {
-        parts.push(text(after, "due").map_or_else(
+    if changed(entry, "due") || (new && typed(after, "due", m).is_some()) {
+        parts.push(typed(after, "due", m).map_or_else(
             || format!("cleared the due date of {title}"),
             |d| format!("set {title} due {d}"),
         ));
@@ -272,11 +290,14 @@ fn step(entry: &AuditEntry, after: Option<&Value>) -> String {
     }
 }
 
-fn option(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
-    let name = text(after, "name").map(quoted).unwrap_or_default();
+fn option(entry: &AuditEntry, action: &str, after: Option<&Value>, m: &Masking<'_>) -> String {
+    let name = typed(after, "name", m)
+        .as_ref()
+        .map(quoted)
+        .unwrap_or_default();
     if action == "option.add" {
         let kind = text(after, "kind").unwrap_or("option");
-        return match text(after, "registry_id") {
+        return match typed(after, "registry_id", m) {
             Some(id) => format!("added the clinical trial {id} {name} to the options"),
             None => format!(
                 "put the {} {name} on the options board ({})",
@@ -291,8 +312,8 @@ fn option(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             "set the team's stance on {name} to {}",
             text(after, "stance").unwrap_or("?")
         );
-        if let Some(reason) = text(after, "stance_reason") {
-            let _ = write!(part, ": {}", quoted(reason));
+        if let Some(reason) = typed(after, "stance_reason", m) {
+            let _ = write!(part, ": {}", quoted(&reason));
         }
         parts.push(part);
     }
@@ -394,6 +415,108 @@ fn is_identity_key(key: &str) -> bool {
     )
 }
 
+/// Who a masked screen or masked minutes cut out of the text the team typed: every patient
+/// whose record is in view (the patient on screen, every case on a meeting's agenda), not only
+/// the one a text is about, since a text about one patient may name another (a relative on the
+/// same agenda). Off on an unmasked screen and in identified minutes: text shown as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Masking<'a> {
+    /// `None`: masking is off.
+    against: Option<Vec<Identity<'a>>>,
+}
+
+impl<'a> Masking<'a> {
+    /// No masking: text shown as typed.
+    pub fn off() -> Self {
+        Masking { against: None }
+    }
+
+    /// Masking on, against these patients.
+    pub fn against(identities: impl IntoIterator<Item = Identity<'a>>) -> Self {
+        Masking {
+            against: Some(identities.into_iter().collect()),
+        }
+    }
+
+    /// [`Masking::against`] when `masked`, else [`Masking::off`].
+    pub fn when(masked: bool, identities: impl IntoIterator<Item = Identity<'a>>) -> Self {
+        if masked {
+            Self::against(identities)
+        } else {
+            Self::off()
+        }
+    }
+
+    /// Whether text is masked at all.
+    pub fn is_on(&self) -> bool {
+        self.against.is_some()
+    }
+
+    /// `text` as it may be shown: every patient masked against cut out in one pass
+    /// ([`Identity::masked_text`]'s rules), so that a marker is never cut again.
+    pub fn text(&self, text: &str) -> Shown {
+        match &self.against {
+            None => Shown(text.to_owned()),
+            Some(identities) => Shown(replace_spans(
+                text,
+                identities
+                    .iter()
+                    .flat_map(|identity| identity.all_spans(text))
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// Text as the screen in hand may show it: masked when masking is on. Only this is ever
+/// shortened ([`Shown::cut_to`]), so that masking always sees the whole text: a name, an MRN
+/// or a birth date cut in two by a shortening ("told Mr Re…") no longer matches, and would show
+/// its first letters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown(String);
+
+impl Shown {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Its first line in at most `max` characters, with "…" when cut; a [`MASKED`] marker the
+    /// cut would split is left out whole ("(m…" reads as a typo, not as a cut name).
+    #[must_use]
+    pub fn cut_to(&self, max: usize) -> Shown {
+        let first = self.0.lines().next().unwrap_or_default();
+        let mut end = first
+            .char_indices()
+            .nth(max)
+            .map_or(first.len(), |(at, _)| at);
+        if let Some(split) = first
+            .match_indices(MASKED)
+            .map(|(at, _)| at)
+            .find(|&at| at < end && end < at + MASKED.len())
+        {
+            end = split;
+        }
+        let cut = first.get(..end).unwrap_or_default();
+        if cut.len() < self.0.len() {
+            Shown(format!("{cut}…"))
+        } else {
+            Shown(cut.to_owned())
+        }
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The identity of the patient on screen, cut out of free text on a masked screen.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Identity<'a> {
@@ -477,9 +600,15 @@ impl Identity<'_> {
     /// with any separators but never inside a longer word or number), and only those that look
     /// like an identifier ([`OTHER_IDENTIFIER_MIN_CHARS`]): "12" never cuts "12 seizures".
     pub fn masked_text(&self, text: &str) -> String {
+        replace_spans(text, self.all_spans(text))
+    }
+
+    /// Where in `text` this patient stands, under any name, number or birth date the record
+    /// holds for them (see [`Identity::masked_text`]).
+    fn all_spans(&self, text: &str) -> Vec<(usize, usize)> {
         let mut spans = self.spans(text);
         let Some(others) = self.others else {
-            return replace_spans(text, spans);
+            return spans;
         };
         for (family_name, given_name) in &others.names {
             let former = Identity {
@@ -515,7 +644,7 @@ impl Identity<'_> {
                 spans.extend(spans_ignoring_separators(text, &value, Glued::Refused));
             }
         }
-        replace_spans(text, spans)
+        spans
     }
 
     /// Where in `text` this one name, MRN and birth date stand (see [`Identity::masked_text`]).
@@ -2874,7 +3003,7 @@ mod tests {
             json!({"due": "2026-12-12", "id": 15, "what": "Book 3T MRI", "owner": null}),
         );
         assert_eq!(
-            sentence(&task),
+            sentence(&task, &Masking::off()),
             "Dr X added the task 'Book 3T MRI', due 2026-12-12"
         );
         let step = entry(
@@ -2883,7 +3012,7 @@ mod tests {
             json!({"step": 1, "status": "in_progress", "owner": "Dr Okafor"}),
         );
         assert_eq!(
-            sentence(&step),
+            sentence(&step, &Masking::off()),
             "Dr X marked step 1 (Specialist care) in progress; made Dr Okafor the owner of step 1 (Specialist care)"
         );
         let option = entry(
@@ -2892,8 +3021,68 @@ mod tests {
             json!({"name": "VNS", "preference": "wants"}),
         );
         assert_eq!(
-            sentence(&option),
+            sentence(&option, &Masking::off()),
             "Dr X recorded that the patient wants 'VNS' (saved over a colleague's change)"
         );
+    }
+    fn reid() -> Identity<'static> {
+        Identity {
+            mrn: "H-1002",
+            family_name: "Reid",
+            given_name: "Thomas",
+            birth_date: NaiveDate::from_ymd_opt(1975, 9, 2),
+            others: None,
+        }
+    }
+
+    /// A quoted text is masked whole, then shortened: a name, MRN or birth date running over
+    /// the cut never shows its first letters (review R6-1).
+    #[test]
+    fn a_quoted_text_is_masked_before_it_is_shortened() {
+        let masking = Masking::against([reid()]);
+        let note = entry(
+            "note.add",
+            None,
+            json!({"text": "Phoned home: wife says nocturnal events continue; told Mr Reid we will discuss at MDT."}),
+        );
+        let shown = sentence(&note, &masking);
+        assert!(shown.ends_with("told Mr …'"), "{shown}");
+        let form = entry(
+            "note.add",
+            None,
+            json!({"text": "Discussed with the epilepsy nurse at length; EEG form: H-1002 born 02/09/1975"}),
+        );
+        let shown = sentence(&form, &masking);
+        assert!(!shown.contains("H-10"), "{shown}");
+        let question = entry(
+            "case.question",
+            None,
+            json!({"question": "Events continue at night despite three drugs, ask Thomas Reid about surgery"}),
+        );
+        let shown = sentence(&question, &masking);
+        assert!(!shown.contains("Thoma"), "{shown}");
+        // Unmasked: the text as typed, cut at the same length.
+        let shown = sentence(&note, &Masking::off());
+        assert!(shown.ends_with("told Mr Re…'"), "{shown}");
+    }
+
+    /// Masking against several patients cuts each, in one pass (review R6-3).
+    #[test]
+    fn masking_cuts_every_patient_it_is_against() {
+        let vasquez = Identity {
+            mrn: "H-1001",
+            family_name: "Vasquez",
+            given_name: "Helena",
+            birth_date: None,
+            others: None,
+        };
+        let masking = Masking::against([vasquez, reid()]);
+        assert_eq!(
+            masking
+                .text("Sister-in-law of Thomas Reid (H-1002), with Helena")
+                .as_str(),
+            "Sister-in-law of (masked) (masked) ((masked)), with (masked)"
+        );
+        assert_eq!(Masking::off().text("Thomas Reid").as_str(), "Thomas Reid");
     }
 }

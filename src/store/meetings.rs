@@ -20,7 +20,7 @@ use super::sql_types::{
 use super::versions::{self, Conflict, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
-use crate::domain::history::{Identity, OtherIdentity};
+use crate::domain::history::{Identity, Masking, OtherIdentity};
 use crate::domain::{
     AssessmentStatus, Attendee, Death, Edit, Meeting, MeetingCase, Outcome, PatientId,
     PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
@@ -40,6 +40,73 @@ pub struct MeetingSummary {
     pub cases: u32,
     /// Cases with an outcome recorded.
     pub discussed: u32,
+    /// Who is on the agenda, as masking cuts them out of the title ("Case conference: Reid").
+    #[serde(skip)]
+    pub agenda: Vec<AgendaPatient>,
+}
+
+/// A patient on a meeting's agenda as masking knows them: the meeting's title and every text
+/// typed at it are cut against each patient on the agenda.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgendaPatient {
+    pub mrn: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub others: OtherIdentity,
+}
+
+impl AgendaPatient {
+    /// Who they are, as masking cuts them out of text.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity {
+            mrn: &self.mrn,
+            family_name: &self.family_name,
+            given_name: &self.given_name,
+            birth_date: self.birth_date,
+            others: Some(&self.others),
+        }
+    }
+}
+
+/// A meeting's title as a screen may show it: with masking on, without the name, MRN or birth
+/// date of any patient on its agenda ("Case conference: Thomas Reid" names the case). A patient
+/// who is not on the agenda is not known to be in it, and is not cut.
+pub fn shown_title(title: &str, agenda: &[AgendaPatient], masked: bool) -> String {
+    Masking::when(masked, agenda.iter().map(AgendaPatient::identity))
+        .text(title)
+        .into_string()
+}
+
+/// Every patient on meeting `meeting`'s agenda, for masking its title.
+pub(super) fn agenda_patients(conn: &Connection, meeting: i64) -> Result<Vec<AgendaPatient>> {
+    let raws = conn
+        .prepare_cached(
+            "SELECT p.id, p.mrn, p.family_name, p.given_name, p.birth_date
+             FROM meeting_cases mc JOIN patients p ON p.id = mc.patient_id
+             WHERE mc.meeting_id = ?1 ORDER BY mc.position, mc.id",
+        )?
+        .query_map([meeting], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    raws.into_iter()
+        .map(|(id, mrn, family_name, given_name, birth_date)| {
+            Ok(AgendaPatient {
+                mrn,
+                family_name,
+                given_name,
+                birth_date: parse_opt_date("patients.birth_date", birth_date)?,
+                others: other_identity(conn, PatientId(id))?,
+            })
+        })
+        .collect()
 }
 
 /// A meeting with everything its screens and minutes show.
@@ -1524,6 +1591,7 @@ impl Store {
                     team,
                     cases,
                     discussed,
+                    agenda: agenda_patients(&self.conn, id)?,
                 })
             })
             .collect()

@@ -96,6 +96,17 @@ impl Cohort {
     }
 }
 
+/// The next meeting as the overview names it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NextMeeting {
+    /// `YYYY-MM-DD HH:MM`.
+    pub when: String,
+    pub title: String,
+    pub cases: usize,
+    /// Who is on its agenda, as masking cuts them out of the title.
+    pub agenda: Vec<super::meetings::AgendaPatient>,
+}
+
 /// The overview's numbers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverviewData {
@@ -104,7 +115,7 @@ pub struct OverviewData {
     /// flagged (30 days), overdue way-forward steps or tasks.
     pub rows: Vec<OverviewRow>,
     /// The next meeting: its start (`YYYY-MM-DD HH:MM`), title and number of cases.
-    pub next_meeting: Option<(String, String, usize)>,
+    pub next_meeting: Option<NextMeeting>,
     /// The months after which a flag without a specialist referral counts as waiting.
     pub waiting_months: u32,
     /// The day before which criteria met count as waiting (`waiting_months` before today).
@@ -283,14 +294,29 @@ impl Store {
         rows.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
         let next_meeting = conn
             .prepare_cached(
-                "SELECT substr(m.starts_at, 1, 16), m.title, (SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id)
+                "SELECT substr(m.starts_at, 1, 16), m.title, (SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id), m.id
                  FROM meetings m WHERE m.starts_at >= ?1 AND (?2 IS NULL OR m.team = ?2 OR m.team IS NULL)
                  ORDER BY m.starts_at LIMIT 1",
             )?
             .query_row(params![format_date(today), care_team], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?.max(0) as usize))
+                Ok((
+                    NextMeeting {
+                        when: row.get::<_, String>(0)?,
+                        title: row.get::<_, String>(1)?,
+                        cases: row.get::<_, i64>(2)?.max(0) as usize,
+                        agenda: Vec::new(),
+                    },
+                    row.get::<_, i64>(3)?,
+                ))
             })
             .ok();
+        let next_meeting = match next_meeting {
+            Some((mut next, id)) => {
+                next.agenda = super::meetings::agenda_patients(conn, id)?;
+                Some(next)
+            }
+            None => None,
+        };
         Ok(OverviewData {
             care_team,
             rows,

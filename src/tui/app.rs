@@ -292,6 +292,9 @@ fn named_on_screen(model: &Model) -> Option<Named> {
             mrn: row.mrn.clone(),
             name: short_name(&row.given_name, &row.family_name),
             initials: crate::domain::initials(&row.given_name, &row.family_name),
+            family_name: row.family_name.clone(),
+            given_name: row.given_name.clone(),
+            birth_date: row.birth_date,
         }),
         Screen::Patient => {
             let person = model
@@ -307,6 +310,9 @@ fn named_on_screen(model: &Model) -> Option<Named> {
                 mrn: person.mrn.clone(),
                 name: short_name(&person.given_name, &person.family_name),
                 initials: person.initials(),
+                family_name: person.family_name.clone(),
+                given_name: person.given_name.clone(),
+                birth_date: person.birth_date,
             })
         }
         _ => None,

@@ -27,9 +27,24 @@ pub struct Named {
     pub mrn: String,
     pub name: String,
     pub initials: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub birth_date: Option<chrono::NaiveDate>,
 }
 
 impl Named {
+    /// Who they are, as masking cuts them out of the answer's other words (a meeting's title
+    /// naming them: "added T. R. to the agenda of Case conference: Thomas Reid").
+    pub fn identity(&self) -> crate::domain::history::Identity<'_> {
+        crate::domain::history::Identity {
+            mrn: &self.mrn,
+            family_name: &self.family_name,
+            given_name: &self.given_name,
+            birth_date: self.birth_date,
+            others: None,
+        }
+    }
+
     pub fn label(&self, masked: bool) -> String {
         if masked {
             self.initials.clone()
@@ -464,14 +479,9 @@ impl Model {
     /// ([`crate::domain::history::Identity::masked_text`]). Cutting another patient's name
     /// from a text about this one hides a word at worst; a name shown identifies.
     pub fn shown(&self, text: &str) -> String {
-        if !self.masked {
-            return text.to_owned();
-        }
-        self.identities_in_view()
-            .iter()
-            .fold(text.to_owned(), |shown, identity| {
-                identity.masked_text(&shown)
-            })
+        crate::domain::history::Masking::when(self.masked, self.identities_in_view())
+            .text(text)
+            .into_string()
     }
 
     /// Whether a masked screen would show `text` otherwise than it is: it names a patient in

@@ -224,6 +224,11 @@ fn naming(message: &str, named: Option<&Named>, masked: bool) -> String {
         return message.to_owned();
     };
     let label = named.label(masked);
+    // The rest may name them too (a meeting's title "Case conference: Thomas Reid"), whether
+    // or not their record is in view when the answer is shown.
+    let message = crate::domain::history::Masking::when(masked, [named.identity()])
+        .text(message)
+        .into_string();
     match message.strip_prefix("added ") {
         Some(rest) => format!("added {label} {rest}"),
         None => format!("{label}: {message}"),

@@ -17,6 +17,7 @@ use super::parts::wrap_hanging;
 use super::patient::{AssessmentPane, render_assessment};
 use super::timeline::Timeline;
 use crate::domain::OutcomeCategory;
+use crate::domain::history::{Identity, Masking};
 use crate::domain::way_forward::progress_dots;
 use crate::meeting::MeetingView;
 use crate::store::CaseDetail;
@@ -159,10 +160,12 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
             format!(" {} ", meeting.starts_at.format("%Y-%m-%d %H:%M")),
             date_style,
         );
-        if crate::text::width(&meeting.title) + crate::text::width(&counts) <= room {
+        // The title may name a patient on its agenda ("Case conference: Thomas Reid").
+        let title = crate::store::shown_title(&meeting.title, &meeting.agenda, model.masked);
+        if crate::text::width(&title) + crate::text::width(&counts) <= room {
             let line = Line::from(vec![
                 date,
-                Span::raw(meeting.title.clone()),
+                Span::raw(title),
                 Span::styled(counts, theme.muted()),
             ]);
             lines.push(mark(line, selected, theme));
@@ -171,7 +174,7 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
             }
             continue;
         }
-        let body = crate::text::wrap_hanging(&format!("{}{counts}", meeting.title), room);
+        let body = crate::text::wrap_hanging(&format!("{title}{counts}"), room);
         push_hanging(&mut lines, date, MEETING_DATE, body, selected, theme);
         if selected {
             selected_end = lines.len() - 1;
@@ -225,11 +228,11 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         let what = format!(
             "{}{}",
             row.task.due.map(|d| format!("{d} ")).unwrap_or_default(),
-            if model.masked {
-                row.identity().masked_text(&row.task.what)
-            } else {
-                row.task.what.clone()
-            }
+            Masking::when(
+                model.masked,
+                std::iter::once(row.identity()).chain(agenda_identities(model))
+            )
+            .text(&row.task.what)
         );
         let whom = format!(
             " · {}{}",
@@ -274,7 +277,10 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
     let discussed = view.detail.cases.iter().filter(|c| c.discussed()).count();
     frame.render_widget(
         Line::from(vec![
-            Span::styled(format!(" {} ", meeting.title), theme.title()),
+            Span::styled(
+                format!(" {} ", agenda_masking(model).text(&meeting.title)),
+                theme.title(),
+            ),
             Span::raw(format!(
                 "· {}{} · {} cases, {} discussed",
                 meeting.starts_at.format("%Y-%m-%d %H:%M"),
@@ -724,12 +730,29 @@ fn render_decision(
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Left), inner);
 }
 
-/// Text the team typed about a case (question, decision, tasks, option, reasons), as the screen may show it: on a
-/// masked screen without the patient's name, MRN or birth date, should the text quote them.
+/// Text the team typed about a case (question, decision, tasks, option, reasons), as the
+/// screen may show it: on a masked screen without the name, MRN or birth date of its patient
+/// or of any other patient on the agenda (a relative discussed at the same meeting).
 fn typed_text(model: &Model, case: &CaseDetail, text: &str) -> String {
-    if model.masked {
-        case.identity().masked_text(text)
-    } else {
-        text.to_owned()
-    }
+    Masking::when(
+        model.masked,
+        std::iter::once(case.identity()).chain(agenda_identities(model)),
+    )
+    .text(text)
+    .into_string()
+}
+
+/// Every patient on the agenda of the meeting open on screen.
+fn agenda_identities(model: &Model) -> impl Iterator<Item = Identity<'_>> {
+    model
+        .meeting
+        .as_ref()
+        .and_then(|screen| screen.view.as_deref())
+        .into_iter()
+        .flat_map(|view| view.detail.cases.iter().map(CaseDetail::identity))
+}
+
+/// Masking (when the screen is masked) against every patient on the open meeting's agenda.
+fn agenda_masking(model: &Model) -> Masking<'_> {
+    Masking::when(model.masked, agenda_identities(model))
 }

@@ -183,8 +183,12 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         table,
     );
     let mut meeting_text = match &data.next_meeting {
-        Some((when, title, cases)) => {
-            format!(" next meeting: {when} — {title} — {cases} case(s) on the agenda")
+        Some(next) => {
+            let title = crate::store::shown_title(&next.title, &next.agenda, model.masked);
+            format!(
+                " next meeting: {} — {title} — {} case(s) on the agenda",
+                next.when, next.cases
+            )
         }
         None => String::from(" no meeting planned"),
     };

@@ -991,16 +991,14 @@ fn render_history(
     // the sentences (a rationale quoting the MRN) lose every identity field and the patient's
     // name, MRN and birth date, whatever the action.
     let identity = identity_of(detail);
+    let masking = history::Masking::when(masked, [identity]);
     if !screen.raw_history && !detail.history.is_empty() {
         // Sentences, wrapped under their start; the stored rows are one key (i) away.
         const DATE: usize = 18;
         let width = usize::from(area.width).max(DATE + 20);
         let mut lines: Vec<Line<'_>> = Vec::new();
         for entry in detail.history.iter().skip(screen.scroll) {
-            let mut sentence = history::sentence(entry);
-            if masked {
-                sentence = identity.masked_text(&sentence);
-            }
+            let sentence = history::sentence(entry, &masking);
             let wrapped = wrap_hanging(
                 &format!("{}{sentence}", " ".repeat(DATE)),
                 width,
