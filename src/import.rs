@@ -443,12 +443,11 @@ fn this_host() -> String {
 /// (`patient_identifiers.id_use` `old`, which no other source's copy undoes): still matched on,
 /// never taken again as the shown MRN (`store::imports::retire_identifiers`); files are read
 /// again to mark the numbers their sources retired before.
-pub const MAPPING_VERSION: i64 = 22;
 /// In 22 (review R7-1, R7-2): a blood pressure in cm[Hg] or inches of mercury is stored in mmHg,
 /// as one in kPa was; one in a unit that is no pressure keeps its unit (the criteria name it).
 /// A result the criteria read in percent (marrow blasts) sent as a number fraction (UCUM `1`,
 /// "fraction", 0 to 1) is stored in percent (0.25 as 25 %).
-pub const MAPPING_VERSION: i64 = 21;
+pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

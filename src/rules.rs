@@ -373,13 +373,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// rule-out asks for a new review; reviews made on the earlier digest hold while the row
 /// re-evaluated says nothing changed (`store::assessments::held_fingerprint`, whose first
 /// evaluation under this revision records the assessment's own fingerprint beside theirs).
-const ENGINE_REVISION: u32 = 30;
 /// In 30 (review R7-1, R7-2, R7-3, R7-8): a blood pressure is read in mmHg only, one stored in
 /// another unit named as not read (`no_unit_is_mmhg`: none is mmHg); copies of one reading at
 /// one moment are compared within 0.1 kPa (0.75 mmHg), so a kPa copy is one reading; marrow
 /// blasts are read in percent only (no unit and a value of 1 or less, or another unit, named
 /// as not read); blood counts in /nL, Gpt/L and /L are read (aml.toml).
-const ENGINE_REVISION: u32 = 29;
+const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
