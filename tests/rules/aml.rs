@@ -1371,6 +1371,8 @@ fn the_end_of_the_count_read_after_a_marrow_of_a_month_is_not_read_from_its_firs
             .any(|m| m.contains("2026-03") && m.contains("cannot be told")),
         "{said}"
     );
+}
+
 /// Two 7+3 courses with day-28 marrow blasts `first` and `second` in `unit` (as stored).
 fn two_courses_in(first: f64, second: f64, unit: &str) -> Vignette {
     let blasts = |v: Vignette, value: f64, days: i64| {

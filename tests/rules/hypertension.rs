@@ -1950,6 +1950,8 @@ fn another_diagnosis_or_a_new_rule_out_changes_the_fingerprint_and_the_teams_tic
     let ticked = super::support::assess(ID, &ticked);
     assert!(!ticked.confounders.iter().any(|c| c.key == "adherence"));
     assert_eq!(ticked.fingerprint, essential.fingerprint);
+}
+
 /// Readings `values` under LOINC's codes in `unit` (as stored), 37 and 30 days ago.
 fn loinc_readings_in(v: Vignette, unit: &str, values: (f64, f64)) -> Vignette {
     [37, 30].iter().fold(v, |v, day| {
