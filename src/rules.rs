@@ -19,6 +19,7 @@ pub mod lines;
 mod load;
 mod m_protein;
 mod m_protein_series;
+mod measures;
 pub mod model;
 mod numbers;
 mod observations;
@@ -711,6 +712,7 @@ impl Rules {
             if let Ok(tree) = toml::from_str::<toml::Value>(text) {
                 observation_terms.collect(&tree);
                 collect_procedure_terms(&tree, &mut set.procedure_terms);
+                measures::attach(&mut set.measures, set.m_protein.as_ref(), &tree);
             }
             load::validate(origin, text, &set, &book)?;
             if sets.iter().any(|s: &RuleSet| s.id == set.id) {
