@@ -344,6 +344,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// `[indication] untied_margin_days` before this condition's earliest onset, while the other
 /// had begun, is no line or finding of this one; where neither tells it counts, with the
 /// rule-out `untied_records`.
+/// In 30 (review R7-5, R7-7, R7-10): a test's name matches however its words and numbers are
+/// parted ("DAS 28", "DAS-28 CRP" are the DAS28: `selectors::names_test`); seizure freedom is
+/// counted only over the days the seizure reports document without a gap (a month's rate is
+/// that month), and a finished schedule's diary must cover it (`seizure_days::documented`);
+/// an aldosterone/renin ratio (or an aldosterone and a renin) screened for primary
+/// aldosteronism (`engine::screened_by_tests`).
 const ENGINE_REVISION: u32 = 29;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

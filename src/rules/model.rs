@@ -796,6 +796,11 @@ pub struct RecordedDiagnosis {
     /// Words that name it in a display.
     #[serde(default)]
     pub names: Vec<String>,
+    /// The tests that screen for it, each a set of test names all in the record (by their
+    /// words, `names_test`): a result of one set makes the cause screened, named with the
+    /// result for the team to judge and never read as positive or negative (review R7-10).
+    #[serde(default)]
+    pub screened_by: Vec<Vec<String>>,
 }
 
 /// A standard item of the re-evaluation checklist.
