@@ -432,7 +432,9 @@ fn this_host() -> String {
 /// before); files are read again to make the moves refused before (review R5 R5-5, R5-3).
 /// In 22 (review R7-6, R7-9): LOINC 76534-7/76535-4 (noninvasive blood pressure) stored as the
 /// systolic and diastolic readings 8480-6/8462-4; an Observation `unknown` skipped as no result
-/// (as a DiagnosticReport `unknown` is), and its new version takes the stored one out.
+/// (as a DiagnosticReport `unknown` is), and its new version takes the stored one out; a
+/// test's name read however its words and numbers are parted (`rules::names_test`, review
+/// R7-5), where the import reads names (blood pressure by name, what a criterion reads).
 pub const MAPPING_VERSION: i64 = 21;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

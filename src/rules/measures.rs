@@ -156,8 +156,7 @@ impl MeasureScale {
                     None => (own_code && unit.is_empty()).then_some(value),
                 }
             }
-            "%" => matches!(unit.to_lowercase().as_str(), "%" | "percent" | "")
-                .then_some(value),
+            "%" => matches!(unit.to_lowercase().as_str(), "%" | "percent" | "").then_some(value),
             _ => Some(value),
         }
     }

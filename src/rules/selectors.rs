@@ -550,7 +550,10 @@ mod tests {
             assert!(names_test(text, "DAS28"), "{text}");
             assert!(names_test(text, "DAS 28"), "{text}");
         }
-        assert!(names_test("Disease activity score-28 (ESR)", "Disease Activity Score 28"));
+        assert!(names_test(
+            "Disease activity score-28 (ESR)",
+            "Disease Activity Score 28"
+        ));
         assert!(names_test("PHQ9 total", "PHQ-9"));
         assert!(names_test("Montgomery-Asberg", "Montgomery Asberg"));
         assert!(names_test("seizure-frequency", "seizure frequency"));

@@ -1202,10 +1202,28 @@ fn an_aldosterone_renin_ratio_in_the_record_screened_for_primary_aldosteronism()
             .collect::<Vec<_>>()
     };
     for record in [
-        resistant().observe("text:Aldosterone/Renin ratio", "Aldosterone/Renin ratio", 8.0, "", 40),
+        resistant().observe(
+            "text:Aldosterone/Renin ratio",
+            "Aldosterone/Renin ratio",
+            8.0,
+            "",
+            40,
+        ),
         resistant()
-            .observe("1763-2", "Aldosterone [Mass/volume] in Serum or Plasma", 12.0, "ng/dL", 40)
-            .observe("text:Plasma renin activity", "Plasma renin activity", 1.5, "ng/mL/h", 40),
+            .observe(
+                "1763-2",
+                "Aldosterone [Mass/volume] in Serum or Plasma",
+                12.0,
+                "ng/dL",
+                40,
+            )
+            .observe(
+                "text:Plasma renin activity",
+                "Plasma renin activity",
+                1.5,
+                "ng/mL/h",
+                40,
+            ),
     ] {
         let found = texts(record);
         assert_eq!(found.len(), 1, "{found:?}");

@@ -969,7 +969,7 @@ mod tests {
             precision: 0,
             paired_code: Some(String::from("8462-4")),
             paired_goal: Some(80.0),
-            reading: Default::default(),
+            reading: crate::rules::MeasureReading::default(),
         }
     }
 
@@ -1009,7 +1009,10 @@ mod tests {
             found.is_some_and(|(n, v)| n == name && (v - value).abs() < 0.01)
         };
         assert!(near(
-            drawn("myeloma", imported("33358-3", "Protein.monoclonal", 16.0, "g/L")),
+            drawn(
+                "myeloma",
+                imported("33358-3", "Protein.monoclonal", 16.0, "g/L")
+            ),
             "M-protein",
             1.6
         ));
@@ -1026,7 +1029,10 @@ mod tests {
             .is_none()
         );
         assert!(near(
-            drawn("aml", imported("11150-0", "Blasts/100 cells in Bone marrow", 30.0, "%")),
+            drawn(
+                "aml",
+                imported("11150-0", "Blasts/100 cells in Bone marrow", 30.0, "%")
+            ),
             "Marrow blasts",
             30.0
         ));
@@ -1039,7 +1045,10 @@ mod tests {
             2.0 * 30.4375 / 7.0
         ));
         assert!(near(
-            drawn("rheumatoid_arthritis", imported("text:DAS 28", "DAS 28", 5.1, "")),
+            drawn(
+                "rheumatoid_arthritis",
+                imported("text:DAS 28", "DAS 28", 5.1, "")
+            ),
             "DAS28-ESR",
             5.1
         ));
