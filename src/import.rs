@@ -447,6 +447,11 @@ fn this_host() -> String {
 /// as one in kPa was; one in a unit that is no pressure keeps its unit (the criteria name it).
 /// A result the criteria read in percent (marrow blasts) sent as a number fraction (UCUM `1`,
 /// "fraction", 0 to 1) is stored in percent (0.25 as 25 %).
+/// In 22 (review R7-6, R7-9): LOINC 76534-7/76535-4 (noninvasive blood pressure) stored as the
+/// systolic and diastolic readings 8480-6/8462-4; an Observation `unknown` skipped as no result
+/// (as a DiagnosticReport `unknown` is), and its new version takes the stored one out; a
+/// test's name read however its words and numbers are parted (`rules::names_test`, review
+/// R7-5), where the import reads names (blood pressure by name, what a criterion reads).
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -19,6 +19,7 @@ pub mod lines;
 mod load;
 mod m_protein;
 mod m_protein_series;
+mod measures;
 pub mod model;
 mod numbers;
 mod observations;
@@ -47,6 +48,7 @@ use chrono::NaiveDate;
 pub use diagnosis_names::{condition_matches, selected_by};
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
+pub use measures::MeasureReading;
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words, mmhg_per};
@@ -378,6 +380,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// one moment are compared within 0.1 kPa (0.75 mmHg), so a kPa copy is one reading; marrow
 /// blasts are read in percent only (no unit and a value of 1 or less, or another unit, named
 /// as not read); blood counts in /nL, Gpt/L and /L are read (aml.toml).
+/// In 30 (review R7-5, R7-7, R7-10): a test's name matches however its words and numbers are
+/// parted ("DAS 28", "DAS-28 CRP" are the DAS28: `selectors::names_test`); seizure freedom is
+/// counted only over the days the seizure reports document without a gap (a month's rate is
+/// that month), and a finished schedule's diary must cover it (`seizure_days::documented`);
+/// an aldosterone/renin ratio (or an aldosterone and a renin) screened for primary
+/// aldosteronism (`engine::screened_by_tests`).
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -746,6 +754,7 @@ impl Rules {
             if let Ok(tree) = toml::from_str::<toml::Value>(text) {
                 observation_terms.collect(&tree);
                 collect_procedure_terms(&tree, &mut set.procedure_terms);
+                measures::attach(&mut set.measures, set.m_protein.as_ref(), &tree);
             }
             load::validate(origin, text, &set, &book)?;
             if sets.iter().any(|s: &RuleSet| s.id == set.id) {

@@ -16,11 +16,19 @@ pub const DIASTOLIC_BP: &str = "8462-4";
 /// of self-measured readings over a period) and 8490-5 |Systolic blood pressure--24 hour mean|
 /// (the component of the 97844-5 ambulatory panel). Where such a mean was measured comes from
 /// [`bp_setting_of_code`] or the record's other words and codes.
-pub const SYSTOLIC_BP_ALSO: [&str; 4] = ["8459-0", "271649006", "96608-5", "8490-5"];
+///
+/// LOINC 76534-7 |Systolic blood pressure by Noninvasive| is a cuff reading, how an office
+/// blood pressure is taken (review R7-6): a member of FHIR R4's vital-signs value set
+/// `http://hl7.org/fhir/ValueSet/observation-vitalsign-systolicbp` (the binding of a blood
+/// pressure panel's `component.code`), and the code monitors and hospital flowsheets send their
+/// NIBP under. The value set's other members stay other tests: a position other than seated
+/// ([`OTHER_POSITION_BP`]), an invasive (arterial line) pressure, a reading by palpation.
+pub const SYSTOLIC_BP_ALSO: [&str; 5] = ["8459-0", "271649006", "96608-5", "8490-5", "76534-7"];
 /// The same for a diastolic reading: LOINC 8453-3 (sitting), SNOMED CT 271650006 |Diastolic
 /// blood pressure|, 96609-3 |Diastolic blood pressure mean|, 8472-3 |Diastolic blood
-/// pressure--24 hour mean|.
-pub const DIASTOLIC_BP_ALSO: [&str; 4] = ["8453-3", "271650006", "96609-3", "8472-3"];
+/// pressure--24 hour mean|, 76535-4 |Diastolic blood pressure by Noninvasive| (a member of
+/// `http://hl7.org/fhir/ValueSet/observation-vitalsign-diastolicbp`, see [`SYSTOLIC_BP_ALSO`]).
+pub const DIASTOLIC_BP_ALSO: [&str; 5] = ["8453-3", "271650006", "96609-3", "8472-3", "76535-4"];
 
 /// LOINC's systolic and diastolic readings standing (8460-8, 8454-1) and supine (8461-6,
 /// 8455-8): kept under their own codes (see [`SYSTOLIC_BP_ALSO`]) whatever name a record gives

@@ -1016,11 +1016,24 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(removed(raw, resource.meta.as_ref()));
             }
             // R4 `registered`: "there is no result yet available": a value beside it is none.
-            if resource.status.as_deref() == Some("registered") {
-                return Ok(Mapped::Skipped(String::from(
-                    "Observation (registered: no result yet)",
-                ))
-                .into());
+            // `unknown`: "the authoring system does not know which of the status values
+            // currently applies", so not whether it is a result at all (it may be a registered
+            // or a cancelled one). Our choice: no result, as a DiagnosticReport `unknown` is
+            // (review R7-9).
+            match resource.status.as_deref() {
+                Some("registered") => {
+                    return Ok(Mapped::Skipped(String::from(
+                        "Observation (registered: no result yet)",
+                    ))
+                    .into());
+                }
+                Some("unknown") => {
+                    return Ok(Mapped::Skipped(String::from(
+                        "Observation (status unknown: not read as a result)",
+                    ))
+                    .into());
+                }
+                _ => {}
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let mut observations = map_observation(&resource, rules)?;

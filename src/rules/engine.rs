@@ -1348,7 +1348,11 @@ fn rule_confounders(
         if !recorded.doubtful.is_empty() {
             named.push(format!("doubtful {}", causes(&recorded.doubtful)));
         }
-        if !recorded.found.is_empty() || !recorded.past.is_empty() {
+        let screened = screened_by_tests(ctx, rule, &recorded);
+        if !screened.is_empty() {
+            named.push(format!("screened {}", causes(&screened)));
+        }
+        if !recorded.found.is_empty() || !recorded.past.is_empty() || !screened.is_empty() {
             let words = |causes: &[(String, String)]| {
                 causes
                     .iter()
@@ -1369,6 +1373,14 @@ fn rule_confounders(
             if !recorded.past.is_empty() {
                 parts.push(format!("recorded as resolved: {}", words(&recorded.past)));
             }
+            // A screening test in the record screened for its cause: named with its result,
+            // which the team judges (no cut-off is read).
+            if !screened.is_empty() {
+                parts.push(format!(
+                    "screened, result for the team to judge: {}",
+                    words(&screened)
+                ));
+            }
             text = parts.join("; ");
             if let Some(first) = text.get(..1) {
                 text = format!("{}{}", first.to_uppercase(), &text[1..]);
@@ -1379,6 +1391,7 @@ fn rule_confounders(
                     .found
                     .iter()
                     .chain(&recorded.past)
+                    .chain(&screened)
                     .any(|(found, _)| found == name)
             };
             let still: Vec<&str> = rule
@@ -1428,6 +1441,51 @@ fn rule_confounders(
             confounders.push(rule_out);
         }
     }
+}
+
+/// The `screen` causes not recorded that a test in the record screened for (its
+/// `screened_by`: an aldosterone/renin ratio, or an aldosterone and a renin), each with the
+/// latest results in words ("primary aldosteronism (Aldosterone/Renin ratio 8 on 2026-10-01)").
+fn screened_by_tests(
+    ctx: &Context<'_>,
+    rule: &super::model::ConfounderRule,
+    recorded: &Recorded,
+) -> Vec<(String, String)> {
+    let latest = |name: &str| {
+        ctx.record
+            .observations
+            .iter()
+            .filter(|o| o.value.is_some() || o.value_code.is_some())
+            .filter(|o| super::selectors::names_test(&o.display, name))
+            .max_by_key(|o| o.effective)
+    };
+    rule.recorded
+        .iter()
+        .filter(|cause| rule.screen.contains(&cause.name))
+        .filter(|cause| {
+            !recorded
+                .found
+                .iter()
+                .chain(&recorded.past)
+                .any(|(found, _)| *found == cause.name)
+        })
+        .filter_map(|cause| {
+            cause.screened_by.iter().find_map(|tests| {
+                let results: Option<Vec<&crate::domain::Observation>> =
+                    tests.iter().map(|name| latest(name)).collect();
+                let mut results = results.filter(|found| !found.is_empty())?;
+                results.dedup_by(|a, b| std::ptr::eq(*a, *b));
+                let said: Vec<String> = results
+                    .iter()
+                    .map(|o| super::describe::describe_observation(o))
+                    .collect();
+                Some((
+                    cause.name.clone(),
+                    format!("{} ({})", cause.name, said.join(", ")),
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The first day a procedure about the record's latest progression or relapse may be on:

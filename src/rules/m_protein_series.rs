@@ -360,7 +360,7 @@ pub(super) fn serum_series(
 /// told from the serum's by its name saying urine, see [`is_urine`]); then the unit's kind. A
 /// value with no unit, or one refract does not know, stays the serum's by its name: it is a
 /// value not read, never a value of another test.
-fn in_serum_series(spec: &MProtein, o: &Observation) -> bool {
+pub(super) fn in_serum_series(spec: &MProtein, o: &Observation) -> bool {
     (selects(&spec.serum, o) || names_m_protein(spec, o))
         && !is_urine(spec, o)
         && matches!(kind_of(o), UnitKind::Concentration | UnitKind::Unknown)

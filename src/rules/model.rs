@@ -81,8 +81,8 @@ pub struct RuleSet {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureScale {
-    /// Observation codes of the measure (LOINC, or refract's local codes); the first one the
-    /// record holds is drawn.
+    /// Observation codes of the measure (LOINC, or refract's local codes): the criterion whose
+    /// selector holds one of them says what else is the measure (`reading`).
     pub codes: Vec<String>,
     /// The measure's short name on its lane ("PHQ-9").
     pub name: String,
@@ -103,6 +103,10 @@ pub struct MeasureScale {
     pub paired_code: Option<String>,
     #[serde(default)]
     pub paired_goal: Option<f64>,
+    /// How the criteria recognise the measure (their selector), filled in when the rules load:
+    /// the chart draws what the rules read, never a code list of its own (review R7-4).
+    #[serde(skip)]
+    pub reading: super::measures::MeasureReading,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -849,6 +853,11 @@ pub struct RecordedDiagnosis {
     /// Words that name it in a display.
     #[serde(default)]
     pub names: Vec<String>,
+    /// The tests that screen for it, each a set of test names all in the record (by their
+    /// words, `names_test`): a result of one set makes the cause screened, named with the
+    /// result for the team to judge and never read as positive or negative (review R7-10).
+    #[serde(default)]
+    pub screened_by: Vec<Vec<String>>,
 }
 
 /// A standard item of the re-evaluation checklist.

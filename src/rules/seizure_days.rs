@@ -117,6 +117,77 @@ pub(super) fn days_of(
     days
 }
 
+/// The days a report of the measure documents (any value, a count of none too): its own
+/// period (an effectivePeriod); a count or an answer dated by a month or a year alone, that
+/// month or year; a rate (a count over a time unit, "0 per month"), one unit of its time up to
+/// its day, never more: a month's rate is that month; anything else (a count on a day, an answer
+/// at a visit), its day alone; an answer of freedom ("Seizure free") at a visit, the time since
+/// the previous report of the measure, at most `reach_days` back (what it was asked about),
+/// its day alone when none came before. Seizure freedom is documented only over these days:
+/// months without a diary are not months without seizures (review R7-7).
+pub(super) fn documented(
+    observation: &Observation,
+    reports: &[&Observation],
+    reach_days: i64,
+) -> (NaiveDate, NaiveDate) {
+    let day = observation.local_day();
+    let last = observation.last_local_day().max(day);
+    if let Some(since) = observation.since_day() {
+        return (since.min(day), last);
+    }
+    let free_answer = observation.value.is_none()
+        && observation
+            .value_code
+            .as_deref()
+            .and_then(seizure_frequency::of_code)
+            == Some(Answer::Free);
+    if free_answer {
+        let previous = reports
+            .iter()
+            .map(|o| o.local_day())
+            .filter(|earlier| *earlier < day)
+            .max();
+        let from = previous.map_or(day, |earlier| earlier.max(shift(day, -reach_days.max(1))));
+        return (from, last);
+    }
+    let unit = observation.unit.as_deref().unwrap_or("");
+    let period_days = seizure_frequency::period_days_of_unit(unit)
+        .filter(|_| observation.value.is_some())
+        .or_else(|| rate_of(observation).map(|rate| rate.period_days));
+    match period_days {
+        // The unit's days ending on the report's day, the report's day one of them.
+        Some(days) => (shift(day, 1 - (days.ceil() as i64).max(1)), last),
+        None => (day, last),
+    }
+}
+
+/// The first day of the unbroken run of documented days (see [`documented`]) that reaches
+/// `through`: reports whose periods meet or overlap, back from `through`. `through` itself when
+/// no report documents the day before it.
+pub(super) fn documented_since(
+    reports: &[&Observation],
+    reach_days: i64,
+    through: NaiveDate,
+) -> NaiveDate {
+    let periods: Vec<(NaiveDate, NaiveDate)> = reports
+        .iter()
+        .map(|o| documented(o, reports, reach_days))
+        .collect();
+    let mut from = through;
+    loop {
+        let reaches = shift(from, -1);
+        let earlier = periods
+            .iter()
+            .filter(|(first, last)| *first < from && *last >= reaches)
+            .map(|(first, _)| *first)
+            .min();
+        match earlier {
+            Some(first) => from = first,
+            None => return from,
+        }
+    }
+}
+
 /// Every day the observations place a seizure on, in order, once each.
 pub(super) fn all_days(reports: &[&Observation], reach_days: i64) -> Vec<NaiveDate> {
     let mut days: Vec<NaiveDate> = reports

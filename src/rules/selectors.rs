@@ -350,6 +350,10 @@ fn after_number_word(rest: &str) -> &str {
 /// seizure" in "Electrographic seizures"). A name of parts joined by " + " ("marrow + blast")
 /// is every part somewhere in the text, in any order: laboratories write one test as "Bone
 /// marrow blasts", "Blasts, Bone Marrow", "Blast %, bone marrow", which no one phrase covers.
+///
+/// Words are apart however they are parted, and a number beside letters with or without a
+/// space (see [`names_test_spaced`]): "DAS28" is "DAS 28", "DAS-28" and "das_28", "PHQ-9" is
+/// "PHQ9", "Montgomery-Asberg" is "Montgomery Asberg" (review R7-5).
 pub fn names_test(text: &str, name: &str) -> bool {
     if name.contains(" + ") {
         return name
@@ -357,6 +361,11 @@ pub fn names_test(text: &str, name: &str) -> bool {
             .map(str::trim)
             .all(|part| !part.is_empty() && names_test(text, part));
     }
+    names_test_as_written(text, name) || names_test_spaced(text, name)
+}
+
+/// [`names_test`] for the name's words as the rule writes them, spaces and all.
+fn names_test_as_written(text: &str, name: &str) -> bool {
     if name.is_empty() || name.len() > text.len() {
         return false;
     }
@@ -407,6 +416,80 @@ pub fn names_test(text: &str, name: &str) -> bool {
     false
 }
 
+/// What parts the words of a test's name: a space, a hyphen or a dash, an underscore.
+fn parts_words(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '_' | '\u{2010}'..='\u{2015}' | '\u{2212}')
+}
+
+/// Where letters meet a number with nothing between them ("DAS28").
+const JOINED: char = '\u{1}';
+/// Where letters meet a number with a space, a hyphen or an underscore between them ("DAS 28").
+const SPACED: char = '\u{2}';
+
+/// A name's characters in lower case, each run of [`parts_words`] one space, and each place
+/// letters meet a number marked [`JOINED`] or [`SPACED`].
+fn spelled(text: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::with_capacity(text.len());
+    let mut parted = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if parts_words(c) {
+            parted = !out.is_empty();
+            continue;
+        }
+        if let Some(&before) = out.last() {
+            let meets = (before.is_alphabetic() && c.is_ascii_digit())
+                || (before.is_ascii_digit() && c.is_alphabetic());
+            if meets {
+                out.push(if parted { SPACED } else { JOINED });
+            } else if parted {
+                out.push(' ');
+            }
+        }
+        parted = false;
+        out.push(c);
+    }
+    out
+}
+
+/// [`names_test`] with the name's words parted as the text parts them: a space, a hyphen or an
+/// underscore, one or several, are one; letters and a number meet with or without one. Only a
+/// name that begins and ends with a letter or a digit is read so (a name that begins with a
+/// mark, "(free) kappa", means the mark), and its ends keep their word boundaries: "DAS28" is
+/// not in "DAS283" nor "IgG" in "IgG4".
+fn names_test_spaced(text: &str, name: &str) -> bool {
+    let worth_trying = name.chars().any(|c| c.is_ascii_digit())
+        || name.chars().any(parts_words)
+        || text.chars().any(|c| parts_words(c) && c != ' ')
+        || text.contains("  ");
+    let ends_alphanumeric = name.chars().next().is_some_and(char::is_alphanumeric)
+        && name.chars().next_back().is_some_and(char::is_alphanumeric);
+    if !worth_trying || !ends_alphanumeric {
+        return false;
+    }
+    let text = spelled(text);
+    let name: Vec<char> = spelled(name)
+        .into_iter()
+        .map(|c| if c == SPACED { JOINED } else { c })
+        .collect();
+    if name.is_empty() || name.len() > text.len() {
+        return false;
+    }
+    let in_word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == JOINED);
+    let same = |name: char, text: char| name == text || (name == JOINED && text == SPACED);
+    (0..=text.len() - name.len()).any(|start| {
+        if start > 0 && in_word(text.get(start - 1)) {
+            return false;
+        }
+        if !name.iter().zip(&text[start..]).all(|(n, t)| same(*n, *t)) {
+            return false;
+        }
+        let rest = &text[start + name.len()..];
+        !in_word(rest.first())
+            || (rest.first() == Some(&'s') && !in_word(rest.get(1)))
+            || (rest.starts_with(&['e', 's']) && !in_word(rest.get(2)))
+    })
+}
+
 /// Whether an observation says a finding (a seizure, seizure activity on an EEG) was there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finding {
@@ -449,7 +532,40 @@ pub fn finding(observation: &Observation) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use super::{names_a_part, without_item_ranges};
+    use super::{names_a_part, names_test, without_item_ranges};
+
+    #[test]
+    fn a_name_is_found_however_its_words_and_numbers_are_parted() {
+        for text in [
+            "DAS28",
+            "DAS 28",
+            "DAS-28",
+            "das_28",
+            "DAS 28-ESR",
+            "DAS-28 CRP",
+            "Disease Activity Score (DAS 28)",
+            "DAS  28",
+            "DAS \u{2013} 28",
+        ] {
+            assert!(names_test(text, "DAS28"), "{text}");
+            assert!(names_test(text, "DAS 28"), "{text}");
+        }
+        assert!(names_test(
+            "Disease activity score-28 (ESR)",
+            "Disease Activity Score 28"
+        ));
+        assert!(names_test("PHQ9 total", "PHQ-9"));
+        assert!(names_test("Montgomery-Asberg", "Montgomery Asberg"));
+        assert!(names_test("seizure-frequency", "seizure frequency"));
+        assert!(names_test("Seizure  counts", "seizure count"));
+        // The ends keep their boundaries, and a mark a name begins with is meant.
+        assert!(!names_test("DAS 283", "DAS28"));
+        assert!(!names_test("IgG4 subclass", "IgG"));
+        assert!(!names_test("IgG 4 subclass", "IgG4x"));
+        assert!(!names_test("XDAS 28", "DAS28"));
+        assert!(!names_test("PHQ-9 t-score", "-score"));
+        assert!(!names_test("ADAS-28", "DAS28"));
+    }
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|word| (*word).to_owned()).collect()

@@ -2601,7 +2601,13 @@ fn seizure_evidence(
         let near_end = |day: NaiveDate| days_between(day, until) <= 31;
         let free: Vec<&Observation> = reports.iter().copied().filter(surely_on).collect();
         let last_free = free.iter().map(|o| reported(o).0).max();
-        let covered = last_free.is_some_and(near_end);
+        // The diary reaches from the time the schedule could work to its end without a gap
+        // (review R7-7): one entry of none near its end is no freedom on the whole of it.
+        let covered = last_free.is_some_and(|day| {
+            near_end(day)
+                && seizure_days::documented_since(&reports, rule.rate_reach_days, day)
+                    <= adequate_from
+        });
         let all_free = counts
             .iter()
             .filter(|o| o.local_day() >= adequate_from)
@@ -2656,6 +2662,14 @@ fn seizure_evidence(
             .map(EventEvidence::Failed)
             .or(untold.map(EventEvidence::Untold));
     };
+    // Only the days the reports document count as free (review R7-7): one "0 per month" after
+    // years with no report is a month of freedom, never years of it.
+    let last_seizure = free_since;
+    let free_since = free_since.max(seizure_days::documented_since(
+        &reports,
+        rule.rate_reach_days,
+        last_zero,
+    ));
     let free_days = days_between(free_since, last_zero).max(0);
     // A count of none dated by a month or a year alone shows freedom up to a day of it: the
     // latest such day it may be, up to today (its first day is `last_zero`).
@@ -2760,10 +2774,18 @@ fn seizure_evidence(
             ))
         });
     };
-    let since = format!(
-        "{free_days} days ({}) since the last seizure on {free_since}, to the diary entry of {last_zero}",
-        span(free_days)
-    );
+    let since = if free_since > last_seizure {
+        format!(
+            "{free_days} days ({}) documented from {free_since} (the last seizure on \
+             {last_seizure}, no report of the days between), to the diary entry of {last_zero}",
+            span(free_days)
+        )
+    } else {
+        format!(
+            "{free_days} days ({}) since the last seizure on {free_since}, to the diary entry of {last_zero}",
+            span(free_days)
+        )
+    };
     Some(if free_days >= target {
         EventEvidence::Sustained(format!(
             "{failed}, but no seizure recorded for {since} (needs {target} days: {basis}): no failed schedule now"

@@ -643,8 +643,8 @@ fn blood_pressure_panel_components() {
     );
 }
 
-/// Blood pressure coded as real systems code it: panel components in SNOMED CT, seated readings
-/// in LOINC: stored as the systolic and diastolic readings the criteria read, with their own
+/// Blood pressure coded as real systems code it: panel components in SNOMED CT, seated and
+/// noninvasive (cuff) readings in LOINC (review R7-6): stored as the systolic and diastolic readings the criteria read, with their own
 /// words kept; standing readings keep their codes.
 #[test]
 fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_read() {
@@ -692,6 +692,17 @@ fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_rea
             ],
             [120, 70],
         ),
+        // A cuff reading coded as FHIR R4's vital-signs value sets also list it (a monitor's
+        // noninvasive blood pressure): the office reading.
+        panel(
+            "noninvasive",
+            "2024-03-07T09:30:00Z",
+            [
+                (LOINC, "76534-7", "Systolic blood pressure by Noninvasive"),
+                (LOINC, "76535-4", "Diastolic blood pressure by Noninvasive"),
+            ],
+            [152, 96],
+        ),
     ]);
     let readings: Vec<[&str; 3]> = rows
         .iter()
@@ -704,8 +715,10 @@ fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_rea
             ["8460-8", "120", "2024-03-06 09:30:00"],
             ["8462-4", "92", "2024-03-05 09:30:00"],
             ["8462-4", "88", "2024-03-06 09:30:00"],
+            ["8462-4", "96", "2024-03-07 09:30:00"],
             ["8480-6", "149", "2024-03-05 09:30:00"],
             ["8480-6", "141", "2024-03-06 09:30:00"],
+            ["8480-6", "152", "2024-03-07 09:30:00"],
         ]
     );
 }
@@ -952,7 +965,9 @@ fn observations_without_a_value_or_in_error_are_not_stored() {
 
 /// R4 `registered`: "the existence of the observation is registered, but there is no result
 /// yet available": a value sent with it is no result, and no criterion may count it.
-/// `preliminary` is a result ("verified early results"), read as one.
+/// `preliminary` is a result ("verified early results"), read as one. `unknown` ("the authoring
+/// system does not know which of the status values currently applies": it may be a cancelled
+/// or a registered one) is no result either, as a DiagnosticReport `unknown` is (review R7-9).
 #[test]
 fn a_registered_observation_is_no_result_yet() {
     let reading = |id: &str, status: &str, value: f64| {
@@ -966,6 +981,7 @@ fn a_registered_observation_is_no_result_yet() {
     };
     let (_, rows) = stored(&[
         reading("registered", "registered", 1.8),
+        reading("unknown", "unknown", 2.4),
         reading("preliminary", "preliminary", 1.5),
         reading("final", "final", 0.9),
     ]);

@@ -591,7 +591,8 @@ pub fn cases() -> Vec<Case> {
 
 /// Two schedules failed, then carbamazepine from 430 days ago, free since 424 days ago. Before
 /// it the clinic wrote the seizure frequency at visits 182 days apart: `before(v, day)` adds
-/// one report `day` days ago. After the last seizure, `after` reports freedom.
+/// one report `day` days ago. After the last seizure, `after` reports freedom every 30 days, a
+/// diary that documents each month (a "0 per month" is that month alone: review R7-7).
 fn rate_at_visits(
     before: fn(Vignette, i64) -> Vignette,
     after: fn(Vignette, i64) -> Vignette,
@@ -614,10 +615,10 @@ fn rate_at_visits(
     v = before(v, start + 360);
     v = before(v, start + 178);
     v = before(v, 424);
-    let mut day = 424 - 120;
+    let mut day = 424 - 30;
     while day > 0 {
         v = after(v, day);
-        day -= 120;
+        day -= 30;
     }
     after(v, 0)
 }
@@ -1625,5 +1626,57 @@ fn freedom_since_a_seizure_counted_in_a_month_is_not_counted_from_one_end_of_it(
             .chain(&assessment.missing)
             .any(|r| r.contains("2025-11") && r.contains("cannot be told")),
         "{said}"
+    );
+}
+
+/// Levetiracetam stopped for no response 2150 days ago, lamotrigine 400 mg/d since 2130 days
+/// ago, ongoing, with no seizure report at all on it until `report`.
+fn years_without_a_diary(report: fn(Vignette) -> Vignette) -> Vignette {
+    report(
+        patient()
+            .give(
+                rx("Levetiracetam 1500 mg/d")
+                    .from(2500)
+                    .until(2150)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(rx("Lamotrigine 400 mg/d").from(2130)),
+    )
+}
+
+/// One report of no seizures after years with none documents the time it reports, not the
+/// years since the schedule began (review R7-7): "0 per month" is that month, a count of none
+/// over November is November, and the months without a diary are not months without seizures.
+/// The schedule's outcome stays open, never "not drug-resistant"; and one entry of none near
+/// the end of a finished schedule stopped for no response is no diary of freedom on it.
+#[test]
+fn one_report_of_no_seizures_after_years_without_a_diary_is_only_the_time_it_reports() {
+    run(
+        ID,
+        &[
+            case(
+                "one 0 per month after years with no report: a month free",
+                years_without_a_diary(|v| v.seizures(0.0, 20)),
+                InsufficientData,
+            )
+            .missing("seizure-free for 30 days so far"),
+            case(
+                "one count of none over a month after years with no report: that month free",
+                years_without_a_diary(|v| v.seizures_on(0.0, 5).over(35)),
+                InsufficientData,
+            )
+            .missing("seizure-free for 30 days so far"),
+            case(
+                "a monthly diary of none for 13 months: sustained",
+                years_without_a_diary(|v| (0..14).fold(v, |v, month| v.seizures(0.0, month * 30))),
+                NotMet,
+            )
+            .reason("sustained success"),
+            case(
+                "a finished schedule stopped for no response, one entry of none near its end",
+                two_schedules(300, Some(StopReason::LackOfEfficacy)).seizures(0.0, 310),
+                Refractory,
+            ),
+        ],
     );
 }

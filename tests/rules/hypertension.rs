@@ -1185,6 +1185,65 @@ fn a_recorded_secondary_cause_is_named_not_asked_for() {
     assert!(none[0].contains("not yet screened"), "{none:?}");
 }
 
+/// An aldosterone/renin ratio in the record (or an aldosterone and a renin) screened for
+/// primary aldosteronism (AHA 2018): the rule-out no longer asks for it, and names the result
+/// for the team to judge, never read as positive or negative (review R7-10). A potassium alone
+/// screens for nothing.
+#[test]
+fn an_aldosterone_renin_ratio_in_the_record_screened_for_primary_aldosteronism() {
+    let resistant = || twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 150.0, 95.0);
+    let texts = |v: Vignette| {
+        let assessment = super::support::assess(ID, &v.record());
+        assessment
+            .confounders
+            .iter()
+            .filter(|c| c.key == "secondary_causes")
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+    };
+    for record in [
+        resistant().observe(
+            "text:Aldosterone/Renin ratio",
+            "Aldosterone/Renin ratio",
+            8.0,
+            "",
+            40,
+        ),
+        resistant()
+            .observe(
+                "1763-2",
+                "Aldosterone [Mass/volume] in Serum or Plasma",
+                12.0,
+                "ng/dL",
+                40,
+            )
+            .observe(
+                "text:Plasma renin activity",
+                "Plasma renin activity",
+                1.5,
+                "ng/mL/h",
+                40,
+            ),
+    ] {
+        let found = texts(record);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("Screened, result for the team to judge: primary aldosteronism ("),
+            "{found:?}"
+        );
+        assert!(
+            found[0].contains("not yet screened: renal artery stenosis, sleep apnoea"),
+            "{found:?}"
+        );
+        assert!(!found[0].contains("not yet screened: primary"), "{found:?}");
+    }
+    let potassium = texts(resistant().observe("2823-3", "Potassium", 3.1, "mmol/L", 40));
+    assert!(
+        potassium[0].contains("not yet screened (primary aldosteronism"),
+        "{potassium:?}"
+    );
+}
+
 /// A brand's strengths joined by hyphens ("EXFORGE HCT 10-320-25 MG PO TABS") are its
 /// ingredients' in the order the drug book lists the combination: the doses are read and
 /// checked against each maximum, not listed as "not recorded".

@@ -439,6 +439,42 @@ fn rheumatoid_arthritis_cases() {
     run(ID, &cases());
 }
 
+/// DAS28 as clinics write it, spaced or hyphenated, with or without its ESR or CRP ("DAS 28",
+/// "DAS-28 CRP", "Disease Activity Score (DAS 28)"), is the DAS28 (review R7-5): its 5.1 is
+/// moderate activity, never "no CDAI or SDAI or DAS28".
+#[test]
+fn das28_is_read_however_its_name_is_spaced_or_hyphenated() {
+    let cases: Vec<Case> = [
+        "DAS 28",
+        "DAS-28",
+        "DAS 28-ESR",
+        "DAS-28 CRP",
+        "Disease Activity Score (DAS 28)",
+        "Disease Activity Score-28",
+        "das_28 (esr)",
+    ]
+    .into_iter()
+    .map(|name| {
+        case(
+            name,
+            two_mechanisms_failed().observe(&format!("text:{name}"), name, 5.1, "", 30),
+            Refractory,
+        )
+    })
+    .collect();
+    run(ID, &cases);
+    // Not a DAS28: another number beside the letters.
+    run(
+        ID,
+        &[case(
+            "DAS 283 is no DAS28",
+            two_mechanisms_failed().observe("text:DAS 283", "DAS 283", 5.1, "", 30),
+            InsufficientData,
+        )
+        .missing("no CDAI or SDAI or DAS28 in the last 6 months")],
+    );
+}
+
 /// Claims and pharmacy feeds name a biosimilar by its brand alone (US Purple Book brands, EU
 /// brands): each is its molecule, so a TNF inhibitor and an IL-6 receptor inhibitor named so
 /// are two failed mechanisms.

@@ -124,7 +124,8 @@ impl Timeline<'_> {
             needed = needed.max(crate::text::width("procedures"));
         }
         let widest = (width * 2 / 5).max(10);
-        if let Some((scale, points)) = self.track() {
+        if let Some((scale, owned)) = self.track() {
+            let points: Vec<&Observation> = owned.iter().collect();
             // The track's label is picked from longer and shorter forms: the longest that fits.
             let (low, high) = track_range(scale, &points);
             let fitted = self.track_label(scale, &points, low, high, usize::from(widest));
@@ -275,28 +276,39 @@ impl Timeline<'_> {
     }
 
     /// The measure drawn under the lanes: the first of the rule set's measures the record
-    /// holds values of, on its scale; else the codes followed without a scale (performance
-    /// status for the whole record), on their own range.
-    fn track(&self) -> Option<(Option<&MeasureScale>, Vec<&Observation>)> {
-        let points = |codes: &[&str]| -> Vec<&Observation> {
-            self.record
+    /// holds values of, on its scale, each value in the measure's unit; else the codes followed
+    /// without a scale (performance status for the whole record), on their own range. A value
+    /// is the measure's where the criteria read it as the measure (`MeasureScale::value_of`:
+    /// an imported M-protein by its LOINC code or its name, in g/L drawn in g/dL), never by a
+    /// code list of the chart's own (review R7-4).
+    fn track(&self) -> Option<(Option<&MeasureScale>, Vec<Observation>)> {
+        for measure in self.measures {
+            let found: Vec<Observation> = self
+                .record
                 .observations
                 .iter()
-                .filter(|o| codes.contains(&o.code.as_str()) && o.value.is_some())
-                .collect()
-        };
-        for measure in self.measures {
-            let codes: Vec<&str> = measure.codes.iter().map(String::as_str).collect();
-            let found = points(&codes);
+                .filter_map(|o| {
+                    let value = measure.value_of(o)?;
+                    let mut point = o.clone();
+                    point.value = Some(value);
+                    Some(point)
+                })
+                .collect();
             if !found.is_empty() {
                 return Some((Some(measure), found));
             }
         }
-        let found = points(&self.tracked);
+        let found: Vec<Observation> = self
+            .record
+            .observations
+            .iter()
+            .filter(|o| self.tracked.contains(&o.code.as_str()) && o.value.is_some())
+            .cloned()
+            .collect();
         (!found.is_empty()).then_some((None, found))
     }
 
-    fn track_points(&self) -> Vec<&Observation> {
+    fn track_points(&self) -> Vec<Observation> {
         self.track().map(|(_, points)| points).unwrap_or_default()
     }
 
@@ -597,8 +609,9 @@ impl Widget for &Timeline<'_> {
         // The measurement track: a sparkline of the condition's measure per column, on the
         // measure's clinical scale when the rule set gives one, with its latest value and unit.
         if y < bottom
-            && let Some((scale, points)) = self.track()
+            && let Some((scale, owned)) = self.track()
         {
+            let points: Vec<&Observation> = owned.iter().collect();
             let (low, high) = track_range(scale, &points);
             let label = self.track_label(scale, &points, low, high, usize::from(label_width));
             buf.set_stringn(area.x, y, &label, usize::from(label_width), theme.muted());
@@ -957,7 +970,89 @@ mod tests {
             precision: 0,
             paired_code: Some(String::from("8462-4")),
             paired_goal: Some(80.0),
+            reading: crate::rules::MeasureReading::default(),
         }
+    }
+
+    /// An imported observation: `code` (a LOINC code, or `text:` and its name when it had
+    /// none), its words, value and unit, on 2026-11-02.
+    fn imported(code: &str, display: &str, value: f64, unit: &str) -> Observation {
+        Observation {
+            code: code.to_owned(),
+            display: display.to_owned(),
+            value: Some(value),
+            unit: Some(unit.to_owned()),
+            effective: NaiveDate::from_ymd_opt(2026, 11, 2)
+                .and_then(|d| d.and_hms_opt(9, 0, 0))
+                .unwrap_or_default(),
+            ..Observation::default()
+        }
+    }
+
+    /// The key measure's chart is drawn for what the criteria read as the measure, imported
+    /// under real codes and names, in the measure's unit (review R7-4): M-protein by LOINC
+    /// 33358-3 in g/L and by the name "M-Spike", marrow blasts by 11150-0, a seizure frequency
+    /// by its name alone and per week; a urine M-protein is not the serum's chart.
+    #[test]
+    fn the_chart_draws_what_the_rules_read_as_the_measure() {
+        let rules = crate::rules::Rules::embedded().expect("the embedded rules");
+        let drawn = |ruleset: &str, observation: Observation| -> Option<(String, f64)> {
+            let set = rules.sets.iter().find(|s| s.id == ruleset)?;
+            let record = PatientRecord {
+                observations: vec![observation],
+                ..PatientRecord::default()
+            };
+            let timeline = timeline_of(&record, &set.measures);
+            let (scale, points) = timeline.track()?;
+            Some((scale?.name.clone(), points.first()?.value?))
+        };
+        let near = |found: Option<(String, f64)>, name: &str, value: f64| {
+            found.is_some_and(|(n, v)| n == name && (v - value).abs() < 0.01)
+        };
+        assert!(near(
+            drawn(
+                "myeloma",
+                imported("33358-3", "Protein.monoclonal", 16.0, "g/L")
+            ),
+            "M-protein",
+            1.6
+        ));
+        assert!(near(
+            drawn("myeloma", imported("text:M-Spike", "M-Spike", 1.9, "g/dL")),
+            "M-protein",
+            1.9
+        ));
+        assert!(
+            drawn(
+                "myeloma",
+                imported("text:Urine M-protein", "Urine M-protein", 1.9, "g/dL")
+            )
+            .is_none()
+        );
+        assert!(near(
+            drawn(
+                "aml",
+                imported("11150-0", "Blasts/100 cells in Bone marrow", 30.0, "%")
+            ),
+            "Marrow blasts",
+            30.0
+        ));
+        assert!(near(
+            drawn(
+                "epilepsy",
+                imported("text:Seizure frequency", "Seizure frequency", 2.0, "/wk")
+            ),
+            "Seizures",
+            2.0 * 30.4375 / 7.0
+        ));
+        assert!(near(
+            drawn(
+                "rheumatoid_arthritis",
+                imported("text:DAS 28", "DAS 28", 5.1, "")
+            ),
+            "DAS28-ESR",
+            5.1
+        ));
     }
 
     /// The label of the blood-pressure track for `observations`, with room for all of it.
@@ -968,7 +1063,8 @@ mod tests {
         };
         let measures = [blood_pressure()];
         let timeline = timeline_of(&record, &measures);
-        let (scale, points) = timeline.track().expect("a track");
+        let (scale, owned) = timeline.track().expect("a track");
+        let points: Vec<&Observation> = owned.iter().collect();
         timeline.track_label(scale, &points, 60.0, 220.0, 200)
     }
 
