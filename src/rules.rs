@@ -48,7 +48,7 @@ use chrono::NaiveDate;
 pub use diagnosis_names::{condition_matches, selected_by};
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
-pub use measures::MeasureReading;
+pub use model::MeasureReading;
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words, mmhg_per};

@@ -13,8 +13,8 @@
 use chrono::NaiveDate;
 
 use super::diagnosis_names::{indication_selected_by, mentions, selected_by};
-use super::drugs::DrugBook;
-use super::model::{AppliesTo, Neighbour, RuleSet};
+use super::drugs::{Drug, DrugBook};
+use super::model::{AppliesTo, IndicationParameters, Neighbour, RuleSet};
 use crate::domain::{
     Condition, ConditionCodeSystem, DrugExposure, Indication, Observation, PatientRecord, Procedure,
 };
@@ -454,9 +454,9 @@ fn drug_side(
     }
     let listing: Vec<usize> = claiming
         .into_iter()
-        .filter(|&index| others[index].neighbour.indication.treats_with(drug))
+        .filter(|&index| treats_with(&others[index].neighbour.indication, drug))
         .collect();
-    match (set.indication.treats_with(drug), listing.as_slice()) {
+    match (treats_with(&set.indication, drug), listing.as_slice()) {
         (true, []) => Some(Side::This),
         (false, [one]) => Some(Side::Other(*one)),
         _ => None,
@@ -610,6 +610,19 @@ fn is_told(indication: &Indication) -> bool {
                 ConditionCodeSystem::Other => false,
             }
     })
+}
+
+/// Whether `drug` is one of the drugs a rule file lists as its disease's own
+/// (`treatment_classes`, `treatment_ingredients`).
+fn treats_with(listed: &IndicationParameters, drug: &Drug) -> bool {
+    listed
+        .treatment_classes
+        .iter()
+        .any(|class| drug.has_class(class))
+        || listed
+            .treatment_ingredients
+            .iter()
+            .any(|ingredient| ingredient.eq_ignore_ascii_case(&drug.ingredient))
 }
 
 #[cfg(test)]

@@ -9,22 +9,6 @@ use super::m_protein_series::{Series, in_serum_series};
 use super::model::{MProtein, MeasureScale, ObservationSelector};
 use super::selectors::selects;
 
-/// How a measure is recognised, filled in when the rules load (never written in a rule file):
-/// the selector of the criterion that reads one of its codes, or the rule set's M-protein
-/// reading when the measure is its serum M-protein.
-#[derive(Debug, Clone, Default)]
-pub struct MeasureReading {
-    selector: Option<ObservationSelector>,
-    m_protein: Option<Box<MProtein>>,
-}
-
-/// Filled in from the rule file: two readings of one measure compare as the file's measure.
-impl PartialEq for MeasureReading {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
 /// Days of UCUM's mean month (`mo`), what "/month" counts over.
 const MONTH_DAYS: f64 = 30.4375;
 

@@ -106,7 +106,23 @@ pub struct MeasureScale {
     /// How the criteria recognise the measure (their selector), filled in when the rules load:
     /// the chart draws what the rules read, never a code list of its own (review R7-4).
     #[serde(skip)]
-    pub reading: super::measures::MeasureReading,
+    pub reading: MeasureReading,
+}
+
+/// How a measure is recognised, filled in when the rules load (never written in a rule file):
+/// the selector of the criterion that reads one of its codes, or the rule set's M-protein
+/// reading when the measure is its serum M-protein.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureReading {
+    pub(super) selector: Option<ObservationSelector>,
+    pub(super) m_protein: Option<Box<MProtein>>,
+}
+
+/// Filled in from the rule file: two readings of one measure compare as the file's measure.
+impl PartialEq for MeasureReading {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -214,17 +230,6 @@ impl IndicationParameters {
     /// `treatment_ingredients`).
     pub fn states_treatment(&self) -> bool {
         !self.treatment_classes.is_empty() || !self.treatment_ingredients.is_empty()
-    }
-
-    /// Whether `drug` is one of the drugs the file lists as its disease's own.
-    pub fn treats_with(&self, drug: &super::drugs::Drug) -> bool {
-        self.treatment_classes
-            .iter()
-            .any(|class| drug.has_class(class))
-            || self
-                .treatment_ingredients
-                .iter()
-                .any(|ingredient| ingredient.eq_ignore_ascii_case(&drug.ingredient))
     }
 }
 
