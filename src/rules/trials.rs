@@ -2665,11 +2665,9 @@ fn seizure_evidence(
     // Only the days the reports document count as free (review R7-7): one "0 per month" after
     // years with no report is a month of freedom, never years of it.
     let last_seizure = free_since;
-    let free_since = free_since.max(seizure_days::documented_since(
-        &reports,
-        rule.rate_reach_days,
-        last_zero,
-    ));
+    let documented_since =
+        seizure_days::documented_since(&reports, rule.rate_reach_days, last_zero);
+    let free_since = free_since.max(documented_since);
     let free_days = days_between(free_since, last_zero).max(0);
     // A count of none dated by a month or a year alone shows freedom up to a day of it: the
     // latest such day it may be, up to today (its first day is `last_zero`).
@@ -2718,9 +2716,10 @@ fn seizure_evidence(
     // that would change what the freedom shows (sustained, undetermined, or short), its day
     // decides: undetermined, said, never read on its month's first day nor silently on its
     // last.
-    let free_since_early = seizure_days::earliest_last_day(&reports, rule.rate_reach_days)
-        .map_or(trial.start, |day| day.max(trial.start))
-        .min(free_since);
+    // Only the days the reports document count from either end (review R7-7).
+    let seizure_first_day = seizure_days::earliest_last_day(&reports, rule.rate_reach_days)
+        .map_or(trial.start, |day| day.max(trial.start));
+    let free_since_early = seizure_first_day.max(documented_since).min(free_since);
     let free_days_early = days_between(free_since_early, last_zero).max(0);
     let reach = |days: i64| u8::from(days >= shorter) + u8::from(days >= target);
     if free_since_early < free_since && reach(free_days_early) != reach(free_days) {
