@@ -48,6 +48,16 @@ impl Store {
     /// The patient a record joined into another was kept as: (its MRN then, the kept one's MRN
     /// now, the day), from the audit row of the join.
     pub fn joined_into(&self, mrn: &str) -> Result<Option<(String, String, String)>> {
+        // A joined record's identifiers are the kept patient's: a number no one carries was
+        // never joined, and is answered without reading the audit log (which has no index by
+        // action, and grows with every change the team makes).
+        let carried: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM patient_identifiers WHERE value = ?1)")?
+            .query_row([mrn], |row| row.get(0))?;
+        if !carried {
+            return Ok(None);
+        }
         let kept: Option<(i64, String)> = self
             .conn
             .prepare_cached(
