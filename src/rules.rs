@@ -386,6 +386,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// that month), and a finished schedule's diary must cover it (`seizure_days::documented`);
 /// an aldosterone/renin ratio (or an aldosterone and a renin) screened for primary
 /// aldosteronism (`engine::screened_by_tests`).
+/// Also in 30 (reviewed at the merge): myeloma's high-dose melphalan within its window of some
+/// day of a transplant dated by a month alone is its conditioning, the line continued (`[lines]
+/// conditioning_in_transplant_month`), not a second line cut by a day no record gave.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

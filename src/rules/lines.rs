@@ -349,10 +349,14 @@ fn planned_part(plan: &Plan, set: &RuleSet, line_start: NaiveDate, given: &Given
     let from = shift(line_start, -params.conditioning_days);
     let mut readings = Vec::new();
     if all_of(given, &params.conditioning) {
-        readings.push(plan.transplant_between(
+        let reading = plan.transplant_between(
             shift(start, -params.conditioning_days),
             shift(start, params.conditioning_days),
-        ));
+        );
+        if params.conditioning_in_transplant_month && reading.may_have() {
+            return Between::Surely;
+        }
+        readings.push(reading);
     }
     // Mobilisation chemotherapy is part of the transplant it collects the cells for (IMWG 2015).
     if all_of(given, &params.mobilisation) {

@@ -410,6 +410,13 @@ pub struct LineParameters {
     /// Conditioning is given within this many days of the transplant.
     #[serde(default = "default_conditioning_days")]
     pub conditioning_days: i64,
+    /// Whether conditioning whose window holds some but not every day of a transplant dated by
+    /// a month or a year alone is that transplant's (the line continued) rather than a line
+    /// cut by a day no record gave. A rule set's choice, where its conditioning drugs are given
+    /// for nothing else (myeloma's high-dose melphalan): a conditioning regimen in the month of
+    /// the transplant is its conditioning. Absent: cut, its day said to be unknown.
+    #[serde(default)]
+    pub conditioning_in_transplant_month: bool,
     /// Ingredients given to mobilise stem cells for a transplant (cyclophosphamide with G-CSF):
     /// started within `mobilisation_days` before a transplant of a planned sequence, part of
     /// the transplant's line (IMWG 2015: mobilisation is part of the transplant procedure).
@@ -545,6 +552,7 @@ impl Default for LineParameters {
             transplant: Vec::new(),
             conditioning: Vec::new(),
             conditioning_days: default_conditioning_days(),
+            conditioning_in_transplant_month: false,
             mobilisation: Vec::new(),
             mobilisation_days: 0,
             cell_therapy_classes: Vec::new(),

@@ -2271,7 +2271,9 @@ fn a_rise_of_the_month_off_therapy_begins_is_not_read_on_its_first_day_for_the_l
 /// fix-month4 1: VRd to 2025-02-10, high-dose melphalan on 2025-03-01 and an autologous
 /// transplant dated "2025-03" alone, then lenalidomide maintenance from 2025-06-01. Whether the
 /// melphalan was the transplant's conditioning (within 14 days of it) is the transplant's day
-/// to decide: the line is not continued by the month's first day, and its cut says so.
+/// to decide. Myeloma's choice (`conditioning_in_transplant_month`): high-dose melphalan in the
+/// transplant's month is its conditioning, one line, as the exact day gives; without it, the
+/// line is not continued by the month's first day, and its cut says so.
 #[test]
 fn a_transplant_dated_by_a_month_is_not_read_on_its_first_day() {
     use super::support::days_to;
@@ -2305,11 +2307,21 @@ fn a_transplant_dated_by_a_month_is_not_read_on_its_first_day() {
                 days_to(2025, 3, 3),
             )
         };
-        derived(v.give(rx("Lenalidomide 10 mg/d").from(days_to(2025, 6, 1))))
+        v.give(rx("Lenalidomide 10 mg/d").from(days_to(2025, 6, 1)))
     };
-    let lines = transplant(false);
+    let lines = derived(transplant(false));
     assert_eq!(lines.len(), 1, "{lines:#?}");
-    let lines = transplant(true);
+    let lines = derived(transplant(true));
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let mut cutting = super::support::rules().clone();
+    for set in &mut cutting.sets {
+        set.lines.conditioning_in_transplant_month = false;
+    }
+    let lines: Vec<_> = cutting
+        .derive_lines(&transplant(true).record(), super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect();
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert!(
         lines[1]
