@@ -458,3 +458,45 @@ fn a_regimen_whose_drugs_point_to_both_cancers_stays_undecided() {
         );
     }
 }
+
+/// DCEP (dexamethasone, cyclophosphamide, etoposide, cisplatin), a myeloma salvage regimen, given
+/// to a patient with myeloma and a later lymphoma: every drug of it is one either disease is
+/// treated with, so it tells neither; both assessments count it and ask the team (review R8-4:
+/// with etoposide and cisplatin listed as the lymphoma's alone, it was the lymphoma's 2L and the
+/// myeloma lost the line with no word). R-CHOP beside it is still told by its rituximab.
+#[test]
+fn a_regimen_both_cancers_are_treated_with_tells_neither() {
+    let record = Vignette::new()
+        .condition_since(MYELOMA.0, MYELOMA.1, 1500)
+        .condition_since(LBCL.0, LBCL.1, 500)
+        .give(rx("rituximab").from(450).until(300))
+        .give(rx("doxorubicin").from(450).until(300))
+        .give(rx("dexamethasone").from(200).until(150))
+        .give(rx("cyclophosphamide").from(200).until(150))
+        .give(rx("etoposide").from(200).until(150))
+        .give(rx("cisplatin").from(200).until(150))
+        .record();
+    for ruleset in ["myeloma", "lbcl"] {
+        let assessment = assess(ruleset, &record);
+        let said = describe(&assessment);
+        let untied = assessment
+            .confounders
+            .iter()
+            .find(|c| c.key == "untied_records")
+            .unwrap_or_else(|| panic!("{ruleset}: {said}"));
+        assert!(untied.text.contains("etoposide"), "{ruleset}: {said}");
+        assert!(untied.text.contains("cisplatin"), "{ruleset}: {said}");
+        assert!(
+            lines_of(ruleset, &record)
+                .iter()
+                .any(|line| ingredients(line).contains(&"cisplatin")),
+            "{ruleset}: {said}"
+        );
+    }
+    assert!(
+        !lines_of("myeloma", &record)
+            .iter()
+            .any(|line| ingredients(line).contains(&"rituximab")),
+        "R-CHOP is the lymphoma's"
+    );
+}
