@@ -389,6 +389,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (reviewed at the merge): myeloma's high-dose melphalan within its window of some
 /// day of a transplant dated by a month alone is its conditioning, the line continued (`[lines]
 /// conditioning_in_transplant_month`), not a second line cut by a day no record gave.
+/// Also in 30 (review R8-4, R8-7): doxorubicin, etoposide, cisplatin and bendamustine are
+/// listed by myeloma.toml too (a DCEP tells neither cancer); a blood pressure with no unit below
+/// `no_unit_min_mmhg` (30) is named as not read, never read as mmHg.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

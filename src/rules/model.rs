@@ -1387,6 +1387,14 @@ pub struct BloodPressure {
     /// it is named as not read, as one in a unit that is no pressure is (review R7-1).
     #[serde(default = "yes")]
     pub no_unit_is_mmhg: bool,
+    /// A reading with no unit below this is no mmHg a living patient has (15.2/9.6, a chart's
+    /// cmHg): named as not read, never read as mmHg at goal (review R8-7). Absent: 30.
+    #[serde(default = "no_unit_min_mmhg")]
+    pub no_unit_min_mmhg: f64,
+}
+
+const fn no_unit_min_mmhg() -> f64 {
+    30.0
 }
 
 const fn one() -> u32 {

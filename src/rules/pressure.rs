@@ -1211,21 +1211,28 @@ pub fn bp_setting_of_words(words: &str) -> BpSetting {
 /// sent are one; whole-mmHg readings 1 apart stay two (review R7-3).
 const COPY_TOLERANCE_MMHG: f64 = 0.75;
 
+/// How a reading with no unit is read: as mmHg (`no_unit_is_mmhg`) when it is at least
+/// `min` (see `no_unit_min_mmhg`).
+#[derive(Debug, Clone, Copy)]
+struct NoUnit {
+    is_mmhg: bool,
+    min: f64,
+}
+
 /// Whether a stored reading's unit is mmHg (however written; the import put kPa, cm[Hg] and
-/// inches of mercury in mmHg), or none when `no_unit_is_mmhg`.
-fn in_mmhg(observation: &Observation, no_unit_is_mmhg: bool) -> bool {
+/// inches of mercury in mmHg), or none, read as mmHg as `no_unit` says.
+fn in_mmhg(observation: &Observation, no_unit: NoUnit) -> bool {
     match observation.unit.as_deref().map(str::trim) {
-        None | Some("") => no_unit_is_mmhg,
+        None | Some("") => {
+            no_unit.is_mmhg && observation.value.is_some_and(|value| value >= no_unit.min)
+        }
         Some(unit) => mmhg_per(unit).is_some_and(|factor| (factor - 1.0).abs() < f64::EPSILON),
     }
 }
 
 /// The blood pressure readings of the record, in mmHg, and those set aside: in a unit that is
 /// not mmHg (see [`in_mmhg`]), never read as mmHg.
-fn readings<'a>(
-    ctx: &Context<'a>,
-    no_unit_is_mmhg: bool,
-) -> (Vec<Reading<'a>>, Vec<&'a Observation>) {
+fn readings<'a>(ctx: &Context<'a>, no_unit: NoUnit) -> (Vec<Reading<'a>>, Vec<&'a Observation>) {
     let mut systolic: Vec<&Observation> = Vec::new();
     let mut diastolic: Vec<&Observation> = Vec::new();
     let mut not_in_mmhg: Vec<&Observation> = Vec::new();
@@ -1233,7 +1240,7 @@ fn readings<'a>(
         // Readings stored under another code of theirs (imported before refract knew it), or
         // under a local code with the reading's name, too.
         let kind = blood_pressure_of(observation);
-        if kind.is_some() && observation.value.is_some() && !in_mmhg(observation, no_unit_is_mmhg) {
+        if kind.is_some() && observation.value.is_some() && !in_mmhg(observation, no_unit) {
             not_in_mmhg.push(observation);
             continue;
         }
@@ -1485,7 +1492,13 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let recent_from = shift(ctx.today, -recent_days.max(0));
     // A reading taken in hospital or the emergency department is neither an office reading nor
     // an out-of-office one (AHA 2018): named, never read, and no current reading either.
-    let (read, not_in_mmhg) = readings(ctx, spec.no_unit_is_mmhg);
+    let (read, not_in_mmhg) = readings(
+        ctx,
+        NoUnit {
+            is_mmhg: spec.no_unit_is_mmhg,
+            min: spec.no_unit_min_mmhg,
+        },
+    );
     let not_in_mmhg: Vec<&Observation> = not_in_mmhg
         .into_iter()
         .filter(|o| o.last_local_day() >= from && o.local_day() <= ctx.today)
@@ -1526,9 +1539,12 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             plural(not_in_mmhg.len(), "blood pressure value"),
             named.join("; "),
             if spec.no_unit_is_mmhg {
-                ""
+                format!(
+                    "; one with no unit below {} is no mmHg",
+                    trim_number(spec.no_unit_min_mmhg)
+                )
             } else {
-                "; one with no unit is not read"
+                String::from("; one with no unit is not read")
             }
         ));
     }

@@ -2062,6 +2062,17 @@ fn blood_pressure_is_read_in_mmhg_only_and_a_converted_copy_is_one_reading() {
         )
         .no_reason("not read"),
     );
+    // Review R8-7: 15.2/9.6 with no unit (a chart's cmHg) is no mmHg a living patient has;
+    // read as 15/10 mmHg it was "at goal", and the patient not resistant.
+    cases.push(
+        case(
+            "LOINC readings with no unit below any living mmHg are not read",
+            loinc_readings_in(regimen(), "", (15.2, 9.6)),
+            InsufficientData,
+        )
+        .reason("4 blood pressure values not read: 4 in no unit")
+        .reason("one with no unit below 30 is no mmHg"),
+    );
     cases.push(
         case(
             "a second system's kPa copy of one reading is counted once",
