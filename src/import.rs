@@ -452,6 +452,9 @@ fn this_host() -> String {
 /// (as a DiagnosticReport `unknown` is), and its new version takes the stored one out; a
 /// test's name read however its words and numbers are parted (`rules::names_test`, review
 /// R7-5), where the import reads names (blood pressure by name, what a criterion reads).
+/// Also in 22 (review R8-2): a number a Patient keeps as `use: old` that the patient was never
+/// stored with is stored retired (`patient_identifiers.id_use` `old`): still matched on, never
+/// shown, so another source's copy still carrying it is the same person.
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -2072,6 +2072,7 @@ impl Writer<'_> {
             );
         }
         tx.describe_identifiers(id, &facts.identifiers)?;
+        tx.retire_identifiers(id, &facts.retired)?;
         tx.keep_names(id, &facts.names)?;
         self.created.insert(id);
         if self.replace {

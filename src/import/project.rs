@@ -294,6 +294,9 @@ fn create_or_merge(
         );
     }
     tx.describe_identifiers(found.0, &new.facts.identifiers)?;
+    if found.1 {
+        tx.retire_identifiers(found.0, &new.facts.retired)?;
+    }
     tx.keep_names(found.0, &new.facts.names)?;
     Ok(Some(found))
 }

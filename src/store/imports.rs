@@ -604,19 +604,31 @@ fn shows_record_number(conn: &Connection, id: PatientId, stored: &Patient) -> Re
 
 /// Marks identifiers of the patient as retired (`use` `old`), as a source that re-numbered them
 /// said; the mark stays whatever another source's copy of the number says (see
-/// [`describe_identifiers`]), and the patient is still matched by it. An identifier the
-/// patient is not stored with is left alone: a number said to be old names no one.
+/// [`describe_identifiers`]), and the patient is still matched by it. One the patient is not
+/// yet stored with is stored so, retired (R4: an `old` identifier is "no longer considered
+/// valid, but may be relevant for search purposes"): a GP's copy still carrying the hospital's
+/// old number is the same person, never another whose record number differs (review R8-2),
+/// and it is never shown. One another patient holds, or two people were found to share, stays
+/// theirs or no one's.
 fn retire_identifiers(
     conn: &Connection,
     id: PatientId,
     retired: &[(String, String)],
 ) -> Result<()> {
+    let mut kept = conn.prepare_cached(
+        "INSERT INTO patient_identifiers (system, value, patient_id, id_use)
+         VALUES (?1, ?2, ?3, 'old') ON CONFLICT DO NOTHING",
+    )?;
     let mut stmt = conn.prepare_cached(
         "UPDATE patient_identifiers SET id_use = 'old'
          WHERE system = ?1 AND value = ?2 AND patient_id = ?3 AND id_use IS NOT 'old'",
     )?;
     for (system, value) in retired {
-        stmt.execute(params![identifier_systems::canonical(system), value, id.0])?;
+        let system = identifier_systems::canonical(system);
+        if !system.starts_with(REFRACT_SYSTEMS) && !is_shared(conn, &system, value)? {
+            kept.execute(params![system, value, id.0])?;
+        }
+        stmt.execute(params![system, value, id.0])?;
     }
     Ok(())
 }
@@ -2961,6 +2973,12 @@ impl ImportTx<'_> {
             )?;
         }
         Ok(copies.len())
+    }
+
+    /// See [`retire_identifiers`]: for a patient created by this run, whose demographics no
+    /// update brings.
+    pub fn retire_identifiers(&self, id: PatientId, retired: &[(String, String)]) -> Result<()> {
+        retire_identifiers(self.conn, id, retired)
     }
 
     /// See [`describe_identifiers`].

@@ -1543,3 +1543,57 @@ fn a_number_its_hospital_retired_is_never_shown_again_for_another_sources_copy()
         );
     }
 }
+
+/// Review R8-2: the hospital's first Patient already keeps its old number N1001 as `use: old`
+/// beside N7001 and the NHS number; a GP's copy, written later, carries N1001 typed MR and the
+/// same NHS number. It is the same person (the number is theirs, retired), never "another
+/// person, their medical record numbers differ", which split the patient in two and made the
+/// NHS number name no one; N7001 stays the shown MRN.
+#[test]
+fn a_number_first_seen_retired_is_theirs_for_another_sources_copy() {
+    let nhs = || json!({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"});
+    let mut env = Env::new();
+    let mut hospital = person(
+        "h1",
+        &[
+            identifier("MR", MRN_SYSTEM, "N7001"),
+            json!({"use": "old", "system": MRN_SYSTEM, "value": "N1001"}),
+            nhs(),
+        ],
+        "Lee",
+        "female",
+        "1970-01-01",
+    );
+    hospital["meta"] = json!({"lastUpdated": "2026-10-01T00:00:00Z"});
+    env.import_ok(&env.write_json("h.json", &epileptic(&hospital)));
+    let id = env.patient_id("N7001");
+    assert_eq!(
+        env.int("SELECT count(*) FROM patient_identifiers WHERE id_use = 'old'"),
+        1,
+        "the old number is kept, retired"
+    );
+    let mut gp = person(
+        "g1",
+        &[identifier("MR", MRN_SYSTEM, "N1001"), nhs()],
+        "Lee",
+        "female",
+        "1970-01-01",
+    );
+    gp["meta"] = json!({"lastUpdated": "2026-10-15T00:00:00Z"});
+    env.import_as("gp", &epileptic(&gp));
+    assert_eq!(
+        env.int("SELECT count(*) FROM patients"),
+        1,
+        "{:?}",
+        names(&env)
+    );
+    assert_eq!(env.int("SELECT count(*) FROM shared_identifiers"), 0);
+    assert_eq!(names(&env)[0][0], "N7001");
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM patient_identifiers WHERE value = 'N1001' AND patient_id = {id}"
+        )),
+        1,
+        "still matched by it"
+    );
+}
