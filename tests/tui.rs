@@ -4091,7 +4091,7 @@ fn help_rows(harness: &mut Harness) -> Vec<String> {
             break;
         }
         if rows.is_empty() {
-            rows = inner.clone();
+            rows.clone_from(&inner);
         } else if let Some(row) = inner.last() {
             rows.push(row.clone());
         }
