@@ -4065,3 +4065,78 @@ fn every_way_out_saves_the_case_time_and_keeps_a_half_typed_decision() {
     harness.answer(requests);
     assert!(last_note(&harness).contains("EEG booked for next wee"));
 }
+
+/// Everything the help box shows, scrolled from its top to its end one row at a time: the rows
+/// inside its border, in order, each once.
+fn help_rows(harness: &mut Harness) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut last_top = None;
+    for _ in 0..400 {
+        let buffer = harness.buffer();
+        let (left, top) = find(&buffer, "┌ Help ", 0).expect("the help box is drawn");
+        let right = (left + 1..buffer.area.width)
+            .find(|&x| buffer[(x, top)].symbol() == "┐")
+            .expect("the help box has a right corner");
+        let inner: Vec<String> = (top + 1..buffer.area.height)
+            .take_while(|&y| buffer[(left, y)].symbol() == "│")
+            .map(|y| {
+                (left + 1..right)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect();
+        if last_top.as_ref() == Some(&inner) {
+            break;
+        }
+        if rows.is_empty() {
+            rows.clone_from(&inner);
+        } else if let Some(row) = inner.last() {
+            rows.push(row.clone());
+        }
+        last_top = Some(inner);
+        harness.press('j');
+    }
+    rows
+}
+
+#[test]
+fn every_help_description_is_read_whole_at_80_and_60_columns() {
+    use KeyCode::{Char, Enter};
+    let screens: [(&str, Vec<KeyCode>); 7] = [
+        ("list", vec![]),
+        ("overview", vec![Char('o')]),
+        ("patient", vec![Enter]),
+        ("way forward", vec![Enter, Char('w')]),
+        ("meetings", vec![Char('m')]),
+        ("a meeting", vec![Char('m'), Enter]),
+        ("presentation", vec![Char('m'), Enter, Enter]),
+    ];
+    for (width, height) in [(80, 24), (60, 20)] {
+        for (name, keys) in &screens {
+            let mut harness = Harness::new(300, width, height);
+            for key in keys {
+                harness.key(*key);
+            }
+            harness.press('?');
+            let rows = help_rows(&mut harness);
+            // A description wrapped onto continuation rows reads as one text when they are joined.
+            let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let shown = words(&rows.join(" "));
+            for (keys, help) in harness.keymap.help(harness.model.context()) {
+                assert!(
+                    shown.contains(&words(&help)),
+                    "{name} at {width}×{height}: `{keys}` is not read whole: {help:?}\n{}",
+                    rows.join("\n")
+                );
+            }
+            for row in &rows {
+                assert!(
+                    refract::text::width(row) <= usize::from(width) - 2,
+                    "{name} at {width}×{height}: {row:?}"
+                );
+            }
+        }
+    }
+}

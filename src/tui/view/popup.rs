@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -19,22 +20,23 @@ pub fn render(
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
+    // A row that does not fit wraps (a cut word would leave a key or a choice unexplained), with
+    // a column clear inside each side of the border.
+    let room = usize::from(area.width.saturating_sub(4));
     let (title, lines): (String, Vec<Line<'_>>) = match popup {
         Popup::Help { .. } => {
             let mut lines: Vec<Line<'_>> = keymap
                 .help(model.context())
                 .into_iter()
-                .map(|(keys, help)| {
-                    Line::from(vec![
-                        Span::styled(format!("{keys:>14}  "), theme.key()),
-                        Span::raw(help),
-                    ])
+                .flat_map(|(keys, help)| {
+                    let key_column = Span::styled(format!("{keys:>14}  "), theme.key());
+                    wrapped_after(key_column, &help, Style::new(), room)
                 })
                 .collect();
             let symbols = symbols(model.context());
             if !symbols.is_empty() {
                 lines.push(Line::from(""));
-                let width = usize::from(area.width.saturating_sub(6)).clamp(20, 76);
+                let width = room.clamp(20, 76);
                 let mut current = String::from("  ");
                 for (symbol, meaning) in symbols {
                     let piece = format!("{symbol} {meaning}");
@@ -48,14 +50,21 @@ pub fn render(
                         current.push_str(" · ");
                         current.push_str(&piece);
                     }
+                    // A meaning longer than a row wraps under itself.
+                    if crate::text::width(&current) > width {
+                        let mut rows = crate::text::wrap_hanging(&current, width);
+                        current = rows.pop().unwrap_or_default();
+                        lines.extend(rows.into_iter().map(Line::from));
+                    }
                 }
                 lines.push(Line::from(Span::raw(current)));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
+            lines.extend(super::parts::wrap_hanging(
                 "Flags are suspicions from published criteria, for clinician review.",
+                room,
                 theme.muted(),
-            )));
+            ));
             (String::from(" Help "), lines)
         }
         Popup::Filter { selected } => (
@@ -63,16 +72,10 @@ pub fn render(
             filter_items(model)
                 .into_iter()
                 .enumerate()
-                .map(|(index, (label, value))| {
-                    let line = Line::from(vec![
-                        Span::raw(format!(" {label:<30}")),
-                        Span::styled(value, theme.accent()),
-                    ]);
-                    if index == *selected {
-                        line.style(theme.selected())
-                    } else {
-                        line
-                    }
+                .flat_map(|(index, (label, value))| {
+                    let label = Span::raw(format!(" {label:<30}"));
+                    let rows = wrapped_after(label, &value, theme.accent(), room);
+                    selected_rows(rows, index == *selected, theme)
                 })
                 .collect(),
         ),
@@ -112,13 +115,14 @@ pub fn render(
             options
                 .iter()
                 .enumerate()
-                .map(|(index, option)| {
-                    let line = Line::from(format!(" {} ", model.shown(option)));
-                    if index == *selected {
-                        line.style(theme.selected())
-                    } else {
-                        line
-                    }
+                .flat_map(|(index, option)| {
+                    let rows = wrapped_after(
+                        Span::raw(" "),
+                        &model.shown(option),
+                        Style::new(),
+                        room.saturating_sub(1),
+                    );
+                    selected_rows(rows, index == *selected, theme)
                 })
                 .collect(),
         ),
@@ -162,6 +166,36 @@ pub fn render(
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// `lead` then `text` word-wrapped to `room` columns, its continuations lined up under the text
+/// so that `lead` (a key, a label) stays a clear column.
+fn wrapped_after(lead: Span<'static>, text: &str, style: Style, room: usize) -> Vec<Line<'static>> {
+    let indent = lead.width();
+    let mut rows = crate::text::wrap_hanging(text, room.saturating_sub(indent)).into_iter();
+    let first = Line::from(vec![
+        lead,
+        Span::styled(rows.next().unwrap_or_default(), style),
+    ]);
+    std::iter::once(first)
+        .chain(rows.map(|row| {
+            Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::styled(row, style),
+            ])
+        }))
+        .collect()
+}
+
+/// A menu item's rows, all marked when it is the one selected.
+fn selected_rows(rows: Vec<Line<'static>>, selected: bool, theme: Theme) -> Vec<Line<'static>> {
+    if selected {
+        rows.into_iter()
+            .map(|row| row.style(theme.selected()))
+            .collect()
+    } else {
+        rows
+    }
 }
 
 /// The symbols a screen uses, with what they mean: the help lists them beside the keys.
