@@ -205,6 +205,7 @@ impl CaseDetail {
 
     /// The case as it was discussed: the patient's identity kept with its outcome, else (not
     /// yet decided, or decided before it was kept) today's record.
+    #[must_use]
     pub fn discussed_as(&self) -> CaseDetail {
         let mut then = self.clone();
         if let Some(kept) = &self.as_discussed {
