@@ -388,15 +388,23 @@ impl CaseMinutes {
         day: chrono::NaiveDate,
     ) -> Self {
         let identified = !masking.is_on();
-        let patient = if identified {
-            let death = case
-                .death_words(false)
-                .map(|death| format!(", {death}"))
-                .unwrap_or_default();
-            format!("{} (MRN {}){death}", case.display_name(), case.mrn)
-        } else {
-            case.masked_identity(day)
+        let shown = |detail: &CaseDetail| {
+            if identified {
+                format!("{} (MRN {})", detail.display_name(), detail.mrn)
+            } else {
+                detail.masked_identity(day)
+            }
         };
+        // The patient as discussed (see `CaseDetail::discussed_as`), and as the record shows
+        // them today when that differs, so that the team can still find them.
+        let mut patient = shown(&case.discussed_as());
+        let now = shown(case);
+        if now != patient {
+            let _ = write!(patient, " — now {now}");
+        }
+        if identified && let Some(death) = case.death_words(false) {
+            let _ = write!(patient, ", {death}");
+        }
         let condition = match rules.get(&case.ruleset) {
             Some(set) => set.name.clone(),
             None if case.ruleset.is_empty() => String::from("condition not set"),

@@ -1520,3 +1520,139 @@ fn masked_minutes_cut_every_name_and_a_former_birth_date_but_not_a_small_number(
         "{masked}"
     );
 }
+
+/// The heading of case `number` in Markdown minutes.
+fn case_heading(minutes: &str, number: u32) -> String {
+    let start = format!("## {number}. ");
+    minutes
+        .lines()
+        .find(|line| line.starts_with(&start))
+        .unwrap_or_else(|| panic!("no case {number}: {minutes}"))
+        .to_owned()
+}
+
+/// Minutes are the record of what the team decided about whom (review R6-4): a held meeting's
+/// minutes show the patient as they were when the outcome was recorded, with who they are on
+/// record today beside it, after a later import renamed them and corrected their birth date. A
+/// correction of that outcome weeks later keeps the identity it was decided under; a case not
+/// yet decided shows today's. Masked, neither name is printed. The identity travels in the
+/// refract document.
+#[test]
+fn minutes_keep_the_identity_a_patient_was_discussed_under() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("meetings.db");
+    let mut store = open(&db);
+    let berg = serde_json::json!([{"use": "official", "family": "Berg", "given": ["Lena"]}]);
+    let first = fhir_patient("n-1", "E1001", &berg, &serde_json::json!([]));
+    import_resources(&mut store, dir.path(), "first.json", &[first]);
+    let lena = PatientId(
+        sql_on(&store)
+            .query_row("SELECT id FROM patients", [], |row| row.get(0))
+            .unwrap(),
+    );
+    let held = store
+        .create_meeting(time(2026, 3, 10, 13, 30), "Epilepsy surgery MDT", None)
+        .unwrap();
+    let case = store.add_case(held, lena, Some("epilepsy")).unwrap();
+    store
+        .set_case_question(case, "Lena Berg: two ASMs failed; work-up?")
+        .unwrap();
+    let decided = |text: &str| Outcome {
+        category: Some(OutcomeCategory::FurtherInvestigations),
+        chosen_option_id: None,
+        text: text.into(),
+        comes_back: true,
+    };
+    store
+        .record_outcome(case, &decided("Video-EEG for Mrs Berg first."))
+        .unwrap();
+    let identified_then =
+        stdout_of(refract(&db).args(["minutes", &held.to_string(), "--identified"]));
+    let heading_then = case_heading(&identified_then, 1);
+    assert!(
+        heading_then.starts_with("## 1. Berg, Lena (MRN E1001): "),
+        "{identified_then}"
+    );
+
+    // Weeks later: married, and her birth date corrected by a year.
+    let names = serde_json::json!([{"use": "official", "family": "Lindqvist", "given": ["Lena"]}]);
+    let mut renamed = fhir_patient("n-1", "E1001", &names, &serde_json::json!([]));
+    renamed["birthDate"] = serde_json::json!("1971-05-05");
+    import_resources(&mut store, dir.path(), "renamed.json", &[renamed]);
+    // A correction of the recommendation after the rename keeps who it was decided about.
+    store
+        .record_outcome(case, &decided("Video-EEG for Mrs Berg first, then review."))
+        .unwrap();
+    // A meeting still to come: her case there is not decided, and shows her as she is now.
+    let next = store
+        .create_meeting(
+            time(2026, 4, 14, 13, 30),
+            "Epilepsy surgery MDT, April",
+            None,
+        )
+        .unwrap();
+    store.add_case(next, lena, Some("epilepsy")).unwrap();
+
+    let identified = stdout_of(refract(&db).args(["minutes", &held.to_string(), "--identified"]));
+    let heading = case_heading(&identified, 1);
+    assert!(
+        heading.starts_with("## 1. Berg, Lena (MRN E1001) — now Lindqvist, Lena (MRN E1001): "),
+        "{identified}"
+    );
+    let masked = stdout_of(refract(&db).args(["minutes", &held.to_string()]));
+    let heading = case_heading(&masked, 1);
+    assert!(
+        heading.starts_with("## 1. L. B., 55 y, F — now L. L., 54 y, F: "),
+        "{masked}"
+    );
+    let minutes = masked.split("Audit log head").next().unwrap_or(&masked);
+    for secret in ["Berg", "Lindqvist", "Lena", "E1001", "1970", "1971"] {
+        assert!(
+            !minutes.contains(secret),
+            "masked minutes show {secret}: {masked}"
+        );
+    }
+    assert!(minutes.contains("first, then review."), "{masked}");
+    let html = stdout_of(refract(&db).args([
+        "minutes",
+        &held.to_string(),
+        "--identified",
+        "--format",
+        "html",
+    ]));
+    assert!(
+        html.contains("Berg, Lena (MRN E1001) — now Lindqvist, Lena (MRN E1001)"),
+        "{html}"
+    );
+    let upcoming = stdout_of(refract(&db).args(["minutes", &next.to_string(), "--identified"]));
+    let heading = case_heading(&upcoming, 1);
+    assert!(
+        heading.starts_with("## 1. Lindqvist, Lena (MRN E1001): "),
+        "{upcoming}"
+    );
+    drop(store);
+
+    // The refract document carries it: the copy's minutes say the same.
+    let exported = dir.path().join("whole.json");
+    stdout_of(
+        refract(&db)
+            .args(["export", "--format", "json", "--out"])
+            .arg(&exported),
+    );
+    let copy = dir.path().join("copy.db");
+    stdout_of(refract(&copy).arg("import").arg(&exported));
+    let listed: serde_json::Value =
+        serde_json::from_str(&stdout_of(refract(&copy).args(["meetings", "--json"]))).unwrap();
+    let copied = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"] == "Epilepsy surgery MDT")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let in_copy = stdout_of(refract(&copy).args(["minutes", &copied.to_string(), "--identified"]));
+    assert_eq!(case_heading(&in_copy, 1), case_heading(&identified, 1));
+    let in_copy = stdout_of(refract(&copy).args(["minutes", &copied.to_string()]));
+    assert_eq!(case_heading(&in_copy, 1), case_heading(&masked, 1));
+}

@@ -843,6 +843,11 @@ fn as_schema_29(db: &Path) {
          DROP TABLE removed_resources;
          DROP TABLE kept_aside;
          ALTER TABLE observations DROP COLUMN value_words;
+         ALTER TABLE meeting_cases DROP COLUMN discussed_mrn;
+         ALTER TABLE meeting_cases DROP COLUMN discussed_family_name;
+         ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
+         ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
+         ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2285,6 +2290,11 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
              ALTER TABLE observations DROP COLUMN value_words;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_mrn;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_family_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -192,6 +192,8 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
                 "plan_followed",
                 Shape::Code(|t| PlanFollowed::parse(t).is_ok()),
             ),
+            ("discussed_sex", Shape::Code(|t| Sex::parse(t).is_ok())),
+            ("discussed_birth_date", Shape::Date),
         ],
     ),
     (

@@ -144,9 +144,25 @@ pub struct CaseDetail {
     pub chosen_option: Option<String>,
     /// Tasks that came out of this case, due first.
     pub tasks: Vec<Task>,
-    /// The patient's other names and numbers, for masking (see [`other_identity`]).
+    /// The patient's other names and numbers, for masking (see [`other_identity`]); the
+    /// identity the case was discussed under is among them.
     #[serde(skip)]
     pub others: OtherIdentity,
+    /// Who the patient was when the case's outcome was recorded; `None` before, and for a case
+    /// decided before refract kept it.
+    pub as_discussed: Option<DiscussedIdentity>,
+}
+
+/// The patient's identity as their record held it when the team recorded a case's outcome:
+/// minutes are the record of what was decided about whom, and a later import may rename them,
+/// correct their birth date or give them another MRN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiscussedIdentity {
+    pub mrn: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub sex: Sex,
+    pub birth_date: Option<NaiveDate>,
 }
 
 impl CaseDetail {
@@ -185,6 +201,21 @@ impl CaseDetail {
             birth_date: self.birth_date,
             others: Some(&self.others),
         }
+    }
+
+    /// The case as it was discussed: the patient's identity kept with its outcome, else (not
+    /// yet decided, or decided before it was kept) today's record.
+    #[must_use]
+    pub fn discussed_as(&self) -> CaseDetail {
+        let mut then = self.clone();
+        if let Some(kept) = &self.as_discussed {
+            then.mrn.clone_from(&kept.mrn);
+            then.family_name.clone_from(&kept.family_name);
+            then.given_name.clone_from(&kept.given_name);
+            then.sex = kept.sex;
+            then.birth_date = kept.birth_date;
+        }
+        then
     }
 
     /// Whether an outcome was recorded.
@@ -396,6 +427,32 @@ impl RawCase {
             version: self.version,
         })
     }
+}
+
+/// The kept identity columns of a case (see [`DiscussedIdentity`]): none until an outcome
+/// was recorded.
+type KeptIdentity = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn discussed_identity(
+    (mrn, family_name, given_name, sex, birth_date): KeptIdentity,
+) -> Result<Option<DiscussedIdentity>> {
+    let Some(mrn) = mrn else {
+        return Ok(None);
+    };
+    Ok(Some(DiscussedIdentity {
+        mrn,
+        family_name: family_name.unwrap_or_default(),
+        given_name: given_name.unwrap_or_default(),
+        sex: parse_opt_code("meeting_cases.discussed_sex", sex, Sex::parse)?
+            .unwrap_or(Sex::Unknown),
+        birth_date: parse_opt_date("meeting_cases.discussed_birth_date", birth_date)?,
+    }))
 }
 
 fn read_case(conn: &Connection, case_id: i64) -> Result<MeetingCase> {
@@ -949,6 +1006,10 @@ impl<'a> MeetingWriter<'a> {
                     text,
                     i64::from(new.comes_back),
                 ])?;
+            self.keep_identity_as_discussed(
+                current.id,
+                new.outcome_category.is_some() || !text.is_empty(),
+            )?;
             self.audit(
                 Self::case_change(&action("case.outcome"), current),
                 Some(&json!({
@@ -1002,6 +1063,30 @@ impl<'a> MeetingWriter<'a> {
                 .prepare_cached("UPDATE meeting_cases SET version = ?2 WHERE id = ?1")?
                 .execute(params![current.id, current.version + 1])?;
         }
+        Ok(())
+    }
+
+    /// Keeps who the patient is on record with a case's outcome (see [`DiscussedIdentity`]).
+    /// refract has no act that closes a meeting: the outcome recorded for the case is what the
+    /// minutes say was decided about whom, so the identity is taken when the first outcome is
+    /// written, and a later correction of that outcome (weeks on, after an import renamed the
+    /// patient) keeps it. A case whose outcome is cleared is undecided again and takes the
+    /// identity afresh when it is decided.
+    fn keep_identity_as_discussed(&self, case_id: i64, discussed: bool) -> Result<()> {
+        let sql = if discussed {
+            "UPDATE meeting_cases
+             SET (discussed_mrn, discussed_family_name, discussed_given_name, discussed_sex,
+                  discussed_birth_date) =
+                 (SELECT mrn, family_name, given_name, sex, birth_date FROM patients
+                  WHERE id = meeting_cases.patient_id)
+             WHERE id = ?1 AND discussed_mrn IS NULL"
+        } else {
+            "UPDATE meeting_cases
+             SET discussed_mrn = NULL, discussed_family_name = NULL, discussed_given_name = NULL,
+                 discussed_sex = NULL, discussed_birth_date = NULL
+             WHERE id = ?1"
+        };
+        self.conn.prepare_cached(sql)?.execute([case_id])?;
         Ok(())
     }
 
@@ -1666,7 +1751,8 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT {CASE_COLUMNS}, p.mrn, p.family_name, p.given_name, p.sex, p.birth_date,
                         coalesce(mc.ruleset, p.list_ruleset), a.status, a.label, o.name,
-                        p.deceased, p.deceased_date
+                        p.deceased, p.deceased_date, mc.discussed_mrn, mc.discussed_family_name,
+                        mc.discussed_given_name, mc.discussed_sex, mc.discussed_birth_date
                  FROM meeting_cases mc
                  JOIN patients p ON p.id = mc.patient_id
                  LEFT JOIN assessments a
@@ -1695,6 +1781,13 @@ impl Store {
                         row.get::<_, bool>(at + 9)?,
                         row.get::<_, Option<String>>(at + 10)?,
                     ),
+                    (
+                        row.get::<_, Option<String>>(at + 11)?,
+                        row.get::<_, Option<String>>(at + 12)?,
+                        row.get::<_, Option<String>>(at + 13)?,
+                        row.get::<_, Option<String>>(at + 14)?,
+                        row.get::<_, Option<String>>(at + 15)?,
+                    ),
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -1704,6 +1797,7 @@ impl Store {
             (mrn, family_name, given_name, sex, birth),
             (ruleset, status, label, option),
             (deceased, deceased_date),
+            kept,
         ) in raws
         {
             let case = raw.into_case()?;
@@ -1718,7 +1812,17 @@ impl Store {
                 .optional()?
                 .unwrap_or_default();
             let tasks = case_tasks(&snapshot, case.patient_id, case.id)?;
-            let others = other_identity(&snapshot, case.patient_id)?;
+            let mut others = other_identity(&snapshot, case.patient_id)?;
+            let as_discussed = discussed_identity(kept)?;
+            // Masking cuts the name they were discussed under however the record came by it
+            // (a document carried without the import that renamed them).
+            if let Some(kept) = &as_discussed {
+                others
+                    .names
+                    .push((kept.family_name.clone(), kept.given_name.clone()));
+                others.former_mrns.push(kept.mrn.clone());
+                others.birth_dates.extend(kept.birth_date);
+            }
             cases.push(CaseDetail {
                 mrn,
                 family_name,
@@ -1737,6 +1841,7 @@ impl Store {
                 chosen_option: option,
                 tasks,
                 others,
+                as_discussed,
                 case,
             });
         }

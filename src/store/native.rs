@@ -286,6 +286,12 @@ const CASE_COLUMNS: &[&str] = &[
     "presented_seconds",
     "plan_followed",
     "plan_followed_reason",
+    // Who the patient was when the outcome was recorded: the minutes show them so.
+    "discussed_mrn",
+    "discussed_family_name",
+    "discussed_given_name",
+    "discussed_sex",
+    "discussed_birth_date",
 ];
 
 /// The columns of an audit row in the document: the table's, with the patient and the meeting

@@ -347,6 +347,11 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
              ALTER TABLE observations DROP COLUMN value_words;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_mrn;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_family_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -942,6 +942,11 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
              ALTER TABLE observations DROP COLUMN value_words;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_mrn;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_family_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

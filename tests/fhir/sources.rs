@@ -361,6 +361,11 @@ fn as_schema_34(env: &mut Env, older: &str) {
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
              ALTER TABLE observations DROP COLUMN value_words;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_mrn;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_family_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1153,6 +1158,11 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              DROP TABLE removed_resources;
              DROP TABLE kept_aside;
              ALTER TABLE observations DROP COLUMN value_words;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_mrn;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_family_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
+             ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              PRAGMA user_version = 37;",
         )
         .unwrap();
