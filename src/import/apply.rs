@@ -126,6 +126,9 @@ enum Op {
         patient: Patient,
         /// Every identifier it is matched on, its Patient ids in the source included.
         keys: Vec<(String, String)>,
+        /// Its own Patient ids in the source (its resource id, its bundle URL's), not those of
+        /// the records it links to: what a whole-record replace of it speaks for.
+        own_ids: Vec<String>,
         /// A record merged into another (`Patient.link` `replaced-by`): it never replaces the
         /// demographics of the patient it names.
         superseded: bool,
@@ -389,8 +392,7 @@ pub(super) fn apply_file(
         today,
         equivalent: &options.equivalent_systems,
         source: &source,
-        file_patients: Vec::new(),
-        file_waiting: Vec::new(),
+        file_subjects: Vec::new(),
         unresolved: std::collections::BTreeSet::new(),
         subject_named: BTreeMap::new(),
         created: BTreeSet::new(),
@@ -690,6 +692,7 @@ fn op_of_mapped(
                 .map(String::as_str)
                 .collect();
             let mut keys = identity_keys(&source, &ids, &patient.identifiers);
+            let own_ids = patient.id.iter().chain(url_key.iter()).cloned().collect();
             if let Some(id) = patient.id.as_deref() {
                 keys.extend(server_key(&source, raw.full_url, id));
             }
@@ -734,6 +737,7 @@ fn op_of_mapped(
                 key: patient.id.clone(),
                 patient: patient.patient,
                 keys,
+                own_ids,
                 superseded: patient.superseded,
                 facts: Box::new(facts),
             }
@@ -1383,12 +1387,12 @@ struct Writer<'a> {
     equivalent: &'a [Vec<String>],
     /// The run's source.
     source: &'a str,
-    /// Patients of the file, for a whole-record replace: what an earlier file (of this run or
-    /// before) filed under them and this one does not hold is removed.
-    file_patients: Vec<PatientId>,
-    /// The Patient ids of the file's patients still waiting to be created (at the end of the
-    /// run), for the same: an earlier file of the run may have filed resources under them.
-    file_waiting: Vec<String>,
+    /// The Patient ids of the file's Patients (stored, or still waiting to be created at the
+    /// end of the run), for a whole-record replace: what an earlier file (of this run or
+    /// before) filed under them and this one does not hold is removed. Only under them: a
+    /// patient joined with another record (a source's merge, `--same-system`) also holds what
+    /// the source files under that record's id, which this file does not speak for.
+    file_subjects: Vec<String>,
     /// (source, subject) of resources whose patient was not stored when they were written:
     /// checked at the end of the run (their Patient may come later in it).
     pub unresolved: std::collections::BTreeSet<(String, String)>,
@@ -1457,6 +1461,7 @@ impl Writer<'_> {
             keys,
             superseded,
             facts,
+            ..
         } = op
         else {
             return Ok(());
@@ -1505,6 +1510,15 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// For a whole-record replace: a Patient of the file's own ids (see `Op::Patient`), whose
+    /// resources the file speaks for (an id read twice is harmless: the second pass finds
+    /// nothing left to remove).
+    fn hold_subjects(&mut self, own_ids: &[String]) {
+        if self.replace {
+            self.file_subjects.extend(own_ids.iter().cloned());
+        }
+    }
+
     /// Writes one op of a transaction.
     fn write_op(
         &mut self,
@@ -1520,6 +1534,7 @@ impl Writer<'_> {
                 key,
                 patient,
                 keys,
+                own_ids,
                 superseded,
                 facts,
             } => {
@@ -1555,11 +1570,7 @@ impl Writer<'_> {
                     PatientMatch::Existing(id) => id,
                     PatientMatch::New => {
                         self.stage_new_patient(tx, run, op, counted)?;
-                        if self.replace
-                            && let Some(key) = key
-                        {
-                            self.file_waiting.push(key.clone());
-                        }
+                        self.hold_subjects(own_ids);
                         return Ok(None);
                     }
                     PatientMatch::Ambiguous(..) => {
@@ -1602,9 +1613,7 @@ impl Writer<'_> {
                 tx.describe_identifiers(id, &facts.identifiers)?;
                 tx.keep_names(id, &facts.names)?;
                 state.last = None;
-                if self.replace {
-                    self.file_patients.push(id);
-                }
+                self.hold_subjects(own_ids);
             }
             Op::Medication {
                 source,
@@ -2009,6 +2018,7 @@ impl Writer<'_> {
             key,
             patient,
             keys,
+            own_ids,
             facts,
             ..
         } = &group.patient
@@ -2075,9 +2085,7 @@ impl Writer<'_> {
         tx.retire_identifiers(id, &facts.retired)?;
         tx.keep_names(id, &facts.names)?;
         self.created.insert(id);
-        if self.replace {
-            self.file_patients.push(id);
-        }
+        self.hold_subjects(own_ids);
         // Subjects looked up before now may name them.
         state.last = None;
         state.creating = Some(id);
@@ -2196,10 +2204,7 @@ impl Writer<'_> {
             if self.whole {
                 // A whole-record replace, in the file's own transaction too.
                 let made = self.file_made.as_deref();
-                for patient in std::mem::take(&mut self.file_patients) {
-                    counted.removed += tx.remove_unseen(self.source, patient, run, made)?;
-                }
-                for subject in std::mem::take(&mut self.file_waiting) {
+                for subject in std::mem::take(&mut self.file_subjects) {
                     counted.removed +=
                         tx.remove_unseen_of_subject(self.source, &subject, run, made)?;
                 }
@@ -2237,16 +2242,7 @@ impl Writer<'_> {
         };
         let source = self.source;
         let made = self.file_made.as_deref();
-        for chunk in self.file_patients.chunks(100) {
-            report.removed += store.import_write(|tx| {
-                let mut removed = 0;
-                for patient in chunk {
-                    removed += tx.remove_unseen(source, *patient, run, made)?;
-                }
-                Ok(removed)
-            })?;
-        }
-        for chunk in self.file_waiting.chunks(100) {
+        for chunk in self.file_subjects.chunks(100) {
             report.removed += store.import_write(|tx| {
                 let mut removed = 0;
                 for subject in chunk {

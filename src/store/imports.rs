@@ -1935,26 +1935,6 @@ fn subjects_of(conn: &Connection, patient: PatientId) -> Result<Vec<(String, Str
         .collect())
 }
 
-/// A whole-record replace: removes the patient's resources from `source` that the import
-/// `import_id` did not write or see, unless written after the file was made (`file_made`: see
-/// [`ImportTx::remove_unseen`]). Returns how many it removed.
-fn remove_unseen(
-    conn: &Connection,
-    auditor: &AuditWriter,
-    source: &str,
-    patient: PatientId,
-    (import_id, file_made): (i64, Option<&str>),
-) -> Result<usize> {
-    let mut removed = 0;
-    for (from, subject) in subjects_of(conn, patient)? {
-        if from == source {
-            removed +=
-                remove_unseen_of_subject(conn, auditor, source, &subject, (import_id, file_made))?;
-        }
-    }
-    Ok(removed)
-}
-
 /// What the ledger files under `subject` of `source` that import `import_id` did not write
 /// (a replace of a patient known by that Patient id, stored or still waiting to be created),
 /// removed.
@@ -3104,28 +3084,13 @@ impl ImportTx<'_> {
             .optional()?)
     }
 
-    /// A whole-record replace of `patient` by the import `import_id`: removes what it did not
-    /// write or see of theirs from `source`. `file_made`: when the file was made, as far as it
-    /// says (its `Bundle.timestamp`, else the latest `meta.lastUpdated` it holds): a stored copy
-    /// written after it is kept, and the removal is dated by it (see [`remember_removal`]).
-    pub fn remove_unseen(
-        &self,
-        source: &str,
-        patient: PatientId,
-        import_id: i64,
-        file_made: Option<&str>,
-    ) -> Result<usize> {
-        remove_unseen(
-            self.conn,
-            self.auditor,
-            source,
-            patient,
-            (import_id, file_made),
-        )
-    }
-
-    /// [`ImportTx::remove_unseen`] for a patient known by one Patient id of `source`, stored
-    /// or not yet.
+    /// A whole-record replace of the Patient `subject` of `source` (a patient stored or not
+    /// yet) by the import `import_id`: removes what it did not write or see of what the source
+    /// files under that Patient id, and only that (a patient joined with another record also
+    /// holds what is filed under the other's id, which the file does not speak for).
+    /// `file_made`: when the file was made, as far as it says (its `Bundle.timestamp`, else the
+    /// latest `meta.lastUpdated` it holds): a stored copy written after it is kept, and the
+    /// removal is dated by it (see [`remember_removal`]).
     pub fn remove_unseen_of_subject(
         &self,
         source: &str,

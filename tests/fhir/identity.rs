@@ -1597,3 +1597,76 @@ fn a_number_first_seen_retired_is_theirs_for_another_sources_copy() {
         "still matched by it"
     );
 }
+
+/// `--replace` says a file is the whole record of the Patient it holds. After the source
+/// merges two stored records (`Patient.link`), one patient holds what the source files under
+/// both Patient ids: a complete export of one of them speaks for what is filed under its own
+/// id, never for what is filed under the other's (each run of both nightly exports removed
+/// the half the other file added).
+#[test]
+fn a_whole_record_replace_of_one_joined_record_removes_nothing_filed_under_the_other() {
+    let replace = ImportOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let stored = |env: &Env| -> Vec<String> {
+        env.rows("SELECT id FROM fhir_resources WHERE type <> 'Patient' ORDER BY id")
+            .concat()
+    };
+    for (old_link, new_link) in [(Some("replaced-by"), None), (None, Some("replaces"))] {
+        let mut env = Env::new();
+        let (old, new, resources) = merged_records(None, None);
+        let mut apart = vec![old.clone(), new.clone()];
+        apart.extend(resources.iter().cloned());
+        let first = env.write_json("apart.json", &bundle("collection", &apart));
+        env.import_ok(&first);
+        let (merged_old, merged_new, _) = merged_records(old_link, new_link);
+        let merge = env.write_json(
+            "merged.json",
+            &bundle("collection", &[merged_old.clone(), merged_new.clone()]),
+        );
+        let report = env.import(&[merge]);
+        assert!(
+            warnings(&report).contains("joined MRN MRN-OLD"),
+            "{}",
+            warnings(&report)
+        );
+        assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+
+        // Each record's complete export (dx and lev are filed under p-old, ltg and lcm under
+        // p-new), alone and both in one run: nothing of the other record goes.
+        let mut old_export = vec![merged_old.clone()];
+        old_export.extend(resources.iter().take(2).cloned());
+        let old_file = env.write_json("old.json", &bundle("collection", &old_export));
+        let mut new_export = vec![merged_new.clone()];
+        new_export.extend(resources.iter().skip(2).cloned());
+        let new_file = env.write_json("new.json", &bundle("collection", &new_export));
+        for files in [
+            vec![new_file.clone()],
+            vec![old_file.clone()],
+            vec![old_file.clone(), new_file.clone()],
+        ] {
+            let report = env.import_with(&files, &replace);
+            assert_eq!(report.failed, 0, "{report:#?}");
+            let removed: usize = report.files.iter().map(|file| file.removed).sum();
+            assert_eq!(
+                removed, 0,
+                "{old_link:?} {new_link:?} {files:?}\n{report:#?}"
+            );
+            assert_eq!(stored(&env), ["dx", "lcm", "lev", "ltg"], "{files:?}");
+            assert_eq!(
+                epilepsy_statuses(&env),
+                [["MRN-NEW", "Doe-Smith", "refractory"]]
+            );
+        }
+
+        // What p-new's next complete export no longer holds is still removed, and only that.
+        let mut next = vec![merged_new.clone()];
+        next.extend(resources.iter().skip(2).take(1).cloned());
+        let next_file = env.write_json("new-next.json", &bundle("collection", &next));
+        let report = env.import_with(&[next_file], &replace);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(report.files[0].removed, 1, "{report:#?}");
+        assert_eq!(stored(&env), ["dx", "lev", "ltg"]);
+    }
+}
