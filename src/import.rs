@@ -452,6 +452,9 @@ fn this_host() -> String {
 /// (as a DiagnosticReport `unknown` is), and its new version takes the stored one out; a
 /// test's name read however its words and numbers are parted (`rules::names_test`, review
 /// R7-5), where the import reads names (blood pressure by name, what a criterion reads).
+/// In 23 (review R8-3): paliperidone palmitate injections under the generic or RxNorm name are
+/// joined at the interval their strength's product gives (drug book `strength_intervals`:
+/// 273-819 mg every 3 months, 1092/1560 mg every 6), one exposure at the dose per that interval.
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

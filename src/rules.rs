@@ -389,6 +389,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (reviewed at the merge): myeloma's high-dose melphalan within its window of some
 /// day of a transplant dated by a month alone is its conditioning, the line continued (`[lines]
 /// conditioning_in_transplant_month`), not a second line cut by a day no record gave.
+/// In 31 (review R8-3): a paliperidone palmitate injection under the generic or RxNorm name acts
+/// for its strength's product's interval (3-monthly 273-819 mg, 6-monthly 1092/1560 mg, and
+/// their paliperidone amounts: drug book `strength_intervals`), not a month.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
