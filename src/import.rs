@@ -455,6 +455,9 @@ fn this_host() -> String {
 /// Also in 22 (review R8-2): a number a Patient keeps as `use: old` that the patient was never
 /// stored with is stored retired (`patient_identifiers.id_use` `old`): still matched on, never
 /// shown, so another source's copy still carrying it is the same person.
+/// Also in 22 (review R8-3): paliperidone palmitate injections under the generic or RxNorm name are
+/// joined at the interval their strength's product gives (drug book `strength_intervals`:
+/// 273-819 mg every 3 months, 1092/1560 mg every 6), one exposure at the dose per that interval.
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

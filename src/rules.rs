@@ -392,6 +392,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (review R8-4, R8-7): doxorubicin, etoposide, cisplatin and bendamustine are
 /// listed by myeloma.toml too (a DCEP tells neither cancer); a blood pressure with no unit below
 /// `no_unit_min_mmhg` (30) is named as not read, never read as mmHg.
+/// Also in 30 (review R8-3): a paliperidone palmitate injection under the generic or RxNorm name acts
+/// for its strength's product's interval (3-monthly 273-819 mg, 6-monthly 1092/1560 mg, and
+/// their paliperidone amounts: drug book `strength_intervals`), not a month.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

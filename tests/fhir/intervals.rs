@@ -382,6 +382,78 @@ fn a_three_monthly_depot_named_so_is_one_exposure() {
     assert_eq!(rows[0][2], "525.0 mg/3mo", "{rows:?}");
 }
 
+/// 3- and 6-monthly paliperidone palmitate under the generic or RxNorm name, with no brand: the
+/// strength tells the product (Invega Trinza 273-819 mg, Invega Hafyera 1092/1560 mg, and the
+/// same in paliperidone 175-525 and 700/1000 mg), so the injections are one exposure at the
+/// dose per its interval, not 28-day courses months apart at 6 times the dose (review R8-3). A
+/// monthly strength stays monthly.
+#[test]
+fn long_interval_paliperidone_named_generically_takes_its_strengths_interval() {
+    for (drug, amount, every, last, dose) in [
+        (
+            "paliperidone palmitate 1560 MG/5ML Extended Release Injectable Suspension",
+            1560.0,
+            182,
+            "2026-07-01",
+            "1560.0 mg/6mo",
+        ),
+        (
+            "5 ML paliperidone palmitate 312 MG/ML Prefilled Syringe",
+            1560.0,
+            182,
+            "2026-07-01",
+            "1560.0 mg/6mo",
+        ),
+        (
+            "paliperidone palmitate 1092 MG/3.5ML Prefilled Syringe",
+            1092.0,
+            182,
+            "2026-07-01",
+            "1092.0 mg/6mo",
+        ),
+        (
+            "2.625 ML paliperidone palmitate 312 MG/ML Prefilled Syringe",
+            819.0,
+            91,
+            "2025-10-06",
+            "819.0 mg/3mo",
+        ),
+        (
+            "paliperidone palmitate 410 MG/1.315ML Extended Release Injectable Suspension",
+            410.0,
+            91,
+            "2025-10-06",
+            "410.0 mg/3mo",
+        ),
+        (
+            "1.5 ML paliperidone palmitate 156 MG/ML Prefilled Syringe",
+            234.0,
+            28,
+            "2025-05-02",
+            "234.0 mg/4wk",
+        ),
+    ] {
+        let mut env = Env::new();
+        let subject = "urn:uuid:pg";
+        let mut resources = vec![patient("pg", "MRN-pg", "Doe", "Jane")];
+        resources.extend(injections(
+            "pg-inj",
+            subject,
+            drug,
+            ("2025-01-10", last),
+            every,
+            amount,
+        ));
+        import(&mut env, "generic.json", &bundle("collection", &resources));
+        let rows = env.rows(
+            "SELECT substr(start, 1, 10), dose_value || ' ' || dose_unit FROM drug_exposures",
+        );
+        assert_eq!(rows.len(), 1, "{drug}: {rows:?}");
+        assert_eq!(rows[0][0], "2025-01-10", "{drug}: {rows:?}");
+        assert_eq!(rows[0][1], dose, "{drug}: {rows:?}");
+    }
+}
+
 /// Where a label's interval depends on the strength, the strength decides: Uzedy 250 mg and
 /// Aristada 1064 mg are given every 2 months, Uzedy 100 mg monthly.
 #[test]

@@ -834,6 +834,56 @@ fn hafyera_injections(days_ago: &[i64]) -> Vignette {
     })
 }
 
+/// The same 6-monthly and 3-monthly injections under the generic or RxNorm name (no brand):
+/// the strength tells the product (review R8-3). Paliperidone palmitate 1560 mg is only
+/// Invega Hafyera's, 819 mg only Invega Trinza's; 234 mg stays monthly.
+#[test]
+fn long_interval_paliperidone_under_its_generic_name_is_one_course_by_its_strength() {
+    use super::support::ago;
+    for (text, every, days_ago) in [
+        (
+            "paliperidone palmitate 1560 MG/5ML Extended Release Injectable Suspension 1560 mg",
+            182,
+            [1000, 818, 636, 454],
+        ),
+        (
+            "5 ML paliperidone palmitate 312 MG/ML Prefilled Syringe 1560 mg",
+            182,
+            [1000, 818, 636, 454],
+        ),
+        (
+            "2.625 ML paliperidone palmitate 312 MG/ML Prefilled Syringe 819 mg",
+            91,
+            [600, 509, 418, 327],
+        ),
+        (
+            "Byannli 1000 mg (paliperidone palmitate) 1000 mg",
+            182,
+            [1000, 818, 636, 454],
+        ),
+        ("paliperidone palmitate 525 mg", 91, [600, 509, 418, 327]),
+    ] {
+        let v = days_ago
+            .iter()
+            .fold(patient(), |v, day| v.give(rx(text).from(*day).until(*day)));
+        let lines = lines_of(v);
+        assert_eq!(lines.len(), 1, "{text}: {lines:#?}");
+        assert_eq!(lines[0].start, ago(days_ago[0]), "{text}: {lines:#?}");
+        assert_eq!(
+            lines[0].end,
+            Some(ago(days_ago[3] - every)),
+            "{text}: {lines:#?}"
+        );
+    }
+    // A monthly strength acts for a month, as before: the last injection's course ends 28 days on.
+    let v = [600, 509, 418].iter().fold(patient(), |v, day| {
+        v.give(rx("paliperidone palmitate 234 mg").from(*day).until(*day))
+    });
+    let lines = lines_of(v);
+    let last = lines.last().and_then(|line| line.end);
+    assert_eq!(last, Some(ago(418 - 28)), "{lines:#?}");
+}
+
 fn lines_of(v: Vignette) -> Vec<refract::domain::TreatmentLine> {
     super::support::rules()
         .derive_lines(&v.record(), super::support::today())
