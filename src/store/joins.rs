@@ -143,12 +143,12 @@ fn join(
     let before_reviews = latest_reviews(conn, kept)?;
     note_reviews(conn, auditor, replaced, kept, &mrn)?;
     for table in TEAM_TABLES {
-        move_rows(conn, auditor, table, replaced, kept)?;
+        move_rows(conn, auditor, (table, "1"), replaced, kept)?;
     }
     keep_kept_reviews_current(conn, auditor, kept, &before_reviews)?;
     move_keyed_work(conn, auditor, replaced, kept, &mrn)?;
     for (table, entered) in ENTERED_TABLES {
-        move_entered(conn, auditor, table, entered, replaced, kept)?;
+        move_rows(conn, auditor, (table, entered), replaced, kept)?;
     }
     move_entered_observations(conn, auditor, replaced, kept)?;
     for table in ["patient_names", "death_reports", "alive_reports"] {
@@ -307,40 +307,18 @@ fn audit_move(
     Ok(())
 }
 
+/// Moves the rows of `table` that are the replaced patient's and `which` selects (SQL over the
+/// table's columns; "1" for all), each move audited.
 fn move_rows(
     conn: &Connection,
     auditor: &AuditWriter,
-    table: &str,
+    (table, which): (&str, &str),
     replaced: PatientId,
     kept: PatientId,
 ) -> Result<()> {
     let rows: Vec<i64> = conn
         .prepare(&format!(
-            "SELECT id FROM {table} WHERE patient_id = ?1 ORDER BY id"
-        ))?
-        .query_map([replaced.0], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for row in rows {
-        conn.execute(
-            &format!("UPDATE {table} SET patient_id = ?2 WHERE id = ?1"),
-            params![row, kept.0],
-        )?;
-        audit_move(conn, auditor, table, row, (replaced, kept))?;
-    }
-    Ok(())
-}
-
-fn move_entered(
-    conn: &Connection,
-    auditor: &AuditWriter,
-    table: &str,
-    entered: &str,
-    replaced: PatientId,
-    kept: PatientId,
-) -> Result<()> {
-    let rows: Vec<i64> = conn
-        .prepare(&format!(
-            "SELECT id FROM {table} WHERE patient_id = ?1 AND {entered} ORDER BY id"
+            "SELECT id FROM {table} WHERE patient_id = ?1 AND {which} ORDER BY id"
         ))?
         .query_map([replaced.0], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
