@@ -69,12 +69,12 @@ pub struct Cli {
 pub enum Command {
     /// Create (if absent) and open the demo database, a separate file of realistic stories.
     Demo {
-        /// How many patients.
-        #[arg(long, default_value_t = 500, value_name = "N")]
-        patients: u64,
-        /// The seed: the same seed (on the same day) makes the same database.
-        #[arg(long, default_value_t = 1, value_name = "S")]
-        seed: u64,
+        /// How many patients [default: 500; without it, an existing demo is opened as it is].
+        #[arg(long, value_name = "N")]
+        patients: Option<u64>,
+        /// The seed: the same seed (on the same day) makes the same database [default: 1].
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
         /// Create it and exit (for scripts and benchmarks).
         #[arg(long)]
         no_open: bool,
@@ -299,6 +299,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|| crate::account::os_account().to_owned());
     match cli.command {
         None => {
+            // Refused before the file is opened: with no terminal (a script, cron) a mistyped
+            // --db would otherwise be left behind as a new empty database.
+            need_terminal()?;
             let path = database_path(cli.db)?;
             let rules = Rules::load(cli.rules.as_deref())?;
             let keymap = Keymap::load(cli.keymap.as_deref())?;
@@ -482,14 +485,21 @@ fn open_dashboard(
     waiting_months: u32,
     today: chrono::NaiveDate,
 ) -> Result<ExitCode, CliError> {
-    use std::io::IsTerminal;
-    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
-        return Err(CliError::Message(
-            "the dashboard needs a terminal; use a headless command (refract --help)".into(),
-        ));
-    }
+    need_terminal()?;
     crate::tui::run(store, rules, keymap, waiting_months, today)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The dashboard draws on a terminal and reads its keys: refused, in one line, without one.
+fn need_terminal() -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if io::stdout().is_terminal() && io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(CliError::Message(
+            "the dashboard needs a terminal; use a headless command (refract --help)".into(),
+        ))
+    }
 }
 
 /// `--db`, else `$REFRACT_DB`, else the platform data directory.

@@ -76,6 +76,8 @@ pub enum DemoError {
 
 /// `meta` keys that mark a demo file and record how it was made.
 const META_DEMO: &str = "demo";
+/// The last audit row the demo's own build wrote: rows after it are the team's work.
+const META_DEMO_AUDIT_HEAD: &str = "demo.audit_head";
 
 /// One generated patient: the record and the status each story was written to reach.
 pub struct DemoPatient {
@@ -160,22 +162,51 @@ pub fn generate_assessed(rules: &Rules, options: &DemoOptions, index: u64) -> De
     patient
 }
 
-/// Whether the file at `path` is a demo made with these options (and can be opened as is).
-pub fn matches(path: &Path, options: &DemoOptions) -> Result<bool, DemoError> {
+/// What is at the demo's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExistingDemo {
+    /// Nothing, or an empty database: a demo may be built there.
+    Absent,
+    /// A demo made with exactly these options: opened as it is.
+    Same,
+    /// A demo made with other options (or on another day).
+    Other {
+        /// The options it was made with, when its mark says them.
+        made_with: Option<DemoOptions>,
+        /// How many audited changes were made in it since it was built: the team's work (a
+        /// review, a meeting, a task), which a rebuild would lose. `None` for a demo made
+        /// before refract recorded where its own changes end: whether anyone worked in it is
+        /// not known.
+        changes_since: Option<u64>,
+    },
+}
+
+/// Which demo, if any, is at `path`. [`DemoError::NotADemo`] when the file holds data that is
+/// not a demo.
+pub fn existing(path: &Path, options: &DemoOptions) -> Result<ExistingDemo, DemoError> {
     if !path.exists() {
-        return Ok(false);
+        return Ok(ExistingDemo::Absent);
     }
     let store = Store::open(path, OpenMode::MustExist, "demo")?;
     if let Some(made_with) = store.meta(META_DEMO)? {
-        return Ok(made_with == describe(options));
+        if made_with == describe(options) {
+            return Ok(ExistingDemo::Same);
+        }
+        let changes_since = match store.meta(META_DEMO_AUDIT_HEAD)? {
+            Some(head) => Some(store.audit_rows_after(head.parse().unwrap_or(i64::MAX))?),
+            None => None,
+        };
+        return Ok(ExistingDemo::Other {
+            made_with: parse_description(&made_with),
+            changes_since,
+        });
     }
-    let patients = store.patient_count()?;
-    if patients > 0 {
+    if store.patient_count()? > 0 {
         Err(DemoError::NotADemo {
             path: path.to_owned(),
         })
     } else {
-        Ok(false)
+        Ok(ExistingDemo::Absent)
     }
 }
 
@@ -184,6 +215,26 @@ fn describe(options: &DemoOptions) -> String {
         "patients={} seed={} today={}",
         options.patients, options.seed, options.today
     )
+}
+
+/// The options [`describe`] wrote, read back.
+fn parse_description(text: &str) -> Option<DemoOptions> {
+    let mut patients = None;
+    let mut seed = None;
+    let mut today = None;
+    for field in text.split_whitespace() {
+        match field.split_once('=')? {
+            ("patients", value) => patients = value.parse().ok(),
+            ("seed", value) => seed = value.parse().ok(),
+            ("today", value) => today = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok(),
+            _ => {}
+        }
+    }
+    Some(DemoOptions {
+        patients: patients?,
+        seed: seed?,
+        today: today?,
+    })
 }
 
 /// Generates one patient: deterministic in (seed, index, today).
@@ -263,7 +314,7 @@ pub fn create(path: &Path, options: &DemoOptions, rules: &Rules) -> Result<DemoS
     let started = Instant::now();
     if path.exists() {
         // Refuses (NotADemo) when the file holds someone's data.
-        matches(path, options)?;
+        existing(path, options)?;
     }
     let partial = partial_path(path);
     remove_database_files(&partial)?;
@@ -528,6 +579,7 @@ fn build_in_two_files(
     // with the flags written: the demo opens with every waiting figure known. The dating pass
     // finds nothing left to date (it would date what that search missed).
     crate::assess::date_flags(&mut clinical, rules, |_, _| {})?;
+    clinical.mark_audit_head(META_DEMO_AUDIT_HEAD)?;
     clinical.finish_bulk_load()?;
     Ok(tally)
 }

@@ -263,6 +263,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("JSON error: {0}")]
     Json(#[from] serde_json::Error),
+    /// Writing an export to its destination failed (a full disk, a closed pipe).
+    #[error("cannot write the export: {0}")]
+    Write(std::io::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -420,10 +420,27 @@ fn show_accepts_a_unique_mrn_prefix_as_the_screens_cut_it() {
             .arg(&db)
             .args(["show", "641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1"]),
     );
-    for prefix in ["641f6ec3-9c", "641F6EC3-9…"] {
+    for prefix in ["641f6ec3-9c…", "641F6EC3-9…", "641f6ec3-9c2d..."] {
         let out = stdout_of(refract().arg("--db").arg(&db).args(["show", prefix]));
         assert_eq!(out, full, "{prefix}");
     }
+    // Without the ellipsis a number names only the patient it is (review R10-1: `show 12345`
+    // printed the record of 123456): refused, naming the MRN it starts.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "641f6ec3-9c"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "no record is shown");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no patient with MRN 641f6ec3-9c;")
+            && stderr.contains("641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1 starts with it"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     // A prefix several MRNs share names two of them and shows nobody.
     let output = refract()
         .arg("--db")
@@ -771,4 +788,194 @@ fn show_names_a_procedure_by_its_code_when_it_has_no_words_and_gives_its_period(
         text.contains("  2025-06-01 urn:local:procedures P-17\n"),
         "{text}"
     );
+}
+
+/// `refract demo` creates the demo if absent: the team's work in an existing demo is never
+/// rebuilt away (review R10-2: a bare `refract demo` after a 50-patient demo rebuilt it as 500
+/// and its reviews were gone).
+#[test]
+fn demo_keeps_an_existing_demo_the_team_worked_in() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 6);
+    let demo_again = |args: &[&str]| {
+        refract()
+            .arg("--db")
+            .arg(&db)
+            .arg("demo")
+            .args(args)
+            .args(["--no-open", "--today", "2026-11-27"])
+            .output()
+            .unwrap()
+    };
+    let patients = || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row("SELECT count(*) FROM patients", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    // Nobody has worked in it yet: other options rebuild it, as asked.
+    let output = demo_again(&["--patients", "7", "--seed", "3"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("rebuilding"),
+        "{output:?}"
+    );
+    assert_eq!(patients(), 7);
+    // A bare `refract demo` the same day opens it as it is, whatever its size.
+    let output = demo_again(&[]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("using the demo database"),
+        "{output:?}"
+    );
+    assert_eq!(patients(), 7);
+    // A colleague's review: now the team's work is in it.
+    let flagged: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT p.mrn || ' ' || a.ruleset FROM assessments a JOIN patients p
+             ON p.id = a.patient_id ORDER BY p.id LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let (mrn, ruleset) = flagged.split_once(' ').unwrap();
+    refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["--user", "dr.kept", "review", mrn, "--condition", ruleset])
+        .args(["--confirm", "--rationale", "kept across demo runs"])
+        .assert()
+        .success();
+    let reviews = || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM reviews WHERE rationale = 'kept across demo runs'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(reviews(), 1);
+    // A bare `refract demo` opens it as it was made.
+    let output = demo_again(&[]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("using the demo database") && stderr.contains("7 patients"),
+        "{stderr}"
+    );
+    assert_eq!((patients(), reviews()), (7, 1));
+    // Other options are refused in one line, and the file is left as it was.
+    let output = demo_again(&["--patients", "9"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("made with other options") && stderr.contains("audited change"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!((patients(), reviews()), (7, 1));
+    // The same options as it was made with open it, as before.
+    let output = demo_again(&["--patients", "7", "--seed", "3"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!((patients(), reviews()), (7, 1));
+}
+
+/// A file name is quoted in the import's summary and its errors through the terminal
+/// sanitiser (review R10-3: an escape sequence in a name could clear the screen over "1
+/// failed").
+#[test]
+fn import_messages_quote_file_names_through_the_sanitiser() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("names.db");
+    let bad = dir.path().join("bad\u{1b}]0;owned\u{7}\u{1b}[2J.json");
+    std::fs::write(&bad, "{\"resourceType\": \"Bundle\", \"entry\": [").unwrap();
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    for stream in [&output.stdout, &output.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(text.contains("bad"), "{text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "no escape reaches the terminal: {text:?}"
+        );
+    }
+}
+
+/// `refract export | head` ends quietly whatever the format (review R10-4: the FHIR bundle
+/// ended with "JSON error: Broken pipe" and exit 1).
+#[test]
+fn export_to_a_closed_pipe_ends_quietly_in_every_format() {
+    use std::io::Read;
+    use std::process::{Command as Process, Stdio};
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 40);
+    let binary = env!("CARGO_BIN_EXE_refract");
+    for format in ["fhir", "json"] {
+        let mut child = Process::new(binary)
+            .arg("--db")
+            .arg(&db)
+            .args(["export", "--format", format])
+            .env_remove("REFRACT_DB")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut start = [0_u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+        // The pipe closes here, as `head -c 10` closes it.
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{format}: {output:?}");
+        assert!(output.stderr.is_empty(), "{format}: {output:?}");
+    }
+}
+
+/// A patient named twice is exported once (review R10-5: every resource twice, FHIR's
+/// bdl-7 broken).
+#[test]
+fn export_names_a_patient_once_however_often_named() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 5);
+    let bundle =
+        stdout_of(
+            refract()
+                .arg("--db")
+                .arg(&db)
+                .args(["export", "RF-0000002", "RF-0000002"]),
+        );
+    let bundle: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+    let urls: Vec<&str> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["fullUrl"].as_str().unwrap())
+        .collect();
+    let mut unique = urls.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert!(!urls.is_empty());
+    assert_eq!(urls.len(), unique.len(), "every fullUrl once");
+}
+
+/// The dashboard with no terminal refuses before it opens anything (review R10-6: a mistyped
+/// --db in a script was left behind as a new empty database).
+#[test]
+fn the_dashboard_without_a_terminal_creates_no_database() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("typo.db");
+    let output = refract().arg("--db").arg(&db).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("needs a terminal"),
+        "{output:?}"
+    );
+    assert!(!db.exists(), "no file is created");
 }

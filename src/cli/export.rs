@@ -20,10 +20,15 @@ pub fn run(
     force: bool,
     mrns: &[String],
 ) -> Result<ExitCode, CliError> {
-    let ids: Vec<PatientId> = mrns
-        .iter()
-        .map(|mrn| store.patient_id_by_mrn(mrn))
-        .collect::<Result<_, _>>()?;
+    let mut ids: Vec<PatientId> = Vec::with_capacity(mrns.len());
+    for mrn in mrns {
+        let id = store.patient_id_by_mrn(mrn)?;
+        // A patient named twice (the same MRN, or their MRN and their NHS number) is one
+        // patient: written twice, a bundle would hold every resource twice (FHIR's bdl-7).
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
     if let Some(path) = out {
         out_file::write_private(path, force, |writer| write(store, format, &ids, writer))?;
     } else {
@@ -42,9 +47,7 @@ fn write(
 ) -> Result<(), CliError> {
     if format == "fhir" {
         fhir::write_bundle(store, ids, &mut out).map_err(|err| match err {
-            StoreError::Invalid(message) if message.contains("Broken pipe") => {
-                CliError::Output(io::Error::from(io::ErrorKind::BrokenPipe))
-            }
+            StoreError::Write(err) => CliError::Output(err),
             other => CliError::Store(other),
         })?;
         return Ok(());

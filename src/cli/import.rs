@@ -10,7 +10,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use super::progress::{self, Counting};
-use super::{CliError, stdout};
+use super::{CliError, result_stdout};
 use crate::import::{self, FileOutcome, ImportOptions, ImportReport};
 use crate::rules::Rules;
 use crate::store::Store;
@@ -94,7 +94,10 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let mut out = stdout();
+    // The summary quotes file names and records' words: text for a person passes the terminal
+    // sanitiser (a file name can hold escape sequences that would clear the screen over
+    // "1 failed"); JSON is as serde writes it.
+    let mut out = result_stdout(json);
     if json {
         serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
         writeln!(out)?;
@@ -109,8 +112,8 @@ pub fn run(
     {
         eprintln!(
             "refract: {}: {}",
-            file.path,
-            file.error.as_deref().unwrap_or("failed")
+            crate::text::sanitise_line(&file.path),
+            crate::text::sanitise_line(file.error.as_deref().unwrap_or("failed"))
         );
     }
     Ok(if report.failed > 0 {

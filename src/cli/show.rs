@@ -12,7 +12,8 @@ use crate::rules::{DECEASED_LABEL, Rules};
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, rules: &Rules, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
-    // A unique prefix is enough: the screens cut long MRNs ("641f6ec3-9c…").
+    // A unique prefix typed as the screens cut long MRNs ("641f6ec3-9c…") is enough; a number
+    // without the ellipsis names only its own patient.
     let id = store.patient_id_by_mrn_or_prefix(mrn)?;
     let summary = store.summary(id)?;
     let unrecognised: Vec<i64> = rules

@@ -86,7 +86,7 @@ pub fn write_bundle(
     } else {
         patients.to_vec()
     };
-    let io = |err: std::io::Error| StoreError::Invalid(format!("cannot write the export: {err}"));
+    let io = StoreError::Write;
     // `meta.source` says which file made the bundle: its import back into that file is refused.
     let own_system = store.own_mrn_system()?;
     write!(
@@ -134,7 +134,14 @@ pub fn write_bundle(
                 out.write_all(b",").map_err(io)?;
             }
             first = false;
-            serde_json::to_writer(&mut *out, &entry)?;
+            // A failed write is the destination's (a closed pipe, a full disk), not the JSON's.
+            serde_json::to_writer(&mut *out, &entry).map_err(|err| {
+                if err.is_io() {
+                    StoreError::Write(err.into())
+                } else {
+                    err.into()
+                }
+            })?;
         }
     }
     out.write_all(b"]}\n").map_err(io)?;

@@ -90,6 +90,29 @@ impl Store {
         })
     }
 
+    /// Records under `key` the last row of the audit log as it is now, so that what is
+    /// audited later can be told from what a bulk build wrote.
+    pub fn mark_audit_head(&mut self, key: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value)
+                 SELECT ?1, CAST(coalesce(max(id), 0) AS TEXT) FROM audit_log",
+                [key],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    /// How many audit rows come after row `id`.
+    pub fn audit_rows_after(&self, id: i64) -> Result<u64> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM audit_log WHERE id > ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        Ok(count.max(0) as u64)
+    }
+
     /// Copies the patient rows, their counts and observations, with their indexes, from the
     /// file at `other` into the (empty) tables of this one.
     pub fn copy_patient_rows_from(&mut self, other: &Path) -> Result<()> {

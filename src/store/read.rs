@@ -191,17 +191,53 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// [`Store::patient_id_by_mrn`], else the one patient whose MRN starts with `mrn` (as a
-    /// screen shows a long MRN cut, "641f6ec3-9c…": the ellipsis is dropped). A prefix that
-    /// several MRNs share is refused with two of them, never resolved to one.
+    /// [`Store::patient_id_by_mrn`], or, when `mrn` ends with an ellipsis (`…` or `...`, as a
+    /// screen cuts a long MRN: "641f6ec3-9c…"), the one patient whose MRN starts with the rest.
+    /// A number typed without the ellipsis names only the patient it is: `12345` must never
+    /// open the record of `123456` (a digit left off is a typo as often as a shortcut); it is
+    /// refused with the MRN it starts, so the person can choose. A prefix several MRNs share
+    /// is refused with two of them, never resolved to one.
     pub fn patient_id_by_mrn_or_prefix(&self, mrn: &str) -> Result<PatientId> {
-        let prefix = mrn.trim().trim_end_matches('…');
+        let typed = mrn.trim();
+        let (prefix, cut) = match typed
+            .strip_suffix('…')
+            .or_else(|| typed.strip_suffix("..."))
+        {
+            Some(prefix) => (prefix.trim_end(), true),
+            None => (typed, false),
+        };
         match self.patient_id_by_mrn(prefix) {
             Err(StoreError::UnknownMrn(_)) if !prefix.is_empty() => {}
             found => return found,
         }
+        let found = self.mrns_starting_with(prefix)?;
+        match found.as_slice() {
+            [(id, _)] if cut => Ok(PatientId(*id)),
+            [(_, whole)] => Err(StoreError::Invalid(format!(
+                "no patient with MRN {prefix}; MRN {whole} starts with it: type it whole,                  or {prefix}… for the one MRN that starts so"
+            ))),
+            [] => Err(StoreError::UnknownMrn(mrn.to_owned())),
+            several => Err(StoreError::Invalid(format!(
+                "{}several patients have an MRN starting with {prefix} ({}, …): type more of it",
+                if cut {
+                    String::new()
+                } else {
+                    format!("no patient with MRN {prefix}; ")
+                },
+                several
+                    .iter()
+                    .map(|(_, m)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Up to two (patient, MRN) whose MRN starts with `prefix`, letter case aside (a screen's
+    /// MRN may be typed in other capitals), in MRN order.
+    fn mrns_starting_with(&self, prefix: &str) -> Result<Vec<(i64, String)>> {
         let upper = prefix.to_uppercase();
-        let found: Vec<(i64, String)> = self
+        Ok(self
             .conn
             .prepare_cached(
                 "SELECT id, mrn FROM patients WHERE upper(mrn) >= ?1 AND upper(mrn) < ?2
@@ -210,19 +246,7 @@ impl Store {
             .query_map([upper.clone(), format!("{upper}\u{10FFFF}")], |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
-        match found.as_slice() {
-            [(id, _)] => Ok(PatientId(*id)),
-            [] => Err(StoreError::UnknownMrn(mrn.to_owned())),
-            several => Err(StoreError::Invalid(format!(
-                "several patients have an MRN starting with {prefix} ({}, …): type more of it",
-                several
-                    .iter()
-                    .map(|(_, m)| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        }
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn patient(&self, id: PatientId) -> Result<Patient> {
