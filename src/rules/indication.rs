@@ -370,22 +370,6 @@ pub fn attribute_untied<'r>(
             .map(|other| Reading::Named(other.conditions[0]))
     };
     let mut found = Vec::new();
-    // The untied drug records this rule set reads (every recognised drug when it names no
-    // class), each with its recognised drugs.
-    let candidates: Vec<(&DrugExposure, Vec<&super::drugs::Drug>)> = record
-        .exposures
-        .iter()
-        .filter(|exposure| exposure.is_read_as_treatment())
-        .filter(|exposure| is_untied(&exposure.indications, set))
-        .map(|exposure| (exposure, book.recognise(&exposure.codes(), &exposure.text)))
-        .filter(|(_, drugs)| {
-            if set.lines.classes.is_empty() {
-                !drugs.is_empty()
-            } else {
-                of_classes(drugs, &set.lines.classes)
-            }
-        })
-        .collect();
     // The untied drug records a regimen's companions are read from: every recognised drug,
     // whichever rule set reads it (R-CHOP's vincristine tells a rheumatoid arthritis's
     // assessment that the rituximab begun with it is the lymphoma's, though no DMARD).
@@ -396,6 +380,11 @@ pub fn attribute_untied<'r>(
         .filter(|exposure| is_untied(&exposure.indications, set))
         .map(|exposure| (exposure, book.recognise(&exposure.codes(), &exposure.text)))
         .filter(|(_, drugs)| !drugs.is_empty())
+        .collect();
+    // Of them, the ones this rule set reads (every recognised drug when it names no class).
+    let candidates: Vec<&(&DrugExposure, Vec<&super::drugs::Drug>)> = companions
+        .iter()
+        .filter(|(_, drugs)| set.lines.classes.is_empty() || of_classes(drugs, &set.lines.classes))
         .collect();
     for (exposure, drugs) in &candidates {
         let reasons: Vec<&str> = exposure.indications.iter().map(Indication::words).collect();
