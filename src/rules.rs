@@ -395,6 +395,16 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (review R8-3): a paliperidone palmitate injection under the generic or RxNorm name acts
 /// for its strength's product's interval (3-monthly 273-819 mg, 6-monthly 1092/1560 mg, and
 /// their paliperidone amounts: drug book `strength_intervals`), not a month.
+/// In 31 (review R8-5): a course tied to no condition begun more than `[indication]
+/// untied_begun_margin_days` (30, set by the lymphoma, myeloma and AML files) before the
+/// cancer's earliest onset, while another of the patient's assessed diseases was there, is that
+/// disease's, no line of the cancer, however long it went on ("begun before the … onset"), and
+/// asks the other's assessment nothing (`indication::begun_before_other`); the rheumatoid
+/// arthritis file lists its DMARDs as its own drugs (`treatment_is_line_classes`), so its
+/// methotrexate and rituximab are told against a myeloma or an AML; a regimen's companions
+/// that tell an untied drug are every untied drug begun with it, whichever rule set reads
+/// them, one only one file lists telling for that disease (`indication::companion_side`:
+/// R-CHOP's vincristine makes its rituximab the lymphoma's, no bDMARD of the arthritis).
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -760,6 +770,13 @@ impl Rules {
         let mut observation_terms = ObservationTerms::default();
         for (origin, text) in &sources {
             let mut set: RuleSet = toml_file::parse_toml(origin, text)?;
+            if set.indication.treatment_is_line_classes {
+                for class in &set.lines.classes {
+                    if !set.indication.treatment_classes.contains(class) {
+                        set.indication.treatment_classes.push(class.clone());
+                    }
+                }
+            }
             if let Ok(tree) = toml::from_str::<toml::Value>(text) {
                 observation_terms.collect(&tree);
                 collect_procedure_terms(&tree, &mut set.procedure_terms);

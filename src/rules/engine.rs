@@ -548,6 +548,10 @@ fn untied_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Un
                 "ended before the {this}'s onset ({onset}), when the patient had {}",
                 in_sentence(other.name())
             ),
+            Reading::BegunBefore(other, onset) => format!(
+                "begun before the {this}'s onset ({onset}), while the patient had {}",
+                in_sentence(other.name())
+            ),
             Reading::Undecided(other) => {
                 format!("may have been for {}", in_sentence(other.name()))
             }

@@ -101,6 +101,11 @@ pub enum Reading<'r> {
     /// onset, while the other had begun: the other's, not counted. With this condition's
     /// onset as the record gave it.
     Before(&'r Condition, String),
+    /// It began more than `[indication] untied_begun_margin_days` before this condition's
+    /// earliest onset and the other was there while it was given (weekly methotrexate for a
+    /// rheumatoid arthritis since 2012, a lymphoma diagnosed in 2025): the other's, not
+    /// counted, however long it went on. With this condition's onset as the record gave it.
+    BegunBefore(&'r Condition, String),
     /// Neither its words nor its dates tell, and its drug is one only the other condition's
     /// rule file lists as its disease's own (`[indication] treatment_classes`,
     /// `treatment_ingredients`), or it was started with such drugs (`regimen_companion_days`)
@@ -140,7 +145,10 @@ impl Untied<'_> {
     pub fn is_elsewhere(&self) -> bool {
         matches!(
             self.reading,
-            Reading::Named(_) | Reading::Before(..) | Reading::DrugOfOther(..)
+            Reading::Named(_)
+                | Reading::Before(..)
+                | Reading::BegunBefore(..)
+                | Reading::DrugOfOther(..)
         )
     }
 }
@@ -217,6 +225,23 @@ fn present(other: &OtherCondition<'_, '_>, first: NaiveDate, last: NaiveDate) ->
     (!unknown).then_some(false)
 }
 
+/// Whether a record begun on `first` began more than the other condition's
+/// `untied_begun_margin_days` before its earliest onset (every record of it giving a day), so
+/// that it is none of that condition's treatment.
+fn begun_before_other(other: &OtherCondition<'_, '_>, first: NaiveDate) -> bool {
+    let Some(margin) = other.neighbour.indication.untied_begun_margin_days else {
+        return false;
+    };
+    let mut earliest = None;
+    for condition in &other.conditions {
+        let Some((began, _)) = began(condition) else {
+            return false;
+        };
+        earliest = Some(earliest.map_or(began, |day: NaiveDate| day.min(began)));
+    }
+    earliest.is_some_and(|earliest| (earliest - first).num_days() > margin)
+}
+
 /// The earliest day `set`'s condition may have begun on (every record of it, current or not),
 /// with its words as the record gave them; `None` when no record of it gives a day.
 fn this_began(record: &PatientRecord, set: &RuleSet) -> Option<(NaiveDate, String)> {
@@ -264,9 +289,11 @@ fn is_untied(tied_to: &[Indication], set: &RuleSet) -> bool {
 /// The other condition's, not counted: words naming it and not this one; else a record that
 /// ended more than `untied_margin_days` before this condition's earliest onset (R4 `onset[x]`,
 /// else `recordedDate`, every day of a month or a year given alone) while the other had
-/// begun. Undecided, counted and said: one both were there for, or when either's onset is not
-/// recorded. A record that ended before both began is neither's by its dates: counted, as
-/// before.
+/// begun, or, where the rule file sets `untied_begun_margin_days` (a cancer's treatment does
+/// not start before it is diagnosed), a course begun more than that before the onset while
+/// the other was there, ongoing or not. Undecided, counted and said: one both were there for,
+/// or when either's onset is not recorded. A record that ended before both began is neither's
+/// by its dates: counted, as before.
 pub fn attribute_untied<'r>(
     record: &'r PatientRecord,
     set: &RuleSet,
@@ -282,17 +309,28 @@ pub fn attribute_untied<'r>(
     let this = this_began(record, set);
     let this_lists = [&set.applies_to, &set.indication.also];
     let margin = set.indication.untied_margin_days;
+    let begun_margin = set.indication.untied_begun_margin_days;
     // The reading of a record of `first`..=`last` that `claims` says the other condition reads.
     let by_dates = |first: NaiveDate, last: NaiveDate, claims: &dyn Fn(&Neighbour) -> bool| {
-        let claiming = others.iter().filter(|other| claims(other.neighbour));
+        // An other whose file sets `untied_begun_margin_days` (a cancer) cannot claim a course
+        // begun more than that before its own earliest onset: the mirror of the reading below
+        // (weekly methotrexate begun for a rheumatoid arthritis years before a lymphoma asks
+        // the arthritis's assessment nothing).
+        let claiming = others
+            .iter()
+            .filter(|other| claims(other.neighbour))
+            .filter(|other| !begun_before_other(other, first));
         let mut undecided = None;
         for other in claiming {
             let ended_before_this = this
                 .as_ref()
                 .is_some_and(|(began, _)| (*began - last).num_days() > margin);
+            let begun_before_this = this.as_ref().is_some_and(|(began, _)| {
+                begun_margin.is_some_and(|margin| (*began - first).num_days() > margin)
+            });
             let condition = other.conditions[0];
             match present(other, first, last) {
-                Some(true) if ended_before_this => {
+                Some(true) if ended_before_this || begun_before_this => {
                     let onset = this
                         .as_ref()
                         .map(|(_, text)| text.clone())
@@ -303,7 +341,11 @@ pub fn attribute_untied<'r>(
                         .copied()
                         .find(|c| began(c).is_some_and(|(earliest, _)| earliest <= last))
                         .unwrap_or(condition);
-                    return Some(Reading::Before(condition, onset));
+                    return Some(if ended_before_this {
+                        Reading::Before(condition, onset)
+                    } else {
+                        Reading::BegunBefore(condition, onset)
+                    });
                 }
                 Some(false) => {}
                 Some(true) | None => {
@@ -328,21 +370,21 @@ pub fn attribute_untied<'r>(
             .map(|other| Reading::Named(other.conditions[0]))
     };
     let mut found = Vec::new();
-    // The untied drug records this rule set reads (every recognised drug when it names no
-    // class), each with its recognised drugs.
-    let candidates: Vec<(&DrugExposure, Vec<&super::drugs::Drug>)> = record
+    // The untied drug records a regimen's companions are read from: every recognised drug,
+    // whichever rule set reads it (R-CHOP's vincristine tells a rheumatoid arthritis's
+    // assessment that the rituximab begun with it is the lymphoma's, though no DMARD).
+    let companions: Vec<(&DrugExposure, Vec<&super::drugs::Drug>)> = record
         .exposures
         .iter()
         .filter(|exposure| exposure.is_read_as_treatment())
         .filter(|exposure| is_untied(&exposure.indications, set))
         .map(|exposure| (exposure, book.recognise(&exposure.codes(), &exposure.text)))
-        .filter(|(_, drugs)| {
-            if set.lines.classes.is_empty() {
-                !drugs.is_empty()
-            } else {
-                of_classes(drugs, &set.lines.classes)
-            }
-        })
+        .filter(|(_, drugs)| !drugs.is_empty())
+        .collect();
+    // Of them, the ones this rule set reads (every recognised drug when it names no class).
+    let candidates: Vec<&(&DrugExposure, Vec<&super::drugs::Drug>)> = companions
+        .iter()
+        .filter(|(_, drugs)| set.lines.classes.is_empty() || of_classes(drugs, &set.lines.classes))
         .collect();
     for (exposure, drugs) in &candidates {
         let reasons: Vec<&str> = exposure.indications.iter().map(Indication::words).collect();
@@ -356,7 +398,7 @@ pub fn attribute_untied<'r>(
             })
             .map(|reading| match reading {
                 Reading::Undecided(other) => {
-                    by_drugs(exposure, drugs, &candidates, set, &others, other)
+                    by_drugs(exposure, drugs, &companions, set, &others, other)
                         .unwrap_or(Reading::Undecided(other))
                 }
                 reading => reading,
@@ -463,6 +505,34 @@ fn drug_side(
     }
 }
 
+/// Whose disease's own drug a regimen's companion is (see [`by_drugs`]): as [`drug_side`]
+/// reads it, and also where only one side reads it at all (vincristine, of a lymphoma's
+/// regimen, beside a rheumatoid arthritis's DMARDs): this condition's when only its file lists
+/// it, the other's when that one's alone does. `None` when both or neither list it, when this
+/// file lists none, or when another condition that reads it lists none (it cannot tell).
+fn companion_side(
+    drug: &super::drugs::Drug,
+    set: &RuleSet,
+    others: &[OtherCondition<'_, '_>],
+) -> Option<Side> {
+    if !set.indication.states_treatment()
+        || others.iter().any(|other| {
+            of_classes(&[drug], &other.neighbour.classes)
+                && !other.neighbour.indication.states_treatment()
+        })
+    {
+        return None;
+    }
+    let listing: Vec<usize> = (0..others.len())
+        .filter(|&index| treats_with(&others[index].neighbour.indication, drug))
+        .collect();
+    match (treats_with(&set.indication, drug), listing.as_slice()) {
+        (true, []) => Some(Side::This),
+        (false, [one]) => Some(Side::Other(*one)),
+        _ => None,
+    }
+}
+
 /// Whose disease's own drug told a record: this condition's, or the other's at that index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -473,9 +543,10 @@ enum Side {
 /// The reading of an untied drug record neither its words nor its dates tell (`undecided_for`
 /// the other condition it may be for), by the rule files' lists of their diseases' own drugs:
 /// its own drugs' sides (see [`drug_side`]) and those of the untied drugs started within
-/// `[indication] regimen_companion_days` of it (a regimen's drugs), all pointing one way; a
-/// record whose own drugs tell nothing (cyclophosphamide) takes its companions'. `None` when
-/// they tell nothing or point both ways (two regimens for two diseases begun together).
+/// `[indication] regimen_companion_days` of it (a regimen's drugs, whichever rule set reads
+/// them: see [`companion_side`]), all pointing one way; a record whose own drugs tell nothing
+/// (cyclophosphamide) takes its companions'. `None` when they tell nothing or point both ways
+/// (two regimens for two diseases begun together).
 fn by_drugs<'r>(
     exposure: &DrugExposure,
     drugs: &[&super::drugs::Drug],
@@ -504,7 +575,13 @@ fn by_drugs<'r>(
                 .abs()
                 <= window
         {
-            add(companion_drugs, &mut sides);
+            for drug in companion_drugs {
+                if let Some(side) = companion_side(drug, set, others)
+                    && !sides.iter().any(|(_, name)| *name == drug.ingredient)
+                {
+                    sides.push((side, drug.ingredient.clone()));
+                }
+            }
         }
     }
     let side = sides.first()?.0;

@@ -424,6 +424,20 @@ pub(super) fn validate(
         check_classes(std::slice::from_ref(lines_class))?;
     }
     check_classes(&set.indication.treatment_classes)?;
+    if set.indication.treatment_is_line_classes && set.lines.classes.is_empty() {
+        return fail(
+            String::from("treatment_is_line_classes: the rule set names no [lines] classes"),
+            "treatment_is_line_classes",
+        );
+    }
+    if let Some(margin) = set.indication.untied_begun_margin_days
+        && margin < 0
+    {
+        return fail(
+            format!("untied_begun_margin_days: {margin} is below 0"),
+            "untied_begun_margin_days",
+        );
+    }
     for ingredient in &set.indication.treatment_ingredients {
         if book.get(ingredient).is_none() {
             return fail(

@@ -206,6 +206,15 @@ pub struct IndicationParameters {
     /// the weeks before a diagnosis is written down is often that diagnosis's own. Absent: 30.
     #[serde(default = "untied_margin_days")]
     pub untied_margin_days: i64,
+    /// How many days before this condition's earliest onset an untied course may have begun
+    /// and still be this condition's: one begun earlier, while the other condition was there,
+    /// is the other's however long it went on (a cancer's treatment does not start before it
+    /// is diagnosed, beyond the days a diagnosis takes to be written down; weekly methotrexate
+    /// begun for a rheumatoid arthritis years before a lymphoma is no line of the lymphoma).
+    /// Absent: no such reading (a chronic disease's recorded onset may come long after its
+    /// first treatment), only `untied_margin_days`' of a course that ended.
+    #[serde(default)]
+    pub untied_begun_margin_days: Option<i64>,
     /// The drug classes (of the drug book) this disease's own regimens are made of: an untied
     /// drug that only one of a patient's assessed diseases lists (with `treatment_ingredients`)
     /// is that disease's (see `rules::indication::attribute_untied`). Empty with
@@ -217,6 +226,12 @@ pub struct IndicationParameters {
     /// shared with another disease is listed by its ingredients).
     #[serde(default)]
     pub treatment_ingredients: Vec<String>,
+    /// Whether the disease's own drugs are its `[lines] classes` besides `treatment_classes`
+    /// (a disease no other assessed disease's regimens are made of, whose line classes are
+    /// its own drugs: the DMARDs of rheumatoid arthritis), read once on loading so that the
+    /// file keeps one list. Absent: they are not.
+    #[serde(default)]
+    pub treatment_is_line_classes: bool,
     /// How many days apart the untied drugs of one regimen may start (VRd, R-CHOP: the same
     /// day): a drug that no one disease's list holds alone (cyclophosphamide) is told by the
     /// drugs started with it, and one that does by them too (they must not point to another).
@@ -240,8 +255,10 @@ impl Default for IndicationParameters {
             also: AppliesTo::default(),
             attribute_untied_records: true,
             untied_margin_days: untied_margin_days(),
+            untied_begun_margin_days: None,
             treatment_classes: Vec::new(),
             treatment_ingredients: Vec::new(),
+            treatment_is_line_classes: false,
             regimen_companion_days: regimen_companion_days(),
         }
     }

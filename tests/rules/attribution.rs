@@ -9,7 +9,7 @@ use refract::domain::observation_codes::disease_status;
 use refract::domain::{EvidenceKind, PatientRecord, TreatmentLine};
 use refract::rules::Rules;
 
-use super::support::{Vignette, ago, assess, describe, rules, rx, today};
+use super::support::{Vignette, ago, assess, days_to, describe, rules, rx, today};
 
 const LBCL: (&str, &str) = ("C83.30", "Diffuse large B-cell lymphoma, unspecified site");
 const MYELOMA: (&str, &str) = ("C90.00", "Multiple myeloma not having achieved remission");
@@ -498,5 +498,273 @@ fn a_regimen_both_cancers_are_treated_with_tells_neither() {
             .iter()
             .any(|line| ingredients(line).contains(&"rituximab")),
         "R-CHOP is the lymphoma's"
+    );
+}
+
+const RA: (&str, &str) = (
+    "M05.79",
+    "Rheumatoid arthritis with rheumatoid factor of multiple sites",
+);
+const DLBCL: (&str, &str) = (
+    "C83.38",
+    "Diffuse large B-cell lymphoma, lymph nodes of multiple sites",
+);
+
+/// Rheumatoid arthritis since 2012 (review R8-5): weekly methotrexate from 2012-02-01 still
+/// taken, adalimumab 2019-07 to 2020-12 and rituximab 2024-06 to 2025-03 both stopped for no
+/// response, baricitinib from 2025-04, a DAS28 of 5.1 on 2026-10-15; none states a reason.
+fn rheumatoid_arthritis() -> Vignette {
+    use refract::domain::StopReason;
+    Vignette::new()
+        .condition_since(RA.0, RA.1, days_to(2012, 1, 1))
+        .give(rx("methotrexate 20 mg").from(days_to(2012, 2, 1)))
+        .give(
+            rx("adalimumab 40 mg")
+                .from(days_to(2019, 7, 1))
+                .until(days_to(2020, 12, 1))
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("rituximab 1000 mg")
+                .from(days_to(2024, 6, 1))
+                .until(days_to(2025, 3, 1))
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("baricitinib 4 mg").from(days_to(2025, 4, 1)))
+        .das28(5.1, days_to(2026, 10, 15))
+}
+
+/// R-CHOP's five drugs, from `start` days ago to 2025-05-30, none stating a reason.
+fn r_chop(mut v: Vignette, start: i64) -> Vignette {
+    for drug in [
+        "rituximab",
+        "cyclophosphamide",
+        "doxorubicin",
+        "vincristine",
+        "prednisone",
+    ] {
+        v = v.give(rx(drug).from(start).until(days_to(2025, 5, 30)));
+    }
+    v
+}
+
+/// The rheumatoid arthritis above, then a DLBCL diagnosed on 2025-01-10 and R-CHOP from
+/// `r_chop_from` days ago.
+fn rheumatoid_arthritis_then_lymphoma(r_chop_from: i64) -> PatientRecord {
+    let v = rheumatoid_arthritis().condition_since(DLBCL.0, DLBCL.1, days_to(2025, 1, 10));
+    r_chop(v, r_chop_from).record()
+}
+
+#[test]
+fn a_rheumatoid_arthritis_drug_begun_years_before_a_lymphoma_is_no_line_of_it() {
+    // Review R8-5: the lymphoma's lines were 1L methotrexate (2012), 2L methotrexate +
+    // rituximab (2024-06, the arthritis's failed bDMARD) and 3L R-CHOP, so its first line was
+    // judged on SCHOLAR-1's later-line bar.
+    let record = rheumatoid_arthritis_then_lymphoma(days_to(2025, 1, 20));
+    let lymphoma = lines_of("lbcl", &record);
+    assert_eq!(lymphoma.len(), 1, "{lymphoma:#?}");
+    assert_eq!(lymphoma[0].number, 1, "{lymphoma:#?}");
+    assert_eq!(
+        lymphoma[0].start,
+        ago(days_to(2025, 1, 20)),
+        "{lymphoma:#?}"
+    );
+    let drugs = ingredients(&lymphoma[0]);
+    for drug in [
+        "rituximab",
+        "cyclophosphamide",
+        "doxorubicin",
+        "vincristine",
+    ] {
+        assert!(drugs.contains(&drug), "{drug}: {lymphoma:#?}");
+    }
+    assert!(!drugs.contains(&"methotrexate"), "{lymphoma:#?}");
+    let lbcl = assess("lbcl", &record);
+    let said = describe(&lbcl);
+    let elsewhere = lbcl
+        .reasons
+        .iter()
+        .find(|r| {
+            r.starts_with(
+                "records tied to no condition, read as another condition's and not counted: ",
+            )
+        })
+        .unwrap_or_else(|| panic!("{said}"));
+    for (drug, first) in [("methotrexate", "2012-02-01"), ("rituximab", "2024-06-01")] {
+        assert!(
+            elsewhere.contains(&format!("{drug} ({first}"))
+                && elsewhere.contains(
+                    "begun before the large B-cell lymphoma's onset (2025-01-10), while the patient had rheumatoid arthritis"
+                ),
+            "{drug}: {said}"
+        );
+    }
+    assert!(
+        lbcl.evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Exposure
+                && e.text
+                    .starts_with("methotrexate (2012-02-01, ongoing): begun before")
+                && e.text.ends_with("not counted")),
+        "{said}"
+    );
+    // R-CHOP's rituximab, begun after the onset, is the lymphoma's: told by its regimen's
+    // drugs only the lymphoma's file lists (vincristine), counted and said, no rule-out.
+    assert!(
+        !lbcl.confounders.iter().any(|c| c.key == "untied_records"),
+        "{said}"
+    );
+    // The arthritis keeps its methotrexate and rituximab: its failed trials and its lines.
+    let ra = assess("rheumatoid_arthritis", &record);
+    let said = describe(&ra);
+    assert_eq!(
+        ra.status,
+        refract::domain::AssessmentStatus::Refractory,
+        "{said}"
+    );
+    assert!(
+        ra.reasons
+            .iter()
+            .any(|r| r.contains("methotrexate") && r.contains("2012-02")),
+        "{said}"
+    );
+    assert!(
+        ra.reasons
+            .iter()
+            .any(|r| r.contains("rituximab") && r.contains("2024-06")),
+        "{said}"
+    );
+    // Begun years before the lymphoma, they ask the arthritis's assessment nothing; R-CHOP's
+    // rituximab, begun with the lymphoma's own drugs, is the lymphoma's, no bDMARD trial.
+    assert!(
+        !ra.confounders.iter().any(|c| c.key == "untied_records"),
+        "{said}"
+    );
+    assert!(
+        ra.reasons.iter().any(|r| r.starts_with(
+            "records tied to no condition, read as another condition's and not counted: "
+        ) && r
+            .contains(&format!("rituximab ({}", ago(days_to(2025, 1, 20))))
+            && r.contains("drugs of large B-cell lymphoma, not of rheumatoid arthritis")),
+        "{said}"
+    );
+    let arthritis = lines_of("rheumatoid_arthritis", &record);
+    assert_eq!(
+        ingredients(&arthritis[0]),
+        ["methotrexate"],
+        "{arthritis:#?}"
+    );
+    assert!(
+        arthritis
+            .iter()
+            .any(|line| line.start == ago(days_to(2024, 6, 1))
+                && ingredients(line).contains(&"rituximab")),
+        "{arthritis:#?}"
+    );
+}
+
+#[test]
+fn r_chop_begun_within_the_margin_of_the_lymphomas_onset_is_still_its_first_line() {
+    // R-CHOP begun after the onset (ten days), or nine days before the diagnosis was written
+    // down (within untied_begun_margin_days): the lymphoma's first line either way.
+    for (r_chop_from, onset_said) in [
+        (days_to(2025, 1, 20), "after"),
+        (days_to(2025, 1, 1), "within the margin before"),
+    ] {
+        let record = rheumatoid_arthritis_then_lymphoma(r_chop_from);
+        let lymphoma = lines_of("lbcl", &record);
+        assert_eq!(lymphoma.len(), 1, "{onset_said}: {lymphoma:#?}");
+        assert_eq!(lymphoma[0].start, ago(r_chop_from), "{onset_said}");
+        assert!(
+            ingredients(&lymphoma[0]).contains(&"rituximab"),
+            "{onset_said}: {lymphoma:#?}"
+        );
+        let lbcl = assess("lbcl", &record);
+        let said = describe(&lbcl);
+        assert!(
+            !lbcl
+                .reasons
+                .iter()
+                .any(|r| r.starts_with(
+                    "records tied to no condition, read as another condition's and not counted: "
+                ) && r.contains(&format!("rituximab ({}", ago(r_chop_from)))),
+            "{onset_said}: {said}"
+        );
+    }
+    // Without the rule (a file that removes untied_begun_margin_days), the 2012 methotrexate
+    // is the lymphoma's first line again: the rule, not another, moved it.
+    let mut rules = Rules::embedded().unwrap();
+    for set in &mut rules.sets {
+        set.indication.untied_begun_margin_days = None;
+    }
+    let record = rheumatoid_arthritis_then_lymphoma(days_to(2025, 1, 20));
+    let lines: Vec<TreatmentLine> = rules
+        .derive_lines(&record, today())
+        .into_iter()
+        .filter(|line| line.ruleset == "lbcl")
+        .collect();
+    assert_eq!(ingredients(&lines[0]), ["methotrexate"], "{lines:#?}");
+}
+
+#[test]
+fn a_rheumatoid_arthritis_alone_reads_as_before() {
+    let record = rheumatoid_arthritis().record();
+    let before = without_attribution();
+    let now = rules();
+    assert_eq!(
+        now.evaluate(&record, today()),
+        before.evaluate(&record, today())
+    );
+    assert_eq!(
+        now.derive_lines(&record, today()),
+        before.derive_lines(&record, today())
+    );
+    let ra = assess("rheumatoid_arthritis", &record);
+    assert_eq!(ra.status, refract::domain::AssessmentStatus::Refractory);
+    assert!(
+        !ra.reasons
+            .iter()
+            .any(|r| r.contains("tied to no condition")),
+        "{}",
+        describe(&ra)
+    );
+}
+
+#[test]
+fn methotrexate_and_rituximab_are_the_arthritis_drugs_against_a_myeloma() {
+    // Review R8-5's class: the arthritis's file lists its DMARDs (its line classes), so
+    // methotrexate and rituximab given while a myeloma was there too, which the myeloma's file
+    // does not list, are the arthritis's: no myeloma line, said; the arthritis counts them.
+    let record = Vignette::new()
+        .condition_since(RA.0, RA.1, 3000)
+        .condition_since(MYELOMA.0, MYELOMA.1, 700)
+        .give(rx("methotrexate 15 mg").from(600).until(300))
+        .give(rx("rituximab 1000 mg").from(250).until(100))
+        .record();
+    for line in lines_of("myeloma", &record) {
+        let drugs = ingredients(&line);
+        assert!(
+            !drugs.contains(&"methotrexate") && !drugs.contains(&"rituximab"),
+            "{line:#?}"
+        );
+    }
+    let myeloma = assess("myeloma", &record);
+    let said = describe(&myeloma);
+    assert!(
+        myeloma.reasons.iter().any(|r| r.contains("methotrexate (")
+            && r.contains("a drug of rheumatoid arthritis, not of multiple myeloma")),
+        "{said}"
+    );
+    let ra = assess("rheumatoid_arthritis", &record);
+    let said = describe(&ra);
+    assert!(
+        ra.reasons.iter().any(|r| r.starts_with(
+            "records tied to no condition, read by their drugs as this condition's and counted: "
+        ) && r.contains("rituximab")),
+        "{said}"
+    );
+    assert!(
+        !ra.confounders.iter().any(|c| c.key == "untied_records"),
+        "{said}"
     );
 }
