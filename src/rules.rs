@@ -405,6 +405,14 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// that tell an untied drug are every untied drug begun with it, whichever rule set reads
 /// them, one only one file lists telling for that disease (`indication::companion_side`:
 /// R-CHOP's vincristine makes its rituximab the lymphoma's, no bDMARD of the arthritis).
+/// Also in 31 (review R8-6): a review's fingerprint keys each diagnosis by what the rule file reads
+/// it as (`engine::diagnosis_grounds`, `rule_reading`: the records grouped by the lists that
+/// recognise them, each group by its ICD-10 codes, else SNOMED CT codes, else words), so a
+/// second source's SNOMED CT record of the same diagnosis, or a SNOMED CT coding added to it,
+/// no longer asks again; reviews made on ENGINE 30's digest (diagnoses by their codes) hold
+/// while nothing changed (`Assessment::coded_fingerprint`, `held_fingerprint`). hypertension.toml
+/// reads SNOMED CT 123799005 |Renovascular hypertension| and 31992008 |Secondary hypertension| as
+/// I15.0 and I15.9 are read: the rule set's diagnosis and the secondary cause each names.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -661,3 +661,81 @@ fn a_review_made_before_the_diagnosis_was_in_the_fingerprint_holds_until_the_dia
         Some(ReviewDecision::Confirmed)
     );
 }
+
+/// Review R8-6: the fingerprint keys a diagnosis by what the rule set reads it as, no longer by
+/// its code. A review made on the digest before (ENGINE 30's, the diagnosis by its code) still
+/// holds on the same record through the new revision's evaluation and after it, and so does an
+/// older review an ENGINE 30 row kept beside its own digest; another diagnosis asks again.
+#[test]
+fn a_review_made_when_diagnoses_were_keyed_by_their_codes_holds_until_the_diagnosis_changes() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 300);
+    let patient = refractory_patient(&store, "epilepsy");
+    let pid = patient.0;
+    let state = |store: &Store| {
+        store
+            .assessments(patient)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .unwrap()
+    };
+    let bump = format!("UPDATE patients SET record_version = record_version + 1 WHERE id = {pid}");
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let set = rules.get("epilepsy").unwrap();
+    let fresh = rules
+        .evaluate_one(&store.record(patient).unwrap(), set, today())
+        .unwrap();
+    let coded = fresh.coded_fingerprint();
+    let items = fresh.items_fingerprint();
+    assert_ne!(coded, fresh.fingerprint);
+
+    // As ENGINE 30 left the file: stored with its digest, a review made on it; then a row that
+    // kept an older review (on the items' digest) with ENGINE 30's own digest in its detail.
+    let written_by_engine_30 = [
+        format!(
+            "UPDATE assessments SET fingerprint = '{coded}'
+             WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+        ),
+        format!(
+            "UPDATE assessments SET fingerprint = '{items}',
+                    detail = json_set(detail, '$.own_fingerprint', '{coded}')
+             WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+        ),
+    ];
+    for row in &written_by_engine_30 {
+        sql_on(&store).execute(row, []).unwrap();
+        store
+            .review(
+                patient,
+                "epilepsy",
+                ReviewDecision::Confirmed,
+                "Video-EEG confirmed",
+                today(),
+            )
+            .unwrap();
+        assert_eq!(state(&store).review, ReviewState::Confirmed);
+        for _ in 0..2 {
+            sql_on(&store).execute(&bump, []).unwrap();
+            assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+            assert_eq!(state(&store).review, ReviewState::Confirmed, "{row}");
+        }
+    }
+
+    // Another diagnosis record: not what the team reviewed.
+    let changed = sql_on(&store)
+        .execute(
+            &format!(
+                "UPDATE conditions SET code = 'G40.219',
+                        display = 'Localization-related symptomatic epilepsy, intractable'
+                 WHERE patient_id = {pid} AND code LIKE 'G40%'"
+            ),
+            [],
+        )
+        .unwrap();
+    assert!(changed > 0);
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    assert_eq!(state(&store).review, ReviewState::Unreviewed);
+}

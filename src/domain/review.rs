@@ -211,13 +211,20 @@ pub struct Assessment {
     /// fingerprint: a review judges the evidence, not how long it has stood.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criteria_met_since: Option<NaiveDate>,
-    /// What the status rests on beside its evidence, for the fingerprint: the diagnosis records
-    /// it assesses ("diagnosis:icd10 I10") and what it says must be ruled out, read before the
-    /// team's resolutions ("rule_out:adherence"), so that a changed diagnosis or a new rule-out
-    /// asks for a new review (review r5 R5-9) while the team ticking a check off does not.
+    /// What the status rests on beside its evidence, for the fingerprint: the diagnoses it
+    /// assesses, each as what the rule set reads it as ("diagnosis:[applies_to] icd10 I10",
+    /// see `rules::engine`), and what it says must be ruled out, read before the team's
+    /// resolutions ("rule_out:adherence"), so that a changed diagnosis or a new rule-out asks
+    /// for a new review (review r5 R5-9) while the team ticking a check off, or another source
+    /// sending the same diagnosis in another code system, does not (review R8-6).
     /// Neither stored nor printed: the fingerprint is.
     #[serde(skip)]
     pub grounds: Vec<String>,
+    /// The same grounds with each diagnosis record keyed by its code ("diagnosis:icd10 I10"), as
+    /// refract keyed them from review r5 R5-9 to review R8-6: read only to keep a review made on
+    /// that digest holding ([`Self::coded_fingerprint`]). Neither stored nor printed.
+    #[serde(skip)]
+    pub coded_grounds: Vec<String>,
 }
 
 /// Assessments are equal by what they say: their `grounds` are not stored (the fingerprint made
@@ -251,6 +258,14 @@ impl Assessment {
     /// rule-out (review r5 R5-9) changes it.
     pub fn content_fingerprint(&self) -> String {
         digest_of(self, content_key, &self.grounds)
+    }
+
+    /// The digest reviews were made on between review r5 R5-9 and review R8-6: the diagnosis
+    /// records by their codes ([`Self::coded_grounds`]), so that a second source's record of the
+    /// same diagnosis in SNOMED CT changed it. A review stored with it still holds while the
+    /// stored row it held on says nothing changed since (`store::assessments`).
+    pub fn coded_fingerprint(&self) -> String {
+        digest_of(self, content_key, &self.coded_grounds)
     }
 
     /// The digest reviews were made on between review39 F7 and review r5 R5-9: what the items

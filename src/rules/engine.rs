@@ -146,15 +146,18 @@ fn evaluate_living(
     let with_therapies = super::procedure_therapies::with_therapies(record, set, book);
     let record = with_therapies.as_ref().unwrap_or(record);
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
-    let diagnoses = diagnosis_grounds(&conditions);
+    let diagnoses = diagnosis_grounds(set, &conditions);
+    let coded_diagnoses = coded_diagnosis_grounds(&conditions);
     let finish =
         |status, label, reasons, evidence, missing, confounders, rule_outs: Vec<String>| {
+            let rule_outs: Vec<String> = rule_outs
+                .into_iter()
+                .map(|ground| format!("rule_out:{ground}"))
+                .collect();
             let mut grounds = diagnoses.clone();
-            grounds.extend(
-                rule_outs
-                    .into_iter()
-                    .map(|ground| format!("rule_out:{ground}")),
-            );
+            grounds.extend(rule_outs.iter().cloned());
+            let mut coded_grounds = coded_diagnoses.clone();
+            coded_grounds.extend(rule_outs);
             let mut assessment = Assessment {
                 patient_id,
                 ruleset: set.id.clone(),
@@ -170,6 +173,7 @@ fn evaluate_living(
                 fingerprint: String::new(),
                 criteria_met_since: None,
                 grounds,
+                coded_grounds,
             };
             assessment.fingerprint = fingerprint(&assessment);
             assessment
@@ -379,11 +383,117 @@ fn evaluate_living(
 /// raises it, not the patient's record, so it is none of what a review was made on.
 const STALE_DATA: &str = "stale_data";
 
-/// The diagnosis records an assessment rests on, for its fingerprint: each by the code it is
-/// shown by (ICD-10 without its dot, SNOMED CT), else by its words, so that another diagnosis
-/// (renovascular for essential hypertension) asks for a new review, while a second record of
-/// the same code (another source's copy) leaves it as it was.
-fn diagnosis_grounds(conditions: &[&Condition]) -> Vec<String> {
+/// The diagnoses an assessment rests on, for its fingerprint, as the rule set reads them
+/// (review R8-6): the records are grouped by what the rule file's own lists recognise each as
+/// ([`rule_reading`]: a recurrent form, an exclusion, a secondary cause, a past history), and
+/// each group is keyed by its records' ICD-10 codes (without the dot), else their SNOMED CT
+/// codes, else their words. So a second source's record of the diagnosis in SNOMED CT beside
+/// the hospital's ICD-10 one, the same record sent again with a SNOMED CT coding added, or
+/// another source's copy of the same code adds nothing, while what the rules read differently
+/// (renovascular for essential hypertension, in either code system; a secondary cause; another
+/// ICD-10 code, G40.909 for G40.219) or a retracted record that leaves a group on other codes
+/// asks for a new review. ICD-10 keys a group, where any of its records gives it, because both
+/// sources share the classification: SNOMED CT concepts say the diagnosis in finer words the
+/// rule set does not read.
+fn diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<&Condition>)> = Vec::new();
+    for condition in conditions {
+        let reading = rule_reading(set, condition);
+        match groups.iter_mut().find(|(read, _)| *read == reading) {
+            Some((_, records)) => records.push(condition),
+            None => groups.push((reading, vec![condition])),
+        }
+    }
+    let mut grounds = Vec::new();
+    for (reading, records) in groups {
+        let codes_in = |wanted: ConditionCodeSystem| -> Vec<String> {
+            records
+                .iter()
+                .flat_map(|condition| condition.codes())
+                .filter(|(system, code)| *system == wanted && !code.trim().is_empty())
+                .map(|(system, code)| match system {
+                    ConditionCodeSystem::Icd10 => {
+                        format!("icd10 {}", code.trim().replace('.', "").to_uppercase())
+                    }
+                    _ => format!("snomed {}", code.trim()),
+                })
+                .collect()
+        };
+        let mut keys = codes_in(ConditionCodeSystem::Icd10);
+        if keys.is_empty() {
+            keys = codes_in(ConditionCodeSystem::Snomed);
+        }
+        if keys.is_empty() {
+            keys = records
+                .iter()
+                .map(|condition| words_of(&condition.display))
+                .collect();
+        }
+        grounds.extend(
+            keys.into_iter()
+                .map(|key| format!("diagnosis:[{reading}] {key}")),
+        );
+    }
+    grounds
+}
+
+/// What the rule set's own lists recognise one of its diagnosis records as, beside the
+/// diagnosis `applies_to` selects, read as the criteria read it: a recurrent form
+/// (`applies_to.recurrent`), an exclusion, a secondary cause a confounder names (by its codes
+/// alone, as `recorded_diagnoses` reads the assessed diagnosis's own records: "hypertensive
+/// chronic kidney disease" is the hypertension, not a CKD), a past or family history.
+fn rule_reading(set: &RuleSet, condition: &Condition) -> String {
+    let mut reading = vec![String::from("applies_to")];
+    if set
+        .applies_to
+        .recurrent
+        .as_deref()
+        .is_some_and(|recurrent| selected_by(condition, recurrent))
+    {
+        reading.push(String::from("recurrent"));
+    }
+    for (number, exclusion) in set.exclusions.iter().enumerate() {
+        if condition_matches(
+            condition,
+            &exclusion.icd10,
+            &exclusion.snomed,
+            &exclusion.names,
+        ) {
+            reading.push(format!("exclusion {}", number + 1));
+        }
+    }
+    for rule in &set.confounders {
+        if rule
+            .not_recorded
+            .as_ref()
+            .is_some_and(|not| condition_matches(condition, &not.icd10, &not.snomed, &not.names))
+        {
+            reading.push(format!("{}: history", rule.key));
+        }
+        for cause in &rule.recorded {
+            if condition_matches(condition, &cause.icd10, &cause.snomed, &[]) {
+                reading.push(format!("{}: {}", rule.key, cause.name));
+            }
+        }
+    }
+    reading.dedup();
+    reading.join(", ")
+}
+
+/// A diagnosis's words as a key: lower case, one space between words.
+fn words_of(display: &str) -> String {
+    display
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The diagnosis records as [`diagnosis_grounds`] keyed them from review r5 R5-9 to review
+/// R8-6 (ENGINE 30): each by the code it is shown by (ICD-10 without its dot, SNOMED CT), else
+/// by its words. Kept to tell that a review made on that digest still holds
+/// ([`Assessment::coded_fingerprint`]); never change it.
+fn coded_diagnosis_grounds(conditions: &[&Condition]) -> Vec<String> {
     conditions
         .iter()
         .map(|condition| match condition.system {
@@ -394,15 +504,7 @@ fn diagnosis_grounds(conditions: &[&Condition]) -> Vec<String> {
             ConditionCodeSystem::Snomed if !condition.code.trim().is_empty() => {
                 format!("diagnosis:snomed {}", condition.code.trim())
             }
-            _ => format!(
-                "diagnosis:{}",
-                condition
-                    .display
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .to_lowercase()
-            ),
+            _ => format!("diagnosis:{}", words_of(&condition.display)),
         })
         .collect()
 }
@@ -1907,6 +2009,7 @@ mod tests {
             fingerprint: String::new(),
             criteria_met_since: None,
             grounds: Vec::new(),
+            coded_grounds: Vec::new(),
         };
         assert_eq!(
             assessment.words_fingerprint(),
@@ -1928,6 +2031,14 @@ mod tests {
         assessment.grounds = vec![String::from("diagnosis:icd10 G40919")];
         assert_ne!(fingerprint(&assessment), items);
         assert_eq!(assessment.items_fingerprint(), items);
+        // ENGINE 30 keyed the diagnosis by its code: its digest is made of the grounds keyed so,
+        // whatever the grounds are now (review R8-6).
+        let engine_30 = fingerprint(&assessment);
+        assessment.coded_grounds = assessment.grounds.clone();
+        assessment.grounds = vec![String::from("diagnosis:[applies_to] icd10 G40919")];
+        assert_eq!(assessment.coded_fingerprint(), engine_30);
+        assert_ne!(fingerprint(&assessment), engine_30);
+        assessment.coded_grounds.clear();
         assessment.grounds.clear();
         assessment.evidence.clear();
         assert_eq!(

@@ -89,6 +89,7 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Flag> {
         criteria_met_since: parse_opt_date("assessments.criteria_met_since", row.get(13)?)?,
         // Read back for display: the fingerprint made of them is stored.
         grounds: Vec::new(),
+        coded_grounds: Vec::new(),
     };
     let decision: Option<String> = row.get(11)?;
     let reviewed: Option<String> = row.get(12)?;

@@ -1152,3 +1152,85 @@ fn a_patient_under_another_id_of_the_same_source_is_refused_with_the_way_out() {
         "{report:#?}"
     );
 }
+
+/// Review R8-6: a confirmed review holds while the evidence is what the team reviewed. A GP's
+/// record of the epilepsy in SNOMED CT beside the hospital's ICD-10 record, or the hospital's
+/// record sent again with a SNOMED CT coding added, is the same diagnosis (README: "a second
+/// record of the same diagnosis changes nothing"); another epilepsy code asks again.
+#[test]
+fn the_same_diagnosis_in_snomed_ct_from_another_source_keeps_the_teams_review() {
+    use refract::domain::ReviewState;
+    let mut env = Env::new();
+    let hospital = epilepsy_bundle("p-sn", "SN-1", ("266721009", "No response to treatment"));
+    env.import_as("hospital", &hospital);
+    let id = PatientId(env.patient_id("SN-1"));
+    let state = |env: &Env| {
+        env.store
+            .assessments(id)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .map(|a| (a.assessment.status.as_str().to_owned(), a.review))
+            .unwrap()
+    };
+    assert_eq!(state(&env).0, "refractory");
+    env.store
+        .review(
+            id,
+            "epilepsy",
+            ReviewDecision::Confirmed,
+            "Two adequate trials failed",
+            today(),
+        )
+        .unwrap();
+    assert_eq!(state(&env).1, ReviewState::Confirmed);
+
+    // The GP's own record of the diagnosis, in SNOMED CT.
+    let subject = "urn:uuid:gp-sn";
+    let gp = bundle(
+        "collection",
+        &[
+            patient("gp-sn", "SN-1", "Okafor", "Ada"),
+            condition("gp-sn-dx", subject, super::SNOMED, "84757009", "Epilepsy"),
+        ],
+    );
+    env.import_as("gp", &gp);
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM conditions WHERE patient_id = {}",
+            id.0
+        )),
+        2
+    );
+    assert_eq!(state(&env), ("refractory".into(), ReviewState::Confirmed));
+
+    // The hospital's record again, a SNOMED CT coding before its ICD-10 one.
+    let mut recoded = hospital.clone();
+    let entries = recoded["entry"].as_array_mut().unwrap();
+    let dx = entries
+        .iter_mut()
+        .find(|e| e["resource"]["resourceType"] == "Condition")
+        .unwrap();
+    let icd10 = dx["resource"]["code"]["coding"][0].clone();
+    dx["resource"]["code"]["coding"] = json!([
+        {"system": super::SNOMED, "code": "84757009", "display": "Epilepsy"},
+        icd10
+    ]);
+    env.import_as("hospital", &recoded);
+    assert_eq!(state(&env), ("refractory".into(), ReviewState::Confirmed));
+
+    // Another epilepsy code: not what the team reviewed.
+    let mut other = hospital.clone();
+    let entries = other["entry"].as_array_mut().unwrap();
+    let dx = entries
+        .iter_mut()
+        .find(|e| e["resource"]["resourceType"] == "Condition")
+        .unwrap();
+    dx["resource"]["code"] = json!({"coding": [{
+        "system": ICD10,
+        "code": "G40.219",
+        "display": "Localization-related symptomatic epilepsy, intractable"
+    }]});
+    env.import_as("hospital", &other);
+    assert_eq!(state(&env), ("refractory".into(), ReviewState::Unreviewed));
+}

@@ -2011,6 +2011,86 @@ fn another_diagnosis_or_a_new_rule_out_changes_the_fingerprint_and_the_teams_tic
     assert_eq!(ticked.fingerprint, essential.fingerprint);
 }
 
+/// Review R8-6: a diagnosis is in the fingerprint as what the rule set reads it as, not as
+/// the code system or the number of codings that carry it. A GP's record of essential
+/// hypertension in SNOMED CT (59621000) beside the hospital's ICD-10 I10, or the hospital's
+/// record sent again with a SNOMED CT coding added, is the diagnosis the team reviewed; so is
+/// the same code in other words. A SNOMED CT renovascular hypertension (123799005, ICD-10
+/// I15.0's concept) is another diagnosis, a secondary cause the criteria read: asked again.
+#[test]
+fn the_same_diagnosis_in_snomed_ct_keeps_the_fingerprint_and_another_concept_changes_it() {
+    const SNOMED: &str = "http://snomed.info/sct";
+    const ICD10: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+    let given = |v: Vignette| {
+        [AMLODIPINE, LOSARTAN, CHLORTHALIDONE]
+            .iter()
+            .fold(v, |v, text| v.give(rx(text).from(400)))
+    };
+    let assess = |v: Vignette| super::support::assess(ID, &twice(given(v), 152.0, 94.0).record());
+    let essential = assess(patient());
+    assert_eq!(essential.status, Resistant);
+
+    let second_source = assess(
+        patient().condition_coded(&[(SNOMED, "59621000", "Essential hypertension")], "active"),
+    );
+    let said = super::support::describe(&second_source);
+    assert_eq!(second_source.fingerprint, essential.fingerprint, "{said}");
+
+    let coding_added = assess(Vignette::new().condition_coded(
+        &[
+            (SNOMED, "59621000", "Essential hypertension"),
+            (ICD10, "I10", "Essential (primary) hypertension"),
+        ],
+        "active",
+    ));
+    let said = super::support::describe(&coding_added);
+    assert_eq!(coding_added.fingerprint, essential.fingerprint, "{said}");
+
+    // The reviewer's controls: the same code from another source, the same code in new words.
+    let copied = assess(patient().condition("I10", "HTN"));
+    assert_eq!(copied.fingerprint, essential.fingerprint);
+    let reworded = assess(Vignette::new().condition("I10", "Essential hypertension"));
+    assert_eq!(reworded.fingerprint, essential.fingerprint);
+
+    // Another concept in SNOMED CT, beside the ICD-10 record or in its place.
+    let renovascular = || [(SNOMED, "123799005", "Renovascular hypertension")];
+    for (case, v) in [
+        (
+            "beside",
+            patient().condition_coded(&renovascular(), "active"),
+        ),
+        (
+            "in place",
+            Vignette::new().condition_coded(&renovascular(), "active"),
+        ),
+    ] {
+        let assessment = assess(v);
+        let said = super::support::describe(&assessment);
+        assert_eq!(assessment.status, Resistant, "{case}: {said}");
+        assert!(
+            assessment
+                .confounders
+                .iter()
+                .any(|c| c.key == "secondary_causes" && c.text.contains("renal artery stenosis (")),
+            "{case}: {said}"
+        );
+        assert_ne!(
+            assessment.fingerprint, essential.fingerprint,
+            "{case}: {said}"
+        );
+    }
+    // A subtype the criteria do not read alike is still another diagnosis (ICD-10 I15.9,
+    // secondary hypertension; SNOMED CT 31992008, its concept).
+    for v in [
+        Vignette::new().condition("I15.9", "Secondary hypertension, unspecified"),
+        patient().condition_coded(&[(SNOMED, "31992008", "Secondary hypertension")], "active"),
+    ] {
+        let assessment = assess(v);
+        let said = super::support::describe(&assessment);
+        assert_ne!(assessment.fingerprint, essential.fingerprint, "{said}");
+    }
+}
+
 /// Readings `values` under LOINC's codes in `unit` (as stored), 37 and 30 days ago.
 fn loinc_readings_in(v: Vignette, unit: &str, values: (f64, f64)) -> Vignette {
     [37, 30].iter().fold(v, |v, day| {
