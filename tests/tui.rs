@@ -4140,3 +4140,124 @@ fn every_help_description_is_read_whole_at_80_and_60_columns() {
         }
     }
 }
+
+/// Observations of `patient` as imported ones arrive: `(code, display, value, unit, at)`.
+fn add_observations(
+    harness: &Harness,
+    patient: i64,
+    rows: &[(String, String, f64, String, String)],
+) {
+    let connection = sql_on(&harness.store);
+    connection.execute_batch("BEGIN").unwrap();
+    for (index, (code, display, value, unit, at)) in rows.iter().enumerate() {
+        connection
+            .execute(
+                "INSERT INTO observations (patient_id, id, code, display, value, unit, effective)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![
+                    patient,
+                    50_000 + index as i64,
+                    code,
+                    display,
+                    value,
+                    unit,
+                    at
+                ],
+            )
+            .unwrap();
+    }
+    connection.execute_batch("COMMIT").unwrap();
+}
+
+/// `count` readings of a myeloma record as an import brings them: M-protein by LOINC in g/L
+/// and by its name in g/dL, a urine M-protein (not the serum's chart), and haemoglobins the
+/// measure's selector must pass over; a day apart, ending on `last`.
+fn myeloma_readings(count: usize, last: NaiveDate) -> Vec<(String, String, f64, String, String)> {
+    (0..count)
+        .map(|index| {
+            let day = last - chrono::Duration::days((count - index) as i64);
+            let at = format!("{day} 09:00:00");
+            let value = 10.0 + (index % 17) as f64;
+            let (code, display, value, unit) = match index % 4 {
+                0 => ("33358-3", "Protein.monoclonal", value, "g/L"),
+                1 => ("text:M-Spike", "M-Spike", value / 10.0, "g/dL"),
+                2 => (
+                    "text:Urine M-protein",
+                    "Urine M-protein",
+                    value / 10.0,
+                    "g/dL",
+                ),
+                _ => ("718-7", "Hemoglobin", value, "g/dL"),
+            };
+            (
+                code.to_owned(),
+                display.to_owned(),
+                value,
+                unit.to_owned(),
+                at,
+            )
+        })
+        .collect()
+}
+
+/// The chart reads a record's measure once, when the record loads, and draws the same readings
+/// it drew when it recognised them on every frame: the same track, label and sparkline, for an
+/// M-protein imported by code and by name among readings that are not the measure.
+#[test]
+fn the_timeline_draws_the_readings_it_read_when_the_record_loaded() {
+    let mut harness = Harness::new(300, 120, 40);
+    let (patient, mrn) = patient_of(&harness, "myeloma");
+    add_observations(&harness, patient, &myeloma_readings(240, today()));
+    open_patient(&mut harness, &mrn);
+    insta::assert_snapshot!("timeline_readings_myeloma_120x40", harness.screen());
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+
+    let (patient, mrn) = patient_of(&harness, "hypertension");
+    let pairs: Vec<(String, String, f64, String, String)> = (0..60)
+        .flat_map(|index: i64| {
+            let day = today() - chrono::Duration::days(7 * (60 - index));
+            let at = format!("{day} 09:00:00");
+            let systolic = 130.0 + (index % 9) as f64 * 4.0;
+            [
+                (
+                    String::from("8480-6"),
+                    String::from("Systolic blood pressure"),
+                    systolic,
+                    String::from("mm[Hg]"),
+                    at.clone(),
+                ),
+                (
+                    String::from("8462-4"),
+                    String::from("Diastolic blood pressure"),
+                    systolic - 50.0,
+                    String::from("mm[Hg]"),
+                    at,
+                ),
+            ]
+        })
+        .collect();
+    add_observations(&harness, patient, &pairs);
+    open_patient(&mut harness, &mrn);
+    insta::assert_snapshot!("timeline_readings_hypertension_120x40", harness.screen());
+}
+
+/// Not a check: the time to draw the timeline of a record of many observations, printed by
+/// hand (`cargo test --release --test tui frame_time -- --ignored --nocapture`).
+#[test]
+#[ignore = "a timing printed by hand, never asserted"]
+fn frame_time_of_a_timeline_with_many_observations() {
+    let mut harness = Harness::new(300, 120, 40);
+    let (patient, mrn) = patient_of(&harness, "myeloma");
+    add_observations(&harness, patient, &myeloma_readings(5_000, today()));
+    let loading = std::time::Instant::now();
+    open_patient(&mut harness, &mrn);
+    let loaded = loading.elapsed();
+    let frames = 10u32;
+    let drawing = std::time::Instant::now();
+    for _ in 0..frames {
+        std::hint::black_box(harness.buffer());
+    }
+    let per_frame = drawing.elapsed() / frames;
+    eprintln!("5,000 observations: record opened in {loaded:?}, a frame drawn in {per_frame:?}");
+}

@@ -514,7 +514,6 @@ mod tests {
                 id: String::from("epilepsy"),
                 name: String::from("Epilepsy"),
                 short: String::from("Epilepsy"),
-                measures: Vec::new(),
             }],
             10,
         );
@@ -628,6 +627,7 @@ mod tests {
             notes: vec![],
             history: vec![],
             others: crate::domain::history::OtherIdentity::default(),
+            tracks: crate::tui::track::Tracks::default(),
             unrecognised: vec![],
         }));
         update(&mut model, Msg::Action(Action::Confirm));

@@ -352,8 +352,6 @@ pub struct RulesetName {
     pub name: String,
     /// For the list's narrow column.
     pub short: String,
-    /// The measures the condition is followed by, on their clinical scales (the timeline).
-    pub measures: Vec<crate::rules::model::MeasureScale>,
 }
 
 impl RulesetName {
@@ -366,44 +364,18 @@ impl RulesetName {
                 id: set.id.clone(),
                 name: set.name.clone(),
                 short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
-                measures: set.measures.clone(),
             })
             .collect()
     }
 }
 
 impl Model {
-    /// The observation codes the timeline follows: the condition's own (its rule set says),
-    /// none for a rule set not loaded, and performance status (ECOG) for the whole record.
-    pub fn tracked_codes(&self, ruleset: Option<&str>) -> Vec<&str> {
-        match ruleset {
-            Some(id) => self
-                .rulesets
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| {
-                    r.measures
-                        .iter()
-                        .flat_map(|m| m.codes.iter().map(String::as_str))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            None => vec![crate::domain::observation_codes::ECOG],
-        }
-    }
-
     /// The full name of a rule set, or its id when it is not loaded.
     pub fn ruleset_name(&self, id: &str) -> String {
         self.rulesets
             .iter()
             .find(|r| r.id == id)
             .map_or_else(|| id.to_owned(), |r| r.name.clone())
-    }
-
-    /// The measures of a rule set on their clinical scales (none when it is not loaded).
-    pub fn measures(&self, id: Option<&str>) -> &[crate::rules::model::MeasureScale] {
-        id.and_then(|id| self.rulesets.iter().find(|r| r.id == id))
-            .map_or(&[], |r| r.measures.as_slice())
     }
 
     /// The short name of a rule set, or its id when it is not loaded.
