@@ -4261,3 +4261,151 @@ fn frame_time_of_a_timeline_with_many_observations() {
     let per_frame = drawing.elapsed() / frames;
     eprintln!("5,000 observations: record opened in {loaded:?}, a frame drawn in {per_frame:?}");
 }
+
+/// A trial named at length, put on the way-forward board of a flagged patient's step 3 on a
+/// `width`×`height` terminal; the status line then says it was saved, in more than a row.
+fn board_with_a_long_trial(width: u16, height: u16, title: &str) -> (Harness, String) {
+    let mut harness = Harness::new(300, width, height);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press('a');
+    harness.type_text("NCT01234567");
+    harness.key(KeyCode::Enter);
+    harness.type_text(title);
+    harness.key(KeyCode::Enter);
+    (harness, mrn)
+}
+
+const LONG_TRIAL: &str = "A randomised phase 3 trial of responsive neurostimulation against \
+                          continued medical therapy in adults with drug-resistant focal epilepsy";
+
+/// Words of `text`, one space apart: text wrapped over rows reads as one when joined.
+fn words_of(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| *word != "│" && *word != "·")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A message wider than the terminal is never cut silently: the status line ends it with "…"
+/// and names the key that shows it whole, and the help lists the last messages whole.
+#[test]
+fn a_message_wider_than_the_status_line_says_it_was_cut_and_the_help_shows_it_whole() {
+    let (mut harness, _) = board_with_a_long_trial(80, 24, LONG_TRIAL);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains(LONG_TRIAL), "{message}");
+    let screen = harness.screen();
+    insta::assert_snapshot!("long_message_80x24", screen);
+    let status = screen.lines().nth(22).unwrap_or_default();
+    assert!(status.starts_with(" saved: A randomised"), "{screen}");
+    assert!(status.ends_with("… ? full text"), "{status:?}");
+    assert!(refract::text::width(status) <= 80, "{status:?}");
+
+    harness.press('?');
+    let screen = harness.screen();
+    let help = words_of(&screen);
+    assert!(help.contains(&words_of(&message)), "{screen}");
+    // A message that fits is not marked.
+    harness.key(KeyCode::Esc);
+    harness.press('M');
+    let screen = harness.screen();
+    let status = screen.lines().nth(22).unwrap_or_default();
+    assert!(status.contains("identity masked"), "{screen}");
+    assert!(!status.contains('…'), "{status:?}");
+}
+
+/// On a masked screen a long message naming the patient is masked before it is cut, on the
+/// status line and in the help; messages kept before masking was turned on are not listed.
+#[test]
+fn a_long_message_naming_the_patient_stays_masked_cut_or_whole() {
+    let mut harness = Harness::new(300, 80, 24);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    let family: String = sql_on(&harness.store)
+        .query_row(
+            "SELECT family_name FROM patients WHERE mrn = ?1",
+            [&mrn],
+            |r| r.get(0),
+        )
+        .unwrap();
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    // Said unmasked before masking: not for the masked help.
+    harness.press('a');
+    harness.type_text("NCT07654321");
+    harness.key(KeyCode::Enter);
+    harness.type_text(&format!("Screening visit booked, {family} family informed"));
+    harness.key(KeyCode::Enter);
+    harness.press('M');
+    harness.press('a');
+    harness.type_text("NCT01234567");
+    harness.key(KeyCode::Enter);
+    harness.type_text(&format!(
+        "{LONG_TRIAL}; {family} asked about it, {family} to be called back"
+    ));
+    harness.key(KeyCode::Enter);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains(&family), "{message}");
+    let screen = harness.screen();
+    let status = screen.lines().nth(22).unwrap_or_default();
+    assert!(status.ends_with("… ? full text"), "{status:?}");
+    assert!(!status.contains(&family), "{status:?}");
+    harness.press('?');
+    let screen = harness.screen();
+    assert!(screen.contains("Last messages"), "{screen}");
+    assert!(words_of(&screen).contains("to be called back"), "{screen}");
+    assert!(!screen.contains(&family), "{screen}");
+    assert!(!screen.contains("Screening visit"), "{screen}");
+}
+
+/// The text of a popup's rows from where `start` is drawn down to its first blank row, each
+/// row read up to the popup's right border.
+fn question_rows(buffer: &Buffer, start: &str) -> String {
+    let Some((column, row)) = find(buffer, start, 0) else {
+        return String::new();
+    };
+    let mut rows = Vec::new();
+    for y in row..buffer.area.height {
+        let text: String = (column..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .take_while(|symbol| *symbol != "│")
+            .collect();
+        if text.trim().is_empty() {
+            break;
+        }
+        rows.push(text);
+    }
+    rows.join(" ")
+}
+
+/// A choice menu's question is read whole however long (the team's stance on a trial named at
+/// length): wrapped over the menu's first rows when it is wider than the screen.
+#[test]
+fn a_choice_menus_long_question_is_read_whole() {
+    for (width, height) in [(80, 24), (60, 20)] {
+        let (mut harness, _) = board_with_a_long_trial(width, height, LONG_TRIAL);
+        harness.press('G');
+        harness.press('p');
+        let Some(model::Popup::Choose { title, .. }) = harness.model.popup.clone() else {
+            panic!("p opens the list of stances");
+        };
+        assert!(title.contains(LONG_TRIAL), "{title}");
+        let screen = harness.screen();
+        if width == 80 {
+            insta::assert_snapshot!("long_choice_title_80x24", screen);
+        }
+        let question = question_rows(&harness.buffer(), "The team's");
+        assert_eq!(
+            words_of(&question),
+            words_of(&title),
+            "{width}×{height}:\n{screen}"
+        );
+        assert!(screen.contains("rejected (asks the reason)"), "{screen}");
+    }
+}

@@ -22,8 +22,10 @@ use crate::store::ListFilter;
 
 /// Applies a message; returns what to ask the worker.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
+    let before = model.message.clone();
     let mut requests = update_inner(model, msg);
     model.stamp(&mut requests);
+    model.remember_message(before.as_deref());
     requests
 }
 
