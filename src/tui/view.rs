@@ -24,7 +24,7 @@ use super::model::{Input, Model, Popup, Refusal};
 use super::purpose::{InputPurpose, PatientPurpose, WayForwardPurpose};
 use super::state::Screen;
 use super::theme::Theme;
-use parts::{fit, masked_text, wrap_hanging};
+use parts::{fit, fit_shown, masked_text, wrap_hanging};
 
 /// Where each part of the screen is drawn. The drawing and the mouse both take it from here,
 /// so a click lands on the row drawn under it and the list pages by the rows it shows.
@@ -517,7 +517,8 @@ fn status_line(
         .map(|key| format!(" {key} full text "))
         .filter(|hint| crate::text::width(hint) + 10 <= width);
     let room = width - hint.as_deref().map_or(0, crate::text::width);
-    let mut spans = vec![Span::styled(fit(&text.content, room), text.style)];
+    // Cut after masking (it reads the whole text), never inside its marker.
+    let mut spans = vec![Span::styled(fit_shown(&text.content, room), text.style)];
     if let Some(hint) = hint {
         spans.push(Span::styled(hint, theme.key()));
     }
