@@ -18,6 +18,7 @@ mod replies;
 pub mod screen;
 pub mod state;
 pub mod theme;
+pub mod track;
 mod typing;
 pub mod undo;
 pub mod view;

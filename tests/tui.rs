@@ -4140,3 +4140,272 @@ fn every_help_description_is_read_whole_at_80_and_60_columns() {
         }
     }
 }
+
+/// Observations of `patient` as imported ones arrive: `(code, display, value, unit, at)`.
+fn add_observations(
+    harness: &Harness,
+    patient: i64,
+    rows: &[(String, String, f64, String, String)],
+) {
+    let connection = sql_on(&harness.store);
+    connection.execute_batch("BEGIN").unwrap();
+    for (index, (code, display, value, unit, at)) in rows.iter().enumerate() {
+        connection
+            .execute(
+                "INSERT INTO observations (patient_id, id, code, display, value, unit, effective)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![
+                    patient,
+                    50_000 + index as i64,
+                    code,
+                    display,
+                    value,
+                    unit,
+                    at
+                ],
+            )
+            .unwrap();
+    }
+    connection.execute_batch("COMMIT").unwrap();
+}
+
+/// `count` readings of a myeloma record as an import brings them: M-protein by LOINC in g/L
+/// and by its name in g/dL, a urine M-protein (not the serum's chart), and haemoglobins the
+/// measure's selector must pass over; a day apart, ending on `last`.
+fn myeloma_readings(count: usize, last: NaiveDate) -> Vec<(String, String, f64, String, String)> {
+    (0..count)
+        .map(|index| {
+            let day = last - chrono::Duration::days((count - index) as i64);
+            let at = format!("{day} 09:00:00");
+            let value = 10.0 + (index % 17) as f64;
+            let (code, display, value, unit) = match index % 4 {
+                0 => ("33358-3", "Protein.monoclonal", value, "g/L"),
+                1 => ("text:M-Spike", "M-Spike", value / 10.0, "g/dL"),
+                2 => (
+                    "text:Urine M-protein",
+                    "Urine M-protein",
+                    value / 10.0,
+                    "g/dL",
+                ),
+                _ => ("718-7", "Hemoglobin", value, "g/dL"),
+            };
+            (
+                code.to_owned(),
+                display.to_owned(),
+                value,
+                unit.to_owned(),
+                at,
+            )
+        })
+        .collect()
+}
+
+/// The chart reads a record's measure once, when the record loads, and draws the same readings
+/// it drew when it recognised them on every frame: the same track, label and sparkline, for an
+/// M-protein imported by code and by name among readings that are not the measure.
+#[test]
+fn the_timeline_draws_the_readings_it_read_when_the_record_loaded() {
+    let mut harness = Harness::new(300, 120, 40);
+    let (patient, mrn) = patient_of(&harness, "myeloma");
+    add_observations(&harness, patient, &myeloma_readings(240, today()));
+    open_patient(&mut harness, &mrn);
+    insta::assert_snapshot!("timeline_readings_myeloma_120x40", harness.screen());
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+
+    let (patient, mrn) = patient_of(&harness, "hypertension");
+    let pairs: Vec<(String, String, f64, String, String)> = (0..60)
+        .flat_map(|index: i64| {
+            let day = today() - chrono::Duration::days(7 * (60 - index));
+            let at = format!("{day} 09:00:00");
+            let systolic = 130.0 + (index % 9) as f64 * 4.0;
+            [
+                (
+                    String::from("8480-6"),
+                    String::from("Systolic blood pressure"),
+                    systolic,
+                    String::from("mm[Hg]"),
+                    at.clone(),
+                ),
+                (
+                    String::from("8462-4"),
+                    String::from("Diastolic blood pressure"),
+                    systolic - 50.0,
+                    String::from("mm[Hg]"),
+                    at,
+                ),
+            ]
+        })
+        .collect();
+    add_observations(&harness, patient, &pairs);
+    open_patient(&mut harness, &mrn);
+    insta::assert_snapshot!("timeline_readings_hypertension_120x40", harness.screen());
+}
+
+/// Not a check: the time to draw the timeline of a record of many observations, printed by
+/// hand (`cargo test --release --test tui frame_time -- --ignored --nocapture`).
+#[test]
+#[ignore = "a timing printed by hand, never asserted"]
+fn frame_time_of_a_timeline_with_many_observations() {
+    let mut harness = Harness::new(300, 120, 40);
+    let (patient, mrn) = patient_of(&harness, "myeloma");
+    add_observations(&harness, patient, &myeloma_readings(5_000, today()));
+    let loading = std::time::Instant::now();
+    open_patient(&mut harness, &mrn);
+    let loaded = loading.elapsed();
+    let frames = 10u32;
+    let drawing = std::time::Instant::now();
+    for _ in 0..frames {
+        std::hint::black_box(harness.buffer());
+    }
+    let per_frame = drawing.elapsed() / frames;
+    eprintln!("5,000 observations: record opened in {loaded:?}, a frame drawn in {per_frame:?}");
+}
+
+/// A trial named at length, put on the way-forward board of a flagged patient's step 3 on a
+/// `width`×`height` terminal; the status line then says it was saved, in more than a row.
+fn board_with_a_long_trial(width: u16, height: u16, title: &str) -> (Harness, String) {
+    let mut harness = Harness::new(300, width, height);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press('a');
+    harness.type_text("NCT01234567");
+    harness.key(KeyCode::Enter);
+    harness.type_text(title);
+    harness.key(KeyCode::Enter);
+    (harness, mrn)
+}
+
+const LONG_TRIAL: &str = "A randomised phase 3 trial of responsive neurostimulation against \
+                          continued medical therapy in adults with drug-resistant focal epilepsy";
+
+/// Words of `text`, one space apart: text wrapped over rows reads as one when joined.
+fn words_of(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| *word != "│" && *word != "·")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A message wider than the terminal is never cut silently: the status line ends it with "…"
+/// and names the key that shows it whole, and the help lists the last messages whole.
+#[test]
+fn a_message_wider_than_the_status_line_says_it_was_cut_and_the_help_shows_it_whole() {
+    let (mut harness, _) = board_with_a_long_trial(80, 24, LONG_TRIAL);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains(LONG_TRIAL), "{message}");
+    let screen = harness.screen();
+    insta::assert_snapshot!("long_message_80x24", screen);
+    let status = screen.lines().nth(22).unwrap_or_default();
+    assert!(status.starts_with(" saved: A randomised"), "{screen}");
+    assert!(status.ends_with("… ? full text"), "{status:?}");
+    assert!(refract::text::width(status) <= 80, "{status:?}");
+
+    harness.press('?');
+    let screen = harness.screen();
+    let help = words_of(&screen);
+    assert!(help.contains(&words_of(&message)), "{screen}");
+    // A message that fits is not marked.
+    harness.key(KeyCode::Esc);
+    harness.press('M');
+    let screen = harness.screen();
+    let status = screen.lines().nth(22).unwrap_or_default();
+    assert!(status.contains("identity masked"), "{screen}");
+    assert!(!status.contains('…'), "{status:?}");
+}
+
+/// On a masked screen a long message naming the patient is masked before it is cut, on the
+/// status line and in the help; messages kept before masking was turned on are not listed.
+#[test]
+fn a_long_message_naming_the_patient_stays_masked_cut_or_whole() {
+    let mut harness = Harness::new(300, 80, 24);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    let family: String = sql_on(&harness.store)
+        .query_row(
+            "SELECT family_name FROM patients WHERE mrn = ?1",
+            [&mrn],
+            |r| r.get(0),
+        )
+        .unwrap();
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    // Said unmasked before masking: not for the masked help.
+    harness.press('a');
+    harness.type_text("NCT07654321");
+    harness.key(KeyCode::Enter);
+    harness.type_text(&format!("Screening visit booked, {family} family informed"));
+    harness.key(KeyCode::Enter);
+    harness.press('M');
+    harness.press('a');
+    harness.type_text("NCT01234567");
+    harness.key(KeyCode::Enter);
+    harness.type_text(&format!(
+        "{LONG_TRIAL}; {family} asked about it, {family} to be called back"
+    ));
+    harness.key(KeyCode::Enter);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains(&family), "{message}");
+    let screen = harness.screen();
+    let status = screen.lines().nth(22).unwrap_or_default();
+    assert!(status.ends_with("… ? full text"), "{status:?}");
+    assert!(!status.contains(&family), "{status:?}");
+    harness.press('?');
+    let screen = harness.screen();
+    assert!(screen.contains("Last messages"), "{screen}");
+    assert!(words_of(&screen).contains("to be called back"), "{screen}");
+    assert!(!screen.contains(&family), "{screen}");
+    assert!(!screen.contains("Screening visit"), "{screen}");
+}
+
+/// The text of a popup's rows from where `start` is drawn down to its first blank row, each
+/// row read up to the popup's right border.
+fn question_rows(buffer: &Buffer, start: &str) -> String {
+    let Some((column, row)) = find(buffer, start, 0) else {
+        return String::new();
+    };
+    let mut rows = Vec::new();
+    for y in row..buffer.area.height {
+        let text: String = (column..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .take_while(|symbol| *symbol != "│")
+            .collect();
+        if text.trim().is_empty() {
+            break;
+        }
+        rows.push(text);
+    }
+    rows.join(" ")
+}
+
+/// A choice menu's question is read whole however long (the team's stance on a trial named at
+/// length): wrapped over the menu's first rows when it is wider than the screen.
+#[test]
+fn a_choice_menus_long_question_is_read_whole() {
+    for (width, height) in [(80, 24), (60, 20)] {
+        let (mut harness, _) = board_with_a_long_trial(width, height, LONG_TRIAL);
+        harness.press('G');
+        harness.press('p');
+        let Some(model::Popup::Choose { title, .. }) = harness.model.popup.clone() else {
+            panic!("p opens the list of stances");
+        };
+        assert!(title.contains(LONG_TRIAL), "{title}");
+        let screen = harness.screen();
+        if width == 80 {
+            insta::assert_snapshot!("long_choice_title_80x24", screen);
+        }
+        let question = question_rows(&harness.buffer(), "The team's");
+        assert_eq!(
+            words_of(&question),
+            words_of(&title),
+            "{width}×{height}:\n{screen}"
+        );
+        assert!(screen.contains("rejected (asks the reason)"), "{screen}");
+    }
+}

@@ -22,8 +22,10 @@ use crate::store::ListFilter;
 
 /// Applies a message; returns what to ask the worker.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
+    let before = model.message.clone();
     let mut requests = update_inner(model, msg);
     model.stamp(&mut requests);
+    model.remember_message(before.as_deref());
     requests
 }
 
@@ -514,7 +516,6 @@ mod tests {
                 id: String::from("epilepsy"),
                 name: String::from("Epilepsy"),
                 short: String::from("Epilepsy"),
-                measures: Vec::new(),
             }],
             10,
         );
@@ -628,6 +629,7 @@ mod tests {
             notes: vec![],
             history: vec![],
             others: crate::domain::history::OtherIdentity::default(),
+            tracks: crate::tui::track::Tracks::default(),
             unrecognised: vec![],
         }));
         update(&mut model, Msg::Action(Action::Confirm));

@@ -309,6 +309,10 @@ pub struct Model {
     pub input: Option<Input>,
     pub masked: bool,
     pub message: Option<String>,
+    /// The last messages the status line showed, newest last, as the screen showed them
+    /// (masked when it was): the help lists them whole, since the status line cuts one wider
+    /// than the terminal (a save's or an import's error, what was kept aside).
+    pub messages: std::collections::VecDeque<String>,
     /// The last save refused because of a colleague's change, until the person acts on it.
     pub refusal: Option<Refusal>,
     /// The number of the last save sent.
@@ -352,8 +356,6 @@ pub struct RulesetName {
     pub name: String,
     /// For the list's narrow column.
     pub short: String,
-    /// The measures the condition is followed by, on their clinical scales (the timeline).
-    pub measures: Vec<crate::rules::model::MeasureScale>,
 }
 
 impl RulesetName {
@@ -366,44 +368,18 @@ impl RulesetName {
                 id: set.id.clone(),
                 name: set.name.clone(),
                 short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
-                measures: set.measures.clone(),
             })
             .collect()
     }
 }
 
 impl Model {
-    /// The observation codes the timeline follows: the condition's own (its rule set says),
-    /// none for a rule set not loaded, and performance status (ECOG) for the whole record.
-    pub fn tracked_codes(&self, ruleset: Option<&str>) -> Vec<&str> {
-        match ruleset {
-            Some(id) => self
-                .rulesets
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| {
-                    r.measures
-                        .iter()
-                        .flat_map(|m| m.codes.iter().map(String::as_str))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            None => vec![crate::domain::observation_codes::ECOG],
-        }
-    }
-
     /// The full name of a rule set, or its id when it is not loaded.
     pub fn ruleset_name(&self, id: &str) -> String {
         self.rulesets
             .iter()
             .find(|r| r.id == id)
             .map_or_else(|| id.to_owned(), |r| r.name.clone())
-    }
-
-    /// The measures of a rule set on their clinical scales (none when it is not loaded).
-    pub fn measures(&self, id: Option<&str>) -> &[crate::rules::model::MeasureScale] {
-        id.and_then(|id| self.rulesets.iter().find(|r| r.id == id))
-            .map_or(&[], |r| r.measures.as_slice())
     }
 
     /// The short name of a rule set, or its id when it is not loaded.
@@ -414,6 +390,9 @@ impl Model {
             .map_or_else(|| id.to_owned(), |r| r.short.clone())
     }
 }
+
+/// Messages the help lists: enough to read back what the last few keys said.
+pub const MESSAGES_KEPT: usize = 5;
 
 /// A message to `update`.
 #[derive(Debug, Clone)]
@@ -453,6 +432,7 @@ impl Model {
             input: None,
             masked: false,
             message: None,
+            messages: std::collections::VecDeque::new(),
             refusal: None,
             last_ticket: 0,
             background_tickets: Vec::new(),
@@ -482,6 +462,22 @@ impl Model {
         crate::domain::history::Masking::when(self.masked, self.identities_in_view())
             .text(text)
             .into_string()
+    }
+
+    /// Keeps the message the status line shows now (when it is a new one) for the help, as
+    /// this screen may show it: masked against the records in view now, when masking is on.
+    pub fn remember_message(&mut self, before: Option<&str>) {
+        let Some(message) = self.message.as_deref().filter(|m| Some(*m) != before) else {
+            return;
+        };
+        let shown = self.shown(message);
+        if self.messages.back() == Some(&shown) {
+            return;
+        }
+        if self.messages.len() == MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(shown);
     }
 
     /// Whether a masked screen would show `text` otherwise than it is: it names a patient in
@@ -518,6 +514,11 @@ impl Model {
     pub fn set_masked(&mut self, masked: bool) -> Vec<Request> {
         let changed = self.masked != masked;
         self.masked = masked;
+        if masked {
+            // Kept unmasked, or masked against records no longer in view: not for a masked
+            // screen's help.
+            self.messages.clear();
+        }
         if changed && self.list.query.filter.search.is_some() {
             self.reload_list()
         } else {

@@ -24,7 +24,7 @@ use super::model::{Input, Model, Popup, Refusal};
 use super::purpose::{InputPurpose, PatientPurpose, WayForwardPurpose};
 use super::state::Screen;
 use super::theme::Theme;
-use parts::{fit, masked_text, wrap_hanging};
+use parts::{fit, fit_shown, masked_text, wrap_hanging};
 
 /// Where each part of the screen is drawn. The drawing and the mouse both take it from here,
 /// so a click lands on the row drawn under it and the list pages by the rows it shows.
@@ -491,7 +491,38 @@ fn render_status(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
         },
         (None, None) => Span::raw(""),
     };
-    frame.render_widget(Line::from(text), area);
+    // The help lists the last messages whole: its key, where it can be pressed now.
+    let full_text_key = (model.message.is_some() && model.input.is_none() && model.popup.is_none())
+        .then(|| keymap.key_for(Context::Global, Action::Help))
+        .flatten();
+    frame.render_widget(
+        status_line(text, full_text_key.as_deref(), theme, area.width),
+        area,
+    );
+}
+
+/// The status line's text in `width` columns. One that does not fit is cut with "…", and says
+/// which key shows it whole (`full_text_key`): half a warning must never read as the whole of it.
+fn status_line(
+    text: Span<'static>,
+    full_text_key: Option<&str>,
+    theme: Theme,
+    width: u16,
+) -> Line<'static> {
+    let width = usize::from(width);
+    if text.width() <= width {
+        return Line::from(text);
+    }
+    let hint = full_text_key
+        .map(|key| format!(" {key} full text "))
+        .filter(|hint| crate::text::width(hint) + 10 <= width);
+    let room = width - hint.as_deref().map_or(0, crate::text::width);
+    // Cut after masking (it reads the whole text), never inside its marker.
+    let mut spans = vec![Span::styled(fit_shown(&text.content, room), text.style)];
+    if let Some(hint) = hint {
+        spans.push(Span::styled(hint, theme.key()));
+    }
+    Line::from(spans)
 }
 
 fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_>, area: Rect) {

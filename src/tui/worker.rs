@@ -216,6 +216,8 @@ pub struct PatientDetail {
     /// The ids of the current diagnoses in words no rule set reads
     /// ([`Rules::unrecognised_conditions`]): the screen says so under each.
     pub unrecognised: Vec<i64>,
+    /// The measure each timeline of the record charts, read here once: a frame only draws it.
+    pub tracks: super::track::Tracks,
 }
 
 impl PatientDetail {
@@ -878,7 +880,9 @@ fn patient(store: &Store, rules: &Rules, id: PatientId) -> Result<PatientDetail,
         .iter()
         .map(|condition| condition.id)
         .collect();
+    let tracks = super::track::Tracks::read(&summary.record, &rules.sets);
     Ok(PatientDetail {
+        tracks,
         summary,
         notes: store.notes(id)?,
         history: store.audit_history(id, 200)?,

@@ -575,13 +575,12 @@ fn render_case_record(
     let timeline = Timeline {
         record: &detail.summary.record,
         ruleset: Some(case.ruleset.as_str()),
-        tracked: model.tracked_codes(Some(case.ruleset.as_str())),
         today: model.today,
         zone: model.zone,
         zoom: 0,
         pan: 0,
         theme,
-        measures: model.measures(Some(case.ruleset.as_str())),
+        track: detail.tracks.of(Some(case.ruleset.as_str())),
     };
     let index = detail
         .summary

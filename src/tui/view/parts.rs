@@ -31,6 +31,27 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// [`fit`] for text masking may have cut names out of: a marker the cut would split is left
+/// out whole, as [`Shown::cut_to`] leaves it ("(mas…" reads as a typo, not as a cut name).
+///
+/// [`Shown::cut_to`]: crate::domain::history::Shown::cut_to
+pub fn fit_shown(text: &str, width: usize) -> String {
+    use crate::domain::history::MASKED;
+    let cut = fit(text, width);
+    let Some(kept) = cut.strip_suffix('…').filter(|kept| text.starts_with(kept)) else {
+        return cut;
+    };
+    let end = kept.len();
+    match text
+        .match_indices(MASKED)
+        .map(|(at, _)| at)
+        .find(|&at| at < end && end < at + MASKED.len())
+    {
+        Some(at) => format!("{}…", &text[..at]),
+        None => cut,
+    }
+}
+
 /// Typed text as it shows on a masked screen: a dot for each character.
 pub fn masked_text(text: &str) -> String {
     "•".repeat(text.chars().count())
@@ -132,4 +153,18 @@ pub fn wrap_hanging(text: &str, width: usize, style: Style) -> Vec<Line<'static>
         .into_iter()
         .map(|line| Line::from(Span::styled(line, style)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_never_splits_a_masked_marker() {
+        let text = "saved: told (masked) about the trial";
+        assert_eq!(fit_shown(text, 16), "saved: told …");
+        assert_eq!(fit_shown(text, 22), "saved: told (masked) …");
+        assert_eq!(fit_shown(text, 60), text);
+        assert_eq!(fit_shown("saving…", 7), "saving…");
+    }
 }

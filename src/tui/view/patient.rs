@@ -255,13 +255,12 @@ fn render_timeline_tab(
     let timeline = Timeline {
         record: &detail.summary.record,
         ruleset,
-        tracked: model.tracked_codes(ruleset),
         today: model.today,
         zone: model.zone,
         zoom: screen.zoom,
         pan: screen.pan,
         theme,
-        measures: model.measures(ruleset),
+        track: detail.tracks.of(ruleset),
     };
     let timeline_height = timeline_height(
         &timeline,

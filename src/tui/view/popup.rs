@@ -1,5 +1,5 @@
-//! Overlays: the help (every key of the screen, from the keymap), the filter menu and the sort
-//! menu.
+//! Overlays: the help (the last messages whole, then every key of the screen, from the
+//! keymap), the filter menu, the sort menu and the choice menus (their question read whole).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -25,14 +25,16 @@ pub fn render(
     let room = usize::from(area.width.saturating_sub(4));
     let (title, lines): (String, Vec<Line<'_>>) = match popup {
         Popup::Help { .. } => {
-            let mut lines: Vec<Line<'_>> = keymap
-                .help(model.context())
-                .into_iter()
-                .flat_map(|(keys, help)| {
-                    let key_column = Span::styled(format!("{keys:>14}  "), theme.key());
-                    wrapped_after(key_column, &help, Style::new(), room)
-                })
-                .collect();
+            let mut lines = last_messages(model, theme, room);
+            lines.extend(
+                keymap
+                    .help(model.context())
+                    .into_iter()
+                    .flat_map(|(keys, help)| {
+                        let key_column = Span::styled(format!("{keys:>14}  "), theme.key());
+                        wrapped_after(key_column, &help, Style::new(), room)
+                    }),
+            );
             let symbols = symbols(model.context());
             if !symbols.is_empty() {
                 lines.push(Line::from(""));
@@ -127,7 +129,20 @@ pub fn render(
                 .collect(),
         ),
     };
-    // Wide enough for its title too: a question asked in the title is read whole.
+    // A question asked in the title is read whole: on the border when it fits there (the popup
+    // widens for it), else wrapped over the popup's first rows (a choice about an option or a
+    // trial the team named at length).
+    let (title, lines) = if Span::raw(title.as_str()).width() + 4 > usize::from(area.width) {
+        let mut head: Vec<Line<'_>> = crate::text::wrap_hanging(title.trim(), room)
+            .into_iter()
+            .map(|row| Line::from(Span::styled(format!(" {row}"), theme.title())))
+            .collect();
+        head.push(Line::from(""));
+        head.extend(lines);
+        (String::new(), head)
+    } else {
+        (title, lines)
+    };
     let title_width = Span::raw(title.as_str()).width() + 2;
     let width = lines
         .iter()
@@ -166,6 +181,27 @@ pub fn render(
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The last messages of the status line, newest first and whole (the status line cuts one
+/// wider than the terminal), above the keys; masked again against what is in view now.
+fn last_messages(model: &Model, theme: Theme, room: usize) -> Vec<Line<'static>> {
+    if model.messages.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        " Last messages, newest first",
+        theme.title(),
+    ))];
+    for message in model.messages.iter().rev() {
+        lines.extend(super::parts::wrap_hanging(
+            &format!("  · {}", model.shown(message)),
+            room,
+            theme.warning(),
+        ));
+    }
+    lines.push(Line::from(""));
+    lines
 }
 
 /// `lead` then `text` word-wrapped to `room` columns, its continuations lined up under the text

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::super::theme::Theme;
+use super::super::track::MeasureTrack;
 use crate::domain::observation_codes::display;
 use crate::domain::{
     Observation, PatientRecord, Response, START_BY_MARK, ShownZone, StopReason, TreatmentLine,
@@ -22,19 +23,15 @@ pub struct Timeline<'a> {
     pub record: &'a PatientRecord,
     /// The condition whose lines are drawn (all lines when `None`).
     pub ruleset: Option<&'a str>,
-    /// Observation codes followed when none of `measures` has values ([`Model::tracked_codes`]).
-    ///
-    /// [`Model::tracked_codes`]: super::super::model::Model::tracked_codes
-    pub tracked: Vec<&'a str>,
     pub today: NaiveDate,
     /// The calendar times are shown on (the stored instants are UTC).
     pub zone: ShownZone,
     pub zoom: u8,
     pub pan: i32,
     pub theme: Theme,
-    /// The condition's measures on their clinical scales (from its rule set); none: the key
-    /// measure against its own range.
-    pub measures: &'a [MeasureScale],
+    /// The measure charted under the lanes, read when the record loaded
+    /// ([`MeasureTrack::read`]): a frame draws it, never reads the record for it again.
+    pub track: Option<&'a MeasureTrack>,
 }
 
 /// Events an episode shows at most (the latest when there are more).
@@ -124,11 +121,11 @@ impl Timeline<'_> {
             needed = needed.max(crate::text::width("procedures"));
         }
         let widest = (width * 2 / 5).max(10);
-        if let Some((scale, owned)) = self.track() {
-            let points: Vec<&Observation> = owned.iter().collect();
+        if let Some(track) = self.track {
+            let points: Vec<&Observation> = track.points.iter().collect();
             // The track's label is picked from longer and shorter forms: the longest that fits.
-            let (low, high) = track_range(scale, &points);
-            let fitted = self.track_label(scale, &points, low, high, usize::from(widest));
+            let (low, high) = track_range(track.scale.as_ref(), &points);
+            let fitted = self.track_label(track, low, high, usize::from(widest));
             needed = needed.max(crate::text::width(&fitted));
         }
         u16::try_from(needed).unwrap_or(u16::MAX).clamp(10, widest)
@@ -275,55 +272,9 @@ impl Timeline<'_> {
             .collect()
     }
 
-    /// The measure drawn under the lanes: the first of the rule set's measures the record
-    /// holds values of, on its scale, each value in the measure's unit; else the codes followed
-    /// without a scale (performance status for the whole record), on their own range. A value
-    /// is the measure's where the criteria read it as the measure (`MeasureScale::value_of`:
-    /// an imported M-protein by its LOINC code or its name, in g/L drawn in g/dL), never by a
-    /// code list of the chart's own (review R7-4).
-    fn track(&self) -> Option<(Option<&MeasureScale>, Vec<Observation>)> {
-        for measure in self.measures {
-            let found: Vec<Observation> = self
-                .record
-                .observations
-                .iter()
-                .filter_map(|o| {
-                    let value = measure.value_of(o)?;
-                    let mut point = o.clone();
-                    point.value = Some(value);
-                    Some(point)
-                })
-                .collect();
-            if !found.is_empty() {
-                return Some((Some(measure), found));
-            }
-        }
-        let found: Vec<Observation> = self
-            .record
-            .observations
-            .iter()
-            .filter(|o| self.tracked.contains(&o.code.as_str()) && o.value.is_some())
-            .cloned()
-            .collect();
-        (!found.is_empty()).then_some((None, found))
-    }
-
-    fn track_points(&self) -> Vec<Observation> {
-        self.track().map(|(_, points)| points).unwrap_or_default()
-    }
-
-    /// The readings taken with `point` (the diastolics with a systolic), in the order of
-    /// their values.
-    fn paired(&self, point: &Observation, code: &str) -> Vec<f64> {
-        let mut values: Vec<f64> = self
-            .record
-            .observations
-            .iter()
-            .filter(|o| o.code == code && o.effective == point.effective)
-            .filter_map(|o| o.value)
-            .collect();
-        values.sort_by(f64::total_cmp);
-        values
+    /// The readings drawn under the lanes (none when the record has no measure to chart).
+    fn track_points(&self) -> &[Observation] {
+        self.track.map_or(&[], |track| track.points.as_slice())
     }
 
     fn lines(&self) -> Vec<&TreatmentLine> {
@@ -609,11 +560,12 @@ impl Widget for &Timeline<'_> {
         // The measurement track: a sparkline of the condition's measure per column, on the
         // measure's clinical scale when the rule set gives one, with its latest value and unit.
         if y < bottom
-            && let Some((scale, owned)) = self.track()
+            && let Some(track) = self.track
         {
-            let points: Vec<&Observation> = owned.iter().collect();
+            let scale = track.scale.as_ref();
+            let points: Vec<&Observation> = track.points.iter().collect();
             let (low, high) = track_range(scale, &points);
-            let label = self.track_label(scale, &points, low, high, usize::from(label_width));
+            let label = self.track_label(track, low, high, usize::from(label_width));
             buf.set_stringn(area.x, y, &label, usize::from(label_width), theme.muted());
             // The track takes the rows left above the legend, up to MAX_TRACK_ROWS.
             let rows = bottom.saturating_sub(y + 1).clamp(1, MAX_TRACK_ROWS);
@@ -699,15 +651,9 @@ impl Timeline<'_> {
     /// together) and its day, the goal and the scale, as much as fits in `room`. Values
     /// recorded at that one moment that differ are all given ("123/75 and 150/95"), never one
     /// of them by the order they were stored in; the day says how current they are.
-    fn track_label(
-        &self,
-        scale: Option<&MeasureScale>,
-        points: &[&Observation],
-        low: f64,
-        high: f64,
-        room: usize,
-    ) -> String {
-        let mut latest = at_latest(points.iter().copied());
+    fn track_label(&self, track: &MeasureTrack, low: f64, high: f64, room: usize) -> String {
+        let scale = track.scale.as_ref();
+        let mut latest = at_latest(track.points.iter());
         // In the order of their values, not of storage.
         latest.sort_by(|a, b| {
             a.value
@@ -753,9 +699,11 @@ impl Timeline<'_> {
         // "123/75"; more, which nothing pairs one to one, are listed on each side of the
         // slash ("123, 150 / 75, 95"), never paired by a guess.
         let firsts = distinct_values(latest.iter().filter_map(|o| o.value), &shown);
-        let seconds = scale.paired_code.as_deref().map_or_else(Vec::new, |code| {
-            distinct_values(self.paired(first, code).into_iter(), &shown)
-        });
+        let seconds = if scale.paired_code.is_some() {
+            distinct_values(track.paired_latest.iter().copied(), &shown)
+        } else {
+            Vec::new()
+        };
         let values = match (firsts.as_slice(), seconds.as_slice()) {
             ([one], [second]) => format!("{one}/{second}"),
             (_, []) => firsts.join(" and "),
@@ -1002,9 +950,8 @@ mod tests {
                 observations: vec![observation],
                 ..PatientRecord::default()
             };
-            let timeline = timeline_of(&record, &set.measures);
-            let (scale, points) = timeline.track()?;
-            Some((scale?.name.clone(), points.first()?.value?))
+            let track = MeasureTrack::read(&record, &set.measures, &[])?;
+            Some((track.scale?.name.clone(), track.points.first()?.value?))
         };
         let near = |found: Option<(String, f64)>, name: &str, value: f64| {
             found.is_some_and(|(n, v)| n == name && (v - value).abs() < 0.01)
@@ -1061,26 +1008,22 @@ mod tests {
             observations,
             ..PatientRecord::default()
         };
-        let measures = [blood_pressure()];
-        let timeline = timeline_of(&record, &measures);
-        let (scale, owned) = timeline.track().expect("a track");
-        let points: Vec<&Observation> = owned.iter().collect();
-        timeline.track_label(scale, &points, 60.0, 220.0, 200)
+        let track = MeasureTrack::read(&record, &[blood_pressure()], &[]).expect("a track");
+        timeline_of(&record, Some(&track)).track_label(&track, 60.0, 220.0, 200)
     }
 
     /// The timeline of `record` as the tests draw it: all lines, 2026-12-04, UTC, no zoom or
     /// pan, no colour.
-    fn timeline_of<'a>(record: &'a PatientRecord, measures: &'a [MeasureScale]) -> Timeline<'a> {
+    fn timeline_of<'a>(record: &'a PatientRecord, track: Option<&'a MeasureTrack>) -> Timeline<'a> {
         Timeline {
             record,
             ruleset: None,
-            tracked: Vec::new(),
             today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
             zone: ShownZone::utc(),
             zoom: 0,
             pan: 0,
             theme: Theme { color: false },
-            measures,
+            track,
         }
     }
 
@@ -1145,7 +1088,7 @@ mod tests {
             ],
             ..PatientRecord::default()
         };
-        let timeline = timeline_of(&record, &[]);
+        let timeline = timeline_of(&record, None);
         let events: Vec<String> = timeline
             .episode_events()
             .into_iter()
@@ -1170,7 +1113,7 @@ mod tests {
             exposures,
             ..PatientRecord::default()
         };
-        let timeline = timeline_of(&record, &[]);
+        let timeline = timeline_of(&record, None);
         let area = Rect::new(0, 0, 78, 8);
         let mut buf = Buffer::empty(area);
         (&timeline).render(area, &mut buf);
@@ -1290,7 +1233,7 @@ mod tests {
             ..PatientRecord::default()
         };
         let draw = |record: &PatientRecord| {
-            let timeline = timeline_of(record, &[]);
+            let timeline = timeline_of(record, None);
             let area = Rect::new(0, 0, 100, 12);
             let mut buf = Buffer::empty(area);
             (&timeline).render(area, &mut buf);
