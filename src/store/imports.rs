@@ -71,6 +71,18 @@ pub trait IdentityLookup {
     }
 }
 
+impl Store {
+    /// Every stored patient the identifiers name (see [`PatientMatch::Ambiguous`], which says
+    /// only two).
+    pub fn patients_named(
+        &self,
+        keys: &[(String, String)],
+        equivalent: &[Vec<String>],
+    ) -> Result<Vec<PatientId>> {
+        patients_named(&self.conn, keys, equivalent)
+    }
+}
+
 impl IdentityLookup for Store {
     fn match_patient(
         &self,
@@ -125,6 +137,20 @@ fn match_patient(
     keys: &[(String, String)],
     equivalent: &[Vec<String>],
 ) -> Result<PatientMatch> {
+    Ok(match patients_named(conn, keys, equivalent)?[..] {
+        [] => PatientMatch::New,
+        [id] => PatientMatch::Existing(id),
+        [first, second, ..] => PatientMatch::Ambiguous(first, second),
+    })
+}
+
+/// Every stored patient the identifiers name, as [`match_patient`] finds them, in the order
+/// found: a join of records one person was stored as takes them all (see `store::joins`).
+fn patients_named(
+    conn: &Connection,
+    keys: &[(String, String)],
+    equivalent: &[Vec<String>],
+) -> Result<Vec<PatientId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
     )?;
@@ -152,11 +178,7 @@ fn match_patient(
             same.push(id);
         }
     }
-    Ok(match same[..] {
-        [] => PatientMatch::New,
-        [id] => PatientMatch::Existing(id),
-        [first, second, ..] => PatientMatch::Ambiguous(first, second),
-    })
+    Ok(same)
 }
 
 /// The systems an identifier's system is looked up under: its own, every spelling FHIR's
