@@ -2308,6 +2308,14 @@ fn identity_problem(
                 .filter(|(s, _)| *s == system)
                 .map(|(_, value)| value.as_str())
                 .collect();
+            // Known by a bundle `urn:` alone (no resource id: an id has no colon), as an
+            // earlier export of the stored patient was: such a key names the entry in its own
+            // bundle only, and a source that writes no Patient.id makes a new one in every
+            // export. Their identifiers are the record's name, and it is theirs.
+            let by_bundle_url = |id: &str| id.starts_with("urn:");
+            if by_bundle_url(own) && stored.iter().any(|value| by_bundle_url(value)) {
+                return Ok(None);
+            }
             match stored.first() {
                 Some(other) if !stored.iter().any(|value| mine.contains(&value.as_str())) => {
                     Ok(Some(format!(

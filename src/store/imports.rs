@@ -402,9 +402,12 @@ fn add_identifiers(
     keys: &[(String, String)],
     claimant: &Claimant<'_>,
 ) -> Result<AddedIdentifiers> {
+    // A record joined into theirs brings its new identifiers (the Patient id of its next
+    // export) to that record, not to the patient's own.
+    let record = record_of(conn, id, keys)?.flatten();
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO patient_identifiers (system, value, patient_id, record)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
     )?;
     let mut owner = conn.prepare_cached(
         "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
@@ -418,7 +421,7 @@ fn add_identifiers(
         if is_shared(conn, system, value)? {
             continue;
         }
-        let added = stmt.execute(params![system, value, id.0])?;
+        let added = stmt.execute(params![system, value, id.0, record])?;
         if added > 0
             && let Some(source) = system.strip_prefix(PATIENT_ID_PREFIX)
         {
@@ -467,6 +470,66 @@ fn add_identifiers(
         mark_dirty(conn, id)?;
     }
     Ok(AddedIdentifiers { shared, kept_aside })
+}
+
+/// Which of the patient's records (see migration 52: `None` inside, their own; else the stored
+/// id a record joined into theirs had) a Patient with these identifiers is, by the identifiers
+/// that are the source's word on who they are (not refract's own systems), as stored for the
+/// patient. `None` when none of them is stored for the patient, or they name two records (a
+/// Patient carrying both records' numbers).
+fn record_of(
+    conn: &Connection,
+    id: PatientId,
+    keys: &[(String, String)],
+) -> Result<Option<Option<i64>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT record FROM patient_identifiers WHERE system = ?1 AND value = ?2
+         AND patient_id = ?3",
+    )?;
+    let mut found: Option<Option<i64>> = None;
+    for (system, value) in keys {
+        if system.starts_with(REFRACT_SYSTEMS) {
+            continue;
+        }
+        let system = identifier_systems::canonical(system);
+        let Some(record) = stmt
+            .query_row(params![system, value, id.0], |row| row.get::<_, Option<i64>>(0))
+            .optional()?
+        else {
+            continue;
+        };
+        match found {
+            None => found = Some(record),
+            Some(known) if known == record => {}
+            Some(_) => return Ok(None),
+        }
+    }
+    Ok(found)
+}
+
+/// The Patient ids of `source` that the record of `patient` a Patient with these identifiers
+/// is (see [`record_of`]) was filed under: the ids earlier exports of that record gave it. A
+/// source that writes no Patient.id and a new bundle `urn:uuid` in every export files each
+/// export's resources under another id; its complete export speaks for all of its record's,
+/// never for another record's joined with it.
+fn record_subjects(
+    conn: &Connection,
+    patient: PatientId,
+    source: &str,
+    keys: &[(String, String)],
+) -> Result<Vec<String>> {
+    let Some(record) = record_of(conn, patient, keys)? else {
+        return Ok(Vec::new());
+    };
+    Ok(conn
+        .prepare_cached(
+            "SELECT value FROM patient_identifiers WHERE system = ?1 AND patient_id = ?2
+             AND record IS ?3 ORDER BY value",
+        )?
+        .query_map(params![patient_id_system(source), patient.0, record], |row| {
+            row.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// What storing a patient's identifiers found (see [`add_identifiers`]).
@@ -2932,6 +2995,17 @@ impl ImportTx<'_> {
         claimant: &Claimant<'_>,
     ) -> Result<AddedIdentifiers> {
         add_identifiers(self.conn, self.auditor, id, keys, claimant)
+    }
+
+    /// See [`record_subjects`]: the Patient ids of `source` a whole-record replace of an
+    /// export known by a bundle `urn:uuid` alone speaks for, beside its own.
+    pub fn record_subjects(
+        &self,
+        patient: PatientId,
+        source: &str,
+        keys: &[(String, String)],
+    ) -> Result<Vec<String>> {
+        record_subjects(self.conn, patient, source, keys)
     }
 
     /// Copies of the resource `entry` just wrote that an earlier run kept aside under another

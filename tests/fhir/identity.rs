@@ -1922,3 +1922,26 @@ fn a_replace_from_a_source_whose_urn_uuids_change_removes_what_its_record_droppe
     assert_eq!(stored(&env), ["dx", "ltg"]);
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
 }
+
+/// The same source, no join: each export under a new `urn:uuid` is the stored patient's next
+/// one (matched on its identifiers, not refused as another record of the source), and its
+/// complete export removes what the record no longer holds.
+#[test]
+fn each_export_under_a_new_urn_uuid_is_the_same_record() {
+    let (_, new, resources) = merged_records(None, None);
+    let mut env = Env::new();
+    env.import_ok(&env.write_json("new-1.json", &uuid_export("n-1", &new, &resources[2..])));
+    let next = env.write_json("new-2.json", &uuid_export("n-2", &new, &resources[2..3]));
+    let replace = ImportOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let report = env.import_with(&[next], &replace);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(report.files[0].removed, 1, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(
+        env.rows("SELECT id FROM fhir_resources WHERE type <> 'Patient'"),
+        [["ltg"]]
+    );
+}
