@@ -1997,7 +1997,8 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         let planned = planned_joins(store, patient, &options.equivalent_systems)
             .map_err(|err| err.to_string())?;
         if !planned.is_empty() {
-            let describe = |id: PatientId| store.describe_patient(id).map_err(|err| err.to_string());
+            let describe =
+                |id: PatientId| store.describe_patient(id).map_err(|err| err.to_string());
             // The team's `--same-system` joins only records no two of which disagree: each
             // pair of them, not only each with the kept one (a year of birth alone agrees with
             // two different days).

@@ -493,7 +493,9 @@ fn record_of(
         }
         let system = identifier_systems::canonical(system);
         let Some(record) = stmt
-            .query_row(params![system, value, id.0], |row| row.get::<_, Option<i64>>(0))
+            .query_row(params![system, value, id.0], |row| {
+                row.get::<_, Option<i64>>(0)
+            })
             .optional()?
         else {
             continue;
@@ -526,9 +528,10 @@ fn record_subjects(
             "SELECT value FROM patient_identifiers WHERE system = ?1 AND patient_id = ?2
              AND record IS ?3 ORDER BY value",
         )?
-        .query_map(params![patient_id_system(source), patient.0, record], |row| {
-            row.get(0)
-        })?
+        .query_map(
+            params![patient_id_system(source), patient.0, record],
+            |row| row.get(0),
+        )?
         .collect::<rusqlite::Result<_>>()?)
 }
 

@@ -1902,10 +1902,7 @@ fn a_replace_from_a_source_whose_urn_uuids_change_removes_what_its_record_droppe
     assert_eq!(stored(&env), ["dx", "lcm", "lev", "ltg"]);
 
     // The new record's next complete export, under a new uuid, no longer holds lacosamide.
-    let next_new = env.write_json(
-        "new-2.json",
-        &uuid_export("n-2", &new, &new_half[..1]),
-    );
+    let next_new = env.write_json("new-2.json", &uuid_export("n-2", &new, &new_half[..1]));
     let report = env.import_with(&[next_new], &replace);
     assert_eq!(report.failed, 0, "{report:#?}");
     assert_eq!(report.files[0].removed, 1, "{report:#?}");
@@ -1944,4 +1941,44 @@ fn each_export_under_a_new_urn_uuid_is_the_same_record() {
         env.rows("SELECT id FROM fhir_resources WHERE type <> 'Patient'"),
         [["ltg"]]
     );
+}
+
+/// A file whose joins were made before identifiers kept their record (schema 51): migration 52
+/// gives each joined record's identifiers back to it, from the audit row of its join.
+#[test]
+fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log() {
+    let mut env = Env::new();
+    let (old, new, resources) = merged_records(None, None);
+    let mut apart = vec![old, new];
+    apart.extend(resources);
+    env.import_ok(&env.write_json("apart.json", &bundle("collection", &apart)));
+    let old_id = env.patient_id("MRN-OLD");
+    let (merged_old, _, _) = merged_records(Some("replaced-by"), None);
+    let report = env.import(&[env.write_json("merged.json", &bundle("collection", &[merged_old]))]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    let records = |env: &Env| {
+        env.rows(
+            "SELECT system, value, coalesce(record, '-') FROM patient_identifiers
+             WHERE system NOT LIKE 'urn:refract:patient-server:%' ORDER BY 1, 2",
+        )
+    };
+    let now = records(&env);
+    assert!(
+        now.contains(&vec![
+            MRN_SYSTEM.to_owned(),
+            "MRN-OLD".to_owned(),
+            old_id.to_string()
+        ]),
+        "{now:?}"
+    );
+    super::sql_on(&env.store)
+        .execute_batch(
+            "ALTER TABLE patient_identifiers DROP COLUMN record;
+             PRAGMA user_version = 51;",
+        )
+        .unwrap();
+    env.store =
+        refract::store::Store::open(&env.db(), refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    assert_eq!(records(&env), now);
 }

@@ -22,3 +22,11 @@ UPDATE patient_identifiers SET record = (
 WHERE system || '|' || value IN (SELECT identifier FROM joined_identifiers);
 
 DROP TABLE joined_identifiers;
+
+-- A merged record's Patient ids, kept under the merged-records system too: its record's.
+UPDATE patient_identifiers SET record = (
+    SELECT i.record FROM patient_identifiers i
+    WHERE i.patient_id = patient_identifiers.patient_id AND i.value = patient_identifiers.value
+      AND i.system = 'urn:refract:patient-id:'
+                     || substr(patient_identifiers.system, length('urn:refract:patient-replaced:') + 1))
+WHERE system LIKE 'urn:refract:patient-replaced:%' AND record IS NULL;
