@@ -404,7 +404,7 @@ fn add_identifiers(
 ) -> Result<AddedIdentifiers> {
     // A record joined into theirs brings its new identifiers (the Patient id of its next
     // export) to that record, not to the patient's own.
-    let record = record_of(conn, id, keys)?.flatten();
+    let record = record_of(conn, id, keys)?.and_then(Record::column);
     let mut stmt = conn.prepare_cached(
         "INSERT INTO patient_identifiers (system, value, patient_id, record)
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -472,8 +472,25 @@ fn add_identifiers(
     Ok(AddedIdentifiers { shared, kept_aside })
 }
 
-/// Which of the patient's records (see migration 52: `None` inside, their own; else the stored
-/// id a record joined into theirs had) a Patient with these identifiers is, by the identifiers
+/// One of a patient's records (see migration 52): their own, or one joined into theirs, by
+/// the stored id it had before the join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Own,
+    Joined(i64),
+}
+
+impl Record {
+    /// As `patient_identifiers.record` holds it.
+    fn column(self) -> Option<i64> {
+        match self {
+            Record::Own => None,
+            Record::Joined(id) => Some(id),
+        }
+    }
+}
+
+/// Which of the patient's records a Patient with these identifiers is, by the identifiers
 /// that are the source's word on who they are (not refract's own systems), as stored for the
 /// patient. `None` when none of them is stored for the patient, or they name two records (a
 /// Patient carrying both records' numbers).
@@ -481,18 +498,18 @@ fn record_of(
     conn: &Connection,
     id: PatientId,
     keys: &[(String, String)],
-) -> Result<Option<Option<i64>>> {
+) -> Result<Option<Record>> {
     let mut stmt = conn.prepare_cached(
         "SELECT record FROM patient_identifiers WHERE system = ?1 AND value = ?2
          AND patient_id = ?3",
     )?;
-    let mut found: Option<Option<i64>> = None;
+    let mut found = None;
     for (system, value) in keys {
         if system.starts_with(REFRACT_SYSTEMS) {
             continue;
         }
         let system = identifier_systems::canonical(system);
-        let Some(record) = stmt
+        let Some(column) = stmt
             .query_row(params![system, value, id.0], |row| {
                 row.get::<_, Option<i64>>(0)
             })
@@ -500,6 +517,7 @@ fn record_of(
         else {
             continue;
         };
+        let record = column.map_or(Record::Own, Record::Joined);
         match found {
             None => found = Some(record),
             Some(known) if known == record => {}
@@ -529,7 +547,7 @@ fn record_subjects(
              AND record IS ?3 ORDER BY value",
         )?
         .query_map(
-            params![patient_id_system(source), patient.0, record],
+            params![patient_id_system(source), patient.0, record.column()],
             |row| row.get(0),
         )?
         .collect::<rusqlite::Result<_>>()?)
