@@ -1544,9 +1544,23 @@ fn import_file(
         );
     }
     // Joined before the file is written: its Patients and resources then name one patient.
+    // Each planned against the records as stored before the file: one joined already (into
+    // a record a later join replaces too) is followed to where it went.
+    let mut went: HashMap<PatientId, PatientId> = HashMap::new();
     for join in &checked.joins {
-        let joined = store
-            .import_write(|tx| tx.join_patients(join.replaced, join.kept, &join.why, join.merged));
+        let now = |mut id: PatientId| {
+            while let Some(&into) = went.get(&id) {
+                id = into;
+            }
+            id
+        };
+        let (replaced, kept) = (now(join.replaced), now(join.kept));
+        if replaced == kept {
+            continue;
+        }
+        went.insert(replaced, kept);
+        let joined =
+            store.import_write(|tx| tx.join_patients(replaced, kept, &join.why, join.merged));
         match joined {
             Ok(words) => match &join.despite {
                 Some(conflict) => report.warn(
@@ -1980,37 +1994,58 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         };
         // Two stored records the source merged, or whose identifier systems the team declared
         // one: joined before the file is written (see `store::joins`).
-        if let Some(mut join) = planned_join(store, patient, &options.equivalent_systems)
-            .map_err(|err| err.to_string())?
-        {
-            let conflict = store
-                .join_conflict(join.replaced, join.kept)
-                .map_err(|err| err.to_string())?;
-            // The source's own merge is its master patient index's word on its own records,
-            // and a wrong birth date or sex on one of two records is often why the duplicate
-            // was made: joined, the disagreement said. The team's `--same-system` is a
-            // statement about systems, not these two people: a disagreement refuses it.
-            if join.merged {
-                join.despite = conflict;
-            } else if let Some(conflict) = conflict {
-                return Err(format!(
-                    "{}: {}, which would join {} and {}, but {conflict}: refusing to join them; \
-                     nothing imported",
-                    patient.at,
-                    join.why,
-                    store
-                        .describe_patient(join.replaced)
-                        .map_err(|err| err.to_string())?,
-                    store
-                        .describe_patient(join.kept)
-                        .map_err(|err| err.to_string())?,
-                ));
+        let planned = planned_joins(store, patient, &options.equivalent_systems)
+            .map_err(|err| err.to_string())?;
+        if !planned.is_empty() {
+            let describe =
+                |id: PatientId| store.describe_patient(id).map_err(|err| err.to_string());
+            // The team's `--same-system` joins only records no two of which disagree: each
+            // pair of them, not only each with the kept one (a year of birth alone agrees with
+            // two different days).
+            if !planned[0].merged {
+                let group: Vec<PatientId> = std::iter::once(planned[0].kept)
+                    .chain(planned.iter().map(|join| join.replaced))
+                    .collect();
+                for (at, &a) in group.iter().enumerate() {
+                    for &b in &group[at + 1..] {
+                        let Some(conflict) =
+                            store.join_conflict(b, a).map_err(|err| err.to_string())?
+                        else {
+                            continue;
+                        };
+                        let (which, but) = if group.len() == 2 {
+                            (format!("{} and {}", describe(b)?, describe(a)?), conflict)
+                        } else {
+                            let all = group
+                                .iter()
+                                .map(|&id| describe(id))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            let pair = format!("of {} and {}", describe(b)?, describe(a)?);
+                            (all.join(", "), format!("{pair} {conflict}"))
+                        };
+                        return Err(format!(
+                            "{}: {}, which would join {which}, but {but}: refusing to join \
+                             them; nothing imported",
+                            patient.at, planned[0].why,
+                        ));
+                    }
+                }
             }
-            if !joins
-                .iter()
-                .any(|known: &PlannedJoin| known.replaced == join.replaced)
-            {
-                joins.push(join);
+            for mut join in planned {
+                // The source's own merge is its master patient index's word on its own
+                // records, and a wrong birth date or sex on one of two records is often why
+                // the duplicate was made: joined, the disagreement said.
+                if join.merged {
+                    join.despite = store
+                        .join_conflict(join.replaced, join.kept)
+                        .map_err(|err| err.to_string())?;
+                }
+                if !joins
+                    .iter()
+                    .any(|known: &PlannedJoin| known.replaced == join.replaced)
+                {
+                    joins.push(join);
+                }
             }
             continue;
         }
@@ -2066,21 +2101,23 @@ pub(crate) struct PlannedJoin {
     pub despite: Option<String>,
 }
 
-/// The join a Patient asks for, if its identifiers name two stored patients for a reason that
-/// makes them one: the source's merge (R4 `Patient.link` `replaces` / `replaced-by`, naming a
-/// record of the same source: the record `replaced-by` another "must no longer be used", so
-/// the other is kept), or the team's `--same-system` (without it the identifiers name one
-/// patient; the record stored first is kept, with the team's work on it). Any other ambiguity
-/// (two people's numbers) is no reason, and is refused as before.
-fn planned_join(
+/// The joins a Patient asks for, if its identifiers name several stored patients for a reason
+/// that makes them one: the source's merge (R4 `Patient.link` `replaces` / `replaced-by`,
+/// naming records of the same source: the record `replaced-by` another "must no longer be
+/// used", so the other is kept), or the team's `--same-system` (without it the identifiers
+/// name one patient; the record stored first is kept, with the team's work on it). Every
+/// record they name is joined into the kept one, not one pair per file: one person stored by
+/// three sources, or a survivor that `replaces` two records, is one patient after the file.
+/// Any other ambiguity (two people's numbers) is no reason, and is refused as before.
+fn planned_joins(
     store: &Store,
     patient: &FilePatient,
     equivalent: &[Vec<String>],
-) -> Result<Option<PlannedJoin>, StoreError> {
-    let PatientMatch::Ambiguous(first, second) = store.match_patient(&patient.keys, equivalent)?
-    else {
-        return Ok(None);
-    };
+) -> Result<Vec<PlannedJoin>, StoreError> {
+    let named = store.patients_named(&patient.keys, equivalent)?;
+    if named.len() < 2 {
+        return Ok(Vec::new());
+    }
     let own = patient.id.as_deref().unwrap_or_default();
     if !patient.merging.is_empty() {
         let alone: Vec<(String, String)> = patient
@@ -2089,38 +2126,51 @@ fn planned_join(
             .filter(|key| !patient.linked.contains(key))
             .cloned()
             .collect();
-        let (PatientMatch::Existing(this), PatientMatch::Existing(other)) = (
-            store.match_patient(&alone, equivalent)?,
-            store.match_patient(&patient.merging, equivalent)?,
-        ) else {
-            return Ok(None);
+        let PatientMatch::Existing(this) = store.match_patient(&alone, equivalent)? else {
+            return Ok(Vec::new());
         };
-        if this == other {
-            return Ok(None);
+        // Each record the merge names, on its own: two of them are two stored patients here.
+        let mut others: Vec<PatientId> = Vec::new();
+        for key in &patient.merging {
+            if let PatientMatch::Existing(other) =
+                store.match_patient(std::slice::from_ref(key), equivalent)?
+                && other != this
+                && !others.contains(&other)
+            {
+                others.push(other);
+            }
         }
-        let others = patient
+        let named_others = patient
             .merging
             .iter()
             .map(|(_, id)| format!("Patient/{id}"))
             .collect::<Vec<_>>()
             .join(", ");
-        return Ok(Some(if patient.superseded {
-            PlannedJoin {
-                replaced: this,
-                kept: other,
-                why: format!("the source merged Patient/{own} into {others} (replaced-by)"),
-                merged: true,
-                despite: None,
-            }
+        let merged = |replaced: PatientId, kept: PatientId, why: String| PlannedJoin {
+            replaced,
+            kept,
+            why,
+            merged: true,
+            despite: None,
+        };
+        return Ok(if patient.superseded {
+            // Merged into another (`replaced-by`): that record is kept, and any other record
+            // the merge names goes there with this one.
+            let Some((&kept, rest)) = others.split_first() else {
+                return Ok(Vec::new());
+            };
+            let why = format!("the source merged Patient/{own} into {named_others} (replaced-by)");
+            std::iter::once(this)
+                .chain(rest.iter().copied())
+                .map(|replaced| merged(replaced, kept, why.clone()))
+                .collect()
         } else {
-            PlannedJoin {
-                replaced: other,
-                kept: this,
-                why: format!("the source merged {others} into Patient/{own} (replaces)"),
-                merged: true,
-                despite: None,
-            }
-        }));
+            let why = format!("the source merged {named_others} into Patient/{own} (replaces)");
+            others
+                .into_iter()
+                .map(|replaced| merged(replaced, this, why.clone()))
+                .collect()
+        });
     }
     if equivalent.is_empty()
         || matches!(
@@ -2128,17 +2178,30 @@ fn planned_join(
             PatientMatch::Ambiguous(..)
         )
     {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    Ok(Some(PlannedJoin {
-        replaced: first.max(second),
-        kept: first.min(second),
-        why: format!(
-            "Patient/{own}'s identifiers name both once --same-system makes their systems one"
-        ),
-        merged: false,
-        despite: None,
-    }))
+    let Some(&kept) = named.iter().min() else {
+        return Ok(Vec::new());
+    };
+    let why = if named.len() == 2 {
+        format!("Patient/{own}'s identifiers name both once --same-system makes their systems one")
+    } else {
+        format!(
+            "Patient/{own}'s identifiers name all {} once --same-system makes their systems one",
+            named.len()
+        )
+    };
+    Ok(named
+        .iter()
+        .filter(|&&replaced| replaced != kept)
+        .map(|&replaced| PlannedJoin {
+            replaced,
+            kept,
+            why: why.clone(),
+            merged: false,
+            despite: None,
+        })
+        .collect())
 }
 
 /// What a user is told of identifiers a Patient turned out to share with another person (see
@@ -2246,6 +2309,14 @@ fn identity_problem(
                 .filter(|(s, _)| *s == system)
                 .map(|(_, value)| value.as_str())
                 .collect();
+            // Known by a bundle `urn:` alone (no resource id: an id has no colon), as an
+            // earlier export of the stored patient was: such a key names the entry in its own
+            // bundle only, and a source that writes no Patient.id makes a new one in every
+            // export. Their identifiers are the record's name, and it is theirs.
+            let by_bundle_url = |id: &str| id.starts_with("urn:");
+            if by_bundle_url(own) && stored.iter().any(|value| by_bundle_url(value)) {
+                return Ok(None);
+            }
             match stored.first() {
                 Some(other) if !stored.iter().any(|value| mine.contains(&value.as_str())) => {
                     Ok(Some(format!(

@@ -1614,6 +1614,15 @@ impl Writer<'_> {
                 tx.keep_names(id, &facts.names)?;
                 state.last = None;
                 self.hold_subjects(own_ids);
+                // No resource id: known by its bundle `urn:uuid` alone (its key then; an id has
+                // no colon), which an export may make afresh every time (R4: a `urn:` fullUrl
+                // names the entry in that bundle only). Its record's earlier exports were filed
+                // under their own: the file is that record's whole record too (not another
+                // record's joined with it).
+                if self.replace && key.as_deref().is_none_or(|key| key.starts_with("urn:")) {
+                    let earlier = tx.record_subjects(id, self.source, keys)?;
+                    self.hold_subjects(&earlier);
+                }
             }
             Op::Medication {
                 source,

@@ -71,6 +71,18 @@ pub trait IdentityLookup {
     }
 }
 
+impl Store {
+    /// Every stored patient the identifiers name (see [`PatientMatch::Ambiguous`], which says
+    /// only two).
+    pub fn patients_named(
+        &self,
+        keys: &[(String, String)],
+        equivalent: &[Vec<String>],
+    ) -> Result<Vec<PatientId>> {
+        patients_named(&self.conn, keys, equivalent)
+    }
+}
+
 impl IdentityLookup for Store {
     fn match_patient(
         &self,
@@ -125,6 +137,20 @@ fn match_patient(
     keys: &[(String, String)],
     equivalent: &[Vec<String>],
 ) -> Result<PatientMatch> {
+    Ok(match patients_named(conn, keys, equivalent)?[..] {
+        [] => PatientMatch::New,
+        [id] => PatientMatch::Existing(id),
+        [first, second, ..] => PatientMatch::Ambiguous(first, second),
+    })
+}
+
+/// Every stored patient the identifiers name, as [`match_patient`] finds them, in the order
+/// found: a join of records one person was stored as takes them all (see `store::joins`).
+fn patients_named(
+    conn: &Connection,
+    keys: &[(String, String)],
+    equivalent: &[Vec<String>],
+) -> Result<Vec<PatientId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
     )?;
@@ -152,11 +178,7 @@ fn match_patient(
             same.push(id);
         }
     }
-    Ok(match same[..] {
-        [] => PatientMatch::New,
-        [id] => PatientMatch::Existing(id),
-        [first, second, ..] => PatientMatch::Ambiguous(first, second),
-    })
+    Ok(same)
 }
 
 /// The systems an identifier's system is looked up under: its own, every spelling FHIR's
@@ -380,9 +402,12 @@ fn add_identifiers(
     keys: &[(String, String)],
     claimant: &Claimant<'_>,
 ) -> Result<AddedIdentifiers> {
+    // A record joined into theirs brings its new identifiers (the Patient id of its next
+    // export) to that record, not to the patient's own.
+    let record = record_of(conn, id, keys)?.and_then(Record::column);
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO patient_identifiers (system, value, patient_id, record)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
     )?;
     let mut owner = conn.prepare_cached(
         "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
@@ -396,7 +421,7 @@ fn add_identifiers(
         if is_shared(conn, system, value)? {
             continue;
         }
-        let added = stmt.execute(params![system, value, id.0])?;
+        let added = stmt.execute(params![system, value, id.0, record])?;
         if added > 0
             && let Some(source) = system.strip_prefix(PATIENT_ID_PREFIX)
         {
@@ -445,6 +470,87 @@ fn add_identifiers(
         mark_dirty(conn, id)?;
     }
     Ok(AddedIdentifiers { shared, kept_aside })
+}
+
+/// One of a patient's records (see migration 52): their own, or one joined into theirs, by
+/// the stored id it had before the join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Own,
+    Joined(i64),
+}
+
+impl Record {
+    /// As `patient_identifiers.record` holds it.
+    fn column(self) -> Option<i64> {
+        match self {
+            Record::Own => None,
+            Record::Joined(id) => Some(id),
+        }
+    }
+}
+
+/// Which of the patient's records a Patient with these identifiers is, by the identifiers
+/// that are the source's word on who they are (not refract's own systems), as stored for the
+/// patient. `None` when none of them is stored for the patient, or they name two records (a
+/// Patient carrying both records' numbers).
+fn record_of(
+    conn: &Connection,
+    id: PatientId,
+    keys: &[(String, String)],
+) -> Result<Option<Record>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT record FROM patient_identifiers WHERE system = ?1 AND value = ?2
+         AND patient_id = ?3",
+    )?;
+    let mut found = None;
+    for (system, value) in keys {
+        if system.starts_with(REFRACT_SYSTEMS) {
+            continue;
+        }
+        let system = identifier_systems::canonical(system);
+        let Some(column) = stmt
+            .query_row(params![system, value, id.0], |row| {
+                row.get::<_, Option<i64>>(0)
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        let record = column.map_or(Record::Own, Record::Joined);
+        match found {
+            None => found = Some(record),
+            Some(known) if known == record => {}
+            Some(_) => return Ok(None),
+        }
+    }
+    Ok(found)
+}
+
+/// The Patient ids of `source` that the record of `patient` a Patient with these identifiers
+/// is (see [`record_of`]) was filed under: the ids earlier exports of that record gave it. A
+/// source that writes no Patient.id and a new bundle `urn:uuid` in every export files each
+/// export's resources under another id; its complete export speaks for all of its record's,
+/// never for another record's joined with it.
+fn record_subjects(
+    conn: &Connection,
+    patient: PatientId,
+    source: &str,
+    keys: &[(String, String)],
+) -> Result<Vec<String>> {
+    let Some(record) = record_of(conn, patient, keys)? else {
+        return Ok(Vec::new());
+    };
+    Ok(conn
+        .prepare_cached(
+            "SELECT value FROM patient_identifiers WHERE system = ?1 AND patient_id = ?2
+             AND record IS ?3 ORDER BY value",
+        )?
+        .query_map(
+            params![patient_id_system(source), patient.0, record.column()],
+            |row| row.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// What storing a patient's identifiers found (see [`add_identifiers`]).
@@ -2910,6 +3016,17 @@ impl ImportTx<'_> {
         claimant: &Claimant<'_>,
     ) -> Result<AddedIdentifiers> {
         add_identifiers(self.conn, self.auditor, id, keys, claimant)
+    }
+
+    /// See [`record_subjects`]: the Patient ids of `source` a whole-record replace of an
+    /// export known by a bundle `urn:uuid` alone speaks for, beside its own.
+    pub fn record_subjects(
+        &self,
+        patient: PatientId,
+        source: &str,
+        keys: &[(String, String)],
+    ) -> Result<Vec<String>> {
+        record_subjects(self.conn, patient, source, keys)
     }
 
     /// Copies of the resource `entry` just wrote that an earlier run kept aside under another

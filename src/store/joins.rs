@@ -175,8 +175,9 @@ fn join(
         .collect::<rusqlite::Result<_>>()?;
     if merged {
         conn.execute(
-            "INSERT OR IGNORE INTO patient_identifiers (system, value, patient_id)
-             SELECT ?3 || substr(system, length(?4) + 1), value, ?2 FROM patient_identifiers
+            "INSERT OR IGNORE INTO patient_identifiers (system, value, patient_id, record)
+             SELECT ?3 || substr(system, length(?4) + 1), value, ?2, coalesce(record, ?1)
+             FROM patient_identifiers
              WHERE patient_id = ?1 AND substr(system, 1, length(?4)) = ?4",
             params![
                 replaced.0,
@@ -186,8 +187,11 @@ fn join(
             ],
         )?;
     }
+    // Each keeps the record it came with (see `imports::record_subjects`): a record joined
+    // into the replaced one before is still its own.
     conn.execute(
-        "UPDATE patient_identifiers SET patient_id = ?2 WHERE patient_id = ?1",
+        "UPDATE patient_identifiers SET patient_id = ?2, record = coalesce(record, ?1)
+         WHERE patient_id = ?1",
         params![replaced.0, kept.0],
     )?;
     let record: serde_json::Value = conn

@@ -1670,3 +1670,315 @@ fn a_whole_record_replace_of_one_joined_record_removes_nothing_filed_under_the_o
         assert_eq!(stored(&env), ["dx", "lev", "ltg"]);
     }
 }
+
+/// One person stored three times, by the hospital, a lab and a pharmacy (each its own
+/// `--source`, each its own spelling of the hospital's MRN system): one file whose
+/// `--same-system` makes the three systems one names all three, and joins all three into the
+/// record stored first (each join and move audited), not one pair per file. Records that
+/// disagree (a sex) are refused as with two, the one line naming them.
+#[test]
+fn a_same_system_naming_three_stored_patients_joins_all_three() {
+    const LAB: &str = "urn:oid:9.9.9";
+    const PHARMACY: &str = "urn:oid:8.8.8";
+    let from = |source: &str| ImportOptions {
+        source: Some(source.to_owned()),
+        ..ImportOptions::default()
+    };
+    let record = |id: &str, system: &str, gender: &str, day: &str| {
+        with(
+            person(
+                id,
+                &[identifier("MR", system, "N1001")],
+                "Doe",
+                gender,
+                "1980-05-01",
+            ),
+            &json!({"meta": {"lastUpdated": format!("{day}T00:00:00Z")}}),
+        )
+    };
+    let stored_apart = |env: &mut Env, pharmacy_gender: &str| {
+        for (source, id, system, gender) in [
+            ("hospital", "h1", MRN_SYSTEM, "female"),
+            ("lab", "l1", LAB, "female"),
+            ("pharmacy", "f1", PHARMACY, pharmacy_gender),
+        ] {
+            let file = env.write_json(
+                &format!("{source}.json"),
+                &epileptic(&record(id, system, gender, "2026-09-10")),
+            );
+            let report = env.import_with(&[file], &from(source));
+            assert_eq!(report.failed, 0, "{report:#?}");
+        }
+        assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
+    };
+    let all_one = ImportOptions {
+        equivalent_systems: vec![vec![
+            MRN_SYSTEM.to_owned(),
+            LAB.to_owned(),
+            PHARMACY.to_owned(),
+        ]],
+        ..from("lab")
+    };
+
+    let mut env = Env::new();
+    stored_apart(&mut env, "female");
+    let hospital_id = env.int("SELECT min(id) FROM patients");
+    let next = env.write_json(
+        "lab2.json",
+        &epileptic(&record("l1", LAB, "female", "2026-09-11")),
+    );
+    let report = env.import_with(&[next], &all_one);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(
+        env.rows("SELECT id FROM patients"),
+        [[hospital_id.to_string()]],
+        "{report:#?}"
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM audit_log WHERE action = 'import.patient.join'"),
+        2
+    );
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.resource.move'
+             AND patient_id = {hospital_id}"
+        )),
+        4,
+        "the lab's and the pharmacy's diagnosis and drug"
+    );
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(DISTINCT source) FROM fhir_resources f JOIN patient_identifiers i
+             ON i.system = 'urn:refract:patient-id:' || f.source AND i.value = f.subject
+             WHERE i.patient_id = {hospital_id}"
+        )),
+        3
+    );
+    let said = warnings(&report);
+    assert_eq!(said.matches("joined").count(), 2, "{said}");
+
+    // The pharmacy's record is a man's: the three are not one person, and nothing is joined.
+    let mut env = Env::new();
+    stored_apart(&mut env, "male");
+    let next = env.write_json(
+        "lab2.json",
+        &epileptic(&record("l1", LAB, "female", "2026-09-11")),
+    );
+    let report = env.import_with(&[next], &all_one);
+    assert_eq!(report.failed, 1, "{report:#?}");
+    let error = report.files[0].error.clone().unwrap_or_default();
+    assert!(
+        error.contains("sexes differ") && !error.contains('\n'),
+        "{error}"
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
+    assert_eq!(
+        env.int("SELECT count(*) FROM audit_log WHERE action = 'import.patient.join'"),
+        0
+    );
+}
+
+/// Three records of one person in one source, stored apart; then the source merges the two
+/// older ones into the third (R4 `Patient.link` `replaces` naming both, on the survivor alone,
+/// or `replaced-by` on each old record): all three are one patient after that one file.
+#[test]
+fn a_merge_naming_two_stored_records_joins_both_into_the_survivor() {
+    let record = |id: &str, mrn: &str, links: &[(&str, &str)]| {
+        let link: Vec<Value> = links
+            .iter()
+            .map(|(kind, other)| {
+                json!({"other": {"reference": format!("Patient/{other}")}, "type": kind})
+            })
+            .collect();
+        let base = person(
+            id,
+            &[identifier("MR", MRN_SYSTEM, mrn)],
+            "Doe",
+            "female",
+            "1980-05-01",
+        );
+        if link.is_empty() {
+            base
+        } else {
+            with(base, &json!({"link": link}))
+        }
+    };
+    let survivor_replaces = vec![record(
+        "p3",
+        "MRN-3",
+        &[("replaces", "p1"), ("replaces", "p2")],
+    )];
+    let each_replaced_by = vec![
+        record("p1", "MRN-1", &[("replaced-by", "p3")]),
+        record("p2", "MRN-2", &[("replaced-by", "p3")]),
+    ];
+    for merge in [survivor_replaces, each_replaced_by] {
+        let mut env = Env::new();
+        for (id, mrn) in [("p1", "MRN-1"), ("p2", "MRN-2"), ("p3", "MRN-3")] {
+            let file = env.write_json(&format!("{id}.json"), &epileptic(&record(id, mrn, &[])));
+            env.import_ok(&file);
+        }
+        assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
+        let file = env.write_json("merged.json", &bundle("collection", &merge));
+        let report = env.import(&[file]);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(
+            env.rows("SELECT mrn FROM patients"),
+            [["MRN-3"]],
+            "{merge:#?}\n{report:#?}"
+        );
+        assert_eq!(
+            env.rows(
+                "SELECT json_extract(before, '$.mrn') FROM audit_log
+                 WHERE action = 'import.patient.join' ORDER BY 1"
+            ),
+            [["MRN-1"], ["MRN-2"]]
+        );
+        assert_eq!(
+            env.int("SELECT count(*) FROM conditions"),
+            3,
+            "each record's diagnosis, on the one patient"
+        );
+    }
+}
+
+/// An export whose Patient has no resource id, only a bundle `urn:uuid` made afresh each time
+/// (R4 §2.36.0.3: a `urn:uuid` fullUrl is the entry's identity in that bundle alone): `key`
+/// is this export's uuid, and each resource names the Patient by it.
+fn uuid_export(key: &str, patient: &Value, resources: &[Value]) -> Value {
+    let subject = format!("urn:uuid:{key}");
+    let mut patient = patient.clone();
+    if let Some(fields) = patient.as_object_mut() {
+        fields.remove("id");
+    }
+    let mut all = vec![patient];
+    all.extend(resources.iter().map(|resource| {
+        let mut resource = resource.clone();
+        resource["subject"] = json!({"reference": subject});
+        resource
+    }));
+    let mut file = bundle("collection", &all);
+    file["entry"][0]["fullUrl"] = json!(subject);
+    file
+}
+
+/// A source that sends no Patient.id and a new `urn:uuid` in every export: its complete export
+/// (`--replace`) is still the whole record of the record it holds, after that record was
+/// joined with another (the source's merge): what an earlier export of the same record filed
+/// under its earlier uuid and this one no longer holds is removed, and nothing filed under the
+/// other joined record's uuids (review R8-1: each record's export speaks for its own record).
+#[test]
+fn a_replace_from_a_source_whose_urn_uuids_change_removes_what_its_record_dropped() {
+    let replace = ImportOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let stored = |env: &Env| -> Vec<String> {
+        env.rows("SELECT id FROM fhir_resources WHERE type <> 'Patient' ORDER BY id")
+            .concat()
+    };
+    let (old, new, resources) = merged_records(None, None);
+    let (old_half, new_half) = (&resources[..2], &resources[2..]);
+    let mut env = Env::new();
+    let first_old = env.write_json("old-1.json", &uuid_export("o-1", &old, old_half));
+    let first_new = env.write_json("new-1.json", &uuid_export("n-1", &new, new_half));
+    env.import_ok(&first_old);
+    env.import_ok(&first_new);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    // The source merges the old record into the new one, naming it by its number.
+    let merged_old = with(
+        old.clone(),
+        &json!({"link": [{"type": "replaced-by",
+                          "other": {"identifier": {"system": MRN_SYSTEM, "value": "MRN-NEW"}}}]}),
+    );
+    let merge = env.write_json("merge.json", &uuid_export("o-2", &merged_old, &[]));
+    let report = env.import(&[merge]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert!(
+        warnings(&report).contains("joined MRN MRN-OLD"),
+        "{}",
+        warnings(&report)
+    );
+    assert_eq!(stored(&env), ["dx", "lcm", "lev", "ltg"]);
+
+    // The new record's next complete export, under a new uuid, no longer holds lacosamide.
+    let next_new = env.write_json("new-2.json", &uuid_export("n-2", &new, &new_half[..1]));
+    let report = env.import_with(&[next_new], &replace);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(report.files[0].removed, 1, "{report:#?}");
+    assert_eq!(stored(&env), ["dx", "lev", "ltg"]);
+
+    // The old record's next complete export no longer holds levetiracetam: only that goes.
+    let next_old = env.write_json(
+        "old-3.json",
+        &uuid_export("o-3", &merged_old, &old_half[..1]),
+    );
+    let report = env.import_with(&[next_old], &replace);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(report.files[0].removed, 1, "{report:#?}");
+    assert_eq!(stored(&env), ["dx", "ltg"]);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+}
+
+/// The same source, no join: each export under a new `urn:uuid` is the stored patient's next
+/// one (matched on its identifiers, not refused as another record of the source), and its
+/// complete export removes what the record no longer holds.
+#[test]
+fn each_export_under_a_new_urn_uuid_is_the_same_record() {
+    let (_, new, resources) = merged_records(None, None);
+    let mut env = Env::new();
+    env.import_ok(&env.write_json("new-1.json", &uuid_export("n-1", &new, &resources[2..])));
+    let next = env.write_json("new-2.json", &uuid_export("n-2", &new, &resources[2..3]));
+    let replace = ImportOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let report = env.import_with(&[next], &replace);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(report.files[0].removed, 1, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(
+        env.rows("SELECT id FROM fhir_resources WHERE type <> 'Patient'"),
+        [["ltg"]]
+    );
+}
+
+/// A file whose joins were made before identifiers kept their record (schema 51): migration 52
+/// gives each joined record's identifiers back to it, from the audit row of its join.
+#[test]
+fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log() {
+    let mut env = Env::new();
+    let (old, new, resources) = merged_records(None, None);
+    let mut apart = vec![old, new];
+    apart.extend(resources);
+    env.import_ok(&env.write_json("apart.json", &bundle("collection", &apart)));
+    let old_id = env.patient_id("MRN-OLD");
+    let (merged_old, _, _) = merged_records(Some("replaced-by"), None);
+    let report = env.import(&[env.write_json("merged.json", &bundle("collection", &[merged_old]))]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    let records = |env: &Env| {
+        env.rows(
+            "SELECT system, value, coalesce(record, '-') FROM patient_identifiers
+             WHERE system NOT LIKE 'urn:refract:patient-server:%' ORDER BY 1, 2",
+        )
+    };
+    let now = records(&env);
+    assert!(
+        now.contains(&vec![
+            MRN_SYSTEM.to_owned(),
+            "MRN-OLD".to_owned(),
+            old_id.to_string()
+        ]),
+        "{now:?}"
+    );
+    super::sql_on(&env.store)
+        .execute_batch(
+            "ALTER TABLE patient_identifiers DROP COLUMN record;
+             PRAGMA user_version = 51;",
+        )
+        .unwrap();
+    env.store =
+        refract::store::Store::open(&env.db(), refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    assert_eq!(records(&env), now);
+}
