@@ -395,6 +395,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (review R8-3): a paliperidone palmitate injection under the generic or RxNorm name acts
 /// for its strength's product's interval (3-monthly 273-819 mg, 6-monthly 1092/1560 mg, and
 /// their paliperidone amounts: drug book `strength_intervals`), not a month.
+/// In 31 (review R9-3): where the time at an adequate dose is counted, a course's records that
+/// give no dose count in it when none of its records is below the dose (fills of a completed
+/// order), with the dose in doubt said as a confounder; R9-8: a course of records ending the
+/// same day is said with the stop reason one of them gives.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
