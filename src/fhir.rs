@@ -27,7 +27,7 @@ pub use parse::{
     RowSources, StatedReason, SubjectNamed, TEAM_WORK_SKIPPED, UNREAD_WORDS, finish_medication,
     given_at_least_until, heading_of, is_summary_copy, map_resource, parse_file, record_of,
     reference_key, resolve_indications, resolve_indications_among, resolve_named_conditions,
-    server_base, take_reasons_of_orders,
+    server_base, take_dosage_of_orders, take_reasons_of_orders,
 };
 pub use product::{Product, named_by};
 

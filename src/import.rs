@@ -458,6 +458,11 @@ fn this_host() -> String {
 /// Also in 22 (review R8-3): paliperidone palmitate injections under the generic or RxNorm name are
 /// joined at the interval their strength's product gives (drug book `strength_intervals`:
 /// 273-819 mg every 3 months, 1092/1560 mg every 6), one exposure at the dose per that interval.
+/// In 23 (review R9-7): a fill with no dosage takes its `authorizingPrescription`'s (its dose a
+/// day, and a supply not recorded from its quantity), else is given quantity × strength ÷
+/// `daysSupply` a day; a fill's quantity is kept whatever its supply. R9-6: an `active`
+/// statement dated only by `dateAsserted` is ongoing from a start not recorded (`start_unknown`);
+/// a request or statement `unknown`, and a statement `not-taken`, are said in a warning (R9-5).
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -413,6 +413,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// while nothing changed (`Assessment::coded_fingerprint`, `held_fingerprint`). hypertension.toml
 /// reads SNOMED CT 123799005 |Renovascular hypertension| and 31992008 |Secondary hypertension| as
 /// I15.0 and I15.9 are read: the rule set's diagnosis and the secondary cause each names.
+/// Also in 31 (review R9-3): where the time at an adequate dose is counted, a course's records that
+/// give no dose count in it when none of its records is below the dose (fills of a completed
+/// order), with the dose in doubt said as a confounder; R9-8: a course of records ending the
+/// same day is said with the stop reason one of them gives.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -473,6 +473,9 @@ fn prescriptions_named(resource: &model::MedicationUse) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub struct Orders {
     by_id: HashMap<(String, String), (Vec<StatedReason>, Vec<String>)>,
+    /// Each order's dosage lines, by (source, id), for a fill that gives none (see
+    /// [`take_dosage_of_orders`]).
+    dosages: HashMap<(String, String), Vec<DoseSpec>>,
 }
 
 impl Orders {
@@ -482,6 +485,8 @@ impl Orders {
             (source.to_owned(), id.to_owned()),
             (record.reasons.clone(), record.prescriptions.clone()),
         );
+        self.dosages
+            .insert((source.to_owned(), id.to_owned()), record.dosages.clone());
     }
 
     /// Whether the order `id` of `source` is known.
@@ -534,6 +539,71 @@ pub fn take_reasons_of_orders(record: &mut MedicationRecord, source: &str, order
         orders.reasons_of(source, id, &mut seen, &mut reasons);
     }
     record.reasons = reasons;
+}
+
+/// What a statement `not-taken` (R4: "the patient was not given or did not take the
+/// medication") says the team must know (review R9-5): the patient reports not taking the drug,
+/// and why when the statement says. It is no exposure, and it does not end an open order of the
+/// drug (refract reads no stop from a record saying the drug was never taken in the period it
+/// names); but a drug the patient does not take beside an order counted as given is
+/// non-adherence, the pseudo-resistance every criterion asks to exclude (AHA 2018 for blood
+/// pressure; refractory-criteria: non-adherence marks a trial inadequate), so the import says
+/// it, naming the drug, the day and the reason. None for any other record.
+fn reported_not_taken(resource_type: &str, resource: &model::MedicationUse) -> Option<String> {
+    if resource_type != "MedicationStatement" || resource.status.as_deref() != Some("not-taken") {
+        return None;
+    }
+    let drug = resource
+        .medication_codeable_concept
+        .as_ref()
+        .and_then(CodeableConcept::words)
+        .or_else(|| {
+            let reference = resource.medication_reference.as_ref()?;
+            reference
+                .display
+                .as_deref()
+                .or(reference.reference.as_deref())
+        })
+        .unwrap_or("the drug");
+    let day = resource
+        .effective_date_time
+        .as_deref()
+        .or_else(|| resource.effective_period.as_ref()?.start.as_deref())
+        .or(resource.date_asserted.as_deref())
+        .map(|day| format!(" on {}", day.get(..10).unwrap_or(day)))
+        .unwrap_or_default();
+    let reason = resource
+        .status_reason
+        .iter()
+        .find_map(CodeableConcept::words)
+        .map(|words| format!(" ({})", crate::text::flat_words(words)))
+        .unwrap_or_default();
+    Some(format!(
+        "not-taken: the patient reports not taking {drug}{day}{reason}: no exposure, and an open \
+         order of it still counts as given: confirm adherence (non-adherence is \
+         pseudo-resistance)"
+    ))
+}
+
+/// A pharmacy fill that gives no dosage of its own takes that of the order it carries out
+/// (`authorizingPrescription`, review R9-7): R4's `MedicationDispense.dosageInstruction` is
+/// "how the medication is to be used", which the prescription states when the pharmacy's record
+/// does not repeat it. Its dose a day, and a supply not recorded (its quantity at that dose),
+/// are then worked out from it. The first order named that has a dosage gives it; a record of
+/// another kind (a statement, an administration) keeps what it says: a patient's report or a
+/// ward dose is its own.
+pub fn take_dosage_of_orders(record: &mut MedicationRecord, source: &str, orders: &Orders) {
+    if !record.dispensed || !record.dosages.is_empty() {
+        return;
+    }
+    if let Some(dosages) = record.prescriptions.iter().find_map(|id| {
+        orders
+            .dosages
+            .get(&(source.to_owned(), id.clone()))
+            .filter(|dosages| !dosages.is_empty())
+    }) {
+        record.dosages.clone_from(dosages);
+    }
 }
 
 /// Makes the Condition references a patient's drugs were given for into those diagnoses' codes
@@ -965,7 +1035,11 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                         | "declined"
                 )
             ) {
-                return Ok(removed(raw, resource.meta.as_ref()));
+                let mut mapping = removed(raw, resource.meta.as_ref());
+                if let Some(why) = reported_not_taken(raw.resource_type, &resource) {
+                    mapping.warnings.push(why);
+                }
+                return Ok(mapping);
             }
             // Not evidence that it was given either, but a reader would wonder where a record
             // the source sent went: removed like a cancelled one, with a warning saying why.
@@ -2314,22 +2388,29 @@ fn map_medication(
     {
         dates = DatesKnown::Dispensed;
     }
-    let supply = if dispensed && dates == DatesKnown::EndUnknown {
-        let quantity = resource
+    // A fill's quantity: how long a supply not recorded lasts at the dose a day, or the dose a
+    // day of one that gives no dosage over the supply recorded (see `finish_medication`).
+    let supply = if dispensed {
+        resource
             .quantity
             .as_ref()
             .and_then(|q| Some((q.value?, dose_unit(q).to_owned())))
-            .filter(|(value, _)| value.is_finite() && *value > 0.0);
-        if quantity.is_none() || resource.dosage_instruction.is_empty() {
-            warnings.push(String::from(
-                "no daysSupply, and no quantity and dosage to work it out from: given from the \
-                 day it was handed over, for how long not known",
-            ));
-        }
-        quantity
+            .filter(|(value, _)| value.is_finite() && *value > 0.0)
     } else {
         None
     };
+    // A fill naming its order may take the order's dosage (see `take_dosage_of_orders`).
+    let dosage_of_order =
+        resource.dosage_instruction.is_empty() && !prescriptions_named(resource).is_empty();
+    if dispensed
+        && dates == DatesKnown::EndUnknown
+        && (supply.is_none() || (resource.dosage_instruction.is_empty() && !dosage_of_order))
+    {
+        warnings.push(String::from(
+            "no daysSupply, and no quantity and dosage to work it out from: given from the \
+             day it was handed over, for how long not known",
+        ));
+    }
     let (utc_offset_minutes, end_utc_offset_minutes) =
         medication_offsets(resource, &timings, start, end);
     let status = resource.status.as_deref().unwrap_or("");
@@ -2375,6 +2456,22 @@ fn map_medication(
         (_, _, stop_text) => stop_text,
     };
 
+    // R4 `unknown`: one of the other statuses applies, the source does not know which (review
+    // R9-6). No stop and no proof the drug goes on: read as given from its start, for how long
+    // not known (as a record with no end), and said, so that the team asks rather than reads a
+    // course of one day.
+    if !dispensed
+        && status == "unknown"
+        && matches!(
+            raw.resource_type,
+            "MedicationRequest" | "MedicationStatement"
+        )
+    {
+        warnings.push(String::from(
+            "status unknown (the source does not know whether the drug is still given, stopped \
+             or completed): given from its start, for how long not known",
+        ));
+    }
     // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`);
     // refract's own statement of a course that ended says `completed` of that course alone.
     let ends_without_a_stop = carried::ends_without_a_stop(&resource.extension);
@@ -2752,6 +2849,7 @@ fn medication_period(
         ]
         .into_iter()
         .find_map(|(field, date)| Some((field, date?)));
+        let asserted_only = point.is_some_and(|(field, _)| field == "dateAsserted");
         let Some(point) = point
             .map(|(field, date)| date_field(field, Some(date)))
             .transpose()?
@@ -2768,6 +2866,16 @@ fn medication_period(
                 raw.resource_type
             ));
         };
+        // An `active` statement is R4's "the medication is still being taken": asserted on a
+        // day, it was taken by then (since a day not recorded) and is ongoing as far as anyone
+        // knows, as one whose `effectiveDateTime` is that day is read (review R9-6). Only a
+        // record that says the drug is still taken; any other keeps its one date.
+        if asserted_only
+            && raw.resource_type == "MedicationStatement"
+            && resource.status.as_deref() == Some("active")
+        {
+            return Ok((point, None, DatesKnown::StartUnknown));
+        }
         return Ok((point, Some(point), DatesKnown::Unknown));
     };
     let mut end = date_field_beside("end", end_text, start_text)?;
@@ -3290,6 +3398,7 @@ pub fn finish_medication(
         drug: drug.as_ref(),
     };
     let (dose, route, role) = dose_from(&record.dosages, &name, given_over);
+    let dose = dose.or_else(|| dose_of_supply(record, &name));
     // A fill with no days supply lasts as long as its quantity does at the dose a day, when
     // both are known in one unit.
     let (end, dates) = match (&record.supply, &dose) {
@@ -3563,6 +3672,33 @@ fn supply_of((amount, unit): &(f64, String), dose: &Dose, name: &DrugName<'_>) -
     }?;
     let days = have / dose.value;
     (days.is_finite() && (0.5..=36_500.0).contains(&days)).then(|| days.round() as i64)
+}
+
+/// The dose a day of a fill that gives no dosage: the quantity handed over, in milligrams by the
+/// product's strength (a count of tablets or capsules, a volume of a stated concentration),
+/// over the days it was supplied for. This is the daily dose claims studies read from
+/// pharmacy records, which hold a quantity, a days' supply and a product of known strength and
+/// no dosage (review R9-7; the OMOP CDM drug era and the PDC adherence measure count a fill's
+/// days the same way: quantity ÷ dose a day = days' supply). None when the supply is not
+/// recorded or the quantity cannot be made milligrams (a unit the strength does not give).
+fn dose_of_supply(record: &MedicationRecord, name: &DrugName<'_>) -> Option<Dose> {
+    if !record.dispensed || record.dates != DatesKnown::Dispensed {
+        return None;
+    }
+    let (amount, unit) = record.supply.as_ref()?;
+    let days = (record.end? - record.start).num_days();
+    if days <= 0 {
+        return None;
+    }
+    let unit = unit.trim().to_lowercase();
+    let mg = units::mass_mg(&unit)
+        .map(|factor| amount * factor)
+        .or_else(|| name.milligrams(*amount, &unit))?;
+    let per_day = (mg / days as f64 * 1000.0).round() / 1000.0;
+    (per_day.is_finite() && per_day > 0.0).then(|| Dose {
+        value: per_day,
+        unit: String::from("mg/d"),
+    })
 }
 
 /// What a dose counted in the product's units is converted with: the strength its Medication

@@ -25,7 +25,7 @@ use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
     ImportedItems, ImportedPatient, Item, Mapped, MedicationMeta, Orders, Product,
     finish_medication, heading_of, is_summary_copy, map_resource, named_by, reference_key,
-    server_base, take_reasons_of_orders,
+    server_base, take_dosage_of_orders, take_reasons_of_orders,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -1194,8 +1194,10 @@ impl<'a> Grouper<'a> {
                             open.orders.add(source, &resource.id, &record);
                         }
                         // An order not met yet in this file: read back from the ledger instead
-                        // (only a record that states no reason of its own reads its order's).
-                        open.computable &= !record.reasons.is_empty()
+                        // (only a record that states no reason of its own reads its order's, and
+                        // only a fill with no dosage its order's dosage).
+                        let reads_order_dosage = record.dispensed && record.dosages.is_empty();
+                        open.computable &= (!record.reasons.is_empty() && !reads_order_dosage)
                             || record
                                 .prescriptions
                                 .iter()
@@ -1205,6 +1207,7 @@ impl<'a> Grouper<'a> {
                         // where every order of the patient is met (see `project::compute`).
                         open.computable &= record.renews.is_empty();
                         take_reasons_of_orders(&mut record, source, &open.orders);
+                        take_dosage_of_orders(&mut record, source, &open.orders);
                         let medications = &self.medications;
                         let referred = match (&record.concept, &resource.refers) {
                             (None, Some(refers)) => {

@@ -21,7 +21,7 @@ use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Orders, Product, RowSources, finish_medication, given_at_least_until,
     named_by, record_of, resolve_indications, resolve_indications_among, resolve_named_conditions,
-    take_reasons_of_orders,
+    take_dosage_of_orders, take_reasons_of_orders,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -489,6 +489,7 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             continue;
         };
         take_reasons_of_orders(&mut record, &resource.source, &orders);
+        take_dosage_of_orders(&mut record, &resource.source, &orders);
         // Given at least until a version of it last said the drug was current, and until the
         // order renewing it began.
         let said_current = resource

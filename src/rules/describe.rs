@@ -309,7 +309,16 @@ fn last_to_end<'m, 'g>(members: &[&'m Given<'g>]) -> Option<&'m Given<'g>> {
     members
         .iter()
         .copied()
-        .max_by_key(|g| (g.exposure.end_day(), g.exposure.id))
+        // Of records ending the same day (fills, or a completed order, beside the statement that
+        // says why the drug stopped), one giving a stop reason: the course ended for it, and
+        // which copy was stored last never hides it (review R9-8).
+        .max_by_key(|g| {
+            (
+                g.exposure.end_day(),
+                g.exposure.stop_reason.is_some(),
+                g.exposure.id,
+            )
+        })
 }
 
 /// Why a course of several records stopped, as [`course_words`] says it.

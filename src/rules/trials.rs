@@ -317,6 +317,9 @@ struct AtDose {
     /// recorded end, or a step of unknown dose next to it (either could be more time at
     /// dose); never a guess (docs/architecture.md, evidence policy).
     uncertain: bool,
+    /// The first and last day of the run's records that give no dose (see [`time_at_dose`]):
+    /// the run's dose is in doubt there, as a trial of no dose at all is.
+    dose_unknown: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl AtDose {
@@ -365,11 +368,19 @@ fn time_at_dose(ctx: &Context<'_>, spec: &FailedTrials, trial: &Trial<'_>) -> Op
         })
         .collect();
     steps.sort_by_key(|(start, end, _, _)| (*start, *end));
+    // No record of the trial is below the adequate dose: those that give no dose (the fills
+    // of an order that say none, review R9-3) are time of the same course, as they would be
+    // judged alone (a trial of no recorded dose counts, its dose in doubt), never time cut from
+    // it. One record's known dose (an order of one day, its end not recorded) never makes the
+    // course it belongs to shorter than its records without that dose would be. Where a
+    // record is below, the run is only what is known at dose (a titration is judged at dose).
+    let unknown_joins = steps.iter().all(|(_, _, step, _)| *step != StepDose::Below);
 
     // Runs of adequate steps: (from, until, the steps in it).
     let mut runs: Vec<(NaiveDate, NaiveDate, Vec<usize>)> = Vec::new();
     for (index, (start, end, step, given)) in steps.iter().enumerate() {
-        if *step != StepDose::Adequate {
+        let joins = *step == StepDose::Adequate || (unknown_joins && *step == StepDose::Unknown);
+        if !joins {
             continue;
         }
         // The next injection of a depot course within its tolerance continues the run: the
@@ -385,10 +396,23 @@ fn time_at_dose(ctx: &Context<'_>, spec: &FailedTrials, trial: &Trial<'_>) -> Op
             _ => runs.push((*start, *end, vec![index])),
         }
     }
-    // The longest run; of two as long, the later, whose end the follow-up scores are read to.
+    // The longest run with a record at an adequate dose in it (of unknown ones alone, the
+    // trial's dose adequacy decides, as for any trial); of two as long, the later, whose end
+    // the follow-up scores are read to.
     let (from, until, members) = runs
         .into_iter()
+        .filter(|(_, _, members)| members.iter().any(|&i| steps[i].2 == StepDose::Adequate))
         .max_by_key(|(from, until, _)| (days_between(*from, *until), *from))?;
+    let unknown_members: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| steps[i].2 == StepDose::Unknown)
+        .collect();
+    let dose_unknown = unknown_members
+        .iter()
+        .map(|&i| steps[i].0)
+        .min()
+        .zip(unknown_members.iter().map(|&i| steps[i].1).max());
 
     let mut doses: Vec<String> = Vec::new();
     for words in members.iter().filter_map(|&i| dose_words(steps[i].3)) {
@@ -410,6 +434,7 @@ fn time_at_dose(ctx: &Context<'_>, spec: &FailedTrials, trial: &Trial<'_>) -> Op
         until,
         doses: doses.join(" → "),
         uncertain: end_unknown || unknown_next_to_it,
+        dose_unknown,
     })
 }
 
@@ -1852,7 +1877,18 @@ fn judge(
 
     if let Some(dose) = &spec.dose {
         match dose_adequacy(ctx, spec, dose, trial) {
-            DoseAdequacy::Adequate => {}
+            DoseAdequacy::Adequate => {
+                if let Some((from, until)) = at_dose.and_then(|a| a.dose_unknown) {
+                    outcome.confounders.push(confounder(
+                        "dose_adequacy",
+                        format!(
+                            "dose adequacy of {} unknown: no dose recorded from {from} to \
+                             {until}, counted at the adequate dose its other records give",
+                            trial.name
+                        ),
+                    ));
+                }
+            }
             DoseAdequacy::Below(why) => {
                 return Result::NotCounted(format!("{why} (not an adequate trial)"));
             }

@@ -834,3 +834,198 @@ fn three_fills_of_one_day_two_of_one_strength_add_up_as_supply_and_dose() {
         ]
     );
 }
+
+const SERTRALINE_100: (&str, &str) = ("312941", "sertraline 100 MG Oral Tablet");
+
+/// One tablet twice a day, counted in tablets.
+fn one_tablet_twice_daily() -> Value {
+    json!({
+        "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "{tbl}",
+                                           "system": "http://unitsofmeasure.org", "code": "{tbl}"}}]
+    })
+}
+
+/// The completed prescription a pharmacy's sertraline fills carry out, as a Bulk export sends it
+/// beside them: written on 2025-01-04, one tablet twice a day, with no period.
+fn sertraline_order() -> Value {
+    json!({
+        "resourceType": "MedicationRequest",
+        "id": "ser-rx",
+        "status": "completed",
+        "intent": "order",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(RXNORM, SERTRALINE_100.0, SERTRALINE_100.1),
+        "authoredOn": "2025-01-04",
+        "dosageInstruction": [one_tablet_twice_daily()]
+    })
+}
+
+/// Depression: sertraline 100 mg tablets in three claims-style fills (60 tablets each, as
+/// `fill` shapes them; no dosage) from 2025-01-05, `extra` beside them, then escitalopram
+/// 20 mg/d for 12 weeks, the PHQ-9 flat at 20 throughout.
+fn depression_on_fills(fill: impl Fn(Value) -> Value, extra: Vec<Value>) -> Env {
+    let daily = |mg: f64| {
+        json!({
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+        })
+    };
+    let phq = |id: &str, on: &str| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, "44261-6", "PHQ-9 total score"),
+            "effectiveDateTime": on, "valueInteger": 20
+        })
+    };
+    let mut resources = vec![
+        patient("disp-pt", MRN, "Lindqvist", "Maja"),
+        condition(
+            "disp-dx",
+            SUBJECT,
+            SNOMED,
+            "370143000",
+            "Major depressive disorder",
+        ),
+        with(
+            super::statement(
+                "esc-st",
+                SUBJECT,
+                ("321988", "Escitalopram 20 MG Oral Tablet"),
+                "completed",
+                "2025-04-10",
+                Some("2025-07-03"),
+            ),
+            &json!({"dosage": [daily(20.0)]}),
+        ),
+        phq("q0", "2024-12-20"),
+        phq("q1", "2025-02-25"),
+        phq("q2", "2025-04-08"),
+        phq("q3", "2025-06-30"),
+        phq("q4", "2026-09-01"),
+    ];
+    for n in 0..3 {
+        let on = day("2025-01-05") + Duration::days(n * 30);
+        resources.push(fill(dispense(
+            &format!("ser-{n}"),
+            SERTRALINE_100,
+            &on.to_string(),
+            Some(30),
+            None,
+        )));
+    }
+    resources.extend(extra);
+    imported(&resources)
+}
+
+/// Each fill names the order it carries out.
+fn of_the_order(mut fill: Value) -> Value {
+    fill["authorizingPrescription"] = json!([{"reference": "MedicationRequest/ser-rx"}]);
+    fill
+}
+
+/// (start, end, dose) of the sertraline exposures.
+fn sertraline_rows(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'),
+                coalesce(dose_value || ' ' || dose_unit, '-')
+         FROM drug_exposures WHERE text LIKE 'sertraline%' ORDER BY start",
+    )
+}
+
+/// Review R9-3: fills with a days' supply but no dosage, sent with the completed prescription
+/// they carry out, are the 13 weeks the fills cover; the prescription (a day, its end not
+/// recorded) never makes them "at least 0 days". Control: the fills alone.
+#[test]
+fn fills_without_a_dosage_keep_their_course_beside_their_completed_prescription() {
+    for (case, env) in [
+        ("fills alone", depression_on_fills(|fill| fill, Vec::new())),
+        (
+            "fills of the order",
+            depression_on_fills(of_the_order, vec![sertraline_order()]),
+        ),
+        (
+            "fills beside an order they do not name",
+            depression_on_fills(|fill| fill, vec![sertraline_order()]),
+        ),
+    ] {
+        let (status, label, detail) = assessment(&env, "depression");
+        assert_eq!(status, "refractory", "{case}: {label}: {detail}");
+        assert!(detail.contains("(13 weeks)"), "{case}: {detail}");
+        assert!(!detail.contains("at least 0"), "{case}: {detail}");
+    }
+}
+
+/// Review R9-3, the same course judged by its time at an adequate dose when some of its
+/// records give no dose at all (fills with no quantity): the order's known dose and the fills'
+/// unknown one are one course, the trial counted with its dose in doubt, as the fills alone
+/// are, never shortened to the order's one day.
+#[test]
+fn fills_of_unknown_dose_beside_an_order_of_a_known_dose_are_one_course() {
+    let no_quantity = |mut fill: Value| {
+        fill.as_object_mut().unwrap().remove("quantity");
+        fill
+    };
+    let env = depression_on_fills(no_quantity, vec![sertraline_order()]);
+    let (status, label, detail) = assessment(&env, "depression");
+    assert_eq!(status, "refractory", "{label}: {detail}");
+    assert!(detail.contains("(13 weeks)"), "{detail}");
+    let flags = json_of(&env, &["flags", "--json"]);
+    let confounders = flags.to_string();
+    assert!(
+        confounders.contains("dose adequacy of sertraline unknown"),
+        "{confounders}"
+    );
+}
+
+/// Review R9-7: a claims-style fill (60 tablets of sertraline 100 mg for 30 days, no dosage)
+/// was given 200 mg a day (quantity × strength ÷ days' supply).
+/// Control: a quantity in a unit the strength cannot turn into milligrams gives no dose.
+#[test]
+fn a_fill_with_no_dosage_is_given_its_quantity_times_strength_over_its_supply() {
+    let env = depression_on_fills(|fill| fill, Vec::new());
+    assert_eq!(
+        sertraline_rows(&env),
+        [["2025-01-05", "2025-04-05", "200.0 mg/d"]]
+    );
+    let flags = json_of(&env, &["flags", "--json"]).to_string();
+    assert!(!flags.contains("dose adequacy of sertraline"), "{flags}");
+
+    let in_millilitres = |mut fill: Value| {
+        fill["quantity"] = json!({"value": 60, "unit": "mL",
+                                  "system": "http://unitsofmeasure.org", "code": "mL"});
+        fill
+    };
+    let env = depression_on_fills(in_millilitres, Vec::new());
+    assert_eq!(sertraline_rows(&env), [["2025-01-05", "2025-04-05", "-"]]);
+}
+
+/// Review R9-7: a fill with neither a dosage nor a days' supply takes the dosage of the order it
+/// carries out (`authorizingPrescription`): 60 tablets at one twice a day last 30 days, at
+/// 200 mg a day. Control: the same fills naming no order keep an unknown end.
+#[test]
+fn a_fill_with_no_dosage_takes_the_dosage_of_its_authorizing_prescription() {
+    let no_supply = |mut fill: Value| {
+        fill.as_object_mut().unwrap().remove("daysSupply");
+        fill
+    };
+    let env = depression_on_fills(
+        |fill| of_the_order(no_supply(fill)),
+        vec![sertraline_order()],
+    );
+    let rows = sertraline_rows(&env);
+    assert!(
+        rows.contains(&vec![
+            "2025-01-05".to_owned(),
+            "2025-04-05".to_owned(),
+            "200.0 mg/d".to_owned()
+        ]),
+        "{rows:#?}"
+    );
+    let (status, label, detail) = assessment(&env, "depression");
+    assert_eq!(status, "refractory", "{label}: {detail}");
+
+    let env = depression_on_fills(no_supply, Vec::new());
+    assert_eq!(sertraline_rows(&env), [["2025-01-05", "2025-03-06", "-"]]);
+}

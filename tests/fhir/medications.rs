@@ -2015,3 +2015,157 @@ fn a_patch_or_a_conditional_delete_is_said_and_changes_nothing() {
     );
     assert_eq!(env.rows("SELECT text FROM drug_exposures"), [["Drug A"]]);
 }
+
+/// Review R9-6: an `active` statement (R4: "the medication is still being taken") dated only by
+/// `dateAsserted` was taken by that day, since a day not recorded, and is ongoing, as one whose
+/// `effectiveDateTime` is that day (control) is current; never a drug of one day. A completed
+/// statement dated so keeps its one date (control).
+#[test]
+fn an_active_statement_dated_only_by_when_it_was_asserted_is_ongoing() {
+    let asserted = |id: &str, code: &str, text: &str, status: &str| {
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": status,
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, code, text),
+            "dateAsserted": "2025-12-10"
+        })
+    };
+    let mut env = Env::new();
+    let path = env.write_json(
+        "asserted.json",
+        &patient_with(&[
+            asserted("a1", "900061", "Drug A1", "active"),
+            asserted("a2", "900062", "Drug A2", "completed"),
+            with(
+                asserted("a3", "900063", "Drug A3", "active"),
+                &json!({"effectiveDateTime": "2025-12-10"}),
+            ),
+        ]),
+    );
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
+             FROM drug_exposures ORDER BY text"
+        ),
+        [
+            ["Drug A1", "2025-12-10", "-", "start_unknown"],
+            ["Drug A2", "2025-12-10", "2025-12-10", "unknown"],
+            ["Drug A3", "2025-12-10", "-", "stated"],
+        ]
+    );
+}
+
+/// Review R9-6: a request or a statement of status `unknown` (R4: one of the other statuses
+/// applies, the source does not know which) is read as given from its start, for how long not
+/// known, and said so in a warning; control: an `active` one gives no warning.
+#[test]
+fn a_record_of_unknown_status_is_given_for_how_long_not_known_and_said() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "unknown-status.json",
+        &patient_with(&[
+            request(
+                "u1",
+                "unknown",
+                &with(
+                    drug("900071", "Drug U1"),
+                    &json!({"dosageInstruction": [{"timing": {"repeat": {
+                        "boundsPeriod": {"start": "2025-01-02"}}}}]}),
+                ),
+            ),
+            statement(
+                "u2",
+                SUBJECT,
+                ("900072", "Drug U2"),
+                "unknown",
+                "2025-01-02",
+                None,
+            ),
+            statement(
+                "u3",
+                SUBJECT,
+                ("900073", "Drug U3"),
+                "active",
+                "2025-01-02",
+                None,
+            ),
+        ]),
+    );
+    let file = env.import_ok(&path);
+    let warned: Vec<&str> = file
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("status unknown"))
+        .map(|w| w.resource.as_str())
+        .collect();
+    assert_eq!(
+        warned,
+        ["MedicationRequest/u1", "MedicationStatement/u2"],
+        "{:#?}",
+        file.warnings
+    );
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
+             FROM drug_exposures ORDER BY text"
+        ),
+        [
+            ["Drug U1", "2025-01-02", "2025-01-02", "end_unknown"],
+            ["Drug U2", "2025-01-02", "2025-01-02", "end_unknown"],
+            ["Drug U3", "2025-01-02", "-", "stated"],
+        ]
+    );
+}
+
+/// Review R9-5: a statement `not-taken` with a reason, beside an active order of the drug, is
+/// no exposure, but the import says the patient reports not taking it, when and why (the
+/// non-adherence every criterion asks to rule out); control: a not-done administration says
+/// nothing of the patient.
+#[test]
+fn a_statement_that_the_drug_is_not_taken_is_said_with_its_reason() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "not-taken-reason.json",
+        &patient_with(&[
+            with(
+                drug("197499", "Chlorthalidone 25 MG Oral Tablet"),
+                &json!({
+                    "resourceType": "MedicationStatement",
+                    "id": "nt1",
+                    "status": "not-taken",
+                    "subject": {"reference": SUBJECT},
+                    "effectiveDateTime": "2025-11-05",
+                    "dateAsserted": "2025-11-05",
+                    "statusReason": [{"text": "patient stopped taking it: frequent urination"}]
+                }),
+            ),
+            json!({
+                "resourceType": "MedicationAdministration", "id": "nd1", "status": "not-done",
+                "subject": {"reference": SUBJECT},
+                "medicationCodeableConcept": coding(RXNORM, "900042", "Drug T"),
+                "effectiveDateTime": "2024-02-10T14:30:00Z"
+            }),
+        ]),
+    );
+    let file = env.import_ok(&path);
+    let said: Vec<(&str, &str)> = file
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("not-taken"))
+        .map(|w| (w.resource.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(said.len(), 1, "{:#?}", file.warnings);
+    assert_eq!(said[0].0, "MedicationStatement/nt1");
+    assert!(
+        said[0].1.contains(
+            "the patient reports not taking Chlorthalidone 25 MG Oral Tablet on 2025-11-05 \
+             (patient stopped taking it: frequent urination)"
+        ),
+        "{}",
+        said[0].1
+    );
+    assert!(exposures(&env).is_empty());
+}

@@ -3241,3 +3241,47 @@ fn another_sources_copy_of_the_trials_leaves_the_review_as_it_was() {
     );
     assert_ne!(more.fingerprint, alone.fingerprint);
 }
+
+/// Review R9-8: a course recorded twice, by a statement stopped for no response and by a
+/// completed copy ending the same day with no reason (an order's bounds, fills' supply), is
+/// said with the reason it stopped for, whichever copy was stored last; control: the
+/// statement alone.
+#[test]
+fn a_copy_ending_the_same_day_keeps_the_stop_reason_in_the_trial_words() {
+    let copy = || rx("Venlafaxine 150 mg/d").from(300).for_days(90);
+    let words = "venlafaxine 150 mg/d, ";
+    run(
+        ID,
+        &[
+            case(
+                "the statement alone",
+                patient()
+                    .give(sertraline_failed())
+                    .give(venlafaxine_failed()),
+                Refractory,
+            )
+            .evidence_text(words)
+            .reason("(13 weeks), stopped: no response"),
+            case(
+                "a copy with no reason stored after it",
+                patient()
+                    .give(sertraline_failed())
+                    .give(venlafaxine_failed())
+                    .give(copy()),
+                Refractory,
+            )
+            .evidence_text(words)
+            .reason("(13 weeks), stopped: no response"),
+            case(
+                "a copy with no reason stored before it",
+                patient()
+                    .give(sertraline_failed())
+                    .give(copy())
+                    .give(venlafaxine_failed()),
+                Refractory,
+            )
+            .evidence_text(words)
+            .reason("(13 weeks), stopped: no response"),
+        ],
+    );
+}
