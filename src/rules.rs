@@ -395,6 +395,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (review R8-3): a paliperidone palmitate injection under the generic or RxNorm name acts
 /// for its strength's product's interval (3-monthly 273-819 mg, 6-monthly 1092/1560 mg, and
 /// their paliperidone amounts: drug book `strength_intervals`), not a month.
+/// In 31 (review r9 R9-2): a ward's doses given one at a time (kept as a cycle) and an order or
+/// statement of the drug following it (or followed by it) are steps of one trial
+/// (`trials::merge_steps`), as two orders one after the other are.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -7202,7 +7202,9 @@ fn doses_added(strengths: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExpos
 /// - each has a daily dose in milligrams (of a tablet of a named strength too);
 /// - and they differ as parts do: both name their times of the day and no time is named by
 ///   both (10 mg every morning, 15 mg at bedtime; 25 mg in the morning and 25 mg at night), or
-///   they are other products at other doses a day (a 10 mg and a 15 mg tablet). The same dose
+///   they are products whose names state other strengths, at other doses a day (a 10 mg and a
+///   15 mg tablet; two products named with no strength may be one drug's dose changed, or
+///   records of two dates sent with one). The same dose
 ///   at the same times, or with no time named, is a copy of one order (a statement and its
 ///   order, the same order from a second source, a product code and the generic of one dose),
 ///   never a second dose.
@@ -7292,7 +7294,12 @@ fn parts_of_one_day(
             .iter()
             .any(|time| b_times.iter().any(|other| times_clash(time, other)));
     }
-    a_meta.key != b_meta.key && (a_mg - b_mg).abs() > 1e-6
+    let strength = |exposure: &DrugExposure| strength::single_unit_mg(&exposure.text);
+    let other_strengths = match (strength(a), strength(b)) {
+        (Some(a_unit), Some(b_unit)) => (a_unit - b_unit).abs() > 1e-6,
+        _ => false,
+    };
+    a_meta.key != b_meta.key && other_strengths && (a_mg - b_mg).abs() > 1e-6
 }
 
 /// Whether two times of the day may be one (see [`one_day`]): the same, or `PM` (the afternoon
