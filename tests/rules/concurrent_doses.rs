@@ -35,6 +35,7 @@ fn olanzapine() -> Value {
 }
 
 /// An order of `drug` stopped for no response.
+#[allow(clippy::needless_pass_by_value)] // `json!` copies what it is given; callers build them inline
 fn order(id: &str, drug: Value, dosage: Value, authored: &str) -> Value {
     json!({"resourceType": "MedicationRequest", "id": id, "status": "stopped",
            "intent": "order", "subject": {"reference": SUBJECT}, "authoredOn": authored,
