@@ -463,6 +463,12 @@ fn this_host() -> String {
 /// `daysSupply` a day; a fill's quantity is kept whatever its supply. R9-6: an `active`
 /// statement dated only by `dateAsserted` is ongoing from a start not recorded (`start_unknown`);
 /// a request or statement `unknown`, and a statement `not-taken`, are said in a warning (R9-5).
+/// Also in 23 (review r9 R9-1, R9-4): orders (or statements) of one drug begun the same day for other
+/// times of the day, or as other strengths at other doses, are stored as one course whose doses
+/// a day add up while they all run (`fhir::parse::orders_taken_together`; a dosage's times of
+/// the day are kept with it, `DoseSpec::day_times`); a ward's doses given one at a time on a
+/// steady run of days are stored with the day's total as a dose a day (`ward_day_dose`), not
+/// one administration's amount.
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -417,6 +417,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// give no dose count in it when none of its records is below the dose (fills of a completed
 /// order), with the dose in doubt said as a confounder; R9-8: a course of records ending the
 /// same day is said with the stop reason one of them gives.
+/// Also in 31 (review r9 R9-2): a ward's doses given one at a time (kept as a cycle) and an order or
+/// statement of the drug following it (or followed by it) are steps of one trial
+/// (`trials::merge_steps`), as two orders one after the other are.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -15,6 +15,8 @@ mod support;
 mod aml;
 #[path = "rules/attribution.rs"]
 mod attribution;
+#[path = "rules/concurrent_doses.rs"]
+mod concurrent_doses;
 #[path = "rules/depression.rs"]
 mod depression;
 #[path = "rules/epilepsy.rs"]

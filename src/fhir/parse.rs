@@ -769,6 +769,12 @@ pub struct DoseSpec {
     /// as `sequence` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_mg: Option<f64>,
+    /// The times of the day the line names on a daily schedule ("morning", "night", "08:00";
+    /// see [`day_times`]): two orders of one drug begun together for different times are one
+    /// day's doses (see [`orders_taken_together`]). Left out of the stored JSON when empty, as
+    /// `sequence` is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub day_times: Vec<String>,
 }
 
 /// A dosage's words: its `text`, else its `patientInstruction`; a blank one (only spaces, or
@@ -842,6 +848,9 @@ pub struct MedicationMeta {
     /// The Conditions its record names as the drug's reason, to be read as diagnoses once the
     /// patient's resources are all at hand (see [`resolve_indications`]).
     pub reason_conditions: Vec<PendingReason>,
+    /// The times of the day its scheduled dosages name, when every one names them (see
+    /// [`DoseSpec::day_times`]); `None` when any names none.
+    pub day_times: Option<Vec<String>>,
 }
 
 /// The doses a completed order planned, for counting the cycles they fall in: all of them,
@@ -3492,6 +3501,7 @@ pub fn finish_medication(
                 })
             })
             .collect(),
+        day_times: times_named_by_all(&record.dosages),
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
     let periods = dose_periods(record, exposure, meta, &name)
@@ -3502,6 +3512,22 @@ pub fn finish_medication(
         })
         .collect();
     (periods, drug.map(|drug| drug.missing).unwrap_or_default())
+}
+
+/// The times of the day a record's scheduled dosages name (see [`DoseSpec::day_times`]), when
+/// each of them names some; `None` otherwise (a dose with no time named may be at any).
+fn times_named_by_all(dosages: &[DoseSpec]) -> Option<Vec<String>> {
+    let scheduled: Vec<&DoseSpec> = dosages.iter().filter(|d| !d.as_needed).collect();
+    if scheduled.is_empty() || scheduled.iter().any(|d| d.day_times.is_empty()) {
+        return None;
+    }
+    let mut times: Vec<String> = scheduled
+        .iter()
+        .flat_map(|d| d.day_times.iter().cloned())
+        .collect();
+    times.sort();
+    times.dedup();
+    Some(times)
 }
 
 /// Whether a drug record, as the exposure it is kept as, said the drug stopped (see
@@ -3972,7 +3998,7 @@ fn dose_lines(resource: &model::MedicationUse, own: &[String]) -> (Vec<DoseSpec>
         };
     for (index, d) in resource.dosage_instruction.iter().enumerate() {
         let stated = stated_dose(&d.dose_and_rate);
-        let spec = DoseSpec {
+        let mut spec = DoseSpec {
             route: route(d.route.as_ref()),
             quantity: quantity(stated.quantity()),
             rate: patch_rate(d.route.as_ref(), None, &d.dose_and_rate)
@@ -3986,6 +4012,7 @@ fn dose_lines(resource: &model::MedicationUse, own: &[String]) -> (Vec<DoseSpec>
             counted_day: None,
             counted_dose: None,
             written_mg: None,
+            day_times: Vec::new(),
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
         // `text` first where both are written: it is the instruction as prescribed, which the
@@ -3993,13 +4020,18 @@ fn dose_lines(resource: &model::MedicationUse, own: &[String]) -> (Vec<DoseSpec>
         // written alone, the patient's words are the only dose the record gives. A blank
         // `text` ("", spaces) says nothing and counts as none.
         let words = written_words(d.text.as_ref(), d.patient_instruction.as_ref());
-        times.push(day_times(d.timing.as_ref(), words.map(String::as_str)));
+        let own_times = day_times(d.timing.as_ref(), words.map(String::as_str));
+        spec.day_times = own_times
+            .as_ref()
+            .map(|t| t.times.clone())
+            .unwrap_or_default();
+        times.push(own_times);
         add(spec, words, timing, stated.disagrees());
     }
     let first = resource.dosage_instruction.len();
     for (index, d) in resource.dosage.iter().enumerate() {
         let stated = stated_dose(&d.dose_and_rate);
-        let spec = DoseSpec {
+        let mut spec = DoseSpec {
             route: route(d.route.as_ref()),
             quantity: quantity(d.dose.as_ref().or_else(|| stated.quantity())),
             rate: patch_rate(d.route.as_ref(), d.rate_ratio.as_ref(), &d.dose_and_rate)
@@ -4014,10 +4046,16 @@ fn dose_lines(resource: &model::MedicationUse, own: &[String]) -> (Vec<DoseSpec>
             counted_day: None,
             counted_dose: None,
             written_mg: None,
+            day_times: Vec::new(),
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
         let words = written_words(d.text.as_ref(), d.patient_instruction.as_ref());
-        times.push(day_times(d.timing.as_ref(), words.map(String::as_str)));
+        let own_times = day_times(d.timing.as_ref(), words.map(String::as_str));
+        spec.day_times = own_times
+            .as_ref()
+            .map(|t| t.times.clone())
+            .unwrap_or_default();
+        times.push(own_times);
         add(spec, words, timing, d.dose.is_none() && stated.disagrees());
     }
     one_day(&mut specs, &mut timings, &times);
@@ -6429,7 +6467,7 @@ pub fn record_of(
         .partition(|(_, _, meta)| meta.administered);
     let (dispenses, records): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(_, _, meta)| meta.dispensed);
-    let mut records = records;
+    let mut records = orders_taken_together(records, book);
     for (_, exposure, _) in &mut records {
         held_without_a_future(exposure, today);
     }
@@ -6696,6 +6734,7 @@ type CycleSchedule = (i64, i64);
 /// The doses of one cycle as one exposure, from its first dose to its last, counted as one
 /// cycle.
 fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure)> {
+    let day_dose = ward_day_dose(&doses);
     let mut doses = doses.into_iter();
     let (source, mut cycle) = doses.next()?;
     cycle.end = Some(cycle.end.unwrap_or(cycle.start));
@@ -6717,7 +6756,72 @@ fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure
             cycle.dose = dose.dose;
         }
     }
+    if day_dose.is_some() {
+        cycle.dose = day_dose;
+    }
     Some((source, cycle))
+}
+
+/// The least share of the days from a run's first dose to its last that have doses, for the
+/// run to be given daily (see [`ward_day_dose`]): a missed or refused dose leaves a day out,
+/// doses every other day (half the days) are no daily dose.
+const WARD_DAYS_SHARE: f64 = 0.8;
+
+/// The dose a day of doses given one at a time on a steady run of days (a ward's drug chart:
+/// olanzapine 20 mg each morning, or 10 mg at 08:00 and 20:00; review r9 R9-4): each day's
+/// doses add up to the day's dose, and the run's dose a day is the day's total most days had
+/// (of two as common, the lower: a first or last day given only in part, a missed dose, never
+/// make the dose). R4's `MedicationAdministration.dosage.dose` is the amount of one
+/// administration, which no daily minimum can judge; the day's total is what the drug chart
+/// says was given. Only amounts in one unit with no interval, each given at a time (none over
+/// an hour: an infusion's segments), on at least two days, with doses on no fewer than
+/// [`WARD_DAYS_SHARE`] of the run's days and never two days in a row without; otherwise the
+/// doses keep the amount of one, as before (bortezomib on days 1, 4, 8 and 11 is no daily
+/// dose). A dose changed within the run is read at the total most days had.
+fn ward_day_dose(doses: &[(String, DrugExposure)]) -> Option<Dose> {
+    let unit = doses.first()?.1.dose.as_ref()?.unit.trim().to_owned();
+    if unit.is_empty() || unit.contains('/') {
+        return None;
+    }
+    let mut days: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    for (_, dose) in doses {
+        let amount = dose.dose.as_ref().filter(|d| d.unit.trim() == unit)?;
+        if dose
+            .end
+            .is_some_and(|end| end - dose.start >= Duration::hours(1))
+        {
+            return None;
+        }
+        *days.entry(dose.start_day()).or_default() += amount.value;
+    }
+    let dated: Vec<NaiveDate> = days.keys().copied().collect();
+    let (first, last) = (*dated.first()?, *dated.last()?);
+    let span = (last - first).num_days() + 1;
+    if dated.len() < 2
+        || (dated.len() as f64) < WARD_DAYS_SHARE * span as f64
+        || dated
+            .windows(2)
+            .any(|pair| (pair[1] - pair[0]).num_days() > 2)
+    {
+        return None;
+    }
+    let mut totals: Vec<(f64, usize)> = Vec::new();
+    for total in days.values() {
+        match totals
+            .iter_mut()
+            .find(|(seen, _)| (seen - total).abs() < 1e-9)
+        {
+            Some((_, count)) => *count += 1,
+            None => totals.push((*total, 1)),
+        }
+    }
+    let (value, _) = totals
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.total_cmp(&a.0)))?;
+    Some(Dose {
+        value: (value * 1000.0).round() / 1000.0,
+        unit: format!("{unit}/d"),
+    })
 }
 
 /// Where each cycle begins among doses given on `offsets` (days from the first, in order), for
@@ -7214,6 +7318,196 @@ fn doses_added(strengths: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExpos
             step.stop_text = None;
         }
         out.push((source.clone(), step));
+        from = until;
+    }
+    out
+}
+
+/// Orders (and statements) of one drug begun on the same day as parts of one day's doses:
+/// their doses a day add up while both run (review r9 R9-1). US EHRs write an uneven twice-daily
+/// dose as two orders (levetiracetam 500 mg every morning, 750 mg at night), and a dose no one
+/// tablet makes as one order per strength (olanzapine 10 mg and 15 mg tablets, once a day
+/// each). Read one beside the other, the day's dose was the larger order's alone, and a 25 mg/d
+/// trial a 15 mg/d one below TRRIP's 600 mg/d chlorpromazine equivalent.
+///
+/// The choice, since adding up what was one dose makes up a dose nobody gave: two records of
+/// one drug (by ingredient and form, see [`course_key`]) are parts of one day when
+/// - they begin on the same day (an order begun another day replaces, renews or is added to
+///   the one before: read as a dose change, as it always was), and both run past that day (a
+///   record closed on the day the other began was replaced by it);
+/// - each has a daily dose in milligrams (of a tablet of a named strength too);
+/// - and they differ as parts do: both name their times of the day and no time is named by
+///   both (10 mg every morning, 15 mg at bedtime; 25 mg in the morning and 25 mg at night), or
+///   they are products whose names state other strengths, at other doses a day (a 10 mg and a
+///   15 mg tablet; two products named with no strength may be one drug's dose changed, or
+///   records of two dates sent with one). The same dose
+///   at the same times, or with no time named, is a copy of one order (a statement and its
+///   order, the same order from a second source, a product code and the generic of one dose),
+///   never a second dose.
+///
+/// The parts add up while all run; once one has ended the others run on at their own doses,
+/// as steps of one course (as fills of two strengths handed over together do, see
+/// [`doses_added`]). Administrations and fills are grouped by their own rules.
+fn orders_taken_together(
+    records: Vec<(String, DrugExposure, MedicationMeta)>,
+    book: &DrugBook,
+) -> Vec<(String, DrugExposure, MedicationMeta)> {
+    let mut by_day: BTreeMap<(String, NaiveDate), Vec<usize>> = BTreeMap::new();
+    for (index, (_, exposure, meta)) in records.iter().enumerate() {
+        let dated = matches!(exposure.dates, DatesKnown::Stated | DatesKnown::EndUnknown);
+        if dated && day_mg(book, exposure).is_some() {
+            by_day
+                .entry((course_key(book, exposure, meta), exposure.start_day()))
+                .or_default()
+                .push(index);
+        }
+    }
+    let mut parts_of: Vec<Vec<usize>> = Vec::new();
+    for (_, members) in by_day {
+        let mut parts: Vec<usize> = Vec::new();
+        for index in members {
+            let (_, exposure, meta) = &records[index];
+            let runs_on = exposure
+                .end_day()
+                .is_none_or(|end| end > exposure.start_day());
+            let another_part = parts.iter().all(|&other| {
+                let (_, other_exposure, other_meta) = &records[other];
+                parts_of_one_day(book, (exposure, meta), (other_exposure, other_meta))
+            });
+            if runs_on && another_part {
+                parts.push(index);
+            }
+        }
+        if parts.len() >= 2 {
+            parts_of.push(parts);
+        }
+    }
+    if parts_of.is_empty() {
+        return records;
+    }
+    let mut slots: Vec<Option<(String, DrugExposure, MedicationMeta)>> =
+        records.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for parts in parts_of {
+        let members: Vec<(String, DrugExposure, MedicationMeta)> = parts
+            .iter()
+            .filter_map(|&index| slots.get_mut(index).and_then(Option::take))
+            .collect();
+        out.extend(one_days_doses(members, book));
+    }
+    out.extend(slots.into_iter().flatten());
+    out
+}
+
+/// A record's dose a day in milligrams (a count of a single-ingredient product of a named
+/// strength too), when it is a daily one.
+fn day_mg(book: &DrugBook, exposure: &DrugExposure) -> Option<f64> {
+    use crate::rules::dose;
+    let recorded = exposure.dose.as_ref()?;
+    let daily = |interval_days: f64| (interval_days - 1.0).abs() < 1e-9;
+    if let Some(amount) = dose::daily(recorded) {
+        return daily(amount.interval_days).then_some(amount.mg_per_day);
+    }
+    let (count, interval_days) = dose::counted(recorded)?;
+    if !daily(interval_days) || book.recognise(&exposure.codes(), &exposure.text).len() != 1 {
+        return None;
+    }
+    strength::single_unit_mg(&exposure.text).map(|mg| mg * count)
+}
+
+/// Whether two records of one drug begun on one day are parts of one day's doses (see
+/// [`orders_taken_together`]).
+fn parts_of_one_day(
+    book: &DrugBook,
+    (a, a_meta): (&DrugExposure, &MedicationMeta),
+    (b, b_meta): (&DrugExposure, &MedicationMeta),
+) -> bool {
+    let (Some(a_mg), Some(b_mg)) = (day_mg(book, a), day_mg(book, b)) else {
+        return false;
+    };
+    if let (Some(a_times), Some(b_times)) = (&a_meta.day_times, &b_meta.day_times) {
+        return !a_times
+            .iter()
+            .any(|time| b_times.iter().any(|other| times_clash(time, other)));
+    }
+    let strength = |exposure: &DrugExposure| strength::single_unit_mg(&exposure.text);
+    let other_strengths = match (strength(a), strength(b)) {
+        (Some(a_unit), Some(b_unit)) => (a_unit - b_unit).abs() > 1e-6,
+        _ => false,
+    };
+    a_meta.key != b_meta.key && other_strengths && (a_mg - b_mg).abs() > 1e-6
+}
+
+/// Whether two times of the day may be one (see [`one_day`]): the same, or `PM` (the afternoon
+/// or the evening) beside either.
+fn times_clash(a: &str, b: &str) -> bool {
+    let pm = |x: &str, y: &str| x == PM_PART && matches!(y, "afternoon" | "evening");
+    a == b || pm(a, b) || pm(b, a)
+}
+
+/// The parts of one day's doses (see [`orders_taken_together`]) as the course they make: their
+/// doses a day added while all run, then those still running, a step each time one ends. A
+/// part whose end is not known runs on to the longest end.
+fn one_days_doses(
+    mut members: Vec<(String, DrugExposure, MedicationMeta)>,
+    book: &DrugBook,
+) -> Vec<(String, DrugExposure, MedicationMeta)> {
+    // Open ones last: they run on longest.
+    members.sort_by_key(|(_, exposure, _)| (exposure.end.is_none(), exposure.end));
+    let indications: Vec<crate::domain::Indication> = members
+        .iter()
+        .flat_map(|(_, exposure, _)| exposure.indications.iter().cloned())
+        .fold(Vec::new(), |mut all, indication| {
+            Indication::add_unique(&mut all, indication);
+            all
+        });
+    let mut out = Vec::new();
+    let mut from: Option<NaiveDateTime> = None;
+    loop {
+        let total: f64 = members
+            .iter()
+            .filter_map(|(_, exposure, _)| day_mg(book, exposure))
+            .sum();
+        let until = members.first().and_then(|(_, exposure, _)| exposure.end);
+        let ends_here = members
+            .iter()
+            .filter(|(_, exposure, _)| exposure.end == until)
+            .count();
+        let last = ends_here == members.len();
+        let template = if last {
+            members.pop()
+        } else {
+            members.first().cloned()
+        };
+        let Some((source, mut step, mut meta)) = template else {
+            break;
+        };
+        if let Some(from) = from {
+            step.start = from.max(step.start);
+        }
+        step.dose = Some(Dose {
+            value: (total * 1000.0).round() / 1000.0,
+            unit: String::from("mg/d"),
+        });
+        step.indications.clone_from(&indications);
+        if !last {
+            // Ended as a part ended, the rest going on: a dose change, no stop.
+            step.dates = DatesKnown::Stated;
+            step.stop_reason = None;
+            step.stop_text = None;
+            step.said_stopped = false;
+            meta.end_recorded = true;
+            meta.active = false;
+            meta.stopped = false;
+            meta.completed = false;
+            meta.dose_changed = true;
+            meta.stopped_on = None;
+        }
+        out.push((source, step, meta));
+        if last {
+            break;
+        }
+        members.drain(..ends_here);
         from = until;
     }
     out

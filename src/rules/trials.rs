@@ -1471,7 +1471,11 @@ fn merge_courses<'c>(trials: Vec<Trial<'c>>, ctx: &Context<'_>) -> Vec<Trial<'c>
 /// ended, and the last was not stopped for a reason) are the steps of one trial: a dose raised
 /// by a new order, the next part of a course of injections or fills at another dose (see the
 /// FHIR import). The trial is the drug's, from its first step to its last; the time at an
-/// adequate dose is counted over its steps.
+/// adequate dose is counted over its steps. Doses given one at a time (a ward's drug chart,
+/// kept as cycles) followed by an order or a statement of the drug, or following one, are
+/// steps too (review r9 R9-2: three weeks on the ward, then the discharge order, are one
+/// seven-week trial); only cycles after cycles are joined by [`merge_cycles`], by the lines'
+/// gap.
 fn merge_steps(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
     let is_cycle = |trial: &Trial<'_>| trial.given.iter().any(|g| g.exposure.cycles.is_some());
     let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
@@ -1482,8 +1486,7 @@ fn merge_steps(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
             .find(|k| k.name == trial.name && k.depot == trial.depot)
             .filter(|earlier| {
                 earlier.line.is_none()
-                    && !is_cycle(earlier)
-                    && !is_cycle(&trial)
+                    && !(is_cycle(earlier) && is_cycle(&trial))
                     && earlier.stop.is_none()
                     && earlier.conflict.is_empty()
                     && earlier.end.is_some_and(|end| {
