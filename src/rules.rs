@@ -395,6 +395,11 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 30 (review R8-3): a paliperidone palmitate injection under the generic or RxNorm name acts
 /// for its strength's product's interval (3-monthly 273-819 mg, 6-monthly 1092/1560 mg, and
 /// their paliperidone amounts: drug book `strength_intervals`), not a month.
+/// In 31 (review11 R11-4): a drug of a line begun again, after a pause, within the regimen
+/// window before a new drug cuts the next line (rituximab of R-CHOP, then of R-ICE;
+/// daratumumab of D-VRd, then of Dara-Kd) is the next line's only (`lines::new_courses`): the
+/// line before ends where its own courses ended, with their stop reason, however the records
+/// of one day are ordered; a drug given on without a pause is still carried into the next line.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
