@@ -400,6 +400,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// daratumumab of D-VRd, then of Dara-Kd) is the next line's only (`lines::new_courses`): the
 /// line before ends where its own courses ended, with their stop reason, however the records
 /// of one day are ordered; a drug given on without a pause is still carried into the next line.
+/// In 31 (review11 R11-5): myeloma reads a CAR T-cell infusion's response from the M-protein up
+/// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
+/// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
+/// dose: "insufficient data" for want of two values within a month of the infusion no longer.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1604,7 +1604,11 @@ fn a_drug_given_again_in_the_next_regimen_leaves_the_first_lines_end_and_stop_re
     ];
     for (name, second, early) in cases {
         let lines = derived(&r_chop_then(second, early));
-        assert_eq!(lines.len(), 1 + usize::from(!second.is_empty()), "{name}: {lines:#?}");
+        assert_eq!(
+            lines.len(),
+            1 + usize::from(!second.is_empty()),
+            "{name}: {lines:#?}"
+        );
         assert_eq!(lines[0].end, may_10, "{name}: {lines:#?}");
         assert_eq!(
             lines[0].stop_reason,
@@ -1613,17 +1617,27 @@ fn a_drug_given_again_in_the_next_regimen_leaves_the_first_lines_end_and_stop_re
         );
         assert!(lines[0].drugs.iter().all(|d| d.ingredient != "ifosfamide"));
         if let Some(second_line) = lines.get(1) {
-            assert_eq!(second_line.regimen.contains("rituximab"), second.contains(&"rituximab"));
+            assert_eq!(
+                second_line.regimen.contains("rituximab"),
+                second.contains(&"rituximab")
+            );
             let start = if early { (2023, 6, 30) } else { (2023, 7, 1) };
             assert_eq!(
                 Some(second_line.start),
                 chrono::NaiveDate::from_ymd_opt(start.0, start.1, start.2),
                 "{name}: {lines:#?}"
             );
-            assert_eq!(second_line.stop_reason, Some(StopReason::LackOfEfficacy), "{name}");
+            assert_eq!(
+                second_line.stop_reason,
+                Some(StopReason::LackOfEfficacy),
+                "{name}"
+            );
             // The first line's rituximab is its own record, the second's its.
             let first_rituximab = lines[0].drugs.iter().find(|d| d.ingredient == "rituximab");
-            let second_rituximab = second_line.drugs.iter().find(|d| d.ingredient == "rituximab");
+            let second_rituximab = second_line
+                .drugs
+                .iter()
+                .find(|d| d.ingredient == "rituximab");
             if let (Some(one), Some(two)) = (first_rituximab, second_rituximab) {
                 assert_ne!(one.exposure_id, two.exposure_id, "{name}: {lines:#?}");
             }
