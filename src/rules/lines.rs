@@ -706,7 +706,7 @@ fn derive_regimens(
             members.extend(restarted.iter().copied());
             members.push(given);
             lines.push(Building {
-                start: first.map_or(start, |g| g.start()),
+                start: first.map_or(start, Given::start),
                 start_approximate: first.unwrap_or(given).exposure.start_is_approximate(),
                 members,
                 ingredients,
