@@ -420,6 +420,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 31 (review r9 R9-2): a ward's doses given one at a time (kept as a cycle) and an order or
 /// statement of the drug following it (or followed by it) are steps of one trial
 /// (`trials::merge_steps`), as two orders one after the other are.
+/// Also in 31 (review11 R11-4): a drug of a line begun again, after a pause, within the regimen
+/// window before a new drug cuts the next line (rituximab of R-CHOP, then of R-ICE;
+/// daratumumab of D-VRd, then of Dara-Kd) is the next line's only (`lines::new_courses`): the
+/// line before ends where its own courses ended, with their stop reason, however the records
+/// of one day are ordered; a drug given on without a pause is still carried into the next line.
+/// Also in 31 (review11 R11-5): myeloma reads a CAR T-cell infusion's response from the M-protein up
+/// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
+/// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
+/// dose: "insufficient data" for want of two values within a month of the infusion no longer.
 const ENGINE_REVISION: u32 = 30;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

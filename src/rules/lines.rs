@@ -483,6 +483,9 @@ fn derive_regimens(
     today: NaiveDate,
 ) -> Vec<TreatmentLine> {
     let mut lines: Vec<Building<'_>> = Vec::new();
+    // The records that joined a line after its regimen window only because their drug was
+    // already in it (a renewal): the ones a later line's cut may claim (see `new_courses`).
+    let mut renewals: BTreeSet<i64> = BTreeSet::new();
     for given in counted {
         let start = given.start();
         let names: BTreeSet<String> = ingredients_of(given, set).map(str::to_owned).collect();
@@ -634,9 +637,18 @@ fn derive_regimens(
                 cut_reason: reason,
             });
         } else if within_window || !is_new {
+            if !within_window {
+                renewals.insert(given.exposure.id);
+            }
             current.ingredients.extend(names);
             current.members.push(given);
         } else {
+            // A drug of the line begun again with the new drug (rituximab of R-CHOP, then of
+            // R-ICE) is the new regimen's, not a continuation of the line it ended.
+            let restarted = new_courses(current, &renewals, start, set);
+            current
+                .members
+                .retain(|m| !restarted.iter().any(|r| r.exposure.id == m.exposure.id));
             // A new drug after the window: a new line, carrying the drugs still given, except
             // those withdrawn within the cross-taper window (a switch made gradually: the old
             // drug was being tapered off, not kept beside the new one).
@@ -680,11 +692,22 @@ fn derive_regimens(
             };
             let reason = format!("{reason}{untold}");
             ingredients.extend(names);
+            ingredients.extend(
+                restarted
+                    .iter()
+                    .flat_map(|g| ingredients_of(g, set).map(str::to_owned)),
+            );
+            let first = restarted
+                .iter()
+                .copied()
+                .filter(|g| g.start() < start)
+                .min_by_key(|g| (g.start(), g.exposure.id));
             let mut members = carried;
+            members.extend(restarted.iter().copied());
             members.push(given);
             lines.push(Building {
-                start,
-                start_approximate: given.exposure.start_is_approximate(),
+                start: first.map_or(start, Given::start),
+                start_approximate: first.unwrap_or(given).exposure.start_is_approximate(),
                 members,
                 ingredients,
                 cut_reason: reason,
@@ -692,6 +715,44 @@ fn derive_regimens(
         }
     }
     finish(lines, set, record, today)
+}
+
+/// The records of `line` that begin a new course of one of its drugs together with a new drug
+/// starting on `start` (review11 R11-4): renewals (joined after the line's regimen window only
+/// because their drug was in it) started within the regimen window before `start`, after a
+/// pause in that drug longer than [`CYCLE_DOSE_GAP_DAYS`] (the same drug's earlier records in
+/// the line all ended before it, as courses are told in `drop_cytoreduction`). They are the new
+/// regimen's: the line ends where its own courses end, with their stop reasons, however the
+/// records of one day are ordered. A drug given on without a pause (lenalidomide renewed each
+/// cycle when daratumumab is added) is carried into the new line as before, and ends the old
+/// line only where the new line starts.
+fn new_courses<'g>(
+    line: &Building<'g>,
+    renewals: &BTreeSet<i64>,
+    start: NaiveDate,
+    set: &RuleSet,
+) -> Vec<&'g Given<'g>> {
+    let from = shift(start, -set.lines.regimen_window_days);
+    line.members
+        .iter()
+        .copied()
+        .filter(|m| renewals.contains(&m.exposure.id) && m.start() >= from && m.start() <= start)
+        .filter(|m| {
+            let moieties: BTreeSet<&str> = moieties_of(m, set).collect();
+            line.members
+                .iter()
+                .filter(|earlier| {
+                    earlier.exposure.id != m.exposure.id
+                        && earlier.start() < m.start()
+                        && moieties_of(earlier, set).any(|e| moieties.contains(e))
+                })
+                .all(|earlier| {
+                    earlier
+                        .end()
+                        .is_some_and(|end| shift(end, CYCLE_DOSE_GAP_DAYS) < m.start())
+                })
+        })
+        .collect()
 }
 
 /// Whether two drug records were surely given on a common day: the days each surely covers

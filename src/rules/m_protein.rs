@@ -454,7 +454,21 @@ fn series_reading(
     })
 }
 
-/// The last day of `line`'s response window: `after_end_days` after its last dose, no later
+/// Days after `line`'s last dose its response is read over: `after_end_days`, or for a line
+/// with a drug of a class in `after_end_days_by_class` (a CAR T-cell infusion, given once) the
+/// longest of those.
+fn after_end_days(ctx: &Context<'_>, spec: &MProtein, line: &TreatmentLine) -> i64 {
+    let rules = &spec.response;
+    line.drugs
+        .iter()
+        .filter_map(|drug| ctx.book.get(&drug.ingredient))
+        .flat_map(|drug| drug.classes.iter())
+        .filter_map(|class| rules.after_end_days_by_class.get(class).copied())
+        .max()
+        .unwrap_or(rules.after_end_days)
+}
+
+/// The last day of `line`'s response window: [`after_end_days`] after its last dose, no later
 /// than the next line's start.
 fn response_window_end(ctx: &Context<'_>, spec: &MProtein, line: &TreatmentLine) -> NaiveDate {
     let next_start = ctx
@@ -463,7 +477,10 @@ fn response_window_end(ctx: &Context<'_>, spec: &MProtein, line: &TreatmentLine)
         .map(|l| l.start)
         .filter(|start| *start > line.start)
         .min();
-    let after = shift(line.end.unwrap_or(ctx.today), spec.response.after_end_days);
+    let after = shift(
+        line.end.unwrap_or(ctx.today),
+        after_end_days(ctx, spec, line),
+    );
     next_start.map_or(after, |next| next.min(after))
 }
 
@@ -630,7 +647,7 @@ fn placed_reading(
         Some((response, least, run)) => Some(assessed(response, least, run)),
         None => Some(LineReading::Unconfirmed(format!(
             "best response to {name} (not recorded; {seen}, not confirmed by a second value before the next line or {} days after the last dose)",
-            rules.after_end_days
+            after_end_days(ctx, spec, line)
         ))),
     }
 }

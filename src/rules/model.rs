@@ -727,6 +727,11 @@ pub struct Rise {
 pub struct SeriesResponse {
     pub baseline_days: i64,
     pub after_end_days: i64,
+    /// `after_end_days` for lines with a drug of these classes (class → days), the longest
+    /// applying: a therapy given once (a CAR T-cell infusion) is assessed at set times over the
+    /// months after it, not within days of its single dose.
+    #[serde(default)]
+    pub after_end_days_by_class: std::collections::BTreeMap<String, i64>,
     pub minimal: f64,
     pub partial: f64,
     pub very_good_partial: f64,

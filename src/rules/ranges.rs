@@ -312,6 +312,9 @@ fn check_m_protein(c: &Checker<'_>, spec: &MProtein) -> Result<(), RulesError> {
     let at = Block::Table("[m_protein.response]");
     c.days(at, "baseline_days", spec.response.baseline_days, 0)?;
     c.days(at, "after_end_days", spec.response.after_end_days, 0)?;
+    for days in spec.response.after_end_days_by_class.values() {
+        c.days(at, "after_end_days_by_class", *days, 0)?;
+    }
     for (key, value) in [
         ("minimal", spec.response.minimal),
         ("partial", spec.response.partial),

@@ -1553,3 +1553,94 @@ fn a_relapse_of_a_month_holding_the_end_of_the_transplants_window_is_undecided()
     let assessment = assess(ID, &relapse_of_a_month_after_asct(4));
     assert_eq!(assessment.status, Relapsed, "{}", describe(&assessment));
 }
+
+/// R-CHOP from 2023-01-10, every drug stopped for progression on 2023-05-10, then `second`
+/// (drug names, in the order recorded, each one record) from 2023-07-01 to 2023-08-20; with
+/// `rituximab_a_day_early`, the second line's rituximab is given the day before its other drugs
+/// (R-ICE: rituximab day 1, ifosfamide and carboplatin day 2).
+fn r_chop_then(second: &[&str], rituximab_a_day_early: bool) -> refract::domain::PatientRecord {
+    use super::support::days_to;
+    let mut v = patient();
+    for drug in R_CHOP {
+        v = v.give(
+            rx(drug)
+                .from(days_to(2023, 1, 10))
+                .until(days_to(2023, 5, 10))
+                .stopped(StopReason::Progression),
+        );
+    }
+    for drug in second {
+        let start = if rituximab_a_day_early && *drug == "rituximab" {
+            days_to(2023, 6, 30)
+        } else {
+            days_to(2023, 7, 1)
+        };
+        v = v.give(
+            rx(drug)
+                .from(start)
+                .until(days_to(2023, 8, 20))
+                .stopped(StopReason::LackOfEfficacy),
+        );
+    }
+    v.record()
+}
+
+/// review11 R11-4: a drug of the first line given again in the next regimen (rituximab in
+/// R-CHOP, then R-ICE) does not carry the first line on: it ends where its own courses ended,
+/// with their stop reason, whatever the order the records come in; the new course belongs to the
+/// next line. Controls: ICE without rituximab, and no second line.
+#[test]
+fn a_drug_given_again_in_the_next_regimen_leaves_the_first_lines_end_and_stop_reason() {
+    let may_10 = chrono::NaiveDate::from_ymd_opt(2023, 5, 10);
+    let ice = ["ifosfamide", "carboplatin", "etoposide"];
+    let rituximab_first = ["rituximab", "ifosfamide", "carboplatin", "etoposide"];
+    let rituximab_last = ["ifosfamide", "carboplatin", "etoposide", "rituximab"];
+    let cases: [(&str, &[&str], bool); 5] = [
+        ("R-ICE, rituximab recorded first", &rituximab_first, false),
+        ("R-ICE, rituximab recorded last", &rituximab_last, false),
+        ("R-ICE, rituximab the day before", &rituximab_first, true),
+        ("control: ICE", &ice, false),
+        ("control: no second line", &[], false),
+    ];
+    for (name, second, early) in cases {
+        let lines = derived(&r_chop_then(second, early));
+        assert_eq!(
+            lines.len(),
+            1 + usize::from(!second.is_empty()),
+            "{name}: {lines:#?}"
+        );
+        assert_eq!(lines[0].end, may_10, "{name}: {lines:#?}");
+        assert_eq!(
+            lines[0].stop_reason,
+            Some(StopReason::Progression),
+            "{name}: {lines:#?}"
+        );
+        assert!(lines[0].drugs.iter().all(|d| d.ingredient != "ifosfamide"));
+        if let Some(second_line) = lines.get(1) {
+            assert_eq!(
+                second_line.regimen.contains("rituximab"),
+                second.contains(&"rituximab")
+            );
+            let start = if early { (2023, 6, 30) } else { (2023, 7, 1) };
+            assert_eq!(
+                Some(second_line.start),
+                chrono::NaiveDate::from_ymd_opt(start.0, start.1, start.2),
+                "{name}: {lines:#?}"
+            );
+            assert_eq!(
+                second_line.stop_reason,
+                Some(StopReason::LackOfEfficacy),
+                "{name}"
+            );
+            // The first line's rituximab is its own record, the second's its.
+            let first_rituximab = lines[0].drugs.iter().find(|d| d.ingredient == "rituximab");
+            let second_rituximab = second_line
+                .drugs
+                .iter()
+                .find(|d| d.ingredient == "rituximab");
+            if let (Some(one), Some(two)) = (first_rituximab, second_rituximab) {
+                assert_ne!(one.exposure_id, two.exposure_id, "{name}: {lines:#?}");
+            }
+        }
+    }
+}

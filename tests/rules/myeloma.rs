@@ -2331,3 +2331,163 @@ fn a_transplant_dated_by_a_month_is_not_read_on_its_first_day() {
         "{lines:#?}"
     );
 }
+
+/// review11 R11-4, the class in myeloma: daratumumab of D-VRd (every drug stopped for
+/// progression on 2023-05-10) given again with carfilzomib from 2023-07-01 does not carry the
+/// first line on: it ends on 2023-05-10 for progression, and the new course of daratumumab is
+/// the second line's, whatever the order of the records. Controls: Kd without daratumumab; and
+/// lenalidomide given on without a pause when daratumumab is added, carried into the new line
+/// (the first line ends where the second starts).
+#[test]
+fn a_drug_given_again_in_the_next_regimen_leaves_the_first_lines_end_and_stop_reason() {
+    use super::support::days_to;
+    let may_10 = chrono::NaiveDate::from_ymd_opt(2023, 5, 10);
+    let july_1 = chrono::NaiveDate::from_ymd_opt(2023, 7, 1).unwrap();
+    let d_vrd = ["daratumumab", "bortezomib", "lenalidomide", "dexamethasone"];
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "daratumumab recorded first",
+            &["daratumumab", "carfilzomib", "dexamethasone"],
+        ),
+        (
+            "daratumumab recorded last",
+            &["carfilzomib", "dexamethasone", "daratumumab"],
+        ),
+        ("control: Kd", &["carfilzomib", "dexamethasone"]),
+    ];
+    for (name, second) in cases {
+        let mut v = patient();
+        for drug in d_vrd {
+            v = v.give(
+                rx(drug)
+                    .from(days_to(2023, 1, 10))
+                    .until(days_to(2023, 5, 10))
+                    .stopped(StopReason::Progression),
+            );
+        }
+        for drug in second {
+            v = v.give(
+                rx(drug)
+                    .from(days_to(2023, 7, 1))
+                    .until(days_to(2023, 9, 1)),
+            );
+        }
+        let lines = derived(v);
+        assert_eq!(lines.len(), 2, "{name}: {lines:#?}");
+        assert_eq!(lines[0].end, may_10, "{name}: {lines:#?}");
+        assert_eq!(
+            lines[0].stop_reason,
+            Some(StopReason::Progression),
+            "{name}: {lines:#?}"
+        );
+        assert_eq!(lines[1].start, july_1, "{name}: {lines:#?}");
+        assert_eq!(
+            lines[1].regimen.contains("daratumumab"),
+            second.contains(&"daratumumab"),
+            "{name}: {lines:#?}"
+        );
+    }
+    let carried = derived(
+        patient()
+            .give(
+                rx("lenalidomide")
+                    .from(days_to(2023, 1, 10))
+                    .until(days_to(2023, 9, 1)),
+            )
+            .give(
+                rx("daratumumab")
+                    .from(days_to(2023, 7, 1))
+                    .until(days_to(2023, 9, 1)),
+            ),
+    );
+    assert_eq!(carried.len(), 2, "{carried:#?}");
+    assert_eq!(carried[0].end, Some(july_1), "{carried:#?}");
+    assert!(carried[1].regimen.contains("lenalidomide"), "{carried:#?}");
+}
+
+/// VRd from 1000 to 700 days ago (M-protein 3.0 → 1.0, 0.9 g/dL: a partial response), stopped
+/// for progression (1.6, 1.9 g/dL), then `second` (a drug record) given from 400 days ago to
+/// `until` days ago, with serum M-protein 2.0 g/dL ten days before it and `after` (value, days
+/// after its first day).
+fn after_vrd(second: &str, until: i64, after: &[(f64, i64)]) -> refract::domain::PatientRecord {
+    after_vrd_then(second, until, after, |v| v)
+}
+
+/// [`after_vrd`] with `more` of the record.
+fn after_vrd_then(
+    second: &str,
+    until: i64,
+    after: &[(f64, i64)],
+    more: impl FnOnce(Vignette) -> Vignette,
+) -> refract::domain::PatientRecord {
+    let v = more(
+        patient()
+            .give(
+                rx("VRd")
+                    .from(1000)
+                    .until(700)
+                    .stopped(StopReason::Progression),
+            )
+            .give(rx(second).from(400).until(until)),
+    );
+    let mut values = vec![
+        (3.0, 1010),
+        (1.0, 900),
+        (0.9, 800),
+        (1.6, 720),
+        (1.9, 705),
+        (2.0, 410),
+    ];
+    values.extend(after.iter().map(|(value, day)| (*value, 400 - day)));
+    m_protein(v, &values).record()
+}
+
+/// review11 R11-5: the response to a CAR T-cell infusion (given once) is read from the serum
+/// M-protein over the months after it (`[m_protein.response] after_end_days_by_class`): a fall
+/// from 2.0 to 0.1 g/dL at day 83, confirmed at day 356 (VGPR), or 0.4 at day 25 and 0.1 at day
+/// 52 (PR), is the CAR T line's response, not "insufficient data". Control: the same values after a regimen
+/// whose last dose was on its first day are past its 30 days.
+#[test]
+fn the_response_to_a_car_t_infusion_is_read_from_the_m_protein_over_months() {
+    use super::support::{assess, describe};
+    for product in ["ciltacabtagene autoleucel", "idecabtagene vicleucel"] {
+        for (after, response) in [
+            (&[(0.1, 83), (0.1, 356)][..], "very good partial response"),
+            // Confirmed at the lesser of the two (IMWG 2016).
+            (&[(0.4, 25), (0.1, 52)][..], "partial response"),
+        ] {
+            let assessment = assess(ID, &after_vrd(product, 400, after));
+            let said = describe(&assessment);
+            assert!(
+                !said.contains("best response to 2L"),
+                "{product} {after:?}: {said}"
+            );
+            assert_ne!(
+                assessment.status, InsufficientData,
+                "{product} {after:?}: {said}"
+            );
+            assert!(
+                said.contains(&format!(
+                    "2L {product}: best response from the serum M-protein: {response} ("
+                )),
+                "{product} {after:?}: {said}"
+            );
+        }
+    }
+    let control = assess(ID, &after_vrd("carfilzomib", 400, &[(0.1, 83), (0.1, 356)]));
+    let said = describe(&control);
+    assert!(said.contains("best response to 2L carfilzomib"), "{said}");
+    // A disease status 100 days after the infusion is its response too (`[lines]
+    // response_days_by_class`); after a regimen's last dose it is past the 56 days.
+    for (second, read) in [("ciltacabtagene autoleucel", true), ("carfilzomib", false)] {
+        let record = after_vrd_then(second, 400, &[], |v| {
+            v.disease_status(disease_status::PARTIAL_REMISSION, 300)
+        });
+        let said = describe(&assess(ID, &record));
+        assert_eq!(
+            !said.contains("best response to 2L"),
+            read,
+            "{second}: {said}"
+        );
+    }
+}
