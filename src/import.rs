@@ -469,7 +469,7 @@ fn this_host() -> String {
 /// the day are kept with it, `DoseSpec::day_times`); a ward's doses given one at a time on a
 /// steady run of days are stored with the day's total as a dose a day (`ward_day_dose`), not
 /// one administration's amount.
-pub const MAPPING_VERSION: i64 = 22;
+pub const MAPPING_VERSION: i64 = 23;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
