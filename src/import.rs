@@ -458,6 +458,11 @@ fn this_host() -> String {
 /// Also in 22 (review R8-3): paliperidone palmitate injections under the generic or RxNorm name are
 /// joined at the interval their strength's product gives (drug book `strength_intervals`:
 /// 273-819 mg every 3 months, 1092/1560 mg every 6), one exposure at the dose per that interval.
+/// In 23 (review R11-1): a drug's AllergyIntolerance (category medication or biologic, or
+/// none) is kept (`drug_reactions`, migration 0052) with its substance and codes, type,
+/// criticality, reactions, onset and clinical status; one refuted, entered in error or resolved
+/// takes a stored one out; a food or environmental one is skipped as before. Files are read
+/// again so that an AllergyIntolerance skipped before is kept.
 pub const MAPPING_VERSION: i64 = 22;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -578,6 +583,8 @@ pub struct FileReport {
     pub exposures: usize,
     pub observations: usize,
     pub procedures: usize,
+    /// Drug allergies and intolerances (AllergyIntolerance).
+    pub reactions: usize,
     /// What the file changed: resources added, updated, unchanged, removed (entered in error,
     /// deleted, or not in a replaced record), and kept because the stored copy is newer.
     pub added: usize,
@@ -670,6 +677,8 @@ pub struct ImportReport {
     pub exposures: usize,
     pub observations: usize,
     pub procedures: usize,
+    /// Drug allergies and intolerances (AllergyIntolerance).
+    pub reactions: usize,
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -709,6 +718,7 @@ impl ImportReport {
         self.exposures += later.exposures;
         self.observations += later.observations;
         self.procedures += later.procedures;
+        self.reactions += later.reactions;
         self.added += later.added;
         self.updated += later.updated;
         self.unchanged += later.unchanged;
@@ -963,6 +973,7 @@ fn import_all(
         report.exposures += file.exposures;
         report.observations += file.observations;
         report.procedures += file.procedures;
+        report.reactions += file.reactions;
         report.added += file.added;
         report.updated += file.updated;
         report.unchanged += file.unchanged;
@@ -2315,6 +2326,7 @@ fn native_file(
                 exposures: counts.exposures,
                 observations: counts.observations,
                 procedures: counts.procedures,
+                reactions: counts.reactions,
                 skipped: counts.skipped,
                 ..FileReport::new(path)
             };

@@ -614,14 +614,20 @@ fn a_reaction_recorded_elsewhere_marks_the_options_that_give_the_drug_in_every_d
         marked_by_reaction(&rules, "epilepsy", &record),
         ["lacosamide"]
     );
-    assert_eq!(marked_by_reaction(&rules, "lbcl", &record), ["polatuzumab_br"]);
+    assert_eq!(
+        marked_by_reaction(&rules, "lbcl", &record),
+        ["polatuzumab_br"]
+    );
     // Control: a penicillin allergy marks nothing.
     let record = PatientRecord {
         reactions: vec![drug_reaction("Penicillin V", "Urticaria")],
         ..PatientRecord::default()
     };
     for ruleset in ["schizophrenia", "epilepsy", "lbcl"] {
-        assert!(marked_by_reaction(&rules, ruleset, &record).is_empty(), "{ruleset}");
+        assert!(
+            marked_by_reaction(&rules, ruleset, &record).is_empty(),
+            "{ruleset}"
+        );
     }
 }
 
@@ -725,7 +731,10 @@ fn a_car_t_given_marks_the_other_products_of_its_class() {
         let option = option(&rules, "lbcl", key);
         assert_eq!(tried(&option, &record, &rules.book, lbcl), None, "{key}");
         let given = class_given(&option, &record, &rules.book, lbcl).unwrap();
-        assert!(given.starts_with("CAR T-cell therapy (3L"), "{key}: {given}");
+        assert!(
+            given.starts_with("CAR T-cell therapy (3L"),
+            "{key}: {given}"
+        );
     }
     // With axi-cel named: axi-cel tried, the other two marked by their class.
     let record = PatientRecord {

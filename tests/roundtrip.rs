@@ -848,6 +848,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
          ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
          ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
+         DROP TABLE drug_reactions;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2295,6 +2296,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE meeting_cases DROP COLUMN discussed_given_name;
              ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
+             DROP TABLE drug_reactions;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -1522,6 +1522,7 @@ pub struct PatientRecord {
     pub observations: Vec<Observation>,
     pub procedures: Vec<Procedure>,
     /// Drugs the patient reacted to (allergies and intolerances), as imported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<DrugReaction>,
     /// Confounder keys (per rule set) the team has resolved in way-forward step 2, as
     /// `(ruleset, key)`.

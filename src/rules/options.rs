@@ -439,7 +439,11 @@ pub fn given_for_other_conditions(
 /// because it was not tolerated counts whatever condition it was given for, for a reaction
 /// belongs to the patient, not to the indication. The option is marked, never hidden: whether a
 /// rechallenge is possible (clozapine after a neutropenia) is a specialist's decision.
-pub fn reactions(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) -> Option<String> {
+pub fn reactions(
+    option: &CatalogueOption,
+    record: &PatientRecord,
+    book: &DrugBook,
+) -> Option<String> {
     let gives = |drug: &Drug| {
         wanted(option, drug)
             || option
@@ -466,7 +470,10 @@ pub fn reactions(option: &CatalogueOption, record: &PatientRecord, book: &DrugBo
             .map(str::trim)
             .filter(|text| !text.is_empty())
             .map_or_else(String::new, |text| format!(": {text}"));
-        let said = format!("{} stopped {stopped}, not tolerated{words}", drug.ingredient);
+        let said = format!(
+            "{} stopped {stopped}, not tolerated{words}",
+            drug.ingredient
+        );
         if !found.iter().any(|(_, known)| *known == said) {
             found.push((stopped, said));
         }
