@@ -1020,9 +1020,9 @@ impl DrugReaction {
         } else {
             self.reaction.as_str()
         };
-        let mut said = format!("{ingredient}: {what}");
+        let mut parts = vec![format!("{ingredient}: {what}")];
         if let Some(onset) = self.onset {
-            said.push_str(&format!(" {onset}"));
+            parts.push(onset.to_string());
         }
         let mut about: Vec<String> = Vec::new();
         if let Some(kind) = &self.kind {
@@ -1035,9 +1035,9 @@ impl DrugReaction {
             about.push(String::from("inactive"));
         }
         if !about.is_empty() {
-            said.push_str(&format!(" ({})", about.join(", ")));
+            parts.push(format!("({})", about.join(", ")));
         }
-        said
+        parts.join(" ")
     }
 }
 

@@ -1335,12 +1335,10 @@ fn map_reaction(
             .filter_map(CodeableConcept::words)
             .map(str::trim)
             .collect();
-        let mut said = words.join(", ");
-        if let Some(severity) = reaction.severity.as_deref().map(str::trim)
-            && !said.is_empty()
-        {
-            said.push_str(&format!(" ({severity})"));
-        }
+        let said = match reaction.severity.as_deref().map(str::trim) {
+            Some(severity) if !words.is_empty() => format!("{} ({severity})", words.join(", ")),
+            _ => words.join(", "),
+        };
         if !said.is_empty() && !manifestations.contains(&said) {
             manifestations.push(said);
         }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Env, bundle, patient};
 
-fn allergy(id: &str, code: Value, extra: Value) -> Value {
+fn allergy(id: &str, code: &Value, extra: &Value) -> Value {
     let mut resource = json!({
         "resourceType": "AllergyIntolerance",
         "id": id,
@@ -35,12 +35,12 @@ fn allergy(id: &str, code: Value, extra: Value) -> Value {
 fn clozapine_intolerance() -> Value {
     allergy(
         "clz",
-        json!({"coding": [{
+        &json!({"coding": [{
             "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
             "code": "2626",
             "display": "clozapine"
         }], "text": "Clozapine"}),
-        json!({
+        &json!({
             "type": "intolerance",
             "category": ["medication"],
             "criticality": "high",
@@ -110,8 +110,8 @@ fn a_refuted_resolved_or_food_allergy_marks_nothing_and_a_later_refutation_remov
     let mut env = Env::new();
     let peanut = allergy(
         "nut",
-        json!({"text": "Peanut"}),
-        json!({"type": "allergy", "category": ["food"]}),
+        &json!({"text": "Peanut"}),
+        &json!({"type": "allergy", "category": ["food"]}),
     );
     let mut refuted = clozapine_intolerance();
     refuted["id"] = json!("clz-refuted");
