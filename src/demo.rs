@@ -298,6 +298,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         lines: builder.lines,
         observations: builder.observations,
         procedures: builder.procedures,
+        reactions: Vec::new(),
         resolved_confounders: Vec::new(),
     };
     DemoPatient {

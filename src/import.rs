@@ -469,6 +469,11 @@ fn this_host() -> String {
 /// the day are kept with it, `DoseSpec::day_times`); a ward's doses given one at a time on a
 /// steady run of days are stored with the day's total as a dose a day (`ward_day_dose`), not
 /// one administration's amount.
+/// Also in 23 (review R11-1): a drug's AllergyIntolerance (category medication or biologic, or
+/// none) is kept (`drug_reactions`, migration 0053) with its substance and codes, type,
+/// criticality, reactions, onset and clinical status; one refuted, entered in error or resolved
+/// takes a stored one out; a food or environmental one is skipped as before. Files are read
+/// again so that an AllergyIntolerance skipped before is kept.
 pub const MAPPING_VERSION: i64 = 23;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -589,6 +594,8 @@ pub struct FileReport {
     pub exposures: usize,
     pub observations: usize,
     pub procedures: usize,
+    /// Drug allergies and intolerances (AllergyIntolerance).
+    pub reactions: usize,
     /// What the file changed: resources added, updated, unchanged, removed (entered in error,
     /// deleted, or not in a replaced record), and kept because the stored copy is newer.
     pub added: usize,
@@ -681,6 +688,8 @@ pub struct ImportReport {
     pub exposures: usize,
     pub observations: usize,
     pub procedures: usize,
+    /// Drug allergies and intolerances (AllergyIntolerance).
+    pub reactions: usize,
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -720,6 +729,7 @@ impl ImportReport {
         self.exposures += later.exposures;
         self.observations += later.observations;
         self.procedures += later.procedures;
+        self.reactions += later.reactions;
         self.added += later.added;
         self.updated += later.updated;
         self.unchanged += later.unchanged;
@@ -974,6 +984,7 @@ fn import_all(
         report.exposures += file.exposures;
         report.observations += file.observations;
         report.procedures += file.procedures;
+        report.reactions += file.reactions;
         report.added += file.added;
         report.updated += file.updated;
         report.unchanged += file.unchanged;
@@ -2397,6 +2408,7 @@ fn native_file(
                 exposures: counts.exposures,
                 observations: counts.observations,
                 procedures: counts.procedures,
+                reactions: counts.reactions,
                 skipped: counts.skipped,
                 ..FileReport::new(path)
             };

@@ -48,6 +48,7 @@ pub const READ_TYPES: &[&str] = &[
     "DiagnosticReport",
     "QuestionnaireResponse",
     "Procedure",
+    "AllergyIntolerance",
 ];
 
 /// Files downloaded at once.

@@ -14,7 +14,9 @@ use crate::domain::{
     WellbeingGoal,
 };
 use crate::rules::Rules;
-use crate::rules::options::{CatalogueOption, given_for_other_conditions, tried};
+use crate::rules::options::{
+    CatalogueOption, class_given, given_for_other_conditions, reactions, tried,
+};
 use crate::store::{Store, StoreError};
 
 /// Words in an observation's name that make it a distress or quality-of-life score (step 4).
@@ -40,6 +42,13 @@ pub struct BoardEntry {
     /// Its drugs the record holds but given for another condition, so not tried for this one
     /// ("metoprolol given for atrial fibrillation since 2025-06-01").
     pub given_for_other: Option<String>,
+    /// The serious reactions the record shows to a drug it gives ("clozapine stopped
+    /// 2024-04-20, not tolerated: agranulocytosis"): the option is marked ⚠, never offered
+    /// plainly, and the team decides on a rechallenge.
+    pub reactions: Option<String>,
+    /// A product of its class given before, when the option itself was not ("CAR T-cell
+    /// therapy (3L …)"): another CD19 CAR T after one is not standard re-treatment.
+    pub class_given: Option<String>,
 }
 
 impl BoardEntry {
@@ -201,6 +210,13 @@ pub fn load(
             tried: set.and_then(|set| tried(c, &record, &rules.book, set)),
             given_for_other: set
                 .and_then(|set| given_for_other_conditions(c, &record, &rules.book, set)),
+            reactions: reactions(c, &record, &rules.book),
+            class_given: set.and_then(|set| {
+                tried(c, &record, &rules.book, set)
+                    .is_none()
+                    .then(|| class_given(c, &record, &rules.book, set))
+                    .flatten()
+            }),
         })
         .collect();
     for option in &plan.options {
@@ -214,6 +230,8 @@ pub fn load(
                 recorded: Some(option.clone()),
                 tried: None,
                 given_for_other: None,
+                reactions: None,
+                class_given: None,
             });
         }
     }

@@ -78,6 +78,8 @@ mod procedures;
 mod proptests;
 #[path = "fhir/rates.rs"]
 mod rates;
+#[path = "fhir/reactions.rs"]
+mod reactions;
 #[path = "fhir/records.rs"]
 mod records;
 #[path = "fhir/reimport.rs"]

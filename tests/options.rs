@@ -9,10 +9,12 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use refract::domain::{
-    Coding, DrugExposure, Indication, LineDrug, LineOrigin, OptionKind, PatientRecord, Procedure,
-    TreatmentLine,
+    Coding, DrugExposure, DrugReaction, Indication, LineDrug, LineOrigin, OptionKind,
+    PatientRecord, Procedure, StopReason, TreatmentLine,
 };
-use refract::rules::options::{CatalogueOption, EMBEDDED, given_for_other_conditions, tried};
+use refract::rules::options::{
+    CatalogueOption, EMBEDDED, class_given, given_for_other_conditions, reactions, tried,
+};
 use refract::rules::{RuleSet, Rules, RulesError};
 use tempfile::TempDir;
 
@@ -503,6 +505,287 @@ fn a_beta_blocker_given_for_atrial_fibrillation_was_not_tried_for_the_hypertensi
     let cenobamate = option(&rules, "epilepsy", "cenobamate");
     assert_eq!(
         given_for_other_conditions(&cenobamate, &record, &rules.book, set(&rules, "epilepsy")),
+        None
+    );
+}
+
+/// The options of `ruleset` that `record` marks with a reaction, by key.
+fn marked_by_reaction(rules: &Rules, ruleset: &str, record: &PatientRecord) -> Vec<String> {
+    rules
+        .options(ruleset)
+        .iter()
+        .filter(|o| o.step == 3 && reactions(o, record, &rules.book).is_some())
+        .map(|o| o.key.clone())
+        .collect()
+}
+
+const CLOZAPINE_OPTIONS: [&str; 4] = [
+    "clozapine",
+    "clozapine_aripiprazole",
+    "clozapine_amisulpride",
+    "ect_augmentation",
+];
+
+#[test]
+fn clozapine_stopped_for_agranulocytosis_marks_every_option_that_gives_clozapine() {
+    // Review R11-1: the options offered clozapine and its combinations plainly.
+    let rules = rules();
+    let mut clozapine = exposure(
+        1,
+        "clozapine 100 MG Oral Tablet",
+        at(2024, 3, 1),
+        Some(at(2024, 4, 20)),
+    );
+    clozapine.stop_reason = Some(StopReason::Intolerance);
+    clozapine.stop_text = Some(String::from("Clozapine-induced agranulocytosis (ANC 0.3)"));
+    let record = PatientRecord {
+        exposures: vec![clozapine.clone()],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        marked_by_reaction(&rules, "schizophrenia", &record),
+        CLOZAPINE_OPTIONS
+    );
+    let said = reactions(
+        &option(&rules, "schizophrenia", "clozapine_aripiprazole"),
+        &record,
+        &rules.book,
+    )
+    .unwrap();
+    assert_eq!(
+        said,
+        "clozapine stopped 2024-04-20, not tolerated: Clozapine-induced agranulocytosis (ANC 0.3)"
+    );
+
+    // Control: clozapine stopped because it did not work is no reaction.
+    clozapine.stop_reason = Some(StopReason::LackOfEfficacy);
+    clozapine.stop_text = None;
+    let record = PatientRecord {
+        exposures: vec![clozapine],
+        ..PatientRecord::default()
+    };
+    assert!(marked_by_reaction(&rules, "schizophrenia", &record).is_empty());
+}
+
+fn drug_reaction(substance: &str, reaction: &str) -> DrugReaction {
+    DrugReaction {
+        id: 1,
+        substance: substance.to_owned(),
+        codes: Vec::new(),
+        kind: Some(String::from("intolerance")),
+        criticality: Some(String::from("high")),
+        reaction: reaction.to_owned(),
+        onset: NaiveDate::from_ymd_opt(2024, 4, 18),
+        clinical_status: Some(String::from("active")),
+    }
+}
+
+#[test]
+fn a_reaction_recorded_elsewhere_marks_the_options_that_give_the_drug_in_every_disease() {
+    // Review R11-1: clozapine given at another hospital, only the AllergyIntolerance here.
+    let rules = rules();
+    let record = PatientRecord {
+        reactions: vec![drug_reaction("Clozapine", "Agranulocytosis")],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        marked_by_reaction(&rules, "schizophrenia", &record),
+        CLOZAPINE_OPTIONS
+    );
+    assert_eq!(
+        reactions(
+            &option(&rules, "schizophrenia", "clozapine"),
+            &record,
+            &rules.book
+        )
+        .as_deref(),
+        Some("clozapine: Agranulocytosis 2024-04-18 (intolerance, criticality high)")
+    );
+    // Every disease: a lacosamide allergy marks epilepsy's lacosamide, a rituximab one the
+    // lymphoma's Pola-BR (a partner drug).
+    let record = PatientRecord {
+        reactions: vec![
+            drug_reaction("Lacosamide", "Atrioventricular block"),
+            drug_reaction("Rituximab", "Anaphylaxis"),
+        ],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        marked_by_reaction(&rules, "epilepsy", &record),
+        ["lacosamide"]
+    );
+    assert_eq!(
+        marked_by_reaction(&rules, "lbcl", &record),
+        ["polatuzumab_br"]
+    );
+    // Control: a penicillin allergy marks nothing.
+    let record = PatientRecord {
+        reactions: vec![drug_reaction("Penicillin V", "Urticaria")],
+        ..PatientRecord::default()
+    };
+    for ruleset in ["schizophrenia", "epilepsy", "lbcl"] {
+        assert!(
+            marked_by_reaction(&rules, ruleset, &record).is_empty(),
+            "{ruleset}"
+        );
+    }
+}
+
+#[test]
+fn an_evaluation_referral_assessment_or_consent_is_not_the_procedure_tried() {
+    // Review R11-2: each of these marked its treatment "already tried".
+    let rules = rules();
+    for (ruleset, key, step, done) in [
+        (
+            "epilepsy",
+            "epilepsy_surgery",
+            "Presurgical evaluation for epilepsy surgery",
+            "Epilepsy surgery: anterior temporal lobe resection",
+        ),
+        (
+            "epilepsy",
+            "vagus_nerve_stimulation",
+            "Referral for vagus nerve stimulation",
+            "Implantation of vagus nerve stimulator",
+        ),
+        (
+            "depression",
+            "ect",
+            "Assessment for electroconvulsive therapy",
+            "Electroconvulsive therapy",
+        ),
+        ("depression", "ect", "ECT consent discussion", "ECT session"),
+        (
+            "hypertension",
+            "renal_denervation",
+            "Referral for renal denervation assessment",
+            "Catheter-based renal denervation",
+        ),
+        (
+            "lbcl",
+            "allogeneic_transplant",
+            "Evaluation for allogeneic stem cell transplant",
+            "Allogeneic stem cell transplant",
+        ),
+    ] {
+        let option = option(&rules, ruleset, key);
+        let record_of = |display: &str| PatientRecord {
+            procedures: vec![procedure(1, display, at(2025, 3, 1))],
+            ..PatientRecord::default()
+        };
+        assert_eq!(
+            tried(&option, &record_of(step), &rules.book, set(&rules, ruleset)),
+            None,
+            "{step}"
+        );
+        // Control: the treatment itself is tried.
+        assert!(
+            tried(&option, &record_of(done), &rules.book, set(&rules, ruleset)).is_some(),
+            "{done}"
+        );
+    }
+}
+
+/// A derived line of `ruleset` giving `ingredient`.
+fn line_of(ruleset: &str, number: u32, ingredient: &str, start: NaiveDate) -> TreatmentLine {
+    TreatmentLine {
+        id: i64::from(number),
+        ruleset: ruleset.to_owned(),
+        number,
+        regimen: ingredient.to_owned(),
+        start,
+        end: Some(start),
+        intent: None,
+        best_response: None,
+        best_response_date: None,
+        progression_date: None,
+        stop_reason: None,
+        cycles: None,
+        origin: LineOrigin::Derived,
+        cut_reason: None,
+        drugs: vec![LineDrug {
+            ingredient: ingredient.to_owned(),
+            dose: None,
+            exposure_id: None,
+        }],
+    }
+}
+
+#[test]
+fn a_car_t_given_marks_the_other_products_of_its_class() {
+    // Review R11-3: a CAR T infusion coded generically (CPT 0540T) is the line "CAR T-cell
+    // therapy"; the three CD19 CAR T products were offered as untried.
+    let rules = rules();
+    let lbcl = set(&rules, "lbcl");
+    let day = NaiveDate::from_ymd_opt(2023, 10, 21).unwrap();
+    let products = [
+        "axicabtagene_ciloleucel",
+        "lisocabtagene_maraleucel",
+        "tisagenlecleucel",
+    ];
+    let record = PatientRecord {
+        lines: vec![line_of("lbcl", 3, "CAR T-cell therapy", day)],
+        ..PatientRecord::default()
+    };
+    for key in products {
+        let option = option(&rules, "lbcl", key);
+        assert_eq!(tried(&option, &record, &rules.book, lbcl), None, "{key}");
+        let given = class_given(&option, &record, &rules.book, lbcl).unwrap();
+        assert!(
+            given.starts_with("CAR T-cell therapy (3L"),
+            "{key}: {given}"
+        );
+    }
+    // With axi-cel named: axi-cel tried, the other two marked by their class.
+    let record = PatientRecord {
+        lines: vec![line_of("lbcl", 3, "axicabtagene ciloleucel", day)],
+        ..PatientRecord::default()
+    };
+    let axicel = option(&rules, "lbcl", "axicabtagene_ciloleucel");
+    assert!(tried(&axicel, &record, &rules.book, lbcl).is_some());
+    for key in ["lisocabtagene_maraleucel", "tisagenlecleucel"] {
+        let given = class_given(&option(&rules, "lbcl", key), &record, &rules.book, lbcl);
+        assert!(
+            given.is_some_and(|g| g.starts_with("axicabtagene ciloleucel")),
+            "{key}"
+        );
+    }
+    // Control: a bispecific is of another class, and R-ICE marks no CAR T.
+    let glofitamab = option(&rules, "lbcl", "glofitamab");
+    assert_eq!(class_given(&glofitamab, &record, &rules.book, lbcl), None);
+    let record = PatientRecord {
+        lines: vec![line_of("lbcl", 2, "ifosfamide", day)],
+        ..PatientRecord::default()
+    };
+    for key in products {
+        assert_eq!(
+            class_given(&option(&rules, "lbcl", key), &record, &rules.book, lbcl),
+            None
+        );
+    }
+
+    // Myeloma: cilta-cel given marks ide-cel, not the BCMA bispecifics.
+    let myeloma = set(&rules, "myeloma");
+    let record = PatientRecord {
+        lines: vec![line_of("myeloma", 3, "ciltacabtagene autoleucel", day)],
+        ..PatientRecord::default()
+    };
+    assert!(
+        class_given(
+            &option(&rules, "myeloma", "idecabtagene_vicleucel"),
+            &record,
+            &rules.book,
+            myeloma
+        )
+        .is_some()
+    );
+    assert_eq!(
+        class_given(
+            &option(&rules, "myeloma", "teclistamab"),
+            &record,
+            &rules.book,
+            myeloma
+        ),
         None
     );
 }

@@ -253,7 +253,8 @@ fn a_full_export_is_imported_with_the_servers_counts_and_a_second_pull_changes_n
             "MedicationRequest",
             "Observation",
             "DiagnosticReport",
-            "Procedure"
+            "Procedure",
+            "AllergyIntolerance"
         ]
     );
     for kind in &types {

@@ -849,6 +849,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
          ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
          ALTER TABLE patient_identifiers DROP COLUMN record;
+         DROP TABLE drug_reactions;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2297,6 +2298,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE meeting_cases DROP COLUMN discussed_sex;
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              ALTER TABLE patient_identifiers DROP COLUMN record;
+             DROP TABLE drug_reactions;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -131,9 +131,14 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
         "imported {} file(s), {} already imported, {} failed, in {seconds:.1} s",
         report.imported, report.already_imported, report.failed
     )?;
+    // Said only when a file held some, so that the line reads as it always did otherwise.
+    let reactions = match report.reactions {
+        0 => String::new(),
+        n => format!(", {n} drug allergies or intolerances"),
+    };
     writeln!(
         out,
-        "  read: {} patients ({} new), {} conditions, {} drug records, {} observations, {} procedures",
+        "  read: {} patients ({} new), {} conditions, {} drug records, {} observations, {} procedures{reactions}",
         report.patients,
         report.new_patients,
         report.conditions,

@@ -278,6 +278,13 @@ fn write_text(
         }
     }
 
+    if !record.reactions.is_empty() {
+        writeln!(out, "\nDrug allergies and intolerances")?;
+        for reaction in &record.reactions {
+            writeln!(out, "  {}", reaction.describe(&reaction.substance))?;
+        }
+    }
+
     writeln!(out, "\nAssessments")?;
     if summary.assessments.is_empty() {
         writeln!(out, "  none stored yet")?;

@@ -975,6 +975,72 @@ pub struct Procedure {
     pub named_conditions: Vec<NamedCondition>,
 }
 
+/// A drug the patient reacted to, as an R4 AllergyIntolerance of a medication states it: an
+/// allergy, or an intolerance such as clozapine-induced agranulocytosis. One refuted, entered in
+/// error or resolved (reassessed and no longer present) is not kept. The options step marks
+/// every option giving the drug with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrugReaction {
+    pub id: i64,
+    /// The substance as recorded: the code's text, else its first display, else its code.
+    pub substance: String,
+    /// Every code of the substance (RxNorm, SNOMED CT, ATC…), as the drug book recognises
+    /// drugs by their codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// "allergy" or "intolerance" (R4 `type`), when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// "high", "low" or "unable-to-assess" (R4 `criticality`), when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<String>,
+    /// What happened: each reaction's manifestations (and its severity, when stated),
+    /// "; "-joined; empty when the record says nothing of it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reaction: String,
+    /// When it happened: the onset, else its last occurrence, else the day it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset: Option<NaiveDate>,
+    /// "active" or "inactive" (R4 `clinicalStatus`), when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clinical_status: Option<String>,
+}
+
+impl DrugReaction {
+    /// The codes the drug book is asked to recognise.
+    pub fn code_list(&self) -> Vec<&str> {
+        self.codes.iter().map(String::as_str).collect()
+    }
+
+    /// How the options step says it of `ingredient`: "clozapine: Agranulocytosis 2024-04-18
+    /// (intolerance, criticality high)".
+    pub fn describe(&self, ingredient: &str) -> String {
+        let what = if self.reaction.is_empty() {
+            self.kind.as_deref().unwrap_or("reaction")
+        } else {
+            self.reaction.as_str()
+        };
+        let mut parts = vec![format!("{ingredient}: {what}")];
+        if let Some(onset) = self.onset {
+            parts.push(onset.to_string());
+        }
+        let mut about: Vec<String> = Vec::new();
+        if let Some(kind) = &self.kind {
+            about.push(kind.clone());
+        }
+        if let Some(criticality) = &self.criticality {
+            about.push(format!("criticality {criticality}"));
+        }
+        if self.clinical_status.as_deref() == Some("inactive") {
+            about.push(String::from("inactive"));
+        }
+        if !about.is_empty() {
+            parts.push(format!("({})", about.join(", ")));
+        }
+        parts.join(" ")
+    }
+}
+
 /// A Condition a procedure's or an observation's record names (`reasonReference`, `focus`),
 /// as written until the file's references are resolved, then by its id in the record's source
 /// (`None` when it names no Condition refract can find), with the reference's display for when
@@ -1455,6 +1521,9 @@ pub struct PatientRecord {
     pub lines: Vec<TreatmentLine>,
     pub observations: Vec<Observation>,
     pub procedures: Vec<Procedure>,
+    /// Drugs the patient reacted to (allergies and intolerances), as imported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<DrugReaction>,
     /// Confounder keys (per rule set) the team has resolved in way-forward step 2, as
     /// `(ruleset, key)`.
     pub resolved_confounders: Vec<(String, String)>,

@@ -755,6 +755,44 @@ pub struct Procedure {
     pub reason_reference: Vec<Reference>,
 }
 
+/// An AllergyIntolerance: read when it is of a drug (see `parse::map_reaction`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AllergyIntolerance {
+    pub meta: Option<Meta>,
+    /// R4 names the patient `patient`, not `subject`.
+    pub patient: Option<Reference>,
+    #[serde(rename = "clinicalStatus")]
+    pub clinical_status: Option<CodeableConcept>,
+    #[serde(rename = "verificationStatus")]
+    pub verification_status: Option<CodeableConcept>,
+    /// "allergy" or "intolerance".
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// food, medication, environment, biologic.
+    #[serde(default)]
+    pub category: Vec<String>,
+    pub criticality: Option<String>,
+    pub code: Option<CodeableConcept>,
+    #[serde(rename = "onsetDateTime")]
+    pub onset_date_time: Option<String>,
+    #[serde(rename = "onsetPeriod")]
+    pub onset_period: Option<Period>,
+    #[serde(rename = "recordedDate")]
+    pub recorded_date: Option<String>,
+    #[serde(rename = "lastOccurrence")]
+    pub last_occurrence: Option<String>,
+    #[serde(default)]
+    pub reaction: Vec<AllergyReaction>,
+}
+
+/// One reaction of an AllergyIntolerance: what happened, and how severe it was.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AllergyReaction {
+    #[serde(default)]
+    pub manifestation: Vec<CodeableConcept>,
+    pub severity: Option<String>,
+}
+
 /// A CarePlan: read only when it is a treatment line refract exported (see `carried`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CarePlan {

@@ -33,9 +33,9 @@ use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier,
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugRole, Indication, NamedCondition, ON_HOLD_WORDS, Observation, Patient,
-    PatientId, PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex, StopReason,
-    UNIDENTIFIED_DRUG, canonical_system, observation_codes, report_code_is_pet,
+    DrugExposure, DrugReaction, DrugRole, Indication, NamedCondition, ON_HOLD_WORDS, Observation,
+    Patient, PatientId, PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex,
+    StopReason, UNIDENTIFIED_DRUG, canonical_system, observation_codes, report_code_is_pet,
     report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
@@ -185,6 +185,8 @@ pub enum Item {
     /// An Observation: its value, or one per component (a blood-pressure panel).
     Observations(Vec<Observation>),
     Procedure(Procedure),
+    /// A drug the patient reacted to (an AllergyIntolerance of a medication).
+    Reaction(DrugReaction),
     Medication(MedicationRecord),
     /// A treatment line refract exported (a CarePlan, see `carried`).
     Line(ImportedLine),
@@ -1265,6 +1267,40 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             mapping.warnings = warnings;
             Ok(mapping)
         }
+        "AllergyIntolerance" => {
+            let resource: model::AllergyIntolerance = parse_as(raw)?;
+            // Refuted or entered in error: no reaction. Resolved: "clinically reassessed by
+            // testing or re-exposure and is considered no longer to be present" (R4
+            // allergyintolerance-clinical). Either takes out an earlier version.
+            if is_entered_in_error(resource.verification_status.as_ref())
+                || has_code(resource.verification_status.as_ref(), "refuted")
+                || has_code(resource.clinical_status.as_ref(), "resolved")
+            {
+                return Ok(removed(raw, resource.meta.as_ref()));
+            }
+            let subject = subject_of(resource.patient.as_ref())?;
+            let mut warnings = Vec::new();
+            let Some(reaction) = map_reaction(&resource, &mut warnings) else {
+                return Ok(Mapped::Skipped(String::from(NO_DRUG_REACTION)).into());
+            };
+            refuse_oversized(
+                [
+                    ("substance", Some(reaction.substance.as_str())),
+                    ("reaction", Some(reaction.reaction.as_str())),
+                ]
+                .into_iter()
+                .chain(reaction.codes.iter().map(|c| ("code", Some(c.as_str())))),
+            )?;
+            let mut mapping = clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Reaction(reaction),
+            );
+            mapping.warnings = warnings;
+            Ok(mapping)
+        }
         "CarePlan" => {
             // Only a line refract exported is read: any other CarePlan is skipped as it always
             // was, whatever it holds.
@@ -1334,6 +1370,92 @@ fn skipped_kind(raw: &RawResource<'_>) -> String {
     }
 }
 
+/// The skip count of an AllergyIntolerance that is not of a drug (a food, an environmental
+/// substance), or names no substance.
+pub const NO_DRUG_REACTION: &str = "AllergyIntolerance (not of a medication)";
+
+/// Whether `concept` holds a coding with `code` (any system).
+fn has_code(concept: Option<&CodeableConcept>, code: &str) -> bool {
+    concept.is_some_and(|c| {
+        c.coding
+            .iter()
+            .any(|coding| coding.code.as_deref().map(str::trim) == Some(code))
+    })
+}
+
+/// The reaction an AllergyIntolerance records, when it is of a medication: its `category`
+/// says so, or says nothing (most drug allergy lists leave it out), and it names a substance.
+/// A food or environmental one is none of the options step's business.
+fn map_reaction(
+    resource: &model::AllergyIntolerance,
+    warnings: &mut Vec<String>,
+) -> Option<DrugReaction> {
+    if !resource.category.is_empty()
+        && !resource
+            .category
+            .iter()
+            .any(|category| matches!(category.trim(), "medication" | "biologic"))
+    {
+        return None;
+    }
+    let code = resource.code.as_ref()?;
+    let codes: Vec<String> = code
+        .coding
+        .iter()
+        .filter_map(|coding| coding.code.as_deref().map(str::trim))
+        .filter(|code| !code.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let substance = code
+        .words()
+        .map(|words| words.trim().to_owned())
+        .or_else(|| codes.first().cloned())?;
+    let mut manifestations: Vec<String> = Vec::new();
+    for reaction in &resource.reaction {
+        let words: Vec<&str> = reaction
+            .manifestation
+            .iter()
+            .filter_map(CodeableConcept::words)
+            .map(str::trim)
+            .collect();
+        let said = match reaction.severity.as_deref().map(str::trim) {
+            Some(severity) if !words.is_empty() => format!("{} ({severity})", words.join(", ")),
+            _ => words.join(", "),
+        };
+        if !said.is_empty() && !manifestations.contains(&said) {
+            manifestations.push(said);
+        }
+    }
+    let onset = lenient_date("onsetDateTime", resource.onset_date_time.as_ref(), warnings)
+        .or_else(|| {
+            let start = resource
+                .onset_period
+                .as_ref()
+                .and_then(|p| p.start.as_ref());
+            lenient_date("onsetPeriod.start", start, warnings)
+        })
+        .or_else(|| {
+            let last = resource.last_occurrence.as_ref();
+            lenient_date("lastOccurrence", last, warnings)
+        })
+        .or_else(|| lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings));
+    let status = |concept: Option<&CodeableConcept>| {
+        concept
+            .and_then(|c| c.coding.iter().find_map(|coding| coding.code.clone()))
+            .map(|code| code.trim().to_owned())
+    };
+    Some(DrugReaction {
+        id: 0,
+        substance,
+        codes,
+        kind: resource.kind.as_deref().map(|k| k.trim().to_owned()),
+        criticality: resource.criticality.as_deref().map(|c| c.trim().to_owned()),
+        reaction: manifestations.join("; "),
+        onset,
+        clinical_status: status(resource.clinical_status.as_ref()),
+    })
+}
+
 /// The skip count of a DiagnosticReport whose conclusion states no response refract reads (an
 /// X-ray's, a lab panel's), or states one its codes or other sentences contradict.
 pub const REPORT_WITHOUT_RESPONSE: &str = "DiagnosticReport (no response refract reads)";
@@ -1380,7 +1502,13 @@ pub fn heading_of(raw: &RawResource<'_>) -> Heading {
     else {
         return Heading::default();
     };
-    let written = fields.remove("subject").filter(|value| !value.is_null());
+    // R4 names an AllergyIntolerance's patient `patient`.
+    let field = if raw.resource_type == "AllergyIntolerance" {
+        "patient"
+    } else {
+        "subject"
+    };
+    let written = fields.remove(field).filter(|value| !value.is_null());
     let subject_written = written.is_some();
     let subject = written.and_then(|value| serde_json::from_value::<model::Reference>(value).ok());
     let last_updated = fields
@@ -6374,6 +6502,7 @@ pub struct ImportedItems {
     pub exposures: Vec<(String, DrugExposure, MedicationMeta)>,
     pub observations: Vec<(String, Observation)>,
     pub procedures: Vec<(String, Procedure)>,
+    pub reactions: Vec<(String, DrugReaction)>,
     pub lines: Vec<(String, ImportedLine)>,
 }
 
@@ -6386,6 +6515,7 @@ impl ImportedItems {
                 .observations
                 .extend(observations.into_iter().map(|o| (id.to_owned(), o))),
             Item::Procedure(procedure) => self.procedures.push((id.to_owned(), procedure)),
+            Item::Reaction(reaction) => self.reactions.push((id.to_owned(), reaction)),
             Item::Line(line) => self.lines.push((id.to_owned(), line)),
             Item::Medication(_) => {}
         }
@@ -6399,6 +6529,7 @@ pub struct RowSources {
     pub exposures: Vec<String>,
     pub observations: Vec<String>,
     pub procedures: Vec<String>,
+    pub reactions: Vec<String>,
 }
 
 /// The clinical record of a patient's imported items, renewals merged, each list in the order
@@ -6519,6 +6650,13 @@ pub fn record_of(
         procedure.id = index as i64 + 1;
         record.procedures.push(procedure);
         sources.procedures.push(source);
+    }
+    items.reactions.sort_by(|a, b| a.0.cmp(&b.0));
+    items.reactions.sort_by_key(|(_, reaction)| reaction.onset);
+    for (index, (source, mut reaction)) in items.reactions.into_iter().enumerate() {
+        reaction.id = index as i64 + 1;
+        record.reactions.push(reaction);
+        sources.reactions.push(source);
     }
     record.lines = carried::linked_lines(items.lines, &sources.exposures);
     (record, sources)

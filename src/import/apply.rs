@@ -252,7 +252,7 @@ pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
-const STORED_TYPES: [&str; 13] = [
+const STORED_TYPES: [&str; 14] = [
     "Condition",
     "MedicationRequest",
     "MedicationStatement",
@@ -262,6 +262,7 @@ const STORED_TYPES: [&str; 13] = [
     "DiagnosticReport",
     "QuestionnaireResponse",
     "Procedure",
+    "AllergyIntolerance",
     "CarePlan",
     "Medication",
     "Substance",
@@ -356,6 +357,7 @@ enum Kind {
     Exposure,
     Observation(usize),
     Procedure,
+    Reaction,
     /// A treatment line refract exported: it restates drug records, which are counted.
     Line,
 }
@@ -804,7 +806,7 @@ fn op_of_mapped(
                         resolve_named(&mut observation.named_conditions, &source, checked);
                     }
                 }
-                Item::Condition(_) | Item::Line(_) => {}
+                Item::Condition(_) | Item::Reaction(_) | Item::Line(_) => {}
             }
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
@@ -842,6 +844,7 @@ fn op_of_mapped(
                 Item::Condition(_) => Kind::Condition,
                 Item::Observations(observations) => Kind::Observation(observations.len()),
                 Item::Procedure(_) => Kind::Procedure,
+                Item::Reaction(_) => Kind::Reaction,
                 Item::Medication(_) => Kind::Exposure,
                 Item::Line(_) => Kind::Line,
             };
@@ -1726,6 +1729,7 @@ impl Writer<'_> {
                     Kind::Exposure => counted.exposures += 1,
                     Kind::Observation(rows) => counted.observations += rows,
                     Kind::Procedure => counted.procedures += 1,
+                    Kind::Reaction => counted.reactions += 1,
                     Kind::Line => {}
                 }
                 // Removed after this copy was written, in this run or an earlier one: the file

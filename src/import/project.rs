@@ -775,6 +775,7 @@ fn write_patient(
             .map(Some)
             .collect(),
         procedures: computed.sources.procedures.into_iter().map(Some).collect(),
+        reactions: computed.sources.reactions.into_iter().map(Some).collect(),
     };
     let created = computed.evaluated.is_some();
     if let (Some(assessments), Some(new)) = (&computed.evaluated, &read.created) {

@@ -55,6 +55,16 @@ pub struct CatalogueOption {
     /// forms, `+` joining phrases that must all appear (see `procedure_terms`).
     #[serde(default)]
     pub procedures: Vec<String>,
+    /// Ingredients the option gives that do not by themselves make it tried (the clozapine of
+    /// "clozapine with aripiprazole", of "ECT added to clozapine"): a serious reaction the
+    /// record shows to one of them marks the option, as one to its `drugs` or `classes` does.
+    #[serde(default)]
+    pub contains: Vec<String>,
+    /// Classes of the drug book a product of which, once given, marks the option "class already
+    /// given" without counting as the option tried: after one CD19 CAR T product another is not
+    /// standard re-treatment, whichever product (or an unnamed one) it was.
+    #[serde(default)]
+    pub same_class: Vec<String>,
 }
 
 /// The embedded catalogues, with `dir/options/<id>.toml` replacing (or adding to) them, each
@@ -215,7 +225,7 @@ fn parse(
                 ));
             }
         }
-        for drug in &option.drugs {
+        for drug in option.drugs.iter().chain(&option.contains) {
             if book.get(drug).is_none() {
                 return Err(fail(
                     at,
@@ -226,7 +236,7 @@ fn parse(
                 ));
             }
         }
-        for class in &option.classes {
+        for class in option.classes.iter().chain(&option.same_class) {
             if !known_class(class) {
                 return Err(fail(
                     at,
@@ -374,7 +384,7 @@ pub fn tried(
         }
     }
     for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
-        if super::procedure_terms::is_one_of(procedure, &option.procedures) {
+        if super::procedure_terms::is_done_one_of(procedure, &option.procedures) {
             // A procedure without an end is a point in time, not an ongoing treatment.
             let start = procedure.performed_day();
             // Its end's own local day, as its start's (never a UTC day beside a local one).
@@ -421,6 +431,93 @@ pub fn given_for_other_conditions(
         .map(|(_, said, when)| format!("{said} {when}"))
         .collect();
     (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// The serious reactions the record shows to a drug the option gives (its `drugs`, `classes` and
+/// `contains`), each once, the earliest first: "clozapine stopped 2024-04-20, not tolerated:
+/// Clozapine-induced agranulocytosis (ANC 0.3)"; None when there are none. A drug stopped
+/// because it was not tolerated counts whatever condition it was given for, for a reaction
+/// belongs to the patient, not to the indication. The option is marked, never hidden: whether a
+/// rechallenge is possible (clozapine after a neutropenia) is a specialist's decision.
+pub fn reactions(
+    option: &CatalogueOption,
+    record: &PatientRecord,
+    book: &DrugBook,
+) -> Option<String> {
+    let gives = |drug: &Drug| {
+        wanted(option, drug)
+            || option
+                .contains
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(&drug.ingredient))
+    };
+    let mut found: Vec<(NaiveDate, String)> = Vec::new();
+    for exposure in &record.exposures {
+        if exposure.stop_reason != Some(crate::domain::StopReason::Intolerance) {
+            continue;
+        }
+        let Some(drug) = book
+            .recognise(&exposure.codes(), &exposure.text)
+            .into_iter()
+            .find(|drug| gives(drug))
+        else {
+            continue;
+        };
+        let stopped = exposure.end_day().unwrap_or_else(|| exposure.start_day());
+        let words = exposure
+            .stop_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map_or_else(String::new, |text| format!(": {text}"));
+        let said = format!(
+            "{} stopped {stopped}, not tolerated{words}",
+            drug.ingredient
+        );
+        if !found.iter().any(|(_, known)| *known == said) {
+            found.push((stopped, said));
+        }
+    }
+    for reaction in &record.reactions {
+        let Some(drug) = book
+            .recognise(&reaction.code_list(), &reaction.substance)
+            .into_iter()
+            .find(|drug| gives(drug))
+        else {
+            continue;
+        };
+        let said = reaction.describe(&drug.ingredient);
+        if !found.iter().any(|(_, known)| *known == said) {
+            found.push((reaction.onset.unwrap_or(NaiveDate::MIN), said));
+        }
+    }
+    found.sort();
+    let said: Vec<String> = found.into_iter().map(|(_, said)| said).collect();
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// Why a product of the option's `same_class` counts as given before ("CAR T-cell therapy (3L
+/// CAR T-cell therapy + cyclophosphamide + fludarabine, 2023-10-16 to 2023-10-21)"), when the
+/// option itself was not tried; None otherwise. Read as [`tried`] reads drugs, with the class in
+/// place of the option's own drugs.
+pub fn class_given(
+    option: &CatalogueOption,
+    record: &PatientRecord,
+    book: &DrugBook,
+    set: &RuleSet,
+) -> Option<String> {
+    if option.same_class.is_empty() {
+        return None;
+    }
+    let kin = CatalogueOption {
+        drugs: Vec::new(),
+        classes: option.same_class.clone(),
+        procedures: Vec::new(),
+        contains: Vec::new(),
+        same_class: Vec::new(),
+        ..option.clone()
+    };
+    tried(&kin, record, book, set)
 }
 
 /// Whether `drug` is one of the option's ingredients or of its classes.

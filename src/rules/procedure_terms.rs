@@ -46,6 +46,44 @@ pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
     coded || wanted.iter().any(|term| named(term))
 }
 
+/// Words that make a procedure record a step towards a treatment, not the treatment: a
+/// referral, a request or a plan, an evaluation or assessment of whether it suits, a
+/// consultation about it, a consent to it ("Presurgical evaluation for epilepsy surgery",
+/// "Referral for vagus nerve stimulation", "ECT consent discussion"). The rule sets list the
+/// same words as exclusions of their own therapy terms (depression's ECT, epilepsy's video-EEG,
+/// the CAR T infusion of lbcl and myeloma); a list that names no such procedure (the options
+/// catalogues) is read with them by [`is_done_one_of`].
+pub const STEPS_TOWARDS: [&str; 16] = [
+    "!referral",
+    "!referred",
+    "!request",
+    "!requested",
+    "!planned",
+    "!planning",
+    "!assessment",
+    "!evaluation",
+    "!consultation",
+    "!consult",
+    "!consent",
+    "!workup",
+    "!work up",
+    "!candidacy",
+    "!eligibility",
+    "!discussion",
+];
+
+/// Whether `procedure` is one of `terms` and was done: as [`is_one_of`], with a record that is
+/// only a step towards it ([`STEPS_TOWARDS`]) not counted. What tells the team a treatment was
+/// already given must not count its referral or its work-up.
+pub fn is_done_one_of(procedure: &Procedure, terms: &[String]) -> bool {
+    let with_steps: Vec<String> = terms
+        .iter()
+        .cloned()
+        .chain(STEPS_TOWARDS.iter().map(|word| (*word).to_owned()))
+        .collect();
+    is_one_of(procedure, &with_steps)
+}
+
 /// Whether `text` names `term`: every `+`-separated phrase of the term appears in it, each on
 /// word boundaries, with its words in order and in any of their usual forms.
 pub fn names(text: &str, term: &str) -> bool {

@@ -153,6 +153,8 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
             .cloned()
             .collect(),
         procedures: Vec::with_capacity(record.procedures.len()),
+        // No criterion reads them: a reaction never makes or unmakes a flag.
+        reactions: record.reactions.clone(),
         resolved_confounders: record.resolved_confounders.clone(),
     };
     for condition in &record.conditions {

@@ -121,6 +121,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
         ],
     ),
     (
+        "drug_reactions",
+        &[("onset", Shape::Date), ("codes", Shape::Json)],
+    ),
+    (
         "assessments",
         &[
             (

@@ -2286,6 +2286,9 @@ fn replace_projection(
 fn remove_projection(conn: &Connection, patient: PatientId, resources: &[&str]) -> Result<()> {
     super::write::delete_derived_lines(conn, patient)?;
     super::write::delete_lines_of(conn, patient, crate::domain::LineOrigin::Imported)?;
+    // Drug reactions are only ever imported from FHIR: no legacy 'import' rows.
+    conn.prepare_cached("DELETE FROM drug_reactions WHERE patient_id = ?1 AND source = 'fhir'")?
+        .execute([patient.0])?;
     for table in ["conditions", "drug_exposures", "observations", "procedures"] {
         conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'fhir'"

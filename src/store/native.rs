@@ -67,6 +67,9 @@ pub struct NativePatient {
     pub lines: Vec<NativeLine>,
     pub observations: Vec<serde_json::Map<String, Cell>>,
     pub procedures: Vec<serde_json::Map<String, Cell>>,
+    /// Drug allergies and intolerances; absent from documents written before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<serde_json::Map<String, Cell>>,
     pub reviews: Vec<serde_json::Map<String, Cell>>,
     pub notes: Vec<serde_json::Map<String, Cell>>,
     pub way_forward: Vec<serde_json::Map<String, Cell>>,
@@ -218,6 +221,17 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "utc_offset",
     "end_utc_offset",
     "indications",
+];
+const REACTION_COLUMNS: &[&str] = &[
+    "substance",
+    "codes",
+    "kind",
+    "criticality",
+    "reaction",
+    "onset",
+    "clinical_status",
+    "source",
+    "source_id",
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value", "id_use", "id_type"];
 const DEATH_REPORT_COLUMNS: &[&str] = &["source", "said", "deceased_date"];
@@ -514,6 +528,12 @@ impl Store {
                 &select("procedures", PROCEDURE_COLUMNS, "performed, id"),
                 pid,
                 PROCEDURE_COLUMNS,
+            )?),
+            reactions: plain(rows(
+                conn,
+                &select("drug_reactions", REACTION_COLUMNS, "onset, id"),
+                pid,
+                REACTION_COLUMNS,
             )?),
             reviews: plain(rows(
                 conn,
@@ -1037,6 +1057,10 @@ impl Store {
                 let at = format!("{place}.procedures[{row_index}]");
                 insert_row(conn, "procedures", &at, row, &with_patient)?;
             }
+            for (row_index, row) in native.reactions.iter().enumerate() {
+                let at = format!("{place}.reactions[{row_index}]");
+                insert_row(conn, "drug_reactions", &at, row, &with_patient)?;
+            }
             // What people wrote: kept with its author and time, and its provenance audited.
             for (table, key, list, by, when) in [
                 ("reviews", "reviews", &native.reviews, "by", "at"),
@@ -1089,6 +1113,7 @@ impl Store {
             counts.exposures += native.exposures.len();
             counts.observations += native.observations.len();
             counts.procedures += native.procedures.len();
+            counts.reactions += native.reactions.len();
         }
         if present > 0 {
             counts.skipped.insert(
@@ -1791,6 +1816,7 @@ const DOCUMENT_COLUMNS: &[(&str, &[&str])] = &[
     ("line_drugs", LINE_DRUG_COLUMNS),
     ("observations", OBSERVATION_COLUMNS),
     ("procedures", PROCEDURE_COLUMNS),
+    ("drug_reactions", REACTION_COLUMNS),
     ("reviews", REVIEW_COLUMNS),
     ("notes", NOTE_COLUMNS),
     ("way_forward", WAY_FORWARD_COLUMNS),
@@ -1890,6 +1916,7 @@ pub struct NativeCounts {
     pub exposures: usize,
     pub observations: usize,
     pub procedures: usize,
+    pub reactions: usize,
     /// Meetings added (a meeting already held is counted under `skipped`).
     pub meetings: usize,
     pub skipped: std::collections::BTreeMap<String, usize>,

@@ -10,10 +10,10 @@ use super::{Result, Store, StoreError};
 use crate::domain::identifier_systems;
 use crate::domain::{
     Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Comparator, Condition,
-    ConditionCodeSystem, Confounder, DatePrecision, Dose, DrugExposure, DrugRole, Evidence, Intent,
-    LineDrug, LineOrigin, Observation, Patient, PatientId, PatientRecord, Procedure, Response,
-    Review, ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task, TaskStatus,
-    TreatmentLine, WayForwardStep,
+    ConditionCodeSystem, Confounder, DatePrecision, Dose, DrugExposure, DrugReaction, DrugRole,
+    Evidence, Intent, LineDrug, LineOrigin, Observation, Patient, PatientId, PatientRecord,
+    Procedure, Response, Review, ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task,
+    TaskStatus, TreatmentLine, WayForwardStep,
 };
 
 /// What `refract show` prints: the record and everything the team has said about it.
@@ -882,6 +882,28 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 .and_then(|minutes| i32::try_from(minutes).ok()),
             indications: indications_of(raw.opt(10))?,
             named_conditions: Vec::new(),
+        });
+    }
+
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, id, substance, codes, kind, criticality, reaction, onset,
+                clinical_status
+         FROM drug_reactions WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, onset, id",
+    )?;
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        records[index].reactions.push(DrugReaction {
+            id: raw.int(1),
+            substance: raw.text(2),
+            codes: serde_json::from_str(&raw.text(3))?,
+            kind: raw.opt(4),
+            criticality: raw.opt(5),
+            reaction: raw.text(6),
+            onset: parse_opt_date("drug_reactions.onset", raw.opt(7))?,
+            clinical_status: raw.opt(8),
         });
     }
 

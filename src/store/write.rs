@@ -70,6 +70,7 @@ pub struct RecordWriter<'conn> {
     observation: CachedStatement<'conn>,
     last_observation: CachedStatement<'conn>,
     procedure: CachedStatement<'conn>,
+    reaction: CachedStatement<'conn>,
     exposure_ids: Vec<(i64, i64)>,
     ids: IdMap,
 }
@@ -89,6 +90,7 @@ pub struct SourceIds {
     pub exposures: Vec<Option<String>>,
     pub observations: Vec<Option<String>>,
     pub procedures: Vec<Option<String>>,
+    pub reactions: Vec<Option<String>>,
 }
 
 /// The row ids given to a record's conditions, exposures, lines, observations and procedures,
@@ -211,6 +213,11 @@ impl<'conn> RecordWriter<'conn> {
                                          system, codings, utc_offset, end_utc_offset,
                                          indications)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?,
+            reaction: conn.prepare_cached(
+                "INSERT INTO drug_reactions (patient_id, substance, codes, kind, criticality,
+                                             reaction, onset, clinical_status, source, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -492,6 +499,20 @@ impl<'conn> RecordWriter<'conn> {
                 indications_json(&procedure.indications)?,
             ])?;
             self.ids.procedures.push((procedure.id, row));
+        }
+        for (index, reaction) in record.reactions.iter().enumerate() {
+            self.reaction.execute(params![
+                pid,
+                reaction.substance,
+                serde_json::to_string(&reaction.codes)?,
+                reaction.kind,
+                reaction.criticality,
+                reaction.reaction,
+                reaction.onset.map(|day| day.format("%Y-%m-%d").to_string()),
+                reaction.clinical_status,
+                source_text,
+                source_id(|ids| &ids.reactions, index),
+            ])?;
         }
         Ok(())
     }

@@ -468,8 +468,13 @@ fn board_line(entry: &BoardEntry, theme: Theme) -> Line<'static> {
             spans.push(Span::raw(format!(" · patient {}", option.preference)));
         }
     }
+    if entry.reactions.is_some() {
+        spans.push(Span::styled(" · ⚠ reaction on record", theme.warning()));
+    }
     if entry.tried.is_some() {
         spans.push(Span::styled(" · ↺ already tried", theme.warning()));
+    } else if entry.class_given.is_some() {
+        spans.push(Span::styled(" · ↺ class already given", theme.warning()));
     } else if entry.given_for_other.is_some() {
         spans.push(Span::styled(
             " · given for another condition",
@@ -490,8 +495,14 @@ fn item_detail(view: &WayForwardView, item: Item) -> Vec<String> {
             } else if let Some(source) = entry.recorded.as_ref().and_then(|o| o.source.clone()) {
                 out.push(format!("Source: {source}"));
             }
+            if let Some(reactions) = &entry.reactions {
+                out.push(format!("⚠ Reaction on record: {reactions}"));
+            }
             if let Some(tried) = &entry.tried {
                 out.push(format!("Already tried: {tried}"));
+            }
+            if let Some(given) = &entry.class_given {
+                out.push(format!("Class already given: {given}"));
             }
             if let Some(other) = &entry.given_for_other {
                 out.push(format!("Not tried for this condition: {other}"));
