@@ -1974,6 +1974,7 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
     super::sql_on(&env.store)
         .execute_batch(
             "ALTER TABLE patient_identifiers DROP COLUMN record;
+             DROP TABLE drug_reactions;
              PRAGMA user_version = 51;",
         )
         .unwrap();
