@@ -299,12 +299,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|| crate::account::os_account().to_owned());
     match cli.command {
         None => {
-            // Refused before the file is opened: with no terminal (a script, cron) a mistyped
-            // --db would otherwise be left behind as a new empty database.
-            need_terminal()?;
             let path = database_path(cli.db)?;
             let rules = Rules::load(cli.rules.as_deref())?;
             let keymap = Keymap::load(cli.keymap.as_deref())?;
+            // Refused before the file is opened: with no terminal (a script, cron) a mistyped
+            // --db would otherwise be left behind as a new empty database.
+            need_terminal()?;
             let store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
             open_dashboard(store, rules, &keymap, cli.waiting_months, today())
         }
