@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 
+use super::output::path_text;
 use super::{CliError, open_dashboard};
 use crate::demo::{self, DemoOptions, ExistingDemo};
 use crate::rules::Rules;
@@ -42,7 +43,7 @@ pub fn run(
     let rules = Rules::load(rules_dir)?;
     let options = match demo::existing(&path, &asked)? {
         ExistingDemo::Same => {
-            eprintln!("refract: using the demo database at {}", shown(&path));
+            eprintln!("refract: using the demo database at {}", path_text(&path));
             asked
         }
         ExistingDemo::Absent => build(&path, asked, &rules, None)?,
@@ -61,7 +62,7 @@ pub fn run(
                 _ => asked,
             };
             if made_with.as_ref() == Some(&wanted) {
-                eprintln!("refract: using the demo database at {}", shown(&path));
+                eprintln!("refract: using the demo database at {}", path_text(&path));
                 wanted
             } else {
                 build(&path, wanted, &rules, Some(&path))?
@@ -82,14 +83,14 @@ pub fn run(
                 return Err(CliError::Message(format!(
                     "{} is a demo made with other options and {worked}: run `refract demo` \
                      without --patients and --seed to open it, or choose another --db",
-                    shown(&path)
+                    path_text(&path)
                 )));
             }
             let made_with = made_with.unwrap_or(asked);
             eprintln!(
                 "refract: using the demo database at {} ({} patients, seed {}, told back from \
                  {}; {worked})",
-                shown(&path),
+                path_text(&path),
                 made_with.patients,
                 made_with.seed,
                 made_with.today
@@ -120,7 +121,7 @@ fn build(
             "creating"
         },
         options.patients,
-        shown(path)
+        path_text(path)
     );
     let summary = demo::create(path, &options, rules)?;
     eprintln!(
@@ -128,9 +129,4 @@ fn build(
         summary.elapsed.as_secs_f64()
     );
     Ok(options)
-}
-
-/// A path as a message shows it: one line, nothing a terminal would act on.
-fn shown(path: &Path) -> String {
-    crate::text::sanitise_line(&path.display().to_string()).into_owned()
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::CliError;
+use super::output::path_text;
 use crate::store::{OpenMode, Store};
 
 pub fn run(path: &Path, group: Option<&str>, user: &str) -> Result<ExitCode, CliError> {
@@ -19,14 +20,17 @@ pub fn run(path: &Path, group: Option<&str>, user: &str) -> Result<ExitCode, Cli
     match group {
         None => {
             Store::open(path, OpenMode::CreateIfMissing, user)?;
-            eprintln!("refract: created {} (readable by you only)", path.display());
+            eprintln!(
+                "refract: created {} (readable by you only)",
+                path_text(path)
+            );
         }
         Some(group) => {
             create_for_group(path, group)?;
             Store::open(path, OpenMode::CreateIfMissing, user)?;
             eprintln!(
                 "refract: created {} for group {} (file 0660, folder 2770)",
-                path.display(),
+                path_text(path),
                 crate::text::sanitise_line(group)
             );
         }

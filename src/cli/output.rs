@@ -4,6 +4,13 @@ use chrono::NaiveDate;
 
 use crate::domain::AssessmentStatus;
 
+/// A path as a message on stderr shows it: one line, nothing a terminal would act on (a file
+/// name can hold escape sequences). Errors pass the sanitiser in `main`; messages printed
+/// along the way go through this.
+pub fn path_text(path: &std::path::Path) -> String {
+    crate::text::sanitise_line(&path.display().to_string()).into_owned()
+}
+
 /// "▲ refractory", or "– not assessed".
 pub fn status_text(status: Option<AssessmentStatus>) -> String {
     match status {

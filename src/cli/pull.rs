@@ -164,7 +164,7 @@ pub fn run(
         eprintln!(
             "refract: note: {} holds files another pull downloaded (running, or of an older \
              refract): remove it once no pull runs",
-            folder.display()
+            super::output::path_text(&folder)
         );
     }
 
