@@ -20,6 +20,8 @@ mod bad_input;
 mod birth;
 #[path = "fhir/bulk.rs"]
 mod bulk;
+#[path = "fhir/checklist.rs"]
+mod checklist;
 #[path = "fhir/concurrent_orders.rs"]
 mod concurrent_orders;
 #[path = "fhir/conditions.rs"]
