@@ -5,11 +5,13 @@
 //! be replaced with `--rules DIR`. Evaluation is a pure function of (patient record, rule set,
 //! today): it never reads the database or the clock.
 
+pub mod checklist;
 mod context;
 mod dates;
 mod describe;
 mod diagnosis_names;
 pub(crate) mod dose;
+mod drug_levels;
 pub mod drugs;
 mod engine;
 mod episode;
@@ -429,7 +431,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
 /// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
 /// dose: "insufficient data" for want of two values within a month of the infusion no longer.
-const ENGINE_REVISION: u32 = 31;
+/// In 32 (review R11-7): an adherence rule-out with `drug_levels` reads the record's measured
+/// drug levels (`drug_levels.rs`, ranges in the drug book's `[[level_range]]`): it names them
+/// (a level below range as possible non-adherence or underdosing, an undetectable one as
+/// non-adherence), and with `drug_levels = "resolve"` (epilepsy) levels showing every monitored
+/// drug taken resolve it.
+const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

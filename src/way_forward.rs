@@ -284,10 +284,49 @@ fn plan(
         .unwrap_or_default();
     let mut plan = WayForward::new(patient, ruleset).with_steps(stored.steps);
     plan.checklist = merge_checklist(patient, ruleset, stored.checklist, confounders, &standard);
+    if let Some(set) = rules.get(ruleset) {
+        // The day the assessment was made, as its confounders were: the record as of then.
+        let today = assessment
+            .as_ref()
+            .map_or_else(|| chrono::Local::now().date_naive(), |a| a.evaluated_on);
+        let record = store.record(patient)?;
+        complete_from_record(&mut plan.checklist, set, &record, &rules.book, today);
+    }
     plan.referrals = stored.referrals;
     plan.goals = stored.goals;
     plan.options = stored.options;
     Ok((plan, assessment))
+}
+
+/// Ticks the suggested items (not written by the team) the record answers (a brain MRI for
+/// the MRI item, drug levels in range for adherence), and names the evidence of those it does
+/// not answer. An item the team saved keeps what the team wrote; an open confounder's item
+/// whose words already name the evidence is not told it twice.
+fn complete_from_record(
+    checklist: &mut [ChecklistItem],
+    set: &crate::rules::model::RuleSet,
+    record: &crate::domain::PatientRecord,
+    book: &crate::rules::drugs::DrugBook,
+    today: NaiveDate,
+) {
+    for item in checklist.iter_mut().filter(|item| item.id == 0) {
+        let Some(template) = set.checklist.iter().find(|t| t.key == item.key) else {
+            continue;
+        };
+        let Some(found) = crate::rules::checklist::from_record(template, set, record, book, today)
+        else {
+            continue;
+        };
+        if item.text.contains(&found.detail) && !found.done {
+            continue;
+        }
+        item.done = found.done;
+        item.detail = Some(if found.done {
+            format!("from the record: {}", found.detail)
+        } else {
+            found.detail
+        });
+    }
 }
 
 /// What a saved option change did, in words: the field that changed, not always the stance

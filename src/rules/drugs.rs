@@ -316,6 +316,33 @@ struct DrugsFile {
     combination_markers: Vec<String>,
     #[serde(default)]
     other_products: Vec<String>,
+    #[serde(default)]
+    level_words: Vec<String>,
+    #[serde(rename = "level_range", default)]
+    level_ranges: Vec<LevelRange>,
+}
+
+/// The blood level range of a drug monitored by level (the book's `[[level_range]]`): what a
+/// measured level is read against as adherence evidence (see `rules::drug_levels`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelRange {
+    /// The book's ingredient it is the level of.
+    pub ingredient: String,
+    /// LOINC codes of the level.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// Words that name the drug in a level's name.
+    pub names: Vec<String>,
+    /// Words that make a result another test (a metabolite, a free fraction).
+    #[serde(default)]
+    pub not_names: Vec<String>,
+    pub low: f64,
+    pub high: f64,
+    /// The range's unit, a mass or an amount of substance per volume ("mg/L", "mmol/L").
+    pub unit: String,
+    /// For converting a level given in moles per volume, or in mass when the range is in moles.
+    pub molar_mass_g_per_mol: f64,
 }
 
 /// A word that names an ingredient only right after the name of certain drugs ("HCT" after an
@@ -361,6 +388,9 @@ pub struct DrugBook {
     /// Normalised names of products that are no drug any rule set counts (vitamins,
     /// supplements, remedies), so never a possible trial the book lacks.
     other_products: Vec<String>,
+    /// Words that make a result naming a drug its level ("level", "[Mass/volume]").
+    level_words: Vec<String>,
+    level_ranges: Vec<LevelRange>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,6 +426,8 @@ impl DrugBook {
                 .collect(),
             memo: Arc::default(),
             other_products: file.other_products.iter().map(|n| normalise(n)).collect(),
+            level_words: file.level_words,
+            level_ranges: file.level_ranges,
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
@@ -472,6 +504,25 @@ impl DrugBook {
             }
             book.name_suffixes.insert(normalise(suffix), (index, after));
         }
+        for range in &book.level_ranges {
+            if !book
+                .by_ingredient
+                .contains_key(&range.ingredient.to_lowercase())
+            {
+                let message = format!(
+                    "level range names unknown ingredient '{}'",
+                    range.ingredient
+                );
+                return Err(toml_error(origin, text, &message, &range.ingredient));
+            }
+            if !(range.low >= 0.0 && range.low < range.high && range.molar_mass_g_per_mol > 0.0) {
+                let message = format!(
+                    "level range of '{}': low must be at least 0 and below high, the molar mass above 0",
+                    range.ingredient
+                );
+                return Err(toml_error(origin, text, &message, &range.ingredient));
+            }
+        }
         for (name, meaning) in names {
             if name.is_empty() {
                 continue;
@@ -485,6 +536,16 @@ impl DrugBook {
 
     pub fn drugs(&self) -> &[Drug] {
         &self.drugs
+    }
+
+    /// The drugs monitored by level, with their ranges.
+    pub fn level_ranges(&self) -> &[LevelRange] {
+        &self.level_ranges
+    }
+
+    /// Words that make a result naming a drug its level.
+    pub fn level_words(&self) -> &[String] {
+        &self.level_words
     }
 
     pub fn combinations(&self) -> &[Combination] {

@@ -1521,6 +1521,18 @@ fn rule_confounders(
                     .join(", ")
             );
         }
+        // Measured drug levels: named in the check, and answering it where the rule says
+        // levels may (one reading with the checklist's adherence item, `checklist.rs`).
+        let levels = rule
+            .drug_levels
+            .map(|_| super::drug_levels::read(ctx.record, ctx.book, &ctx.given, ctx.today));
+        if let Some(reading) = levels.as_ref().filter(|reading| !reading.is_empty()) {
+            text = format!("{text}; {}", reading.words());
+        }
+        let resolved_by_levels = rule.drug_levels == Some(super::model::DrugLevelUse::Resolve)
+            && levels
+                .as_ref()
+                .is_some_and(super::drug_levels::Reading::shows_adherence);
         let resolved_from = rule
             .resolved_days_before_progression
             .and_then(|days| about_progression_from(ctx, days));
@@ -1539,7 +1551,10 @@ fn rule_confounders(
                     .iter()
                     .any(|term| o.code == *term || contains_words(&o.display, term))
             });
-        if !resolved_by_data && !confounders.iter().any(|c| c.key == rule.key) {
+        if !resolved_by_data
+            && !resolved_by_levels
+            && !confounders.iter().any(|c| c.key == rule.key)
+        {
             let mut rule_out = confounder(&rule.key, text);
             if !named.is_empty() {
                 rule_out.content = format!("{}: {}", rule.key, named.join("; "));

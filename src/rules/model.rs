@@ -871,6 +871,21 @@ pub struct ConfounderRule {
     /// past history): never one of `recorded`.
     #[serde(default)]
     pub not_recorded: Option<RecordedDiagnosis>,
+    /// Whether measured drug levels answer the check (see `drug_levels.rs`): `resolve`, the
+    /// levels showing the drugs taken resolve it (and any other level is named in it); `name`,
+    /// they are named in it and the team decides. None: levels are not read.
+    #[serde(default)]
+    pub drug_levels: Option<DrugLevelUse>,
+}
+
+/// What measured drug levels do to an adherence check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrugLevelUse {
+    /// Levels showing every monitored drug taken answer it.
+    Resolve,
+    /// Levels are named beside it; the source asks for more (TRRIP: two sources and a level).
+    Name,
 }
 
 /// A diagnosis a confounder names when the record holds it, by code or by words.
@@ -901,6 +916,34 @@ pub struct RecordedDiagnosis {
 pub struct ChecklistTemplate {
     pub key: String,
     pub text: String,
+    /// Whether measured drug levels answer the item (as the confounder's `drug_levels`).
+    #[serde(default)]
+    pub drug_levels: Option<DrugLevelUse>,
+    /// The record's procedures that answer the item (an imaging study of a class).
+    #[serde(default)]
+    pub procedure: Option<ChecklistProcedure>,
+}
+
+/// Procedures of a class that answer a checklist item (a brain MRI, a PET-CT).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistProcedure {
+    /// What it is, in the item's detail ("brain MRI").
+    pub name: String,
+    /// Codes or words (procedure_terms.rs); a referral, request or plan never counts.
+    pub terms: Vec<String>,
+    /// Whether one found ticks the item; when false it is only named, for the team (the item
+    /// asks for more than it).
+    #[serde(default = "yes")]
+    pub ticks: bool,
+    /// Only one on or after the start of the condition's latest treatment line counts (a
+    /// restaging scan, imaging at relapse); with no line recorded, one at any time.
+    #[serde(default)]
+    pub since_latest_line: bool,
+    /// What the team still checks of one found, said after it ("whether it followed the
+    /// epilepsy protocol").
+    #[serde(default)]
+    pub still_to_check: Option<String>,
 }
 
 /// One criterion: an id, its words, and exactly one kind.

@@ -978,7 +978,7 @@ fn levels_say(
 
 /// ng/mL in one of a concentration `unit` (a mass or an amount of substance per volume: ng/mL,
 /// µg/L, mg/L, nmol/L, µmol/L), `None` for any other.
-fn ng_per_ml(unit: &str, molar_mass: f64) -> Option<f64> {
+pub(super) fn ng_per_ml(unit: &str, molar_mass: f64) -> Option<f64> {
     let (amount, volume) = unit.trim().split_once('/')?;
     let amount = amount
         .trim()
