@@ -1065,6 +1065,34 @@ mod tests {
         DrugBook::embedded().expect("embedded drugs.toml parses")
     }
 
+    #[test]
+    fn a_level_range_of_a_drug_the_book_lacks_or_upside_down_is_refused() {
+        let ranges = book().level_ranges().len();
+        assert!(ranges >= 6, "{ranges}");
+        let text = DEFAULT_DRUGS.replacen(
+            "[[level_range]]\ningredient = \"lamotrigine\"",
+            "[[level_range]]\ningredient = \"lamotrigin\"",
+            1,
+        );
+        let error = DrugBook::parse("drugs.toml", &text)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("level range names unknown ingredient 'lamotrigin'")),
+            "{error:?}"
+        );
+        let text = DEFAULT_DRUGS.replacen("low = 2.5\nhigh = 15.0", "low = 15.0\nhigh = 2.5", 1);
+        let error = DrugBook::parse("drugs.toml", &text)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("below high")),
+            "{error:?}"
+        );
+    }
+
     fn names(drugs: &[&Drug]) -> Vec<String> {
         drugs.iter().map(|d| d.ingredient.clone()).collect()
     }

@@ -517,11 +517,20 @@ fn item_detail(view: &WayForwardView, item: Item) -> Vec<String> {
             }
             out
         }
-        Item::Checklist(i) => view.plan.checklist[i]
-            .detail
-            .as_ref()
-            .map(|d| vec![format!("Resolved: {d}")])
-            .unwrap_or_default(),
+        Item::Checklist(i) => {
+            let item = &view.plan.checklist[i];
+            // An open item's detail is what the record shows so far (a level below range),
+            // not how it was resolved.
+            let label = if item.done {
+                "Resolved"
+            } else {
+                "In the record"
+            };
+            item.detail
+                .as_ref()
+                .map(|d| vec![format!("{label}: {d}")])
+                .unwrap_or_default()
+        }
         Item::Referral(_) | Item::Goal(_) => Vec::new(),
     }
 }
