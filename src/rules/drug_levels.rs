@@ -90,20 +90,17 @@ impl Reading {
                 .filter(|l| matches!(l.says, LevelSays::InRange | LevelSays::AboveRange))
                 .map(|l| l.words.as_str()),
         );
-        let mut text = String::new();
+        let mut said: Vec<String> = Vec::new();
         if !parts.is_empty() {
-            text = format!("drug levels: {}", parts.join("; "));
+            said.push(format!("drug levels: {}", parts.join("; ")));
         }
         if !self.missing.is_empty() {
-            if !text.is_empty() {
-                text.push_str("; ");
-            }
-            text.push_str(&format!(
+            said.push(format!(
                 "no level recorded while given: {}",
                 self.missing.join(", ")
             ));
         }
-        text
+        said.join("; ")
     }
 }
 
