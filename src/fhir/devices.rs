@@ -20,14 +20,20 @@ pub const DEVICE_WORDS: &str = "Device: ";
 /// The words a device use stands under while its Device is not found, and none is named.
 const UNNAMED_DEVICE: &str = "unidentified device";
 
-/// What a Device is: its `type`, else its names (a user-friendly name first, then a model
-/// or manufacturer's name: the words a clinician reads), as words.
+/// What a Device is: its `type`, with its name beside the type's words when it says more (a
+/// generic "Neurostimulator" of the model "VNS Therapy SenTiva": the model is what tells which
+/// option it is), else its name alone (a user-friendly name first, then a model name).
 pub(super) fn device_concept(device: &model::Device) -> Option<CodeableConcept> {
     if let Some(kind) = device.kind.as_ref().filter(|kind| kind.names_something()) {
         let mut kind = kind.clone();
-        if kind.words().is_none() {
-            kind.text = device_name(device);
-        }
+        let name = device_name(device);
+        kind.text = match (kind.words().map(str::to_owned), name) {
+            (Some(words), Some(name)) if !words.to_lowercase().contains(&name.to_lowercase()) => {
+                Some(format!("{words} ({name})"))
+            }
+            (Some(words), _) => Some(words),
+            (None, name) => name,
+        };
         return Some(kind);
     }
     device_name(device).map(|text| CodeableConcept {

@@ -803,6 +803,19 @@ pub struct DeviceUseStatement {
     pub reason_code: Vec<CodeableConcept>,
     #[serde(rename = "reasonReference", default)]
     pub reason_reference: Vec<Reference>,
+    /// A Device carried in the statement (`device` then refers to `#<its id>`).
+    #[serde(default)]
+    pub contained: Vec<ContainedDevice>,
+}
+
+/// A contained resource, read when it is a Device.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContainedDevice {
+    #[serde(rename = "resourceType")]
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub device: Device,
 }
 
 /// A ResearchSubject: the patient's place in a study (R4 `individual`, `study`, `status`,

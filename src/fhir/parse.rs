@@ -1347,6 +1347,25 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                     .replace("performed[x]", "timing[x] or recordedOn");
             }
             procedure.display = devices::device_words(device.display.as_deref());
+            // A Device carried in the statement is read now; another is found once the
+            // patient's record is built.
+            let mut refers = device.reference.clone();
+            if let Some(id) = refers.as_deref().and_then(|r| r.strip_prefix('#')) {
+                let carried = resource
+                    .contained
+                    .iter()
+                    .filter(|c| c.resource_type.as_deref() == Some("Device"))
+                    .find(|c| c.id.as_deref() == Some(id))
+                    .and_then(|c| devices::device_concept(&c.device))
+                    .map(Product::of_concept);
+                devices::finish_shared(
+                    raw.resource_type,
+                    &mut procedure,
+                    carried.as_ref(),
+                    refers.as_deref().unwrap_or_default(),
+                );
+                refers = None;
+            }
             for concept in &resource.reason_code {
                 Indication::add_unique(&mut procedure.indications, indication_of_concept(concept));
             }
@@ -1355,7 +1374,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let mut mapping = clinical(
                 raw,
                 subject,
-                device.reference.clone(),
+                refers,
                 resource.meta.as_ref(),
                 Item::Procedure(procedure),
             );

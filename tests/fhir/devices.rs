@@ -352,3 +352,65 @@ fn device_uses_and_study_places_survive_both_exports() {
         );
     }
 }
+
+#[test]
+fn a_generic_device_type_is_read_with_its_model_name() {
+    let mut env = Env::new();
+    let mut generator = device("gen1", &json!({"text": "Neurostimulator"}));
+    generator["deviceName"] = json!([
+        {"name": "LivaNova", "type": "manufacturer-name"},
+        {"name": "VNS Therapy SenTiva", "type": "model-name"}
+    ]);
+    let file = env.write_json(
+        "a.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pa", "PA1", "Ode", "Ada"),
+                device_use("use1", "urn:uuid:pa", "urn:uuid:gen1", "active"),
+                generator,
+            ],
+        ),
+    );
+    env.import_ok(&file);
+    assert_eq!(
+        procedures(&env),
+        [[
+            "2021-03-04",
+            "-",
+            "Device: Neurostimulator (VNS Therapy SenTiva)"
+        ]]
+    );
+    assert!(tried(&env, "vagus_nerve_stimulation").is_some());
+    assert_eq!(tried(&env, "responsive_neurostimulation"), None);
+}
+
+#[test]
+fn a_device_carried_in_its_statement_is_read() {
+    let mut env = Env::new();
+    let mut statement = device_use("use1", "urn:uuid:pa", "#d1", "completed");
+    statement["timingPeriod"]["end"] = json!("2023-06-30");
+    statement["contained"] = json!([{
+        "resourceType": "Device",
+        "id": "d1",
+        "type": {"text": "Responsive neurostimulator"}
+    }]);
+    let file = env.write_json(
+        "a.json",
+        &bundle(
+            "collection",
+            &[patient("pa", "PA1", "Ode", "Ada"), statement],
+        ),
+    );
+    env.import_ok(&file);
+    assert_eq!(
+        procedures(&env),
+        [[
+            "2021-03-04",
+            "2023-06-30",
+            "Device: Responsive neurostimulator"
+        ]]
+    );
+    let why = tried(&env, "responsive_neurostimulation").expect("RNS is already tried");
+    assert!(why.contains("2023-06-30"), "{why}");
+}
