@@ -46,7 +46,7 @@ fn device_name(device: &model::Device) -> Option<String> {
     let named = |kind: &str| {
         device.device_name.iter().find_map(|name| {
             (name.kind.as_deref() == Some(kind))
-                .then(|| name.name.as_deref())
+                .then_some(name.name.as_deref())
                 .flatten()
                 .map(str::trim)
                 .filter(|name| !name.is_empty())
