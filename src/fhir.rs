@@ -6,6 +6,7 @@
 mod carried;
 mod date_words;
 mod datetime;
+pub mod devices;
 mod dosage_text;
 pub mod encounter;
 mod export;

@@ -474,7 +474,14 @@ fn this_host() -> String {
 /// criticality, reactions, onset and clinical status; one refuted, entered in error or resolved
 /// takes a stored one out; a food or environmental one is skipped as before. Files are read
 /// again so that an AllergyIntolerance skipped before is kept.
-pub const MAPPING_VERSION: i64 = 23;
+/// In 24 (review R11-6): a DeviceUseStatement (not `intended`, not entered in error) is kept
+/// as a procedure row "Device: <its Device's type or name>", dated by its timing (else the day
+/// it was recorded); a Procedure's `focalDevice` adds the Device's words and codes to the
+/// procedure; a ResearchSubject is kept as a study place (`refract:trial:<status>`, its
+/// ResearchStudy's registry id and title). Devices and ResearchStudies are kept about no
+/// patient, as Medications are, and found across the files of an import and in the ledger.
+/// Files are read again so that the resources skipped before are kept.
+pub const MAPPING_VERSION: i64 = 24;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
@@ -1721,10 +1728,11 @@ fn first_read(
         // Only what others refer to, or who a patient is, matters before anything is written.
         // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
         // So is a Condition's: a drug's reasonReference may name it by it; and an order's,
-        // which a fill, an administration or a statement may name as the one it carries out.
+        // which a fill, an administration or a statement may name as the one it carries out;
+        // a Device's (a device use names it) and a ResearchStudy's (a study place does).
         if matches!(
             raw.resource_type,
-            "Encounter" | "Condition" | "MedicationRequest"
+            "Encounter" | "Condition" | "MedicationRequest" | "Device" | "ResearchStudy"
         ) {
             // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
             // none) by that URL itself.

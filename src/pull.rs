@@ -49,6 +49,10 @@ pub const READ_TYPES: &[&str] = &[
     "QuestionnaireResponse",
     "Procedure",
     "AllergyIntolerance",
+    "DeviceUseStatement",
+    "Device",
+    "ResearchSubject",
+    "ResearchStudy",
 ];
 
 /// Files downloaded at once.

@@ -8,10 +8,12 @@
 use chrono::NaiveDate;
 
 use crate::assess;
-use crate::domain::way_forward::{StepProblem, WayForward, check_step, merge_checklist};
+use crate::domain::way_forward::{
+    StepProblem, WayForward, check_step, merge_checklist, trial_registry,
+};
 use crate::domain::{
-    Assessment, CareOption, ChecklistItem, Edit, Observation, PatientId, Referral, WayForwardStep,
-    WellbeingGoal,
+    Assessment, CareOption, ChecklistItem, Edit, Observation, PatientId, PatientRecord, Referral,
+    TrialStatus, WayForwardStep, WellbeingGoal,
 };
 use crate::rules::Rules;
 use crate::rules::options::{
@@ -49,6 +51,20 @@ pub struct BoardEntry {
     /// A product of its class given before, when the option itself was not ("CAR T-cell
     /// therapy (3L …)"): another CD19 CAR T after one is not standard re-treatment.
     pub class_given: Option<String>,
+    /// The patient's place in a study, as an imported ResearchSubject states it: on a trial
+    /// option the team entered with the same registry id, or an entry of its own.
+    pub enrolled: Option<Enrolment>,
+}
+
+/// A place in a study the record holds (an imported R4 ResearchSubject).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolment {
+    /// "Trial NCT01234567 Title: on study since 2024-02-01".
+    pub words: String,
+    /// The registry id its study names, if any.
+    pub registry_id: Option<String>,
+    /// Its R4 status as the way-forward's trial status (see [`trial_status_of`]).
+    pub status: Option<TrialStatus>,
 }
 
 impl BoardEntry {
@@ -57,8 +73,56 @@ impl BoardEntry {
             .as_ref()
             .map(|o| o.name.as_str())
             .or(self.catalogue.as_ref().map(|c| c.name.as_str()))
+            .or(self.enrolled.as_ref().map(|e| e.words.as_str()))
             .unwrap_or_default()
     }
+}
+
+/// The trial status an R4 `ResearchSubject.status` is. A choice: `potential-candidate` is a
+/// candidate; `pending-on-study` is still screening; `follow-up` (after the intervention, still
+/// in the study) is on study; `ineligible` and `not-registered` are not eligible; `off-study`
+/// is withdrawn, the way-forward having no "finished" status.
+pub fn trial_status_of(r4: &str) -> Option<TrialStatus> {
+    Some(match r4 {
+        "candidate" | "potential-candidate" => TrialStatus::Candidate,
+        "screening" | "pending-on-study" => TrialStatus::Screening,
+        "eligible" => TrialStatus::Eligible,
+        "on-study" | "on-study-intervention" | "on-study-observation" | "follow-up" => {
+            TrialStatus::OnStudy
+        }
+        "ineligible" | "not-registered" => TrialStatus::NotEligible,
+        "off-study" | "withdrawn" => TrialStatus::Withdrawn,
+        _ => return None,
+    })
+}
+
+/// The record's study places, as the options board shows them.
+fn enrolments(record: &PatientRecord) -> Vec<Enrolment> {
+    record
+        .procedures
+        .iter()
+        .filter_map(|place| {
+            let status = place.study_status()?;
+            let since = if place.date_unknown {
+                String::new()
+            } else {
+                format!(" since {}", place.performed_day())
+            };
+            let until = place
+                .end_day()
+                .map(|end| format!(" until {end}"))
+                .unwrap_or_default();
+            Some(Enrolment {
+                words: format!("{}{since}{until}", place.display),
+                registry_id: place
+                    .display
+                    .split(|c: char| c.is_whitespace() || c == ':')
+                    .find(|word| trial_registry(word).is_some())
+                    .map(str::to_owned),
+                status: trial_status_of(status),
+            })
+        })
+        .collect()
 }
 
 /// Everything the way-forward screen shows for one patient and condition.
@@ -217,14 +281,26 @@ pub fn load(
                     .then(|| class_given(c, &record, &rules.book, set))
                     .flatten()
             }),
+            enrolled: None,
         })
         .collect();
+    let mut places = enrolments(&record);
     for option in &plan.options {
         let listed = option
             .catalogue_key
             .as_deref()
             .is_some_and(|key| catalogue.iter().any(|c| c.step == 3 && c.key == key));
         if !listed {
+            // The study place of the trial the team entered, by its registry id.
+            let enrolled = option.registry_id.as_deref().and_then(|id| {
+                let at = places.iter().position(|place| {
+                    place
+                        .registry_id
+                        .as_deref()
+                        .is_some_and(|place_id| place_id.eq_ignore_ascii_case(id.trim()))
+                })?;
+                Some(places.remove(at))
+            });
             board.push(BoardEntry {
                 catalogue: None,
                 recorded: Some(option.clone()),
@@ -232,9 +308,21 @@ pub fn load(
                 given_for_other: None,
                 reactions: None,
                 class_given: None,
+                enrolled,
             });
         }
     }
+    // A study place no trial option names: an entry of its own, which the team can put on the
+    // table as a trial option (see `tui::screen::way_forward`).
+    board.extend(places.into_iter().map(|place| BoardEntry {
+        catalogue: None,
+        recorded: None,
+        tried: None,
+        given_for_other: None,
+        reactions: None,
+        class_given: None,
+        enrolled: Some(place),
+    }));
     let mut scores: Vec<Observation> = record
         .observations
         .iter()

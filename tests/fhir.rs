@@ -34,6 +34,8 @@ mod courses;
 mod dates;
 #[path = "fhir/death.rs"]
 mod death;
+#[path = "fhir/devices.rs"]
+mod devices;
 #[path = "fhir/dispenses.rs"]
 mod dispenses;
 #[path = "fhir/dosages.rs"]

@@ -254,7 +254,9 @@ fn a_full_export_is_imported_with_the_servers_counts_and_a_second_pull_changes_n
             "Observation",
             "DiagnosticReport",
             "Procedure",
-            "AllergyIntolerance"
+            "AllergyIntolerance",
+            // Its Synthea patients' implanted defibrillators and pacemakers.
+            "Device"
         ]
     );
     for kind in &types {

@@ -271,10 +271,21 @@ fn write_text(
         )?;
     }
 
-    if !record.procedures.is_empty() {
-        writeln!(out, "\nProcedures")?;
-        for procedure in &record.procedures {
+    // Devices in use are procedure rows ("Device: …"); places in a study are listed apart.
+    let (studies, procedures): (Vec<_>, Vec<_>) = record
+        .procedures
+        .iter()
+        .partition(|procedure| procedure.is_study_place());
+    if !procedures.is_empty() {
+        writeln!(out, "\nProcedures and devices")?;
+        for procedure in procedures {
             writeln!(out, "  {} {}", procedure.period_words(), procedure.name())?;
+        }
+    }
+    if !studies.is_empty() {
+        writeln!(out, "\nStudies")?;
+        for study in studies {
+            writeln!(out, "  {} {}", study.period_words(), study.name())?;
         }
     }
 

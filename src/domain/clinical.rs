@@ -1163,7 +1163,22 @@ fn condition_system_uri(system: ConditionCodeSystem) -> &'static str {
     }
 }
 
+/// The code of a procedure row that is a place in a study (an imported R4 ResearchSubject):
+/// this prefix, then the subject's R4 status (`refract:trial:on-study`).
+pub const STUDY_PLACE_CODE: &str = "refract:trial:";
+
 impl Procedure {
+    /// Whether the row is a place in a study rather than a procedure done (see
+    /// [`STUDY_PLACE_CODE`]).
+    pub fn is_study_place(&self) -> bool {
+        self.code.starts_with(STUDY_PLACE_CODE)
+    }
+
+    /// A study place's R4 status (`on-study`, `candidate`...).
+    pub fn study_status(&self) -> Option<&str> {
+        self.code.strip_prefix(STUDY_PLACE_CODE)
+    }
+
     /// Its codes: the one it is shown by, then every coding's.
     pub fn codes(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.code.as_str()).chain(self.codings.iter().map(|c| c.code.as_str()))

@@ -753,6 +753,89 @@ pub struct Procedure {
     /// Why it was done, as the Condition (or Observation, DiagnosticReport...) that says it.
     #[serde(rename = "reasonReference", default)]
     pub reason_reference: Vec<Reference>,
+    /// The devices implanted, removed or otherwise manipulated (R4 `focalDevice`): a
+    /// neurostimulator's implantation names the stimulator here.
+    #[serde(rename = "focalDevice", default)]
+    pub focal_device: Vec<FocalDevice>,
+}
+
+/// One `Procedure.focalDevice`: the Device, and what was done with it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FocalDevice {
+    /// implanted, explanted, manipulated... (R4 device-action, SNOMED CT).
+    pub action: Option<CodeableConcept>,
+    pub manipulated: Option<Reference>,
+}
+
+/// A Device: read for what it is (its `type`, else its names), which the DeviceUseStatement or
+/// the Procedure naming it puts on the patient's record.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Device {
+    pub status: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<CodeableConcept>,
+    #[serde(rename = "deviceName", default)]
+    pub device_name: Vec<DeviceName>,
+}
+
+/// One of a Device's names, with its kind (`user-friendly-name`, `model-name`...).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeviceName {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// A DeviceUseStatement: the patient uses (or used) a device, such as an implanted stimulator.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeviceUseStatement {
+    pub meta: Option<Meta>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub device: Option<Reference>,
+    #[serde(rename = "timingPeriod")]
+    pub timing_period: Option<Period>,
+    #[serde(rename = "timingDateTime")]
+    pub timing_date_time: Option<String>,
+    #[serde(rename = "recordedOn")]
+    pub recorded_on: Option<String>,
+    #[serde(rename = "reasonCode", default)]
+    pub reason_code: Vec<CodeableConcept>,
+    #[serde(rename = "reasonReference", default)]
+    pub reason_reference: Vec<Reference>,
+    /// A Device carried in the statement (`device` then refers to `#<its id>`).
+    #[serde(default)]
+    pub contained: Vec<ContainedDevice>,
+}
+
+/// A contained resource, read when it is a Device.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContainedDevice {
+    #[serde(rename = "resourceType")]
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub device: Device,
+}
+
+/// A ResearchSubject: the patient's place in a study (R4 `individual`, `study`, `status`,
+/// `period`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResearchSubject {
+    pub meta: Option<Meta>,
+    pub individual: Option<Reference>,
+    pub status: Option<String>,
+    pub study: Option<Reference>,
+    pub period: Option<Period>,
+}
+
+/// A ResearchStudy: read for its title and registry identifier, which name the trial a
+/// ResearchSubject is in.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResearchStudy {
+    pub title: Option<String>,
+    #[serde(default)]
+    pub identifier: Vec<Identifier>,
 }
 
 /// An AllergyIntolerance: read when it is of a drug (see `parse::map_reaction`).

@@ -23,6 +23,7 @@ use super::FhirError;
 use super::carried::{self, ImportedLine, REFRACT_FHIR_BASE};
 use super::date_words;
 use super::datetime::{parse_datetime, utc_offset_minutes};
+use super::devices;
 use super::dosage_text;
 use super::encounter::{Visit, visit_of_class};
 use super::model::{self, CodeableConcept};
@@ -1257,10 +1258,170 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                     ]
                 })),
             )?;
+            // The device it implanted (or otherwise handled), found when the record is built
+            // (see `devices::finish_shared`); the first one named, when several are.
+            let device = resource
+                .focal_device
+                .iter()
+                .find_map(|focal| focal.manipulated.as_ref()?.reference.clone());
             let mut mapping = clinical(
                 raw,
                 subject,
-                None,
+                device,
+                resource.meta.as_ref(),
+                Item::Procedure(procedure),
+            );
+            mapping.warnings = warnings;
+            Ok(mapping)
+        }
+        kind @ ("Device" | "ResearchStudy") => {
+            let concept = if kind == "Device" {
+                let resource: model::Device = parse_as(raw)?;
+                if resource.status.as_deref() == Some("entered-in-error") {
+                    return Ok(removed(raw, None));
+                }
+                devices::device_concept(&resource)
+            } else {
+                devices::study_concept(&parse_as(raw)?)
+            };
+            let Some(id) = raw.id.or(raw.full_url) else {
+                return Err(format!("a {kind} with no id, which nothing can refer to"));
+            };
+            let Some(concept) = concept else {
+                return Ok(Mapped::Skipped(format!("{kind} (no type, name or title)")).into());
+            };
+            let product = Product::of_concept(concept);
+            refuse_oversized(product.texts())?;
+            Ok(Mapped::Medication {
+                resource_type: if kind == "Device" {
+                    "Device"
+                } else {
+                    "ResearchStudy"
+                },
+                id: id.to_owned(),
+                product,
+            }
+            .into())
+        }
+        "DeviceUseStatement" => {
+            let resource: model::DeviceUseStatement = parse_as(raw)?;
+            // R4 device-statement-status: `intended` is a plan, not a use; entered in error
+            // is none. Active, completed, stopped and on-hold each say the patient had it.
+            match resource.status.as_deref() {
+                Some("entered-in-error") => return Ok(removed(raw, resource.meta.as_ref())),
+                Some("intended") => {
+                    let mut mapping = removed(raw, resource.meta.as_ref());
+                    mapping.warnings.push(String::from(
+                        "left out: a device use with status 'intended' (planned, not in use)",
+                    ));
+                    return Ok(mapping);
+                }
+                _ => {}
+            }
+            let Some(device) = resource.device.as_ref() else {
+                return Ok(Mapped::Skipped(String::from("DeviceUseStatement (no device)")).into());
+            };
+            let subject = subject_of(resource.subject.as_ref())?;
+            // Dated as a procedure is: its timing, else the day it was recorded (the device was
+            // in use by then; how long before is not said).
+            let dated = model::Procedure {
+                code: Some(CodeableConcept::default()),
+                performed_date_time: resource.timing_date_time.clone().or_else(|| {
+                    resource
+                        .timing_period
+                        .as_ref()
+                        .is_none_or(|period| period.start.is_none() && period.end.is_none())
+                        .then(|| resource.recorded_on.clone())
+                        .flatten()
+                }),
+                performed_period: resource.timing_period.clone(),
+                ..model::Procedure::default()
+            };
+            let mut warnings = Vec::new();
+            let Some(mut procedure) = map_procedure(&dated, &mut warnings)? else {
+                return Ok(Mapped::Skipped(String::from("DeviceUseStatement")).into());
+            };
+            for warning in &mut warnings {
+                *warning = warning
+                    .replace("performedPeriod", "timingPeriod")
+                    .replace("performed[x]", "timing[x] or recordedOn");
+            }
+            procedure.display = devices::device_words(device.display.as_deref());
+            // A Device carried in the statement is read now; another is found once the
+            // patient's record is built.
+            let mut refers = device.reference.clone();
+            if let Some(id) = refers.as_deref().and_then(|r| r.strip_prefix('#')) {
+                let carried = resource
+                    .contained
+                    .iter()
+                    .filter(|c| c.resource_type.as_deref() == Some("Device"))
+                    .find(|c| c.id.as_deref() == Some(id))
+                    .and_then(|c| devices::device_concept(&c.device))
+                    .map(Product::of_concept);
+                devices::finish_shared(
+                    raw.resource_type,
+                    &mut procedure,
+                    carried.as_ref(),
+                    refers.as_deref().unwrap_or_default(),
+                );
+                refers = None;
+            }
+            for concept in &resource.reason_code {
+                Indication::add_unique(&mut procedure.indications, indication_of_concept(concept));
+            }
+            procedure.named_conditions = named_conditions(&resource.reason_reference);
+            refuse_oversized([("display", Some(procedure.display.as_str()))])?;
+            let mut mapping = clinical(
+                raw,
+                subject,
+                refers,
+                resource.meta.as_ref(),
+                Item::Procedure(procedure),
+            );
+            mapping.warnings = warnings;
+            Ok(mapping)
+        }
+        "ResearchSubject" => {
+            let resource: model::ResearchSubject = parse_as(raw)?;
+            let status = resource
+                .status
+                .as_deref()
+                .map(str::trim)
+                .filter(|status| !status.is_empty())
+                .unwrap_or("unknown");
+            let subject = subject_of(resource.individual.as_ref())?;
+            let dated = model::Procedure {
+                code: Some(CodeableConcept::default()),
+                performed_period: resource.period.clone(),
+                ..model::Procedure::default()
+            };
+            let mut warnings = Vec::new();
+            let Some(mut procedure) = map_procedure(&dated, &mut warnings)? else {
+                return Ok(Mapped::Skipped(String::from("ResearchSubject")).into());
+            };
+            for warning in &mut warnings {
+                *warning = warning
+                    .replace("performedPeriod", "period")
+                    .replace("performed[x]", "period");
+            }
+            procedure.code = format!("{}{status}", devices::TRIAL_CODE_PREFIX);
+            let study = resource.study.as_ref();
+            let named = study.and_then(|study| {
+                study
+                    .identifier
+                    .as_ref()
+                    .and_then(|identifier| identifier.value.as_deref())
+                    .or(study.display.as_deref())
+            });
+            procedure.display = devices::study_words(named, status);
+            refuse_oversized([
+                ("status", Some(procedure.code.as_str())),
+                ("display", Some(procedure.display.as_str())),
+            ])?;
+            let mut mapping = clinical(
+                raw,
+                subject,
+                study.and_then(|study| study.reference.clone()),
                 resource.meta.as_ref(),
                 Item::Procedure(procedure),
             );

@@ -20,6 +20,7 @@ use super::{
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
+use crate::fhir::devices::finish_shared;
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
@@ -29,9 +30,9 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    self as ledger, DemographicsChange, ENCOUNTER_PREFIX, INGREDIENTS_ELSEWHERE, IdentityLookup,
-    ImportTx, LedgerEntry, PatientFacts, PatientMatch, Removal, RunKey, Upserted,
-    patient_id_system, replaced_patient_system, written_after,
+    self as ledger, DEVICE_PREFIX, DemographicsChange, ENCOUNTER_PREFIX, INGREDIENTS_ELSEWHERE,
+    IdentityLookup, ImportTx, LedgerEntry, PatientFacts, PatientMatch, Removal, RunKey,
+    STUDY_PREFIX, Upserted, patient_id_system, replaced_patient_system, written_after,
 };
 use crate::store::kept_aside::{Claimant, SubjectEvidence};
 use crate::store::{Store, StoreError, now_utc};
@@ -252,7 +253,7 @@ pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
-const STORED_TYPES: [&str; 14] = [
+const STORED_TYPES: [&str; 18] = [
     "Condition",
     "MedicationRequest",
     "MedicationStatement",
@@ -262,11 +263,15 @@ const STORED_TYPES: [&str; 14] = [
     "DiagnosticReport",
     "QuestionnaireResponse",
     "Procedure",
+    "DeviceUseStatement",
+    "ResearchSubject",
     "AllergyIntolerance",
     "CarePlan",
     "Medication",
     "Substance",
     "Encounter",
+    "Device",
+    "ResearchStudy",
 ];
 
 /// The op of a resource refract skips or leaves out for `why`: one that takes out a stored
@@ -301,7 +306,10 @@ fn left_out(
     };
     let source = source_of(options);
     let heading = heading_of(raw);
-    let subject = if matches!(resource_type, "Medication" | "Substance" | "Encounter") {
+    let subject = if matches!(
+        resource_type,
+        "Medication" | "Substance" | "Encounter" | "Device" | "ResearchStudy"
+    ) {
         LeftOutSubject::NotAPatients
     } else if let Some(subject) = heading.subject {
         match resolve(&subject, &source, checked, "Patient") {
@@ -828,6 +836,29 @@ fn op_of_mapped(
                         .ok()
                         .map(|(_, id)| encounter_key(&id))
                 }
+                // The trial a ResearchSubject places the patient in: one refract cannot find
+                // keeps the reference's display (see `fhir::finish_shared`).
+                Some(reference) if resource.resource_type == "ResearchSubject" => {
+                    resolve(reference, &source, checked, "ResearchStudy")
+                        .ok()
+                        .map(|(_, id)| format!("{STUDY_PREFIX}{id}"))
+                }
+                // The Device a statement or a procedure names. A statement is nothing without
+                // it; a procedure is its own record, and keeps its own words.
+                Some(reference) if matches!(resource.item, Item::Procedure(_)) => {
+                    match resolve(reference, &source, checked, "Device") {
+                        Ok((_, id)) => Some(format!("{DEVICE_PREFIX}{id}")),
+                        Err(why) if resource.resource_type == "DeviceUseStatement" => {
+                            return left_out(
+                                raw,
+                                options,
+                                checked,
+                                LeftOutWhy::Warned(format!("left out: its device {why}")),
+                            );
+                        }
+                        Err(_) => None,
+                    }
+                }
                 Some(reference) => match resolve(reference, &source, checked, "Medication") {
                     Ok((_, key)) => Some(key),
                     Err(why) => {
@@ -1249,6 +1280,31 @@ impl<'a> Grouper<'a> {
                             resource.resource_type,
                             resource.id.clone(),
                             Said::Item(Box::new(Item::Observations(observations))),
+                        ));
+                    }
+                    Some(Item::Procedure(mut procedure)) if resource.refers.is_some() => {
+                        let refers = resource.refers.clone().unwrap_or_default();
+                        // The Device or study it names: not met yet in this file (or in no
+                        // file), it is read back from the ledger instead, where the warning
+                        // is given.
+                        match self
+                            .medications
+                            .get(&(resource.source.clone(), refers.clone()))
+                        {
+                            Some(shared) => {
+                                finish_shared(
+                                    resource.resource_type,
+                                    &mut procedure,
+                                    Some(shared),
+                                    &refers,
+                                );
+                            }
+                            None => open.computable = false,
+                        }
+                        open.items.push((
+                            resource.resource_type,
+                            resource.id.clone(),
+                            Said::Item(Box::new(Item::Procedure(procedure))),
                         ));
                     }
                     Some(item) => {

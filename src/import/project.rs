@@ -17,6 +17,7 @@ use std::time::Instant;
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord};
+use crate::fhir::devices::finish_shared;
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Orders, Product, RowSources, finish_medication, given_at_least_until,
@@ -25,8 +26,8 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, NewPatientFacts, PatientMatch,
-    PendingRow, StoredResource,
+    DEVICE_PREFIX, DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, NewPatientFacts,
+    PatientMatch, PendingRow, STUDY_PREFIX, StoredResource,
 };
 use crate::store::kept_aside::Claimant;
 use crate::store::{
@@ -376,6 +377,11 @@ fn read_patient(
             }
             continue;
         }
+        // A Device or a ResearchStudy, kept as a Medication is (see `fhir::devices`).
+        if refers.starts_with(DEVICE_PREFIX) || refers.starts_with(STUDY_PREFIX) {
+            read(&resource.source, refers.clone())?;
+            continue;
+        }
         // Its ingredients that are resources of their own, one level down (see `Product`).
         for key in read(&resource.source, format!("Medication/{refers}"))? {
             read(&resource.source, key)?;
@@ -465,6 +471,18 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         let of_source = diagnoses.get(resource.source.as_str());
         let item = match item {
             Item::Procedure(mut procedure) => {
+                if let Some(refers) = &resource.refers {
+                    let shared = read
+                        .medications
+                        .get(&(resource.source.clone(), refers.clone()))
+                        .and_then(Option::as_ref);
+                    if let Some(why) =
+                        finish_shared(&resource.resource_type, &mut procedure, shared, refers)
+                    {
+                        unresolved
+                            .push((format!("{}/{}", resource.resource_type, resource.id), why));
+                    }
+                }
                 resolve_named_conditions(
                     &mut procedure.named_conditions,
                     &mut procedure.indications,

@@ -27,6 +27,12 @@ const WORD_ENDINGS: [&str; 5] = ["s", "es", "ation", "ations", "ed"];
 /// contradicts itself, a code may be billed for the excluded kind too (CPT 90870 is every ECT
 /// session, maintenance ECT included), and a procedure wrongly counted would make a flag.
 pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
+    // A study place (an imported ResearchSubject) is no procedure done: its words are the
+    // study's title, which may name the very therapy it compares ("CAR T-cell therapy versus
+    // standard care"), given or not.
+    if procedure.is_study_place() {
+        return false;
+    }
     let (excluded, wanted): (Vec<&String>, Vec<&String>) = terms
         .iter()
         .partition(|term| term.trim_start().starts_with('!'));

@@ -1635,7 +1635,7 @@ fn upsert_resource(
         )?;
     } else if matches!(
         entry.resource_type,
-        "Medication" | "Substance" | "Encounter"
+        "Medication" | "Substance" | "Encounter" | "Device" | "ResearchStudy"
     ) {
         mark_referrers_changed(
             conn,
@@ -1679,6 +1679,13 @@ pub const INGREDIENTS_ELSEWHERE: &str = "#ingredients";
 /// medication record's names its Medication by the bare id, and no id holds a `/`.
 pub const ENCOUNTER_PREFIX: &str = "Encounter/";
 
+/// How a DeviceUseStatement's or a Procedure's `refers` names its Device (`Device/<id>`), as an
+/// Observation's names its Encounter.
+pub const DEVICE_PREFIX: &str = "Device/";
+
+/// How a ResearchSubject's `refers` names its ResearchStudy (`ResearchStudy/<id>`).
+pub const STUDY_PREFIX: &str = "ResearchStudy/";
+
 /// Keeps `medication_ingredients` to what a Medication just written names as ingredients of
 /// their own (its body's `ingredients[].refers`).
 fn index_ingredients(conn: &Connection, entry: &LedgerEntry<'_>) -> Result<()> {
@@ -1703,7 +1710,8 @@ fn index_ingredients(conn: &Connection, entry: &LedgerEntry<'_>) -> Result<()> {
 
 /// The stored patients whose medication records refer to a Medication or Substance (which just
 /// arrived, changed or went): to it, or to a Medication that names it as an ingredient; or
-/// whose Observations were taken in an Encounter.
+/// whose Observations were taken in an Encounter, whose device uses name a Device, or whose
+/// study places name a ResearchStudy.
 fn referrer_patients(
     conn: &Connection,
     source: &str,
@@ -1712,9 +1720,13 @@ fn referrer_patients(
 ) -> Result<Vec<PatientId>> {
     let mut patients: Vec<PatientId> = Vec::new();
     let encounter = format!("{ENCOUNTER_PREFIX}{id}");
+    let device = format!("{DEVICE_PREFIX}{id}");
+    let study = format!("{STUDY_PREFIX}{id}");
     let (refers, ingredient) = match resource_type {
         "Medication" => (Some(id), true),
         "Encounter" => (Some(encounter.as_str()), false),
+        "Device" => (Some(device.as_str()), false),
+        "ResearchStudy" => (Some(study.as_str()), false),
         _ => (None, true),
     };
     if let Some(refers) = refers {
@@ -2001,7 +2013,10 @@ fn remove_resource(
             }),
             None::<&()>,
         )?;
-    } else if matches!(resource_type, "Medication" | "Substance" | "Encounter") {
+    } else if matches!(
+        resource_type,
+        "Medication" | "Substance" | "Encounter" | "Device" | "ResearchStudy"
+    ) {
         mark_referrers_changed(
             conn,
             auditor,

@@ -395,16 +395,22 @@ fn recorded_or_new(view: &WayForwardView, entry: &BoardEntry) -> CareOption {
         return option.clone();
     }
     let catalogue = entry.catalogue.as_ref();
+    // An imported study place becomes the trial option it is, with its registry id and status.
+    let enrolled = entry.enrolled.as_ref().filter(|_| catalogue.is_none());
     CareOption {
         id: 0,
         patient_id: view.plan.patient_id,
         ruleset: view.plan.ruleset.clone(),
-        kind: catalogue.map_or(OptionKind::Therapy, |c| c.kind),
+        kind: match (catalogue, enrolled) {
+            (Some(c), _) => c.kind,
+            (None, Some(_)) => OptionKind::Trial,
+            (None, None) => OptionKind::Therapy,
+        },
         name: entry.name().to_owned(),
         catalogue_key: catalogue.map(|c| c.key.clone()),
         source: catalogue.map(|c| c.source.clone()),
-        registry_id: None,
-        trial_status: None,
+        registry_id: enrolled.and_then(|e| e.registry_id.clone()),
+        trial_status: enrolled.and_then(|e| e.status),
         stance: Stance::Proposed,
         stance_reason: None,
         preference: PatientPreference::Unknown,

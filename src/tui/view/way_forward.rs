@@ -471,6 +471,15 @@ fn board_line(entry: &BoardEntry, theme: Theme) -> Line<'static> {
     if entry.reactions.is_some() {
         spans.push(Span::styled(" · ⚠ reaction on record", theme.warning()));
     }
+    if let Some(enrolled) = &entry.enrolled {
+        let status = enrolled
+            .status
+            .map_or("in the study", crate::domain::TrialStatus::as_str);
+        spans.push(Span::styled(
+            format!(" · enrolled ({status}, imported)"),
+            theme.accent(),
+        ));
+    }
     if entry.tried.is_some() {
         spans.push(Span::styled(" · ↺ already tried", theme.warning()));
     } else if entry.class_given.is_some() {
@@ -497,6 +506,9 @@ fn item_detail(view: &WayForwardView, item: Item) -> Vec<String> {
             }
             if let Some(reactions) = &entry.reactions {
                 out.push(format!("⚠ Reaction on record: {reactions}"));
+            }
+            if let Some(enrolled) = &entry.enrolled {
+                out.push(format!("Enrolled (imported): {}", enrolled.words));
             }
             if let Some(tried) = &entry.tried {
                 out.push(format!("Already tried: {tried}"));
