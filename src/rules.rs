@@ -429,7 +429,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
 /// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
 /// dose: "insufficient data" for want of two values within a month of the infusion no longer.
-const ENGINE_REVISION: u32 = 31;
+/// In 32 (review F5, R8-6's leftovers): a review's fingerprint keys each group of diagnosis
+/// records the rule file reads alike by the entries of its lists that recognise them
+/// (`engine::diagnosis_grounds`, `recognising_lists`, `diagnosis_names::listed_entries`: the
+/// ICD-10 prefix, else the SNOMED CT concept, else the name), no longer by the records' codes:
+/// the GP's G40.9 beside the hospital's G40.909 (both under epilepsy.toml's `G40`), or F33.9
+/// beside F33.1, no longer asks the team again, while what a list reads apart (F32 for F33,
+/// I15.0 for I10, another listed SNOMED CT concept) still does. Reviews made on ENGINE 31's
+/// digest hold while nothing changed (`Assessment::reading_fingerprint`, `held_fingerprint`).
+const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
