@@ -436,6 +436,17 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (a level below range as possible non-adherence or underdosing, an undetectable one as
 /// non-adherence), and with `drug_levels = "resolve"` (epilepsy) levels showing every monitored
 /// drug taken resolve it.
+/// Also in 32 (review F5, R8-6's leftovers): a review's fingerprint keys each group of diagnosis
+/// records the rule file reads alike by the entries of its lists that recognise them
+/// (`engine::diagnosis_grounds`, `recognising_lists`, `diagnosis_names::listed_entries`: the
+/// ICD-10 prefix, else the SNOMED CT concept, else the name), no longer by the records' codes:
+/// the GP's G40.9 beside the hospital's G40.909 (both under epilepsy.toml's `G40`), or F33.9
+/// beside F33.1, no longer asks the team again, while what a list reads apart (F32 for F33,
+/// I15.0 for I10, another listed SNOMED CT concept) still does. Reviews made on ENGINE 31's
+/// digest hold while nothing changed (`Assessment::reading_fingerprint`, `held_fingerprint`).
+/// hypertension.toml reads a GP's SNOMED CT record of a chronic kidney disease stage (431855005,
+/// 431856006, 433144002, 431857002, 433146000, 714152005) or of end-stage renal disease
+/// (46177005) as N18 is read, a secondary cause, and 1074009 as E26.0 is (primary aldosteronism).
 const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -583,7 +583,7 @@ fn a_review_stored_with_the_digest_of_the_words_still_holds() {
 /// review r5 R5-9: the fingerprint now covers the diagnosis the assessment reads and what it
 /// says must be ruled out. A review stored before, on the digest of the items alone, still holds
 /// on the same record through the new revision's evaluation and after it; another diagnosis
-/// record (another epilepsy code) asks for a new review.
+/// record (another epilepsy syndrome the rule file lists apart) asks for a new review.
 #[test]
 fn a_review_made_before_the_diagnosis_was_in_the_fingerprint_holds_until_the_diagnosis_changes() {
     let dir = TempDir::new().unwrap();
@@ -639,12 +639,13 @@ fn a_review_made_before_the_diagnosis_was_in_the_fingerprint_holds_until_the_dia
         assert_eq!(state(&store).review, ReviewState::Confirmed);
     }
 
-    // Another diagnosis record: the same status on other grounds, not what the team reviewed.
+    // Another diagnosis record (another epilepsy syndrome, which epilepsy.toml lists apart):
+    // the same status on other grounds, not what the team reviewed.
     let changed = sql_on(&store)
         .execute(
             &format!(
-                "UPDATE conditions SET code = 'G40.219',
-                        display = 'Localization-related symptomatic epilepsy, intractable'
+                "UPDATE conditions SET system = 'snomed', code = '230418006',
+                        display = 'Lennox-Gastaut syndrome'
                  WHERE patient_id = {pid} AND code LIKE 'G40%'"
             ),
             [],
@@ -723,12 +724,103 @@ fn a_review_made_when_diagnoses_were_keyed_by_their_codes_holds_until_the_diagno
         }
     }
 
-    // Another diagnosis record: not what the team reviewed.
+    // Another diagnosis record (another syndrome the list holds apart): not what the team
+    // reviewed.
     let changed = sql_on(&store)
         .execute(
             &format!(
-                "UPDATE conditions SET code = 'G40.219',
-                        display = 'Localization-related symptomatic epilepsy, intractable'
+                "UPDATE conditions SET system = 'snomed', code = '230418006',
+                        display = 'Lennox-Gastaut syndrome'
+                 WHERE patient_id = {pid} AND code LIKE 'G40%'"
+            ),
+            [],
+        )
+        .unwrap();
+    assert!(changed > 0);
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    assert_eq!(state(&store).review, ReviewState::Unreviewed);
+}
+
+/// Review F5: the fingerprint keys each group of diagnoses by the entries of the rule file's
+/// lists that recognise them (epilepsy.toml's `G40`), no longer by their codes. A review made on
+/// the digest before (ENGINE 31's, each group by its records' codes) still holds on the same
+/// record through the new revision's evaluation and after it, and so do an older review an
+/// ENGINE 31 row kept beside its own digest and one an ENGINE 30 row kept; another diagnosis
+/// asks again.
+#[test]
+fn a_review_made_when_diagnosis_groups_were_keyed_by_their_codes_holds_until_the_diagnosis_changes()
+{
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 300);
+    let patient = refractory_patient(&store, "epilepsy");
+    let pid = patient.0;
+    let state = |store: &Store| {
+        store
+            .assessments(patient)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .unwrap()
+    };
+    let bump = format!("UPDATE patients SET record_version = record_version + 1 WHERE id = {pid}");
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let set = rules.get("epilepsy").unwrap();
+    let fresh = rules
+        .evaluate_one(&store.record(patient).unwrap(), set, today())
+        .unwrap();
+    let read = fresh.reading_fingerprint();
+    let coded = fresh.coded_fingerprint();
+    let items = fresh.items_fingerprint();
+    assert_ne!(read, fresh.fingerprint);
+    assert_ne!(read, coded);
+
+    // As ENGINE 31 left the file: stored with its digest, a review made on it; a row that kept
+    // an older review (on the items' digest) with ENGINE 31's own digest in its detail; and a
+    // row ENGINE 30 wrote that way, kept by ENGINE 31 as it found it.
+    let written_by_engine_31 = [
+        format!(
+            "UPDATE assessments SET fingerprint = '{read}'
+             WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+        ),
+        format!(
+            "UPDATE assessments SET fingerprint = '{items}',
+                    detail = json_set(detail, '$.own_fingerprint', '{read}')
+             WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+        ),
+        format!(
+            "UPDATE assessments SET fingerprint = '{items}',
+                    detail = json_set(detail, '$.own_fingerprint', '{coded}')
+             WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+        ),
+    ];
+    for row in &written_by_engine_31 {
+        sql_on(&store).execute(row, []).unwrap();
+        store
+            .review(
+                patient,
+                "epilepsy",
+                ReviewDecision::Confirmed,
+                "Video-EEG confirmed",
+                today(),
+            )
+            .unwrap();
+        assert_eq!(state(&store).review, ReviewState::Confirmed);
+        for _ in 0..2 {
+            sql_on(&store).execute(&bump, []).unwrap();
+            assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+            assert_eq!(state(&store).review, ReviewState::Confirmed, "{row}");
+        }
+    }
+
+    // Another diagnosis record (another syndrome the list holds apart): not what the team
+    // reviewed.
+    let changed = sql_on(&store)
+        .execute(
+            &format!(
+                "UPDATE conditions SET system = 'snomed', code = '230418006',
+                        display = 'Lennox-Gastaut syndrome'
                  WHERE patient_id = {pid} AND code LIKE 'G40%'"
             ),
             [],

@@ -212,7 +212,8 @@ pub struct Assessment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criteria_met_since: Option<NaiveDate>,
     /// What the status rests on beside its evidence, for the fingerprint: the diagnoses it
-    /// assesses, each as what the rule set reads it as ("diagnosis:[applies_to] icd10 I10",
+    /// assesses, each as what the rule set reads it as ("diagnosis:[applies_to] applies_to:
+    /// icd10 I10", the list and its entry that recognise it,
     /// see `rules::engine`), and what it says must be ruled out, read before the team's
     /// resolutions ("rule_out:adherence"), so that a changed diagnosis or a new rule-out asks
     /// for a new review (review r5 R5-9) while the team ticking a check off, or another source
@@ -225,6 +226,12 @@ pub struct Assessment {
     /// that digest holding ([`Self::coded_fingerprint`]). Neither stored nor printed.
     #[serde(skip)]
     pub coded_grounds: Vec<String>,
+    /// The same grounds with each diagnosis group keyed by its records' codes
+    /// ("diagnosis:[applies_to] icd10 G40909"), as refract keyed them from review R8-6 to review
+    /// F5: read only to keep a review made on that digest holding
+    /// ([`Self::reading_fingerprint`]). Neither stored nor printed.
+    #[serde(skip)]
+    pub reading_grounds: Vec<String>,
 }
 
 /// Assessments are equal by what they say: their `grounds` are not stored (the fingerprint made
@@ -258,6 +265,15 @@ impl Assessment {
     /// rule-out (review r5 R5-9) changes it.
     pub fn content_fingerprint(&self) -> String {
         digest_of(self, content_key, &self.grounds)
+    }
+
+    /// The digest reviews were made on between review R8-6 and review F5: each group of
+    /// diagnosis records the rule set reads alike keyed by the records' codes
+    /// ([`Self::reading_grounds`]), so that the GP's G40.9 beside the hospital's G40.909
+    /// changed it. A review stored with it still holds while the stored row it held on says
+    /// nothing changed since (`store::assessments`).
+    pub fn reading_fingerprint(&self) -> String {
+        digest_of(self, content_key, &self.reading_grounds)
     }
 
     /// The digest reviews were made on between review r5 R5-9 and review R8-6: the diagnosis

@@ -144,6 +144,66 @@ pub fn indication_matches(
         .any(|words| names.iter().any(|name| mentions(words, name)))
 }
 
+/// The entries of one of a rule file's lists that recognise a diagnosis record, as the file
+/// writes them: the ICD-10 prefixes its ICD-10 codes fall under, the SNOMED CT concepts it is
+/// coded by, the names and abbreviations its words say. Two records recognised by the same
+/// entries are read alike by the list, however detailed their codes (G40.9 and G40.909 under
+/// `G40`).
+#[derive(Debug, Default)]
+pub(super) struct Entries<'l> {
+    pub icd10: Vec<&'l str>,
+    pub snomed: Vec<&'l str>,
+    pub names: Vec<&'l str>,
+}
+
+/// The entries of a list (`icd10`, `snomed`, `names` said outside `other_diseases`,
+/// `abbreviations`) that recognise `condition`, as [`condition_matches_but`] and
+/// [`selected_by`] find them.
+pub(super) fn listed_entries<'l>(
+    condition: &Condition,
+    icd10: &'l [String],
+    snomed: &'l [String],
+    names: &'l [String],
+    other_diseases: &[String],
+    abbreviations: &'l [Abbreviation],
+) -> Entries<'l> {
+    let mut entries = Entries::default();
+    for (system, code) in condition.codes() {
+        let code = code.trim();
+        match system {
+            ConditionCodeSystem::Icd10 => entries.icd10.extend(
+                icd10
+                    .iter()
+                    .filter(|prefix| icd10_starts_with(code, prefix))
+                    .map(String::as_str),
+            ),
+            ConditionCodeSystem::Snomed => entries.snomed.extend(
+                snomed
+                    .iter()
+                    .filter(|listed| listed.as_str() == code)
+                    .map(String::as_str),
+            ),
+            ConditionCodeSystem::Other => {}
+        }
+    }
+    for display in condition.displays() {
+        let words = without_phrases(display, other_diseases);
+        entries.names.extend(
+            names
+                .iter()
+                .filter(|name| mentions(&words, name))
+                .map(String::as_str),
+        );
+        entries.names.extend(
+            abbreviations
+                .iter()
+                .filter(|abbreviation| abbreviated(display, std::slice::from_ref(abbreviation)))
+                .map(|abbreviation| abbreviation.written.as_str()),
+        );
+    }
+    entries
+}
+
 /// The first of `condition`'s codes a list holds.
 fn listed_code<'c>(
     condition: &'c Condition,

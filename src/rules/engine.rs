@@ -13,9 +13,11 @@ use chrono::NaiveDate;
 
 use super::context::Context;
 use super::describe::confounder;
-use super::diagnosis_names::{condition_matches, icd10_starts_with, mentions, selected_by};
+use super::diagnosis_names::{
+    Entries, condition_matches, icd10_starts_with, listed_entries, mentions, selected_by,
+};
 use super::drugs::DrugBook;
-use super::model::{Kind, RuleSet};
+use super::model::{AppliesTo, Kind, RuleSet};
 use super::outcome::{Outcome, Verdict};
 use super::words::contains_words;
 use super::{oncology, pressure, status_epilepticus, trials};
@@ -148,6 +150,7 @@ fn evaluate_living(
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
     let diagnoses = diagnosis_grounds(set, &conditions);
     let coded_diagnoses = coded_diagnosis_grounds(&conditions);
+    let read_diagnoses = engine_31_diagnosis_grounds(set, &conditions);
     let finish =
         |status, label, reasons, evidence, missing, confounders, rule_outs: Vec<String>| {
             let rule_outs: Vec<String> = rule_outs
@@ -157,7 +160,9 @@ fn evaluate_living(
             let mut grounds = diagnoses.clone();
             grounds.extend(rule_outs.iter().cloned());
             let mut coded_grounds = coded_diagnoses.clone();
-            coded_grounds.extend(rule_outs);
+            coded_grounds.extend(rule_outs.iter().cloned());
+            let mut reading_grounds = read_diagnoses.clone();
+            reading_grounds.extend(rule_outs);
             let mut assessment = Assessment {
                 patient_id,
                 ruleset: set.id.clone(),
@@ -174,6 +179,7 @@ fn evaluate_living(
                 criteria_met_since: None,
                 grounds,
                 coded_grounds,
+                reading_grounds,
             };
             assessment.fingerprint = fingerprint(&assessment);
             assessment
@@ -384,18 +390,86 @@ fn evaluate_living(
 const STALE_DATA: &str = "stale_data";
 
 /// The diagnoses an assessment rests on, for its fingerprint, as the rule set reads them
-/// (review R8-6): the records are grouped by what the rule file's own lists recognise each as
-/// ([`rule_reading`]: a recurrent form, an exclusion, a secondary cause, a past history), and
-/// each group is keyed by its records' ICD-10 codes (without the dot), else their SNOMED CT
-/// codes, else their words. So a second source's record of the diagnosis in SNOMED CT beside
-/// the hospital's ICD-10 one, the same record sent again with a SNOMED CT coding added, or
-/// another source's copy of the same code adds nothing, while what the rules read differently
-/// (renovascular for essential hypertension, in either code system; a secondary cause; another
-/// ICD-10 code, G40.909 for G40.219) or a retracted record that leaves a group on other codes
-/// asks for a new review. ICD-10 keys a group, where any of its records gives it, because both
-/// sources share the classification: SNOMED CT concepts say the diagnosis in finer words the
-/// rule set does not read.
+/// (reviews R8-6, F5): the records are grouped by what the rule file's own lists recognise each
+/// as ([`rule_reading`]: a recurrent form, an exclusion, a secondary cause, a past history), and
+/// each group is keyed, list by list, by the entries of the list that recognise its records
+/// ([`listed_entries`]): the ICD-10 prefixes their ICD-10 codes fall under, else the SNOMED CT
+/// concepts, else the names their words say. So a second source's record of the diagnosis in
+/// SNOMED CT beside the hospital's ICD-10 one, the same record sent again with a SNOMED CT
+/// coding added, another source's copy of the same code, or a more or less detailed ICD-10
+/// code the lists read alike (the GP's G40.9 beside the hospital's G40.909, both under
+/// epilepsy.toml's `G40`) adds nothing, while what the rules read differently (renovascular for
+/// essential hypertension, in either code system; a secondary cause; a recurrent depressive
+/// disorder, F33, for a single episode, F32; another entry of the list, I11 for I10) or a
+/// retracted record that leaves a group on other entries asks for a new review. ICD-10 keys a
+/// list, where any of the group's records gives it, because both sources share the
+/// classification: SNOMED CT concepts say the diagnosis in finer words the rule set does not
+/// read.
 fn diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
+    type Read<'s> = Vec<(String, Entries<'s>)>;
+    let mut groups: Vec<(String, Vec<(&Condition, Read<'_>)>)> = Vec::new();
+    for condition in conditions {
+        let lists = recognising_lists(set, condition);
+        let reading = reading_of(&lists);
+        match groups.iter_mut().find(|(read, _)| *read == reading) {
+            Some((_, records)) => records.push((condition, lists)),
+            None => groups.push((reading, vec![(condition, lists)])),
+        }
+    }
+    let mut grounds = Vec::new();
+    for (reading, records) in &groups {
+        let mut labels: Vec<&str> = Vec::new();
+        for (label, _) in records.iter().flat_map(|(_, lists)| lists.iter()) {
+            if !labels.contains(&label.as_str()) {
+                labels.push(label);
+            }
+        }
+        for label in labels {
+            let entries = || {
+                records
+                    .iter()
+                    .flat_map(|(_, lists)| lists.iter())
+                    .filter(move |(listed, _)| listed == label)
+                    .map(|(_, entries)| entries)
+            };
+            let mut keys: Vec<String> = entries()
+                .flat_map(|entries| entries.icd10.iter())
+                .map(|prefix| format!("icd10 {}", prefix.trim().replace('.', "").to_uppercase()))
+                .collect();
+            if keys.is_empty() {
+                keys = entries()
+                    .flat_map(|entries| entries.snomed.iter())
+                    .map(|concept| format!("snomed {}", concept.trim()))
+                    .collect();
+            }
+            if keys.is_empty() {
+                keys = entries()
+                    .flat_map(|entries| entries.names.iter())
+                    .map(|name| format!("name {}", words_of(name)))
+                    .collect();
+            }
+            if keys.is_empty() {
+                keys = records
+                    .iter()
+                    .map(|(condition, _)| words_of(&condition.display))
+                    .collect();
+            }
+            keys.sort_unstable();
+            keys.dedup();
+            grounds.extend(
+                keys.into_iter()
+                    .map(|key| format!("diagnosis:[{reading}] {label}: {key}")),
+            );
+        }
+    }
+    grounds
+}
+
+/// The diagnosis records as [`diagnosis_grounds`] keyed them from review R8-6 to review F5
+/// (ENGINE 31): grouped as now, each group by its records' ICD-10 codes (without the dot), else
+/// SNOMED CT codes, else words. Kept to tell that a review made on that digest still holds
+/// ([`Assessment::reading_fingerprint`]); never change it.
+fn engine_31_diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
     let mut groups: Vec<(String, Vec<&Condition>)> = Vec::new();
     for condition in conditions {
         let reading = rule_reading(set, condition);
@@ -438,19 +512,44 @@ fn diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
 }
 
 /// What the rule set's own lists recognise one of its diagnosis records as, beside the
-/// diagnosis `applies_to` selects, read as the criteria read it: a recurrent form
-/// (`applies_to.recurrent`), an exclusion, a secondary cause a confounder names (by its codes
-/// alone, as `recorded_diagnoses` reads the assessed diagnosis's own records: "hypertensive
-/// chronic kidney disease" is the hypertension, not a CKD), a past or family history.
+/// diagnosis `applies_to` selects, read as the criteria read it (see [`recognising_lists`]),
+/// in words: "applies_to, recurrent".
 fn rule_reading(set: &RuleSet, condition: &Condition) -> String {
-    let mut reading = vec![String::from("applies_to")];
-    if set
+    reading_of(&recognising_lists(set, condition))
+}
+
+/// The lists' names, each once, in the file's order.
+fn reading_of(lists: &[(String, Entries<'_>)]) -> String {
+    let mut reading: Vec<&str> = lists.iter().map(|(label, _)| label.as_str()).collect();
+    reading.dedup();
+    reading.join(", ")
+}
+
+/// The rule set's lists that recognise one of its diagnosis records, each named ("applies_to",
+/// "exclusion 1", "secondary_causes: sleep apnoea") with the entries that recognise it: the
+/// diagnosis `applies_to` selects, a recurrent form (`applies_to.recurrent`), an exclusion, a
+/// secondary cause a confounder names (by its codes alone, as `recorded_diagnoses` reads the
+/// assessed diagnosis's own records: "hypertensive chronic kidney disease" is the hypertension,
+/// not a CKD), a past or family history.
+fn recognising_lists<'s>(set: &'s RuleSet, condition: &Condition) -> Vec<(String, Entries<'s>)> {
+    let selected = |list: &'s AppliesTo| {
+        listed_entries(
+            condition,
+            &list.icd10,
+            &list.snomed,
+            &list.names,
+            &list.not_names,
+            &list.abbreviations,
+        )
+    };
+    let mut lists = vec![(String::from("applies_to"), selected(&set.applies_to))];
+    if let Some(recurrent) = set
         .applies_to
         .recurrent
         .as_deref()
-        .is_some_and(|recurrent| selected_by(condition, recurrent))
+        .filter(|recurrent| selected_by(condition, recurrent))
     {
-        reading.push(String::from("recurrent"));
+        lists.push((String::from("recurrent"), selected(recurrent)));
     }
     for (number, exclusion) in set.exclusions.iter().enumerate() {
         if condition_matches(
@@ -459,25 +558,40 @@ fn rule_reading(set: &RuleSet, condition: &Condition) -> String {
             &exclusion.snomed,
             &exclusion.names,
         ) {
-            reading.push(format!("exclusion {}", number + 1));
+            lists.push((
+                format!("exclusion {}", number + 1),
+                listed_entries(
+                    condition,
+                    &exclusion.icd10,
+                    &exclusion.snomed,
+                    &exclusion.names,
+                    &[],
+                    &[],
+                ),
+            ));
         }
     }
     for rule in &set.confounders {
-        if rule
+        if let Some(not) = rule
             .not_recorded
             .as_ref()
-            .is_some_and(|not| condition_matches(condition, &not.icd10, &not.snomed, &not.names))
+            .filter(|not| condition_matches(condition, &not.icd10, &not.snomed, &not.names))
         {
-            reading.push(format!("{}: history", rule.key));
+            lists.push((
+                format!("{}: history", rule.key),
+                listed_entries(condition, &not.icd10, &not.snomed, &not.names, &[], &[]),
+            ));
         }
         for cause in &rule.recorded {
             if condition_matches(condition, &cause.icd10, &cause.snomed, &[]) {
-                reading.push(format!("{}: {}", rule.key, cause.name));
+                lists.push((
+                    format!("{}: {}", rule.key, cause.name),
+                    listed_entries(condition, &cause.icd10, &cause.snomed, &[], &[], &[]),
+                ));
             }
         }
     }
-    reading.dedup();
-    reading.join(", ")
+    lists
 }
 
 /// A diagnosis's words as a key: lower case, one space between words.
@@ -2025,6 +2139,7 @@ mod tests {
             criteria_met_since: None,
             grounds: Vec::new(),
             coded_grounds: Vec::new(),
+            reading_grounds: Vec::new(),
         };
         assert_eq!(
             assessment.words_fingerprint(),
@@ -2053,6 +2168,15 @@ mod tests {
         assessment.grounds = vec![String::from("diagnosis:[applies_to] icd10 G40919")];
         assert_eq!(assessment.coded_fingerprint(), engine_30);
         assert_ne!(fingerprint(&assessment), engine_30);
+        // ENGINE 31 keyed each group by its records' codes: its digest is made of the grounds
+        // keyed so (review F5).
+        let engine_31 = fingerprint(&assessment);
+        assessment.reading_grounds = assessment.grounds.clone();
+        assessment.grounds = vec![String::from("diagnosis:[applies_to] applies_to: icd10 G40")];
+        assert_eq!(assessment.reading_fingerprint(), engine_31);
+        assert_eq!(assessment.coded_fingerprint(), engine_30);
+        assert_ne!(fingerprint(&assessment), engine_31);
+        assessment.reading_grounds.clear();
         assessment.coded_grounds.clear();
         assessment.grounds.clear();
         assessment.evidence.clear();

@@ -224,7 +224,8 @@ fn detail_json(assessment: &Assessment, held: &str) -> Result<String> {
 /// ([`Assessment::content_fingerprint`]: what the cited items are, the diagnoses and the
 /// rule-outs), unless the latest review of it was made on a digest an earlier refract wrote
 /// (the items' words before review39 F7, what they are before review r5 R5-9, the diagnosis
-/// records by their codes before review R8-6) and still holds. It holds where the stored row (`before`: its fingerprint and detail) carries that
+/// records by their codes before review R8-6, each group of them by its records' codes before
+/// review F5) and still holds. It holds where the stored row (`before`: its fingerprint and detail) carries that
 /// review's digest and nothing changed since: on a row an earlier refract wrote, the earlier
 /// digest of the assessment as it is now is the review's (or the row's record of what the items
 /// were is); on a row this refract wrote, the assessment's own fingerprint is the one the row
@@ -260,13 +261,17 @@ fn held_fingerprint(
         return Ok(own.clone());
     };
     // Written by this refract: the assessment is as it was when the row kept the review; by
-    // one that keyed diagnoses by their codes (review R8-6), its own digest was that one. Else
-    // by an earlier refract, which knew only the earlier digests.
+    // one that keyed diagnoses by their codes (before review R8-6) or each group of them by its
+    // records' codes (before review F5), its own digest was that one. Else by an earlier
+    // refract, which knew only the earlier digests.
     let holds = if let Some(recorded) = &detail.own_fingerprint {
-        recorded == own || *recorded == assessment.coded_fingerprint()
+        recorded == own
+            || *recorded == assessment.reading_fingerprint()
+            || *recorded == assessment.coded_fingerprint()
     } else {
         let items = assessment.items_fingerprint();
         reviewed == items
+            || reviewed == assessment.reading_fingerprint()
             || reviewed == assessment.coded_fingerprint()
             || reviewed == assessment.words_fingerprint()
             || detail.content_fingerprint.as_ref() == Some(&items)

@@ -90,6 +90,7 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Flag> {
         // Read back for display: the fingerprint made of them is stored.
         grounds: Vec::new(),
         coded_grounds: Vec::new(),
+        reading_grounds: Vec::new(),
     };
     let decision: Option<String> = row.get(11)?;
     let reviewed: Option<String> = row.get(12)?;

@@ -331,6 +331,7 @@ impl Store {
                 // Read back for display: the fingerprint made of them is stored.
                 grounds: Vec::new(),
                 coded_grounds: Vec::new(),
+                reading_grounds: Vec::new(),
             };
             let latest_review = self.latest_review(id, &assessment.ruleset)?;
             let review = match &latest_review {

@@ -1157,8 +1157,9 @@ fn a_patient_under_another_id_of_the_same_source_is_refused_with_the_way_out() {
 
 /// Review R8-6: a confirmed review holds while the evidence is what the team reviewed. A GP's
 /// record of the epilepsy in SNOMED CT beside the hospital's ICD-10 record, or the hospital's
-/// record sent again with a SNOMED CT coding added, is the same diagnosis (README: "a second
-/// record of the same diagnosis changes nothing"); another epilepsy code asks again.
+/// record sent again with a SNOMED CT coding added, or in a less detailed ICD-10 code the rule
+/// file reads alike (review F5), is the same diagnosis (README: "a second record of the same
+/// diagnosis changes nothing"); another epilepsy diagnosis the list holds apart asks again.
 #[test]
 fn the_same_diagnosis_in_snomed_ct_from_another_source_keeps_the_teams_review() {
     use refract::domain::ReviewState;
@@ -1221,18 +1222,38 @@ fn the_same_diagnosis_in_snomed_ct_from_another_source_keeps_the_teams_review() 
     env.import_as("hospital", &recoded);
     assert_eq!(state(&env), ("refractory".into(), ReviewState::Confirmed));
 
-    // Another epilepsy code: not what the team reviewed.
-    let mut other = hospital.clone();
-    let entries = other["entry"].as_array_mut().unwrap();
-    let dx = entries
-        .iter_mut()
-        .find(|e| e["resource"]["resourceType"] == "Condition")
-        .unwrap();
-    dx["resource"]["code"] = json!({"coding": [{
-        "system": ICD10,
-        "code": "G40.219",
-        "display": "Localization-related symptomatic epilepsy, intractable"
-    }]});
+    // The hospital's record sent again in the GP's less detailed code, G40.9 for G40.909: both
+    // are epilepsy.toml's `G40`, the diagnosis the team reviewed (review F5).
+    let recoded_less = with_diagnosis(
+        &hospital,
+        json!({"coding": [{"system": ICD10, "code": "G40.9", "display": "Epilepsy, unspecified"}]}),
+    );
+    env.import_as("hospital", &recoded_less);
+    assert_eq!(state(&env), ("refractory".into(), ReviewState::Confirmed));
+
+    // Another epilepsy diagnosis, one the list holds apart (SNOMED CT 230418006
+    // |Lennox-Gastaut syndrome|): not what the team reviewed.
+    let other = with_diagnosis(
+        &hospital,
+        json!({"coding": [{
+            "system": super::SNOMED,
+            "code": "230418006",
+            "display": "Lennox-Gastaut syndrome"
+        }]}),
+    );
     env.import_as("hospital", &other);
     assert_eq!(state(&env), ("refractory".into(), ReviewState::Unreviewed));
+}
+
+/// `bundle` with its diagnosis coded as `code` (a FHIR CodeableConcept).
+fn with_diagnosis(bundle: &Value, code: Value) -> Value {
+    let mut bundle = bundle.clone();
+    if let Some(dx) = bundle["entry"].as_array_mut().and_then(|entries| {
+        entries
+            .iter_mut()
+            .find(|e| e["resource"]["resourceType"] == "Condition")
+    }) {
+        dx["resource"]["code"] = code;
+    }
+    bundle
 }

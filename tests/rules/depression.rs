@@ -3285,3 +3285,66 @@ fn a_copy_ending_the_same_day_keeps_the_stop_reason_in_the_trial_words() {
         ],
     );
 }
+
+/// Review F5 (R8-6's leftover): the GP's F33.9 beside the hospital's F33.1, or a more detailed
+/// code of the recurrent disorder in its place, is what the team reviewed: depression.toml's
+/// lists read both as `F33`, a recurrent form. A single episode (F32.1) is read apart (not
+/// recurrent): asked again, in its place or beside.
+#[test]
+fn a_recurrent_disorder_coded_in_more_detail_keeps_the_fingerprint_and_a_single_episode_changes_it()
+{
+    let given = |v: Vignette| {
+        v.give(sertraline_failed()).give(
+            rx("Venlafaxine 150 mg/d")
+                .from(300)
+                .until(200)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+    };
+    let assess = |v: Vignette| super::support::assess(ID, &given(v).record());
+    let alone = assess(patient());
+    let said = super::support::describe(&alone);
+    for (case, v) in [
+        (
+            "F33.9 beside",
+            patient().condition("F33.9", "Major depressive disorder, recurrent, unspecified"),
+        ),
+        (
+            "F33.2 in place",
+            Vignette::new().condition_since(
+                "F33.2",
+                "Major depressive disorder, recurrent severe without psychotic features",
+                400,
+            ),
+        ),
+    ] {
+        let assessment = assess(v);
+        let now = super::support::describe(&assessment);
+        assert_eq!(
+            assessment.status, alone.status,
+            "{case}: {now}\nbefore: {said}"
+        );
+        assert_eq!(assessment.fingerprint, alone.fingerprint, "{case}: {now}");
+    }
+    for (case, v) in [
+        (
+            "F32.1 beside",
+            patient().condition(
+                "F32.1",
+                "Major depressive disorder, single episode, moderate",
+            ),
+        ),
+        (
+            "F32.1 in place",
+            Vignette::new().condition_since(
+                "F32.1",
+                "Major depressive disorder, single episode, moderate",
+                400,
+            ),
+        ),
+    ] {
+        let assessment = assess(v);
+        let now = super::support::describe(&assessment);
+        assert_ne!(assessment.fingerprint, alone.fingerprint, "{case}: {now}");
+    }
+}

@@ -1680,3 +1680,69 @@ fn one_report_of_no_seizures_after_years_without_a_diary_is_only_the_time_it_rep
         ],
     );
 }
+
+/// Review F5 (R8-6's leftover): a diagnosis is in the fingerprint as the rule file's list reads
+/// it, the list and its entry that recognise it (epilepsy.toml's ICD-10 `G40`), so the GP's
+/// G40.9 beside the hospital's G40.909, or the hospital's more detailed code for the same
+/// diagnosis, is the diagnosis the team reviewed. Another concept the list holds apart (SNOMED CT
+/// 230418006 |Lennox-Gastaut syndrome| for 84757009 |Epilepsy|) is another diagnosis: asked
+/// again.
+#[test]
+fn a_more_or_less_detailed_code_the_list_reads_alike_keeps_the_fingerprint() {
+    const SNOMED: &str = "http://snomed.info/sct";
+    let assess = |base: Vignette| {
+        super::support::assess(
+            ID,
+            &two_schedules_of(base, 300, Some(StopReason::LackOfEfficacy)).record(),
+        )
+    };
+    let hospital = || {
+        Vignette::new().condition(
+            "G40.909",
+            "Epilepsy, unspecified, not intractable, without status epilepticus",
+        )
+    };
+    let alone = assess(hospital());
+    assert_eq!(
+        alone.status,
+        Refractory,
+        "{}",
+        super::support::describe(&alone)
+    );
+    for (case, base) in [
+        (
+            "the GP's G40.9 beside",
+            hospital().condition("G40.9", "Epilepsy, unspecified"),
+        ),
+        (
+            "G40.909 without the dot, beside",
+            hospital().condition("G40909", "Epilepsy"),
+        ),
+        (
+            "a more detailed code in place",
+            Vignette::new().condition("G40.209", "Focal epilepsy with impaired awareness seizures"),
+        ),
+        (
+            "a SNOMED CT record beside",
+            hospital().condition_coded(&[(SNOMED, "84757009", "Epilepsy")], "active"),
+        ),
+    ] {
+        let assessment = assess(base);
+        let said = super::support::describe(&assessment);
+        assert_eq!(assessment.status, alone.status, "{case}: {said}");
+        assert_eq!(assessment.fingerprint, alone.fingerprint, "{case}: {said}");
+    }
+
+    // In SNOMED CT alone, another concept of the list is another diagnosis; the same one from a
+    // second source is not.
+    let gp = || Vignette::new().condition_coded(&[(SNOMED, "84757009", "Epilepsy")], "active");
+    let snomed = assess(gp());
+    let copied = assess(gp().condition_coded(&[(SNOMED, "84757009", "Epilepsy")], "active"));
+    assert_eq!(copied.fingerprint, snomed.fingerprint);
+    let syndrome = assess(Vignette::new().condition_coded(
+        &[(SNOMED, "230418006", "Lennox-Gastaut syndrome")],
+        "active",
+    ));
+    assert_eq!(syndrome.status, snomed.status);
+    assert_ne!(syndrome.fingerprint, snomed.fingerprint);
+}

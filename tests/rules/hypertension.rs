@@ -2177,3 +2177,48 @@ fn blood_pressure_is_read_in_mmhg_only_and_a_converted_copy_is_one_reading() {
     );
     run(ID, &cases);
 }
+
+/// Review F5: a GP's record sends a secondary cause in SNOMED CT alone, often as the stage or
+/// form of the disease ICD-10's category holds (N18 every stage of chronic kidney disease,
+/// E26.0 every primary aldosteronism): each concept is read as its ICD-10 twin is, a cause
+/// recorded, by its code alone (a coding with no words) and by its words ("End-stage renal
+/// disease").
+#[test]
+fn a_secondary_cause_in_snomed_ct_alone_is_read_as_its_icd10_twin() {
+    const SNOMED: &str = "http://snomed.info/sct";
+    let resistant = || twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 150.0, 95.0);
+    let causes = |v: Vignette| {
+        let assessment = super::support::assess(ID, &v.record());
+        assessment
+            .confounders
+            .iter()
+            .filter(|c| c.key == "secondary_causes")
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (code, display, cause) in [
+        ("433144002", "", "chronic kidney disease (recorded"),
+        ("431857002", "", "chronic kidney disease (recorded"),
+        ("714152005", "", "chronic kidney disease (recorded"),
+        (
+            "46177005",
+            "End-stage renal disease",
+            "chronic kidney disease (recorded",
+        ),
+        ("46177005", "", "chronic kidney disease (recorded"),
+        ("1074009", "", "primary aldosteronism (recorded"),
+    ] {
+        let text = causes(resistant().condition_coded(&[(SNOMED, code, display)], "active"));
+        assert!(text.contains(cause), "{code} {display}: {text}");
+    }
+    // The control: the ICD-10 twin, and no cause without a record of one.
+    let icd10 =
+        causes(resistant().condition("N18.30", "Chronic kidney disease, stage 3 unspecified"));
+    assert!(
+        icd10.contains("chronic kidney disease (recorded"),
+        "{icd10}"
+    );
+    let none = causes(resistant());
+    assert!(!none.contains("(recorded"), "{none}");
+}
