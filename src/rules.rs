@@ -436,7 +436,7 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (a level below range as possible non-adherence or underdosing, an undetectable one as
 /// non-adherence), and with `drug_levels = "resolve"` (epilepsy) levels showing every monitored
 /// drug taken resolve it.
-/// Also in 32 (review F5, R8-6's leftovers): a review's fingerprint keys each group of diagnosis
+/// Also in 32 (review R8-6, its leftovers): a review's fingerprint keys each group of diagnosis
 /// records the rule file reads alike by the entries of its lists that recognise them
 /// (`engine::diagnosis_grounds`, `recognising_lists`, `diagnosis_names::listed_entries`: the
 /// ICD-10 prefix, else the SNOMED CT concept, else the name), no longer by the records' codes:

@@ -267,7 +267,7 @@ impl Assessment {
         digest_of(self, content_key, &self.grounds)
     }
 
-    /// The digest reviews were made on between review R8-6 and review F5: each group of
+    /// The digest reviews were made on between review R8-6 and ENGINE 32: each group of
     /// diagnosis records the rule set reads alike keyed by the records' codes
     /// ([`Self::reading_grounds`]), so that the GP's G40.9 beside the hospital's G40.909
     /// changed it. A review stored with it still holds while the stored row it held on says

@@ -465,7 +465,7 @@ fn diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
     grounds
 }
 
-/// The diagnosis records as [`diagnosis_grounds`] keyed them from review R8-6 to review F5
+/// The diagnosis records as [`diagnosis_grounds`] keyed them from review R8-6 to ENGINE 32
 /// (ENGINE 31): grouped as now, each group by its records' ICD-10 codes (without the dot), else
 /// SNOMED CT codes, else words. Kept to tell that a review made on that digest still holds
 /// ([`Assessment::reading_fingerprint`]); never change it.
@@ -2169,7 +2169,7 @@ mod tests {
         assert_eq!(assessment.coded_fingerprint(), engine_30);
         assert_ne!(fingerprint(&assessment), engine_30);
         // ENGINE 31 keyed each group by its records' codes: its digest is made of the grounds
-        // keyed so (review F5).
+        // keyed so (ENGINE 32).
         let engine_31 = fingerprint(&assessment);
         assessment.reading_grounds = assessment.grounds.clone();
         assessment.grounds = vec![String::from("diagnosis:[applies_to] applies_to: icd10 G40")];

@@ -225,7 +225,7 @@ fn detail_json(assessment: &Assessment, held: &str) -> Result<String> {
 /// rule-outs), unless the latest review of it was made on a digest an earlier refract wrote
 /// (the items' words before review39 F7, what they are before review r5 R5-9, the diagnosis
 /// records by their codes before review R8-6, each group of them by its records' codes before
-/// review F5) and still holds. It holds where the stored row (`before`: its fingerprint and detail) carries that
+/// ENGINE 32) and still holds. It holds where the stored row (`before`: its fingerprint and detail) carries that
 /// review's digest and nothing changed since: on a row an earlier refract wrote, the earlier
 /// digest of the assessment as it is now is the review's (or the row's record of what the items
 /// were is); on a row this refract wrote, the assessment's own fingerprint is the one the row
@@ -262,7 +262,7 @@ fn held_fingerprint(
     };
     // Written by this refract: the assessment is as it was when the row kept the review; by
     // one that keyed diagnoses by their codes (before review R8-6) or each group of them by its
-    // records' codes (before review F5), its own digest was that one. Else by an earlier
+    // records' codes (before ENGINE 32), its own digest was that one. Else by an earlier
     // refract, which knew only the earlier digests.
     let holds = if let Some(recorded) = &detail.own_fingerprint {
         recorded == own

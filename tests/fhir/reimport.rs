@@ -1158,7 +1158,7 @@ fn a_patient_under_another_id_of_the_same_source_is_refused_with_the_way_out() {
 /// Review R8-6: a confirmed review holds while the evidence is what the team reviewed. A GP's
 /// record of the epilepsy in SNOMED CT beside the hospital's ICD-10 record, or the hospital's
 /// record sent again with a SNOMED CT coding added, or in a less detailed ICD-10 code the rule
-/// file reads alike (review F5), is the same diagnosis (README: "a second record of the same
+/// file reads alike (ENGINE 32), is the same diagnosis (README: "a second record of the same
 /// diagnosis changes nothing"); another epilepsy diagnosis the list holds apart asks again.
 #[test]
 fn the_same_diagnosis_in_snomed_ct_from_another_source_keeps_the_teams_review() {
@@ -1223,7 +1223,7 @@ fn the_same_diagnosis_in_snomed_ct_from_another_source_keeps_the_teams_review() 
     assert_eq!(state(&env), ("refractory".into(), ReviewState::Confirmed));
 
     // The hospital's record sent again in the GP's less detailed code, G40.9 for G40.909: both
-    // are epilepsy.toml's `G40`, the diagnosis the team reviewed (review F5).
+    // are epilepsy.toml's `G40`, the diagnosis the team reviewed (ENGINE 32).
     let recoded_less = with_diagnosis(
         &hospital,
         json!({"coding": [{"system": ICD10, "code": "G40.9", "display": "Epilepsy, unspecified"}]}),
