@@ -474,7 +474,11 @@ fn this_host() -> String {
 /// criticality, reactions, onset and clinical status; one refuted, entered in error or resolved
 /// takes a stored one out; a food or environmental one is skipped as before. Files are read
 /// again so that an AllergyIntolerance skipped before is kept.
-pub const MAPPING_VERSION: i64 = 23;
+/// In 24 (review R11-1): a drug reaction keeps its verification status (unconfirmed, presumed
+/// or confirmed; `drug_reactions.verification_status`, migration 0054), so that the FHIR
+/// export writes back the certainty the record gave. Files are read again so that reactions
+/// kept before have theirs.
+pub const MAPPING_VERSION: i64 = 24;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

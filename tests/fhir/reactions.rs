@@ -158,3 +158,114 @@ fn a_refuted_resolved_or_food_allergy_marks_nothing_and_a_later_refutation_remov
     assert!(env.store.record(PatientId(1)).unwrap().reactions.is_empty());
     assert!(marked(&env).is_empty());
 }
+
+#[test]
+fn a_fhir_export_writes_each_reaction_back_and_imports_into_another_file_as_the_same() {
+    let mut env = Env::new();
+    let mut unsure = allergy(
+        "pen",
+        &json!({"coding": [{
+            "system": "http://www.whocc.no/atc",
+            "code": "J01CE02"
+        }], "text": "Penicillin V"}),
+        &json!({
+            "type": "allergy",
+            "criticality": "low",
+            "recordedDate": "2011-06",
+            "reaction": [
+                {"manifestation": [{"text": "Urticaria"}, {"text": "Itch"}], "severity": "mild"},
+                {"manifestation": [{"text": "Wheeze"}]}
+            ]
+        }),
+    );
+    unsure["verificationStatus"]["coding"][0]["code"] = json!("unconfirmed");
+    unsure["clinicalStatus"]["coding"][0]["code"] = json!("inactive");
+    let file = env.write_json(
+        "a.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pa", "PA1", "Ode", "Ada"),
+                clozapine_intolerance(),
+                unsure,
+            ],
+        ),
+    );
+    env.import_ok(&file);
+    let before = env.store.record(PatientId(1)).unwrap().reactions;
+    assert_eq!(before.len(), 2);
+
+    let mut out = Vec::new();
+    refract::fhir::write_bundle(&env.store, &[], &mut out).unwrap();
+    let exported: Value = serde_json::from_slice(&out).unwrap();
+    let allergies: Vec<&Value> = exported["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| &entry["resource"])
+        .filter(|resource| resource["resourceType"] == "AllergyIntolerance")
+        .collect();
+    assert_eq!(allergies.len(), 2, "{exported:#}");
+    let clozapine = allergies
+        .iter()
+        .find(|a| a["code"]["text"] == "Clozapine")
+        .unwrap();
+    let patient_url = exported["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["resource"]["resourceType"] == "Patient")
+        .unwrap()["fullUrl"]
+        .clone();
+    assert_eq!(clozapine["patient"]["reference"], patient_url);
+    assert_eq!(clozapine["clinicalStatus"]["coding"][0]["code"], "active");
+    assert_eq!(
+        clozapine["verificationStatus"]["coding"][0]["code"],
+        "confirmed"
+    );
+    assert_eq!(clozapine["type"], "intolerance");
+    assert_eq!(clozapine["category"], json!(["medication"]));
+    assert_eq!(clozapine["criticality"], "high");
+    assert_eq!(clozapine["onsetDateTime"], "2024-04-18");
+    assert_eq!(
+        clozapine["code"]["coding"][0],
+        json!({"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "2626"})
+    );
+    assert_eq!(
+        clozapine["reaction"],
+        json!([{"manifestation": [{"text": "Agranulocytosis"}], "severity": "severe"}])
+    );
+    let penicillin = allergies
+        .iter()
+        .find(|a| a["code"]["text"] == "Penicillin V")
+        .unwrap();
+    assert_eq!(
+        penicillin["verificationStatus"]["coding"][0]["code"],
+        "unconfirmed"
+    );
+    assert_eq!(
+        penicillin["clinicalStatus"]["coding"][0]["code"],
+        "inactive"
+    );
+    assert_eq!(
+        penicillin["code"]["coding"][0]["system"],
+        "http://www.whocc.no/atc"
+    );
+    assert_eq!(penicillin["reaction"].as_array().unwrap().len(), 2);
+
+    // Into a new file: the same reactions, the same options marked.
+    let mut elsewhere = Env::new();
+    let file = elsewhere.write_json("export.json", &exported);
+    let report = elsewhere.import_ok(&file);
+    assert_eq!(report.reactions, 2, "{report:#?}");
+    let after = elsewhere.store.record(PatientId(1)).unwrap().reactions;
+    let without_ids = |reactions: &[refract::domain::DrugReaction]| {
+        reactions
+            .iter()
+            .map(|r| refract::domain::DrugReaction { id: 0, ..r.clone() })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_ids(&after), without_ids(&before));
+    assert_eq!(marked(&elsewhere), marked(&env));
+    assert_eq!(marked(&elsewhere).len(), 4);
+}
