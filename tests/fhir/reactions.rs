@@ -7,7 +7,7 @@
 use refract::domain::PatientId;
 use serde_json::{Value, json};
 
-use super::{Env, bundle, patient};
+use super::{Env, ICD10, bundle, condition, patient, statement, with};
 
 fn allergy(id: &str, code: &Value, extra: &Value) -> Value {
     let mut resource = json!({
@@ -268,4 +268,148 @@ fn a_fhir_export_writes_each_reaction_back_and_imports_into_another_file_as_the_
     assert_eq!(without_ids(&after), without_ids(&before));
     assert_eq!(marked(&elsewhere), marked(&env));
     assert_eq!(marked(&elsewhere).len(), 4);
+}
+
+/// What the schizophrenia option `key` is marked with for patient 1.
+fn reason_of(env: &Env, key: &str) -> Option<String> {
+    let view =
+        refract::way_forward::load(&env.store, &env.rules, PatientId(1), "schizophrenia").unwrap();
+    view.board
+        .iter()
+        .find(|entry| entry.catalogue.as_ref().is_some_and(|c| c.key == key))
+        .and_then(|entry| entry.reactions.clone())
+}
+
+/// A schizophrenia treated with clozapine from 2018-01-10 to 2019-03-20 (no stop reason), and
+/// `agranulocytosis` as a Condition that names no drug.
+fn clozapine_then(agranulocytosis: Value) -> Value {
+    bundle(
+        "collection",
+        &[
+            patient("pa", "PA1", "Ode", "Ada"),
+            condition(
+                "scz",
+                "urn:uuid:pa",
+                ICD10,
+                "F20.0",
+                "Paranoid schizophrenia",
+            ),
+            statement(
+                "clz",
+                "urn:uuid:pa",
+                ("2626", "clozapine 300 MG Oral Tablet"),
+                "completed",
+                "2018-01-10",
+                Some("2019-03-20"),
+            ),
+            agranulocytosis,
+        ],
+    )
+}
+
+#[test]
+fn a_drug_induced_agranulocytosis_naming_no_drug_marks_clozapine_when_it_began_on_or_after_it() {
+    // D70.2 (other drug-induced agranulocytosis) while on clozapine.
+    let mut env = Env::new();
+    let d70 = with(
+        condition(
+            "agr",
+            "urn:uuid:pa",
+            ICD10,
+            "D70.2",
+            "Other drug-induced agranulocytosis",
+        ),
+        &json!({"onsetDateTime": "2019-03-14"}),
+    );
+    let file = env.write_json("a.json", &clozapine_then(d70.clone()));
+    env.import_ok(&file);
+    assert_eq!(
+        marked(&env),
+        [
+            "clozapine",
+            "clozapine_aripiprazole",
+            "clozapine_amisulpride",
+            "ect_augmentation"
+        ]
+    );
+    assert_eq!(
+        reason_of(&env, "clozapine").as_deref(),
+        Some("agranulocytosis (D70.2, 2019-03-14) while on clozapine")
+    );
+
+    // Within the window after the last day: said so.
+    let mut env = Env::new();
+    let mut later = d70.clone();
+    later["onsetDateTime"] = json!("2019-04-02");
+    later["code"]["coding"][0]["code"] = json!("D70.1");
+    let file = env.write_json("b.json", &clozapine_then(later));
+    env.import_ok(&file);
+    assert_eq!(
+        reason_of(&env, "clozapine").as_deref(),
+        Some("agranulocytosis (D70.1, 2019-04-02) 13 days after clozapine was stopped")
+    );
+
+    // SNOMED CT in words alone ("drug-induced"), no code the book lists.
+    let mut env = Env::new();
+    let snomed = with(
+        condition(
+            "agr",
+            "urn:uuid:pa",
+            "http://snomed.info/sct",
+            "999999999",
+            "Drug-induced agranulocytosis (disorder)",
+        ),
+        &json!({"onsetDateTime": "2018-06"}),
+    );
+    let file = env.write_json("c.json", &clozapine_then(snomed));
+    env.import_ok(&file);
+    assert_eq!(marked(&env).len(), 4);
+    assert_eq!(
+        reason_of(&env, "clozapine").as_deref(),
+        Some("Drug-induced agranulocytosis (2018-06) while on clozapine")
+    );
+
+    // Controls: long after the drug, before it, a plain agranulocytosis that says no drug
+    // caused it, or one refuted mark nothing.
+    for (name, onset, code, display, verification) in [
+        (
+            "long after",
+            "2020-01-15",
+            "D70.2",
+            "Other drug-induced agranulocytosis",
+            "confirmed",
+        ),
+        (
+            "before",
+            "2017-05-01",
+            "D70.2",
+            "Other drug-induced agranulocytosis",
+            "confirmed",
+        ),
+        (
+            "not said drug-induced",
+            "2019-03-14",
+            "D70.9",
+            "Neutropenia, unspecified",
+            "confirmed",
+        ),
+        (
+            "refuted",
+            "2019-03-14",
+            "D70.2",
+            "Other drug-induced agranulocytosis",
+            "refuted",
+        ),
+    ] {
+        let mut env = Env::new();
+        let mut other = d70.clone();
+        other["onsetDateTime"] = json!(onset);
+        other["code"]["coding"][0]["code"] = json!(code);
+        other["code"]["coding"][0]["display"] = json!(display);
+        other["code"]["text"] = json!(display);
+        other["verificationStatus"]["coding"][0]["code"] = json!(verification);
+        let file = env.write_json("d.json", &clozapine_then(other));
+        env.import_ok(&file);
+        assert!(marked(&env).is_empty(), "{name}: {:?}", marked(&env));
+    }
 }
