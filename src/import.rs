@@ -481,6 +481,10 @@ fn this_host() -> String {
 /// ResearchStudy's registry id and title). Devices and ResearchStudies are kept about no
 /// patient, as Medications are, and found across the files of an import and in the ledger.
 /// Files are read again so that the resources skipped before are kept.
+/// Also in 24 (review R11-1): a drug reaction keeps its verification status (unconfirmed, presumed
+/// or confirmed; `drug_reactions.verification_status`, migration 0054), so that the FHIR
+/// export writes back the certainty the record gave. Files are read again so that reactions
+/// kept before have theirs.
 pub const MAPPING_VERSION: i64 = 24;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

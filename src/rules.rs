@@ -48,7 +48,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 pub use diagnosis_names::{condition_matches, selected_by};
-pub use drugs::{Combination, Drug, DrugBook};
+pub use drugs::{AdverseEffect, Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
 pub use model::MeasureReading;
 pub use model::{Citation, RuleSet};

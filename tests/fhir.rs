@@ -62,6 +62,8 @@ mod kept_aside;
 mod local_days;
 #[path = "fhir/medications.rs"]
 mod medications;
+#[path = "fhir/mrn_tables.rs"]
+mod mrn_tables;
 #[path = "fhir/observations.rs"]
 mod observations;
 #[path = "fhir/older_exports.rs"]

@@ -577,6 +577,7 @@ fn drug_reaction(substance: &str, reaction: &str) -> DrugReaction {
         reaction: reaction.to_owned(),
         onset: NaiveDate::from_ymd_opt(2024, 4, 18),
         clinical_status: Some(String::from("active")),
+        verification_status: Some(String::from("confirmed")),
     }
 }
 

@@ -4409,3 +4409,59 @@ fn a_choice_menus_long_question_is_read_whole() {
         assert!(screen.contains("rejected (asks the reason)"), "{screen}");
     }
 }
+
+/// A schizophrenia on clozapine stopped for agranulocytosis, recorded as an AllergyIntolerance
+/// whose words name the patient (as a free-text note may).
+fn clozapine_reaction_bundle() -> serde_json::Value {
+    serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "clz",
+            "identifier": [{"system": "urn:mrn", "value": "CLZ-1"}],
+            "name": [{"family": "Quill", "given": ["Quentin"]}],
+            "gender": "male", "birthDate": "1990-01-01"}},
+        {"resource": {"resourceType": "Condition", "id": "scz",
+            "subject": {"reference": "Patient/clz"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm",
+                "code": "F20.0", "display": "Paranoid schizophrenia"}]},
+            "onsetDateTime": "2012-02-01"}},
+        {"resource": {"resourceType": "AllergyIntolerance", "id": "agr",
+            "patient": {"reference": "Patient/clz"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                "code": "active"}]},
+            "type": "intolerance", "category": ["medication"], "criticality": "high",
+            "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                "code": "2626"}], "text": "clozapine"},
+            "onsetDateTime": "2019-03-14",
+            "reaction": [{"manifestation": [{"text": "agranulocytosis (Quill's second)"}]}]}},
+    ]})
+}
+
+#[test]
+fn the_patient_header_lists_drug_reactions_masked_as_other_text() {
+    // Review R11-1: the team must see the agranulocytosis before discussing clozapine.
+    let mut harness = Harness::with_bundle(20, 80, 24, &clozapine_reaction_bundle());
+    open_patient(&mut harness, "CLZ-1");
+    let screen = harness.screen();
+    assert!(
+        screen
+            .contains("⚠ clozapine: agranulocytosis (Quill's second) (high criticality, 2019-03)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("patient_reaction_80x24", screen);
+    harness.resize(160, 40);
+    let screen = harness.screen();
+    assert!(screen.contains("⚠ clozapine: agranulocytosis"), "{screen}");
+    insta::assert_snapshot!("patient_reaction_160x40", screen);
+    // Masked, the reaction is still there, the name in its words is not.
+    harness.press('M');
+    let screen = harness.screen();
+    assert!(screen.contains("⚠ clozapine: agranulocytosis"), "{screen}");
+    assert!(!screen.contains("Quill"), "{screen}");
+    // The way forward, where the options are discussed, has the same header.
+    harness.press('w');
+    let screen = harness.screen();
+    assert!(screen.contains("⚠ clozapine: agranulocytosis"), "{screen}");
+}

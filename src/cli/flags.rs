@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::output::{fit, status_text};
+use super::output::{fit, mrn_width, status_text, whole};
 use super::progress::{self, Counting};
 use super::{CliError, finish, result_stdout};
 use crate::assess;
@@ -95,6 +95,7 @@ pub fn run(
         out.write_all(b"[")?;
     }
     let mut first = true;
+    let mrn_width = if json { 0 } else { mrn_width(store)? };
     let filter = FlagFilter {
         status,
         condition: condition.map(str::to_owned),
@@ -141,7 +142,7 @@ pub fn run(
                     out,
                     "{} {} {} {} {} review",
                     fit("status", 18),
-                    fit("MRN", 11),
+                    fit("MRN", mrn_width),
                     fit("name", 26),
                     fit("condition", 20),
                     fit("label", 44)
@@ -151,7 +152,7 @@ pub fn run(
                 out,
                 "{} {} {} {} {} {review}",
                 fit(&status_text(Some(assessment.status)), 18),
-                fit(&mrn, 11),
+                whole(&mrn, mrn_width),
                 fit(&name, 26),
                 fit(&assessment.ruleset, 20),
                 fit(&assessment.label, 44)

@@ -39,6 +39,23 @@ pub fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// `text` whole, padded to `width` terminal columns: for a column whose values must never be
+/// cut (an MRN a script or a clinician copies), `width` being the longest such value, so the
+/// columns after it line up; one wider than `width` (wide characters) is still printed whole.
+pub fn whole(text: &str, width: usize) -> String {
+    let text = crate::text::sanitise_line(text);
+    let mut out = String::from(text.as_ref());
+    let used = crate::text::width(&out);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+/// The width of a text table's MRN column: its heading's 11 columns, or the longest MRN in
+/// the file (R10-7: a cut MRN is a wrong or an ambiguous one).
+pub fn mrn_width(store: &crate::store::Store) -> Result<usize, crate::store::StoreError> {
+    Ok(store.longest_mrn()?.max(11))
+}
+
 pub fn date_text(date: Option<NaiveDate>) -> String {
     date.map_or_else(|| String::from("–"), |d| d.format("%Y-%m-%d").to_string())
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::output::{fit, status_text, today};
+use super::output::{fit, mrn_width, status_text, today, whole};
 use super::{CliError, finish, result_stdout};
 use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, Store};
 
@@ -31,13 +31,14 @@ pub fn run(
     };
     let today = today();
     let mut out = result_stdout(json);
+    let mrn_width = if json { 0 } else { mrn_width(store)? };
     if json {
         out.write_all(b"[")?;
     } else {
         writeln!(
             out,
             "{} {} {} {} {} {} regimen",
-            fit("MRN", 11),
+            fit("MRN", mrn_width),
             fit("name", 26),
             fit("age/sex", 7),
             fit("status", 18),
@@ -84,7 +85,7 @@ pub fn run(
                 writeln!(
                     out,
                     "{} {} {} {} {} {} {}",
-                    fit(&row.mrn, 11),
+                    whole(&row.mrn, mrn_width),
                     fit(&format!("{}, {}", row.family_name, row.given_name), 26),
                     fit(&age_sex, 7),
                     fit(&status, 18),

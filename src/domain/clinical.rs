@@ -1004,6 +1004,10 @@ pub struct DrugReaction {
     /// "active" or "inactive" (R4 `clinicalStatus`), when stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clinical_status: Option<String>,
+    /// "unconfirmed", "presumed" or "confirmed" (R4 `verificationStatus`), when stated: written
+    /// back as the record gave it by the FHIR export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_status: Option<String>,
 }
 
 impl DrugReaction {

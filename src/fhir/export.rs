@@ -8,7 +8,8 @@
 //! choice). Assessments are CarePlans of category SNOMED CT 312384001 "Multidisciplinary
 //! assessment", with the team's review as a note. MDT outcomes are CarePlans of the same
 //! category (as the ICHOM treatment plan profile records an MDT recommendation), and
-//! follow-up tasks are Task resources.
+//! follow-up tasks are Task resources. A drug the patient reacted to is an AllergyIntolerance
+//! of category medication, as it was read.
 
 use std::io::Write;
 
@@ -29,10 +30,11 @@ use super::carried::{
     LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
 };
 use super::wire_out::{
-    Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
-    Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
-    MedicationStatement, Meta, NonBlank, Observation, Patient, Period, Procedure, Quantity, Ratio,
-    Reference, Resource, Restriction, Task, Text, Timing, TimingRepeat,
+    Activity, ActivityDetail, AllergyIntolerance, AllergyReaction, Annotation, CarePlan,
+    CodeableConcept, Coding, Condition, Display, Dosage, DoseAndRate, Entry, Extension, Goal,
+    GoalTarget, HumanName, Identifier, MedicationStatement, Meta, NonBlank, Observation, Patient,
+    Period, Procedure, Quantity, Ratio, Reference, Resource, Restriction, Task, Text, Timing,
+    TimingRepeat,
 };
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
@@ -97,6 +99,9 @@ pub fn write_bundle(
     )
     .map_err(io)?;
     let mut first = true;
+    // Only to name the system of a reaction's drug codes: a code the built-in book does not
+    // know is written without one, which R4 allows. The book is built in, so this never fails.
+    let book = crate::rules::DrugBook::embedded().ok();
     for id in ids {
         let mut summary = store.summary(id)?;
         let identifiers = match summary.record.patient.as_ref() {
@@ -124,6 +129,9 @@ pub fn write_bundle(
             None => String::new(),
         };
         let mut entries = patient_entries(&summary, &key, identifiers);
+        if summary.record.patient.is_some() {
+            entries.extend(reaction_entries(&summary.record, &key, book.as_ref()));
+        }
         entries.extend(meeting_entries(&summary, &key, &cases));
         entries.extend(way_forward_entries(&summary, &key));
         for entry in entries {
@@ -146,6 +154,123 @@ pub fn write_bundle(
     }
     out.write_all(b"]}\n").map_err(io)?;
     Ok(())
+}
+
+/// The patient's drug reactions, each an R4 AllergyIntolerance of category medication that
+/// imports back as the same reaction (see `parse::map_reaction`): the substance as the code's
+/// text, each stored reaction ("; "-joined, a trailing "(severe)" its severity) as one
+/// `reaction` whose manifestation is its words.
+fn reaction_entries(
+    record: &crate::domain::PatientRecord,
+    key: &str,
+    book: Option<&crate::rules::DrugBook>,
+) -> Vec<Entry> {
+    let subject = reference(&uuid(&[key, "Patient"]));
+    let mut entries = Vec::new();
+    for (index, reaction) in record.reactions.iter().enumerate() {
+        let id = uuid(&[key, "AllergyIntolerance", &index.to_string()]);
+        // Resolved ones are never kept; one kept with no status stated is read as current,
+        // and R4 (ait-1) requires one.
+        let clinical = match reaction.clinical_status.as_deref() {
+            Some("inactive") => "inactive",
+            _ => "active",
+        };
+        // R4's codes; R5's "presumed" is a kind of R4's "unconfirmed".
+        let verification = match reaction.verification_status.as_deref() {
+            Some("confirmed") => Some("confirmed"),
+            Some("unconfirmed" | "presumed") => Some("unconfirmed"),
+            _ => None,
+        };
+        let resource = AllergyIntolerance {
+            id: id.clone(),
+            clinical_status: bare_code(
+                "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                clinical,
+            ),
+            verification_status: verification.map(|code| {
+                bare_code(
+                    "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                    code,
+                )
+            }),
+            kind: match reaction.kind.as_deref() {
+                Some("allergy") => Some("allergy"),
+                Some("intolerance") => Some("intolerance"),
+                _ => None,
+            },
+            category: vec!["medication"],
+            criticality: match reaction.criticality.as_deref() {
+                Some("low") => Some("low"),
+                Some("high") => Some("high"),
+                Some("unable-to-assess") => Some("unable-to-assess"),
+                _ => None,
+            },
+            code: CodeableConcept {
+                coding: reaction
+                    .codes
+                    .iter()
+                    .map(|code| Coding {
+                        system: drug_code_system(code, book).into(),
+                        code: NonBlank::new(code.as_str()),
+                        display: None,
+                    })
+                    .collect(),
+                text: NonBlank::new(reaction.substance.as_str()),
+            },
+            patient: subject.clone(),
+            onset_date_time: reaction
+                .onset
+                .map(|day| format_date(day).as_str().to_owned()),
+            reaction: reaction
+                .reaction
+                .split("; ")
+                .filter_map(reaction_of)
+                .collect(),
+        };
+        entries.push(entry(&id, Resource::AllergyIntolerance(resource)));
+    }
+    entries
+}
+
+/// One stored reaction ("Agranulocytosis (severe)") as R4's: its words the manifestation, a
+/// trailing R4 severity its severity.
+fn reaction_of(said: &str) -> Option<AllergyReaction> {
+    let said = said.trim();
+    let (words, severity) = ["mild", "moderate", "severe"]
+        .into_iter()
+        .find_map(|severity| {
+            let words = said.strip_suffix(&format!(" ({severity})"))?;
+            Some((words, Some(severity)))
+        })
+        .unwrap_or((said, None));
+    Some(AllergyReaction {
+        manifestation: vec![CodeableConcept {
+            coding: Vec::new(),
+            text: Some(NonBlank::new(words)?),
+        }],
+        severity,
+    })
+}
+
+/// The system of a drug code a reaction kept (stored without one): WHO ATC by its shape
+/// (a letter, two digits, then up to two letters and two digits), RxNorm when the drug book
+/// gives it as an ingredient's RxNorm code, else none.
+fn drug_code_system(code: &str, book: Option<&crate::rules::DrugBook>) -> &'static str {
+    let bytes = code.as_bytes();
+    let atc = matches!(bytes.len(), 3 | 4 | 5 | 7)
+        && bytes.iter().enumerate().all(|(at, byte)| match at {
+            1 | 2 | 5 | 6 => byte.is_ascii_digit(),
+            _ => byte.is_ascii_uppercase(),
+        });
+    if atc {
+        return ATC;
+    }
+    let rxnorm = book.is_some_and(|book| {
+        book.drugs()
+            .iter()
+            .any(|drug| drug.rxnorm.as_deref() == Some(code))
+    });
+    if rxnorm { RXNORM } else { "" }
 }
 
 /// The start of a procedure done over a period, as precise as it is known: a window of a

@@ -1614,6 +1614,7 @@ fn map_reaction(
         reaction: manifestations.join("; "),
         onset,
         clinical_status: status(resource.clinical_status.as_ref()),
+        verification_status: status(resource.verification_status.as_ref()),
     })
 }
 

@@ -48,6 +48,7 @@ pub struct Entry {
 pub enum Resource {
     Patient(Patient),
     Condition(Condition),
+    AllergyIntolerance(AllergyIntolerance),
     MedicationStatement(MedicationStatement),
     Observation(Observation),
     Procedure(Procedure),
@@ -222,6 +223,38 @@ pub struct Patient {
     pub deceased_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deceased_boolean: Option<bool>,
+}
+
+/// A drug the patient reacted to (R4 AllergyIntolerance). The coded elements take only R4's
+/// codes, so they are `&'static str`: a value the record gave outside R4's value set is left
+/// out rather than written invalid.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllergyIntolerance {
+    pub id: String,
+    /// Required here: R4's ait-1 asks for it on every one not entered in error.
+    pub clinical_status: CodeableConcept,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_status: Option<CodeableConcept>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    pub category: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<&'static str>,
+    pub code: CodeableConcept,
+    pub patient: Reference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onset_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reaction: Vec<AllergyReaction>,
+}
+
+/// One reaction of an [`AllergyIntolerance`]: R4 requires at least one manifestation.
+#[derive(Debug, Serialize)]
+pub struct AllergyReaction {
+    pub manifestation: Vec<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]

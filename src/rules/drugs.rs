@@ -157,6 +157,31 @@ pub struct Drug {
     /// first dose) is cycle 2, not part of cycle 1.
     #[serde(default)]
     pub first_dose_cycle_day: Option<i64>,
+    /// The `adverse_effect` keys the drug is a known cause of: a diagnosis of one that names
+    /// no drug is linked to it (see `rules::options::reactions`).
+    #[serde(default)]
+    pub causes: Vec<String>,
+}
+
+/// An adverse effect a diagnosis may record without naming the drug that caused it
+/// (`[[adverse_effect]]` in drugs.toml).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdverseEffect {
+    pub key: String,
+    /// How a reason names it ("agranulocytosis").
+    pub words: String,
+    /// ICD-10 codes that say the effect was drug-induced.
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    /// SNOMED CT concept ids that say the same.
+    #[serde(default)]
+    pub snomed: Vec<String>,
+    /// Words in a diagnosis's text that say the same, matched without case.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Days after the drug's last day within which an onset is still read as the drug's.
+    pub window_days: i64,
 }
 
 impl Drug {
@@ -320,6 +345,8 @@ struct DrugsFile {
     level_words: Vec<String>,
     #[serde(rename = "level_range", default)]
     level_ranges: Vec<LevelRange>,
+    #[serde(rename = "adverse_effect", default)]
+    adverse_effects: Vec<AdverseEffect>,
 }
 
 /// The blood level range of a drug monitored by level (the book's `[[level_range]]`): what a
@@ -369,6 +396,7 @@ pub struct DrugBook {
     emergency_bolus_classes: Vec<String>,
     drugs: Vec<Drug>,
     combinations: Vec<Combination>,
+    adverse_effects: Vec<AdverseEffect>,
     by_ingredient: HashMap<String, usize>,
     by_code: HashMap<String, Vec<usize>>,
     /// Normalised names (ingredients, synonyms, brands, combination names and aliases) with what
@@ -414,6 +442,7 @@ impl DrugBook {
             emergency_bolus_classes: file.emergency_bolus_classes,
             drugs: file.drugs,
             combinations: file.combinations,
+            adverse_effects: file.adverse_effects,
             by_ingredient: HashMap::new(),
             by_code: HashMap::new(),
             by_name: HashMap::new(),
@@ -452,6 +481,21 @@ impl DrugBook {
                 .chain(&drug.brands)
             {
                 names.push((normalise(name), Meaning::Drug(index)));
+            }
+        }
+        for drug in &book.drugs {
+            for cause in &drug.causes {
+                if !book
+                    .adverse_effects
+                    .iter()
+                    .any(|effect| effect.key == *cause)
+                {
+                    let message = format!(
+                        "drug '{}' causes unknown adverse_effect '{cause}'",
+                        drug.ingredient
+                    );
+                    return Err(toml_error(origin, text, &message, cause));
+                }
             }
         }
         for (index, combination) in book.combinations.iter().enumerate() {
@@ -546,6 +590,11 @@ impl DrugBook {
     /// Words that make a result naming a drug its level.
     pub fn level_words(&self) -> &[String] {
         &self.level_words
+    }
+
+    /// The adverse effects a diagnosis may record without naming the drug.
+    pub fn adverse_effects(&self) -> &[AdverseEffect] {
+        &self.adverse_effects
     }
 
     pub fn combinations(&self) -> &[Combination] {

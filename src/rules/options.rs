@@ -14,11 +14,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::RulesError;
-use super::drugs::{Drug, DrugBook};
+use super::drugs::{AdverseEffect, Drug, DrugBook};
 use super::indication::given_for_another;
 use super::model::RuleSet;
 use super::toml_file::parse_toml;
-use crate::domain::{DrugExposure, OptionKind, PatientRecord};
+use crate::domain::{Condition, ConditionCodeSystem, DrugExposure, OptionKind, PatientRecord};
 
 /// The catalogues shipped with refract, by rule-set id.
 pub const EMBEDDED: &[(&str, &str)] = super::shipped!("options");
@@ -491,9 +491,82 @@ pub fn reactions(
             found.push((reaction.onset.unwrap_or(NaiveDate::MIN), said));
         }
     }
+    for condition in record.conditions.iter().filter(|c| c.is_diagnosis()) {
+        let Some(onset) = condition.onset else {
+            continue;
+        };
+        let onset_last = condition.onset_precision.last_day(onset);
+        for effect in book.adverse_effects() {
+            let Some(named) = drug_induced(condition, effect) else {
+                continue;
+            };
+            for exposure in &record.exposures {
+                let Some(drug) = book
+                    .recognise(&exposure.codes(), &exposure.text)
+                    .into_iter()
+                    .find(|drug| gives(drug) && drug.causes.contains(&effect.key))
+                else {
+                    continue;
+                };
+                // While given: an onset of a month or a year that reaches into the course.
+                if onset_last < exposure.start_day() {
+                    continue;
+                }
+                let when = match exposure.end_day() {
+                    Some(end) if onset > end => {
+                        let after = (onset - end).num_days();
+                        if after > effect.window_days {
+                            continue;
+                        }
+                        format!(
+                            "{after} day{} after {} was stopped",
+                            if after == 1 { "" } else { "s" },
+                            drug.ingredient
+                        )
+                    }
+                    _ => format!("while on {}", drug.ingredient),
+                };
+                let said = format!("{named} {when}");
+                if !found.iter().any(|(_, known)| *known == said) {
+                    found.push((onset, said));
+                }
+            }
+        }
+    }
     found.sort();
     let said: Vec<String> = found.into_iter().map(|(_, said)| said).collect();
     (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// How a diagnosis says it is `effect` caused by a drug it does not name, when it does:
+/// "agranulocytosis (D70.2, 2019-03-14)" for a code the book lists, "Drug-induced
+/// agranulocytosis (2018-06)" for its words.
+fn drug_induced(condition: &Condition, effect: &AdverseEffect) -> Option<String> {
+    let bare = |code: &str| code.trim().replace('.', "").to_ascii_uppercase();
+    let onset = condition.onset_text().unwrap_or_default();
+    let coded = condition.codes().find_map(|(system, code)| {
+        let listed = match system {
+            ConditionCodeSystem::Icd10 => &effect.icd10,
+            ConditionCodeSystem::Snomed => &effect.snomed,
+            ConditionCodeSystem::Other => return None,
+        };
+        listed
+            .iter()
+            .find(|listed| bare(listed) == bare(code))
+            .map(|listed| listed.clone())
+    });
+    if let Some(code) = coded {
+        return Some(format!("{} ({code}, {onset})", effect.words));
+    }
+    let words: Vec<String> = condition.displays().map(str::to_lowercase).collect();
+    effect
+        .names
+        .iter()
+        .any(|name| {
+            let name = name.to_lowercase();
+            words.iter().any(|words| words.contains(&name))
+        })
+        .then(|| format!("{} ({onset})", condition.name()))
 }
 
 /// Why a product of the option's `same_class` counts as given before ("CAR T-cell therapy (3L

@@ -303,6 +303,17 @@ impl Store {
         list_page(&self.conn, query, anchor, limit)
     }
 
+    /// The most characters any patient's MRN has (0 in an empty file): the width a text table
+    /// gives its MRN column so that every MRN is printed whole and the columns still line up,
+    /// known before the first page of a table that streams is printed.
+    pub fn longest_mrn(&self) -> Result<usize> {
+        let longest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(length(mrn)) FROM patients")?
+            .query_row([], |row| row.get(0))?;
+        Ok(longest.map_or(0, |n| usize::try_from(n).unwrap_or(0)))
+    }
+
     /// How many patients the filter matches.
     pub fn list_count(&self, filter: &ListFilter) -> Result<u64> {
         let hide = hides_deceased(&self.conn, filter)?;

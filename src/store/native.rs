@@ -230,6 +230,7 @@ const REACTION_COLUMNS: &[&str] = &[
     "reaction",
     "onset",
     "clinical_status",
+    "verification_status",
     "source",
     "source_id",
 ];

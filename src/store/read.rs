@@ -888,10 +888,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, substance, codes, kind, criticality, reaction, onset,
-                clinical_status
+                clinical_status, verification_status
          FROM drug_reactions WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, onset, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -905,6 +905,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             reaction: raw.text(6),
             onset: parse_opt_date("drug_reactions.onset", raw.opt(7))?,
             clinical_status: raw.opt(8),
+            verification_status: raw.opt(9),
         });
     }
 

@@ -216,8 +216,9 @@ impl<'conn> RecordWriter<'conn> {
             )?,
             reaction: conn.prepare_cached(
                 "INSERT INTO drug_reactions (patient_id, substance, codes, kind, criticality,
-                                             reaction, onset, clinical_status, source, source_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                             reaction, onset, clinical_status, source, source_id,
+                                             verification_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -512,6 +513,7 @@ impl<'conn> RecordWriter<'conn> {
                 reaction.clinical_status,
                 source_text,
                 source_id(|ids| &ids.reactions, index),
+                reaction.verification_status,
             ])?;
         }
         Ok(())

@@ -572,6 +572,18 @@ fn render_case_record(
         frame.render_widget(Span::styled(" loading the record…", theme.muted()), area);
         return;
     };
+    // The drugs the patient reacted to come first: the team must know them before it
+    // discusses the options (review R11-1).
+    let width = usize::from(area.width).saturating_sub(1);
+    let area = match super::patient::reactions_line(detail, model.masked, width) {
+        Some(reactions) => {
+            let [line, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            frame.render_widget(Span::styled(format!(" {reactions}"), theme.warning()), line);
+            rest
+        }
+        None => area,
+    };
     let timeline = Timeline {
         record: &detail.summary.record,
         ruleset: Some(case.ruleset.as_str()),

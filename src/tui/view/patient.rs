@@ -1,4 +1,4 @@
-//! The patient screen: who (masked on request), the tabs, and under the timeline the assessment
+//! The patient screen: who (masked on request), the drugs they reacted to, the tabs, and under the timeline the assessment
 //! panel — status, the criterion and its evidence in words, what is missing, what must still be
 //! ruled out, the source — always worded as a suspicion for clinician review.
 
@@ -32,7 +32,7 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     let [header, tabs, content] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header_height(detail)),
         Constraint::Length(1),
         Constraint::Min(0),
     ])
@@ -102,20 +102,80 @@ pub(super) fn render_header(
     {
         first.push(Span::raw(format!(" · ECOG {value:.0}")));
     }
-    let lines = vec![
+    let width = usize::from(area.width).saturating_sub(1);
+    let mut lines = vec![
         Line::from(first),
         Line::from(Span::styled(
-            format!(
-                " {}",
-                diagnoses_line(
-                    &record.conditions,
-                    usize::from(area.width).saturating_sub(1)
-                )
-            ),
+            format!(" {}", diagnoses_line(&record.conditions, width)),
             theme.muted(),
         )),
     ];
+    if let Some(reactions) = reactions_line(detail, model.masked, width) {
+        lines.push(Line::from(Span::styled(
+            format!(" {reactions}"),
+            theme.warning(),
+        )));
+    }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The rows [`render_header`] takes: who, the diagnoses, and the drug reactions when any.
+pub(super) fn header_height(detail: &PatientDetail) -> u16 {
+    if detail.summary.record.reactions.is_empty() {
+        2
+    } else {
+        3
+    }
+}
+
+/// The drugs the patient reacted to in `width` columns, as many as fit, then how many more
+/// `refract show` lists: "⚠ clozapine: agranulocytosis (high criticality, 2019-03)". Their
+/// words came from a record, so a masked screen cuts the patient out of them as it does a note.
+pub(super) fn reactions_line(detail: &PatientDetail, masked: bool, width: usize) -> Option<String> {
+    let reactions = &detail.summary.record.reactions;
+    if reactions.is_empty() {
+        return None;
+    }
+    let said: Vec<String> = reactions
+        .iter()
+        .map(|reaction| {
+            let what = if reaction.reaction.is_empty() {
+                reaction.kind.as_deref().unwrap_or("reaction")
+            } else {
+                reaction.reaction.as_str()
+            };
+            let mut about: Vec<String> = Vec::new();
+            if let Some(criticality) = &reaction.criticality {
+                about.push(format!("{} criticality", criticality.replace('-', " ")));
+            }
+            if let Some(onset) = reaction.onset {
+                about.push(onset.format("%Y-%m").to_string());
+            }
+            if reaction.clinical_status.as_deref() == Some("inactive") {
+                about.push(String::from("inactive"));
+            }
+            let about = if about.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", about.join(", "))
+            };
+            let text = format!("⚠ {}: {what}{about}", reaction.substance);
+            crate::text::sanitise_line(&typed_text(masked, detail, &text)).into_owned()
+        })
+        .collect();
+    let line = |shown: usize| {
+        let mut parts: Vec<String> = said[..shown].to_vec();
+        let hidden = said.len() - shown;
+        if hidden > 0 {
+            parts.push(format!("+{hidden} more: refract show"));
+        }
+        parts.join(" · ")
+    };
+    (1..=said.len())
+        .rev()
+        .map(line)
+        .find(|text| Span::raw(text.as_str()).width() <= width)
+        .or_else(|| Some(line(1)))
 }
 
 /// The header's diagnoses in `width` columns: the current ones by name, as many as fit, then how

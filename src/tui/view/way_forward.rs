@@ -12,7 +12,7 @@ use super::super::model::Model;
 use super::super::state::way_forward::{Item, Pane, WayForwardScreen, items, status_text};
 use super::super::theme::Theme;
 use super::parts::wrap_hanging;
-use super::patient::render_header;
+use super::patient::{header_height, render_header};
 use crate::domain::way_forward::{STEP_PURPOSES, STEP_SHORT_TITLES, STEP_TITLES, step_overdue};
 use crate::domain::{ReferralStatus, Stance, StepStatus, WayForwardStep};
 use crate::way_forward::{BoardEntry, WayForwardView};
@@ -24,11 +24,11 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     if area.height < 3 {
         return;
     }
-    let header_height = if model.patient.as_ref().is_some_and(|p| p.detail.is_some()) {
-        2
-    } else {
-        0
-    };
+    let header_height = model
+        .patient
+        .as_ref()
+        .and_then(|p| p.detail.as_deref())
+        .map_or(0, header_height);
     let [header, condition, body] = Layout::vertical([
         Constraint::Length(header_height),
         Constraint::Length(1),
