@@ -474,7 +474,15 @@ fn this_host() -> String {
 /// criticality, reactions, onset and clinical status; one refuted, entered in error or resolved
 /// takes a stored one out; a food or environmental one is skipped as before. Files are read
 /// again so that an AllergyIntolerance skipped before is kept.
-pub const MAPPING_VERSION: i64 = 23;
+/// In 24 (review R9-5, R9-7): a MedicationStatement `not-taken` is kept (no exposure): from its
+/// `effective[x]` (else `dateAsserted`) the drug is not taken, so an active order or statement of
+/// the drug written before that day ends there, stopped for the statement's reason where the
+/// vocabulary reads it, else noncompliance, its stop text "reported not taken" and the
+/// statement's words (`fhir::parse::not_taken_since`); a record written on that day or later is
+/// the drug given again. A dose refract worked out keeps where it came from
+/// (`drug_exposures.dose_from`, migration 0054: a fill's from its order, quantity × strength ÷
+/// days supply, a ward's day total). Files are read again so that both are kept.
+pub const MAPPING_VERSION: i64 = 24;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -21,7 +21,7 @@ mod m_protein;
 mod m_protein_series;
 mod measures;
 pub mod model;
-mod numbers;
+pub(crate) mod numbers;
 mod observations;
 mod oncology;
 pub mod options;
@@ -429,7 +429,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
 /// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
 /// dose: "insufficient data" for want of two values within a month of the infusion no longer.
-const ENGINE_REVISION: u32 = 31;
+/// In 32 (review R9-5, R9-6, R9-7): a course ended by the patient's report that they do not
+/// take the drug (stop text "reported not taken", from a statement `not-taken`) is no failed
+/// trial unless its reason reads as intolerance (`trials::judge`), and the adherence rule-out
+/// of the rule sets that set `names_not_taken` says "patient reported not taking DRUG since
+/// DATE (reason)"; hypertension's regimen counts a drug whose start is not recorded as given
+/// from a day not known: neither it nor a line it begins moves the day readings count from, and
+/// its blood pressure criteria say its start is not known (`pressure::current_regimen`); a dose
+/// refract worked out is quoted with where it came from ("dose from quantity/supply").
+const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

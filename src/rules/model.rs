@@ -871,6 +871,11 @@ pub struct ConfounderRule {
     /// past history): never one of `recorded`.
     #[serde(default)]
     pub not_recorded: Option<RecordedDiagnosis>,
+    /// Name the patient's reports that they do not take a drug of the condition (a statement
+    /// `not-taken`: "patient reported not taking DRUG since DATE (reason)"), so that the team
+    /// rules out non-adherence where a trial of it is not counted (review R9-5).
+    #[serde(default)]
+    pub names_not_taken: bool,
 }
 
 /// A diagnosis a confounder names when the record holds it, by code or by words.
