@@ -26,15 +26,16 @@ mod workflow;
 
 pub use clinical::{
     APPROXIMATE_DATES_LEGEND, Coding, Condition, DatePrecision, Death, Dose, DrugExposure,
-    DrugReaction, END_AT_LEAST_MARK, Indication, LineDrug, LineOrigin, NamedCondition,
-    ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord, Procedure, START_BY_MARK,
-    STUDY_PLACE_CODE, TreatmentLine, UNIDENTIFIED_DRUG, age_in_years, age_until, at_latest,
+    DrugReaction, END_AT_LEAST_MARK, Indication, LineDrug, LineOrigin, NOT_TAKEN_WORDS,
+    NamedCondition, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord, Procedure,
+    START_BY_MARK, STUDY_PLACE_CODE, TreatmentLine, UNIDENTIFIED_DRUG, age_in_years, age_until,
+    at_latest,
     cycles_words, initials, local_day, local_time,
 };
 pub use codes::{
-    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError,
-    RESPONSE_CODE_PREFIX, ReportAbout, ReportWords, Response, Sex, StopReason, canonical_system,
-    report_code_is_pet, report_names_cancer,
+    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DoseFrom, DrugRole, Intent,
+    ParseCodeError, RESPONSE_CODE_PREFIX, ReportAbout, ReportWords, Response, Sex, StopReason,
+    canonical_system, report_code_is_pet, report_names_cancer,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

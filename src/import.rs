@@ -485,6 +485,14 @@ fn this_host() -> String {
 /// or confirmed; `drug_reactions.verification_status`, migration 0054), so that the FHIR
 /// export writes back the certainty the record gave. Files are read again so that reactions
 /// kept before have theirs.
+/// Also in 24 (review R9-5, R9-7): a MedicationStatement `not-taken` is kept (no exposure): from its
+/// `effective[x]` (else `dateAsserted`) the drug is not taken, so an active order or statement of
+/// the drug written before that day ends there, stopped for the statement's reason where the
+/// vocabulary reads it, else noncompliance, its stop text "reported not taken" and the
+/// statement's words (`fhir::parse::not_taken_since`); a record written on that day or later is
+/// the drug given again. A dose refract worked out keeps where it came from
+/// (`drug_exposures.dose_from`, migration 0055: a fill's from its order, quantity × strength ÷
+/// days supply, a ward's day total). Files are read again so that both are kept.
 pub const MAPPING_VERSION: i64 = 24;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -23,7 +23,7 @@ mod m_protein;
 mod m_protein_series;
 mod measures;
 pub mod model;
-mod numbers;
+pub(crate) mod numbers;
 mod observations;
 mod oncology;
 pub mod options;
@@ -447,6 +447,14 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// hypertension.toml reads a GP's SNOMED CT record of a chronic kidney disease stage (431855005,
 /// 431856006, 433144002, 431857002, 433146000, 714152005) or of end-stage renal disease
 /// (46177005) as N18 is read, a secondary cause, and 1074009 as E26.0 is (primary aldosteronism).
+/// Also in 32 (review R9-5, R9-6, R9-7): a course ended by the patient's report that they do not
+/// take the drug (stop text "reported not taken", from a statement `not-taken`) is no failed
+/// trial unless its reason reads as intolerance (`trials::judge`), and the adherence rule-out
+/// of the rule sets that set `names_not_taken` says "patient reported not taking DRUG since
+/// DATE (reason)"; hypertension's regimen counts a drug whose start is not recorded as given
+/// from a day not known: neither it nor a line it begins moves the day readings count from, and
+/// its blood pressure criteria say its start is not known (`pressure::current_regimen`); a dose
+/// refract worked out is quoted with where it came from ("dose from quantity/supply").
 const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -60,6 +60,8 @@ mod intervals;
 mod kept_aside;
 #[path = "fhir/local_days.rs"]
 mod local_days;
+#[path = "fhir/med_statements.rs"]
+mod med_statements;
 #[path = "fhir/medications.rs"]
 mod medications;
 #[path = "fhir/mrn_tables.rs"]

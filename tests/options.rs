@@ -263,6 +263,7 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         end_utc_offset_minutes: None,
         indications: Vec::new(),
         said_stopped: false,
+        dose_from: None,
     }
 }
 

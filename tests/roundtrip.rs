@@ -850,6 +850,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
          ALTER TABLE patient_identifiers DROP COLUMN record;
          DROP TABLE drug_reactions;
+         ALTER TABLE drug_exposures DROP COLUMN dose_from;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2299,6 +2300,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
+             ALTER TABLE drug_exposures DROP COLUMN dose_from;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -210,9 +210,20 @@ fn write_text(
             Some(words) => format!("  for: {words}"),
             None => String::new(),
         };
+        // A dose refract worked out (a fill's from its order or its quantity and supply, a
+        // ward's day total) is shown with how, for the clinician to weigh (review R9-7).
+        let derived = match (&exposure.dose, exposure.dose_from) {
+            (Some(dose), Some(from)) => format!(
+                "  {} {} ({})",
+                crate::rules::numbers::trim_number(dose.value),
+                dose.unit,
+                from.words()
+            ),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "  {} → {:<10}  {}{given_for}{as_needed}{cns}{filled}{stop}",
+            "  {} → {:<10}  {}{derived}{given_for}{as_needed}{cns}{filled}{stop}",
             exposure.start_shown("%Y-%m-%d", zone),
             end,
             exposure.text

@@ -233,6 +233,7 @@ impl<'a> Builder<'a> {
             // A course stopped for a reason said the drug stopped; one that only ended (a
             // ward course, a course run to its length) said no more than that it ended.
             said_stopped: stop.is_some(),
+            dose_from: None,
             stop_reason: stop,
             cycles: None,
             dates: crate::domain::DatesKnown::Stated,

@@ -5,8 +5,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, Response, Sex,
-    ShownZone, StopReason,
+    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DoseFrom, DrugRole, Intent, Response,
+    Sex, ShownZone, StopReason,
 };
 
 /// Row id of a patient in the store.
@@ -489,6 +489,10 @@ pub struct DrugExposure {
     /// files are read again).
     #[serde(default = "said_before_it_was_kept")]
     pub said_stopped: bool,
+    /// Where its dose came from when refract worked it out (see [`DoseFrom`]); `None` when its
+    /// record states it, or it has no dose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose_from: Option<DoseFrom>,
 }
 
 /// What a drug record stored before `said_stopped` was kept is read as: said stopped, as
@@ -621,6 +625,30 @@ impl DrugExposure {
                 .is_some_and(|text| text.starts_with(ON_HOLD_WORDS))
     }
 
+    /// Where the course ended because the patient reported not taking the drug (a statement
+    /// `not-taken`, review R9-5; see [`NOT_TAKEN_WORDS`]): the day they did not take it from (its
+    /// end) and why, when the statement said. `None` for any other course.
+    pub fn reported_not_taken(&self) -> Option<(NaiveDate, Option<&str>)> {
+        if !self.is_reported_not_taken() {
+            return None;
+        }
+        let rest = self.stop_text.as_deref()?.strip_prefix(NOT_TAKEN_WORDS)?;
+        let why = rest
+            .strip_prefix(": ")
+            .map(str::trim)
+            .filter(|w| !w.is_empty());
+        Some((self.end_day()?, why))
+    }
+
+    /// Whether the course ended because the patient reported not taking the drug (its stop
+    /// text is [`NOT_TAKEN_WORDS`], alone or before the report's reason).
+    pub fn is_reported_not_taken(&self) -> bool {
+        self.stop_text.as_deref().is_some_and(|text| {
+            text.strip_prefix(NOT_TAKEN_WORDS)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(": "))
+        })
+    }
+
     /// Whether its start is only the latest day it can have been: the record gives a month, a
     /// year or the day it was written, and the drug may have been given since earlier.
     pub fn start_is_approximate(&self) -> bool {
@@ -669,6 +697,11 @@ const DAY_FORMAT: &str = "%Y-%m-%d";
 
 /// The words a drug put on hold carries as its stop text (see [`DrugExposure::is_on_hold`]).
 pub const ON_HOLD_WORDS: &str = "on hold";
+
+/// The words a course ended by the patient's report that they do not take the drug carries as
+/// its stop text, before the report's reason ("reported not taken: frequent urination"; see
+/// [`DrugExposure::reported_not_taken`]).
+pub const NOT_TAKEN_WORDS: &str = "reported not taken";
 
 /// Marks a start the record gives only as a month, a year or the day it was written: the drug
 /// was started on or before it.
@@ -1739,6 +1772,7 @@ mod tests {
             end_utc_offset_minutes: None,
             indications: Vec::new(),
             said_stopped: false,
+            dose_from: None,
         };
         let record = PatientRecord {
             exposures: vec![
@@ -1807,6 +1841,7 @@ mod tests {
             end_utc_offset_minutes: None,
             indications: Vec::new(),
             said_stopped: false,
+            dose_from: None,
         };
         let stated = DatesKnown::Stated;
         let one_day = |unit| exposure(unit, at(1, 9), Some(at(1, 13)), stated);
@@ -1844,6 +1879,7 @@ mod tests {
             end_utc_offset_minutes: None,
             indications: Vec::new(),
             said_stopped: false,
+            dose_from: None,
         };
         let mut record = PatientRecord {
             patient: Some(Patient {

@@ -1184,6 +1184,35 @@ machine_names!(DatesKnown {
     Dispensed => "dispensed",
 });
 
+/// Where a drug's dose a day came from when refract worked it out rather than read it from the
+/// record's own dosage (review R9-7): a clinician weighs a dose derived so, which the evidence
+/// and `show` say. `None` on an exposure is a dose its record states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DoseFrom {
+    /// A pharmacy fill with no dosage of its own, given its `authorizingPrescription`'s.
+    Order,
+    /// A fill's quantity × the product's strength ÷ its days supply.
+    QuantitySupply,
+    /// The day's total of a ward's doses given one at a time (MedicationAdministration).
+    WardDayTotal,
+}
+machine_names!(DoseFrom {
+    Order => "order",
+    QuantitySupply => "quantity_supply",
+    WardDayTotal => "ward_day_total",
+});
+
+impl DoseFrom {
+    /// How the evidence says the dose was derived ("dose from the order").
+    pub const fn words(self) -> &'static str {
+        match self {
+            DoseFrom::Order => "dose from the order",
+            DoseFrom::QuantitySupply => "dose from quantity/supply",
+            DoseFrom::WardDayTotal => "day's total of ward doses",
+        }
+    }
+}
+
 impl DatesKnown {
     /// Whether the recorded period may be shorter than the real one.
     pub const fn is_uncertain(self) -> bool {

@@ -34,10 +34,10 @@ use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier,
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugReaction, DrugRole, Indication, NamedCondition, ON_HOLD_WORDS, Observation,
-    Patient, PatientId, PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex,
-    StopReason, UNIDENTIFIED_DRUG, canonical_system, observation_codes, report_code_is_pet,
-    report_names_cancer, strength,
+    DoseFrom, DrugExposure, DrugReaction, DrugRole, Indication, NOT_TAKEN_WORDS, NamedCondition,
+    ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord, Procedure, ReportAbout,
+    ReportWords, Response, Sex, StopReason, UNIDENTIFIED_DRUG, canonical_system, observation_codes,
+    report_code_is_pet, report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -302,6 +302,15 @@ pub struct MedicationRecord {
     /// [`given_at_least_until`]). Left out of the stored JSON when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renews: Vec<String>,
+    /// A fill's dosage is its order's (see [`take_dosage_of_orders`]): its dose is said as
+    /// derived from the order (review R9-7). Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dosage_from_order: bool,
+    /// A statement `not-taken` (R4: "the patient is known not to be taking the medication"):
+    /// no exposure, but from its day the drug is not taken, which ends a course of it running
+    /// then (see [`not_taken_since`], review R9-5). Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_taken: bool,
 }
 
 /// A record that no longer says the drug is given, its end not recorded (`EndUnknown`: an
@@ -544,11 +553,10 @@ pub fn take_reasons_of_orders(record: &mut MedicationRecord, source: &str, order
     record.reasons = reasons;
 }
 
-/// What a statement `not-taken` (R4: "the patient was not given or did not take the
-/// medication") says the team must know (review R9-5): the patient reports not taking the drug,
-/// and why when the statement says. It is no exposure, and it does not end an open order of the
-/// drug (refract reads no stop from a record saying the drug was never taken in the period it
-/// names); but a drug the patient does not take beside an order counted as given is
+/// What a statement `not-taken` (R4: "the patient is known not to be taking the medication")
+/// says the team must know (review R9-5): the patient reports not taking the drug, and why when
+/// the statement says. It is no exposure; it ends a course of the drug begun before it (see
+/// [`not_taken_since`]), and a drug the patient does not take beside an order is
 /// non-adherence, the pseudo-resistance every criterion asks to exclude (AHA 2018 for blood
 /// pressure; refractory-criteria: non-adherence marks a trial inadequate), so the import says
 /// it, naming the drug, the day and the reason. None for any other record.
@@ -582,8 +590,8 @@ fn reported_not_taken(resource_type: &str, resource: &model::MedicationUse) -> O
         .map(|words| format!(" ({})", crate::text::flat_words(words)))
         .unwrap_or_default();
     Some(format!(
-        "not-taken: the patient reports not taking {drug}{day}{reason}: no exposure, and an open \
-         order of it still counts as given: confirm adherence (non-adherence is \
+        "not-taken: the patient reports not taking {drug}{day}{reason}: no exposure, and a \
+         course of it begun before ends there; confirm adherence (non-adherence is \
          pseudo-resistance)"
     ))
 }
@@ -606,6 +614,7 @@ pub fn take_dosage_of_orders(record: &mut MedicationRecord, source: &str, orders
             .filter(|dosages| !dosages.is_empty())
     }) {
         record.dosages.clone_from(dosages);
+        record.dosage_from_order = true;
     }
 }
 
@@ -854,6 +863,10 @@ pub struct MedicationMeta {
     /// The times of the day its scheduled dosages name, when every one names them (see
     /// [`DoseSpec::day_times`]); `None` when any names none.
     pub day_times: Option<Vec<String>>,
+    /// A statement that the patient does not take the drug (see
+    /// [`MedicationRecord::not_taken`]): no exposure; it ends the drug's course running then
+    /// (see [`not_taken_since`]).
+    pub not_taken: bool,
 }
 
 /// The doses a completed order planned, for counting the cycles they fall in: all of them,
@@ -1033,6 +1046,39 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         | "MedicationAdministration"
         | "MedicationDispense" => {
             let resource: model::MedicationUse = parse_as(raw)?;
+            // A statement `not-taken` is kept, as no exposure: from its day the drug is not
+            // taken, which ends a course of it running then (review R9-5, see
+            // `not_taken_since`). One refract cannot date or name is said, as before.
+            if raw.resource_type == "MedicationStatement"
+                && resource.status.as_deref() == Some("not-taken")
+                && let Ok(subject) = subject_of(resource.subject.as_ref())
+            {
+                let mut warnings = Vec::new();
+                if let Ok((mut record, refers)) =
+                    map_medication(raw, &resource, rules, &mut warnings)
+                    && record
+                        .concept
+                        .as_ref()
+                        .is_none_or(|product| refuse_oversized(product.texts()).is_ok())
+                {
+                    record.not_taken = true;
+                    record.active = false;
+                    record.stopped = false;
+                    record.stopped_by = None;
+                    record.dosages.clear();
+                    let mut mapping = clinical(
+                        raw,
+                        subject,
+                        refers,
+                        resource.meta.as_ref(),
+                        Item::Medication(record),
+                    );
+                    mapping.warnings = reported_not_taken(raw.resource_type, &resource)
+                        .into_iter()
+                        .collect();
+                    return Ok(mapping);
+                }
+            }
             // Recorded in error, or a record that the drug was not given: not an exposure. A
             // dispense `cancelled` "was not and will never be picked up by the patient", one
             // `declined` "was declined and not performed" (R4 medicationdispense-status).
@@ -2887,6 +2933,8 @@ fn map_medication(
             } else {
                 Vec::new()
             },
+            dosage_from_order: false,
+            not_taken: false,
         },
         refers,
     ))
@@ -3697,7 +3745,17 @@ pub fn finish_medication(
         drug: drug.as_ref(),
     };
     let (dose, route, role) = dose_from(&record.dosages, &name, given_over);
-    let dose = dose.or_else(|| dose_of_supply(record, &name));
+    // Where a dose refract worked out came from, for the evidence to say (review R9-7).
+    let (dose, dose_source) = match dose {
+        Some(dose) => (
+            Some(dose),
+            record.dosage_from_order.then_some(DoseFrom::Order),
+        ),
+        None => match dose_of_supply(record, &name) {
+            Some(dose) => (Some(dose), Some(DoseFrom::QuantitySupply)),
+            None => (None, None),
+        },
+    };
     // A fill with no days supply lasts as long as its quantity does at the dose a day, when
     // both are known in one unit.
     let (end, dates) = match (&record.supply, &dose) {
@@ -3757,6 +3815,7 @@ pub fn finish_medication(
             }),
         // Each dose period's own, from its meta (below).
         said_stopped: false,
+        dose_from: dose_source,
     };
     let meta = MedicationMeta {
         key,
@@ -3792,6 +3851,7 @@ pub fn finish_medication(
             })
             .collect(),
         day_times: times_named_by_all(&record.dosages),
+        not_taken: record.not_taken,
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
     let periods = dose_periods(record, exposure, meta, &name)
@@ -6760,12 +6820,15 @@ pub fn record_of(
         .partition(|(_, _, meta)| meta.administered);
     let (dispenses, records): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(_, _, meta)| meta.dispensed);
+    let (reports, records): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|(_, _, meta)| meta.not_taken);
     let mut records = orders_taken_together(records, book);
     for (_, exposure, _) in &mut records {
         held_without_a_future(exposure, today);
     }
     stopped_by_other_records(&mut records, &dispenses, book);
     stopped_by_later_records(&mut records, book);
+    not_taken_since(&mut records, &reports, book);
     let mut exposures = merge_renewals(&records, today, seen_until);
     let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
         .into_iter()
@@ -7054,10 +7117,12 @@ fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure
         Indication::extend_unique(&mut cycle.indications, &dose.indications);
         if cycle.dose.is_none() {
             cycle.dose = dose.dose;
+            cycle.dose_from = dose.dose_from;
         }
     }
     if day_dose.is_some() {
         cycle.dose = day_dose;
+        cycle.dose_from = Some(DoseFrom::WardDayTotal);
     }
     Some((source, cycle))
 }
@@ -7460,6 +7525,7 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
             }
             if fill.dose.is_some() {
                 era.dose = fill.dose;
+                era.dose_from = fill.dose_from;
             }
             if era.route.is_none() {
                 era.route = fill.route;
@@ -7579,6 +7645,9 @@ fn doses_added(strengths: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExpos
             unit: first.unit.clone(),
         })
     };
+    // A total of which any part was worked out is worked out: said as that part was.
+    let derived =
+        |members: &[&(String, DrugExposure)]| members.iter().find_map(|(_, fill)| fill.dose_from);
     let all: Vec<&(String, DrugExposure)> = strengths.iter().collect();
     let supplies: Option<Vec<Duration>> = strengths
         .iter()
@@ -7588,6 +7657,7 @@ fn doses_added(strengths: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExpos
         let (source, first) = &strengths[0];
         let mut together = first.clone();
         together.dose = total(&all);
+        together.dose_from = derived(&all);
         together.end = strengths.iter().filter_map(|(_, fill)| fill.end).max();
         together.dates = DatesKnown::EndUnknown;
         return vec![(source.clone(), together)];
@@ -7612,6 +7682,7 @@ fn doses_added(strengths: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExpos
         step.start = start + from;
         step.end = Some(start + until);
         step.dose = total(&members);
+        step.dose_from = derived(&members);
         // Only the last step can say how the drug was stopped.
         if until < supplies.iter().copied().max().unwrap_or(until) {
             step.stop_reason = None;
@@ -8228,6 +8299,73 @@ fn stopped_by_later_records(
     }
 }
 
+/// An open record (an `active` order or statement, no end of its own) of a drug the patient
+/// reports not taking (a statement `not-taken`, R4: "the patient is known not to be taking the
+/// medication"; review R9-5) from a day after it was written: the drug is not taken from that
+/// day, so the course ends there. Its stop reason is the statement's when the vocabulary reads
+/// one, else noncompliance (a drug prescribed and not taken, the patient's report); its stop
+/// text says the report ([`NOT_TAKEN_WORDS`] and the statement's words), which the criteria
+/// read as a trial not taken, never a failed one (ILAE's "appropriately used", TRRIP's
+/// adherence, AHA 2018's pseudo-resistance: see `rules::trials`).
+///
+/// The choices: only a course of the same drug by the same way of giving (see [`course_key`]);
+/// a record written (or begun) on the report's day or later shows the drug given again and
+/// stays as it is, as a restart after any stop does (see [`stopped_by_later_records`]); the
+/// report is dated by its `effective[x]` (the start of a period), else its `dateAsserted`; the
+/// earliest report after the record decides; a stop another record already placed earlier
+/// stands.
+fn not_taken_since(
+    records: &mut [(String, DrugExposure, MedicationMeta)],
+    reports: &[(String, DrugExposure, MedicationMeta)],
+    book: &DrugBook,
+) {
+    if reports.is_empty() {
+        return;
+    }
+    let reports: Vec<(String, &DrugExposure)> = reports
+        .iter()
+        .map(|(_, report, meta)| (course_key(book, report, meta), report))
+        .collect();
+    for (_, exposure, meta) in records.iter_mut() {
+        if !meta.active || meta.end_recorded || exposure.end.is_some() {
+            continue;
+        }
+        let key = course_key(book, exposure, meta);
+        let said_until = meta
+            .asserted
+            .map_or(exposure.start, |day| day.max(exposure.start));
+        let Some(report) = reports
+            .iter()
+            .filter(|(report_key, report)| {
+                *report_key == key && report.start.date() > said_until.date()
+            })
+            .map(|(_, report)| *report)
+            .min_by_key(|report| report.start)
+        else {
+            continue;
+        };
+        if meta
+            .stopped_on
+            .is_some_and(|(until, _)| until <= report.start)
+        {
+            continue;
+        }
+        let dates = if exposure.dates == DatesKnown::StartUnknown {
+            DatesKnown::StartUnknown
+        } else {
+            DatesKnown::Stated
+        };
+        meta.stopped_on = Some((report.start, dates));
+        exposure.end_utc_offset_minutes = report.utc_offset_minutes;
+        exposure.stop_reason = Some(report.stop_reason.unwrap_or(StopReason::Noncompliance));
+        exposure.stop_text = Some(match report.stop_text.as_deref() {
+            Some(words) => format!("{NOT_TAKEN_WORDS}: {}", crate::text::flat_words(words)),
+            None => NOT_TAKEN_WORDS.to_owned(),
+        });
+        exposure.said_stopped = true;
+    }
+}
+
 /// Open-ended prescriptions (and statements) of the same drug renewed within the supply the
 /// one before covers plus [`REFILL_GAP_DAYS`] are one exposure (an OMOP drug era): EHRs and
 /// Synthea write a new order at every visit. How far an order reaches is what it says it
@@ -8287,7 +8425,8 @@ fn merge_renewals(
             match current.as_mut() {
                 // An order after one stopped for a reason is a new trial, not a renewal.
                 Some((era_source, era, until, latest, stopped))
-                    if era.stop_reason.is_none()
+                    if (era.stop_reason.is_none()
+                        || (era.is_reported_not_taken() && exposure.is_reported_not_taken()))
                         && (!*stopped || meta.stopped_on.is_some())
                         && (exposure.start.date() - *until).num_days() <= REFILL_GAP_DAYS =>
                 {

@@ -366,7 +366,8 @@ enum Kind {
     Observation(usize),
     Procedure,
     Reaction,
-    /// A treatment line refract exported: it restates drug records, which are counted.
+    /// A treatment line refract exported: it restates drug records, which are counted. Also a
+    /// statement that a drug is not taken: no row of its own.
     Line,
 }
 
@@ -876,6 +877,8 @@ fn op_of_mapped(
                 Item::Observations(observations) => Kind::Observation(observations.len()),
                 Item::Procedure(_) => Kind::Procedure,
                 Item::Reaction(_) => Kind::Reaction,
+                // A patient's report that the drug is not taken is no exposure (it ends one).
+                Item::Medication(record) if record.not_taken => Kind::Line,
                 Item::Medication(_) => Kind::Exposure,
                 Item::Line(_) => Kind::Line,
             };

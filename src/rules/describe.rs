@@ -45,7 +45,16 @@ pub fn doses_on_days(exposure: &DrugExposure, days: usize) -> Option<String> {
     push_number(&mut out, dose.value);
     out.push(' ');
     out.push_str(&dose.unit);
+    push_dose_from(&mut out, exposure);
     Some(out)
+}
+
+/// Says where a dose refract worked out came from, after its words: " (dose from the order)"
+/// (review R9-7: a clinician weighs a derived dose); nothing for a dose its record states.
+pub fn push_dose_from(out: &mut String, exposure: &DrugExposure) {
+    if let Some(from) = exposure.dose_from {
+        let _ = write!(out, " ({})", from.words());
+    }
 }
 
 /// "levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months), stopped: no response".
@@ -255,6 +264,10 @@ pub fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
         return String::new();
     };
     let mut course = first.exposure.clone();
+    // A dose another member states is stated: said as derived only when every record derived it.
+    if members.iter().any(|g| g.exposure.dose_from.is_none()) {
+        course.dose_from = None;
+    }
     if let Some(last) = last_to_end(&members) {
         course.end = last.exposure.end;
         course.end_utc_offset_minutes = last.exposure.end_utc_offset_minutes;

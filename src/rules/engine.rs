@@ -1635,6 +1635,30 @@ fn rule_confounders(
                     .join(", ")
             );
         }
+        // The patient's own reports that they do not take a drug of this condition (review
+        // R9-5): named in the rule-out, so that the team rules out non-adherence rather than
+        // reads a failed trial.
+        let reports = if rule.names_not_taken {
+            not_taken_reports(ctx, set)
+        } else {
+            Vec::new()
+        };
+        let reported = reports
+            .iter()
+            .map(|(_, words)| words.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !reports.is_empty() {
+            text = format!("{text}: {reported}");
+            named.push(format!(
+                "not taken {}",
+                reports
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         // Measured drug levels: named in the check, and answering it where the rule says
         // levels may (one reading with the checklist's adherence item, `checklist.rs`).
         let levels = rule
@@ -1665,17 +1689,57 @@ fn rule_confounders(
                     .iter()
                     .any(|term| o.code == *term || contains_words(&o.display, term))
             });
-        if !resolved_by_data
-            && !resolved_by_levels
-            && !confounders.iter().any(|c| c.key == rule.key)
-        {
-            let mut rule_out = confounder(&rule.key, text);
-            if !named.is_empty() {
-                rule_out.content = format!("{}: {}", rule.key, named.join("; "));
+        // A report of not taking a drug keeps the check open whatever the levels of the
+        // others say.
+        let resolved_by_levels = resolved_by_levels && reports.is_empty();
+        if resolved_by_data || resolved_by_levels {
+            continue;
+        }
+        // A criterion already listed it (a trial stopped for noncompliance): the reports join
+        // what it says.
+        if let Some(listed) = confounders.iter_mut().find(|c| c.key == rule.key) {
+            if !reports.is_empty() {
+                listed.text = format!("{}; {reported}", listed.text);
+                listed.content = format!("{}: {}", rule.key, named.join("; "));
             }
-            confounders.push(rule_out);
+            continue;
+        }
+        let mut rule_out = confounder(&rule.key, text);
+        if !named.is_empty() {
+            rule_out.content = format!("{}: {}", rule.key, named.join("; "));
+        }
+        confounders.push(rule_out);
+    }
+}
+
+/// The drugs of `set`'s classes (any drug the book knows, where it names none) the patient
+/// reported not taking (see [`crate::domain::DrugExposure::reported_not_taken`]), each as
+/// (its name, "patient reported not taking DRUG since DATE (reason)"), once each.
+fn not_taken_reports(ctx: &Context<'_>, set: &RuleSet) -> Vec<(String, String)> {
+    let mut reports: Vec<(String, String)> = Vec::new();
+    for given in &ctx.given {
+        let Some((from, why)) = given.exposure.reported_not_taken() else {
+            continue;
+        };
+        let of_classes = given.drugs.iter().any(|drug| {
+            set.lines.classes.is_empty() || set.lines.classes.iter().any(|c| drug.has_class(c))
+        });
+        if !of_classes {
+            continue;
+        }
+        let name = given
+            .drugs
+            .iter()
+            .map(|drug| drug.ingredient.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let why = why.map_or(String::new(), |why| format!(" ({why})"));
+        let words = format!("patient reported not taking {name} since {from}{why}");
+        if !reports.iter().any(|(_, said)| *said == words) {
+            reports.push((name, words));
         }
     }
+    reports
 }
 
 /// The `screen` causes not recorded that a test in the record screened for (its

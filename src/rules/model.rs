@@ -876,6 +876,11 @@ pub struct ConfounderRule {
     /// they are named in it and the team decides. None: levels are not read.
     #[serde(default)]
     pub drug_levels: Option<DrugLevelUse>,
+    /// Name the patient's reports that they do not take a drug of the condition (a statement
+    /// `not-taken`: "patient reported not taking DRUG since DATE (reason)"), so that the team
+    /// rules out non-adherence where a trial of it is not counted (review R9-5).
+    #[serde(default)]
+    pub names_not_taken: bool,
 }
 
 /// What measured drug levels do to an adherence check.

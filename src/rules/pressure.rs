@@ -28,6 +28,10 @@ pub struct Regimen<'c> {
     pub drugs: Vec<&'c Given<'c>>,
     pub on: NaiveDate,
     pub since: NaiveDate,
+    /// Its drugs whose start is not recorded (a statement `active` dated only by when it was
+    /// asserted, a year alone), in words: "amlodipine: taken by 2026-09-20, since a day not
+    /// recorded" (review R9-6).
+    pub start_unknown: Vec<String>,
 }
 
 pub fn current_regimen<'c>(ctx: &'c Context<'c>, classes: &[String]) -> Option<Regimen<'c>> {
@@ -51,15 +55,63 @@ pub fn current_regimen<'c>(ctx: &'c Context<'c>, classes: &[String]) -> Option<R
     // The regimen took its shape when the set of classes last changed: the start of the
     // current step-care line. Renewing a prescription, or stopping one product of a class
     // still given (an injection after tablets), does not change it.
-    let last_start = drugs.iter().map(|g| g.start()).max()?;
+    // A drug whose start is not recorded (review R9-6: a statement `active` dated only by when
+    // it was asserted) is given now as its status says, as every criterion reads an ongoing
+    // record, and since a day nobody gave: its bound is no day the regimen changed, so neither
+    // it nor a line it begins moves the day readings count from (readings before that bound are
+    // read as on it, possibly so); the reasons say its start is not known, never a time on it.
+    let known = |g: &&&Given<'_>| !g.exposure.start_is_approximate();
+    let last_start = drugs
+        .iter()
+        .filter(known)
+        .map(|g| g.start())
+        .max()
+        .or_else(|| drugs.iter().map(|g| g.start()).max())?;
     let since = ctx
         .lines
         .iter()
-        .filter(|line| line.start <= on)
+        .filter(|line| line.start <= on && !ctx.record.line_start_is_approximate(line))
         .map(|line| line.start)
         .max()
         .unwrap_or(last_start);
-    Some(Regimen { drugs, on, since })
+    let mut start_unknown: Vec<String> = Vec::new();
+    for given in drugs.iter().filter(|g| g.exposure.start_is_approximate()) {
+        let name = if given.drugs.is_empty() {
+            given.exposure.text.clone()
+        } else {
+            given
+                .drugs
+                .iter()
+                .map(|drug| drug.ingredient.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let words = format!(
+            "{name}: taken by {}, since a day not recorded",
+            given.start()
+        );
+        if !start_unknown.contains(&words) {
+            start_unknown.push(words);
+        }
+    }
+    Some(Regimen {
+        drugs,
+        on,
+        since,
+        start_unknown,
+    })
+}
+
+/// The reason saying which drugs of the regimen have no recorded start: how long the regimen
+/// has been given is then not known (review R9-6).
+fn start_unknown_reason(regimen: &Regimen<'_>) -> Option<String> {
+    (!regimen.start_unknown.is_empty()).then(|| {
+        format!(
+            "{}: how long the regimen has been given is not known, and readings before that \
+             day are read as on it",
+            regimen.start_unknown.join("; ")
+        )
+    })
 }
 
 pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outcome {
@@ -1484,6 +1536,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             .push(String::from("no antihypertensive regimen"));
         return outcome;
     };
+    outcome.reasons.extend(start_unknown_reason(&regimen));
     // Windows end on the run day, not on the record's last date: blood pressure from long ago
     // says nothing about control now (docs/architecture.md, evidence policy: recency).
     let stable_from = shift(regimen.since, spec.stable_days);

@@ -105,6 +105,7 @@ pub fn with_therapies(
                 indications: Vec::new(),
                 // One infusion given, no word that the therapy stopped.
                 said_stopped: false,
+                dose_from: None,
             }
         })
         .collect();

@@ -97,6 +97,16 @@ impl Trial<'_> {
         self
     }
 
+    /// The day the patient reported not taking the drug from, where that ended the trial (see
+    /// [`crate::domain::DrugExposure::reported_not_taken`]).
+    fn not_taken_from(&self) -> Option<NaiveDate> {
+        self.given
+            .iter()
+            .filter(|given| given.end() == self.end)
+            .find_map(|given| given.exposure.reported_not_taken())
+            .map(|(from, _)| from)
+    }
+
     /// Whether the trial's start is only the latest day it can have been: a record it begins
     /// with gives its start as a bound (a period with an end alone, a year), or its line's does.
     fn start_unknown(&self) -> bool {
@@ -208,6 +218,11 @@ impl Trial<'_> {
                     .iter()
                     .all(|g| g.exposure.one_day_amount().is_some())
                 {
+                    // A dose every record of the step derived is said as derived (R9-7).
+                    let mut words = words;
+                    if members.iter().all(|g| g.exposure.dose_from.is_some()) {
+                        super::describe::push_dose_from(&mut words, first.exposure);
+                    }
                     return Some(words);
                 }
                 let mut days: Vec<NaiveDate> = members.iter().map(|g| g.start()).collect();
@@ -1848,6 +1863,18 @@ fn judge(
         };
     }
 
+    // A drug the patient reported not taking (a statement `not-taken`, review R9-5) was not
+    // used, so it is no failed trial whatever its length: ILAE's "appropriately chosen and
+    // used", TRRIP's adherence, AHA 2018's non-adherence first among pseudo-resistance. The
+    // rule-out of adherence names the report (see `engine::rule_confounders`). A reason read as
+    // intolerance stays one: the drug was not taken because it was not tolerated.
+    if trial.stop != Some(StopReason::Intolerance)
+        && let Some(from) = trial.not_taken_from()
+    {
+        return Result::NotCounted(format!(
+            "the patient reported not taking it from {from} (not an informative trial)"
+        ));
+    }
     match trial.stop {
         Some(StopReason::Intolerance) if !spec.count_intolerance => {
             return Result::NotCounted(format!(

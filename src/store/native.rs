@@ -172,6 +172,7 @@ const EXPOSURE_COLUMNS: &[&str] = &[
     "end_utc_offset",
     "indications",
     "said_stopped",
+    "dose_from",
 ];
 const LINE_COLUMNS: &[&str] = &[
     "ruleset",

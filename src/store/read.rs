@@ -696,10 +696,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset, indications, said_stopped
+                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset, indications, said_stopped,
+                dose_from
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 19)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 20)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -734,6 +735,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 .and_then(|minutes| i32::try_from(minutes).ok()),
             indications: indications_of(raw.opt(17))?,
             said_stopped: raw.int(18) != 0,
+            dose_from: parse_opt_code(
+                "drug_exposures.dose_from",
+                raw.opt(19),
+                crate::domain::DoseFrom::parse,
+            )?,
         });
     }
 

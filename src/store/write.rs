@@ -8,8 +8,9 @@ use super::keys::{given_key, name_key};
 use super::sql_types::{SqlText, format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, BpSetting, Comparator, DatePrecision, DrugExposure, DrugRole,
-    Intent, LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
+    Assessment, AssessmentStatus, BpSetting, Comparator, DatePrecision, DoseFrom, DrugExposure,
+    DrugRole, Intent, LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason,
+    TreatmentLine,
 };
 
 /// Where a row came from. What people wrote (`Entered`) always survives an import; `Fhir` rows
@@ -183,9 +184,10 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
                                              dose_unit, route, role, stop_reason, cycles, source,
                                              source_id, dates, stop_text, utc_offset,
-                                             end_utc_offset, indications, said_stopped)
+                                             end_utc_offset, indications, said_stopped,
+                                             dose_from)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20)",
+                         ?17, ?18, ?19, ?20, ?21)",
             )?,
             line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
@@ -552,6 +554,7 @@ impl<'conn> RecordWriter<'conn> {
             exposure.end_utc_offset_minutes,
             indications_json(&exposure.indications)?,
             exposure.said_stopped,
+            exposure.dose_from.map(DoseFrom::as_str),
         ])?)
     }
 

@@ -1029,3 +1029,67 @@ fn a_fill_with_no_dosage_takes_the_dosage_of_its_authorizing_prescription() {
     let env = depression_on_fills(no_supply, Vec::new());
     assert_eq!(sertraline_rows(&env), [["2025-01-05", "2025-03-06", "-"]]);
 }
+
+/// The provenance of each sertraline exposure's dose (`drug_exposures.dose_from`).
+fn sertraline_dose_from(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT coalesce(dose_from, '-') FROM drug_exposures
+         WHERE text LIKE 'sertraline%' ORDER BY start",
+    )
+}
+
+/// Review R9-7: a dose refract worked out is said as such wherever it is quoted, so that a
+/// clinician can weigh it: a fill's quantity × strength ÷ days' supply ("dose from
+/// quantity/supply"), a fill's dose from the dosage of the order it carries out ("dose from the
+/// order"), in the stored record, the evidence and `show`. Control: a fill that states its own
+/// dosage says nothing of where its dose came from.
+#[test]
+fn a_derived_dose_says_how_it_was_derived() {
+    let env = depression_on_fills(|fill| fill, Vec::new());
+    assert_eq!(sertraline_dose_from(&env), [["quantity_supply"]]);
+    let flags = json_of(&env, &["flags", "--json"]).to_string();
+    assert!(
+        flags.contains("sertraline 200 mg/d (dose from quantity/supply)"),
+        "{flags}"
+    );
+    let show = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", MRN])
+        .output()
+        .unwrap();
+    let show = String::from_utf8_lossy(&show.stdout);
+    assert!(show.contains("dose from quantity/supply"), "{show}");
+
+    let no_supply = |mut fill: Value| {
+        fill.as_object_mut().unwrap().remove("daysSupply");
+        fill
+    };
+    let env = depression_on_fills(
+        |fill| of_the_order(no_supply(fill)),
+        vec![sertraline_order()],
+    );
+    let from: Vec<String> = sertraline_dose_from(&env).concat();
+    assert!(from.contains(&"order".to_owned()), "{from:?}");
+    let show = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", MRN])
+        .output()
+        .unwrap();
+    let show = String::from_utf8_lossy(&show.stdout);
+    assert!(show.contains("200 mg/d (dose from the order)"), "{show}");
+    // The order itself states the dose the course is quoted at: the course's words are the
+    // order's, never said as derived.
+    let (_, _, detail) = assessment(&env, "depression");
+    assert!(!detail.contains("dose from"), "{detail}");
+
+    let stated = |mut fill: Value| {
+        fill["dosageInstruction"] = json!([one_tablet_twice_daily()]);
+        fill
+    };
+    let env = depression_on_fills(stated, Vec::new());
+    assert_eq!(sertraline_dose_from(&env), [["-"]]);
+    let flags = json_of(&env, &["flags", "--json"]).to_string();
+    assert!(!flags.contains("dose from"), "{flags}");
+}

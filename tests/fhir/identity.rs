@@ -1975,6 +1975,7 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
         .execute_batch(
             "ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
+             ALTER TABLE drug_exposures DROP COLUMN dose_from;
              PRAGMA user_version = 51;",
         )
         .unwrap();

@@ -354,6 +354,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
+             ALTER TABLE drug_exposures DROP COLUMN dose_from;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -949,6 +949,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
+             ALTER TABLE drug_exposures DROP COLUMN dose_from;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

@@ -368,6 +368,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
+             ALTER TABLE drug_exposures DROP COLUMN dose_from;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1167,6 +1168,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE meeting_cases DROP COLUMN discussed_birth_date;
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
+             ALTER TABLE drug_exposures DROP COLUMN dose_from;
              PRAGMA user_version = 37;",
         )
         .unwrap();

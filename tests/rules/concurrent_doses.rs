@@ -251,6 +251,26 @@ fn a_wards_daily_doses_are_a_dose_a_day() {
     }
 }
 
+/// Review R9-7: the dose a day of a ward's doses is the day's total refract added up: the stored
+/// record and `show` say so ("day's total of ward doses").
+#[test]
+fn a_wards_dose_a_day_says_it_is_the_days_total() {
+    let (env, _, _) = imported(ward_doses(10.0, 70, &["08", "20"]));
+    let from = env.rows("SELECT dose_from FROM drug_exposures WHERE text LIKE 'olanzapine%'");
+    assert_eq!(from, [["ward_day_total"]], "{from:#?}");
+    let show = crate::fhir::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "SCZ-1"])
+        .output()
+        .unwrap();
+    let show = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        show.contains("20 mg/d (day's total of ward doses)"),
+        "{show}"
+    );
+}
+
 /// Doses every other day are no dose a day: each keeps its amount.
 #[test]
 fn doses_every_other_day_are_no_dose_a_day() {

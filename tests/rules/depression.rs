@@ -639,6 +639,37 @@ pub fn cases() -> Vec<Case> {
                 .phq9(18.0, 365),
             Refractory,
         ),
+        // Review R9-5: a course ended by the patient's report that they do not take the drug
+        // (a statement `not-taken`) is no failed trial, even where the report's reason reads
+        // as no response (ILAE "appropriately used", TRRIP adherence).
+        case(
+            "a drug the patient reported not taking, for a reason read as no response, is no failed trial",
+            patient().give(sertraline_failed()).give(
+                rx("Venlafaxine 150 mg/d")
+                    .from(300)
+                    .for_days(90)
+                    .stopped(StopReason::LackOfEfficacy)
+                    .stopped_as_written("reported not taken: it does not work"),
+            ),
+            NotMet,
+        )
+        .reason("the patient reported not taking it from"),
+        case(
+            "two failed trials and a third the patient reported not taking: the rule-out of adherence names the report",
+            patient()
+                .give(sertraline_failed())
+                .give(venlafaxine_failed())
+                .give(
+                    rx("Escitalopram 20 mg/d")
+                        .from(200)
+                        .for_days(60)
+                        .stopped(StopReason::Noncompliance)
+                        .stopped_as_written("reported not taken: feels numb"),
+                ),
+            Refractory,
+        )
+        .confounder_text("patient reported not taking escitalopram since")
+        .confounder_text("(feels numb)"),
     ]
 }
 

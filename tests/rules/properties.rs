@@ -94,6 +94,7 @@ fn bystanders() -> Vec<DrugExposure> {
             end_utc_offset_minutes: None,
             indications: Vec::new(),
             said_stopped: false,
+            dose_from: None,
         }
     };
     let mut atorvastatin = exposure("Atorvastatin 40 mg/d", 800, Some(700), 40.0, "mg/d");

@@ -454,6 +454,7 @@ impl Vignette {
             end_utc_offset_minutes: None,
             indications: Vec::new(),
             said_stopped: false,
+            dose_from: None,
         });
         self
     }

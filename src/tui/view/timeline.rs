@@ -1047,6 +1047,7 @@ mod tests {
             end_utc_offset_minutes: None,
             indications: Vec::new(),
             said_stopped: false,
+            dose_from: None,
         }
     }
 
