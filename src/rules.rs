@@ -429,7 +429,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
 /// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
 /// dose: "insufficient data" for want of two values within a month of the infusion no longer.
-const ENGINE_REVISION: u32 = 31;
+/// In 32 (review RV-C OC-8): "given for …, not counted" drugs and "done for / about …, not
+/// counted" findings in the same words are one evidence item citing every record (`also`), as
+/// counted items are, not one item per record.
+const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
