@@ -86,7 +86,7 @@ fn displays(record: &Value, list: &str) -> Vec<String> {
         .collect()
 }
 
-fn patient(id: &str, mrn: &str, names: Value, birth: &str) -> Value {
+fn patient(id: &str, mrn: &str, names: &Value, birth: &str) -> Value {
     json!({
         "resourceType": "Patient", "id": id,
         "identifier": [{"system": MRN, "value": mrn}],
@@ -149,7 +149,7 @@ fn novak() -> Value {
     patient(
         "p1",
         "H-1001",
-        json!([
+        &json!([
             {"family": "Novak", "given": ["Jana"]},
             {"use": "maiden", "family": "Horvat", "given": ["Jana"]}
         ]),
@@ -268,7 +268,7 @@ fn a_moved_file_does_not_take_back_what_the_source_deleted() {
             patient(
                 "q1",
                 "H-2002",
-                json!([{"family": "Kowalski", "given": ["Piotr"]}]),
+                &json!([{"family": "Kowalski", "given": ["Piotr"]}]),
                 "1970-05-06",
             ),
             condition("qc1", "q1", "G40.909", "Epilepsy"),
@@ -306,7 +306,7 @@ fn a_moved_file_keeps_the_records_waiting_for_their_patient() {
         &[patient(
             "s2",
             "H-3004",
-            json!([{"family": "Lie", "given": ["Kari"]}]),
+            &json!([{"family": "Lie", "given": ["Kari"]}]),
             "1985-01-01",
         )],
     );
@@ -321,7 +321,7 @@ fn a_moved_file_keeps_the_records_waiting_for_their_patient() {
         &[patient(
             "s1",
             "H-3003",
-            json!([{"family": "Berg", "given": ["Ola"]}]),
+            &json!([{"family": "Berg", "given": ["Ola"]}]),
             "1980-01-01",
         )],
     );
