@@ -2437,6 +2437,17 @@ fn native_file(
             for line in &counts.left_out {
                 report.warn("", String::from("refract document"), line);
             }
+            if counts.waiting > 0 {
+                report.warn(
+                    "",
+                    String::from("refract document"),
+                    &format!(
+                        "{} record(s) carried wait for a patient no file has brought yet \
+                         (`refract check` lists them)",
+                        counts.waiting
+                    ),
+                );
+            }
             report
         }
         Err(err) => FileReport::failed(path, &err.to_string()),

@@ -455,6 +455,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// from a day not known: neither it nor a line it begins moves the day readings count from, and
 /// its blood pressure criteria say its start is not known (`pressure::current_regimen`); a dose
 /// refract worked out is quoted with where it came from ("dose from quantity/supply").
+/// Also in 32 (review OC-8): "given for …, not counted" drugs and "done for / about …, not
+/// counted" findings in the same words are one evidence item citing every record (`also`), as
+/// counted items are, not one item per record.
 const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -59,8 +59,8 @@ pub use meetings::{
     shown_title,
 };
 pub use native::{
-    NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
-    NativePatient, TEAM_WORK_OF_PATIENTS_PRESENT,
+    NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeFileRows, NativeLine,
+    NativeMeeting, NativePatient, TEAM_WORK_OF_PATIENTS_PRESENT,
 };
 pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, NextMeeting, OverviewData, OverviewRow};
 pub use pulls::{FinishedPull, PullRecord};

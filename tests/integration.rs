@@ -26,6 +26,8 @@ mod fhir;
 mod keymap;
 #[path = "meetings.rs"]
 mod meetings;
+#[path = "native_move.rs"]
+mod native_move;
 #[path = "options.rs"]
 mod options;
 #[path = "roundtrip.rs"]

@@ -171,10 +171,22 @@ pub fn run(
         )?;
     }
     if waiting.unknown > 0 {
+        let per_source: Vec<String> = waiting
+            .unknown_by_source
+            .iter()
+            .map(|(source, count)| {
+                if source.is_empty() {
+                    format!("the unnamed source: {count}")
+                } else {
+                    format!("{}: {count}", crate::text::one_line(source))
+                }
+            })
+            .collect();
         writeln!(
             out,
-            "import: {} resource(s) wait for a patient no import has brought yet",
-            waiting.unknown
+            "import: {} resource(s) wait for a patient no import has brought yet ({})",
+            waiting.unknown,
+            per_source.join(", ")
         )?;
     }
     // Named one by one: held from the Patient that came under their id, or still waiting.

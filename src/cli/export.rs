@@ -56,7 +56,7 @@ fn write(
 }
 
 /// The native document, streamed:
-/// `{"format":…,"version":…,"patients":[…],"meetings":[…],"audit":[…]}`.
+/// `{"format":…,"version":…,"patients":[…],"meetings":[…],"audit":[…],"resources":[…],…}`.
 pub fn write_native(
     store: &Store,
     ids: &[PatientId],
@@ -112,6 +112,17 @@ pub fn write_native(
         return Err(CliError::Output(err));
     }
     read?;
-    out.write_all(b"]}\n")?;
+    out.write_all(b"]")?;
+    // The file's own history and identity beside its patients; a list with nothing in it is
+    // left out, as a document of a refract that did not carry it had none.
+    let file_rows = store.native_file_rows(subset, &all)?;
+    for (key, rows) in file_rows.lists() {
+        if rows.is_empty() {
+            continue;
+        }
+        write!(out, ",\"{key}\":")?;
+        serde_json::to_writer(&mut *out, rows).map_err(io::Error::from)?;
+    }
+    out.write_all(b"}\n")?;
     Ok(())
 }

@@ -226,7 +226,9 @@ fn evaluate_living(
             drugs.join("; ")
         ));
     }
-    found.evidence.extend(set_aside);
+    // Records in the same words are one item citing each (`also`), as counted items are: a
+    // drug given for another condition is not listed once per order, fill and renewal.
+    add_evidence(&mut found.evidence, &set_aside);
     if !set_aside_findings.is_empty() {
         let mut said: Vec<&str> = Vec::new();
         for item in &set_aside_findings {
@@ -239,7 +241,7 @@ fn evaluate_living(
             said.join("; ")
         ));
     }
-    found.evidence.extend(set_aside_findings);
+    add_evidence(&mut found.evidence, &set_aside_findings);
     if !untied.elsewhere.is_empty() {
         found.reasons.push(format!(
             "records tied to no condition, read as another condition's and not counted: {}",

@@ -2153,28 +2153,39 @@ fn waiting_among(
 
 /// Every resource filed under a Patient no import has brought (a pass over the ledger).
 fn waiting_count(conn: &Connection) -> Result<WaitingCount> {
-    let (all, staged): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(sum(EXISTS (
+    let per_source: Vec<(String, i64, i64)> = conn
+        .prepare(
+            "SELECT r.source, count(*), coalesce(sum(EXISTS (
                     SELECT 1 FROM fhir_resources p
                     WHERE p.source = r.source AND p.type = 'Patient' AND p.id = r.subject)), 0)
-         FROM fhir_resources r INDEXED BY fhir_resources_subject
-         WHERE r.subject IS NOT NULL AND r.type <> 'Patient' AND NOT EXISTS (
-             SELECT 1 FROM patient_identifiers i
-             WHERE i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject)",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    Ok(WaitingCount {
-        unknown: (all - staged) as usize,
-        staged: staged as usize,
-    })
+             FROM fhir_resources r INDEXED BY fhir_resources_subject
+             WHERE r.subject IS NOT NULL AND r.type <> 'Patient' AND NOT EXISTS (
+                 SELECT 1 FROM patient_identifiers i
+                 WHERE i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject)
+             GROUP BY r.source ORDER BY r.source",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut count = WaitingCount::default();
+    for (source, all, staged) in per_source {
+        count.staged += staged as usize;
+        let unknown = (all - staged) as usize;
+        if unknown > 0 {
+            count.unknown += unknown;
+            count.unknown_by_source.push((source, unknown));
+        }
+    }
+    Ok(count)
 }
 
 /// Resources whose patient no stored patient is (see [`Store::waiting_resources`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WaitingCount {
     /// Whose Patient no import has brought.
     pub unknown: usize,
+    /// `unknown`, per source (in source order; `""` is the source of files imported without
+    /// `--source`).
+    pub unknown_by_source: Vec<(String, usize)>,
     /// Whose Patient an import brought and did not create yet: staged by an import that
     /// stopped before the end of its file (created when the file is imported again), or left
     /// for the next import, `refract flags` or the dashboard to create.

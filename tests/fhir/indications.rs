@@ -719,6 +719,19 @@ fn fills_of_an_order_for_atrial_fibrillation_are_given_for_it() {
             1,
             "{detail}"
         );
+        // And one evidence item, citing both records, as a counted drug's would be.
+        let items: Vec<&Value> = reasons["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|item| item["text"] == "metoprolol: given for atrial fibrillation, not counted")
+            .collect();
+        assert_eq!(items.len(), 1, "{prescription}: {detail}");
+        assert_eq!(
+            items[0]["also"].as_array().map_or(0, Vec::len),
+            1,
+            "{prescription}: {detail}"
+        );
         let fills = env.rows(
             "SELECT coalesce(indications, '[]') FROM drug_exposures
              WHERE text LIKE 'metoprolol%' AND dates = 'dispensed'",

@@ -1,0 +1,434 @@
+//! A file moved with refract's own JSON (`export --format json`, imported into an empty file)
+//! reads the hospital's next export as the file it came from does: it keeps the stored
+//! resources that name no patient (the Encounter a hospital stay's readings are read from),
+//! the names a patient was known by, what the source deleted, the records waiting for a
+//! Patient no file has brought yet, and the Patient ids refused as another person. Each test
+//! builds the original file, moves it, imports the same next file into both and compares.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+const LOINC: &str = "http://loinc.org";
+const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+const MRN: &str = "http://hosp.example/mrn";
+
+fn refract(db: &Path) -> Command {
+    let mut command = Command::cargo_bin("refract").unwrap();
+    command.arg("--db").arg(db).args(["--user", "dr.move"]);
+    command
+}
+
+fn collection(dir: &TempDir, name: &str, resources: &[Value]) -> PathBuf {
+    let entries: Vec<Value> = resources.iter().map(|r| json!({"resource": r})).collect();
+    bundle_file(
+        dir,
+        name,
+        &json!({"resourceType": "Bundle", "type": "collection", "entry": entries}),
+    )
+}
+
+fn bundle_file(dir: &TempDir, name: &str, bundle: &Value) -> PathBuf {
+    let path = dir.path().join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_vec(bundle).unwrap()).unwrap();
+    path
+}
+
+/// Imports `files` into `db`, one run each, and returns what the last one printed.
+fn import(db: &Path, files: &[&Path]) -> String {
+    let mut said = String::new();
+    for file in files {
+        let output = refract(db).arg("import").arg(file).output().unwrap();
+        said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    said
+}
+
+/// `db` moved: its JSON export (of `mrns`, all when empty) imported into a new file.
+fn moved(dir: &TempDir, db: &Path, name: &str, mrns: &[&str]) -> PathBuf {
+    let document = dir.path().join(format!("{name}.native.json"));
+    refract(db)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&document)
+        .args(mrns)
+        .assert()
+        .success();
+    let target = dir.path().join(format!("{name}.db"));
+    refract(&target)
+        .arg("import")
+        .arg(&document)
+        .assert()
+        .success();
+    target
+}
+
+fn show(db: &Path, mrn: &str) -> Value {
+    let output = refract(db).args(["show", "--json", mrn]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn displays(record: &Value, list: &str) -> Vec<String> {
+    record[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["display"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn patient(id: &str, mrn: &str, names: &Value, birth: &str) -> Value {
+    json!({
+        "resourceType": "Patient", "id": id,
+        "identifier": [{"system": MRN, "value": mrn}],
+        "name": names, "gender": "female", "birthDate": birth
+    })
+}
+
+fn condition(id: &str, subject: &str, code: &str, text: &str) -> Value {
+    json!({
+        "resourceType": "Condition", "id": id,
+        "subject": {"reference": format!("Patient/{subject}")},
+        "clinicalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+            "code": "active"}]},
+        "verificationStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+            "code": "confirmed"}]},
+        "code": {"coding": [{"system": ICD10, "code": code}], "text": text},
+        "onsetDateTime": "2015-01-01"
+    })
+}
+
+fn daily_drug(id: &str, subject: &str, rxnorm: &str, name: &str, mg: u32) -> Value {
+    json!({
+        "resourceType": "MedicationStatement", "id": id, "status": "active",
+        "subject": {"reference": format!("Patient/{subject}")},
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": rxnorm, "display": name}], "text": name},
+        "effectivePeriod": {"start": "2020-01-01"},
+        "dosage": [{
+            "doseAndRate": [{"doseQuantity": {
+                "value": mg, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}],
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+        }]
+    })
+}
+
+fn blood_pressure(id: &str, day: &str, (systolic, diastolic): (u32, u32)) -> Value {
+    let mm = |value: u32| {
+        json!({"value": value, "unit": "mm[Hg]",
+        "system": "http://unitsofmeasure.org", "code": "mm[Hg]"})
+    };
+    json!({
+        "resourceType": "Observation", "id": id, "status": "final",
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": LOINC, "code": "85354-9"}], "text": "Blood pressure"},
+        "subject": {"reference": "Patient/p1"},
+        "encounter": {"reference": "Encounter/stay"},
+        "effectiveDateTime": day,
+        "component": [
+            {"code": {"coding": [{"system": LOINC, "code": "8480-6"}]}, "valueQuantity": mm(systolic)},
+            {"code": {"coding": [{"system": LOINC, "code": "8462-4"}]}, "valueQuantity": mm(diastolic)}
+        ]
+    })
+}
+
+fn novak() -> Value {
+    patient(
+        "p1",
+        "H-1001",
+        &json!([
+            {"family": "Novak", "given": ["Jana"]},
+            {"use": "maiden", "family": "Horvat", "given": ["Jana"]}
+        ]),
+        "1960-03-04",
+    )
+}
+
+/// (setting, status of the hypertension flag) of H-1001's readings.
+fn readings(db: &Path) -> (Vec<String>, String) {
+    let record = show(db, "H-1001");
+    let settings = record["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["setting"].as_str().unwrap_or("none").to_owned())
+        .collect();
+    let status = record["assessments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["ruleset"] == "hypertension")
+        .map(|a| a["status"].as_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (settings, status)
+}
+
+#[test]
+fn a_moved_file_reads_a_hospital_stays_next_readings_as_taken_in_hospital() {
+    let dir = TempDir::new().unwrap();
+    let stay = json!({
+        "resourceType": "Encounter", "id": "stay", "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+        "subject": {"reference": "Patient/p1"},
+        "period": {"start": "2026-10-01T08:00:00Z", "end": "2026-10-05T12:00:00Z"}
+    });
+    let first = collection(
+        &dir,
+        "first",
+        &[
+            novak(),
+            condition("c1", "p1", "I10", "Essential hypertension"),
+            daily_drug("m1", "p1", "17767", "amlodipine", 10),
+            daily_drug("m2", "p1", "29046", "lisinopril", 40),
+            daily_drug("m3", "p1", "2409", "chlorthalidone", 25),
+            stay,
+        ],
+    );
+    let next = collection(
+        &dir,
+        "next",
+        &[
+            blood_pressure("bp1", "2026-10-02T09:00:00Z", (182, 104)),
+            blood_pressure("bp2", "2026-10-03T09:00:00Z", (178, 102)),
+            blood_pressure("bp3", "2026-10-04T09:00:00Z", (176, 100)),
+        ],
+    );
+    let original = dir.path().join("original.db");
+    import(&original, &[&first]);
+    let whole = moved(&dir, &original, "whole", &[]);
+    // The Encounter names no person: a partial export carries it too.
+    let partial = moved(&dir, &original, "partial", &["H-1001"]);
+    for db in [&original, &whole, &partial] {
+        import(db, &[&next]);
+    }
+    let (settings, status) = readings(&original);
+    assert_eq!(settings, vec!["hospital"; 6]);
+    assert_ne!(status, "resistant");
+    for db in [&whole, &partial] {
+        assert_eq!(readings(db), (settings.clone(), status.clone()), "{db:?}");
+    }
+}
+
+#[test]
+fn a_moved_file_knows_a_patient_by_their_maiden_name() {
+    let dir = TempDir::new().unwrap();
+    let first = collection(&dir, "first", &[novak()]);
+    // The same source's Patient p1, now written by the maiden name alone, with no identifier.
+    let next = collection(
+        &dir,
+        "next",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "p1",
+                "name": [{"use": "maiden", "family": "Horvat", "given": ["Jana"]}],
+                "gender": "female", "birthDate": "1960-04-03"
+            }),
+            json!({
+                "resourceType": "Observation", "id": "k1", "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": "2823-3"}], "text": "Potassium"},
+                "subject": {"reference": "Patient/p1"},
+                "effectiveDateTime": "2026-11-01T09:00:00Z",
+                "valueQuantity": {"value": 3.1, "unit": "mmol/L",
+                    "system": "http://unitsofmeasure.org", "code": "mmol/L"}
+            }),
+        ],
+    );
+    let original = dir.path().join("original.db");
+    import(&original, &[&first]);
+    let target = moved(&dir, &original, "moved", &[]);
+    for db in [&original, &target] {
+        let said = import(db, &[&next]);
+        assert!(!said.contains("left out"), "{db:?}: {said}");
+        assert_eq!(displays(&show(db, "H-1001"), "observations"), ["Potassium"]);
+    }
+}
+
+#[test]
+fn a_moved_file_does_not_take_back_what_the_source_deleted() {
+    let dir = TempDir::new().unwrap();
+    let mut bipolar = condition("qc2", "q1", "F31.9", "Bipolar disorder");
+    bipolar["meta"] = json!({"lastUpdated": "2026-09-01T10:00:00Z"});
+    let first = collection(
+        &dir,
+        "first",
+        &[
+            patient(
+                "q1",
+                "H-2002",
+                &json!([{"family": "Kowalski", "given": ["Piotr"]}]),
+                "1970-05-06",
+            ),
+            condition("qc1", "q1", "G40.909", "Epilepsy"),
+            bipolar,
+        ],
+    );
+    let deleted = bundle_file(
+        &dir,
+        "deleted",
+        &json!({"resourceType": "Bundle", "type": "transaction", "entry": [{
+            "request": {"method": "DELETE", "url": "Condition/qc2"},
+            "response": {"lastModified": "2026-10-01T10:00:00Z"}
+        }]}),
+    );
+    let original = dir.path().join("original.db");
+    import(&original, &[&first, &deleted]);
+    let target = moved(&dir, &original, "moved", &[]);
+    for db in [&original, &target] {
+        // An older export imported again (or one that overlaps).
+        import(db, &[&first]);
+        assert_eq!(
+            displays(&show(db, "H-2002"), "conditions"),
+            ["Epilepsy"],
+            "{db:?}"
+        );
+    }
+}
+
+#[test]
+fn a_moved_file_keeps_the_records_waiting_for_their_patient() {
+    let dir = TempDir::new().unwrap();
+    let other = collection(
+        &dir,
+        "other",
+        &[patient(
+            "s2",
+            "H-3004",
+            &json!([{"family": "Lie", "given": ["Kari"]}]),
+            "1985-01-01",
+        )],
+    );
+    let waiting = collection(
+        &dir,
+        "waiting",
+        &[condition("sc1", "s1", "G40.909", "Epilepsy")],
+    );
+    let arrives = collection(
+        &dir,
+        "arrives",
+        &[patient(
+            "s1",
+            "H-3003",
+            &json!([{"family": "Berg", "given": ["Ola"]}]),
+            "1980-01-01",
+        )],
+    );
+    let original = dir.path().join("original.db");
+    import(&original, &[&other, &waiting]);
+    let whole = moved(&dir, &original, "whole", &[]);
+    // Another person's records are no part of a partial export.
+    let partial = moved(&dir, &original, "partial", &["H-3004"]);
+    for (db, waits) in [(&original, true), (&whole, true), (&partial, false)] {
+        let check = refract(db).arg("check").output().unwrap();
+        let said = String::from_utf8_lossy(&check.stdout).into_owned();
+        assert_eq!(
+            said.contains(
+                "import: 1 resource(s) wait for a patient no import has brought yet \
+                 (the unnamed source: 1)"
+            ),
+            waits,
+            "{db:?}: {said}"
+        );
+        import(db, &[&arrives]);
+        let expected: &[&str] = if waits { &["Epilepsy"] } else { &[] };
+        assert_eq!(
+            displays(&show(db, "H-3003"), "conditions"),
+            expected,
+            "{db:?}"
+        );
+    }
+}
+
+#[test]
+fn a_moved_file_keeps_a_refusal_of_another_persons_patient_id() {
+    let dir = TempDir::new().unwrap();
+    let ours = collection(
+        &dir,
+        "ours",
+        &[
+            novak(),
+            condition("c1", "p1", "I10", "Essential hypertension"),
+        ],
+    );
+    // Another hospital imported without its --source: its Patient p1 is someone else.
+    let theirs = collection(
+        &dir,
+        "theirs",
+        &[json!({
+            "resourceType": "Patient", "id": "p1",
+            "identifier": [{"system": "http://other-hosp.example/mrn", "value": "X-77"}],
+            "name": [{"family": "Smith", "given": ["John"]}],
+            "gender": "male", "birthDate": "1991-07-07"
+        })],
+    );
+    let their_next = collection(
+        &dir,
+        "their-next",
+        &[condition(
+            "hx1",
+            "p1",
+            "F31.9",
+            "Bipolar disorder (hospital B)",
+        )],
+    );
+    let original = dir.path().join("original.db");
+    import(&original, &[&ours, &theirs]);
+    let whole = moved(&dir, &original, "whole", &[]);
+    // The refusal is of Novak's own Patient id: it goes with her.
+    let partial = moved(&dir, &original, "partial", &["H-1001"]);
+    for db in [&original, &whole, &partial] {
+        let said = import(db, &[&their_next]);
+        assert!(said.contains("left out"), "{db:?}: {said}");
+        assert_eq!(
+            displays(&show(db, "H-1001"), "conditions"),
+            ["Essential hypertension"],
+            "{db:?}"
+        );
+    }
+}
+
+#[test]
+fn a_document_written_before_the_file_level_records_were_carried_is_still_read() {
+    let dir = TempDir::new().unwrap();
+    let first = collection(&dir, "first", &[novak()]);
+    let original = dir.path().join("original.db");
+    import(&original, &[&first]);
+    let output = refract(&original)
+        .args(["export", "--format", "json"])
+        .output()
+        .unwrap();
+    let mut document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in [
+        "resources",
+        "kept_aside",
+        "removed",
+        "refused",
+        "shared_identifiers",
+        "medication_ingredients",
+    ] {
+        document.as_object_mut().unwrap().remove(key);
+    }
+    for patient in document["patients"].as_array_mut().unwrap() {
+        patient.as_object_mut().unwrap().remove("names");
+    }
+    let older = bundle_file(&dir, "older", &document);
+    let target = dir.path().join("target.db");
+    refract(&target)
+        .arg("import")
+        .arg(&older)
+        .assert()
+        .success();
+    assert_eq!(show(&target, "H-1001")["patient"]["family_name"], "Novak");
+}
