@@ -49,6 +49,9 @@ use crate::store::{Store, StoreError};
 /// under: no hospital's word on who the person is.
 const REFRACT_PATIENT_SYSTEMS: &str = "urn:refract:patient-";
 
+/// The prefix of the systems refract keeps the server a source's Patient id came from under.
+const SERVER_SYSTEMS: &str = "urn:refract:patient-server:";
+
 /// A Patient of the file that is another person than the patient its id names.
 pub(super) struct AnotherPerson {
     /// Where in the file.
@@ -118,7 +121,7 @@ pub(super) fn others_under_stored_ids(
                     )
                 }
             };
-        if links_to(patient, &their_keys, equivalent) {
+        if links_to(patient, &their_keys, equivalent) || another_server(patient, &their_keys) {
             continue;
         }
         let Some(differences) = contradicted(
@@ -170,6 +173,21 @@ fn links_to(
         })
     });
     by_id || by_identifier
+}
+
+/// Whether the record's bundle names another server than the stored patient's under its id:
+/// the whole file is then refused, naming both servers (`import::identity_problem`), which
+/// says more than a refusal of the one Patient.
+fn another_server(patient: &FilePatient, their_keys: &[(String, String)]) -> bool {
+    patient
+        .keys
+        .iter()
+        .filter(|(system, _)| system.starts_with(SERVER_SYSTEMS))
+        .any(|(system, mine)| {
+            their_keys
+                .iter()
+                .any(|(their_system, theirs)| their_system == system && theirs != mine)
+        })
 }
 
 fn one_system(a: &str, b: &str, equivalent: &[Vec<String>]) -> bool {
