@@ -429,7 +429,16 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
 /// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
 /// dose: "insufficient data" for want of two values within a month of the infusion no longer.
-const ENGINE_REVISION: u32 = 31;
+/// In 32 (review RV-B OB1): a combination (`any_of`, `all_of`) undecided only on a question
+/// whose every answer decides it the same way is decided (`engine::settled_whatever`): on four
+/// antihypertensive classes with a diuretic, "uncontrolled on three with a diuretic, or
+/// controlled on four" is met whatever the blood pressure, so a patient with no current reading
+/// (none in 12 months, or none yet 4 weeks after a drug was added) is resistant, not
+/// "insufficient data"; the reading stays missing and the white-coat effect to rule out.
+/// Also in 32 (review RV-B OB3): epilepsy reads a seizure diary sent as one Observation per
+/// seizure (SNOMED CT 91175000 |Seizure|, valued Present, true or a count) as seizures on their
+/// days (`assets/rules/epilepsy.toml`, `events.observation.codes`).
+const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
