@@ -458,6 +458,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 32 (review OC-8): "given for …, not counted" drugs and "done for / about …, not
 /// counted" findings in the same words are one evidence item citing every record (`also`), as
 /// counted items are, not one item per record.
+/// Also in 32 (review OB1): a combination (`any_of`, `all_of`) undecided only on a question
+/// whose every answer decides it the same way is decided (`engine::settled_whatever`): on four
+/// antihypertensive classes with a diuretic, "uncontrolled on three with a diuretic, or
+/// controlled on four" is met whatever the blood pressure, so a patient with no current reading
+/// (none in 12 months, or none yet 4 weeks after a drug was added) is resistant, not
+/// "insufficient data"; the reading stays missing and the white-coat effect to rule out.
+/// Also in 32 (review OB3): epilepsy reads a seizure diary sent as one Observation per
+/// seizure (SNOMED CT 91175000 |Seizure|, valued Present, true or a count) as seizures on their
+/// days (`assets/rules/epilepsy.toml`, `events.observation.codes`).
 const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

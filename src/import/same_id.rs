@@ -23,6 +23,13 @@
 //!   (a year or a month given alone is any day of it). A name in common keeps one of them
 //!   corrected an update; both differing is another person whatever the name.
 //!
+//! One count decides alone: another number in a record-number system both are known by (the
+//! stored patient's MRN system, or the record's), with no number there in common (its `old`
+//! ones and the stored patient's retired ones count), is another person whatever their birth
+//! date, unless the name, the sex and the birth date all agree (the source re-numbered the
+//! patient: README, *Whose name and number are shown*). A person has one number in a
+//! hospital's system; two people of one hospital born the same day are common.
+//!
 //! Anything else in common keeps it an update: a new address or a corrected name, an MRN
 //! added, a re-numbering that keeps the old number (`use` `old`), a corrected birth date or
 //! sex under the same name or MRN. A record linked (`Patient.link`) to the stored patient, by
@@ -35,12 +42,15 @@ use chrono::{Datelike, NaiveDate};
 use super::{FilePatient, FirstRead, ImportOptions, PendingPatient, ledger, source_of};
 use crate::domain::history::folded;
 use crate::domain::{DatePrecision, Patient, Sex};
-use crate::store::imports::{IdentityLookup, PatientMatch};
+use crate::store::imports::{IdentityLookup, PatientMatch, differing_in};
 use crate::store::{Store, StoreError};
 
 /// The prefix of the systems refract keeps a source's Patient ids, servers and merged records
 /// under: no hospital's word on who the person is.
 const REFRACT_PATIENT_SYSTEMS: &str = "urn:refract:patient-";
+
+/// The prefix of the systems refract keeps the server a source's Patient id came from under.
+const SERVER_SYSTEMS: &str = "urn:refract:patient-server:";
 
 /// A Patient of the file that is another person than the patient its id names.
 pub(super) struct AnotherPerson {
@@ -111,7 +121,7 @@ pub(super) fn others_under_stored_ids(
                     )
                 }
             };
-        if links_to(patient, &their_keys, equivalent) {
+        if links_to(patient, &their_keys, equivalent) || another_server(patient, &their_keys) {
             continue;
         }
         let Some(differences) = contradicted(
@@ -165,6 +175,21 @@ fn links_to(
     by_id || by_identifier
 }
 
+/// Whether the record's bundle names another server than the stored patient's under its id:
+/// the whole file is then refused, naming both servers (`import::identity_problem`), which
+/// says more than a refusal of the one Patient.
+fn another_server(patient: &FilePatient, their_keys: &[(String, String)]) -> bool {
+    patient
+        .keys
+        .iter()
+        .filter(|(system, _)| system.starts_with(SERVER_SYSTEMS))
+        .any(|(system, mine)| {
+            their_keys
+                .iter()
+                .any(|(their_system, theirs)| their_system == system && theirs != mine)
+        })
+}
+
 fn one_system(a: &str, b: &str, equivalent: &[Vec<String>]) -> bool {
     a == b
         || equivalent
@@ -205,6 +230,25 @@ fn contradicted(
         }
         _ => false,
     };
+    // A person has one number in a hospital's record system: another one there, with none
+    // the record retires (`use` `old`) nor one the stored patient was ever known by, is
+    // another person whatever their birthday (review RV-B OB4), unless everything else says
+    // it is them (their name, sex and birth date: the source re-numbered them).
+    let renumbered = [&them.mrn_system, &me.mrn_system]
+        .into_iter()
+        .any(|system| differing_in(&mine_known, &theirs_known, system, equivalent).is_some());
+    if renumbered {
+        let name = names_agree(mine.names, theirs.names);
+        if name == Some(true) && !sex && !birth {
+            return None;
+        }
+        return listed(&[
+            (true, "medical record number"),
+            (name == Some(false), "name"),
+            (sex, "sex"),
+            (birth, "birth date"),
+        ]);
+    }
     if !sex && !birth {
         return None;
     }
@@ -218,9 +262,14 @@ fn contradicted(
         None if both_identified => false,
         None => return None,
     };
-    let differences: Vec<&str> = [(name, "name"), (sex, "sex"), (birth, "birth date")]
-        .into_iter()
-        .filter_map(|(differs, what)| differs.then_some(what))
+    listed(&[(name, "name"), (sex, "sex"), (birth, "birth date")])
+}
+
+/// "name, sex and birth date": the counts that differ; `None` when none does.
+fn listed(counts: &[(bool, &str)]) -> Option<String> {
+    let differences: Vec<&str> = counts
+        .iter()
+        .filter_map(|&(differs, what)| differs.then_some(what))
         .collect();
     Some(match differences.as_slice() {
         [one] => (*one).to_owned(),
@@ -382,6 +431,59 @@ mod tests {
         assert_eq!(
             judged((&him, &other_system, &[]), (&her, &hers, &[]), &[]).as_deref(),
             Some("sex and birth date")
+        );
+    }
+
+    #[test]
+    fn another_number_of_one_record_system_is_another_person_unless_all_else_agrees() {
+        let mut him = person(Sex::Male, "1960-01-01", DatePrecision::Day);
+        him.mrn_system = String::from("urn:hosp:mrn");
+        let id = key("urn:refract:patient-id:", "1");
+        let first = [id.clone(), key("urn:hosp:mrn", "OBX1")];
+        let second = [id.clone(), key("urn:hosp:mrn", "OBX2")];
+        let (ash, birch) = (name("Ash", "X"), name("Birch", "X"));
+        assert_eq!(
+            judged((&him, &second, &birch), (&him, &first, &ash), &[]).as_deref(),
+            Some("medical record number and name")
+        );
+        assert_eq!(
+            judged((&him, &second, &[]), (&him, &first, &ash), &[]).as_deref(),
+            Some("medical record number")
+        );
+        // Re-numbered under the name; a new name under the number (a marriage).
+        assert_eq!(
+            judged((&him, &second, &ash), (&him, &first, &ash), &[]),
+            None
+        );
+        assert_eq!(
+            judged((&him, &first, &birch), (&him, &first, &ash), &[]),
+            None
+        );
+        // The old number kept as `old`.
+        let retired = [key("urn:hosp:mrn", "OBX1")];
+        assert_eq!(
+            contradicted(
+                &Record {
+                    who: &him,
+                    keys: &second,
+                    former: &retired,
+                    names: &birch,
+                },
+                &Record {
+                    who: &him,
+                    keys: &first,
+                    former: &[],
+                    names: &ash,
+                },
+                &[],
+            ),
+            None
+        );
+        // Another system's number is no contradiction on its own.
+        let elsewhere = [id.clone(), key("urn:other:mrn", "OBX2")];
+        assert_eq!(
+            judged((&him, &elsewhere, &birch), (&him, &first, &ash), &[]),
+            None
         );
     }
 

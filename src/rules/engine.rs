@@ -18,7 +18,7 @@ use super::diagnosis_names::{
 };
 use super::drugs::DrugBook;
 use super::model::{AppliesTo, Kind, RuleSet};
-use super::outcome::{Outcome, Verdict};
+use super::outcome::{Outcome, Question, Verdict};
 use super::words::contains_words;
 use super::{oncology, pressure, status_epilepticus, trials};
 use crate::domain::{
@@ -1180,6 +1180,17 @@ fn decide_tier<'s>(ctx: &Context<'s>, set: &'s RuleSet, cache: &mut Cache<'s>) -
         }
         if verdicts.iter().all(|v| *v == Verdict::Met) {
             let met: Vec<&str> = criteria.iter().map(String::as_str).collect();
+            // Met whatever a reading still to take will show: the reading is still asked for
+            // (a flag on no current blood pressure has its pseudo-resistance to exclude).
+            for id in &met {
+                if let Some(outcome) = cache.get(id).filter(|o| o.settled_whatever) {
+                    for item in &outcome.missing {
+                        if !missing.contains(item) {
+                            missing.push(item.clone());
+                        }
+                    }
+                }
+            }
             if unsettled_above.is_some() && !set.tiers.is_lower_bound(tier.as_str()) {
                 held_back = Some((tier, met));
             } else {
@@ -2033,28 +2044,22 @@ fn composite<'s>(
         .iter()
         .map(|id| (id.as_str(), evaluate_criterion(ctx, id, cache)))
         .collect();
-    let verdicts: Vec<Verdict> = parts.iter().map(|(_, o)| o.verdict).collect();
-    outcome.verdict = if any {
-        if verdicts.contains(&Verdict::Met) {
-            Verdict::Met
-        } else if verdicts.contains(&Verdict::Undecided) {
-            Verdict::Undecided
-        } else {
-            Verdict::NotMet
-        }
-    } else if verdicts.iter().all(|v| *v == Verdict::Met) {
-        Verdict::Met
-    } else if verdicts.contains(&Verdict::NotMet) {
-        Verdict::NotMet
-    } else {
-        Verdict::Undecided
-    };
+    outcome.verdict = combined(any, parts.iter().map(|(_, o)| o.verdict));
+    let mut settled = None;
+    if outcome.verdict == Verdict::Undecided
+        && let Some((verdict, said)) = settled_whatever(ctx, ids, cache, any)
+    {
+        outcome.verdict = verdict;
+        outcome.settled_whatever = true;
+        settled = Some(said);
+    }
     // Undecided only on outcomes to come when every undecided part is.
     outcome.pending = outcome.verdict == Verdict::Undecided
         && parts
             .iter()
             .all(|(_, part)| part.verdict != Verdict::Undecided || part.pending);
     let mut met_parts = Vec::new();
+    let mut rests_on_settled = false;
     for (id, part) in parts {
         let text = ctx
             .set
@@ -2062,8 +2067,9 @@ fn composite<'s>(
             .iter()
             .find(|c| c.id == id)
             .map_or(id, |c| c.text.as_str());
+        // Settled whatever the undecided parts find: each of them is one way it is met.
         let relevant = match outcome.verdict {
-            Verdict::Met => part.verdict == Verdict::Met,
+            Verdict::Met => part.verdict == Verdict::Met || outcome.settled_whatever,
             _ => true,
         };
         if !relevant && any {
@@ -2074,12 +2080,17 @@ fn composite<'s>(
         for reason in &part.reasons {
             push_reason(&mut outcome.reasons, format!("  {reason}"));
         }
-        if part.verdict == Verdict::Met || outcome.verdict != Verdict::Met {
+        if part.verdict == Verdict::Met
+            || outcome.verdict != Verdict::Met
+            || outcome.settled_whatever
+        {
             outcome.evidence.extend(part.evidence.iter().cloned());
         }
-        if part.verdict == Verdict::Undecided {
+        if part.verdict == Verdict::Undecided || part.settled_whatever {
             outcome.missing.extend(part.missing.iter().cloned());
         }
+        // Resting on a part decided before what it waits on is known: so is this.
+        rests_on_settled |= part.settled_whatever && part.verdict == outcome.verdict;
         if part.verdict != Verdict::Met {
             for item in &part.short_of {
                 if !outcome.short_of.contains(item) {
@@ -2098,7 +2109,234 @@ fn composite<'s>(
     outcome.progression_shown_confirmed = outcome.verdict == Verdict::Met
         && !met_parts.is_empty()
         && met_parts.iter().all(|shown| *shown);
+    outcome.settled_whatever |= rests_on_settled;
+    if let Some(said) = settled {
+        outcome.reasons.insert(0, said.line);
+        if outcome.verdict == Verdict::Met {
+            for (key, words) in said.left_open {
+                if !outcome.confounders.iter().any(|c| c.key == key) {
+                    outcome.confounders.push(confounder(key, words));
+                }
+            }
+        }
+    }
     outcome
+}
+
+/// Three-valued `any_of` (met if any part is, else undecided if any part is) or `all_of`
+/// (not met if any part is not, else undecided if any part is).
+fn combined(any: bool, verdicts: impl Iterator<Item = Verdict>) -> Verdict {
+    let verdicts: Vec<Verdict> = verdicts.collect();
+    let (deciding, other) = if any {
+        (Verdict::Met, Verdict::NotMet)
+    } else {
+        (Verdict::NotMet, Verdict::Met)
+    };
+    if verdicts.contains(&deciding) {
+        deciding
+    } else if verdicts.contains(&Verdict::Undecided) {
+        Verdict::Undecided
+    } else {
+        other
+    }
+}
+
+/// How a combination was decided whatever its undecided parts find: the reason line, and what
+/// deciding it before the answer leaves to rule out.
+struct Settled {
+    line: String,
+    left_open: Vec<(&'static str, &'static str)>,
+}
+
+/// The most questions a combination is decided across (each answer of each: a handful of
+/// cases).
+const MOST_QUESTIONS: usize = 3;
+
+/// The verdict of an undecided combination when every answer the record may still give its
+/// undecided criteria decides it the same way (see [`Question`]): "uncontrolled on three
+/// classes with a diuretic, or controlled on four" is met on four classes with a diuretic
+/// whatever the blood pressure is. `None` when an undecided criterion waits on no question
+/// with known answers, or the answers decide it differently.
+fn settled_whatever<'s>(
+    ctx: &Context<'s>,
+    ids: &'s [String],
+    cache: &mut Cache<'s>,
+    any: bool,
+) -> Option<(Verdict, Settled)> {
+    let mut questions: Vec<Question> = Vec::new();
+    for id in ids {
+        if !open_questions(ctx, id, cache, &mut questions) {
+            return None;
+        }
+    }
+    if questions.is_empty() || questions.len() > MOST_QUESTIONS {
+        return None;
+    }
+    // Every combination of one answer per question.
+    let mut worlds: Vec<Vec<(&str, &str)>> = vec![Vec::new()];
+    for question in &questions {
+        worlds = worlds
+            .into_iter()
+            .flat_map(|world| {
+                question.answers.iter().map(move |answer| {
+                    let mut world = world.clone();
+                    world.push((question.key.as_str(), *answer));
+                    world
+                })
+            })
+            .collect();
+    }
+    let mut verdict = None;
+    let mut ways: Vec<String> = Vec::new();
+    for world in &worlds {
+        let parts: Vec<Verdict> = ids
+            .iter()
+            .map(|id| verdict_in(ctx, id, cache, world))
+            .collect();
+        let found = combined(any, parts.iter().copied());
+        if found == Verdict::Undecided || verdict.is_some_and(|v| v != found) {
+            return None;
+        }
+        verdict = Some(found);
+        if let (Some(question), [(_, answer)]) = (questions.first(), world.as_slice()) {
+            let answer_words = question
+                .answers
+                .iter()
+                .position(|a| a == answer)
+                .and_then(|at| question.answer_words.get(at))
+                .copied()
+                .unwrap_or(answer);
+            let by = ids
+                .iter()
+                .zip(&parts)
+                .find(|(_, part)| **part == found)
+                .map(|(id, _)| criterion_text(ctx, id));
+            ways.push(match by {
+                Some(text) => format!("{answer_words}, \"{text}\" is {}", found.words()),
+                None => answer_words.to_owned(),
+            });
+        }
+    }
+    let verdict = verdict?;
+    let asked: Vec<&str> = questions.iter().map(|q| q.words).collect();
+    let line = if ways.is_empty() {
+        format!(
+            "{} whatever {} turns out to be: each answer gives the same",
+            verdict.words(),
+            asked.join(" and ")
+        )
+    } else {
+        format!(
+            "{} whatever {} turns out to be, though it is not known yet: {}",
+            verdict.words(),
+            asked.join(" and "),
+            ways.join("; ")
+        )
+    };
+    let mut left_open = Vec::new();
+    for question in &questions {
+        if let Some(open) = question.left_open
+            && !left_open.contains(&open)
+        {
+            left_open.push(open);
+        }
+    }
+    Some((verdict, Settled { line, left_open }))
+}
+
+/// A criterion's words, or its id when it has none.
+fn criterion_text<'s>(ctx: &Context<'s>, id: &'s str) -> &'s str {
+    ctx.set
+        .criteria
+        .iter()
+        .find(|c| c.id == id)
+        .map_or(id, |c| c.text.as_str())
+}
+
+/// The question a criterion's kind waits on while undecided, if its answers are known.
+fn question_of(ctx: &Context<'_>, kind: Kind<'_>) -> Option<Question> {
+    match kind {
+        Kind::BloodPressure(spec) => pressure::question(ctx, spec),
+        _ => None,
+    }
+}
+
+/// Adds the questions the undecided criteria under `id` wait on (each once); false when one of
+/// them waits on something else.
+fn open_questions<'s>(
+    ctx: &Context<'s>,
+    id: &'s str,
+    cache: &mut Cache<'s>,
+    questions: &mut Vec<Question>,
+) -> bool {
+    let Some(criterion) = ctx.set.criteria.iter().find(|c| c.id == id) else {
+        return false;
+    };
+    match criterion.kinds().first().copied() {
+        Some(Kind::AnyOf(spec) | Kind::AllOf(spec)) => spec
+            .criteria
+            .iter()
+            .all(|part| open_questions(ctx, part, cache, questions)),
+        Some(kind) => {
+            if evaluate_criterion(ctx, id, cache).verdict != Verdict::Undecided {
+                return true;
+            }
+            let Some(question) = question_of(ctx, kind) else {
+                return false;
+            };
+            if !questions.iter().any(|known| known.key == question.key) {
+                questions.push(question);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
+/// The verdict of `id` where each question has the answer `world` gives it: an undecided
+/// criterion is met by its answer and not met by any other; a decided one is as it was.
+fn verdict_in<'s>(
+    ctx: &Context<'s>,
+    id: &'s str,
+    cache: &mut Cache<'s>,
+    world: &[(&str, &str)],
+) -> Verdict {
+    let Some(criterion) = ctx.set.criteria.iter().find(|c| c.id == id) else {
+        return Verdict::Undecided;
+    };
+    match criterion.kinds().first().copied() {
+        Some(Kind::AnyOf(spec)) => combined(
+            true,
+            spec.criteria
+                .iter()
+                .map(|part| verdict_in(ctx, part, cache, world))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        ),
+        Some(Kind::AllOf(spec)) => combined(
+            false,
+            spec.criteria
+                .iter()
+                .map(|part| verdict_in(ctx, part, cache, world))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        ),
+        Some(kind) => {
+            let found = evaluate_criterion(ctx, id, cache).verdict;
+            if found != Verdict::Undecided {
+                return found;
+            }
+            let Some(question) = question_of(ctx, kind) else {
+                return Verdict::Undecided;
+            };
+            match world.iter().find(|(key, _)| *key == question.key) {
+                Some((_, answer)) if *answer == question.answer => Verdict::Met,
+                Some(_) => Verdict::NotMet,
+                None => Verdict::Undecided,
+            }
+        }
+        None => Verdict::Undecided,
+    }
 }
 
 /// Adds a line of reasons unless the same words (whatever the indent) are already there:

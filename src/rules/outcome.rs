@@ -49,6 +49,32 @@ pub struct Outcome {
     /// 90"): said where a label this criterion would give is not reached, so that a team sees
     /// why not, not only that.
     pub short_of: Vec<String>,
+    /// A combination decided although parts of it are undecided: every answer the record may
+    /// still give them leads to this verdict (see [`Question`]). Its parts' gaps stay what is
+    /// missing, for the team, though the status stands.
+    pub settled_whatever: bool,
+}
+
+/// What an undecided criterion waits to learn from the record, when the answer is one of a few
+/// that exclude each other (the blood pressure on a regimen is above goal or at it): criteria
+/// asking the same question with other answers in mind are decided together by the answer,
+/// and a combination of them that every answer decides the same way is decided now (three
+/// valued logic alone cannot see that "above goal" and "at goal" cover every case).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// The question, the same for every criterion that asks it (their parameters but the answer
+    /// they want).
+    pub key: String,
+    /// The answer that meets this criterion; any other answer makes it not met.
+    pub answer: &'static str,
+    /// Every answer the record can give once it is known: exactly one of them holds.
+    pub answers: &'static [&'static str],
+    /// The question in words ("the blood pressure on this regimen").
+    pub words: &'static str,
+    /// Each answer in words, in the order of `answers` ("above goal").
+    pub answer_words: &'static [&'static str],
+    /// What a decision taken before the answer leaves to rule out (key, words), if anything.
+    pub left_open: Option<(&'static str, &'static str)>,
 }
 
 impl Outcome {
@@ -63,6 +89,7 @@ impl Outcome {
             pending: false,
             progression_shown_confirmed: false,
             short_of: Vec::new(),
+            settled_whatever: false,
         }
     }
 }

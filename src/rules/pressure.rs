@@ -18,7 +18,7 @@ use super::describe::{confounder, courses_evidence, observation_evidence, span};
 use super::given::Given;
 use super::model::{BloodPressure, ConcurrentClasses};
 use super::numbers::trim_number;
-use super::outcome::{Outcome, Verdict};
+use super::outcome::{Outcome, Question, Verdict};
 use super::selectors::names_test;
 use super::words::fold_accents;
 use crate::domain::{BpSetting, Observation, observation_codes};
@@ -1525,6 +1525,46 @@ fn readings_on_occasions(readings: usize, occasions: usize) -> String {
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, count) = values.fold((0.0, 0u32), |(sum, count), value| (sum + value, count + 1));
     (count > 0).then(|| sum / f64::from(count))
+}
+
+/// The question a blood pressure criterion waits on while undecided: the level on the current
+/// regimen, above goal or at goal. Two criteria that differ only in the state they want are
+/// undecided, and decided, on the same readings, and once decided exactly one of them is met
+/// (see [`blood_pressure`]: every undecided outcome comes before the state is read). A count of
+/// uncontrolled visits (`min_visits` above one) is no such answer: it may be neither. Nor is
+/// the level on a regimen no longer given on the run day (the record's last drugs, stopped):
+/// what its blood pressure was is no question a reading now can answer.
+pub fn question(ctx: &Context<'_>, spec: &BloodPressure) -> Option<Question> {
+    const ANSWERS: &[&str] = &["uncontrolled", "controlled"];
+    if spec.min_visits > 1 {
+        return None;
+    }
+    if current_regimen(ctx, &spec.classes).is_none_or(|regimen| regimen.on != ctx.today) {
+        return None;
+    }
+    let answer = ANSWERS
+        .iter()
+        .copied()
+        .find(|answer| *answer == spec.state)?;
+    let asked = BloodPressure {
+        state: String::new(),
+        ..spec.clone()
+    };
+    Some(Question {
+        key: format!("{asked:?}"),
+        answer,
+        answers: ANSWERS,
+        words: "the blood pressure on this regimen",
+        answer_words: &["above goal", "at goal"],
+        // Above goal, the flag rests on office readings still to take; a white-coat effect
+        // (pseudo-resistance, AHA 2018) is then still to exclude.
+        left_open: Some((
+            "white_coat",
+            "white-coat effect not excluded: no current blood pressure on this regimen (the \
+             flag holds whether it is above goal or at goal; office readings, and ambulatory or \
+             home monitoring, would tell which and exclude it)",
+        )),
+    })
 }
 
 pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outcome {

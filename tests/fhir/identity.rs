@@ -1391,6 +1391,51 @@ fn a_renumbered_patient_keeping_the_old_number_or_a_corrected_birth_date_under_h
     }
 }
 
+/// Review RV-B OB4: two clinics' bundles, without `fullUrl` and imported without `--source`,
+/// both call their patient `Patient/1`, with the same sex and birth date (people share a
+/// birthday) but another number of one MRN system and another name: two people. The second is
+/// refused in one line naming both, and neither the first's record nor their drugs are lost or
+/// shown under the other's number. The same number under another name (a marriage), or
+/// another number under the same name (the hospital re-numbered them), stays an update.
+#[test]
+fn another_number_of_the_same_mrn_system_under_a_colliding_id_and_another_name_is_refused() {
+    let clinic = |mrn: &str, family: &str, drug: (&str, &str), drug_id: &str| {
+        let who = json!({
+            "resourceType": "Patient",
+            "id": "1",
+            "identifier": [{"system": "urn:hosp:mrn", "value": mrn}],
+            "name": [{"family": family, "given": ["X"]}],
+            "birthDate": "1960-01-01",
+            "gender": "male"
+        });
+        let drug = statement(drug_id, "Patient/1", drug, "active", "2025-01-01", None);
+        json!({"resourceType": "Bundle", "type": "collection",
+               "entry": [{"resource": who}, {"resource": drug}]})
+    };
+    let mut env = Env::new();
+    env.import_ok(&env.write_json("a.json", &clinic("OBX1", "Ash", LEVETIRACETAM, "m1")));
+    let report =
+        env.import(&[env.write_json("b.json", &clinic("OBX2", "Birch", LAMOTRIGINE, "m2"))]);
+    let said = warnings(&report);
+    assert!(
+        said.contains("OBX1") && said.contains("OBX2") && said.contains("--source"),
+        "{report:#?}"
+    );
+    assert_eq!(names(&env), [["OBX1", "Ash", "male", "1960-01-01"]]);
+    assert_eq!(drugs_of(&env, "OBX1"), [["m1"]], "{report:#?}");
+
+    // A new name under the same number; then a new number under the name (re-numbered).
+    for (mrn, family, shown) in [("OBX1", "Birch", "OBX1"), ("OBX2", "Ash", "OBX2")] {
+        let mut env = Env::new();
+        env.import_ok(&env.write_json("a.json", &clinic("OBX1", "Ash", LEVETIRACETAM, "m1")));
+        let report =
+            env.import(&[env.write_json("b.json", &clinic(mrn, family, LAMOTRIGINE, "m2"))]);
+        assert!(!warnings(&report).contains("left out"), "{report:#?}");
+        assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+        assert_eq!(drugs_of(&env, shown), [["m1"], ["m2"]], "{report:#?}");
+    }
+}
+
 #[test]
 fn a_refused_patient_leaves_out_only_itself_and_what_names_it_not_the_rest_of_its_file() {
     let mut env = Env::new();

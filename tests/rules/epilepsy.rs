@@ -748,6 +748,54 @@ fn a_seizure_count_of_a_month_is_a_window_against_the_day_a_schedule_could_work(
     );
 }
 
+/// Levetiracetam failed (stopped for no response), then lamotrigine from 300 days ago, ongoing,
+/// with a seizure diary of one Observation per seizure, SNOMED CT 91175000 |Seizure|, every 45
+/// days from 690 days ago, each as `event` writes it.
+fn seizure_events(event: impl Fn(Vignette, i64) -> Vignette) -> Vignette {
+    let v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(700)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Lamotrigine 400 mg/d").from(300));
+    (0..16).fold(v, |v, n| event(v, 690 - 45 * n))
+}
+
+/// Review RV-B OB3: a seizure diary sent as one Observation per seizure (SNOMED CT 91175000
+/// |Seizure|, valued Present, or a count of 1) is seizures on their days, as a count named
+/// "Seizure count" is: the seizures on lamotrigine after it could work are its failure. The
+/// same entries valued Absent are days without a seizure, never seizures.
+#[test]
+fn a_seizure_diary_of_one_observation_per_seizure_is_read_as_seizures() {
+    run(
+        ID,
+        &[
+            case(
+                "seizure events coded Present",
+                seizure_events(|v, days| {
+                    v.coded_at("91175000", "Seizure", "52101004", time_ago(days, 9, 0))
+                }),
+                Refractory,
+            ),
+            case(
+                "seizure events valued 1 {seizures}, named Seizure",
+                seizure_events(|v, days| v.observe("91175000", "Seizure", 1.0, "{seizures}", days)),
+                Refractory,
+            ),
+            case(
+                "seizure events valued Absent: no seizure",
+                seizure_events(|v, days| {
+                    v.coded_at("91175000", "Seizure", "2667000", time_ago(days, 9, 0))
+                }),
+                InsufficientData,
+            )
+            .no_reason("seizures recorded"),
+        ],
+    );
+}
+
 #[test]
 fn epilepsy_cases() {
     run(ID, &cases());

@@ -231,9 +231,61 @@ pub fn cases() -> Vec<Case> {
             Resistant,
         )
         .reason("masked uncontrolled"),
+        // Five classes with a diuretic: resistant whatever the blood pressure (review RV-B
+        // OB1), refractory waiting on it.
         case(
             "no blood pressure on the current regimen",
             five_classes(),
+            Resistant,
+        )
+        .missing("no blood pressure in the last 12 months"),
+        // Review RV-B OB1: on four classes including a diuretic, either blood pressure is
+        // resistant hypertension (AHA 2018): above goal is uncontrolled on three with a
+        // diuretic, at goal is controlled on four. The flag holds without a current reading;
+        // the reading is still asked for, and the white-coat effect still to exclude.
+        case(
+            "four classes with a diuretic, the fourth added 20 days ago: resistant whatever the blood pressure",
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 152.0, 94.0)
+                .give(rx(SPIRONOLACTONE).from(20))
+                .office_bp(124.0, 76.0, 10)
+                .office_bp(122.0, 74.0, 3),
+            Resistant,
+        )
+        .label("resistant hypertension")
+        .reason("met whatever the blood pressure on this regimen")
+        .reason("no current blood pressure on the current regimen")
+        .missing("a blood pressure reading taken after")
+        .confounder("white_coat"),
+        case(
+            "four classes with a diuretic, the latest blood pressure 13 months old: resistant",
+            high_at(
+                [CHLORTHALIDONE, SPIRONOLACTONE, AMLODIPINE, LOSARTAN]
+                    .iter()
+                    .fold(patient(), |v, text| v.give(rx(text).from(800))),
+                &[410, 400],
+            ),
+            Resistant,
+        )
+        .missing("no blood pressure in the last 12 months")
+        .confounder("white_coat"),
+        // A regimen no longer given: its blood pressure is no question a reading now answers.
+        case(
+            "four classes with a diuretic, all stopped 200 days ago: not settled without a reading",
+            [CHLORTHALIDONE, SPIRONOLACTONE, AMLODIPINE, LOSARTAN]
+                .iter()
+                .fold(patient(), |v, text| v.give(rx(text).from(800).until(200))),
+            InsufficientData,
+        )
+        .no_reason("met whatever"),
+        case(
+            "four classes without a diuretic and no current blood pressure: still undecided",
+            on(&[DOXAZOSIN, AMLODIPINE, LOSARTAN, METOPROLOL]),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last 12 months"),
+        case(
+            "three classes with a diuretic and no current blood pressure: still undecided",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]),
             InsufficientData,
         )
         .missing("no blood pressure in the last 12 months"),
@@ -305,7 +357,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "blood pressures 20 and 23 months old on prescriptions still running: not current",
             high_at(five_classes_since_800(), &[700, 610]),
-            InsufficientData,
+            Resistant,
         )
         .missing("no blood pressure in the last 12 months"),
         case(
@@ -322,7 +374,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "three uncontrolled visits 13 to 20 months ago and none since: not current",
             high_at(five_classes_since_800(), &[610, 500, 400]),
-            InsufficientData,
+            Resistant,
         )
         .missing(
             "no blood pressure in the last 12 months (the latest on this regimen: 152/94 mmHg",
@@ -389,13 +441,15 @@ pub fn cases() -> Vec<Case> {
             Resistant,
         )
         .reason("mean 151/– mmHg over 2 reading(s)"),
-        // Below goal with no diastolic is no proof of control: not known.
+        // Below goal with no diastolic is no proof of control: not known. On four classes
+        // with a diuretic the flag holds either way (review RV-B OB1); the diastolic is still
+        // asked for.
         case(
             "office systolics below goal with no diastolic: whether at goal is not known",
             on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL])
                 .systolic_only(124.0, 37, BpSetting::Office)
                 .systolic_only(122.0, 30, BpSetting::Office),
-            InsufficientData,
+            Resistant,
         )
         .missing("a diastolic blood pressure"),
         // A diastolic of some readings: the diastolic mean is of those, and said to be
