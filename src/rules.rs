@@ -429,7 +429,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// to 365 days after it (`[m_protein.response] after_end_days_by_class`), and a disease status
 /// as its response as long (`[lines] response_days_by_class`), not 30 (56) days after its one
 /// dose: "insufficient data" for want of two values within a month of the infusion no longer.
-const ENGINE_REVISION: u32 = 31;
+/// In 32 (review RV-A, OA-1 to OA-5): myeloma's drug-refractoriness measures a drug's 4 weeks over
+/// its course (records each begun within `course_gap_days` of the last dose before it), not per
+/// dose or per cycle record; primary refractory myeloma needs a known best response below a
+/// minimal response (a progression with the best response unknown leaves it undecided, said as
+/// missing); a light-chain myeloma's response is read from the free light chain difference
+/// (`[m_protein.flc_response]`); a myeloma line's cycles are counted in the regimen's rhythm
+/// (`[lines] cycle_rhythm_max_days`); AML consolidation after a recorded remission continues the
+/// line (`[lines] remission_continues`); intervals near a 60-day window are said in days.
+const ENGINE_REVISION: u32 = 32;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
