@@ -127,6 +127,25 @@ pub fn span(days: i64) -> String {
     }
 }
 
+/// A span measured against a criterion's threshold of `threshold` days: in days when it is
+/// within `near` days of it either side ("60 days", "61 days": "9 weeks" for both hid which side
+/// of a 60-day window it fell, review RV-A OA-4), else as [`span`] says it.
+pub fn span_against(days: i64, threshold: i64, near: i64) -> String {
+    if (days - threshold).abs() <= near {
+        if days == 1 {
+            String::from("1 day")
+        } else {
+            format!("{days} days")
+        }
+    } else {
+        span(days)
+    }
+}
+
+/// How near a criterion's threshold a span is said in days (see [`span_against`]): three weeks
+/// either side, where rounding to weeks could carry a span across it.
+pub const NEAR_THRESHOLD_DAYS: i64 = 21;
+
 #[cfg(test)]
 mod tests {
     use super::{Length, shift, shift_hours, shift_months};

@@ -320,6 +320,11 @@ fn evaluate_living(
     });
     let mut status = status;
     let mut missing = tiers.missing;
+    for item in std::mem::take(&mut found.missing) {
+        if !missing.contains(&item) {
+            missing.push(item);
+        }
+    }
     if !doubtful.is_empty() {
         // An exclusion only considered (differential, provisional, unconfirmed) is the
         // reference's "status unknown" (refractory-criteria.md section 3: bipolar status
@@ -1241,6 +1246,8 @@ struct Findings {
     reasons: Vec<String>,
     evidence: Vec<Evidence>,
     confounders: Vec<Confounder>,
+    /// What would decide a label left undecided (`label_when.missing_when_undecided`).
+    missing: Vec<String>,
 }
 
 impl Findings {
@@ -1254,6 +1261,7 @@ impl Findings {
             reasons: Vec::new(),
             evidence: Vec::new(),
             confounders: Vec::new(),
+            missing: Vec::new(),
         };
         let deciding = &tiers.deciding;
         // A tier held back by an undecided one above it is said first: what was met, and why
@@ -1386,6 +1394,14 @@ fn refine_label<'s>(
         let outcome = evaluate_criterion(ctx, &rule.criterion, cache);
         if outcome.verdict == Verdict::NotMet && !outcome.short_of.is_empty() {
             not_reached.push((rule.label.as_str(), outcome.short_of.clone()));
+        }
+        if outcome.verdict == Verdict::Undecided && rule.missing_when_undecided {
+            for item in &outcome.missing {
+                let item = format!("{}: {item}", rule.label);
+                if !found.missing.contains(&item) {
+                    found.missing.push(item);
+                }
+            }
         }
         if outcome.verdict == Verdict::Met {
             found.label.clone_from(&rule.label);

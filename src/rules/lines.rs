@@ -244,6 +244,77 @@ pub fn derive(
     }
 }
 
+/// Whether a course begun on `start` follows a remission of the line begun on `line_start`
+/// (`[lines] remission_continues`): a disease status of one of those responses after the
+/// line began and before `start`, and no worsened disease status, no drug stopped for
+/// progression and no marrow with blasts at the induction criterion's remission threshold or
+/// above, from the remission to `start`. A status dated by a month or a year alone is
+/// read on the days every reading of it allows: a remission only when all of its days are
+/// before `start`, a worsening whenever any of its days may be after the remission.
+fn in_remission(
+    record: &PatientRecord,
+    set: &RuleSet,
+    line_start: NaiveDate,
+    start: NaiveDate,
+    today: NaiveDate,
+) -> bool {
+    let wanted = &set.lines.remission_continues;
+    if wanted.is_empty() {
+        return false;
+    }
+    let statuses = || {
+        record
+            .observations
+            .iter()
+            .filter(|o| o.code == observation_codes::DISEASE_STATUS)
+            .filter_map(|o| {
+                let response =
+                    crate::domain::Response::from_disease_status(o.value_code.as_deref()?)?;
+                Some((
+                    response,
+                    o.local_day(),
+                    o.last_local_day().min(today).max(o.local_day()),
+                ))
+            })
+    };
+    let Some(remission) = statuses()
+        .filter(|(response, first, last)| {
+            *first > line_start
+                && *last < start
+                && wanted
+                    .iter()
+                    .any(|name| crate::domain::Response::parse_any(name) == Some(*response))
+        })
+        .map(|(_, first, _)| first)
+        .min()
+    else {
+        return false;
+    };
+    let worsened = statuses().any(|(response, first, last)| {
+        response == crate::domain::Response::Progression && last > remission && first <= start
+    });
+    let stopped = record.exposures.iter().any(|e| {
+        e.stop_reason == Some(StopReason::Progression)
+            && e.end_day()
+                .is_some_and(|end| end > remission && end <= start)
+    });
+    // A relapse shown by the marrow alone: blasts at or above the remission threshold of the
+    // rule set's induction criterion (ELN: >= 5 % after CR), as a percent.
+    let marrow_relapse = set
+        .criteria
+        .iter()
+        .filter_map(|c| c.induction_failure.as_ref())
+        .any(|spec| {
+            record.observations.iter().any(|o| {
+                super::selectors::selects(&spec.blasts, o)
+                    && o.last_local_day().min(today).max(o.local_day()) > remission
+                    && o.local_day() <= start
+                    && o.value.is_some_and(|v| v >= spec.blasts_remission_below)
+            })
+        });
+    !worsened && !stopped && !marrow_relapse
+}
+
 /// Whether every drug of `given` is one of `ingredients` (a role the rule set names).
 fn all_of(given: &Given<'_>, ingredients: &[String]) -> bool {
     !given.drugs.is_empty()
@@ -595,18 +666,18 @@ fn derive_regimens(
                 let dated = super::dates::dated(relapse.first, relapse.last);
                 let reason = if !relapse.surely {
                     format!(
-                        "restarted after a relapse dated {dated} alone: whether more than {days} \
+                        "restarted after a progression off therapy dated {dated} alone: whether more than {days} \
                          days after the last dose ({last_end}) and before the restart cannot \
                          be told"
                     )
                 } else if relapse.last > relapse.first {
                     format!(
-                        "restarted after a relapse dated {dated} alone, more than {days} days \
+                        "restarted after a progression off therapy dated {dated} alone, more than {days} days \
                          after the last dose"
                     )
                 } else {
                     format!(
-                        "restarted after a relapse on {}, {} days after the last dose",
+                        "restarted after a progression off therapy on {}, {} days after the last dose",
                         relapse.first,
                         (relapse.first - last_end).num_days()
                     )
@@ -624,6 +695,11 @@ fn derive_regimens(
         let Some(current) = lines.last_mut() else {
             continue;
         };
+        if in_remission(record, set, current.start, start, today) {
+            current.ingredients.extend(names);
+            current.members.push(given);
+            continue;
+        }
         if start > shift(last_end, set.lines.gap_days) {
             let reason = format!(
                 "gap of {} days without treatment",
@@ -1139,6 +1215,56 @@ const CYCLE_DOSE_GAP_DAYS: i64 = 7;
 /// the next cycle (as doses given one at a time are read).
 const CYCLE_EARLY_DAYS: i64 = 3;
 
+/// The regimen's cycle length as its drugs' records show it (`[lines] cycle_rhythm_max_days`):
+/// per drug with no cycle length of its own, its records of one cycle (doses grouped on import,
+/// or a dated record of a cycle or less) grouped as doses are (at most [`CYCLE_DOSE_GAP_DAYS`] apart), the median days between the starts of
+/// its groups; the longest of the drugs' up to the limit. `None` where the rule set reads no
+/// rhythm or no drug shows one (fewer than two groups).
+fn regimen_rhythm(sorted: &[&Given<'_>], set: &RuleSet) -> Option<i64> {
+    let limit = set.lines.cycle_rhythm_max_days;
+    if limit <= 0 {
+        return None;
+    }
+    let mut starts: Vec<(&str, Vec<NaiveDate>, NaiveDate)> = Vec::new();
+    for given in sorted {
+        let Some(drug) = given.drugs.first() else {
+            continue;
+        };
+        let Some(end) = given.end() else { continue };
+        // A cycle of doses grouped on import, or a dated record of a cycle or less; not an
+        // order of several cycles.
+        let one_cycle = match given.exposure.cycles {
+            Some(cycles) => cycles == 1,
+            None => (end - given.start()).num_days() < set.lines.cycle_per_record_days,
+        };
+        if drug.cycle_days.is_some() || !one_cycle {
+            continue;
+        }
+        let name = drug.ingredient.as_str();
+        match starts.iter_mut().find(|(known, _, _)| *known == name) {
+            Some((_, groups, last_end)) => {
+                if given.start() > shift(*last_end, CYCLE_DOSE_GAP_DAYS) {
+                    groups.push(given.start());
+                }
+                *last_end = (*last_end).max(end);
+            }
+            None => starts.push((name, vec![given.start()], end)),
+        }
+    }
+    starts
+        .iter()
+        .filter_map(|(_, groups, _)| {
+            let mut gaps: Vec<i64> = groups
+                .windows(2)
+                .map(|pair| (pair[1] - pair[0]).num_days())
+                .collect();
+            gaps.sort_unstable();
+            gaps.get(gaps.len() / 2).copied()
+        })
+        .filter(|days| *days <= limit)
+        .max()
+}
+
 /// Cycles of one drug of a line, as its records count them.
 #[derive(Default)]
 struct DrugCycles {
@@ -1169,6 +1295,7 @@ fn cycles_given(
 ) -> Option<u32> {
     let mut sorted: Vec<&Given<'_>> = members.to_vec();
     sorted.sort_by_key(|g| (g.exposure.start, g.exposure.id));
+    let rhythm = regimen_rhythm(&sorted, set);
     let mut per_drug: Vec<(&str, DrugCycles)> = Vec::new();
     for given in sorted {
         let drug = given
@@ -1186,7 +1313,25 @@ fn cycles_given(
             continue;
         };
         if let Some(cycles) = given.exposure.cycles {
-            counts.counted = Some(counts.counted.unwrap_or(0) + cycles);
+            // One cycle of doses grouped on import by their pauses is the regimen's cycle
+            // only from a cycle length after the one before it (`regimen_rhythm`): a drug given
+            // every 2 weeks in 28-day cycles counts no more cycles than the regimen gave. A
+            // drug with a cycle length of its own was grouped by it on import (from cycle 1 day
+            // 1, glofitamab's first dose on day 8), its cycles as they are.
+            let own_length = given.drugs.first().is_some_and(|d| d.cycle_days.is_some());
+            let length = rhythm.filter(|_| !own_length);
+            let same_cycle = cycles == 1
+                && length.is_some_and(|length| {
+                    counts.cycle_start.is_some_and(|day_one| {
+                        given.start() < shift(day_one, (length - CYCLE_EARLY_DAYS).max(1))
+                    })
+                });
+            if !same_cycle {
+                counts.counted = Some(counts.counted.unwrap_or(0) + cycles);
+                if cycles == 1 {
+                    counts.cycle_start = Some(given.start());
+                }
+            }
             continue;
         }
         // A record with no end (ongoing, or its end unknown) says no cycle. Records are grouped
@@ -1196,7 +1341,7 @@ fn cycles_given(
             continue;
         };
         let one_cycle = (record_end - given.start()).num_days() < set.lines.cycle_per_record_days;
-        let cycle_days = given.drugs.first().and_then(|d| d.cycle_days);
+        let cycle_days = given.drugs.first().and_then(|d| d.cycle_days).or(rhythm);
         let next_cycle = match (counts.cycle_start, counts.last_end, cycle_days) {
             (Some(day_one), _, Some(length)) => {
                 given.start() >= shift(day_one, (length - CYCLE_EARLY_DAYS).max(1))

@@ -21,7 +21,7 @@ use super::m_protein_series::{
     Acted, LineReading, Log, Point, Reading, SLACK, Scan, Series, category, percent,
     progressions_of, serum_series, set_aside,
 };
-use super::model::{MProtein, UrineResponse};
+use super::model::{FlcResponse, MProtein, UrineResponse};
 use super::outcome::Outcome;
 use super::progression::Progression;
 use crate::domain::observation_codes::display::number;
@@ -121,7 +121,12 @@ fn read_record(ctx: &Context<'_>) -> Reading {
         });
     }
     for line in ctx.lines.iter().map(AsRef::as_ref) {
-        if let Some(line_reading) = line_reading(ctx, spec, &serum, &found.urine, line) {
+        let series = Measured {
+            serum: &serum,
+            urine: &found.urine,
+            light_chains: &found.light_chains,
+        };
+        if let Some(line_reading) = line_reading(ctx, spec, &series, line) {
             reading.lines.push((line.id, line.start, line_reading));
         }
     }
@@ -316,8 +321,7 @@ pub fn explain(
 fn line_reading(
     ctx: &Context<'_>,
     spec: &MProtein,
-    serum: &[Point],
-    urine: &[Point],
+    measured: &Measured<'_>,
     line: &TreatmentLine,
 ) -> Option<LineReading> {
     let rules = &spec.response;
@@ -328,32 +332,77 @@ fn line_reading(
             series: Series::Serum,
             measurable: spec.measurable_serum,
             minimal: rules.minimal,
+            least: "a minimal response",
             grade: &|fall, _| category(rules, fall),
         },
-        serum,
+        measured.serum,
         line,
     );
     if !matches!(from_serum, None | Some(LineReading::Unreadable(_))) {
         return from_serum;
     }
-    let Some(urine_rules) = &spec.urine_response else {
-        return from_serum;
+    let from_urine = spec.urine_response.as_ref().and_then(|urine_rules| {
+        series_reading(
+            ctx,
+            spec,
+            &Grading {
+                series: Series::Urine,
+                measurable: spec.measurable_urine,
+                minimal: urine_rules.minimal,
+                least: "a minimal response",
+                grade: &|fall, value| urine_category(urine_rules, fall, value),
+            },
+            measured.urine,
+            line,
+        )
+    });
+    let from_m_protein = match from_urine {
+        Some(LineReading::Unreadable(_)) | None => from_serum.or(from_urine),
+        reading => reading,
     };
-    let from_urine = series_reading(
+    if !matches!(from_m_protein, None | Some(LineReading::Unreadable(_))) {
+        return from_m_protein;
+    }
+    // The light chains are read only when neither M-protein is measurable in the record
+    // (`progressions_of`): then they are the disease a response is measured on (IMWG 2016).
+    let Some(flc_rules) = &spec.flc_response else {
+        return from_m_protein;
+    };
+    let from_light_chains = series_reading(
         ctx,
         spec,
         &Grading {
-            series: Series::Urine,
-            measurable: spec.measurable_urine,
-            minimal: urine_rules.minimal,
-            grade: &|fall, value| urine_category(urine_rules, fall, value),
+            series: Series::LightChains,
+            measurable: flc_rules.measurable,
+            minimal: flc_rules.partial,
+            least: "a partial response (IMWG sets no minimal response by the light chains)",
+            grade: &|fall, _| flc_category(flc_rules, fall),
         },
-        urine,
+        measured.light_chains,
         line,
     );
-    match from_urine {
-        Some(LineReading::Unreadable(_)) | None => from_serum.or(from_urine),
+    match from_light_chains {
+        Some(LineReading::Unreadable(_)) | None => from_m_protein.or(from_light_chains),
         reading => reading,
+    }
+}
+
+/// The series a line's response may be read from.
+struct Measured<'m> {
+    serum: &'m [Point],
+    urine: &'m [Point],
+    light_chains: &'m [Point],
+}
+
+/// The category the free light chain difference reaches by its fall (IMWG 2016): VGPR at
+/// `very_good_partial`, PR at `partial`, else stable disease.
+fn flc_category(rules: &FlcResponse, fall: f64) -> Response {
+    if fall + SLACK >= rules.very_good_partial {
+        Response::VeryGoodPartial
+    } else if fall + SLACK >= rules.partial {
+        Response::Partial
+    } else {
+        Response::Stable
     }
 }
 
@@ -384,6 +433,8 @@ struct Grading<'g> {
     series: Series,
     measurable: f64,
     minimal: f64,
+    /// The least response the series grades, in words, for a fall short of `minimal`.
+    least: &'static str,
     grade: &'g dyn Fn(f64, f64) -> Response,
 }
 
@@ -590,10 +641,11 @@ fn placed_reading(
             )
         } else {
             format!(
-                "{} ({history}: at best {}, less than the {} % fall of a minimal response)",
+                "{} ({history}: at best {}, less than the {} % fall of {})",
                 response.words(),
                 percent(single.1),
-                number(grading.minimal * 100.0)
+                number(grading.minimal * 100.0),
+                grading.least
             )
         };
         let mut sources = baseline.sources.clone();

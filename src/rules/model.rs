@@ -495,6 +495,21 @@ pub struct LineParameters {
     /// over several cycles, stopped before its count was given) says no cycle. 0: none is.
     #[serde(default)]
     pub cycle_per_record_days: i64,
+    /// The regimen's cycle length, read from its drugs' own rhythm: each drug's doses grouped
+    /// as cycles are (doses at most a week apart are one), the usual days between one group's
+    /// start and the next; the line's cycle length is the longest such rhythm of any of its
+    /// drugs, when at most this many days. A drug with no cycle length of its own (the drug
+    /// book's `cycle_days`) counts its cycles by it, so a drug given more often than the
+    /// regimen's cycle (daratumumab every 2 weeks in Dara-Kd's 28-day cycles) counts no more
+    /// cycles than the regimen gave. 0 (the default): each drug's doses are grouped alone.
+    #[serde(default)]
+    pub cycle_rhythm_max_days: i64,
+    /// A course begun after a remission of one of these responses (a disease status or a
+    /// recorded response, after the line began), with no progression recorded since it,
+    /// continues the line however long the pause and whatever its drugs: consolidation after
+    /// induction (AML) is part of the planned line. Empty (the default): no such rule.
+    #[serde(default)]
+    pub remission_continues: Vec<String>,
     /// Procedures that are a treatment given on their day, a drug of the lines (a CAR T-cell
     /// infusion recorded only as a procedure): codes or words of their display, as
     /// `transplant`. Read as the drug their display names, else `therapy_procedure_drug`.
@@ -584,6 +599,8 @@ impl Default for LineParameters {
             counts_cycles: false,
             cycle_procedures: Vec::new(),
             cycle_per_record_days: 0,
+            cycle_rhythm_max_days: 0,
+            remission_continues: Vec::new(),
             therapy_procedures: Vec::new(),
             therapy_procedure_drug: String::new(),
             therapy_procedure_products: std::collections::BTreeMap::new(),
@@ -672,6 +689,11 @@ pub struct MProtein {
     /// measurable disease (its serum baseline is not); `None` reads no response from the urine.
     #[serde(default)]
     pub urine_response: Option<UrineResponse>,
+    /// A line's response from the free light chain difference, read when neither M-protein is
+    /// measurable in the record (the light chains are then the measurable disease); `None`
+    /// reads no response from the light chains.
+    #[serde(default)]
+    pub flc_response: Option<FlcResponse>,
     /// Words that name a monoclonal protein in any specimen ("M-spike", "paraprotein"),
     /// matched by words (case and punctuation aside: "M protein" is "M-protein"). Such a test
     /// whose name has one of `urine_words`, or whose unit is the urine series' (mg/24 h), is
@@ -698,6 +720,19 @@ pub struct UrineResponse {
     #[serde(default)]
     pub partial_below_min_fall: f64,
     pub very_good_partial_below: f64,
+}
+
+/// The categories of a line's response from the fall of the involved-minus-uninvolved free
+/// light chain difference from the line's baseline (fractions of it), for a disease measurable
+/// by the light chains alone: at least `partial` (PR), at least `very_good_partial` (VGPR);
+/// less is stable disease (IMWG defines no minimal response by the light chains). A baseline
+/// difference below `measurable` (mg/dL) gives no response.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlcResponse {
+    pub measurable: f64,
+    pub partial: f64,
+    pub very_good_partial: f64,
 }
 
 /// A rise from the nadir that is a progression: at least `relative` of the nadir and at least
@@ -809,6 +844,11 @@ pub struct LabelRule {
     /// status (a response to the line after).
     #[serde(default)]
     pub history: bool,
+    /// When its criterion is undecided (and no label above it was given), what would decide it
+    /// is listed as missing, the status as it is: "primary refractory" or not, with the best
+    /// response unknown, is for the team to find out, never a silence.
+    #[serde(default)]
+    pub missing_when_undecided: bool,
 }
 
 /// A pseudo-resistance check listed until resolved (by the team in step 2, or by data).
@@ -1606,6 +1646,11 @@ pub struct ClassRefractory {
     /// A drug is refractory when given this long and progression came on it or within
     /// `progression_window_days` of its last dose (or it never reached `min_response`).
     pub min_days_on_drug: i64,
+    /// Records of one drug each begun within this many days of the last dose before it are one
+    /// course, its time on the drug measured from the first dose to the last (per-dose and
+    /// per-cycle records are how infusion centres and cyclic orders send them).
+    #[serde(default = "course_gap_days")]
+    pub course_gap_days: i64,
     pub progression_window_days: i64,
     pub min_response: String,
     /// Whether progression on a drug given as maintenance at a lower dose than before makes it
@@ -1616,6 +1661,10 @@ pub struct ClassRefractory {
     /// MAMMOTH's penta-refractory asks for two proteasome inhibitors and two IMiDs.
     #[serde(default)]
     pub min_drugs: std::collections::BTreeMap<String, usize>,
+}
+
+const fn course_gap_days() -> i64 {
+    42
 }
 
 const fn yes() -> bool {

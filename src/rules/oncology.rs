@@ -988,11 +988,30 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
             // refractory = never achieved at least a minimal response).
             let refractory = parse_responses(&spec.refractory_responses);
             let mut any_outcome = false;
+            // A progression says nothing of whether the line first responded (review RV-A
+            // OA-5: Rd with no response data, progression at month 7): with its best response
+            // unknown, never responded cannot be told.
+            let mut response_unknown: Vec<String> = Vec::new();
             for (line, state) in &states {
-                let responded = best_response(ctx, line)
+                // Worsened disease statuses are the line's progression, not a best response
+                // below a minimal one: a status of progressive disease stands for the line's
+                // best response only where the line records it so.
+                let best = best_response(ctx, line).filter(|response| {
+                    *response != Response::Progression || line.best_response.is_some()
+                });
+                let responded = best
                     .filter(|response| !refractory.contains(response))
                     .map(LineState::Responded);
                 match responded.as_ref().unwrap_or(state) {
+                    LineState::Refractory(_, _) if best.is_none() => {
+                        response_unknown.push(format!(
+                            "best response to {} {} before its progression (not recorded): \
+                             whether it ever reached a minimal response (primary refractory, \
+                             or relapsed and refractory) cannot be told",
+                            line.label(),
+                            line.regimen
+                        ));
+                    }
                     LineState::Refractory(why, shown) => {
                         any_outcome = true;
                         refractory_line(&mut outcome, line, why, *shown);
@@ -1008,7 +1027,10 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     _ => {}
                 }
             }
-            outcome.verdict = if any_outcome {
+            outcome.verdict = if !response_unknown.is_empty() {
+                outcome.missing.extend(response_unknown);
+                Verdict::Undecided
+            } else if any_outcome {
                 Verdict::Met
             } else {
                 Verdict::Undecided
@@ -1139,7 +1161,11 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
                 } else {
                     format!(
                         "{} after its last dose",
-                        span((progression.date - end).num_days())
+                        super::dates::span_against(
+                            (progression.date - end).num_days(),
+                            spec.refractory_window_days,
+                            super::dates::NEAR_THRESHOLD_DAYS
+                        )
                     )
                 };
                 outcome.reasons.push(format!(
@@ -1217,7 +1243,11 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
             line.label(),
             line.regimen,
-            span((date - end).num_days())
+            super::dates::span_against(
+                (date - end).num_days(),
+                spec.refractory_window_days,
+                super::dates::NEAR_THRESHOLD_DAYS
+            )
         ));
     }
     outcome.label = relapse_label(spec, index, ctx.lines.len(), latest_after_end);
@@ -1526,6 +1556,93 @@ pub fn relapse_after_procedure(
     outcome
 }
 
+/// One drug's course as MAMMOTH measures time on it: the records of one ingredient, by start,
+/// each begun within `gap_days` of the last dose before it. Per-dose (eMAR) and per-cycle
+/// records of one course are one exposure of the drug, from its first dose to its last.
+struct DrugCourse<'g, 'a> {
+    ingredient: String,
+    start: NaiveDate,
+    last_dose: NaiveDate,
+    records: Vec<&'g Given<'a>>,
+}
+
+impl DrugCourse<'_, '_> {
+    /// Its first and last doses, with how many records it joins when more than one.
+    fn dates(&self) -> String {
+        let mut words = format!("{} to {}", self.start, self.last_dose);
+        if self.records.len() > 1 {
+            let _ = write!(
+                words,
+                ", first to last dose of {} records",
+                self.records.len()
+            );
+        }
+        words
+    }
+
+    /// The lines any of its records was part of (see [`lines_of`]), by start.
+    fn lines<'c>(&self, ctx: &'c Context<'_>, classes: &[String]) -> Vec<&'c TreatmentLine> {
+        let mut lines: Vec<&TreatmentLine> = Vec::new();
+        for given in &self.records {
+            for line in lines_of(ctx, given, classes) {
+                if !lines.iter().any(|known| std::ptr::eq(*known, line)) {
+                    lines.push(line);
+                }
+            }
+        }
+        lines.sort_by_key(|line| line.start);
+        lines
+    }
+}
+
+/// The courses of every drug of `classes`, by start (see [`DrugCourse`]).
+fn drug_courses<'g, 'a>(
+    ctx: &'g Context<'a>,
+    classes: &[String],
+    gap_days: i64,
+) -> Vec<DrugCourse<'g, 'a>> {
+    let mut by_drug: BTreeMap<String, Vec<&'g Given<'a>>> = BTreeMap::new();
+    for given in ctx.given_of(classes) {
+        let mut names: Vec<String> = given
+            .drugs_of(classes)
+            .map(|d| d.ingredient.clone())
+            .collect();
+        if names.is_empty() {
+            names.push(given.exposure.text.clone());
+        }
+        names.dedup();
+        for name in names {
+            by_drug.entry(name).or_default().push(given);
+        }
+    }
+    let mut courses: Vec<DrugCourse<'g, 'a>> = Vec::new();
+    for (ingredient, mut records) in by_drug {
+        records.sort_by_key(|given| given.start());
+        let mut current: Option<DrugCourse<'g, 'a>> = None;
+        for given in records {
+            let last = given.end().unwrap_or(ctx.today).max(given.start());
+            match current.as_mut() {
+                Some(course) if given.start() <= shift(course.last_dose, gap_days) => {
+                    course.last_dose = course.last_dose.max(last);
+                    course.records.push(given);
+                }
+                _ => {
+                    courses.extend(current.take());
+                    current = Some(DrugCourse {
+                        ingredient: ingredient.clone(),
+                        start: given.start(),
+                        last_dose: last,
+                        records: vec![given],
+                    });
+                }
+            }
+        }
+        courses.extend(current);
+    }
+    courses.sort_by_key(|course| course.start);
+    courses
+}
+
 pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> Outcome {
     let mut outcome = Outcome::new();
     let min_response = Response::parse_any(&spec.min_response).unwrap_or(Response::Minimal);
@@ -1542,35 +1659,26 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
         // on the drug), each said where the group is not met: a short exposure, then
         // progression, is a reason the label is not given, not a silence.
         let mut too_short: Vec<String> = Vec::new();
-        for given in ctx.given_of(classes) {
+        for course in drug_courses(ctx, classes, spec.course_gap_days) {
             if refractory_to.len() >= needed {
                 break;
             }
-            let start = given.start();
-            let last_dose = given.end().unwrap_or(ctx.today);
+            let (start, last_dose) = (course.start, course.last_dose);
+            let name = course.ingredient.clone();
             let days_on = (last_dose - start).num_days();
             if days_on < spec.min_days_on_drug {
-                let name = given
-                    .drugs_of(classes)
-                    .map(|d| d.ingredient.clone())
-                    .next()
-                    .unwrap_or_else(|| given.exposure.text.clone());
                 too_short.push(format!(
-                    "{name} given {days_on} days ({start} to {last_dose}), under the {} ({} days) on a drug that refractoriness to it needs",
+                    "{name} given {days_on} days ({}), under the {} ({} days) on a drug that refractoriness to it needs",
+                    course.dates(),
                     span(spec.min_days_on_drug),
                     spec.min_days_on_drug
                 ));
                 continue;
             }
-            let lines = lines_of(ctx, given, classes);
+            let lines = course.lines(ctx, classes);
             let Some(first_line) = lines.first().copied() else {
                 continue;
             };
-            let name = given
-                .drugs_of(classes)
-                .map(|d| d.ingredient.clone())
-                .next()
-                .unwrap_or_default();
             if refractory_to
                 .iter()
                 .any(|(known, _)| known.eq_ignore_ascii_case(&name))
@@ -1626,6 +1734,7 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 if let Some(words) = maintenance {
                     let _ = write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
                 }
+                let _ = write!(why, "; on it {}", course.dates());
                 refractory_to.push((name.clone(), format!("{name} ({why})")));
                 outcome.evidence.push(line_evidence(id, ctx.record, line));
                 continue;
@@ -1671,7 +1780,10 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
             if let Some(line) = never_responded {
                 refractory_to.push((
                     name.clone(),
-                    format!("{name} (never reached {min_response})"),
+                    format!(
+                        "{name} (never reached {min_response}; on it {})",
+                        course.dates()
+                    ),
                 ));
                 outcome.evidence.push(line_evidence(id, ctx.record, line));
             }

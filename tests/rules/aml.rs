@@ -1457,3 +1457,41 @@ fn marrow_blasts_are_read_in_percent_and_counts_in_every_spelling_of_their_unit(
     ];
     run(ID, &cases);
 }
+
+/// review RV-A OA-2 (am2): 7+3, a complete remission, then three cycles of high-dose
+/// cytarabine consolidation, a relapse months later, then salvage: induction and consolidation
+/// in first remission are one line (reference section 0.4), the salvage after the relapse the
+/// second; induction courses before a remission stay a course each (the re-induction test
+/// above).
+#[test]
+fn consolidation_in_first_remission_continues_the_induction_line() {
+    let mut v = patient()
+        .give(rx("Cytarabine 200 mg/m2/d").from(400).for_days(7))
+        .give(rx("Daunorubicin 60 mg/m2/d").from(400).for_days(3))
+        .marrow_blasts(2.0, 372)
+        .disease_status(disease_status::FULL_REMISSION, 371);
+    for from in [354, 319, 284] {
+        v = v.give(rx("Cytarabine 3000 mg/m2").from(from).for_days(5));
+    }
+    let record = v
+        .marrow_blasts(18.0, 100)
+        .disease_status(disease_status::WORSENED, 100)
+        .give(rx("Cytarabine 2000 mg/m2").from(90).for_days(5))
+        .give(rx("Fludarabine 30 mg/m2").from(90).for_days(5))
+        .record();
+    let lines: Vec<_> = super::support::rules()
+        .derive_lines(&record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0].start, ago(400), "{lines:#?}");
+    assert_eq!(lines[1].start, ago(90), "{lines:#?}");
+    let assessment = super::support::assess(ID, &record);
+    assert_eq!(
+        assessment.status,
+        Relapsed,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}

@@ -451,14 +451,14 @@ fn recorded_cases() -> Vec<Case> {
             Refractory,
         )
         .label("triple-class refractory myeloma")
-        .reason("daratumumab (never reached MR)"),
+        .reason("daratumumab (never reached MR;"),
         case(
             "daratumumab stopped 60 days before its line's stable disease was assessed: judged by it",
             dvd_with_daratumumab_until(360),
             Refractory,
         )
         .label("triple-class refractory myeloma")
-        .reason("daratumumab (never reached MR)"),
+        .reason("daratumumab (never reached MR;"),
         case(
             "daratumumab stopped 61 days before its line's stable disease was assessed: not judged by it",
             dvd_with_daratumumab_until(361),
@@ -2263,7 +2263,7 @@ fn a_rise_of_the_month_off_therapy_begins_is_not_read_on_its_first_day_for_the_l
         lines[1]
             .cut_reason
             .as_deref()
-            .is_some_and(|cut| cut.contains("relapse on 2025-08-31")),
+            .is_some_and(|cut| cut.contains("progression off therapy on 2025-08-31")),
         "{lines:#?}"
     );
 }
@@ -2490,4 +2490,214 @@ fn the_response_to_a_car_t_infusion_is_read_from_the_m_protein_over_months() {
             "{second}: {said}"
         );
     }
+}
+
+/// Lenalidomide ordered per 28-day cycle (days 1-21, one order a cycle) with dexamethasone,
+/// `cycles` cycles from `from` days ago.
+fn rd_orders(mut v: Vignette, from: i64, cycles: i64) -> Vignette {
+    for cycle in 0..cycles {
+        let day = from - 28 * cycle;
+        v = v
+            .give(rx("Lenalidomide 25 mg/d").from(day).until(day - 20))
+            .give(rx("Dexamethasone 40 mg").from(day).until(day));
+    }
+    v
+}
+
+/// Dara-Kd from `from` days ago, six 28-day cycles, each dose its own record as an infusion
+/// centre's eMAR sends them: carfilzomib on days 1, 2, 8, 9, 15 and 16; daratumumab weekly in
+/// cycles 1-2 and on days 1 and 15 in cycles 3-6 (the label's schedule).
+fn dara_kd_per_dose(mut v: Vignette, from: i64) -> Vignette {
+    for cycle in 0..6 {
+        let day = from - 28 * cycle;
+        for d in [0, 1, 7, 8, 14, 15] {
+            v = v.give(rx("Carfilzomib 56 mg/m2").from(day - d).until(day - d));
+        }
+        let dara: &[i64] = if cycle < 2 { &[0, 7, 14, 21] } else { &[0, 14] };
+        for d in dara {
+            v = v.give(rx("Daratumumab 1800 mg").from(day - d).until(day - d));
+        }
+    }
+    v
+}
+
+/// review RV-A OA-1 (mm6): VRd, lenalidomide maintenance stopped for a confirmed progression,
+/// then Dara-Kd sent one record per dose and progression confirmed 10 days after its last dose.
+/// MAMMOTH's 4 weeks on a drug are its course's (first to last dose), not one record's: the
+/// patient is triple-class refractory, and no dose is said to be "given 0 days".
+#[test]
+fn drug_refractoriness_measures_a_drugs_course_not_each_dose_record() {
+    use super::support::{assess, describe};
+    let v = vrd_orders(patient(), 900, 6, 6)
+        .disease_status(disease_status::PARTIAL_REMISSION, 800)
+        .disease_status(disease_status::PARTIAL_REMISSION, 780)
+        .give(
+            rx("Lenalidomide 10 mg/d")
+                .from(760)
+                .until(390)
+                .stopped(StopReason::Progression),
+        )
+        .disease_status(disease_status::WORSENED, 400)
+        .disease_status(disease_status::WORSENED, 392);
+    // The last dose of cycle 6 (day 16) is 380 - 140 - 15 = 225 days ago.
+    let record = dara_kd_per_dose(v, 380)
+        .disease_status(disease_status::PARTIAL_REMISSION, 300)
+        .disease_status(disease_status::WORSENED, 215)
+        .disease_status(disease_status::WORSENED, 200)
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert_eq!(
+        assessment.label, "triple-class refractory myeloma",
+        "{said}"
+    );
+    assert!(!said.contains("given 0 days"), "{said}");
+}
+
+/// review RV-A OA-1 (mm8): Rd ×8, lenalidomide ordered per cycle (days 1-21 of 28), progression
+/// confirmed on therapy, then Dara-Kd sent per dose and progression on it: lenalidomide is
+/// refractory (its course ran 7 months, never "given 20 days ... under the 4 weeks" once per
+/// cycle), so the patient is triple-class refractory.
+#[test]
+fn a_drug_ordered_per_cycle_is_judged_over_its_cycles() {
+    use super::support::{assess, describe};
+    // Rd's last dose: 800 - 7 × 28 - 20 = 584 days ago; Dara-Kd's: 560 - 140 - 15 = 405.
+    let v = rd_orders(patient(), 800, 8)
+        .disease_status(disease_status::PARTIAL_REMISSION, 730)
+        .disease_status(disease_status::PARTIAL_REMISSION, 700)
+        .disease_status(disease_status::WORSENED, 600)
+        .disease_status(disease_status::WORSENED, 590);
+    let record = dara_kd_per_dose(v, 560)
+        .disease_status(disease_status::PARTIAL_REMISSION, 480)
+        .disease_status(disease_status::WORSENED, 395)
+        .disease_status(disease_status::WORSENED, 380)
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("lenalidomide given 20 days"), "{said}");
+    assert_eq!(
+        assessment.label, "triple-class refractory myeloma",
+        "{said}"
+    );
+    assert!(
+        said.contains("immunomodulatory drug: lenalidomide ("),
+        "{said}"
+    );
+}
+
+/// review RV-A OA-5 (mm9): Rd ×8 with no response data during the line and a progression
+/// confirmed on therapy: refractory, but whether it ever responded is not known, so never
+/// "primary refractory" (which needs a best response below a minimal response): what would
+/// tell is listed as missing.
+#[test]
+fn primary_refractory_needs_a_known_best_response() {
+    use super::support::{assess, describe};
+    let record = rd_orders(patient(), 400, 8)
+        .disease_status(disease_status::WORSENED, 220)
+        .disease_status(disease_status::WORSENED, 205)
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert_ne!(assessment.label, "primary refractory myeloma", "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("primary refractory") && m.contains("best response to 1L")),
+        "{said}"
+    );
+    // Control: stable disease recorded before the progression is a known best response below
+    // a minimal one.
+    let record = rd_orders(patient(), 400, 8)
+        .disease_status(disease_status::STABLE, 330)
+        .disease_status(disease_status::STABLE, 300)
+        .disease_status(disease_status::WORSENED, 220)
+        .disease_status(disease_status::WORSENED, 205)
+        .record();
+    let assessment = assess(ID, &record);
+    assert_eq!(
+        assessment.label,
+        "primary refractory myeloma",
+        "{}",
+        describe(&assessment)
+    );
+}
+
+/// review RV-A OA-5 (mm7): light-chain myeloma (no M-protein), Rd ×8, the free light chain
+/// difference 118.8 → 38.9 → 13.8 → 13 mg/dL (a partial response, IMWG 2016: >= 50 % fall of
+/// dFLC), then a confirmed rise on therapy: relapsed and refractory, never primary refractory.
+#[test]
+fn a_light_chain_myeloma_responds_by_its_free_light_chains() {
+    use super::support::{assess, describe};
+    let record = light_chains(
+        rd_orders(patient(), 400, 8),
+        &[
+            (1200.0, 12.0, 405),
+            (400.0, 11.0, 372),
+            (150.0, 12.0, 344),
+            (140.0, 10.0, 316),
+            (400.0, 11.0, 230),
+            (600.0, 12.0, 215),
+        ],
+    )
+    .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert_eq!(assessment.label, RRMM, "{said}");
+    assert!(said.contains("partial response"), "{said}");
+}
+
+/// review RV-A OA-3 (mm6): Dara-Kd ×6 sent per dose, daratumumab every 2 weeks in cycles 3-6:
+/// 6 cycles, the regimen's (carfilzomib's 28-day rhythm), not 8.
+#[test]
+fn a_drug_given_twice_a_cycle_counts_the_regimens_cycles() {
+    let lines = lines_of(&dara_kd_per_dose(patient(), 300).record());
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0].cycles, Some(6), "{lines:#?}");
+}
+
+/// review RV-A OA-4 (mm2, mm3): at the 60-day boundary the interval is said in days (60 days:
+/// refractory; 61 days: relapse), never "9 weeks" for both.
+#[test]
+fn an_interval_near_the_60_day_boundary_is_said_in_days() {
+    use super::support::{assess, describe};
+    // A second line over with its response not recorded leaves the status undecided, so that
+    // every criterion's reasons are said (the review's mm2 and mm3).
+    let with_second_line = |after: i64| {
+        let from = 300 - after - 10;
+        progression_after_last_dose(after)
+            .give(rx("Kd").from(from).until(from - 80))
+            .line(ID, line("Kd", KD).from(from).until(from - 80))
+            .record()
+    };
+    let refractory = describe(&assess(ID, &with_second_line(60)));
+    assert!(
+        refractory.contains("60 days after its last dose"),
+        "{refractory}"
+    );
+    assert!(!refractory.contains("9 weeks"), "{refractory}");
+    let relapse = describe(&assess(ID, &with_second_line(61)));
+    assert!(relapse.contains("61 days after its end"), "{relapse}");
+    assert!(!relapse.contains("9 weeks"), "{relapse}");
+}
+
+/// review RV-A OA-4 (mm2): a regimen restarted after a progression 40 days off therapy (within
+/// IMWG's 60 days: refractory, no relapse) is a new line whose cut does not call it a relapse.
+#[test]
+fn a_lines_cut_does_not_call_a_progression_within_the_window_a_relapse() {
+    let last_dose = 600 - 21 * 5 - 13;
+    let progression = last_dose - 40;
+    let v = vrd_orders(patient(), 600, 6, 6)
+        .disease_status(disease_status::PARTIAL_REMISSION, 520)
+        .disease_status(disease_status::WORSENED, progression)
+        .disease_status(disease_status::WORSENED, progression - 7);
+    let lines = lines_of(&vrd_orders(v, progression - 9, 4, 4).record());
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let cut = lines[1].cut_reason.as_deref().unwrap_or_default();
+    assert!(!cut.contains("relapse"), "{cut}");
+    assert!(cut.contains("progression off therapy"), "{cut}");
 }
