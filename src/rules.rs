@@ -467,7 +467,7 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 32 (review OB3): epilepsy reads a seizure diary sent as one Observation per
 /// seizure (SNOMED CT 91175000 |Seizure|, valued Present, true or a count) as seizures on their
 /// days (`assets/rules/epilepsy.toml`, `events.observation.codes`).
-/// Also in 32 (review RV-A, OA-1 to OA-5): myeloma's drug-refractoriness measures a drug's 4 weeks over
+/// Also in 32 (review OA-1 to OA-5): myeloma's drug-refractoriness measures a drug's 4 weeks over
 /// its course (records each begun within `course_gap_days` of the last dose before it), not per
 /// dose or per cycle record; primary refractory myeloma needs a known best response below a
 /// minimal response (a progression with the best response unknown leaves it undecided, said as
