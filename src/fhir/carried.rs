@@ -19,6 +19,9 @@
 //! - The role a drug played (first-line bolus, anaesthetic infusion, maintenance, as needed):
 //!   `drug-role` (`valueCode`, refract's machine names); FHIR has no element for it (a drug
 //!   taken as needed also says so in `dosage.asNeededBoolean`).
+//! - Where a dose a day refract worked out came from (a fill's from its order, quantity ×
+//!   strength ÷ days supply, a ward's day total): `dose-from` (`valueCode`, refract's machine
+//!   names), so that the evidence read back still says the dose was derived (review R9-7).
 //! - Cycles given: `cycles` (`valueInteger`). `dosage.timing.repeat.count` would need the
 //!   cycle's length, which refract does not keep, and reads as cycles planned. Doses given one
 //!   at a time are kept as one exposure a cycle, not dose by dose: each is one
@@ -60,7 +63,8 @@ use serde::{Deserialize, Serialize};
 use super::datetime::parse_datetime;
 use super::model::{self, Extension};
 use crate::domain::{
-    DatesKnown, Dose, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason, TreatmentLine,
+    DatesKnown, Dose, DoseFrom, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason,
+    TreatmentLine,
 };
 
 /// What every extension and code system of refract's starts with: a resource carrying it was
@@ -77,6 +81,10 @@ pub const GIVEN_UNTIL_URL: &str =
 pub const DATES_URL: &str = "https://refract.dev/fhir/StructureDefinition/dates-known";
 /// The role a drug played (`DrugRole`'s machine names).
 pub const ROLE_URL: &str = "https://refract.dev/fhir/StructureDefinition/drug-role";
+/// Where a dose a day refract worked out came from (`DoseFrom`'s machine names): the dose
+/// written beside it reads as stated otherwise, and the evidence would no longer say it was
+/// derived.
+pub const DOSE_FROM_URL: &str = "https://refract.dev/fhir/StructureDefinition/dose-from";
 /// Cycles of a drug given.
 pub const CYCLES_URL: &str = "https://refract.dev/fhir/StructureDefinition/cycles";
 /// A drug record that ended with no word that the drug stopped: doses given or handed over
@@ -139,6 +147,13 @@ pub fn role(extensions: &[Extension]) -> Option<DrugRole> {
     find(extensions, ROLE_URL)
         .and_then(|e| e.value_code.as_deref())
         .and_then(|code| DrugRole::parse(code).ok())
+}
+
+/// Where refract wrote that a drug's dose a day came from.
+pub fn dose_from(extensions: &[Extension]) -> Option<DoseFrom> {
+    find(extensions, DOSE_FROM_URL)
+        .and_then(|e| e.value_code.as_deref())
+        .and_then(|code| DoseFrom::parse(code).ok())
 }
 
 /// The cycles refract wrote for a drug.

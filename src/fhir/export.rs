@@ -26,8 +26,9 @@ use crate::store::imports::ShownMrn;
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
-    CYCLES_URL, DATES_URL, GIVEN_AS_COURSE, GIVEN_AS_DOSES, GIVEN_AS_URL, GIVEN_UNTIL_URL,
-    LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
+    CYCLES_URL, DATES_URL, DOSE_FROM_URL, GIVEN_AS_COURSE, GIVEN_AS_DOSES, GIVEN_AS_URL,
+    GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL,
+    STOP_REASON_CODES,
 };
 use super::wire_out::{
     Activity, ActivityDetail, AllergyIntolerance, AllergyReaction, Annotation, CarePlan,
@@ -952,6 +953,9 @@ fn patient_entries(
         }
         if let Some(role) = exposure.role {
             extension.push(code_extension(ROLE_URL, role.as_str()));
+        }
+        if let Some(from) = exposure.dose_from {
+            extension.push(code_extension(DOSE_FROM_URL, from.as_str()));
         }
         if let Some(cycles) = exposure.cycles {
             extension.push(Extension {

@@ -266,6 +266,10 @@ pub struct MedicationRecord {
     pub role: Option<DrugRole>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycles: Option<u32>,
+    /// Where the dose came from, where refract's own export says it was worked out (see
+    /// `carried`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_dose_from: Option<DoseFrom>,
     /// A pharmacy fill (MedicationDispense): joined with the drug's other fills when the
     /// record is assembled. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -2904,6 +2908,7 @@ fn map_medication(
             ends_without_a_stop,
             role: carried::role(&resource.extension),
             cycles: carried::cycles(&resource.extension),
+            carried_dose_from: carried::dose_from(&resource.extension),
             dispensed,
             supply,
             utc_offset_minutes,
@@ -3749,7 +3754,10 @@ pub fn finish_medication(
     let (dose, dose_source) = match dose {
         Some(dose) => (
             Some(dose),
-            record.dosage_from_order.then_some(DoseFrom::Order),
+            record
+                .dosage_from_order
+                .then_some(DoseFrom::Order)
+                .or(record.carried_dose_from),
         ),
         None => match dose_of_supply(record, &name) {
             Some(dose) => (Some(dose), Some(DoseFrom::QuantitySupply)),
