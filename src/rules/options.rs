@@ -553,7 +553,7 @@ fn drug_induced(condition: &Condition, effect: &AdverseEffect) -> Option<String>
         listed
             .iter()
             .find(|listed| bare(listed) == bare(code))
-            .map(|listed| listed.clone())
+            .cloned()
     });
     if let Some(code) = coded {
         return Some(format!("{} ({code}, {onset})", effect.words));
