@@ -43,16 +43,22 @@ pub struct Level {
 pub struct Reading {
     /// The latest level of each drug, and every earlier one below range or undetectable.
     pub levels: Vec<Level>,
-    /// Drugs monitored by level given now with no level recorded while given.
+    /// Drugs monitored by level with no level recorded while given: one given now with none
+    /// since its current course began, or one given before with none while it was.
     pub missing: Vec<String>,
+    /// The patient reported not taking a drug of these courses (a statement `not-taken`):
+    /// levels of the others do not show the drugs taken.
+    pub not_taken: bool,
 }
 
 impl Reading {
     /// Whether the levels show the drugs taken: at least one level, each drug's latest within
-    /// or above its range, and no drug given now without a level.
+    /// or above its range, no monitored drug without a level while it was given, and no
+    /// report of a drug not taken.
     pub fn shows_adherence(&self) -> bool {
         !self.levels.is_empty()
             && self.missing.is_empty()
+            && !self.not_taken
             && self
                 .latest()
                 .all(|level| matches!(level.says, LevelSays::InRange | LevelSays::AboveRange))
@@ -112,7 +118,12 @@ pub fn read(
     given: &[Given<'_>],
     today: NaiveDate,
 ) -> Reading {
-    let mut reading = Reading::default();
+    let mut reading = Reading {
+        not_taken: given
+            .iter()
+            .any(|g| g.exposure.reported_not_taken().is_some()),
+        ..Reading::default()
+    };
     for range in book.level_ranges() {
         let courses: Vec<&Given<'_>> = given
             .iter()
@@ -137,15 +148,20 @@ pub fn read(
             .collect();
         levels.sort_by_key(|level| level.day);
         let latest = levels.last().map(|level| level.day);
-        if courses.iter().any(|g| g.exposure.active_on(today)) {
+        // A drug given now needs a level of its current course; one given before, a level
+        // while it was: an in-range level of one drug says nothing of another's trial.
+        let unmeasured = if courses.iter().any(|g| g.exposure.active_on(today)) {
             let since_current = courses
                 .iter()
                 .filter(|g| g.exposure.active_on(today))
                 .map(|g| g.exposure.start_day())
                 .min();
-            if latest.is_none_or(|day| since_current.is_some_and(|start| day < start)) {
-                reading.missing.push(range.ingredient.clone());
-            }
+            latest.is_none_or(|day| since_current.is_some_and(|start| day < start))
+        } else {
+            latest.is_none()
+        };
+        if unmeasured {
+            reading.missing.push(range.ingredient.clone());
         }
         for level in levels {
             let concern = matches!(level.says, LevelSays::BelowRange | LevelSays::Undetectable);

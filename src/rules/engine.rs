@@ -1718,9 +1718,6 @@ fn rule_confounders(
                     .iter()
                     .any(|term| o.code == *term || contains_words(&o.display, term))
             });
-        // A report of not taking a drug keeps the check open whatever the levels of the
-        // others say.
-        let resolved_by_levels = resolved_by_levels && reports.is_empty();
         if resolved_by_data || resolved_by_levels {
             continue;
         }

@@ -1867,9 +1867,14 @@ fn judge(
     // used, so it is no failed trial whatever its length: ILAE's "appropriately chosen and
     // used", TRRIP's adherence, AHA 2018's non-adherence first among pseudo-resistance. The
     // rule-out of adherence names the report (see `engine::rule_confounders`). A reason read as
-    // intolerance stays one: the drug was not taken because it was not tolerated.
-    if trial.stop != Some(StopReason::Intolerance)
-        && let Some(from) = trial.not_taken_from()
+    // intolerance stays one: the drug was not taken because it was not tolerated; one read as
+    // no response is judged as a trial stopped for it, over the time taken until the report
+    // (the course ends on its day), as a patient's account of a trial is read (MGH-ATRQ), the
+    // report named among what to rule out.
+    if !matches!(
+        trial.stop,
+        Some(StopReason::Intolerance | StopReason::LackOfEfficacy)
+    ) && let Some(from) = trial.not_taken_from()
     {
         return Result::NotCounted(format!(
             "the patient reported not taking it from {from} (not an informative trial)"

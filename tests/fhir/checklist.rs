@@ -175,7 +175,69 @@ fn an_undetectable_level_is_non_adherence_and_a_level_after_the_drug_stopped_say
         ),
         "{rule_out}"
     );
-    assert!(!rule_out.contains("lamotrigine"), "{rule_out}");
+    // The 2023 level is not cited; lamotrigine's trial is said to have had no level.
+    assert!(!rule_out.contains("2023-03-01"), "{rule_out}");
+    assert!(
+        rule_out.contains("no level recorded while given: lamotrigine"),
+        "{rule_out}"
+    );
+}
+
+/// Review of the merged change: an in-range level of one failed trial's drug says nothing of
+/// the other's (stopped, monitored, never measured while given), and a patient's report of not
+/// taking a drug of the condition keeps the adherence item open whatever the levels say (the
+/// rule-out and the checklist read one reading).
+#[test]
+fn one_trials_level_does_not_answer_for_another_nor_for_a_report_of_not_taking() {
+    let env = imported(&epilepsy_with(&[level(
+        "l1",
+        "LOCAL-LEV",
+        "Levetiracetam level, serum",
+        &json!({"value": 24.0, "unit": "mg/L"}),
+        "2022-03-01",
+    )]));
+    let adherence = item(&env, "epilepsy", "adherence");
+    assert!(!adherence.done, "{adherence:?}");
+    let rule_out = adherence_rule_out(&env).expect("open");
+    assert!(
+        rule_out.contains("no level recorded while given: lamotrigine"),
+        "{rule_out}"
+    );
+
+    let lacosamide = super::coding(super::RXNORM, super::LACOSAMIDE.0, super::LACOSAMIDE.1);
+    let env = imported(&epilepsy_with(&[
+        level(
+            "l1",
+            "LOCAL-LEV",
+            "Levetiracetam level, serum",
+            &json!({"value": 24.0, "unit": "mg/L"}),
+            "2022-03-01",
+        ),
+        level(
+            "l2",
+            "LOCAL-LTG",
+            "Lamotrigine level",
+            &json!({"value": 6.0, "unit": "mg/L"}),
+            "2022-09-01",
+        ),
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": "nt",
+            "status": "not-taken",
+            "subject": {"reference": "urn:uuid:pe"},
+            "medicationCodeableConcept": lacosamide,
+            "effectiveDateTime": "2024-05-01",
+            "dateAsserted": "2024-05-01",
+            "statusReason": [{"text": "forgets the evening dose"}]
+        }),
+    ]));
+    let adherence = item(&env, "epilepsy", "adherence");
+    assert!(!adherence.done, "{adherence:?}");
+    let rule_out = adherence_rule_out(&env).expect("open");
+    assert!(
+        rule_out.contains("patient reported not taking lacosamide since 2024-05-01"),
+        "{rule_out}"
+    );
 }
 
 #[test]

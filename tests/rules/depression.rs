@@ -640,10 +640,12 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         ),
         // Review R9-5: a course ended by the patient's report that they do not take the drug
-        // (a statement `not-taken`) is no failed trial, even where the report's reason reads
-        // as no response (ILAE "appropriately used", TRRIP adherence).
+        // (a statement `not-taken`) is judged as the trial it was up to the report when the
+        // report's reason reads as no response (a patient's account of a trial, as MGH-ATRQ
+        // reads one), the report named among what to rule out; for any other reason it is no
+        // failed trial (ILAE "appropriately used", TRRIP adherence).
         case(
-            "a drug the patient reported not taking, for a reason read as no response, is no failed trial",
+            "a drug the patient reported not taking, for a reason read as no response, is judged up to the report",
             patient().give(sertraline_failed()).give(
                 rx("Venlafaxine 150 mg/d")
                     .from(300)
@@ -651,9 +653,20 @@ pub fn cases() -> Vec<Case> {
                     .stopped(StopReason::LackOfEfficacy)
                     .stopped_as_written("reported not taken: it does not work"),
             ),
-            NotMet,
+            Refractory,
         )
-        .reason("the patient reported not taking it from"),
+        .confounder_text("patient reported not taking venlafaxine since"),
+        case(
+            "a drug the patient reported not taking for a reason read as no response, after too short a time, is no adequate trial",
+            patient().give(sertraline_failed()).give(
+                rx("Venlafaxine 150 mg/d")
+                    .from(300)
+                    .for_days(10)
+                    .stopped(StopReason::LackOfEfficacy)
+                    .stopped_as_written("reported not taken: it does not work"),
+            ),
+            NotMet,
+        ),
         case(
             "two failed trials and a third the patient reported not taking: the rule-out of adherence names the report",
             patient()
