@@ -254,9 +254,7 @@ fn a_full_export_is_imported_with_the_servers_counts_and_a_second_pull_changes_n
             "Observation",
             "DiagnosticReport",
             "Procedure",
-            "AllergyIntolerance",
-            // Its Synthea patients' implanted defibrillators and pacemakers.
-            "Device"
+            "AllergyIntolerance"
         ]
     );
     for kind in &types {
