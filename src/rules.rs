@@ -475,7 +475,17 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (`[m_protein.flc_response]`); a myeloma line's cycles are counted in the regimen's rhythm
 /// (`[lines] cycle_rhythm_max_days`); AML consolidation after a recorded remission continues the
 /// line (`[lines] remission_continues`); intervals near a 60-day window are said in days.
-const ENGINE_REVISION: u32 = 32;
+/// In 33 (G3-1, G3-2, G3-3): an AML relapse sent only as a diagnosis (ICD-10-CM "in relapse",
+/// a diagnosis named relapsed, a clinicalStatus of relapse or recurrence, a new diagnosis of the
+/// leukaemia after the remission: `[lines.relapse_diagnoses]`) ends the remission, so the course
+/// after it is a new line, its cut saying the relapse, and is read as a relapse by the relapsed
+/// criterion; a remission read from the marrow blasts and the blood counts of the induction's
+/// recovery (ELN 2017's CR or CRi, no response recorded) continues the line as a recorded one
+/// does, the line's reason saying the measurements; LBCL counts a line's cycles in the
+/// regimen's rhythm (`cycle_rhythm_max_days = 28`), and a drug's orders per cycle whose periods
+/// follow on with no pause (R-CHOP-21 written day 1 to day 21) give the rhythm by their starts:
+/// six such orders were read as one cycle.
+const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

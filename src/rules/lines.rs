@@ -244,23 +244,41 @@ pub fn derive(
     }
 }
 
-/// Whether a course begun on `start` follows a remission of the line begun on `line_start`
-/// (`[lines] remission_continues`): a disease status of one of those responses after the
-/// line began and before `start`, and no worsened disease status, no drug stopped for
-/// progression and no marrow with blasts at the induction criterion's remission threshold or
-/// above, from the remission to `start`. A status dated by a month or a year alone is
-/// read on the days every reading of it allows: a remission only when all of its days are
-/// before `start`, a worsening whenever any of its days may be after the remission.
+/// Where a course begun on a day stands against a remission of the line it may continue
+/// (`[lines] remission_continues`).
+enum Remission {
+    /// No remission of the line before the course.
+    None,
+    /// In remission: the course continues the line. With the words saying how the remission was
+    /// read when no response was recorded (from the marrow and the blood counts), for the
+    /// line's reason.
+    Continues(Option<String>),
+    /// A remission, then a relapse before the course (or one whose day may be before it): the
+    /// relapse in words, for the cut of the line the course starts.
+    Relapsed(String),
+}
+
+/// Where a course begun on `start` stands against a remission of the line begun on
+/// `line_start` (`[lines] remission_continues`). The remission is a disease status of one of
+/// those responses after the line began and before `start`; with no response recorded for the
+/// line's induction, one read from the marrow and the blood counts of its recovery as
+/// `induction_failure` reads them (review G3-2: blasts below the cut-off with the counts of a CR
+/// or CRi, ELN 2017). A relapse after it is a worsened disease status, a drug stopped for
+/// progression, a marrow with blasts at the induction criterion's remission threshold or above,
+/// or a diagnosis that records one (`[lines] relapse_diagnoses`, review G3-1), from the
+/// remission to `start`. A status dated by a month or a year alone is read on the days every
+/// reading of it allows: a remission only when all of its days are before `start`, a relapse
+/// whenever any of its days may be after the remission.
 fn in_remission(
     record: &PatientRecord,
     set: &RuleSet,
     line_start: NaiveDate,
     start: NaiveDate,
     today: NaiveDate,
-) -> bool {
+) -> Remission {
     let wanted = &set.lines.remission_continues;
     if wanted.is_empty() {
-        return false;
+        return Remission::None;
     }
     let statuses = || {
         record
@@ -277,42 +295,334 @@ fn in_remission(
                 ))
             })
     };
-    let Some(remission) = statuses()
+    let is_wanted = |response: crate::domain::Response| {
+        wanted
+            .iter()
+            .any(|name| crate::domain::Response::parse_any(name) == Some(response))
+    };
+    let recorded = statuses()
         .filter(|(response, first, last)| {
-            *first > line_start
-                && *last < start
-                && wanted
-                    .iter()
-                    .any(|name| crate::domain::Response::parse_any(name) == Some(*response))
+            *first > line_start && *last < start && is_wanted(*response)
         })
         .map(|(_, first, _)| first)
-        .min()
-    else {
-        return false;
+        .min();
+    let (remission, derived) = match recorded {
+        Some(day) => (day, None),
+        None => match derived_remission(record, set, line_start, start, today) {
+            Some((day, words)) => (day, Some(words)),
+            None => return Remission::None,
+        },
     };
-    let worsened = statuses().any(|(response, first, last)| {
-        response == crate::domain::Response::Progression && last > remission && first <= start
-    });
-    let stopped = record.exposures.iter().any(|e| {
-        e.stop_reason == Some(StopReason::Progression)
-            && e.end_day()
-                .is_some_and(|end| end > remission && end <= start)
-    });
+    match relapse_after(record, set, remission, start, today) {
+        Some(words) => Remission::Relapsed(words),
+        None => Remission::Continues(derived),
+    }
+}
+
+/// The first relapse the record shows after the remission of `remission` and on or before
+/// `start` (see [`in_remission`]), in words; none when there is none.
+fn relapse_after(
+    record: &PatientRecord,
+    set: &RuleSet,
+    remission: NaiveDate,
+    start: NaiveDate,
+    today: NaiveDate,
+) -> Option<String> {
+    let after = format!("after the remission of {remission}");
+    let worsened = record
+        .observations
+        .iter()
+        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
+        .filter(|o| {
+            o.value_code
+                .as_deref()
+                .and_then(crate::domain::Response::from_disease_status)
+                == Some(crate::domain::Response::Progression)
+        })
+        .filter(|o| o.last_local_day().min(today).max(o.local_day()) > remission)
+        .filter(|o| o.local_day() <= start)
+        .min_by_key(|o| o.effective);
+    if let Some(o) = worsened {
+        return Some(format!(
+            "relapse: worsened disease status {} {after}",
+            on_day(o.day_text(), o.effective_precision.is_day())
+        ));
+    }
+    let stopped = record
+        .exposures
+        .iter()
+        .filter(|e| e.stop_reason == Some(StopReason::Progression))
+        .filter_map(|e| e.end_day().map(|end| (end, e)))
+        .filter(|(end, _)| *end > remission && *end <= start)
+        .min_by_key(|(end, _)| *end);
+    if let Some((end, exposure)) = stopped {
+        return Some(format!(
+            "relapse: {} stopped for progression on {end} {after}",
+            exposure.text
+        ));
+    }
     // A relapse shown by the marrow alone: blasts at or above the remission threshold of the
     // rule set's induction criterion (ELN: >= 5 % after CR), as a percent.
-    let marrow_relapse = set
+    for spec in set
         .criteria
         .iter()
         .filter_map(|c| c.induction_failure.as_ref())
-        .any(|spec| {
-            record.observations.iter().any(|o| {
-                super::selectors::selects(&spec.blasts, o)
-                    && o.last_local_day().min(today).max(o.local_day()) > remission
-                    && o.local_day() <= start
-                    && o.value.is_some_and(|v| v >= spec.blasts_remission_below)
-            })
-        });
-    !worsened && !stopped && !marrow_relapse
+    {
+        let marrow = record
+            .observations
+            .iter()
+            .filter(|o| super::selectors::selects(&spec.blasts, o))
+            .filter(|o| o.last_local_day().min(today).max(o.local_day()) > remission)
+            .filter(|o| o.local_day() <= start)
+            .filter(|o| o.value.is_some_and(|v| v >= spec.blasts_remission_below))
+            .min_by_key(|o| o.effective);
+        if let Some(o) = marrow {
+            return Some(format!(
+                "relapse: marrow blasts {} {} {after}",
+                super::oncology::blasts_text(o),
+                on_day(o.day_text(), o.effective_precision.is_day())
+            ));
+        }
+    }
+    relapse_diagnosis(record, set, remission, start, today)
+}
+
+/// "on 2026-03-05", or "dated 2026-03 alone".
+fn on_day(text: String, is_day: bool) -> String {
+    if is_day {
+        format!("on {text}")
+    } else {
+        format!("dated {text} alone")
+    }
+}
+
+/// A diagnosis that records a relapse after the remission of `remission` and on or before
+/// `start` (`[lines] relapse_diagnoses`, review G3-1), in words. A relapse sent only as a
+/// diagnosis (ICD-10-CM C92.02 "acute myeloid leukemia, in relapse", a problem-list entry whose
+/// status is relapse, a new diagnosis of the leukaemia after the remission) ends the remission
+/// as a worsened disease status does. Its day is its onset, else the day it was recorded; a
+/// status of relapse on the condition's own record, whose onset and recording are the first
+/// diagnosis's, says no day: the relapse came after the latest remission the record holds (the
+/// status is the condition's now), so a course begun after that remission may follow it, which
+/// cannot be told, and is cut, said (as a progression of a month alone cuts a planned sequence).
+fn relapse_diagnosis(
+    record: &PatientRecord,
+    set: &RuleSet,
+    remission: NaiveDate,
+    start: NaiveDate,
+    today: NaiveDate,
+) -> Option<String> {
+    let spec = set.lines.relapse_diagnoses.as_ref()?;
+    let dated = relapse_diagnosis_days(record, set, today)
+        .into_iter()
+        .filter(|(first, last, _)| *last > remission && *first <= start)
+        .min_by_key(|(first, ..)| *first);
+    if let Some((.., words)) = dated {
+        return Some(format!("{words}, after the remission of {remission}"));
+    }
+    // A status of relapse none of whose days (onset, recording) is after the remission: the
+    // first diagnosis's record, its status now relapse.
+    let undated = record.conditions.iter().find(|c| {
+        c.is_diagnosis()
+            && matches!(c.verification_status.as_deref(), None | Some("confirmed"))
+            && c.clinical_status
+                .as_deref()
+                .is_some_and(|status| spec.statuses.iter().any(|s| s == status))
+            && super::diagnosis_names::selected_by(c, &set.applies_to)
+            && [
+                (c.onset, c.onset_precision),
+                (c.recorded, c.recorded_precision),
+            ]
+            .iter()
+            .all(|(day, precision)| day.is_none_or(|first| precision.last_day(first) <= remission))
+    });
+    let what = undated.map(|c| {
+        format!(
+            "{} ({}, clinical status {})",
+            c.display,
+            c.code,
+            c.clinical_status.as_deref().unwrap_or_default()
+        )
+    });
+    let what = what?;
+    // The relapse of an undated status came after the latest remission recorded.
+    let latest = record
+        .observations
+        .iter()
+        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
+        .filter(|o| {
+            o.value_code
+                .as_deref()
+                .and_then(crate::domain::Response::from_disease_status)
+                .is_some_and(|response| {
+                    set.lines
+                        .remission_continues
+                        .iter()
+                        .any(|name| crate::domain::Response::parse_any(name) == Some(response))
+                })
+        })
+        .map(|o| o.last_local_day().min(today).max(o.local_day()))
+        .max()
+        .map_or(remission, |day| day.max(remission));
+    (start > latest).then(|| {
+        format!(
+            "relapse recorded as a diagnosis with no day: {what}; it came after the latest \
+             remission ({latest}), and whether before this course cannot be told"
+        )
+    })
+}
+
+/// The diagnoses that record a relapse on a day (`[lines] relapse_diagnoses`, review G3-1), as
+/// the relapse criterion reads them: each with its first and last possible day (an onset of a
+/// month or a year alone is every day of it) and its words. One coded or named as a relapse, or
+/// whose status is one, is dated by its onset, else the day it was recorded; a diagnosis begun
+/// anew (`new_onset`) by its onset. The criterion reads only those after a line's remission.
+pub(super) fn relapse_diagnosis_days(
+    record: &PatientRecord,
+    set: &RuleSet,
+    today: NaiveDate,
+) -> Vec<(NaiveDate, NaiveDate, String)> {
+    use super::diagnosis_names::{condition_matches, selected_by};
+    let Some(spec) = set.lines.relapse_diagnoses.as_ref() else {
+        return Vec::new();
+    };
+    let days = |day: Option<NaiveDate>, precision: crate::domain::DatePrecision| {
+        day.map(|first| (first, precision.last_day(first).min(today).max(first)))
+    };
+    record
+        .conditions
+        .iter()
+        .filter(|c| {
+            c.is_diagnosis()
+                && matches!(c.verification_status.as_deref(), None | Some("confirmed"))
+                && selected_by(c, &set.applies_to)
+        })
+        .filter_map(|condition| {
+            let onset = days(condition.onset, condition.onset_precision);
+            let recorded = days(condition.recorded, condition.recorded_precision);
+            let named = condition_matches(condition, &spec.icd10, &spec.snomed, &spec.names);
+            let status = condition
+                .clinical_status
+                .as_deref()
+                .is_some_and(|status| spec.statuses.iter().any(|s| s == status));
+            let remitted =
+                condition_matches(condition, &spec.remission_icd10, &[], &spec.remission_names)
+                    || matches!(
+                        condition.clinical_status.as_deref(),
+                        Some("remission" | "resolved" | "inactive")
+                    );
+            let (first, last) = if named || status {
+                onset.or(recorded)?
+            } else if spec.new_onset && !remitted {
+                onset?
+            } else {
+                return None;
+            };
+            let when = if first == last {
+                format!("since {first}")
+            } else {
+                format!("dated {} alone", super::dates::dated(first, last))
+            };
+            Some((
+                first,
+                last,
+                format!(
+                    "relapse recorded as a diagnosis: {} ({}) {when}",
+                    condition.display, condition.code
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// A remission of the line begun on `line_start` read from its measurements, with no response
+/// recorded for it (review G3-2): the response marrow of its induction as `induction_failure`
+/// reads it (the last, or first, marrow within `assessment_days` of the start and before
+/// `start`) with blasts below the cut-off, and the best blood counts of its recovery up to
+/// `start` those of one of `remission_continues` (ELN 2017: ANC >= 1.0 and platelets >= 100 x
+/// 10^9/L, CR; one of them, CRi; neither, MLFS, no remission). A disease status recorded for the
+/// induction (after its start, up to the marrow's day) decides instead, as in
+/// `induction_failure`: blasts below the cut-off do not overrule a recorded response short of
+/// CR. The marrow's day, and the words saying what was read (the measurements, their days and
+/// values).
+fn derived_remission(
+    record: &PatientRecord,
+    set: &RuleSet,
+    line_start: NaiveDate,
+    start: NaiveDate,
+    today: NaiveDate,
+) -> Option<(NaiveDate, String)> {
+    let spec = set
+        .criteria
+        .iter()
+        .find_map(|c| c.induction_failure.as_ref())?;
+    let last_day =
+        |o: &crate::domain::Observation| o.last_local_day().min(today).max(o.local_day());
+    let until = shift(line_start, spec.assessment_days);
+    let in_window = record
+        .observations
+        .iter()
+        .filter(|o| super::selectors::selects(&spec.blasts, o))
+        .filter(|o| o.local_day() > line_start && last_day(o) <= until && last_day(o) < start);
+    let marrow = if spec.response_marrow == "first" {
+        in_window.min_by_key(|o| o.effective)
+    } else {
+        in_window.max_by_key(|o| o.effective)
+    }?;
+    let recorded_response = record.observations.iter().any(|o| {
+        o.code == observation_codes::DISEASE_STATUS
+            && o.value_code
+                .as_deref()
+                .and_then(crate::domain::Response::from_disease_status)
+                .is_some()
+            && o.local_day() > line_start
+            && o.local_day() <= last_day(marrow)
+    });
+    if recorded_response
+        || super::oncology::blasts_unreadable(marrow).is_some()
+        || marrow.beyond("below", spec.blasts_remission_below) != Some(true)
+    {
+        return None;
+    }
+    let blasts = format!(
+        "marrow blasts {} {}",
+        super::oncology::blasts_text(marrow),
+        on_day(marrow.day_text(), marrow.effective_precision.is_day())
+    );
+    let wanted: Vec<crate::domain::Response> = set
+        .lines
+        .remission_continues
+        .iter()
+        .filter_map(|name| crate::domain::Response::parse_any(name))
+        .collect();
+    let Some(recovery) = spec.recovery.as_ref() else {
+        return Some((
+            marrow.local_day(),
+            format!("in remission from {blasts} (morphologic remission; no response recorded)"),
+        ));
+    };
+    let reading = super::recovery::at_marrow(
+        super::recovery::Records { record, today },
+        recovery,
+        marrow,
+        line_start,
+        (start, start),
+        "the induction",
+    );
+    let super::recovery::Reading::Counts { anc, platelets } = reading else {
+        return None;
+    };
+    let classified = super::recovery::classify(recovery, &anc, &platelets, &wanted).ok()?;
+    wanted.contains(&classified.response).then(|| {
+        (
+            marrow.local_day(),
+            format!(
+                "courses after it in remission: {} read from {blasts} and {} (ELN 2017; no response recorded)",
+                super::recovery::response_text(&classified, &wanted),
+                super::recovery::counts_text(&anc, &platelets)
+            ),
+        )
+    })
 }
 
 /// Whether every drug of `given` is one of `ingredients` (a role the rule set names).
@@ -695,9 +1005,38 @@ fn derive_regimens(
         let Some(current) = lines.last_mut() else {
             continue;
         };
-        if in_remission(record, set, current.start, start, today) {
-            current.ingredients.extend(names);
-            current.members.push(given);
+        let relapse = match in_remission(record, set, current.start, start, today) {
+            Remission::Continues(derived) => {
+                // How the remission was read, when no response was recorded: said once, in the
+                // line's reason.
+                if let Some(words) = derived
+                    && !current.cut_reason.contains(&words)
+                {
+                    current.cut_reason = format!("{}; {words}", current.cut_reason);
+                }
+                current.ingredients.extend(names);
+                current.members.push(given);
+                continue;
+            }
+            Remission::Relapsed(words) => Some(words),
+            Remission::None => None,
+        };
+        // A recorded relapse after the line's remission ends the line (review G3-1): the
+        // course after it is the next line, whatever its drugs or pause, said.
+        if let Some(words) = relapse.filter(|_| !within_window) {
+            let gap = (start - last_end).num_days();
+            let reason = if gap > 0 {
+                format!("{words}; {gap} days without treatment")
+            } else {
+                words
+            };
+            lines.push(Building {
+                start,
+                start_approximate: given.exposure.start_is_approximate(),
+                members: vec![given],
+                ingredients: names,
+                cut_reason: reason,
+            });
             continue;
         }
         if start > shift(last_end, set.lines.gap_days) {
@@ -1225,7 +1564,10 @@ fn regimen_rhythm(sorted: &[&Given<'_>], set: &RuleSet) -> Option<i64> {
     if limit <= 0 {
         return None;
     }
-    let mut starts: Vec<(&str, Vec<NaiveDate>, NaiveDate)> = Vec::new();
+    // Per drug: its groups split by pauses, its last day so far, its groups split by the days
+    // between one record's start and the next's alone (for orders per cycle that follow on:
+    // below), and its latest record's start.
+    let mut starts: Vec<(&str, Vec<NaiveDate>, NaiveDate, Vec<NaiveDate>, NaiveDate)> = Vec::new();
     for given in sorted {
         let Some(drug) = given.drugs.first() else {
             continue;
@@ -1241,19 +1583,35 @@ fn regimen_rhythm(sorted: &[&Given<'_>], set: &RuleSet) -> Option<i64> {
             continue;
         }
         let name = drug.ingredient.as_str();
-        match starts.iter_mut().find(|(known, _, _)| *known == name) {
-            Some((_, groups, last_end)) => {
+        match starts.iter_mut().find(|(known, ..)| *known == name) {
+            Some((_, groups, last_end, by_start, last_start)) => {
                 if given.start() > shift(*last_end, CYCLE_DOSE_GAP_DAYS) {
                     groups.push(given.start());
                 }
+                if given.start() > shift(*last_start, CYCLE_DOSE_GAP_DAYS) {
+                    by_start.push(given.start());
+                }
                 *last_end = (*last_end).max(end);
+                *last_start = given.start();
             }
-            None => starts.push((name, vec![given.start()], end)),
+            None => starts.push((
+                name,
+                vec![given.start()],
+                end,
+                vec![given.start()],
+                given.start(),
+            )),
         }
     }
     starts
         .iter()
-        .filter_map(|(_, groups, _)| {
+        .filter_map(|(_, groups, _, by_start, _)| {
+            // Orders of one cycle each whose periods cover the whole cycle (day 1 to day 21,
+            // the next from day 22: review G3-3) leave no pause between cycles: with no two
+            // groups by their pauses, the days between the orders' starts are the rhythm. Only
+            // then: a drug's dose changed mid-cycle (lenalidomide days 1-9, then 10-21) is one
+            // cycle by its pauses, never two by its starts.
+            let groups = if groups.len() < 2 { by_start } else { groups };
             let mut gaps: Vec<i64> = groups
                 .windows(2)
                 .map(|pair| (pair[1] - pair[0]).num_days())

@@ -510,6 +510,10 @@ pub struct LineParameters {
     /// induction (AML) is part of the planned line. Empty (the default): no such rule.
     #[serde(default)]
     pub remission_continues: Vec<String>,
+    /// Diagnoses that record a relapse (review G3-1), which ends a remission as a worsened
+    /// disease status does: see [`RelapseDiagnoses`]. None (the default): none does.
+    #[serde(default)]
+    pub relapse_diagnoses: Option<RelapseDiagnoses>,
     /// Procedures that are a treatment given on their day, a drug of the lines (a CAR T-cell
     /// infusion recorded only as a procedure): codes or words of their display, as
     /// `transplant`. Read as the drug their display names, else `therapy_procedure_drug`.
@@ -549,6 +553,38 @@ pub struct LineParameters {
     /// 0 (the default): every record counts.
     #[serde(default)]
     pub one_off_max_hours: i64,
+}
+
+/// Diagnosis records of the rule set's condition (its `applies_to`) that say it relapsed: one
+/// coded or named as a relapse (dated by its onset, else the day it was recorded), one whose
+/// clinicalStatus is one of `statuses` (dated so, when after the remission; else on a day not
+/// recorded, after the latest remission), and, with `new_onset`, one begun after the remission
+/// that says neither remission nor that it is over. Refuted, differential and provisional
+/// records are none.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelapseDiagnoses {
+    /// ICD-10 code prefixes of a relapse ("C92.02": in relapse).
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    /// SNOMED CT concepts of a relapse.
+    #[serde(default)]
+    pub snomed: Vec<String>,
+    /// Words of a diagnosis that say a relapse ("in relapse", "relapsed").
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// FHIR clinicalStatus codes of a relapse ("relapse", "recurrence").
+    #[serde(default)]
+    pub statuses: Vec<String>,
+    /// Whether a diagnosis of the condition begun after the remission is a relapse.
+    #[serde(default)]
+    pub new_onset: bool,
+    /// ICD-10 code prefixes of a remission ("C92.01"): never a new onset's relapse.
+    #[serde(default)]
+    pub remission_icd10: Vec<String>,
+    /// Words of a diagnosis that say a remission: never a new onset's relapse.
+    #[serde(default)]
+    pub remission_names: Vec<String>,
 }
 
 /// An end-of-treatment PET-CT is done preferably 6 to 8 weeks after the last cycle (Juweid et
@@ -601,6 +637,7 @@ impl Default for LineParameters {
             cycle_per_record_days: 0,
             cycle_rhythm_max_days: 0,
             remission_continues: Vec::new(),
+            relapse_diagnoses: None,
             therapy_procedures: Vec::new(),
             therapy_procedure_drug: String::new(),
             therapy_procedure_products: std::collections::BTreeMap::new(),

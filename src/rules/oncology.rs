@@ -509,6 +509,21 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         }
         index = run_end;
     }
+    // A relapse sent only as a diagnosis (AML "in relapse": review G3-1) is one, on its day; the
+    // relapse criterion reads it only after a line's remission.
+    for (date, last, words) in super::lines::relapse_diagnosis_days(ctx.record, ctx.set, ctx.today)
+    {
+        events.push(Progression {
+            date,
+            last,
+            words,
+            confirmed: true,
+            assessed: false,
+            shown_confirmed: false,
+            at: None,
+            missing: None,
+        });
+    }
     super::m_protein::add_progressions(ctx, &mut events, &mut refuted);
     events.sort_by_key(|p| (p.date, !p.confirmed));
     Progressions { events, refuted }
@@ -2140,7 +2155,10 @@ fn course_result<'a>(
                 )
             });
             let reading = recovery::at_marrow(
-                ctx,
+                recovery::Records {
+                    record: ctx.record,
+                    today: ctx.today,
+                },
                 recovery,
                 marrow,
                 line.start,
@@ -2327,7 +2345,7 @@ fn course_marrow<'a>(
 /// "fraction" was put in percent at import), or no unit with a value from 0 to 1 (a bound too),
 /// which may be a fraction (0.25 = 25 %) or a percent, and refract does not guess. With no unit,
 /// a value above 1 can only be a percent, and 0 is 0 either way.
-fn blasts_unreadable(observation: &Observation) -> Option<String> {
+pub(super) fn blasts_unreadable(observation: &Observation) -> Option<String> {
     let value = observation.value?;
     let unit = observation
         .unit
@@ -2363,7 +2381,7 @@ fn is_percent_unit(unit: &str) -> bool {
 }
 
 /// A marrow blast count as reported: "30%", or "< 5%" for a bound.
-fn blasts_text(observation: &Observation) -> String {
+pub(super) fn blasts_text(observation: &Observation) -> String {
     let value = observation.value.map(trim_number).unwrap_or_default();
     match observation.comparator {
         Some(comparator) => format!("{comparator} {value}%"),

@@ -2,7 +2,9 @@
 //! the course's recovery tell a complete remission (CR), one with incomplete recovery (CRi) or
 //! with partial recovery (CRh, ELN 2022) from a morphologic leukaemia-free state (MLFS), which
 //! marrow blasts below 5 % alone cannot (ELN 2017; reference section 7a). Read by
-//! `induction_failure` (`oncology.rs`) and, through it, by the marrow reading of AML relapse.
+//! `induction_failure` (`oncology.rs`) and, through it, by the marrow reading of AML relapse;
+//! and by the lines (`lines.rs`), where a remission read so continues the line as a recorded
+//! one does (`[lines] remission_continues`).
 //!
 //! Counts are read as recorded, in any unit the rule file lists with its size against 10⁹/L;
 //! a count in a unit it does not list is never guessed at, it is named as what is missing.
@@ -11,13 +13,37 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::context::Context;
 use super::model::CountRecovery;
+use super::model::ObservationSelector;
 use super::numbers::trim_number;
 use super::observations::{Latest, agreed_latest};
 use crate::domain::observation_codes::display;
 use crate::domain::units;
-use crate::domain::{Observation, Response};
+use crate::domain::{Observation, PatientRecord, Response};
+
+/// The record the counts are read from and the run day: what a course's reading needs, both
+/// where a criterion reads it (`oncology.rs`) and where the lines are derived (`lines.rs`, before
+/// any criterion's context exists).
+#[derive(Clone, Copy)]
+pub struct Records<'a> {
+    pub record: &'a PatientRecord,
+    pub today: NaiveDate,
+}
+
+impl<'a> Records<'a> {
+    fn observations<'s>(
+        self,
+        selector: &'s ObservationSelector,
+    ) -> impl Iterator<Item = &'a Observation> + 's
+    where
+        'a: 's,
+    {
+        self.record
+            .observations
+            .iter()
+            .filter(move |observation| super::selectors::selects(selector, observation))
+    }
+}
 
 /// One blood count as recorded, with the size of its unit.
 pub struct Count<'a> {
@@ -108,7 +134,7 @@ enum One<'a> {
 /// one nearest the marrow. A count drawn once the next course is given shows that course's
 /// aplasia, not this one's recovery. `course` names the course for the words.
 pub fn at_marrow<'a>(
-    ctx: &Context<'a>,
+    ctx: Records<'a>,
     spec: &CountRecovery,
     marrow: &Observation,
     after: NaiveDate,
@@ -208,9 +234,9 @@ struct Window<'w> {
 /// `cuts` (× 10⁹/L) than the counts surely in it leaves the response undecided, said (never
 /// read on its first day).
 fn best<'a>(
-    ctx: &Context<'a>,
+    ctx: Records<'a>,
     spec: &CountRecovery,
-    selector: &super::model::ObservationSelector,
+    selector: &ObservationSelector,
     name: &'static str,
     window: &Window<'_>,
     cuts: &[f64],

@@ -1495,3 +1495,173 @@ fn consolidation_in_first_remission_continues_the_induction_line() {
         super::support::describe(&assessment)
     );
 }
+
+/// The AML lines derived from `record`.
+fn aml_lines(record: &refract::domain::PatientRecord) -> Vec<refract::domain::TreatmentLine> {
+    super::support::rules()
+        .derive_lines(record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect()
+}
+
+/// 7+3 400 days ago with marrow blasts of 2 % on day 28, `remission` (a recorded CR, or the
+/// counts of one), three cycles of high-dose cytarabine (354, 319 and 284 days ago), `relapse`,
+/// then FLAG salvage 90 days ago, on a patient whose AML diagnosis is `base`.
+fn cr_consolidation_then_salvage(
+    base: Vignette,
+    remission: impl FnOnce(Vignette) -> Vignette,
+    relapse: impl FnOnce(Vignette) -> Vignette,
+) -> refract::domain::PatientRecord {
+    let mut v = remission(
+        base.give(rx("Cytarabine 200 mg/m2/d").from(400).for_days(7))
+            .give(rx("Daunorubicin 60 mg/m2/d").from(400).for_days(3))
+            .marrow_blasts(2.0, 372),
+    );
+    for from in [354, 319, 284] {
+        v = v.give(rx("Cytarabine 3000 mg/m2").from(from).for_days(5));
+    }
+    relapse(v)
+        .give(rx("Cytarabine 2000 mg/m2").from(90).for_days(5))
+        .give(rx("Fludarabine 30 mg/m2").from(90).for_days(5))
+        .record()
+}
+
+fn recorded_cr(v: Vignette) -> Vignette {
+    v.disease_status(disease_status::FULL_REMISSION, 371)
+}
+
+/// Whether the lines are induction with its consolidation (from 400 days ago), then the
+/// salvage (from 90) cut by a relapse said in its cut reason with `words`.
+fn salvage_cut_by_relapse(lines: &[refract::domain::TreatmentLine], words: &str) -> bool {
+    lines.len() == 2
+        && lines[0].start == ago(400)
+        && lines[1].start == ago(90)
+        && lines[1]
+            .cut_reason
+            .as_deref()
+            .is_some_and(|reason| reason.contains("relapse") && reason.contains(words))
+}
+
+/// G3-1: a relapse sent only as a diagnosis (ICD-10-CM C92.02 "in relapse", a diagnosis whose
+/// words say relapsed, the AML's clinicalStatus relapse, or an AML diagnosis begun after the
+/// remission) ends the remission: the salvage after it is a line of its own, its cut saying the
+/// relapse, never consolidation of the first.
+#[test]
+fn a_relapse_sent_only_as_a_diagnosis_ends_the_remission() {
+    let coded = cr_consolidation_then_salvage(patient(), recorded_cr, |v| {
+        v.condition_since("C92.02", "Acute myeloid leukemia, in relapse", 100)
+    });
+    let lines = aml_lines(&coded);
+    assert!(
+        salvage_cut_by_relapse(&lines, &ago(100).to_string()),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1]
+            .cut_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("C92.02")),
+        "{lines:#?}"
+    );
+    let named = cr_consolidation_then_salvage(patient(), recorded_cr, |v| {
+        v.condition_since("C92.00", "Relapsed acute myeloid leukaemia", 100)
+    });
+    let lines = aml_lines(&named);
+    assert!(
+        salvage_cut_by_relapse(&lines, &ago(100).to_string()),
+        "{lines:#?}"
+    );
+    // A new AML diagnosis begun after the remission is its relapse.
+    let new_onset = cr_consolidation_then_salvage(patient(), recorded_cr, |v| {
+        v.condition_since("C92.00", "Acute myeloid leukaemia", 100)
+    });
+    let lines = aml_lines(&new_onset);
+    assert!(
+        salvage_cut_by_relapse(&lines, &ago(100).to_string()),
+        "{lines:#?}"
+    );
+    // The AML's status is relapse, with no day: after the latest remission recorded (260 days
+    // ago, after the consolidation began), so the consolidation stays in the line and the
+    // salvage, after that remission, is cut, its cut saying the day cannot be told.
+    let status = cr_consolidation_then_salvage(
+        Vignette::new().condition_status(
+            "C92.00",
+            "Acute myeloid leukaemia",
+            Some("relapse"),
+            Some("confirmed"),
+        ),
+        recorded_cr,
+        |v| v.disease_status(disease_status::FULL_REMISSION, 260),
+    );
+    let lines = aml_lines(&status);
+    assert!(
+        salvage_cut_by_relapse(&lines, "cannot be told"),
+        "{lines:#?}"
+    );
+    let assessment = super::support::assess(ID, &coded);
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Relapsed, "{said}");
+}
+
+/// G3-1: a diagnosis that says remission (C92.01), or one refuted, begun after the remission is
+/// no relapse: the courses after it stay in the line.
+#[test]
+fn a_diagnosis_of_remission_after_the_remission_is_no_relapse() {
+    for extra in [
+        |v: Vignette| v.condition_since("C92.01", "Acute myeloid leukemia, in remission", 300),
+        |v: Vignette| {
+            v.condition_status(
+                "C92.02",
+                "Acute myeloid leukemia, in relapse",
+                Some("active"),
+                Some("refuted"),
+            )
+        },
+    ] {
+        let record = cr_consolidation_then_salvage(patient(), recorded_cr, extra);
+        let lines = aml_lines(&record);
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+    }
+}
+
+/// G3-2: a remission shown only by the marrow (blasts 2 % on day 28) and the recovered counts
+/// after it (ANC 1.5, platelets 150: a CR by ELN 2017), with no response recorded, continues the
+/// line as a recorded CR does: consolidation in first remission is the induction's line, its
+/// reason saying the CR was read from the measurements with their days and values; the salvage
+/// after a marrow relapse is the second line.
+#[test]
+fn a_remission_read_from_the_marrow_and_counts_continues_the_line() {
+    let record = cr_consolidation_then_salvage(
+        patient(),
+        |v| recovered(v, 366),
+        |v| v.marrow_blasts(18.0, 100),
+    );
+    let lines = aml_lines(&record);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0].start, ago(400), "{lines:#?}");
+    assert_eq!(lines[1].start, ago(90), "{lines:#?}");
+    let first = lines[0].cut_reason.as_deref().unwrap_or_default();
+    for words in [
+        "marrow blasts 2%",
+        &ago(372).to_string(),
+        "ANC 1.5",
+        "platelets 150",
+        &ago(366).to_string(),
+        "CR",
+    ] {
+        assert!(first.contains(words), "{words}: {first}");
+    }
+    let second = lines[1].cut_reason.as_deref().unwrap_or_default();
+    assert!(second.contains("marrow blasts 18%"), "{second}");
+    let assessment = super::support::assess(ID, &record);
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Relapsed, "{said}");
+    // Counts of an MLFS (neither recovered) are no remission: each course stays its own.
+    let mlfs = cr_consolidation_then_salvage(
+        patient(),
+        |v| counts(v, 0.5, 40.0, 366),
+        |v| v.marrow_blasts(18.0, 100),
+    );
+    assert_eq!(aml_lines(&mlfs).len(), 5, "{:#?}", aml_lines(&mlfs));
+}

@@ -1644,3 +1644,67 @@ fn a_drug_given_again_in_the_next_regimen_leaves_the_first_lines_end_and_stop_re
         }
     }
 }
+
+fn derived_lines(record: &refract::domain::PatientRecord) -> Vec<refract::domain::TreatmentLine> {
+    super::support::rules()
+        .derive_lines(record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect()
+}
+
+/// Six cycles of R-CHOP every `every` days from 400 days ago, sent the ways EHRs send them:
+/// `per_dose` one record per administration (rituximab, cyclophosphamide, doxorubicin and
+/// vincristine on day 1, prednisone each of days 1-5), else one order per drug per cycle
+/// (`order_days`: the order's period, day 1 to that day of the cycle; prednisone days 1-5).
+fn r_chop_sent(every: i64, per_dose: bool, order_days: i64) -> Vignette {
+    let mut v = patient();
+    for cycle in 0..6 {
+        let day = 400 - every * cycle;
+        for drug in [
+            "Rituximab 375 mg/m2",
+            "Cyclophosphamide 750 mg/m2",
+            "Doxorubicin 50 mg/m2",
+            "Vincristine 1.4 mg/m2",
+        ] {
+            let until = if per_dose {
+                day
+            } else {
+                day - (order_days - 1)
+            };
+            v = v.give(rx(drug).from(day).until(until));
+        }
+        if per_dose {
+            for d in 0..5 {
+                v = v.give(rx("Prednisone 100 mg").from(day - d).until(day - d));
+            }
+        } else {
+            v = v.give(rx("Prednisone 100 mg").from(day).until(day - 4));
+        }
+    }
+    v
+}
+
+/// G3-3: six cycles of R-CHOP-21 or R-CHOP-14 are one line of six cycles however they are sent:
+/// per dose, per cycle on its first day, or an order per cycle whose period covers the whole
+/// cycle (day 1 to day 21 or 14: the next cycle's order follows on the next day, and must not
+/// join it into one cycle).
+#[test]
+fn six_cycles_of_r_chop_are_six_cycles_however_they_are_sent() {
+    let mut wrong = Vec::new();
+    for every in [21, 14] {
+        for (per_dose, order_days, how) in [
+            (true, 1, "per dose"),
+            (false, 1, "per cycle, day 1"),
+            (false, every, "per cycle, the whole cycle"),
+            (false, every - 1, "per cycle, to the day before the next"),
+        ] {
+            let lines = derived_lines(&r_chop_sent(every, per_dose, order_days).record());
+            let read: Vec<Option<u32>> = lines.iter().map(|l| l.cycles).collect();
+            if read != [Some(6)] {
+                wrong.push(format!("R-CHOP-{every} {how}: {read:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
