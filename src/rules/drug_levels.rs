@@ -1,9 +1,10 @@
 //! Measured drug levels read as adherence evidence: the one reading both the adherence
 //! rule-out of a rule set (`[[confounder]] drug_levels`) and the re-evaluation checklist's
 //! adherence item (`[[checklist]] drug_levels`) use. A level of a drug the drug book monitors
-//! by level (`[[level_range]]`), taken while the drug was given, within or above its range is
-//! evidence the drug was taken; one below it is a concern (non-adherence or underdosing); one
-//! below the assay's limit is evidence it was not.
+//! by level (`[[level_range]]`), taken during a course of the drug (to a few half-lives after
+//! its last day), within or above its range (the lab's own where the result gives one, else
+//! the book's) is evidence that course's drug was taken; one below it is a concern
+//! (non-adherence or underdosing); one below the assay's limit is evidence it was not.
 
 use chrono::{Duration, NaiveDate};
 
