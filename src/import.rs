@@ -493,7 +493,12 @@ fn this_host() -> String {
 /// the drug given again. A dose refract worked out keeps where it came from
 /// (`drug_exposures.dose_from`, migration 0055: a fill's from its order, quantity × strength ÷
 /// days supply, a ward's day total). Files are read again so that both are kept.
-pub const MAPPING_VERSION: i64 = 24;
+/// In 25 (G4-3): an Observation keeps the ranges the lab gave with it (`referenceRange`: its
+/// bounds and their unit, its type, whom it applies to, its text) and the lab's flag
+/// (`interpretation`'s code) (`observations.reference_ranges`, `observations.interpretation`,
+/// migration 0059), carried by both exports. Files are read again so that a drug level is read
+/// against the lab's own range.
+pub const MAPPING_VERSION: i64 = 25;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -485,6 +485,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// regimen's rhythm (`cycle_rhythm_max_days = 28`), and a drug's orders per cycle whose periods
 /// follow on with no pause (R-CHOP-21 written day 1 to day 21) give the rhythm by their starts:
 /// six such orders were read as one cycle.
+/// Also in 33 (G4-1 to G4-3): a drug level is evidence of the course of the drug it was taken
+/// during, from its first day to the book's `days_after_stop` (about five half-lives) after its
+/// last: an in-range level of an earlier course no longer answers for today's, and every course
+/// of a monitored drug needs its own. Levels in mEq/L are read for an ion by its charge
+/// (lithium: 1 mEq/L = 1 mmol/L). A lab's own range on the result (`referenceRange`:
+/// therapeutic, else normal or untyped) is read before the book's, and its flag (L/LL, H/HH,
+/// N) where it gives no range (`rules::drug_levels`).
 const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

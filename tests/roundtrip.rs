@@ -851,6 +851,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patient_identifiers DROP COLUMN record;
          DROP TABLE drug_reactions;
          ALTER TABLE drug_exposures DROP COLUMN dose_from;
+         ALTER TABLE observations DROP COLUMN reference_ranges;
+         ALTER TABLE observations DROP COLUMN interpretation;
          PRAGMA user_version = 29;",
     )
     .unwrap();
@@ -2301,6 +2303,8 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
+             ALTER TABLE observations DROP COLUMN reference_ranges;
+             ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 40;",
         )
         .unwrap();

@@ -333,6 +333,8 @@ impl<'a> Builder<'a> {
         self.observations.push(Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
@@ -377,6 +379,8 @@ impl<'a> Builder<'a> {
             self.observations.push(Observation {
                 focus: Vec::new(),
                 value_words: String::new(),
+                reference_ranges: Vec::new(),
+                interpretation: None,
                 named_conditions: Vec::new(),
                 id,
                 code: code.to_owned(),
@@ -404,6 +408,8 @@ impl<'a> Builder<'a> {
         self.observations.push(Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),

@@ -803,6 +803,29 @@ pub fn local_time(at: NaiveDateTime, utc_offset_minutes: Option<i32>) -> NaiveDa
         .unwrap_or(at)
 }
 
+/// A range the lab gave with a result (R4 `Observation.referenceRange`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReferenceRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// The unit of `low` and `high` (their Quantity's); `None` when the record gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// What the range means (R4 `type`, HL7's referencerange-meaning code: "normal",
+    /// "therapeutic", "treatment"…, else its text); empty when untyped.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Whom it applies to (R4 `appliesTo` and `age`, in words): a range of a population is
+    /// not every patient's. Empty when it applies to all.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub applies_to: String,
+    /// The range in the lab's words (R4 `text`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
 /// A measurement or a coded finding at a point in time.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Observation {
@@ -864,6 +887,17 @@ pub struct Observation {
     /// before it was kept. Left out of JSON when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value_words: String,
+    /// The ranges the lab gave with the result (R4 `referenceRange`), as given: a drug level's
+    /// therapeutic range is the lab's own, tied to its method (see `rules::drug_levels`).
+    /// Empty when the record gives none, and for rows stored before they were kept. Left out
+    /// of JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_ranges: Vec<ReferenceRange>,
+    /// The lab's flag on the value (R4 `interpretation`, the code of HL7's
+    /// ObservationInterpretation: "L", "LL", "H", "HH", "N", "A"…). `None` when the record
+    /// gives none, and for rows stored before it was kept. Left out of JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<String>,
     /// While imported: the Conditions `focus` names, read into `focus` once the patient's
     /// record is built (see `fhir::resolve_named_conditions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

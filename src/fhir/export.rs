@@ -33,9 +33,9 @@ use super::carried::{
 use super::wire_out::{
     Activity, ActivityDetail, AllergyIntolerance, AllergyReaction, Annotation, CarePlan,
     CodeableConcept, Coding, Condition, Display, Dosage, DoseAndRate, Entry, Extension, Goal,
-    GoalTarget, HumanName, Identifier, MedicationStatement, Meta, NonBlank, Observation, Patient,
-    Period, Procedure, Quantity, Ratio, Reference, Resource, Restriction, Task, Text, Timing,
-    TimingRepeat,
+    GoalTarget, HumanName, Identifier, MedicationStatement, Meta, NonBlank, Observation,
+    ObservationRange, Patient, Period, Procedure, Quantity, Ratio, Reference, Resource,
+    Restriction, Task, Text, Timing, TimingRepeat,
 };
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
@@ -418,6 +418,46 @@ fn every_coding(codings: &[crate::domain::Coding], text: &str) -> CodeableConcep
 }
 
 /// A concept of a code alone (a status), with no display.
+/// HL7's code systems of a result's flag and of what a reference range means.
+const OBSERVATION_INTERPRETATION: &str =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+const RANGE_MEANING: &str = "http://terminology.hl7.org/CodeSystem/referencerange-meaning";
+
+/// A lab's range as it gave it: what it means as HL7's code where it is one (a code is
+/// lowercase letters and hyphens), else in words, and whom it applies to in words; read back
+/// the same (see `parse::reference_ranges`).
+fn range_out(range: &crate::domain::ReferenceRange) -> ObservationRange {
+    let coded = !range.kind.is_empty()
+        && range
+            .kind
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-');
+    ObservationRange {
+        low: range
+            .low
+            .map(|low| Quantity::of(low, None, range.unit.as_deref())),
+        high: range
+            .high
+            .map(|high| Quantity::of(high, None, range.unit.as_deref())),
+        kind: if coded {
+            Some(bare_code(RANGE_MEANING, &range.kind))
+        } else {
+            NonBlank::new(range.kind.as_str()).map(|words| CodeableConcept {
+                coding: Vec::new(),
+                text: Some(words),
+            })
+        },
+        applies_to: NonBlank::new(range.applies_to.as_str())
+            .map(|words| CodeableConcept {
+                coding: Vec::new(),
+                text: Some(words),
+            })
+            .into_iter()
+            .collect(),
+        text: NonBlank::new(range.text.as_str()),
+    }
+}
+
 fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
@@ -1123,6 +1163,13 @@ fn patient_entries(
                 .filter(|setting| *setting != BpSetting::NotVitalSigns)
                 .and_then(|setting| text(setting.as_str())),
             note: Vec::new(),
+            interpretation: observation
+                .interpretation
+                .as_deref()
+                .map(|code| bare_code(OBSERVATION_INTERPRETATION, code))
+                .into_iter()
+                .collect(),
+            reference_range: observation.reference_ranges.iter().map(range_out).collect(),
         };
         entries.push(entry(&id, Resource::Observation(resource)));
     }
@@ -1181,6 +1228,8 @@ fn patient_entries(
                 note: note(format!("{} {}: progression", line.label(), line.regimen))
                     .into_iter()
                     .collect(),
+                interpretation: Vec::new(),
+                reference_range: Vec::new(),
             }),
         ));
     }

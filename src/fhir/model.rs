@@ -589,6 +589,10 @@ pub struct ObservationComponent {
     pub value_boolean: Option<bool>,
     #[serde(rename = "valueString")]
     pub value_string: Option<String>,
+    /// The component's own ranges and flag (R4), read as the Observation's.
+    #[serde(rename = "referenceRange")]
+    pub reference_range: Option<serde_json::Value>,
+    pub interpretation: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -642,6 +646,12 @@ pub struct Observation {
     /// disease a disease status or a response is of.
     #[serde(default)]
     pub focus: Vec<Reference>,
+    /// The lab's ranges for the value (R4 `referenceRange`), read leniently (see
+    /// `parse::reference_ranges`): a malformed range loses the range, never the result.
+    #[serde(rename = "referenceRange")]
+    pub reference_range: Option<serde_json::Value>,
+    /// The lab's flag on the value (R4 `interpretation`), read leniently as the ranges are.
+    pub interpretation: Option<serde_json::Value>,
 }
 
 /// A note (R4 `Annotation`): read for its words.

@@ -5632,6 +5632,8 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
             .as_deref()
             .map(one_line)
             .unwrap_or_default(),
+        reference_ranges: Vec::new(),
+        interpretation: None,
         named_conditions: Vec::new(),
         id: 0,
         display: format!("Cancer disease status ({name})"),
@@ -6379,6 +6381,9 @@ fn map_observation(
         Some(Observation {
             focus: Vec::new(),
             value_words,
+            // Set by the caller, from the Observation or the component it was read from.
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id: 0,
             display,
@@ -6422,7 +6427,11 @@ fn map_observation(
         boolean: resource.value_boolean,
         string: resource.value_string.as_deref(),
     };
-    let main = make(&code, &value);
+    let main = make(&code, &value).map(|mut observation| {
+        observation.reference_ranges = reference_ranges(resource.reference_range.as_ref());
+        observation.interpretation = interpretation(resource.interpretation.as_ref());
+        observation
+    });
     out.extend(last_seizure_stated(
         resource,
         &value,
@@ -6454,11 +6463,131 @@ fn map_observation(
             boolean: component.value_boolean,
             string: component.value_string.as_deref(),
         };
-        if let Some(observation) = make(concept, &value) {
+        if let Some(mut observation) = make(concept, &value) {
+            observation.reference_ranges = reference_ranges(component.reference_range.as_ref());
+            observation.interpretation = interpretation(component.interpretation.as_ref());
             out.push(observation);
         }
     }
     Ok(out)
+}
+
+/// The ranges of an R4 `referenceRange` list, as given: each bound with its unit (UCUM's code
+/// where the Quantity gives one, as a value's), what the range means (`type`: its
+/// referencerange-meaning code, else its words), whom it applies to (`appliesTo`, `age`) and
+/// its text. Read from the JSON leniently: a range refract cannot read is left out, and the
+/// result is kept whatever its ranges hold. A range with neither a bound nor a text says
+/// nothing and is left out.
+fn reference_ranges(list: Option<&serde_json::Value>) -> Vec<crate::domain::ReferenceRange> {
+    let Some(items) = list.and_then(serde_json::Value::as_array) else {
+        return Vec::new();
+    };
+    let quantity = |value: &serde_json::Value| -> Option<model::Quantity> {
+        serde_json::from_value(value.clone()).ok()
+    };
+    let concept = |value: &serde_json::Value| -> Option<CodeableConcept> {
+        serde_json::from_value(value.clone()).ok()
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let low = item.get("low").and_then(quantity);
+            let high = item.get("high").and_then(quantity);
+            let unit = low
+                .as_ref()
+                .and_then(model::Quantity::unit_text)
+                .or_else(|| high.as_ref().and_then(model::Quantity::unit_text))
+                .map(one_line);
+            let kind = item
+                .get("type")
+                .and_then(concept)
+                .map(|kind| {
+                    kind.coding
+                        .iter()
+                        .find(|c| {
+                            c.system.as_deref()
+                                == Some(
+                                    "http://terminology.hl7.org/CodeSystem/referencerange-meaning",
+                                )
+                        })
+                        .or_else(|| kind.coding.first())
+                        .and_then(|c| c.code.as_deref())
+                        .map(one_line)
+                        .or_else(|| kind.words().map(one_line))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            let mut applies: Vec<String> = item
+                .get("appliesTo")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(concept)
+                .filter_map(|c| {
+                    c.words().map(one_line).or_else(|| {
+                        c.coding
+                            .first()
+                            .and_then(|c| c.code.as_deref())
+                            .map(one_line)
+                    })
+                })
+                .collect();
+            if let Some(age) = item.get("age") {
+                let bound = |key: &str| {
+                    age.get(key)
+                        .and_then(quantity)
+                        .and_then(|q| q.value)
+                        .map(|value| value.to_string())
+                };
+                match (bound("low"), bound("high")) {
+                    (None, None) => applies.push(String::from("an age range")),
+                    (low, high) => applies.push(format!(
+                        "age {}-{}",
+                        low.unwrap_or_default(),
+                        high.unwrap_or_default()
+                    )),
+                }
+            }
+            let text = item
+                .get("text")
+                .and_then(serde_json::Value::as_str)
+                .map(one_line)
+                .unwrap_or_default();
+            let range = crate::domain::ReferenceRange {
+                low: low.as_ref().and_then(|q| q.value).filter(|v| v.is_finite()),
+                high: high
+                    .as_ref()
+                    .and_then(|q| q.value)
+                    .filter(|v| v.is_finite()),
+                unit,
+                kind,
+                applies_to: applies.join("; "),
+                text,
+            };
+            (range.low.is_some() || range.high.is_some() || !range.text.is_empty()).then_some(range)
+        })
+        .collect()
+}
+
+/// The lab's flag of an R4 `interpretation` list: the first code of HL7's
+/// ObservationInterpretation ("L", "HH", "N"…), else of any system.
+fn interpretation(list: Option<&serde_json::Value>) -> Option<String> {
+    let concepts: Vec<CodeableConcept> = list
+        .and_then(serde_json::Value::as_array)?
+        .iter()
+        .filter_map(|value| serde_json::from_value(value.clone()).ok())
+        .collect();
+    let codes = || concepts.iter().flat_map(|c| c.coding.iter());
+    codes()
+        .find(|c| {
+            c.system.as_deref()
+                == Some("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation")
+        })
+        .or_else(|| codes().next())
+        .and_then(|c| c.code.as_deref())
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(String::from)
 }
 
 /// The code a freedom stated beside a last seizure is kept under (refract's "seizure free").

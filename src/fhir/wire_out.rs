@@ -381,10 +381,32 @@ pub struct Observation {
     pub value_quantity: Option<Quantity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    /// The lab's flag on the value, as it gave it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretation: Vec<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub note: Vec<Annotation>,
+    /// The lab's ranges for the value, as it gave them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reference_range: Vec<ObservationRange>,
+}
+
+/// One of an Observation's `referenceRange`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservationRange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high: Option<Quantity>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applies_to: Vec<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<NonBlank>,
 }
 
 #[derive(Debug, Serialize)]

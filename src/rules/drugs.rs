@@ -370,6 +370,14 @@ pub struct LevelRange {
     pub unit: String,
     /// For converting a level given in moles per volume, or in mass when the range is in moles.
     pub molar_mass_g_per_mol: f64,
+    /// The charge of the ion measured, for a level given in equivalents per volume ("mEq/L"):
+    /// an equivalent is a mole over the charge (lithium, Li+: 1 mEq/L = 1 mmol/L). `None` for a
+    /// drug that is no ion, whose level in equivalents is not read.
+    #[serde(default)]
+    pub charge: Option<u8>,
+    /// Days after its last dose a level still tells of a course: about five half-lives, the
+    /// time a drug takes to leave the blood (the book gives each drug's half-life beside it).
+    pub days_after_stop: u32,
 }
 
 /// A word that names an ingredient only right after the name of certain drugs ("HCT" after an
@@ -559,9 +567,13 @@ impl DrugBook {
                 );
                 return Err(toml_error(origin, text, &message, &range.ingredient));
             }
-            if !(range.low >= 0.0 && range.low < range.high && range.molar_mass_g_per_mol > 0.0) {
+            if !(range.low >= 0.0
+                && range.low < range.high
+                && range.molar_mass_g_per_mol > 0.0
+                && range.charge != Some(0))
+            {
                 let message = format!(
-                    "level range of '{}': low must be at least 0 and below high, the molar mass above 0",
+                    "level range of '{}': low must be at least 0 and below high, the molar mass and the charge above 0",
                     range.ingredient
                 );
                 return Err(toml_error(origin, text, &message, &range.ingredient));

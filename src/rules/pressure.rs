@@ -2313,6 +2313,8 @@ mod tests {
         let mut observation = Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id: 1,
             code: String::from("L1"),

@@ -928,6 +928,7 @@ fn levels_say(
         let factor = ng_per_ml(
             level.unit.as_deref().unwrap_or(""),
             rule.molar_mass_g_per_mol,
+            None,
         );
         let Some(factor) = factor.filter(|f| *f > 0.0) else {
             unread.push(format!(
@@ -992,24 +993,37 @@ fn levels_say(
 }
 
 /// ng/mL in one of a concentration `unit` (a mass or an amount of substance per volume: ng/mL,
-/// µg/L, mg/L, nmol/L, µmol/L), `None` for any other.
-pub(super) fn ng_per_ml(unit: &str, molar_mass: f64) -> Option<f64> {
+/// µg/L, mg/L, nmol/L, µmol/L; equivalents per volume, mEq/L, of an ion of `charge`), `None`
+/// for any other. A mole of the drug weighs `molar_mass` grams; an equivalent of an ion is a
+/// mole over its charge (UCUM "eq"), so an amount in equivalents of a drug that is no ion
+/// (`charge` `None`) is not read.
+pub(super) fn ng_per_ml(unit: &str, molar_mass: f64, charge: Option<u8>) -> Option<f64> {
     let (amount, volume) = unit.trim().split_once('/')?;
     let amount = amount
         .trim()
         .replace(['\u{3bc}', '\u{b5}'], "u")
         .to_ascii_lowercase();
+    // Milligrams in one millimole.
+    let per_mmol = molar_mass;
+    let per_meq = charge.filter(|c| *c > 0).map(|c| molar_mass / f64::from(c));
     // Milligrams of the amount.
     let mg = match amount.as_str() {
         "ng" | "nanogram" | "nanograms" => 1e-6,
-        "pmol" => 1e-12 * molar_mass * 1000.0,
-        "nmol" => 1e-9 * molar_mass * 1000.0,
-        "umol" => 1e-6 * molar_mass * 1000.0,
-        "mmol" => 1e-3 * molar_mass * 1000.0,
+        "pmol" => 1e-9 * per_mmol,
+        "nmol" => 1e-6 * per_mmol,
+        "umol" | "mcmol" => 1e-3 * per_mmol,
+        "mmol" => per_mmol,
+        "ueq" | "mceq" => 1e-3 * per_meq?,
+        "meq" => per_meq?,
         other => crate::domain::units::mass_mg(other)?,
     };
-    let ml = match volume.trim().to_ascii_lowercase().as_str() {
+    let volume = volume
+        .trim()
+        .replace(['\u{3bc}', '\u{b5}'], "u")
+        .to_ascii_lowercase();
+    let ml = match volume.as_str() {
         "dl" => 100.0,
+        "ul" | "mcl" => 1e-3,
         other => crate::domain::units::volume_ml(other)?,
     };
     Some(mg / ml * 1e6)

@@ -272,6 +272,8 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "since_precision",
     "focus",
     "value_words",
+    "reference_ranges",
+    "interpretation",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

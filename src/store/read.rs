@@ -807,10 +807,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
                 comparator, since, system, utc_offset, since_utc_offset, effective_precision,
-                since_precision, focus, value_words
+                since_precision, focus, value_words, reference_ranges, interpretation
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 18)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 20)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -837,6 +837,12 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             since_precision: precision_of("observations.since_precision", raw.opt(15))?,
             focus: indications_of(raw.opt(16))?,
             value_words: raw.opt(17).unwrap_or_default(),
+            reference_ranges: raw
+                .opt(18)
+                .map(|list: String| serde_json::from_str(&list))
+                .transpose()?
+                .unwrap_or_default(),
+            interpretation: raw.opt(19),
             named_conditions: Vec::new(),
         });
     }

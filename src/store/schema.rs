@@ -297,6 +297,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0059_observation_reference_range.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

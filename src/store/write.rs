@@ -206,9 +206,9 @@ impl<'conn> RecordWriter<'conn> {
                                            effective, setting, source, source_id, comparator,
                                            since, system, utc_offset, since_utc_offset,
                                            effective_precision, since_precision, focus,
-                                           value_words)
+                                           value_words, reference_ranges, interpretation)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?17, ?18, ?19, ?20)",
+                         ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -413,6 +413,8 @@ impl<'conn> RecordWriter<'conn> {
                     precision_column(observation.since_precision),
                     indications_json(&observation.focus)?,
                     (!observation.value_words.is_empty()).then_some(&observation.value_words),
+                    ranges_json(&observation.reference_ranges)?,
+                    observation.interpretation,
                 ])?;
             }
             self.ids.observations.push((observation.id, row));
@@ -872,6 +874,14 @@ fn indications_json(indications: &[crate::domain::Indication]) -> Result<Option<
         return Ok(None);
     }
     Ok(Some(serde_json::to_string(indications)?))
+}
+
+/// A result's ranges as stored: NULL when the lab gave none.
+fn ranges_json(ranges: &[crate::domain::ReferenceRange]) -> Result<Option<String>> {
+    if ranges.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::to_string(ranges)?))
 }
 
 /// A date's precision as stored: NULL for a day (what rows written before it was kept read as).

@@ -337,3 +337,233 @@ fn whole_body_imaging_ticks_myeloma_and_renal_imaging_is_named_for_hypertension(
         Some("renal imaging: Renal artery duplex ultrasound on 2024-02-01")
     );
 }
+
+/// A level of `day` as `level` makes it, with `extra` fields (a reference range, a flag).
+fn level_with(id: &str, display: &str, value: &Value, day: &str, extra: &Value) -> Value {
+    with(level(id, "LOCAL", display, value, day), extra)
+}
+
+/// The adherence item of the epilepsy checklist, in words: its text and detail.
+fn adherence_words(env: &Env) -> (bool, String) {
+    let adherence = item(env, "epilepsy", "adherence");
+    let said = format!(
+        "{} {}",
+        adherence.text,
+        adherence.detail.clone().unwrap_or_default()
+    );
+    (adherence.done, said)
+}
+
+/// Review G4-1: a level is evidence of the course of the drug it was taken during, and of the
+/// days after its last dose the drug takes to leave the blood (lamotrigine's 8 days, five of
+/// its half-lives), never of a later course: an in-range level of an earlier trial of
+/// levetiracetam says nothing of the failed 2022 trial, nor of the drug given again now.
+#[test]
+fn a_level_tells_of_the_course_it_was_taken_during_and_not_of_another_of_the_drug() {
+    let levetiracetam = super::LEVETIRACETAM;
+    let earlier = super::statement(
+        "lev-2018",
+        "urn:uuid:pe",
+        levetiracetam,
+        "stopped",
+        "2018-01-10",
+        Some("2018-12-01"),
+    );
+    let in_2018 = level(
+        "l0",
+        "LOCAL-LEV",
+        "Levetiracetam level, serum",
+        &json!({"value": 24.0, "unit": "mg/L"}),
+        "2018-03-01",
+    );
+    // Three days after lamotrigine's last day (2022-12-15): still its course's level.
+    let after_stop = level(
+        "l2",
+        "LOCAL-LTG",
+        "Lamotrigine level",
+        &json!({"value": 6.0, "unit": "mg/L"}),
+        "2022-12-18",
+    );
+    let env = imported(&epilepsy_with(&[
+        earlier.clone(),
+        in_2018.clone(),
+        after_stop.clone(),
+    ]));
+    let (done, said) = adherence_words(&env);
+    assert!(!done, "{said}");
+    assert!(
+        said.contains("no level recorded while given: levetiracetam (course from 2022-01-10)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("lamotrigine 6 mg/L on 2022-12-18, in range (2.5-15 mg/L)"),
+        "{said}"
+    );
+    assert!(!said.contains("lamotrigine (course"), "{said}");
+    let rule_out = adherence_rule_out(&env).expect("open");
+    assert!(
+        rule_out.contains("levetiracetam (course from 2022-01-10)"),
+        "{rule_out}"
+    );
+
+    // A level of each course: both trials shown taken.
+    let in_2022 = level(
+        "l1",
+        "LOCAL-LEV",
+        "Levetiracetam level, serum",
+        &json!({"value": 20.0, "unit": "mg/L"}),
+        "2022-03-01",
+    );
+    let env = imported(&epilepsy_with(&[
+        earlier.clone(),
+        in_2018.clone(),
+        in_2022.clone(),
+        after_stop.clone(),
+    ]));
+    let (done, said) = adherence_words(&env);
+    assert!(done, "{said}");
+    assert_eq!(adherence_rule_out(&env), None);
+
+    // Given again since 2024: the current course has no level of its own.
+    let again = super::statement(
+        "lev-2024",
+        "urn:uuid:pe",
+        levetiracetam,
+        "active",
+        "2024-01-10",
+        None,
+    );
+    let env = imported(&epilepsy_with(&[
+        earlier, in_2018, in_2022, after_stop, again,
+    ]));
+    let (done, said) = adherence_words(&env);
+    assert!(!done, "{said}");
+    assert!(
+        said.contains("no level recorded while given: levetiracetam (course from 2024-01-10)"),
+        "{said}"
+    );
+}
+
+/// Review G4-3: the lab's own range on the result is read before the book's (it is tied to the
+/// lab's method), said as the lab's; a plain `normal` range on a drug level is its target
+/// range; a range of a population (`appliesTo`) is not every patient's; where the lab gives no
+/// range its flag is its judgement; and the ranges and the flag survive both exports.
+#[test]
+fn the_labs_own_range_and_flag_are_read_before_the_books_and_survive_both_exports() {
+    let lab_range = |kind: &Value| {
+        json!({"referenceRange": [{
+            "low": {"value": 8.0, "unit": "mg/L", "system": "http://unitsofmeasure.org", "code": "mg/L"},
+            "high": {"value": 26.0, "unit": "mg/L", "system": "http://unitsofmeasure.org", "code": "mg/L"},
+            "type": kind,
+            "text": "8-26 mg/L"
+        }]})
+    };
+    let therapeutic = json!({"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/referencerange-meaning",
+        "code": "therapeutic"
+    }]});
+    // 10 mg/L is below the book's 12-46 mg/L, within this lab's 8-26 mg/L.
+    let levetiracetam = |extra: &Value| {
+        level_with(
+            "l1",
+            "Levetiracetam level, serum",
+            &json!({"value": 10.0, "unit": "mg/L"}),
+            "2022-03-01",
+            extra,
+        )
+    };
+    let lamotrigine = level(
+        "l2",
+        "LOCAL-LTG",
+        "Lamotrigine level",
+        &json!({"value": 6.0, "unit": "mg/L"}),
+        "2022-09-01",
+    );
+    for kind in [
+        therapeutic.clone(),
+        json!({"text": "Therapeutic range"}),
+        json!({"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/referencerange-meaning",
+            "code": "normal"
+        }]}),
+    ] {
+        let env = imported(&epilepsy_with(&[
+            levetiracetam(&lab_range(&kind)),
+            lamotrigine.clone(),
+        ]));
+        let (done, said) = adherence_words(&env);
+        assert!(done, "{kind}: {said}");
+        assert!(
+            said.contains("levetiracetam 10 mg/L on 2022-03-01, in range (lab's range 8-26 mg/L)"),
+            "{kind}: {said}"
+        );
+    }
+
+    // A range for a population is not read: the book's range is.
+    let mut for_some = lab_range(&therapeutic);
+    for_some["referenceRange"][0]["appliesTo"] = json!([{"text": "with enzyme-inducing drugs"}]);
+    let env = imported(&epilepsy_with(&[
+        levetiracetam(&for_some),
+        lamotrigine.clone(),
+    ]));
+    let (done, said) = adherence_words(&env);
+    assert!(!done, "{said}");
+    assert!(said.contains("level below range (12-46 mg/L)"), "{said}");
+
+    // No range, a flag: the lab's judgement. 6 mg/L of lamotrigine is within the book's
+    // 2.5-15 mg/L; flagged low by the lab, it is a concern.
+    let flag = |code: &str| {
+        json!({"interpretation": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+            "code": code
+        }]}]})
+    };
+    let flagged_low = level_with(
+        "l2",
+        "Lamotrigine level",
+        &json!({"value": 6.0, "unit": "mg/L"}),
+        "2022-09-01",
+        &flag("L"),
+    );
+    let env = imported(&epilepsy_with(&[
+        levetiracetam(&lab_range(&therapeutic)),
+        flagged_low,
+    ]));
+    let (done, said) = adherence_words(&env);
+    assert!(!done, "{said}");
+    assert!(
+        said.contains(
+            "lamotrigine 6 mg/L on 2022-09-01, flagged low by the lab: possible non-adherence or underdosing"
+        ),
+        "{said}"
+    );
+
+    // Both exports carry the range and the flag: read back, the same reading.
+    for format in ["json", "fhir"] {
+        let out = env.path(&format!("out.{format}"));
+        let output = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["export", "--format", format, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let mut copy = Env::new();
+        copy.import_ok(&out);
+        assert_eq!(adherence_words(&copy), adherence_words(&env), "{format}");
+        let stored = copy.rows(
+            "SELECT interpretation, reference_ranges FROM observations
+             WHERE display LIKE '%level%' ORDER BY effective",
+        );
+        let original = env.rows(
+            "SELECT interpretation, reference_ranges FROM observations
+             WHERE display LIKE '%level%' ORDER BY effective",
+        );
+        assert_eq!(stored, original, "{format}");
+        assert!(
+            format!("{original:?}").contains("therapeutic"),
+            "{original:?}"
+        );
+    }
+}

@@ -2021,6 +2021,8 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
             "ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
+             ALTER TABLE observations DROP COLUMN reference_ranges;
+             ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 51;",
         )
         .unwrap();

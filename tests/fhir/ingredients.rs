@@ -355,6 +355,8 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
+             ALTER TABLE observations DROP COLUMN reference_ranges;
+             ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -950,6 +950,8 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
+             ALTER TABLE observations DROP COLUMN reference_ranges;
+             ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

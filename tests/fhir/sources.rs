@@ -369,6 +369,8 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
+             ALTER TABLE observations DROP COLUMN reference_ranges;
+             ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -1169,6 +1171,8 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE patient_identifiers DROP COLUMN record;
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
+             ALTER TABLE observations DROP COLUMN reference_ranges;
+             ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 37;",
         )
         .unwrap();

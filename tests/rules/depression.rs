@@ -3392,3 +3392,39 @@ fn a_recurrent_disorder_coded_in_more_detail_keeps_the_fingerprint_and_a_single_
         assert_ne!(assessment.fingerprint, alone.fingerprint, "{case}: {now}");
     }
 }
+
+/// Review G4-2: lithium levels in mEq/L (UCUM "meq/L") are read: for a monovalent ion an
+/// equivalent is a mole, so 0.8 mEq/L is 0.8 mmol/L, within the 0.5-1.2 mmol/L range, and
+/// 0.3 mEq/L is below it.
+#[test]
+fn lithium_levels_in_milliequivalents_are_read_as_millimoles() {
+    for (value, unit, verdict) in [
+        (0.8, "mEq/L", "in range (0.5-1.2 mmol/L)"),
+        (0.8, "meq/L", "in range (0.5-1.2 mmol/L)"),
+        (0.3, "mEq/L", "level below range (0.5-1.2 mmol/L)"),
+    ] {
+        let record = patient()
+            .give(sertraline_failed())
+            .give(venlafaxine_failed())
+            .give(rx("Lithium carbonate 900 mg/d").from(200))
+            .observe(
+                "14334-7",
+                "Lithium [Moles/volume] in Serum or Plasma",
+                value,
+                unit,
+                100,
+            )
+            .record();
+        let assessment = assess(ID, &record);
+        let said = describe(&assessment);
+        assert!(
+            said.contains(&format!("lithium {value} {unit} on ")),
+            "{unit}: {said}"
+        );
+        assert!(
+            said.contains(&format!("({value} mmol/L), {verdict}")),
+            "{unit}: {said}"
+        );
+        assert!(!said.contains("no level recorded"), "{unit}: {said}");
+    }
+}

@@ -258,6 +258,8 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
     Observation {
         focus: Vec::new(),
         value_words: String::new(),
+        reference_ranges: Vec::new(),
+        interpretation: None,
         named_conditions: Vec::new(),
         id: 0,
         code: code.to_owned(),

@@ -527,6 +527,8 @@ impl Vignette {
         self.record.observations.push(Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
@@ -648,6 +650,8 @@ impl Vignette {
         self.record.observations.push(Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id,
             code: code.to_owned(),
@@ -774,6 +778,8 @@ impl Vignette {
             self.record.observations.push(Observation {
                 focus: Vec::new(),
                 value_words: String::new(),
+                reference_ranges: Vec::new(),
+                interpretation: None,
                 named_conditions: Vec::new(),
                 id,
                 code: code.to_owned(),
@@ -829,6 +835,8 @@ impl Vignette {
         self.record.observations.push(Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id,
             code: observation_codes::SYSTOLIC_BP.to_owned(),
@@ -865,6 +873,8 @@ impl Vignette {
         self.record.observations.push(Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),

@@ -888,6 +888,8 @@ mod tests {
         Observation {
             focus: Vec::new(),
             value_words: String::new(),
+            reference_ranges: Vec::new(),
+            interpretation: None,
             named_conditions: Vec::new(),
             id: 0,
             code: code.to_owned(),
