@@ -475,7 +475,14 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (`[m_protein.flc_response]`); a myeloma line's cycles are counted in the regimen's rhythm
 /// (`[lines] cycle_rhythm_max_days`); AML consolidation after a recorded remission continues the
 /// line (`[lines] remission_continues`); intervals near a 60-day window are said in days.
-const ENGINE_REVISION: u32 = 32;
+/// In 33 (G2-3): an imaging row (an imported ImagingStudy or radiology report, "Imaging: …")
+/// is read only by the checklist's imaging items (`procedure_terms::is_study_one_of`), never
+/// as the treatment its words may name ("MRI brain after left temporal lobectomy").
+/// Also in 33 (G2-1): a procedure the record gives no date for (a Device affixed to the patient,
+/// an implant "in childhood") counts as an option already tried, said "date not recorded"
+/// (`options::tried`), after any dated record of it: an implanted stimulator whose day no
+/// record gives was still tried.
+const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -890,6 +890,7 @@ impl Vignette {
         self.record.procedures.push(Procedure {
             indications: Vec::new(),
             named_conditions: Vec::new(),
+            named_devices: Vec::new(),
             id,
             code: code.to_owned(),
             system: String::new(),
@@ -914,6 +915,7 @@ impl Vignette {
         self.record.procedures.push(Procedure {
             indications: Vec::new(),
             named_conditions: Vec::new(),
+            named_devices: Vec::new(),
             id,
             code: code.to_owned(),
             system: system.to_owned(),
