@@ -10,6 +10,7 @@ pub mod devices;
 mod dosage_text;
 pub mod encounter;
 mod export;
+pub mod imaging;
 mod last_seizure;
 pub mod model;
 mod parse;

@@ -498,6 +498,17 @@ fn this_host() -> String {
 /// (`interpretation`'s code) (`observations.reference_ranges`, `observations.interpretation`,
 /// migration 0059), carried by both exports. Files are read again so that a drug level is read
 /// against the lab's own range.
+/// Also in 25 (G2-1, G2-2, G2-3): a Device sent with `Device.patient` and no DeviceUseStatement (an
+/// implant as Synthea and some EHRs send it) is the patient's row "Device: <its type or
+/// name>", said "(inactive)" when R4 says so, not dated (R4 gives a Device no implant date)
+/// unless a Procedure naming it in `focalDevice` dates it; a statement naming it says its use
+/// and the Device adds no row (`fhir::devices::affixed_row`). Every `Procedure.focalDevice` is
+/// read, not the first alone. An ImagingStudy (not registered, cancelled or entered in error)
+/// and a DiagnosticReport of an imaging section that states no response are kept as an
+/// imaging row "Imaging: <description or code> (<modalities>, <body sites>)" dated by the
+/// study (`fhir::imaging`), which the checklist's brain MRI, PET-CT and whole-body imaging
+/// items read. Files are read again so that the Devices, focal devices, studies and reports
+/// skipped before are kept.
 pub const MAPPING_VERSION: i64 = 25;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

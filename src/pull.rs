@@ -46,6 +46,7 @@ pub const READ_TYPES: &[&str] = &[
     "Medication",
     "Observation",
     "DiagnosticReport",
+    "ImagingStudy",
     "QuestionnaireResponse",
     "Procedure",
     "AllergyIntolerance",

@@ -492,6 +492,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (lithium: 1 mEq/L = 1 mmol/L). A lab's own range on the result (`referenceRange`:
 /// therapeutic, else normal or untyped) is read before the book's, and its flag (L/LL, H/HH,
 /// N) where it gives no range (`rules::drug_levels`).
+/// Also in 33 (G2-3): an imaging row (an imported ImagingStudy or radiology report, "Imaging: …")
+/// is read only by the checklist's imaging items (`procedure_terms::is_study_one_of`), never
+/// as the treatment its words may name ("MRI brain after left temporal lobectomy").
+/// Also in 33 (G2-1): a procedure the record gives no date for (a Device affixed to the patient,
+/// an implant "in childhood") counts as an option already tried, said "date not recorded"
+/// (`options::tried`), after any dated record of it: an implanted stimulator whose day no
+/// record gives was still tried.
 const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -48,6 +48,8 @@ mod export_valid;
 mod fresh;
 #[path = "fhir/identity.rs"]
 mod identity;
+#[path = "fhir/imaging.rs"]
+mod imaging;
 #[path = "fhir/indications.rs"]
 mod indications;
 #[path = "fhir/ingredients.rs"]

@@ -271,6 +271,7 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
     Procedure {
         indications: Vec::new(),
         named_conditions: Vec::new(),
+        named_devices: Vec::new(),
         id,
         code: String::from("0"),
         system: String::new(),

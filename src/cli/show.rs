@@ -288,7 +288,7 @@ fn write_text(
         .iter()
         .partition(|procedure| procedure.is_study_place());
     if !procedures.is_empty() {
-        writeln!(out, "\nProcedures and devices")?;
+        writeln!(out, "\nProcedures, devices and imaging")?;
         for procedure in procedures {
             writeln!(out, "  {} {}", procedure.period_words(), procedure.name())?;
         }

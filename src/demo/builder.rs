@@ -435,6 +435,7 @@ impl<'a> Builder<'a> {
         self.procedures.push(Procedure {
             indications: Vec::new(),
             named_conditions: Vec::new(),
+            named_devices: Vec::new(),
             id,
             code: code.to_owned(),
             system: if code.starts_with("refract:") {

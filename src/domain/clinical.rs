@@ -1040,6 +1040,11 @@ pub struct Procedure {
     /// patient's record is built (see `fhir::resolve_named_conditions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named_conditions: Vec<NamedCondition>,
+    /// While imported: the Devices (`Device/<id>`) its `focalDevice` names after the first
+    /// (which the resource's `refers` names), read into its words and codings once the
+    /// patient's record is built (see `fhir::devices::finish_shared`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_devices: Vec<String>,
 }
 
 /// A drug the patient reacted to, as an R4 AllergyIntolerance of a medication states it: an
@@ -1238,7 +1243,17 @@ fn condition_system_uri(system: ConditionCodeSystem) -> &'static str {
 /// this prefix, then the subject's R4 status (`refract:trial:on-study`).
 pub const STUDY_PLACE_CODE: &str = "refract:trial:";
 
+/// What the words of an imaging row start with (an imported ImagingStudy or imaging report,
+/// see `fhir::imaging`), as a device use's start with "Device: ".
+pub const IMAGING_WORDS: &str = "Imaging: ";
+
 impl Procedure {
+    /// Whether the row is an imaging study (see [`IMAGING_WORDS`]): a look at the body, not
+    /// the procedure its words may name ("MRI brain after left temporal lobectomy").
+    pub fn is_imaging(&self) -> bool {
+        self.display.starts_with(IMAGING_WORDS)
+    }
+
     /// Whether the row is a place in a study rather than a procedure done (see
     /// [`STUDY_PLACE_CODE`]).
     pub fn is_study_place(&self) -> bool {

@@ -3,6 +3,10 @@
 //! a Procedure's `focalDevice` or a ResearchSubject becomes a procedure row once the resource
 //! it names is found (in the same import or stored by an earlier one).
 //!
+//! A Device sent with `Device.patient` (and no statement) is the patient's too: its own
+//! procedure row, kept under the Device's key, which statements and procedures still find
+//! ([`affixed_row`], [`product_of_row`]).
+//!
 //! A device use is a procedure row: the timeline, `show`, the exports and the options step
 //! already read procedures, and an implanted stimulator is what its implantation was. A study
 //! place is one too, its code `refract:trial:<R4 status>` (see [`TRIAL_CODE_PREFIX`]).
@@ -10,6 +14,73 @@
 use super::model::{self, CodeableConcept};
 use super::product::Product;
 use crate::domain::{Coding, Procedure, canonical_system};
+
+/// What an affixed Device's row adds when R4 says it is `inactive` (no longer in use: switched
+/// off, or explanted): still a device the patient had, so still an option tried.
+pub const INACTIVE_WORDS: &str = " (inactive)";
+
+/// The row of a Device sent with `Device.patient` and no DeviceUseStatement (an implant as
+/// Synthea and some EHRs send it): "Device: <its type or name>", said inactive when it is. R4
+/// gives a Device no implant date (`manufactureDate` is the factory's): the row is not dated,
+/// unless a Procedure naming it dates it once the record is built (`import::project`).
+pub fn affixed_row(concept: &CodeableConcept, status: Option<&str>) -> Procedure {
+    let mut procedure = Procedure {
+        id: 0,
+        code: String::new(),
+        system: String::new(),
+        display: String::new(),
+        performed: chrono::NaiveDateTime::default(),
+        end: None,
+        codings: Vec::new(),
+        performed_by: None,
+        date_unknown: true,
+        at_ages: None,
+        utc_offset_minutes: None,
+        end_utc_offset_minutes: None,
+        indications: Vec::new(),
+        named_conditions: Vec::new(),
+        named_devices: Vec::new(),
+    };
+    let product = Product::of_concept(concept.clone());
+    finish_shared("DeviceUseStatement", &mut procedure, Some(&product), "");
+    if status == Some("inactive") {
+        procedure.display.push_str(INACTIVE_WORDS);
+    }
+    procedure
+}
+
+/// What an affixed Device's stored row (see [`affixed_row`]) says the Device is, for a
+/// statement or a procedure naming it: its codes, and its words without what the row adds.
+pub fn product_of_row(row: &Procedure) -> Product {
+    let words = row
+        .display
+        .strip_prefix(DEVICE_WORDS)
+        .unwrap_or(&row.display);
+    let words = words.strip_suffix(INACTIVE_WORDS).unwrap_or(words);
+    let coding = if row.codings.is_empty() {
+        (!row.code.is_empty())
+            .then(|| model::Coding {
+                system: (!row.system.is_empty()).then(|| row.system.clone()),
+                code: Some(row.code.clone()),
+                display: None,
+            })
+            .into_iter()
+            .collect()
+    } else {
+        row.codings
+            .iter()
+            .map(|c| model::Coding {
+                system: (!c.system.is_empty()).then(|| c.system.clone()),
+                code: Some(c.code.clone()),
+                display: (!c.display.is_empty()).then(|| c.display.clone()),
+            })
+            .collect()
+    };
+    Product::of_concept(CodeableConcept {
+        coding,
+        text: (words != UNNAMED_DEVICE).then(|| words.to_owned()),
+    })
+}
 
 /// The code of a study place: the prefix, then its R4 `ResearchSubject.status`.
 pub use crate::domain::STUDY_PLACE_CODE as TRIAL_CODE_PREFIX;

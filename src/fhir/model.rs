@@ -691,6 +691,40 @@ pub struct DiagnosticReport {
     pub category: Vec<CodeableConcept>,
 }
 
+/// An ImagingStudy (R4): a study a PACS or an EHR holds, read for what was imaged and when
+/// (see `fhir::imaging`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ImagingStudy {
+    pub meta: Option<Meta>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub encounter: Option<Reference>,
+    pub started: Option<String>,
+    /// Every modality of the study's series (DICOM CID 29 codes: MR, CT, PT...).
+    #[serde(default)]
+    pub modality: Vec<Coding>,
+    /// The procedure performed (a CPT, SNOMED CT or LOINC code of the examination).
+    #[serde(rename = "procedureCode", default)]
+    pub procedure_code: Vec<CodeableConcept>,
+    pub description: Option<String>,
+    #[serde(rename = "reasonCode", default)]
+    pub reason_code: Vec<CodeableConcept>,
+    #[serde(rename = "reasonReference", default)]
+    pub reason_reference: Vec<Reference>,
+    #[serde(default)]
+    pub series: Vec<ImagingSeries>,
+}
+
+/// One series of an ImagingStudy: its modality and the part of the body imaged.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ImagingSeries {
+    pub modality: Option<Coding>,
+    #[serde(rename = "bodySite")]
+    pub body_site: Option<Coding>,
+    pub description: Option<String>,
+    pub started: Option<String>,
+}
+
 /// A QuestionnaireResponse (a form filled in: a PHQ-9 on a patient portal, an SDC form): read
 /// for the scores its answers give (see `parse::questionnaire_scores`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -782,6 +816,9 @@ pub struct FocalDevice {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Device {
     pub status: Option<String>,
+    /// The patient the device is affixed to (R4 `Device.patient`): an implant sent with no
+    /// DeviceUseStatement is the patient's by it.
+    pub patient: Option<Reference>,
     #[serde(rename = "type")]
     pub kind: Option<CodeableConcept>,
     #[serde(rename = "deviceName", default)]

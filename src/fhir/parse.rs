@@ -26,6 +26,7 @@ use super::datetime::{parse_datetime, utc_offset_minutes};
 use super::devices;
 use super::dosage_text;
 use super::encounter::{Visit, visit_of_class};
+use super::imaging;
 use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product, count_unit};
 use super::stream::{RawResource, StreamError, each_in_bytes};
@@ -186,6 +187,12 @@ pub enum Item {
     /// An Observation: its value, or one per component (a blood-pressure panel).
     Observations(Vec<Observation>),
     Procedure(Procedure),
+    /// An imaging report stating a response (a restaging PET-CT's): the study done, an imaging
+    /// row as an ImagingStudy's, and the disease status it states.
+    Imaging {
+        study: Procedure,
+        statuses: Vec<Observation>,
+    },
     /// A drug the patient reacted to (an AllergyIntolerance of a medication).
     Reaction(DrugReaction),
     Medication(MedicationRecord),
@@ -1254,9 +1261,46 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let Some(status) = map_report(&resource)? else {
+                // An imaging report that states no response is still the study done (a brain
+                // MRI, a skeletal survey), which radiology systems send only as their report.
+                if imaging::is_imaging_report(&resource)
+                    && let Some((dated, words)) = imaging::report_procedure(&resource)
+                {
+                    return imaging_row(
+                        raw,
+                        subject,
+                        resource.meta.as_ref(),
+                        &dated,
+                        words,
+                        "effective[x] or issued",
+                    );
+                }
                 return Ok(Mapped::Skipped(String::from(REPORT_WITHOUT_RESPONSE)).into());
             };
             refuse_oversized(observation_texts(&status))?;
+            // An imaging report's study is done whatever response it states: the restaging
+            // PET-CT the checklist asks for is the one that read the progression.
+            if imaging::is_imaging_report(&resource)
+                && let Some((dated, words)) = imaging::report_procedure(&resource)
+            {
+                let mut mapping = imaging_row(
+                    raw,
+                    subject.clone(),
+                    resource.meta.as_ref(),
+                    &dated,
+                    words,
+                    "effective[x] or issued",
+                )?;
+                if let Mapped::Resource(resource) = &mut mapping.mapped
+                    && let Item::Procedure(study) = &resource.item
+                {
+                    resource.item = Item::Imaging {
+                        study: study.clone(),
+                        statuses: vec![status],
+                    };
+                    return Ok(mapping);
+                }
+            }
             Ok(clinical(
                 raw,
                 subject,
@@ -1308,12 +1352,19 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                     ]
                 })),
             )?;
-            // The device it implanted (or otherwise handled), found when the record is built
-            // (see `devices::finish_shared`); the first one named, when several are.
-            let device = resource
+            // The devices it implanted (or otherwise handled), found when the record is built
+            // (see `devices::finish_shared`): the first is the one `refers` names (what a
+            // Device's arrival is looked up by), the others are kept with the procedure.
+            let mut devices = resource
                 .focal_device
                 .iter()
-                .find_map(|focal| focal.manipulated.as_ref()?.reference.clone());
+                .filter_map(|focal| focal.manipulated.as_ref()?.reference.clone());
+            let device = devices.next();
+            for other in devices {
+                if Some(&other) != device.as_ref() && !procedure.named_devices.contains(&other) {
+                    procedure.named_devices.push(other);
+                }
+            }
             let mut mapping = clinical(
                 raw,
                 subject,
@@ -1324,11 +1375,48 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             mapping.warnings = warnings;
             Ok(mapping)
         }
+        "ImagingStudy" => {
+            let resource: model::ImagingStudy = parse_as(raw)?;
+            // R4 imagingstudy-status: `registered` is a study of which "nothing is yet
+            // available", not one done; `unknown` is not known to be one; `cancelled` and
+            // `entered-in-error` are none, and take a stored version out.
+            match resource.status.as_deref() {
+                Some("entered-in-error" | "cancelled") => {
+                    return Ok(removed(raw, resource.meta.as_ref()));
+                }
+                Some(status @ ("registered" | "unknown")) => {
+                    return Ok(Mapped::Skipped(format!("ImagingStudy ({status})")).into());
+                }
+                _ => {}
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let Some((dated, words)) = imaging::study_procedure(&resource) else {
+                return Ok(Mapped::Skipped(String::from(
+                    "ImagingStudy (no modality, description or code)",
+                ))
+                .into());
+            };
+            imaging_row(
+                raw,
+                subject,
+                resource.meta.as_ref(),
+                &dated,
+                words,
+                "started",
+            )
+        }
         kind @ ("Device" | "ResearchStudy") => {
             let concept = if kind == "Device" {
                 let resource: model::Device = parse_as(raw)?;
                 if resource.status.as_deref() == Some("entered-in-error") {
                     return Ok(removed(raw, None));
+                }
+                if let Some(patient) = resource
+                    .patient
+                    .as_ref()
+                    .filter(|patient| patient.reference.is_some())
+                {
+                    return affixed_device(raw, &resource, patient);
                 }
                 devices::device_concept(&resource)
             } else {
@@ -1765,6 +1853,85 @@ pub fn is_summary_copy(raw: &RawResource<'_>) -> bool {
                         .is_some_and(|code| code.trim().eq_ignore_ascii_case(SUBSETTED))
                 })
             })
+}
+
+/// A Device affixed to a patient (`Device.patient`) as the patient's device row (see
+/// `devices::affixed_row`), kept under the Device's own key, so that a statement or a procedure
+/// naming the Device still finds what it is (`devices::product_of_row`).
+fn affixed_device(
+    raw: &RawResource<'_>,
+    device: &model::Device,
+    patient: &model::Reference,
+) -> Result<Mapping, String> {
+    let subject = subject_of(Some(patient))?;
+    if raw.id.or(raw.full_url).is_none() {
+        return Err(String::from(
+            "a Device with no id, which nothing can refer to",
+        ));
+    }
+    let Some(concept) = devices::device_concept(device) else {
+        return Ok(Mapped::Skipped(String::from("Device (no type, name or title)")).into());
+    };
+    let procedure = devices::affixed_row(&concept, device.status.as_deref());
+    refuse_oversized(
+        [("display", Some(procedure.display.as_str()))]
+            .into_iter()
+            .chain(procedure.codings.iter().flat_map(|c| {
+                [
+                    ("coding's system", Some(c.system.as_str())),
+                    ("coding's code", Some(c.code.as_str())),
+                    ("coding's display", Some(c.display.as_str())),
+                ]
+            })),
+    )?;
+    Ok(clinical(
+        raw,
+        subject,
+        None,
+        None,
+        Item::Procedure(procedure),
+    ))
+}
+
+/// An imaging study (an ImagingStudy, or an imaging DiagnosticReport) as its procedure row:
+/// `dated` coded and dated as a procedure is, shown as `words`; `date_field` names the element
+/// its date came from, in the warnings.
+fn imaging_row(
+    raw: &RawResource<'_>,
+    subject: Subject,
+    meta: Option<&model::Meta>,
+    dated: &model::Procedure,
+    words: String,
+    date_field: &str,
+) -> Result<Mapping, String> {
+    let mut warnings = Vec::new();
+    let Some(mut procedure) = map_procedure(dated, &mut warnings)? else {
+        return Ok(Mapped::Skipped(format!("{} (no code)", raw.resource_type)).into());
+    };
+    for warning in &mut warnings {
+        *warning = warning
+            .replace("performedPeriod", "effectivePeriod")
+            .replace("performed[x]", date_field);
+    }
+    procedure.display = words;
+    for concept in &dated.reason_code {
+        Indication::add_unique(&mut procedure.indications, indication_of_concept(concept));
+    }
+    procedure.named_conditions = named_conditions(&dated.reason_reference);
+    refuse_oversized(
+        [("display", Some(procedure.display.as_str()))]
+            .into_iter()
+            .chain(procedure.codings.iter().flat_map(|c| {
+                [
+                    ("coding's system", Some(c.system.as_str())),
+                    ("coding's code", Some(c.code.as_str())),
+                    ("coding's display", Some(c.display.as_str())),
+                ]
+            })),
+    )?;
+    let mut mapping = clinical(raw, subject, None, meta, Item::Procedure(procedure));
+    mapping.warnings = warnings;
+    Ok(mapping)
 }
 
 fn clinical(
@@ -6851,6 +7018,7 @@ fn map_procedure(
         at_ages,
         indications: Vec::new(),
         named_conditions: Vec::new(),
+        named_devices: Vec::new(),
     }))
 }
 
@@ -6874,6 +7042,11 @@ impl ImportedItems {
                 .observations
                 .extend(observations.into_iter().map(|o| (id.to_owned(), o))),
             Item::Procedure(procedure) => self.procedures.push((id.to_owned(), procedure)),
+            Item::Imaging { study, statuses } => {
+                self.procedures.push((id.to_owned(), study));
+                self.observations
+                    .extend(statuses.into_iter().map(|o| (id.to_owned(), o)));
+            }
             Item::Reaction(reaction) => self.reactions.push((id.to_owned(), reaction)),
             Item::Line(line) => self.lines.push((id.to_owned(), line)),
             Item::Medication(_) => {}

@@ -253,7 +253,7 @@ pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
-const STORED_TYPES: [&str; 18] = [
+const STORED_TYPES: [&str; 19] = [
     "Condition",
     "MedicationRequest",
     "MedicationStatement",
@@ -265,6 +265,7 @@ const STORED_TYPES: [&str; 18] = [
     "Procedure",
     "DeviceUseStatement",
     "ResearchSubject",
+    "ImagingStudy",
     "AllergyIntolerance",
     "CarePlan",
     "Medication",
@@ -365,6 +366,8 @@ enum Kind {
     Exposure,
     Observation(usize),
     Procedure,
+    /// An imaging report stating a response: its study (a procedure row) and its statuses.
+    Imaging(usize),
     Reaction,
     /// A treatment line refract exported: it restates drug records, which are counted. Also a
     /// statement that a drug is not taken: no row of its own.
@@ -809,9 +812,24 @@ fn op_of_mapped(
                 }
                 Item::Procedure(procedure) => {
                     resolve_named(&mut procedure.named_conditions, &source, checked);
+                    // A device no file names is no part of it: the procedure keeps its words.
+                    procedure.named_devices = std::mem::take(&mut procedure.named_devices)
+                        .into_iter()
+                        .filter_map(|reference| {
+                            resolve(&reference, &source, checked, "Device")
+                                .ok()
+                                .map(|(_, id)| format!("{DEVICE_PREFIX}{id}"))
+                        })
+                        .collect();
                 }
                 Item::Observations(observations) => {
                     for observation in observations {
+                        resolve_named(&mut observation.named_conditions, &source, checked);
+                    }
+                }
+                Item::Imaging { study, statuses } => {
+                    resolve_named(&mut study.named_conditions, &source, checked);
+                    for observation in statuses {
                         resolve_named(&mut observation.named_conditions, &source, checked);
                     }
                 }
@@ -857,7 +875,13 @@ fn op_of_mapped(
                                 LeftOutWhy::Warned(format!("left out: its device {why}")),
                             );
                         }
-                        Err(_) => None,
+                        // Its next device found is the one its arrival is looked up by.
+                        Err(_) => match &mut resource.item {
+                            Item::Procedure(procedure) if !procedure.named_devices.is_empty() => {
+                                Some(procedure.named_devices.remove(0))
+                            }
+                            _ => None,
+                        },
                     }
                 }
                 Some(reference) => match resolve(reference, &source, checked, "Medication") {
@@ -876,6 +900,7 @@ fn op_of_mapped(
                 Item::Condition(_) => Kind::Condition,
                 Item::Observations(observations) => Kind::Observation(observations.len()),
                 Item::Procedure(_) => Kind::Procedure,
+                Item::Imaging { statuses, .. } => Kind::Imaging(statuses.len()),
                 Item::Reaction(_) => Kind::Reaction,
                 // A patient's report that the drug is not taken is no exposure (it ends one).
                 Item::Medication(record) if record.not_taken => Kind::Line,
@@ -1285,6 +1310,17 @@ impl<'a> Grouper<'a> {
                             Said::Item(Box::new(Item::Observations(observations))),
                         ));
                     }
+                    // A Device affixed to the patient: whether a statement or a procedure
+                    // names it decides its row, read back from the ledger, where the whole
+                    // record is (see `project::compute`).
+                    Some(item) if resource.resource_type == "Device" => {
+                        open.computable = false;
+                        open.items.push((
+                            resource.resource_type,
+                            resource.id.clone(),
+                            Said::Item(Box::new(item)),
+                        ));
+                    }
                     Some(Item::Procedure(mut procedure)) if resource.refers.is_some() => {
                         let refers = resource.refers.clone().unwrap_or_default();
                         // The Device or study it names: not met yet in this file (or in no
@@ -1303,6 +1339,22 @@ impl<'a> Grouper<'a> {
                                 );
                             }
                             None => open.computable = false,
+                        }
+                        for device in std::mem::take(&mut procedure.named_devices) {
+                            match self
+                                .medications
+                                .get(&(resource.source.clone(), device.clone()))
+                            {
+                                Some(shared) => {
+                                    finish_shared(
+                                        resource.resource_type,
+                                        &mut procedure,
+                                        Some(shared),
+                                        &device,
+                                    );
+                                }
+                                None => open.computable = false,
+                            }
                         }
                         open.items.push((
                             resource.resource_type,
@@ -1788,6 +1840,10 @@ impl Writer<'_> {
                     Kind::Exposure => counted.exposures += 1,
                     Kind::Observation(rows) => counted.observations += rows,
                     Kind::Procedure => counted.procedures += 1,
+                    Kind::Imaging(rows) => {
+                        counted.procedures += 1;
+                        counted.observations += rows;
+                    }
                     Kind::Reaction => counted.reactions += 1,
                     Kind::Line => {}
                 }

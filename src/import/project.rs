@@ -10,14 +10,16 @@
 //! evaluation are pure), then written; a transaction takes batch after batch for up to a tenth
 //! of a second.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use std::time::Instant;
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
-use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord};
-use crate::fhir::devices::finish_shared;
+use crate::domain::{
+    Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord, Procedure,
+};
+use crate::fhir::devices::{finish_shared, product_of_row};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Orders, Product, RowSources, finish_medication, given_at_least_until,
@@ -333,6 +335,29 @@ pub(super) struct Created {
     pub mrn_described: Option<crate::domain::identifier_systems::PatientIdentifier>,
 }
 
+/// What a resource kept about no patient is, from its stored body: a Medication's, a
+/// Substance's, a Device's or a ResearchStudy's product; a Device affixed to a patient is kept
+/// as that patient's row, which says what the Device is (see `fhir::devices::product_of_row`).
+fn shared_of_body(body: &str) -> Option<Product> {
+    // The row first: a product's fields are all optional, so a row's body reads as an empty one.
+    match serde_json::from_str::<Item>(body) {
+        Ok(Item::Procedure(row)) => Some(product_of_row(&row)),
+        _ => serde_json::from_str::<Product>(body).ok(),
+    }
+}
+
+/// The Devices a stored procedure names after the one its `refers` names (see
+/// `Procedure::named_devices`).
+fn other_devices(resource: &StoredResource) -> Vec<String> {
+    if resource.resource_type != "Procedure" || !resource.body.contains("named_devices") {
+        return Vec::new();
+    }
+    match serde_json::from_str::<Item>(&resource.body) {
+        Ok(Item::Procedure(procedure)) => procedure.named_devices,
+        _ => Vec::new(),
+    }
+}
+
 fn read_patient(
     tx: &ImportTx<'_>,
     id: PatientId,
@@ -350,7 +375,7 @@ fn read_patient(
         let product = match entry.1.split_once('/') {
             Some((kind, id)) => tx
                 .medication_body(source, kind, id)?
-                .and_then(|body| serde_json::from_str::<Product>(&body).ok()),
+                .and_then(|body| shared_of_body(&body)),
             None => None,
         };
         let ingredients = product
@@ -377,9 +402,13 @@ fn read_patient(
             }
             continue;
         }
-        // A Device or a ResearchStudy, kept as a Medication is (see `fhir::devices`).
+        // A Device or a ResearchStudy, kept as a Medication is (see `fhir::devices`); a
+        // procedure's other devices too.
         if refers.starts_with(DEVICE_PREFIX) || refers.starts_with(STUDY_PREFIX) {
             read(&resource.source, refers.clone())?;
+            for device in other_devices(resource) {
+                read(&resource.source, device)?;
+            }
             continue;
         }
         // Its ingredients that are resources of their own, one level down (see `Product`).
@@ -455,7 +484,58 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             _ => {}
         }
     }
-    for (resource, item) in read.resources.iter().zip(parsed) {
+    // A Device affixed to the patient is their row (see `fhir::devices::affixed_row`): a
+    // statement naming it says its use, dated, so the Device adds no row of its own; a
+    // procedure naming it (its implantation: the earliest dated) gives it that day.
+    let mut stated: HashSet<(&str, &str)> = HashSet::new();
+    let mut dated_by: HashMap<(&str, &str), &Procedure> = HashMap::new();
+    for (resource, item) in read.resources.iter().zip(&parsed) {
+        let Some(device) = resource
+            .refers
+            .as_deref()
+            .filter(|refers| refers.starts_with(DEVICE_PREFIX))
+        else {
+            continue;
+        };
+        let key = (resource.source.as_str(), device);
+        match (resource.resource_type.as_str(), item) {
+            ("DeviceUseStatement", _) => {
+                stated.insert(key);
+            }
+            ("Procedure", Item::Procedure(procedure)) if procedure.window().is_some() => {
+                let named = procedure.named_devices.iter().map(String::as_str);
+                for device in std::iter::once(device).chain(named) {
+                    let earliest = dated_by
+                        .entry((resource.source.as_str(), device))
+                        .or_insert(procedure);
+                    if procedure.window() < earliest.window() {
+                        *earliest = procedure;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (resource, item) in read.resources.iter().zip(parsed.iter().cloned()) {
+        let affixed =
+            (resource.resource_type == "Device").then(|| format!("{DEVICE_PREFIX}{}", resource.id));
+        let key = affixed
+            .as_deref()
+            .map(|device| (resource.source.as_str(), device));
+        if key.is_some_and(|key| stated.contains(&key)) {
+            continue;
+        }
+        let item = match (item, key.and_then(|key| dated_by.get(&key))) {
+            (Item::Procedure(mut row), Some(procedure)) => {
+                row.performed = procedure.performed;
+                row.performed_by = procedure.performed_by;
+                row.date_unknown = procedure.date_unknown;
+                row.at_ages = procedure.at_ages;
+                row.utc_offset_minutes = procedure.utc_offset_minutes;
+                Item::Procedure(row)
+            }
+            (item, _) => item,
+        };
         let item =
             match item {
                 Item::Observations(mut observations) => {
@@ -483,6 +563,13 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                             .push((format!("{}/{}", resource.resource_type, resource.id), why));
                     }
                 }
+                for device in std::mem::take(&mut procedure.named_devices) {
+                    let shared = read
+                        .medications
+                        .get(&(resource.source.clone(), device.clone()))
+                        .and_then(Option::as_ref);
+                    finish_shared(&resource.resource_type, &mut procedure, shared, &device);
+                }
                 resolve_named_conditions(
                     &mut procedure.named_conditions,
                     &mut procedure.indications,
@@ -499,6 +586,24 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                     );
                 }
                 Item::Observations(observations)
+            }
+            Item::Imaging {
+                mut study,
+                mut statuses,
+            } => {
+                resolve_named_conditions(
+                    &mut study.named_conditions,
+                    &mut study.indications,
+                    |id| of_source?.get(id),
+                );
+                for observation in &mut statuses {
+                    resolve_named_conditions(
+                        &mut observation.named_conditions,
+                        &mut observation.focus,
+                        |id| of_source?.get(id),
+                    );
+                }
+                Item::Imaging { study, statuses }
             }
             item => item,
         };

@@ -53,7 +53,7 @@ pub fn from_record(
         let latest = record
             .procedures
             .iter()
-            .filter(|p| super::procedure_terms::is_done_one_of(p, &rule.terms))
+            .filter(|p| super::procedure_terms::is_study_one_of(p, &rule.terms))
             .filter_map(|p| p.window().map(|(_, last)| (last, p)))
             .filter(|(last, _)| *last <= today && from.is_none_or(|from| *last >= from))
             .max_by_key(|(last, _)| *last);

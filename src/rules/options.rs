@@ -383,17 +383,27 @@ pub fn tried(
             }
         }
     }
-    for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
-        if super::procedure_terms::is_done_one_of(procedure, &option.procedures) {
-            // A procedure without an end is a point in time, not an ongoing treatment.
-            let start = procedure.performed_day();
-            // Its end's own local day, as its start's (never a UTC day beside a local one).
-            let end = procedure.end_day().map_or(start, |end| end.max(start));
-            consider(
-                start,
-                format!("{} {}", procedure.name(), period(start, Some(end))),
-            );
+    for procedure in &record.procedures {
+        if !super::procedure_terms::is_done_one_of(procedure, &option.procedures) {
+            continue;
         }
+        // Done on a day no record gives (a Device affixed to the patient, which R4 does not
+        // date): still tried, said after any dated record of it.
+        if procedure.date_unknown {
+            consider(
+                NaiveDate::MAX,
+                format!("{} ({})", procedure.name(), procedure.when_words()),
+            );
+            continue;
+        }
+        // A procedure without an end is a point in time, not an ongoing treatment.
+        let start = procedure.performed_day();
+        // Its end's own local day, as its start's (never a UTC day beside a local one).
+        let end = procedure.end_day().map_or(start, |end| end.max(start));
+        consider(
+            start,
+            format!("{} {}", procedure.name(), period(start, Some(end))),
+        );
     }
     earliest.map(|(_, why)| why)
 }

@@ -29,10 +29,26 @@ const WORD_ENDINGS: [&str; 5] = ["s", "es", "ation", "ations", "ed"];
 pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
     // A study place (an imported ResearchSubject) is no procedure done: its words are the
     // study's title, which may name the very therapy it compares ("CAR T-cell therapy versus
-    // standard care"), given or not.
+    // standard care"), given or not. An imaging study is no treatment either: its words may
+    // name the one it looks at ("MRI brain after left temporal lobectomy", "PET-CT after CAR
+    // T-cell therapy"); only [`is_study_one_of`] reads it.
+    if procedure.is_study_place() || procedure.is_imaging() {
+        return false;
+    }
+    names_one_of(procedure, terms)
+}
+
+/// Whether `procedure` is an examination `terms` name, done: as [`is_done_one_of`], an imaging
+/// row (an ImagingStudy, a radiology report) included. What the re-evaluation checklist's
+/// imaging items read.
+pub fn is_study_one_of(procedure: &Procedure, terms: &[String]) -> bool {
     if procedure.is_study_place() {
         return false;
     }
+    names_one_of(procedure, &with_steps_towards(terms))
+}
+
+fn names_one_of(procedure: &Procedure, terms: &[String]) -> bool {
     let (excluded, wanted): (Vec<&String>, Vec<&String>) = terms
         .iter()
         .partition(|term| term.trim_start().starts_with('!'));
@@ -82,12 +98,15 @@ pub const STEPS_TOWARDS: [&str; 16] = [
 /// only a step towards it ([`STEPS_TOWARDS`]) not counted. What tells the team a treatment was
 /// already given must not count its referral or its work-up.
 pub fn is_done_one_of(procedure: &Procedure, terms: &[String]) -> bool {
-    let with_steps: Vec<String> = terms
+    is_one_of(procedure, &with_steps_towards(terms))
+}
+
+fn with_steps_towards(terms: &[String]) -> Vec<String> {
+    terms
         .iter()
         .cloned()
         .chain(STEPS_TOWARDS.iter().map(|word| (*word).to_owned()))
-        .collect();
-    is_one_of(procedure, &with_steps)
+        .collect()
 }
 
 /// Whether `text` names `term`: every `+`-separated phrase of the term appears in it, each on

@@ -1683,6 +1683,10 @@ pub const ENCOUNTER_PREFIX: &str = "Encounter/";
 /// Observation's names its Encounter.
 pub const DEVICE_PREFIX: &str = "Device/";
 
+/// Just past every `refers` starting with [`DEVICE_PREFIX`] (`/` + 1 is `0`): the end of the
+/// range an index walk over the devices named takes.
+const DEVICE_PREFIX_END: &str = "Device0";
+
 /// How a ResearchSubject's `refers` names its ResearchStudy (`ResearchStudy/<id>`).
 pub const STUDY_PREFIX: &str = "ResearchStudy/";
 
@@ -1739,6 +1743,31 @@ fn referrer_patients(
                  WHERE r.source = ?1 AND r.refers = ?2 AND r.refers IS NOT NULL",
             )?
             .query_map(params![source, refers], |row| row.get(0).map(PatientId))?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        );
+    }
+    // A procedure naming several devices is found by its first (`refers`); the others are in
+    // its body (`named_devices`, see `fhir::parse`): looked for among the few procedures that
+    // name a device at all.
+    if resource_type == "Device" {
+        let quoted = serde_json::to_string(&device).map_err(|err| super::StoreError::Corrupt {
+            column: "fhir_resources.refers",
+            detail: err.to_string(),
+        })?;
+        patients.extend(
+            conn.prepare_cached(
+                "SELECT DISTINCT i.patient_id
+                 FROM fhir_resources r INDEXED BY fhir_resources_refers
+                 JOIN patient_identifiers i
+                   ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
+                 WHERE r.source = ?1 AND r.refers >= ?2 AND r.refers < ?3
+                   AND r.refers IS NOT NULL AND r.type = 'Procedure'
+                   AND instr(r.body, ?4) > 0",
+            )?
+            .query_map(
+                params![source, DEVICE_PREFIX, DEVICE_PREFIX_END, quoted],
+                |row| row.get(0).map(PatientId),
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?,
         );
     }

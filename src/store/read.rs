@@ -895,6 +895,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 .and_then(|minutes| i32::try_from(minutes).ok()),
             indications: indications_of(raw.opt(10))?,
             named_conditions: Vec::new(),
+            named_devices: Vec::new(),
         });
     }
 

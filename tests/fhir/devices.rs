@@ -414,3 +414,180 @@ fn a_device_carried_in_its_statement_is_read() {
     let why = tried(&env, "responsive_neurostimulation").expect("RNS is already tried");
     assert!(why.contains("2023-06-30"), "{why}");
 }
+
+/// (when, display) of patient 1's procedures as the record reads them.
+fn on_record(env: &Env) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = env
+        .store
+        .record(PatientId(1))
+        .unwrap()
+        .procedures
+        .iter()
+        .map(|p| (p.when_words(), p.display.clone()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn affixed(id: &str, status: &str) -> Value {
+    let mut device = vns(id);
+    device["status"] = json!(status);
+    device["patient"] = json!({"reference": "urn:uuid:pa"});
+    device
+}
+
+/// G2-1: a Device sent with `Device.patient` alone ("Patient to whom Device is affixed", R4;
+/// Synthea's shape) is the patient's device: on the record, not dated (R4 gives a Device no
+/// implant date) unless a Procedure names it, and said when inactive. A statement naming it
+/// says its use, dated: the Device adds no second row then.
+#[test]
+fn a_device_affixed_to_the_patient_is_on_the_record_without_a_statement() {
+    let import = |resources: &[Value]| {
+        let mut env = Env::new();
+        let mut all = vec![patient("pa", "PA1", "Ode", "Ada")];
+        all.extend(resources.iter().cloned());
+        let file = env.write_json("a.json", &bundle("collection", &all));
+        env.import_ok(&file);
+        env
+    };
+    let env = import(&[affixed("vns1", "active")]);
+    assert_eq!(
+        on_record(&env),
+        [(
+            String::from("date not recorded"),
+            String::from("Device: Vagus nerve stimulator")
+        )]
+    );
+    assert!(tried(&env, "vagus_nerve_stimulation").is_some());
+
+    let env = import(&[affixed("vns1", "inactive")]);
+    assert_eq!(
+        on_record(&env),
+        [(
+            String::from("date not recorded"),
+            String::from("Device: Vagus nerve stimulator (inactive)")
+        )]
+    );
+    assert!(tried(&env, "vagus_nerve_stimulation").is_some());
+
+    let implantation = json!({
+        "resourceType": "Procedure",
+        "id": "op1",
+        "status": "completed",
+        "subject": {"reference": "urn:uuid:pa"},
+        "code": {"text": "Implantation of neurostimulator pulse generator"},
+        "performedDateTime": "2020-11-02",
+        "focalDevice": [{"manipulated": {"reference": "urn:uuid:vns1"}}]
+    });
+    let env = import(&[implantation, affixed("vns1", "active")]);
+    assert_eq!(
+        on_record(&env),
+        [
+            (
+                String::from("2020-11-02"),
+                String::from("Device: Vagus nerve stimulator")
+            ),
+            (
+                String::from("2020-11-02"),
+                String::from(
+                    "Implantation of neurostimulator pulse generator (device: Vagus nerve \
+                     stimulator)"
+                )
+            ),
+        ]
+    );
+
+    let env = import(&[
+        device_use("use1", "urn:uuid:pa", "urn:uuid:vns1", "active"),
+        affixed("vns1", "active"),
+    ]);
+    assert_eq!(
+        on_record(&env),
+        [(
+            String::from("2021-03-04"),
+            String::from("Device: Vagus nerve stimulator")
+        )]
+    );
+
+    // Entered in error later: the stored one goes.
+    let mut env = import(&[affixed("vns1", "active")]);
+    let later = env.write_json(
+        "b.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pa", "PA1", "Ode", "Ada"),
+                affixed("vns1", "entered-in-error"),
+            ],
+        ),
+    );
+    env.import_ok(&later);
+    assert!(on_record(&env).is_empty());
+    assert_eq!(tried(&env, "vagus_nerve_stimulation"), None);
+}
+
+/// G2-2: every `Procedure.focalDevice` is read, not the first alone (a surgery placing a
+/// responsive neurostimulator and removing a vagus nerve stimulator names both), whether the
+/// Devices come in the same bundle or a later import.
+#[test]
+fn every_focal_device_of_a_procedure_is_read() {
+    let surgery = json!({
+        "resourceType": "Procedure",
+        "id": "op1",
+        "status": "completed",
+        "subject": {"reference": "urn:uuid:pa"},
+        "code": {"text": "Neurostimulator surgery"},
+        "performedDateTime": "2020-11-02",
+        "focalDevice": [
+            {"manipulated": {"reference": "urn:uuid:rns1"}},
+            {"manipulated": {"reference": "urn:uuid:vns1"}}
+        ]
+    });
+    let mut env = Env::new();
+    let file = env.write_json(
+        "a.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pa", "PA1", "Ode", "Ada"),
+                surgery.clone(),
+                device("rns1", &json!({"text": "Responsive neurostimulator"})),
+                vns("vns1"),
+            ],
+        ),
+    );
+    env.import_ok(&file);
+    assert_eq!(
+        procedures(&env),
+        [[
+            "2020-11-02",
+            "-",
+            "Neurostimulator surgery (device: Responsive neurostimulator) (device: Vagus nerve \
+             stimulator)"
+        ]]
+    );
+    assert!(tried(&env, "responsive_neurostimulation").is_some());
+    assert!(tried(&env, "vagus_nerve_stimulation").is_some());
+
+    // The second Device in a later import: the stored procedure is read again with it.
+    let mut env = Env::new();
+    let mut surgery = surgery;
+    surgery["focalDevice"][1]["manipulated"]["reference"] = json!("Device/vns9");
+    let first = env.write_json(
+        "first.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pa", "PA1", "Ode", "Ada"),
+                surgery,
+                device("rns1", &json!({"text": "Responsive neurostimulator"})),
+            ],
+        ),
+    );
+    env.import(&[first]);
+    assert_eq!(tried(&env, "vagus_nerve_stimulation"), None);
+    let later = env.write_json("later.json", &bundle("collection", &[vns("vns9")]));
+    env.import(&[later]);
+    assert!(tried(&env, "vagus_nerve_stimulation").is_some());
+    assert!(tried(&env, "responsive_neurostimulation").is_some());
+}

@@ -247,11 +247,9 @@ fn conflicting_responses_in_a_report_read_as_none() {
         ],
     );
     assert_eq!(rows, [[WORSENED, "2024-08-01 00:00:00"]]);
-    assert_eq!(
-        file.skipped.get(REPORT_WITHOUT_RESPONSE),
-        Some(&4),
-        "{file:#?}"
-    );
+    // Each is still the PET-CT done (G2-3): an imaging row, none skipped.
+    assert_eq!(file.skipped.get(REPORT_WITHOUT_RESPONSE), None, "{file:#?}");
+    assert_eq!(file.procedures, 5, "{file:#?}");
 }
 
 /// R4 `registered` ("nothing yet available") and `unknown` reports are no result: a
@@ -299,7 +297,8 @@ fn a_registered_report_is_no_result_yet() {
 /// Conclusions of reports about something else than the cancer's response, whose words the
 /// response vocabulary also holds ("stable", "worsening", "PD" for Parkinson's disease, "MR",
 /// "relapsing", "progression" of another disease), state no response: none is read as a
-/// progression or a stable disease. They are counted as reports without a response.
+/// progression or a stable disease. Each is kept as the PET-CT done (an imaging row, G2-3),
+/// with no status.
 #[test]
 fn a_report_about_something_else_states_no_response() {
     let mut env = Env::new();
@@ -326,11 +325,8 @@ fn a_report_about_something_else_states_no_response() {
         .collect();
     let (file, rows) = stored(&mut env, &reports);
     assert!(rows.is_empty(), "{rows:?}");
-    assert_eq!(
-        file.skipped.get(REPORT_WITHOUT_RESPONSE),
-        Some(&conclusions.len()),
-        "{file:#?}"
-    );
+    assert_eq!(file.skipped.get(REPORT_WITHOUT_RESPONSE), None, "{file:#?}");
+    assert_eq!(file.procedures, conclusions.len(), "{file:#?}");
 }
 
 /// Any category of report: the words decide. A bone marrow's "Complete remission", an AML
@@ -393,7 +389,8 @@ fn a_marrow_or_pathology_report_is_read_by_its_words_and_dated_by_when_it_was_ta
 }
 
 /// A report is one resource of the ledger: a new version replaces the response it stated, an
-/// amended one that states none takes it out, and one entered in error removes it.
+/// amended one that states none takes it out (the PET-CT stays, as an imaging row: G2-3), and
+/// one entered in error removes it.
 #[test]
 fn a_report_is_updated_on_re_import_and_removed_when_entered_in_error() {
     let mut env = Env::new();
@@ -432,8 +429,12 @@ fn a_report_is_updated_on_re_import_and_removed_when_entered_in_error() {
             "2024-06-05T15:00:00Z",
         )],
     );
-    assert_eq!(file.removed, 1, "{file:#?}");
+    assert_eq!(file.updated, 1, "{file:#?}");
     assert!(rows.is_empty(), "{rows:?}");
+    assert_eq!(
+        env.int("SELECT count(*) FROM procedures WHERE display LIKE 'Imaging: %'"),
+        1
+    );
     stored(
         &mut env,
         &[version(

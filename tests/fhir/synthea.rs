@@ -161,9 +161,21 @@ fn synthea_bundles_import_through_the_library() {
             .unwrap_or(0),
         want.by_type["Encounter"] - want.in_hospital
     );
-    for kind in ["Patient", "Observation", "MedicationRequest", "Condition"] {
+    for kind in [
+        "Patient",
+        "Observation",
+        "MedicationRequest",
+        "Condition",
+        "ImagingStudy",
+    ] {
         assert!(!report.skipped.contains_key(kind), "{kind} is read");
     }
+    // Each imaging study (all `available`) is an imaging row, dated and named by its series.
+    let studies = env.int("SELECT count(*) FROM procedures WHERE display LIKE 'Imaging: %'");
+    assert_eq!(
+        usize::try_from(studies).unwrap(),
+        want.by_type["ImagingStudy"]
+    );
 
     // Blood pressure panels become a systolic and a diastolic observation each, taken together.
     let systolic = env.int("SELECT count(*) FROM observations WHERE code = '8480-6'");

@@ -900,6 +900,7 @@ impl Vignette {
         self.record.procedures.push(Procedure {
             indications: Vec::new(),
             named_conditions: Vec::new(),
+            named_devices: Vec::new(),
             id,
             code: code.to_owned(),
             system: String::new(),
@@ -924,6 +925,7 @@ impl Vignette {
         self.record.procedures.push(Procedure {
             indications: Vec::new(),
             named_conditions: Vec::new(),
+            named_devices: Vec::new(),
             id,
             code: code.to_owned(),
             system: system.to_owned(),
