@@ -493,7 +493,18 @@ fn this_host() -> String {
 /// the drug given again. A dose refract worked out keeps where it came from
 /// (`drug_exposures.dose_from`, migration 0055: a fill's from its order, quantity × strength ÷
 /// days supply, a ward's day total). Files are read again so that both are kept.
-pub const MAPPING_VERSION: i64 = 24;
+/// In 25 (OB5, G1-2): a MedicationStatement's `effectiveDateTime` is a day the drug was taken
+/// (R4: "the date/time … when the medication is/was/will be taken"), never its start: an
+/// `active` statement so dated is read as one dated only by `dateAsserted` (taken by that day,
+/// since a day not recorded, ongoing: `start_unknown`), any other (`completed`, `stopped`…) as
+/// taken on that day only (`unknown`), which a `completed` or `stopped` one still says the drug
+/// stopped after; `effectivePeriod.start`, else the dosage's bounds, are its start. A statement
+/// `not-taken` now also ends a course known from fills (MedicationDispense) or from doses given
+/// (MedicationAdministration) that is still running on its day (a fill's supply, a depot's
+/// interval, reaching it), and a fill or a dose on that day or later is the drug given again, a
+/// course of its own (`fhir::parse::apart_at_reports`). Files are read again so that drugs
+/// stated so are dated as taken, not begun, and such courses end at the report.
+pub const MAPPING_VERSION: i64 = 25;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

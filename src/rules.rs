@@ -475,7 +475,11 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (`[m_protein.flc_response]`); a myeloma line's cycles are counted in the regimen's rhythm
 /// (`[lines] cycle_rhythm_max_days`); AML consolidation after a recorded remission continues the
 /// line (`[lines] remission_continues`); intervals near a 60-day window are said in days.
-const ENGINE_REVISION: u32 = 32;
+/// In 33 (G1-3): a dose refract worked out (`drug_exposures.dose_from`: from the order, from
+/// quantity/supply, a day's total of ward doses) says so where hypertension finds it below its
+/// usual maximum, and where a trial's dose is below its minimum effective dose or its
+/// chlorpromazine-equivalent minimum, as every cited dose does since R9-7.
+const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
