@@ -509,6 +509,17 @@ fn this_host() -> String {
 /// study (`fhir::imaging`), which the checklist's brain MRI, PET-CT and whole-body imaging
 /// items read. Files are read again so that the Devices, focal devices, studies and reports
 /// skipped before are kept.
+/// Also in 25 (OB5, G1-2): a MedicationStatement's `effectiveDateTime` is a day the drug was taken
+/// (R4: "the date/time … when the medication is/was/will be taken"), never its start: an
+/// `active` statement so dated is read as one dated only by `dateAsserted` (taken by that day,
+/// since a day not recorded, ongoing: `start_unknown`), any other (`completed`, `stopped`…) as
+/// taken on that day only (`unknown`), which a `completed` or `stopped` one still says the drug
+/// stopped after; `effectivePeriod.start`, else the dosage's bounds, are its start. A statement
+/// `not-taken` now also ends a course known from fills (MedicationDispense) or from doses given
+/// (MedicationAdministration) that is still running on its day (a fill's supply, a depot's
+/// interval, reaching it), and a fill or a dose on that day or later is the drug given again, a
+/// course of its own (`fhir::parse::apart_at_reports`). Files are read again so that drugs
+/// stated so are dated as taken, not begun, and such courses end at the report.
 pub const MAPPING_VERSION: i64 = 25;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -499,6 +499,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// an implant "in childhood") counts as an option already tried, said "date not recorded"
 /// (`options::tried`), after any dated record of it: an implanted stimulator whose day no
 /// record gives was still tried.
+/// Also in 33 (G1-3): a dose refract worked out (`drug_exposures.dose_from`: from the order, from
+/// quantity/supply, a day's total of ward doses) says so where hypertension finds it below its
+/// usual maximum, and where a trial's dose is below its minimum effective dose or its
+/// chlorpromazine-equivalent minimum, as every cited dose does since R9-7.
 const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

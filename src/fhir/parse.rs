@@ -322,6 +322,12 @@ pub struct MedicationRecord {
     /// then (see [`not_taken_since`], review R9-5). Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_taken: bool,
+    /// A statement known on one day only, a day the drug was taken (its `effectiveDateTime`,
+    /// review OB5), not only when the record was written: a statement `completed` or `stopped`
+    /// so dated says the drug stopped after that day (see [`stopped_by_later_records`]). Left
+    /// out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub day_taken: bool,
 }
 
 /// A record that no longer says the drug is given, its end not recorded (`EndUnknown`: an
@@ -331,12 +337,15 @@ pub struct MedicationRecord {
 /// as the one it renews (R4 `priorPrescription`: the old order ran until the new one began).
 /// The source sending more (the order's outcome) never makes refract know less (review r5
 /// R5-1: a course confirmed as a failed trial shrank to its first day). A record stating its
-/// own end keeps it: the source said when it stopped. Never before the record's start.
+/// own end keeps it: the source said when it stopped. Never before the record's start. A
+/// statement known on a day it was taken only (see [`MedicationRecord::day_taken`]) is such a
+/// record too: its end is no more known than its start.
 pub fn given_at_least_until(record: &mut MedicationRecord, until: NaiveDateTime) {
     if record.active
         || record.dispensed
         || record.end_recorded
-        || record.dates != DatesKnown::EndUnknown
+        || !(record.dates == DatesKnown::EndUnknown
+            || (record.dates == DatesKnown::Unknown && record.day_taken))
         || until <= record.start
         || record.end.is_some_and(|end| end >= until)
     {
@@ -878,6 +887,8 @@ pub struct MedicationMeta {
     /// [`MedicationRecord::not_taken`]): no exposure; it ends the drug's course running then
     /// (see [`not_taken_since`]).
     pub not_taken: bool,
+    /// Known on one day only, a day the drug was taken (see [`MedicationRecord::day_taken`]).
+    pub day_taken: bool,
 }
 
 /// The doses a completed order planned, for counting the cycles they fall in: all of them,
@@ -3107,6 +3118,9 @@ fn map_medication(
             },
             dosage_from_order: false,
             not_taken: false,
+            day_taken: raw.resource_type == "MedicationStatement"
+                && dates == DatesKnown::Unknown
+                && resource.effective_date_time.is_some(),
         },
         refers,
     ))
@@ -3321,18 +3335,24 @@ fn medication_period(
             }
         };
     let bounds_start = repeat.and_then(|t| t.period_start.as_ref());
-    let effective_start = resource
+    let period_start = resource
         .effective_period
         .as_ref()
-        .and_then(|p| p.start.as_ref())
-        .or(resource.effective_date_time.as_ref());
+        .and_then(|p| p.start.as_ref());
+    let effective_start = period_start.or(resource.effective_date_time.as_ref());
     let reported = resource.reported_boolean == Some(true) || resource.reported_reference.is_some();
+    // A statement's `effectiveDateTime` is R4's "the date/time … when the medication is/was/will
+    // be taken": a day it was taken, no start (review OB5); only `effectivePeriod.start`, or its
+    // dosage's bounds, says when the drug began.
     let start_text = match raw.resource_type {
         "MedicationRequest" => bounds_start.or_else(|| {
             (!reported)
                 .then_some(resource.authored_on.as_ref())
                 .flatten()
         }),
+        "MedicationStatement" => period_start
+            .or(bounds_start)
+            .or(resource.effective_date_time.as_ref()),
         _ => effective_start.or(bounds_start),
     };
     let end_text = resource
@@ -3340,6 +3360,12 @@ fn medication_period(
         .as_ref()
         .and_then(|p| p.end.as_ref())
         .or_else(|| ending.and_then(|t| t.period_end.as_ref()));
+    let day_taken = raw.resource_type == "MedicationStatement"
+        && period_start.is_none()
+        && bounds_start.is_none()
+        && end_text.is_none()
+        && resource.effective_date_time.is_some()
+        && resource.status.as_deref() != Some("not-taken");
     if start_text.is_none()
         && let Some(text) = end_text
         && let Some(until) = date_field("end", Some(text))?
@@ -3397,6 +3423,17 @@ fn medication_period(
         }
         return Ok((point, Some(point), DatesKnown::Unknown));
     };
+    // Taken on that day (review OB5), read as a statement dated only by when it was asserted
+    // is (R9-6): an `active` one since a day not recorded and still taken as far as anyone
+    // knows (its day the latest it can have started); any other on that day only, its start
+    // and its end not known (`completed`: taken then, no longer now). Never a start nor a time
+    // on the drug nobody gave. A day of a month or a year only keeps the reading below.
+    if day_taken && !start_text.is_some_and(|text| is_partial_date(text)) {
+        if resource.status.as_deref() == Some("active") {
+            return Ok((start, None, DatesKnown::StartUnknown));
+        }
+        return Ok((start, Some(start), DatesKnown::Unknown));
+    }
     let mut end = date_field_beside("end", end_text, start_text)?;
     // A start of a month or a year only ("2018") is some day within it: given at least from
     // its last day (or the end, if sooner), for how long before is not recorded. Its first
@@ -4027,6 +4064,7 @@ pub fn finish_medication(
             .collect(),
         day_times: times_named_by_all(&record.dosages),
         not_taken: record.not_taken,
+        day_taken: record.day_taken,
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
     let periods = dose_periods(record, exposure, meta, &name)
@@ -7124,14 +7162,17 @@ pub fn record_of(
         .filter(|day| *day <= today)
         .max()
         .unwrap_or(today);
-    let (administrations, records): (Vec<_>, Vec<_>) = items
+    let (mut administrations, records): (Vec<_>, Vec<_>) = items
         .exposures
         .into_iter()
         .partition(|(_, _, meta)| meta.administered);
-    let (dispenses, records): (Vec<_>, Vec<_>) =
+    let (mut dispenses, records): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(_, _, meta)| meta.dispensed);
     let (reports, records): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(_, _, meta)| meta.not_taken);
+    let reported = reports_by_course(&reports, book);
+    let fills_reported = apart_at_reports(&mut dispenses, &reported, book);
+    let doses_reported = apart_at_reports(&mut administrations, &reported, book);
     let mut records = orders_taken_together(records, book);
     for (_, exposure, _) in &mut records {
         held_without_a_future(exposure, today);
@@ -7144,20 +7185,25 @@ pub fn record_of(
         .into_iter()
         .map(|(source, dose, meta)| (dose_interval(book, &dose), source, dose, meta))
         .partition(|(interval, ..)| interval.is_some());
-    exposures.extend(cycles_of(
+    let mut cycles = cycles_of(
         administrations
             .into_iter()
             .map(|(_, source, dose, meta)| (source, dose, meta))
             .collect(),
         book,
-    ));
+    );
+    ended_at_reports(&mut cycles, &doses_reported, false);
+    exposures.extend(cycles);
     let mut given_one_by_one = fills_of(dispenses);
-    given_one_by_one.extend(courses_at_intervals(
+    ended_at_reports(&mut given_one_by_one, &fills_reported, true);
+    let mut at_intervals = courses_at_intervals(
         scheduled
             .into_iter()
             .filter_map(|(interval, source, dose, meta)| Some((interval?, source, dose, meta)))
             .collect(),
-    ));
+    );
+    ended_at_reports(&mut at_intervals, &doses_reported, false);
+    given_one_by_one.extend(at_intervals);
     for (_, exposure) in &mut given_one_by_one {
         not_after_today(exposure, today);
     }
@@ -8524,7 +8570,9 @@ fn stopped_by_later_records(
         .iter()
         .filter(|(_, exposure, meta)| {
             !meta.active
-                && (exposure.dates != DatesKnown::Unknown || meta.stopped_by.is_some())
+                && (exposure.dates != DatesKnown::Unknown
+                    || meta.stopped_by.is_some()
+                    || meta.day_taken)
                 && says_the_drug_stopped(exposure, meta)
         })
         .map(|(_, exposure, meta)| {
@@ -8666,13 +8714,102 @@ fn not_taken_since(
             DatesKnown::Stated
         };
         meta.stopped_on = Some((report.start, dates));
-        exposure.end_utc_offset_minutes = report.utc_offset_minutes;
-        exposure.stop_reason = Some(report.stop_reason.unwrap_or(StopReason::Noncompliance));
-        exposure.stop_text = Some(match report.stop_text.as_deref() {
-            Some(words) => format!("{NOT_TAKEN_WORDS}: {}", crate::text::flat_words(words)),
-            None => NOT_TAKEN_WORDS.to_owned(),
-        });
-        exposure.said_stopped = true;
+        reported_not_taken_on(exposure, report);
+    }
+}
+
+/// Ends a course with the patient's report that the drug is not taken (see
+/// [`not_taken_since`]): its stop reason the report's when the vocabulary reads one, else
+/// noncompliance; its stop text [`NOT_TAKEN_WORDS`] and the report's words. The end's day is
+/// set by the caller.
+fn reported_not_taken_on(exposure: &mut DrugExposure, report: &DrugExposure) {
+    exposure.end_utc_offset_minutes = report.utc_offset_minutes;
+    exposure.stop_reason = Some(report.stop_reason.unwrap_or(StopReason::Noncompliance));
+    exposure.stop_text = Some(match report.stop_text.as_deref() {
+        Some(words) => format!("{NOT_TAKEN_WORDS}: {}", crate::text::flat_words(words)),
+        None => NOT_TAKEN_WORDS.to_owned(),
+    });
+    exposure.said_stopped = true;
+}
+
+/// The reports that a drug is not taken (statements `not-taken`), by the course of the drug
+/// they are about (see [`course_key`]), earliest first.
+fn reports_by_course<'r>(
+    reports: &'r [(String, DrugExposure, MedicationMeta)],
+    book: &DrugBook,
+) -> BTreeMap<String, Vec<&'r DrugExposure>> {
+    let mut by_course: BTreeMap<String, Vec<&DrugExposure>> = BTreeMap::new();
+    for (_, report, meta) in reports {
+        by_course
+            .entry(course_key(book, report, meta))
+            .or_default()
+            .push(report);
+    }
+    for days in by_course.values_mut() {
+        days.sort_by_key(|report| report.start);
+    }
+    by_course
+}
+
+/// Fills and doses given one at a time (MedicationDispense, MedicationAdministration) of a drug
+/// the patient reports not taking (review G1-2), as [`not_taken_since`] reads orders: a fill or
+/// a dose on the report's day or later is the drug given again, never joined with those before
+/// the report into one course (each is kept to its side of the report by its key). Returns, by
+/// record, the first report after it: the one that may end the course it joins (see
+/// [`ended_at_reports`]).
+fn apart_at_reports<'r>(
+    given: &mut [(String, DrugExposure, MedicationMeta)],
+    reported: &BTreeMap<String, Vec<&'r DrugExposure>>,
+    book: &DrugBook,
+) -> HashMap<String, &'r DrugExposure> {
+    let mut next = HashMap::new();
+    if reported.is_empty() {
+        return next;
+    }
+    for (source, exposure, meta) in given.iter_mut() {
+        let Some(reports) = reported.get(&course_key(book, exposure, meta)) else {
+            continue;
+        };
+        let day = exposure.start.date();
+        let before = reports
+            .iter()
+            .filter(|report| report.start.date() <= day)
+            .count();
+        if before > 0 {
+            meta.key.push_str(&format!("\u{1f}after report {before}"));
+        }
+        if let Some(report) = reports.get(before) {
+            next.entry(source.clone()).or_insert(*report);
+        }
+    }
+    next
+}
+
+/// A course of fills or of doses given (see [`apart_at_reports`]) still running on the day the
+/// patient reported not taking the drug (a fill's supply, a depot's interval after its last
+/// injection, reaching that day, or no end) ends that day, as reported not taken (see
+/// [`reported_not_taken_on`]). One that ended before the report (its last supply run out, its
+/// last dose given) is left as it is: the report says nothing of why it ended then. A course
+/// of fills stays known from fills.
+fn ended_at_reports(
+    courses: &mut [(String, DrugExposure)],
+    next: &HashMap<String, &DrugExposure>,
+    fills: bool,
+) {
+    for (source, exposure) in courses.iter_mut() {
+        let Some(report) = next.get(source.as_str()) else {
+            continue;
+        };
+        if report.start <= exposure.start || exposure.end.is_some_and(|end| end < report.start) {
+            continue;
+        }
+        exposure.end = Some(report.start);
+        exposure.dates = match exposure.dates {
+            _ if fills => DatesKnown::Dispensed,
+            DatesKnown::StartUnknown | DatesKnown::Unknown => DatesKnown::StartUnknown,
+            _ => DatesKnown::Stated,
+        };
+        reported_not_taken_on(exposure, report);
     }
 }
 

@@ -21,7 +21,7 @@ use super::numbers::trim_number;
 use super::outcome::{Outcome, Question, Verdict};
 use super::selectors::names_test;
 use super::words::fold_accents;
-use crate::domain::{BpSetting, Observation, observation_codes};
+use crate::domain::{BpSetting, DoseFrom, Observation, observation_codes};
 
 /// The counted drugs given on the reference day, and the day the regimen took that shape.
 pub struct Regimen<'c> {
@@ -177,30 +177,59 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
         // One line per drug: a renewal running beside the earlier prescription of the same
         // drug is the same drug, at the highest dose recorded for it.
         // Each with its usual maximum in the product it was given in (valsartan in
-        // sacubitril/valsartan has its own): the one of the highest dose recorded.
-        let mut doses: Vec<(&super::drugs::Drug, Option<f64>, Option<f64>)> = Vec::new();
+        // sacubitril/valsartan has its own): the one of the highest dose recorded. That dose
+        // says where it came from when refract worked it out (review G1-3, as R9-7 has every
+        // cited dose say it): a stated dose of the same amount is the one kept.
+        struct Highest<'d> {
+            drug: &'d super::drugs::Drug,
+            daily: Option<f64>,
+            maximum: Option<f64>,
+            from: Option<DoseFrom>,
+        }
+        let mut doses: Vec<Highest<'_>> = Vec::new();
         for given in &regimen.drugs {
             for drug in &given.drugs {
                 let daily = given.daily_of(drug).map(|d| d.mg_per_day);
                 let maximum = ctx.book.max_mg_day_in(&given.drugs, drug);
+                let from = given.exposure.dose_from;
                 match doses
                     .iter_mut()
-                    .find(|(d, _, _)| d.ingredient == drug.ingredient)
+                    .find(|known| known.drug.ingredient == drug.ingredient)
                 {
-                    Some((_, known, known_maximum)) => {
-                        if daily.is_some_and(|daily| known.is_none_or(|known| daily > known)) {
-                            *known_maximum = maximum;
+                    Some(known) => {
+                        let higher = daily.is_some_and(|daily| {
+                            known.daily.is_none_or(|was| {
+                                daily > was + 1e-9
+                                    || (daily + 1e-9 >= was
+                                        && from.is_none()
+                                        && known.from.is_some())
+                            })
+                        });
+                        if higher {
+                            known.maximum = maximum;
+                            known.from = from;
                         }
-                        *known = match (*known, daily) {
+                        known.daily = match (known.daily, daily) {
                             (Some(a), Some(b)) => Some(a.max(b)),
                             (a, b) => a.or(b),
                         };
                     }
-                    None => doses.push((drug, daily, maximum)),
+                    None => doses.push(Highest {
+                        drug,
+                        daily,
+                        maximum,
+                        from: daily.and(from),
+                    }),
                 }
             }
         }
-        for (drug, daily, maximum) in doses {
+        for Highest {
+            drug,
+            daily,
+            maximum,
+            from,
+        } in doses
+        {
             let Some(maximum) = maximum else {
                 continue;
             };
@@ -208,9 +237,11 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
                 Some(daily) if daily + 1e-9 < maximum => outcome.confounders.push(confounder(
                     "max_dose",
                     format!(
-                        "{} {} mg/d is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
+                        "{} {} mg/d{} is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
                         drug.ingredient,
                         trim_number(daily),
+                        from.map(|from| format!(" ({})", from.words()))
+                            .unwrap_or_default(),
                         trim_number(maximum)
                     ),
                 )),
@@ -2229,7 +2260,7 @@ mod tests {
         SYSTOLIC_ABBREVIATIONS, SYSTOLIC_SHORT, SYSTOLIC_WORDS, blood_pressure_named,
         blood_pressure_of, bp_setting_of_words, fold_accents,
     };
-    use crate::domain::{BpSetting, Observation, observation_codes};
+    use crate::domain::{BpSetting, DoseFrom, Observation, observation_codes};
 
     /// Names are folded before they are read, so a word with a capital or an accent would
     /// never match.

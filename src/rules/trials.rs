@@ -32,7 +32,7 @@ use super::outcome::{Outcome, Verdict};
 use super::seizure_days;
 use super::selectors::{Finding, finding, names_test};
 use super::words::contains_words;
-use crate::domain::{Observation, PatientRecord, StopReason, TreatmentLine};
+use crate::domain::{DoseFrom, Observation, PatientRecord, StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).
 struct Trial<'c> {
@@ -2188,6 +2188,19 @@ struct TrialDose<'c> {
     /// A dose given a week or more apart of a drug whose minimum is daily and whose label
     /// gives no weekly equivalent: its amount per week, which the daily minimum cannot judge.
     weekly_unjudged: Option<f64>,
+    /// Where the highest daily dose came from when refract worked it out (review G1-3: a dose
+    /// below the minimum says so, as every cited dose does since R9-7); a stated dose of the
+    /// same amount is the one kept.
+    from: Option<DoseFrom>,
+}
+
+impl TrialDose<'_> {
+    /// " (dose from quantity/supply)" after a derived dose's words; nothing for a stated one.
+    fn from_words(&self) -> String {
+        self.from
+            .map(|from| format!(" ({})", from.words()))
+            .unwrap_or_default()
+    }
 }
 
 /// A daily amount `daily` as the drug's daily minimum judges it. A dose given a week or more
@@ -2294,6 +2307,7 @@ fn trial_doses<'c>(
                     depot: false,
                     no_interval: false,
                     weekly_unjudged,
+                    from: None,
                 }),
             }
         }
@@ -2334,11 +2348,21 @@ fn doses_of<'c>(
                     .dose
                     .as_ref()
                     .is_some_and(|d| d.unit.trim().eq_ignore_ascii_case("mg"));
+            let from = daily.and(given.exposure.dose_from);
             match doses
                 .iter_mut()
                 .find(|d| d.drug.ingredient == drug.ingredient)
             {
                 Some(known) => {
+                    let higher = daily.is_some_and(|daily| {
+                        known.daily.is_none_or(|was| {
+                            daily > was + 1e-9
+                                || (daily + 1e-9 >= was && from.is_none() && known.from.is_some())
+                        })
+                    });
+                    if higher {
+                        known.from = from;
+                    }
                     known.daily = match (known.daily, daily) {
                         (Some(a), Some(b)) => Some(a.max(b)),
                         (a, b) => a.or(b),
@@ -2361,6 +2385,7 @@ fn doses_of<'c>(
                     depot,
                     no_interval,
                     weekly_unjudged,
+                    from,
                 }),
             }
         }
@@ -2441,9 +2466,10 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                     ""
                 };
                 return DoseAdequacy::Below(format!(
-                    "{} {} mg/d{form} is {} mg/d chlorpromazine equivalent, below {}",
+                    "{} {} mg/d{}{form} is {} mg/d chlorpromazine equivalent, below {}",
                     drug.ingredient,
                     trim_number(daily),
+                    dose.from_words(),
                     trim_number(equivalent.round()),
                     trim_number(minimum)
                 ));
@@ -2458,9 +2484,10 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
             };
             if !at_least(daily, minimum) {
                 return DoseAdequacy::Below(format!(
-                    "{} {} mg/d is below the minimum effective {} mg/d",
+                    "{} {} mg/d{} is below the minimum effective {} mg/d",
                     drug.ingredient,
                     trim_number(daily),
+                    dose.from_words(),
                     trim_number(minimum)
                 ));
             }

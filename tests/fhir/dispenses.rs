@@ -1093,3 +1093,24 @@ fn a_derived_dose_says_how_it_was_derived() {
     let flags = json_of(&env, &["flags", "--json"]).to_string();
     assert!(!flags.contains("dose from"), "{flags}");
 }
+
+/// Review G1-3: a derived dose below a trial's minimum says where it came from, as every cited
+/// dose does (R9-7): 12 sertraline 100 mg tablets for 30 days with no dosage are 40 mg/d "dose
+/// from quantity/supply", below the minimum effective 50 mg/d.
+#[test]
+fn a_derived_dose_below_the_minimum_effective_says_how_it_was_derived() {
+    let env = depression_on_fills(
+        |mut fill| {
+            fill["quantity"]["value"] = json!(12);
+            fill
+        },
+        Vec::new(),
+    );
+    let (_, _, detail) = assessment(&env, "depression");
+    assert!(
+        detail.contains(
+            "sertraline 40 mg/d (dose from quantity/supply) is below the minimum effective 50 mg/d"
+        ),
+        "{detail}"
+    );
+}

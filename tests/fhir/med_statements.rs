@@ -207,3 +207,305 @@ fn a_drug_of_unknown_start_said_taken_is_current_at_the_readings_after_it_was_sa
         "{detail}"
     );
 }
+
+/// An `active` statement of `drug` at `mg` a day dated by `effectiveDateTime` alone (R4: "the
+/// date/time … when the medication is/was/will be taken"): a day it was taken, no start.
+fn taken_on(id: &str, (code, text): (&str, &str), mg: f64, status: &str, on: &str) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": status,
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(RXNORM, code, text),
+        "effectiveDateTime": on,
+        "dosage": [daily(mg)]
+    })
+}
+
+/// (start, end or "-", dates) of the exposures of `text`.
+fn dated(env: &Env, text: &str) -> Vec<Vec<String>> {
+    env.rows(&format!(
+        "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
+         FROM drug_exposures WHERE text = '{text}' ORDER BY start"
+    ))
+}
+
+/// Review OB5: an `active` statement of amlodipine whose `effectiveDateTime` is 2026-09-20 says
+/// it was taken that day, not that it began then (only `effectivePeriod.start` is a start): read
+/// as one dated only by `dateAsserted` is (R9-6), taken by that day since a day not recorded,
+/// ongoing. The regimen of ramipril and chlorthalidone for two years does not become a regimen
+/// begun on 2026-09-20: the readings of October count, and the evidence says amlodipine's start
+/// is not recorded. Control: `effectivePeriod.start` on the same day is a start, and the
+/// reading of 2026-10-07, under four weeks on the new regimen, does not count.
+#[test]
+fn an_active_statement_dated_by_a_day_taken_has_no_start_of_that_day() {
+    let regimen = |amlodipine: Value| {
+        patient_with(&[
+            order("o1", RAMIPRIL, 10.0, "2024-10-10"),
+            order("o3", CHLORTHALIDONE, 25.0, "2024-10-10"),
+            amlodipine,
+            bp("bp1", "2026-10-07T09:10:00Z"),
+            bp("bp2", "2026-10-28T09:10:00Z"),
+        ])
+    };
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &regimen(taken_on("s2", AMLODIPINE, 10.0, "active", "2026-09-20")),
+    );
+    assert_eq!(
+        dated(&env, AMLODIPINE.1),
+        [["2026-09-20", "-", "start_unknown"]]
+    );
+    let (status, detail) = hypertension(&env);
+    assert!(detail.contains("3 classes given together now"), "{detail}");
+    assert!(
+        !detail.contains("no current blood pressure on the current regimen")
+            && !detail.contains("unchanged since 2026-09-20"),
+        "{detail}"
+    );
+    assert_eq!(status, "resistant", "{detail}");
+    assert!(
+        detail.contains("amlodipine: taken by 2026-09-20, since a day not recorded"),
+        "{detail}"
+    );
+
+    let mut started = taken_on("s2", AMLODIPINE, 10.0, "active", "2026-09-20");
+    started.as_object_mut().unwrap().remove("effectiveDateTime");
+    started["effectivePeriod"] = json!({"start": "2026-09-20"});
+    let mut env = Env::new();
+    env.import_as("gp", &regimen(started));
+    assert_eq!(dated(&env, AMLODIPINE.1), [["2026-09-20", "-", "stated"]]);
+    let (_, detail) = hypertension(&env);
+    assert!(
+        detail.contains("over 1 reading(s) since 2026-10-28")
+            && !detail.contains("since a day not recorded"),
+        "{detail}"
+    );
+}
+
+/// Review OB5: a `completed` statement dated by `effectiveDateTime` says the drug was taken on
+/// that day and is no longer: no start and no end, one day known (as one dated only by when it
+/// was asserted). It still says the drug stopped: an active order written before it is not a
+/// drug given now.
+#[test]
+fn a_completed_statement_dated_by_a_day_taken_is_that_day_only_and_still_a_stop() {
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[
+            order("o4", METOPROLOL, 100.0, "2025-01-10"),
+            taken_on("s4", METOPROLOL, 100.0, "completed", "2026-06-01"),
+        ]),
+    );
+    let rows = dated(&env, METOPROLOL.1);
+    assert!(
+        rows.contains(&vec![
+            "2026-06-01".to_owned(),
+            "2026-06-01".to_owned(),
+            "unknown".to_owned()
+        ]),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|row| row[1] != "-"), "{rows:?}");
+}
+
+/// Review OB5: several `active` statements of one drug, each dated by a day it was taken: the
+/// earliest is the latest day it can have started (a lower bound of the time on it), never a
+/// start; nothing between them is made up beyond what the statements say.
+#[test]
+fn statements_of_days_taken_give_a_bound_of_the_time_on_the_drug_never_a_start() {
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[
+            taken_on("s1", AMLODIPINE, 10.0, "active", "2026-08-01"),
+            taken_on("s2", AMLODIPINE, 10.0, "active", "2026-09-20"),
+        ]),
+    );
+    let rows = dated(&env, AMLODIPINE.1);
+    assert_eq!(
+        rows.first().map(|row| row[0].as_str()),
+        Some("2026-08-01"),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|row| row[2] == "start_unknown"), "{rows:?}");
+}
+
+/// A pharmacy fill of `drug`, handed over on `on`, of 30 days at `mg` a day.
+fn fill(id: &str, (code, text): (&str, &str), mg: f64, on: &str) -> Value {
+    json!({
+        "resourceType": "MedicationDispense",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(RXNORM, code, text),
+        "quantity": {"value": 30, "unit": "TAB"},
+        "daysSupply": {"value": 30, "unit": "days", "system": "http://unitsofmeasure.org",
+                       "code": "d"},
+        "whenHandedOver": on,
+        "dosageInstruction": [daily(mg)]
+    })
+}
+
+/// One dose of `drug` (by its words) given on `on` (a ward's MedicationAdministration).
+fn dose_given(id: &str, drug: &str, mg: f64, on: &str) -> Value {
+    json!({
+        "resourceType": "MedicationAdministration",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": drug},
+        "effectiveDateTime": format!("{on}T09:00:00+00:00"),
+        "dosage": {"dose": {"value": mg, "unit": "mg"}}
+    })
+}
+
+/// The patient's statement that `drug` (by its words) is not taken from `on`.
+fn not_taken_words(id: &str, drug: &str, on: &str) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": "not-taken",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": drug},
+        "effectiveDateTime": on,
+        "dateAsserted": on
+    })
+}
+
+/// Review G1-2: metoprolol known only from monthly fills, the last handed over on 2026-08-10
+/// for 30 days, and the patient's statement that they do not take it from 2026-09-01: the
+/// course of fills ends there as reported not taken, as an order's does (R9-5), and metoprolol
+/// is no class given now. Control: a fill handed over on or after that day is the drug given
+/// again, a course of its own, never joined across the report.
+#[test]
+fn a_statement_not_taken_ends_a_course_known_from_fills() {
+    let fills = [
+        fill("f1", METOPROLOL, 100.0, "2026-06-10"),
+        fill("f2", METOPROLOL, 100.0, "2026-07-10"),
+        fill("f3", METOPROLOL, 100.0, "2026-08-10"),
+    ];
+    let mut resources = fills.to_vec();
+    resources.push(not_taken(
+        "s1",
+        METOPROLOL,
+        "2026-09-01",
+        Some("feels tired"),
+    ));
+    let mut env = Env::new();
+    env.import_as("gp", &patient_with(&resources));
+    let rows = course(&env, METOPROLOL.1);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][0].as_str(), rows[0][1].as_str()),
+        ("2026-06-10", "2026-09-01")
+    );
+    assert!(
+        rows[0][3].contains("reported not taken") && rows[0][3].contains("feels tired"),
+        "{rows:?}"
+    );
+
+    resources.push(fill("f4", METOPROLOL, 100.0, "2026-09-01"));
+    let mut env = Env::new();
+    env.import_as("gp", &patient_with(&resources));
+    let rows = course(&env, METOPROLOL.1);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][1], "2026-09-01", "{rows:?}");
+    assert!(rows[0][3].contains("reported not taken"), "{rows:?}");
+    assert_eq!(
+        (
+            rows[1][0].as_str(),
+            rows[1][1].as_str(),
+            rows[1][3].as_str()
+        ),
+        ("2026-09-01", "2026-10-01", "-"),
+        "{rows:?}"
+    );
+}
+
+/// Review G1-2: doses given one at a time (MedicationAdministration). A monthly depot's course
+/// covers the month after its last injection: the report inside it ends the course there. A
+/// ward's daily doses on either side of the report are two courses, never one across it.
+#[test]
+fn a_statement_not_taken_ends_a_course_of_doses_given() {
+    const DEPOT: &str = "paliperidone palmitate 156 MG/ML Injectable Suspension";
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[
+            dose_given("d1", DEPOT, 156.0, "2026-06-01"),
+            dose_given("d2", DEPOT, 156.0, "2026-06-29"),
+            dose_given("d3", DEPOT, 156.0, "2026-07-27"),
+            not_taken_words("s1", DEPOT, "2026-08-10"),
+        ]),
+    );
+    let rows = course(&env, DEPOT);
+    assert_eq!(
+        rows.last().map(|row| row[1].as_str()),
+        Some("2026-08-10"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.last()
+            .is_some_and(|row| row[3] == "reported not taken"),
+        "{rows:?}"
+    );
+
+    const WARD: &str = "levetiracetam 500 MG Oral Tablet";
+    let mut resources: Vec<Value> = ["01", "02", "03", "07", "08"]
+        .iter()
+        .map(|d| dose_given(&format!("w{d}"), WARD, 500.0, &format!("2026-09-{d}")))
+        .collect();
+    resources.push(not_taken_words("s2", WARD, "2026-09-05"));
+    let mut env = Env::new();
+    env.import_as("gp", &patient_with(&resources));
+    let rows = course(&env, WARD);
+    let spans: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        spans,
+        [("2026-09-01", "2026-09-03"), ("2026-09-07", "2026-09-08")],
+        "{rows:?}"
+    );
+}
+
+/// Review G1-3: hypertension's dose adequacy ("below its usual maximum") says where a dose
+/// refract worked out came from, as the other rule sets' evidence does (R9-7): amlodipine
+/// known from a fill of 30 × 5 mg tablets for 30 days with no dosage is 5 mg/d "dose from
+/// quantity/supply". Control: ramipril's order states its dose, and says nothing of it.
+#[test]
+fn a_derived_dose_below_its_usual_maximum_says_how_it_was_derived() {
+    let mut amlodipine = fill(
+        "f1",
+        ("197361", "amlodipine 5 MG Oral Tablet"),
+        5.0,
+        "2026-11-10",
+    );
+    amlodipine
+        .as_object_mut()
+        .unwrap()
+        .remove("dosageInstruction");
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[
+            order("o1", RAMIPRIL, 5.0, "2025-01-10"),
+            order("o3", CHLORTHALIDONE, 25.0, "2025-01-10"),
+            amlodipine,
+        ]),
+    );
+    let (_, detail) = hypertension(&env);
+    assert!(
+        detail.contains(
+            "amlodipine 5 mg/d (dose from quantity/supply) is below its usual maximum (10 mg/d)"
+        ),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("ramipril 5 mg/d is below its usual maximum"),
+        "{detail}"
+    );
+}
