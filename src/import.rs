@@ -493,7 +493,14 @@ fn this_host() -> String {
 /// the drug given again. A dose refract worked out keeps where it came from
 /// (`drug_exposures.dose_from`, migration 0055: a fill's from its order, quantity × strength ÷
 /// days supply, a ward's day total). Files are read again so that both are kept.
-pub const MAPPING_VERSION: i64 = 24;
+/// In 25 (review OC-6, OC-7): a record a refract FHIR export carried with its origin
+/// (`fhir::ORIGIN_URL`: the source it was first imported from, its id there and the Patient id
+/// it was filed under there) is kept under that source's (type, id), and the Patient carrying
+/// its sources' Patient ids is known by them, so that the source's own next export updates it
+/// instead of adding a copy; a CareTeam (active, named, its period not ended) sets the
+/// patient's care team, the one begun last of several. Files are read again so that the
+/// CareTeams skipped before set the team.
+pub const MAPPING_VERSION: i64 = 25;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
