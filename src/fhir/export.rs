@@ -111,6 +111,18 @@ fn origin_extension(origin: Option<&RecordOrigin>) -> Vec<Extension> {
         .collect()
 }
 
+/// When a carried record was written at its source (its `meta.lastUpdated` there), so that a
+/// file made from the export never takes this copy for newer than what the source sends later,
+/// nor a later copy of the export for newer than the source's own update.
+fn written_at(origin: Option<&RecordOrigin>) -> Option<Meta> {
+    origin
+        .and_then(|origin| origin.last_updated.clone())
+        .map(|at| Meta {
+            last_updated: Some(at),
+            tag: Vec::new(),
+        })
+}
+
 /// Writes the bundle for `patients` (every patient when empty).
 pub fn write_bundle(
     store: &Store,
@@ -224,6 +236,7 @@ fn reaction_entries(
         };
         let resource = AllergyIntolerance {
             id: id.clone(),
+            meta: written_at(origins.reactions.get(&reaction.id)),
             extension: origin_extension(origins.reactions.get(&reaction.id)),
             clinical_status: bare_code(
                 "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
@@ -916,6 +929,7 @@ fn patient_entries(
         };
         let resource = Condition {
             id: id.clone(),
+            meta: written_at(origins.conditions.get(&condition.id)),
             extension: origin_extension(origins.conditions.get(&condition.id)),
             subject: subject.clone(),
             code: condition_concept(condition, system),
@@ -1147,7 +1161,7 @@ fn patient_entries(
         let resource = Observation {
             id: id.clone(),
             extension: origin_extension(origins.observations.get(&observation.id)),
-            meta: None,
+            meta: written_at(origins.observations.get(&observation.id)),
             status: "final",
             subject: subject.clone(),
             // Which category kept it out is not stored; its words say it was one of them.
@@ -1221,6 +1235,7 @@ fn patient_entries(
                 extension: Vec::new(),
                 category: Vec::new(),
                 meta: Some(Meta {
+                    last_updated: None,
                     tag: vec![Coding {
                         system: LINE_CODES.into(),
                         code: NonBlank::new(LINE_OUTCOME_TAG),
@@ -1264,6 +1279,7 @@ fn patient_entries(
             &id,
             Resource::Procedure(Procedure {
                 id: id.clone(),
+                meta: written_at(origins.procedures.get(&procedure.id)),
                 extension: origin_extension(origins.procedures.get(&procedure.id)),
                 status: "completed",
                 subject: subject.clone(),

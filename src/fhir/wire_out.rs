@@ -150,9 +150,13 @@ pub struct Period {
     pub end: Option<String>,
 }
 
-/// `meta`, for its tags.
+/// `meta`, for its tags, and for when a carried record was written at its source (see
+/// `carried::ORIGIN_URL`).
 #[derive(Debug, Serialize)]
 pub struct Meta {
+    #[serde(rename = "lastUpdated", skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag: Vec<Coding>,
 }
 
@@ -236,6 +240,8 @@ pub struct Patient {
 #[serde(rename_all = "camelCase")]
 pub struct AllergyIntolerance {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Where the record came from (see `carried::ORIGIN_URL`), when known.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
@@ -268,6 +274,8 @@ pub struct AllergyReaction {
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Where the record came from (see `carried::ORIGIN_URL`), when known.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
@@ -404,6 +412,8 @@ pub struct Observation {
 #[serde(rename_all = "camelCase")]
 pub struct Procedure {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     /// Where the record came from (see `carried::ORIGIN_URL`), when known.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,

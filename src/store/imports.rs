@@ -2659,6 +2659,8 @@ pub struct RecordOrigin {
     pub source: String,
     pub id: String,
     pub subject: String,
+    /// When the source says it wrote the version kept (`meta.lastUpdated`), if it says.
+    pub last_updated: Option<String>,
 }
 
 /// Where a patient's records came from, for a FHIR export to carry (review OC-6): each
@@ -2703,19 +2705,21 @@ impl Store {
             .collect();
         // Every resource filed under one of their Patient ids, by (type, id): an id held in
         // two sources names no one origin.
-        let mut ledger: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
+        let mut ledger: HashMap<(String, String), Vec<(String, String, Option<String>)>> =
+            HashMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.source, r.type, r.id, r.subject FROM patient_identifiers i
+            "SELECT r.source, r.type, r.id, r.subject, r.last_updated FROM patient_identifiers i
              JOIN fhir_resources r ON r.source = substr(i.system, length(?2) + 1)
                                   AND r.subject = i.value
              WHERE i.patient_id = ?1 AND i.system LIKE 'urn:refract:patient-id:%'",
         )?;
         let mut rows = stmt.query(params![id.0, prefix])?;
         while let Some(row) = rows.next()? {
-            ledger
-                .entry((row.get(1)?, row.get(2)?))
-                .or_default()
-                .push((row.get(0)?, row.get(3)?));
+            ledger.entry((row.get(1)?, row.get(2)?)).or_default().push((
+                row.get(0)?,
+                row.get(3)?,
+                row.get(4)?,
+            ));
         }
         let mut origins = RecordOrigins {
             patient,
@@ -2748,7 +2752,7 @@ impl Store {
                 if resource.contains(':') || per_resource.get(resource.as_str()) != Some(&1) {
                     continue;
                 }
-                if let Some([(source, subject)]) = ledger
+                if let Some([(source, subject, last_updated)]) = ledger
                     .get(&(resource_type.to_owned(), resource.clone()))
                     .map(Vec::as_slice)
                 {
@@ -2758,6 +2762,7 @@ impl Store {
                             source: source.clone(),
                             id: resource.clone(),
                             subject: subject.clone(),
+                            last_updated: last_updated.clone(),
                         },
                     );
                 }

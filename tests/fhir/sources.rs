@@ -1412,8 +1412,8 @@ fn a_file_writing_refracts_own_key_of_another_sources_patient_is_not_matched_on_
 }
 
 /// The hospital's export as it stands at one time: one patient with a condition, a procedure,
-/// a reading (`creatinine`), a drug and a drug reaction.
-fn hospital_export(creatinine: f64) -> Value {
+/// a reading (`creatinine`, written at `written`), a drug and a drug reaction.
+fn hospital_export(creatinine: f64, written: &str) -> Value {
     let subject = "Patient/p1";
     bundle(
         "collection",
@@ -1440,7 +1440,8 @@ fn hospital_export(creatinine: f64) -> Value {
                 "2160-0",
                 "Creatinine",
                 &json!({"valueQuantity": {"value": creatinine, "unit": "mg/dL",
-                        "system": "http://unitsofmeasure.org", "code": "mg/dL"}}),
+                        "system": "http://unitsofmeasure.org", "code": "mg/dL"},
+                        "meta": {"lastUpdated": written}}),
             ),
             statement("m1", subject, LEVETIRACETAM, "active", "2023-01-01", None),
             json!({
@@ -1470,9 +1471,19 @@ fn a_file_made_from_a_colleagues_fhir_export_is_updated_by_the_hospitals_next_ex
                          (SELECT count(*) FROM drug_exposures),
                          (SELECT count(*) FROM drug_reactions)";
     let mut first = Env::new();
-    from(&mut first, "hosp", "a.json", &hospital_export(1.1));
+    from(
+        &mut first,
+        "hosp",
+        "a.json",
+        &hospital_export(1.1, "2026-01-05T10:00:00Z"),
+    );
     let exported = export(&first, "export.json");
-    from(&mut first, "hosp", "a2.json", &hospital_export(2.4));
+    from(
+        &mut first,
+        "hosp",
+        "a2.json",
+        &hospital_export(2.4, "2026-02-05T10:00:00Z"),
+    );
     let expected = first.rows(tables);
     assert_eq!(expected, [["1", "1", "1", "1", "1", "1"]]);
 
@@ -1485,7 +1496,12 @@ fn a_file_made_from_a_colleagues_fhir_export_is_updated_by_the_hospitals_next_ex
             }
             Some(name) => from(&mut second, name, "export.json", &read_json(&exported)),
         }
-        from(&mut second, "hosp", "a2.json", &hospital_export(2.4));
+        from(
+            &mut second,
+            "hosp",
+            "a2.json",
+            &hospital_export(2.4, "2026-02-05T10:00:00Z"),
+        );
         assert_eq!(second.rows(tables), expected, "{colleague:?}");
         assert_eq!(
             second.rows("SELECT value FROM observations"),
@@ -1493,6 +1509,18 @@ fn a_file_made_from_a_colleagues_fhir_export_is_updated_by_the_hospitals_next_ex
             "the reading the hospital corrected is updated ({colleague:?})"
         );
     }
+    // The colleague's export read after the hospital's correction: its copy, written before
+    // it, changes nothing.
+    let mut third = Env::new();
+    from(
+        &mut third,
+        "hosp",
+        "a2.json",
+        &hospital_export(2.4, "2026-02-05T10:00:00Z"),
+    );
+    third.import_ok(&exported);
+    assert_eq!(third.rows(tables), expected);
+    assert_eq!(third.rows("SELECT value FROM observations"), [["2.4"]]);
 }
 
 fn read_json(path: &std::path::Path) -> Value {
