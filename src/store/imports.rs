@@ -2705,8 +2705,7 @@ impl Store {
             .collect();
         // Every resource filed under one of their Patient ids, by (type, id): an id held in
         // two sources names no one origin.
-        let mut ledger: HashMap<(String, String), Vec<(String, String, Option<String>)>> =
-            HashMap::new();
+        let mut ledger: HashMap<(String, String), Vec<RecordOrigin>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.source, r.type, r.id, r.subject, r.last_updated FROM patient_identifiers i
              JOIN fhir_resources r ON r.source = substr(i.system, length(?2) + 1)
@@ -2715,11 +2714,15 @@ impl Store {
         )?;
         let mut rows = stmt.query(params![id.0, prefix])?;
         while let Some(row) = rows.next()? {
-            ledger.entry((row.get(1)?, row.get(2)?)).or_default().push((
-                row.get(0)?,
-                row.get(3)?,
-                row.get(4)?,
-            ));
+            ledger
+                .entry((row.get(1)?, row.get(2)?))
+                .or_default()
+                .push(RecordOrigin {
+                    source: row.get(0)?,
+                    id: row.get(2)?,
+                    subject: row.get(3)?,
+                    last_updated: row.get(4)?,
+                });
         }
         let mut origins = RecordOrigins {
             patient,
@@ -2752,19 +2755,11 @@ impl Store {
                 if resource.contains(':') || per_resource.get(resource.as_str()) != Some(&1) {
                     continue;
                 }
-                if let Some([(source, subject, last_updated)]) = ledger
+                if let Some([origin]) = ledger
                     .get(&(resource_type.to_owned(), resource.clone()))
                     .map(Vec::as_slice)
                 {
-                    found.insert(
-                        *row,
-                        RecordOrigin {
-                            source: source.clone(),
-                            id: resource.clone(),
-                            subject: subject.clone(),
-                            last_updated: last_updated.clone(),
-                        },
-                    );
+                    found.insert(*row, origin.clone());
                 }
             }
         }
