@@ -11,7 +11,7 @@ time and no offset, an empty string, a malformed id or code all fail).
 Which models: `fhir.resources` 8 ships R5 by default and R4B (4.3.0) as `fhir.resources.R4B`;
 the last line with R4 (4.0.1) models, 6.x, checks a dateTime only up to its date (it accepts
 "2020-02-09T10:00:00"), and pins pydantic 1. For every resource type refract exports (Bundle,
-Patient, Condition, MedicationStatement, Observation, Procedure, CarePlan, Task, Goal) the R4B
+Patient, Condition, MedicationStatement, Observation, Procedure, CarePlan, CareTeam, Task, Goal) the R4B
 models have the same elements, the same cardinalities and the same required elements as R4's;
 the datatypes differ only in two `Extension.value[x]` choices that R4B added, which this script
 refuses as not R4.

@@ -20,16 +20,17 @@ mod ucum;
 mod wire_out;
 mod written_value;
 
-pub use carried::{ImportedLine, LINE_URL};
+pub use carried::{ImportedLine, LINE_URL, ORIGIN_URL, Origin, origins_of};
 pub use datetime::parse_datetime;
 pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
-    DoseSpec, Heading, ImportedItems, ImportedPatient, ImportedResource, Item, LinkedIdentifier,
-    Mapped, Mapping, MedicationMeta, MedicationRecord, Orders, ParsedFile, REPORT_WITHOUT_RESPONSE,
-    RowSources, StatedReason, SubjectNamed, TEAM_WORK_SKIPPED, UNREAD_WORDS, finish_medication,
-    given_at_least_until, heading_of, is_summary_copy, map_resource, parse_file, record_of,
-    reference_key, resolve_indications, resolve_indications_among, resolve_named_conditions,
-    server_base, take_dosage_of_orders, take_reasons_of_orders,
+    CareTeamOf, DoseSpec, Heading, ImportedItems, ImportedPatient, ImportedResource, Item,
+    LinkedIdentifier, Mapped, Mapping, MedicationMeta, MedicationRecord, Orders, ParsedFile,
+    REPORT_WITHOUT_RESPONSE, RowSources, StatedReason, SubjectNamed, TEAM_WORK_SKIPPED,
+    UNREAD_WORDS, care_team_of, finish_medication, given_at_least_until, heading_of,
+    is_summary_copy, map_resource, parse_file, record_of, reference_key, resolve_indications,
+    resolve_indications_among, resolve_named_conditions, server_base, take_dosage_of_orders,
+    take_reasons_of_orders,
 };
 pub use product::{Product, named_by};
 

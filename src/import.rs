@@ -520,6 +520,13 @@ fn this_host() -> String {
 /// interval, reaching it), and a fill or a dose on that day or later is the drug given again, a
 /// course of its own (`fhir::parse::apart_at_reports`). Files are read again so that drugs
 /// stated so are dated as taken, not begun, and such courses end at the report.
+/// Also in 25 (review OC-6, OC-7): a record a refract FHIR export carried with its origin
+/// (`fhir::ORIGIN_URL`: the source it was first imported from, its id there and the Patient id
+/// it was filed under there) is kept under that source's (type, id), and the Patient carrying
+/// its sources' Patient ids is known by them, so that the source's own next export updates it
+/// instead of adding a copy; a CareTeam (active, named, its period not ended) sets the
+/// patient's care team, the one begun last of several. Files are read again so that the
+/// CareTeams skipped before set the team.
 pub const MAPPING_VERSION: i64 = 25;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -36,6 +36,26 @@ fn patient_count(db: &Path) -> usize {
     patients.as_array().unwrap().len()
 }
 
+/// Each patient's (MRN, care team) as `patients --json` lists them, in order.
+fn care_teams(db: &Path) -> Vec<(String, String)> {
+    let output = refract(db).args(["patients", "--json"]).output().unwrap();
+    assert!(output.status.success());
+    let patients: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut teams: Vec<(String, String)> = patients
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|patient| {
+            (
+                patient["mrn"].as_str().unwrap_or_default().to_owned(),
+                patient["care_team"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    teams.sort();
+    teams
+}
+
 #[test]
 fn refract_json_comes_back_byte_for_byte() {
     let dir = TempDir::new().unwrap();
@@ -1302,6 +1322,8 @@ pub(crate) fn assert_fhir_round_trip(
     let copy = dir.path().join(format!("{name}.copy.db"));
     refract(&copy).arg("import").arg(&bundle).assert().success();
     assert_eq!(patient_count(&copy), patient_count(source), "{name}");
+    // Each patient keeps their care team: the filter finds them in the copy (review OC-7).
+    assert_eq!(care_teams(&copy), care_teams(source), "{name}");
 
     let before = flags_kept(source, source);
     let after = flags_kept(&copy, source);

@@ -192,6 +192,15 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>, m: &Masking
             |p| format!("recorded whether the last plan was followed: {}", words(p)),
         ),
         "import.patient.update" => String::from("updated the record from an imported file"),
+        "import.patient.care_team" => typed(after, "care_team", m).map_or_else(
+            || String::from("changed the care team from an imported file"),
+            |team| {
+                format!(
+                    "set the care team to {} from an imported CareTeam",
+                    quoted(&team)
+                )
+            },
+        ),
         "import.patient.death_reports" => {
             String::from("updated which sources say the patient died, from an imported file")
         }

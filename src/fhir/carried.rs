@@ -54,6 +54,17 @@
 //!   its line, never as an assessment of its own. Lines refract derived are not written: the
 //!   import derives them again from the drugs, as refract did.
 //!
+//! - Where a record came from (review OC-6): `origin` on each Condition, Procedure,
+//!   Observation and AllergyIntolerance read from one resource of a source, with its parts
+//!   `source` (the source's name or server, absent for the unnamed local source), `id` (the
+//!   resource's id there) and `subject` (the Patient id it was filed under there); and on the
+//!   Patient, one `origin` per Patient id a source knows them by (`source`, `id`). The import
+//!   keeps such a record under that source and id, and knows the patient by those Patient ids,
+//!   so that the source's own next export updates the record instead of adding a copy. A
+//!   record made from several resources (a blood-pressure panel's two readings, a drug's
+//!   joined renewals) or from a resource of another type (a report's readings) carries none:
+//!   which resource it stands for cannot be said.
+//!
 //! A line read back is `LineOrigin::Imported`: no one in the file that imports it entered it,
 //! and it is replaced, not added again, when a newer export is imported.
 
@@ -70,6 +81,59 @@ use crate::domain::{
 /// What every extension and code system of refract's starts with: a resource carrying it was
 /// written by refract.
 pub const REFRACT_FHIR_BASE: &str = "https://refract.dev/fhir/";
+
+/// Where a record came from: its source, its id there, and the Patient id it was filed under
+/// there (see the module's notes).
+pub const ORIGIN_URL: &str = "https://refract.dev/fhir/StructureDefinition/origin";
+
+/// A resource's place in the source it was first imported from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The source's name or server; empty for the unnamed local source.
+    pub source: String,
+    pub id: String,
+    /// The Patient id it was filed under there (none on a Patient's own origin).
+    pub subject: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Extended {
+    #[serde(default)]
+    extension: Vec<Extension>,
+}
+
+/// The origins a resource's JSON carries (see [`ORIGIN_URL`]); none when it carries none, or
+/// one without an id. Only the resource's own top-level extensions are read.
+pub fn origins_of(json: &str) -> Vec<Origin> {
+    if !json.contains(ORIGIN_URL) {
+        return Vec::new();
+    }
+    let Ok(extended) = serde_json::from_str::<Extended>(json) else {
+        return Vec::new();
+    };
+    extended
+        .extension
+        .iter()
+        .filter(|extension| extension.url.as_deref() == Some(ORIGIN_URL))
+        .filter_map(|extension| {
+            let part = |name: &str| {
+                extension
+                    .extension
+                    .iter()
+                    .find(|part| part.url.as_deref() == Some(name))
+                    .and_then(|part| part.value_string.as_deref())
+                    .map(str::trim)
+                    .filter(|value| !value.is_empty())
+                    .map(str::to_owned)
+            };
+            Some(Origin {
+                source: part("source").unwrap_or_default(),
+                id: part("id")?,
+                subject: part("subject"),
+            })
+        })
+        .collect()
+}
 
 /// A treatment line (on its CarePlan and on each of its drug statements).
 pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of-therapy";

@@ -22,16 +22,16 @@ use crate::domain::{
     LineOrigin, OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
     observation_codes,
 };
-use crate::store::imports::ShownMrn;
+use crate::store::imports::{RecordOrigin, RecordOrigins, ShownMrn};
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
     CYCLES_URL, DATES_URL, DOSE_FROM_URL, GIVEN_AS_COURSE, GIVEN_AS_DOSES, GIVEN_AS_URL,
-    GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL,
+    GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ORIGIN_URL, ROLE_URL,
     STOP_REASON_CODES,
 };
 use super::wire_out::{
-    Activity, ActivityDetail, AllergyIntolerance, AllergyReaction, Annotation, CarePlan,
+    Activity, ActivityDetail, AllergyIntolerance, AllergyReaction, Annotation, CarePlan, CareTeam,
     CodeableConcept, Coding, Condition, Display, Dosage, DoseAndRate, Entry, Extension, Goal,
     GoalTarget, HumanName, Identifier, MedicationStatement, Meta, NonBlank, Observation,
     ObservationRange, Patient, Period, Procedure, Quantity, Ratio, Reference, Resource,
@@ -76,6 +76,51 @@ fn uuid(parts: &[&str]) -> String {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Uuid::new_v8(bytes).hyphenated().to_string()
+}
+
+/// Where a record came from, as refract's `origin` extension (see `carried::ORIGIN_URL`): the
+/// source (left out for the unnamed local source), the id there and, for a record, the
+/// Patient id it was filed under there.
+fn origin_parts(source: &str, id: &str, subject: Option<&str>) -> Extension {
+    let part = |url: &str, value: &str| {
+        NonBlank::new(value).map(|value| Extension {
+            url: url.to_owned(),
+            value_string: Some(value),
+            ..Extension::default()
+        })
+    };
+    Extension {
+        url: ORIGIN_URL.to_owned(),
+        parts: [
+            part("source", source),
+            part("id", id),
+            subject.and_then(|subject| part("subject", subject)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        ..Extension::default()
+    }
+}
+
+/// A record's `origin`, when it stands for one resource of a source (see [`RecordOrigins`]).
+fn origin_extension(origin: Option<&RecordOrigin>) -> Vec<Extension> {
+    origin
+        .map(|origin| origin_parts(&origin.source, &origin.id, Some(&origin.subject)))
+        .into_iter()
+        .collect()
+}
+
+/// When a carried record was written at its source (its `meta.lastUpdated` there), so that a
+/// file made from the export never takes this copy for newer than what the source sends later,
+/// nor a later copy of the export for newer than the source's own update.
+fn written_at(origin: Option<&RecordOrigin>) -> Option<Meta> {
+    origin
+        .and_then(|origin| origin.last_updated.clone())
+        .map(|at| Meta {
+            last_updated: Some(at),
+            tag: Vec::new(),
+        })
 }
 
 /// Writes the bundle for `patients` (every patient when empty).
@@ -129,9 +174,15 @@ pub fn write_bundle(
             Some(patient) => resource_key(patient, store.same_mrn_apart(id)?),
             None => String::new(),
         };
-        let mut entries = patient_entries(&summary, &key, identifiers);
+        let origins = store.record_origins(id)?;
+        let mut entries = patient_entries(&summary, &key, identifiers, &origins);
         if summary.record.patient.is_some() {
-            entries.extend(reaction_entries(&summary.record, &key, book.as_ref()));
+            entries.extend(reaction_entries(
+                &summary.record,
+                &key,
+                book.as_ref(),
+                &origins,
+            ));
         }
         entries.extend(meeting_entries(&summary, &key, &cases));
         entries.extend(way_forward_entries(&summary, &key));
@@ -165,6 +216,7 @@ fn reaction_entries(
     record: &crate::domain::PatientRecord,
     key: &str,
     book: Option<&crate::rules::DrugBook>,
+    origins: &RecordOrigins,
 ) -> Vec<Entry> {
     let subject = reference(&uuid(&[key, "Patient"]));
     let mut entries = Vec::new();
@@ -184,6 +236,8 @@ fn reaction_entries(
         };
         let resource = AllergyIntolerance {
             id: id.clone(),
+            meta: written_at(origins.reactions.get(&reaction.id)),
+            extension: origin_extension(origins.reactions.get(&reaction.id)),
             clinical_status: bare_code(
                 "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
                 clinical,
@@ -850,6 +904,7 @@ fn patient_entries(
     summary: &PatientSummary,
     key: &str,
     identifiers: Vec<Identifier>,
+    origins: &RecordOrigins,
 ) -> Vec<Entry> {
     let record = &summary.record;
     let Some(patient) = &record.patient else {
@@ -868,6 +923,11 @@ fn patient_entries(
     };
     let resource = Patient {
         id: patient_uuid.clone(),
+        extension: origins
+            .patient
+            .iter()
+            .map(|(source, id)| origin_parts(source, id, None))
+            .collect(),
         identifier: identifiers,
         name: vec![HumanName {
             use_: "official",
@@ -884,6 +944,21 @@ fn patient_entries(
         deceased_boolean,
     };
     entries.push(entry(&patient_uuid, Resource::Patient(resource)));
+    // The team that looks after them, so that a file made from the export filters them by it
+    // (review OC-7). refract keeps the team's name only: no members, roles or period are
+    // written that it does not hold.
+    if let Some(name) = patient.care_team.as_deref().and_then(NonBlank::new) {
+        let id = uuid(&[mrn, "CareTeam"]);
+        entries.push(entry(
+            &id,
+            Resource::CareTeam(CareTeam {
+                id: id.clone(),
+                status: "active",
+                name,
+                subject: subject.clone(),
+            }),
+        ));
+    }
 
     for (index, condition) in record.conditions.iter().enumerate() {
         let id = uuid(&[mrn, "Condition", &index.to_string()]);
@@ -894,6 +969,8 @@ fn patient_entries(
         };
         let resource = Condition {
             id: id.clone(),
+            meta: written_at(origins.conditions.get(&condition.id)),
+            extension: origin_extension(origins.conditions.get(&condition.id)),
             subject: subject.clone(),
             code: condition_concept(condition, system),
             clinical_status: condition.clinical_status.as_ref().map(|status| {
@@ -1123,7 +1200,8 @@ fn patient_entries(
         });
         let resource = Observation {
             id: id.clone(),
-            meta: None,
+            extension: origin_extension(origins.observations.get(&observation.id)),
+            meta: written_at(origins.observations.get(&observation.id)),
             status: "final",
             subject: subject.clone(),
             // Which category kept it out is not stored; its words say it was one of them.
@@ -1201,8 +1279,10 @@ fn patient_entries(
             &id,
             Resource::Observation(Observation {
                 id: id.clone(),
+                extension: Vec::new(),
                 category: Vec::new(),
                 meta: Some(Meta {
+                    last_updated: None,
                     tag: vec![Coding {
                         system: LINE_CODES.into(),
                         code: NonBlank::new(LINE_OUTCOME_TAG),
@@ -1248,6 +1328,8 @@ fn patient_entries(
             &id,
             Resource::Procedure(Procedure {
                 id: id.clone(),
+                meta: written_at(origins.procedures.get(&procedure.id)),
+                extension: origin_extension(origins.procedures.get(&procedure.id)),
                 status: "completed",
                 subject: subject.clone(),
                 code: procedure_concept(procedure, system),

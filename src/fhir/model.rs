@@ -923,6 +923,16 @@ pub struct AllergyReaction {
     pub severity: Option<String>,
 }
 
+/// A CareTeam: the team that looks after the patient (its name is refract's care team).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CareTeam {
+    pub meta: Option<Meta>,
+    pub status: Option<String>,
+    pub name: Option<String>,
+    pub subject: Option<Reference>,
+    pub period: Option<Period>,
+}
+
 /// A CarePlan: read only when it is a treatment line refract exported (see `carried`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CarePlan {

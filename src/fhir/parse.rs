@@ -198,6 +198,32 @@ pub enum Item {
     Medication(MedicationRecord),
     /// A treatment line refract exported (a CarePlan, see `carried`).
     Line(ImportedLine),
+    /// The team that looks after the patient (a CareTeam, review OC-7).
+    Team(CareTeamOf),
+}
+
+/// A CareTeam that is the patient's now or was: its name and period (R4 `CareTeam.name`,
+/// `period`). The name is what the care-team filter shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CareTeamOf {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<NaiveDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<NaiveDateTime>,
+}
+
+/// The patient's care team among their CareTeams, as of `today`: of those whose period has not
+/// ended (R4: `status` active, else the resource was not kept), the one begun last, then by
+/// name. A choice: R4 lets a patient have several teams at once, refract shows one.
+pub fn care_team_of(teams: &[(String, CareTeamOf)], today: NaiveDate) -> Option<String> {
+    teams
+        .iter()
+        .filter(|(_, team)| team.end.is_none_or(|end| end.date() >= today))
+        .max_by(|(a_id, a), (b_id, b)| {
+            (a.start, b.name.as_str(), b_id).cmp(&(b.start, a.name.as_str(), a_id))
+        })
+        .map(|(_, team)| team.name.clone())
 }
 
 /// A medication record (request, statement, administration or dispense) before its drug is
@@ -1645,6 +1671,47 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 Item::Line(line),
             ))
         }
+        "CareTeam" => {
+            let Ok(resource) = parse_as::<model::CareTeam>(raw) else {
+                return Ok(Mapped::Skipped(skipped_kind(raw)).into());
+            };
+            if resource.status.as_deref().map(str::trim) == Some("entered-in-error") {
+                return Ok(removed(raw, resource.meta.as_ref()));
+            }
+            // R4: only an `active` team is the patient's now (a `proposed` one is not yet, a
+            // `suspended` or `inactive` one no longer); one saying no status is taken as it
+            // reads. A new version that is not active takes the stored one out.
+            if !matches!(
+                resource.status.as_deref().map(str::trim),
+                None | Some("active")
+            ) {
+                return Ok(Mapped::Skipped(String::from(CARE_TEAM_NOT_ACTIVE)).into());
+            }
+            let Some(name) = resource
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+            else {
+                return Ok(Mapped::Skipped(String::from(CARE_TEAM_UNNAMED)).into());
+            };
+            let subject = subject_of(resource.subject.as_ref())?;
+            refuse_oversized([("name", Some(name))])?;
+            let at = |text: Option<&String>| text.and_then(|text| parse_datetime(text).ok());
+            let period = resource.period.as_ref();
+            let team = CareTeamOf {
+                name: name.to_owned(),
+                start: at(period.and_then(|p| p.start.as_ref())),
+                end: at(period.and_then(|p| p.end.as_ref())),
+            };
+            Ok(clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Team(team),
+            ))
+        }
         "Encounter" => {
             let resource: model::Encounter = parse_as(raw)?;
             if resource.status.as_deref() == Some("entered-in-error") {
@@ -1662,6 +1729,12 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         _ => Ok(Mapped::Skipped(skipped_kind(raw)).into()),
     }
 }
+
+/// How a CareTeam that is not the patient's team now is counted (`proposed`, `suspended`,
+/// `inactive`).
+pub const CARE_TEAM_NOT_ACTIVE: &str = "CareTeam (not active)";
+/// How a CareTeam with no name is counted: it names no team to filter by.
+pub const CARE_TEAM_UNNAMED: &str = "CareTeam (no name)";
 
 /// The words a skipped resource is counted under in the import's summary
 /// (`refract import`'s "skipped (not used by refract)").
@@ -7069,6 +7142,7 @@ pub struct ImportedItems {
     pub procedures: Vec<(String, Procedure)>,
     pub reactions: Vec<(String, DrugReaction)>,
     pub lines: Vec<(String, ImportedLine)>,
+    pub teams: Vec<(String, CareTeamOf)>,
 }
 
 impl ImportedItems {
@@ -7087,6 +7161,7 @@ impl ImportedItems {
             }
             Item::Reaction(reaction) => self.reactions.push((id.to_owned(), reaction)),
             Item::Line(line) => self.lines.push((id.to_owned(), line)),
+            Item::Team(team) => self.teams.push((id.to_owned(), team)),
             Item::Medication(_) => {}
         }
     }

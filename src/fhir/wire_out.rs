@@ -53,6 +53,7 @@ pub enum Resource {
     Observation(Observation),
     Procedure(Procedure),
     CarePlan(CarePlan),
+    CareTeam(CareTeam),
     Task(Task),
     Goal(Goal),
 }
@@ -149,9 +150,13 @@ pub struct Period {
     pub end: Option<String>,
 }
 
-/// `meta`, for its tags.
+/// `meta`, for its tags, and for when a carried record was written at its source (see
+/// `carried::ORIGIN_URL`).
 #[derive(Debug, Serialize)]
 pub struct Meta {
+    #[serde(rename = "lastUpdated", skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag: Vec<Coding>,
 }
 
@@ -214,6 +219,9 @@ pub struct HumanName {
 #[serde(rename_all = "camelCase")]
 pub struct Patient {
     pub id: String,
+    /// Where the record came from (see `carried::ORIGIN_URL`), when known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub identifier: Vec<Identifier>,
     pub name: Vec<HumanName>,
     pub gender: &'static str,
@@ -232,6 +240,11 @@ pub struct Patient {
 #[serde(rename_all = "camelCase")]
 pub struct AllergyIntolerance {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Where the record came from (see `carried::ORIGIN_URL`), when known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     /// Required here: R4's ait-1 asks for it on every one not entered in error.
     pub clinical_status: CodeableConcept,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,6 +274,11 @@ pub struct AllergyReaction {
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Where the record came from (see `carried::ORIGIN_URL`), when known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub subject: Reference,
     pub code: CodeableConcept,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -365,6 +383,9 @@ pub struct Observation {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
+    /// Where the record came from (see `carried::ORIGIN_URL`), when known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub status: &'static str,
     pub subject: Reference,
     /// Written only for a result kept out of blood pressure by its category (see
@@ -413,6 +434,11 @@ pub struct ObservationRange {
 #[serde(rename_all = "camelCase")]
 pub struct Procedure {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Where the record came from (see `carried::ORIGIN_URL`), when known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub status: &'static str,
     pub subject: Reference,
     pub code: CodeableConcept,
@@ -427,6 +453,15 @@ pub struct Procedure {
     /// Why it was done, as its record stated (written as a drug's is).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reason_code: Vec<CodeableConcept>,
+}
+
+/// The patient's care team (R4 CareTeam): refract keeps its name alone, no members.
+#[derive(Debug, Serialize)]
+pub struct CareTeam {
+    pub id: String,
+    pub status: &'static str,
+    pub name: NonBlank,
+    pub subject: Reference,
 }
 
 /// The detail of a CarePlan activity: a way-forward step, a referral, an option, or the

@@ -268,6 +268,7 @@ const STORED_TYPES: [&str; 19] = [
     "ImagingStudy",
     "AllergyIntolerance",
     "CarePlan",
+    "CareTeam",
     "Medication",
     "Substance",
     "Encounter",
@@ -370,7 +371,7 @@ enum Kind {
     Imaging(usize),
     Reaction,
     /// A treatment line refract exported: it restates drug records, which are counted. Also a
-    /// statement that a drug is not taken: no row of its own.
+    /// statement that a drug is not taken, and a care team: no row of their own.
     Line,
 }
 
@@ -419,7 +420,7 @@ pub(super) fn apply_file(
     };
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Batch>(16);
-        let grouper = whole.then(|| Grouper::new(rules, today, &source));
+        let grouper = whole.then(|| Grouper::new(rules, today));
         let reader =
             scope.spawn(move || read(file, size, limit, rules, options, checked, grouper, &sender));
         let written = writer.write_all(store, &receiver, report, progress);
@@ -710,6 +711,14 @@ fn op_of_mapped(
             if let Some(id) = patient.id.as_deref() {
                 keys.extend(server_key(&source, raw.full_url, id));
             }
+            // The Patient ids other sources know them by, as a refract export carries them
+            // (see `fhir::ORIGIN_URL`): those sources' next exports find them, and so do the
+            // records this file carries under those sources (review OC-6).
+            keys.extend(
+                crate::fhir::origins_of(raw.json)
+                    .into_iter()
+                    .map(|origin| (patient_id_system(&origin.source), origin.id)),
+            );
             let replaced = replaced_patient_system(&source);
             keys.extend(
                 patient
@@ -833,7 +842,7 @@ fn op_of_mapped(
                         resolve_named(&mut observation.named_conditions, &source, checked);
                     }
                 }
-                Item::Condition(_) | Item::Reaction(_) | Item::Line(_) => {}
+                Item::Condition(_) | Item::Reaction(_) | Item::Line(_) | Item::Team(_) => {}
             }
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
@@ -905,7 +914,7 @@ fn op_of_mapped(
                 // A patient's report that the drug is not taken is no exposure (it ends one).
                 Item::Medication(record) if record.not_taken => Kind::Line,
                 Item::Medication(_) => Kind::Exposure,
-                Item::Line(_) => Kind::Line,
+                Item::Line(_) | Item::Team(_) => Kind::Line,
             };
             let body = match serde_json::to_string(&resource.item) {
                 Ok(body) => body,
@@ -925,6 +934,17 @@ fn op_of_mapped(
                 .clone()
                 .or_else(|| raw.full_url.map(str::to_owned))
                 .unwrap_or_else(|| format!("sha:{}", content_digest(body.as_bytes())));
+            // A record a refract export carried from the source it was first imported from is
+            // kept under that source's key, filed under that source's Patient id (which the
+            // file's Patient carries too): that source's next export updates it rather than
+            // adding a copy (review OC-6).
+            let (source, id, subject) = match carried_origin(raw.json) {
+                Some((origin, patient)) => {
+                    let subject = (origin.source.clone(), patient);
+                    (origin.source, origin.id, subject)
+                }
+                None => (source, id, subject),
+            };
             Op::Resource(Box::new(ResourceOp {
                 at: raw.path.clone(),
                 source,
@@ -943,6 +963,19 @@ fn op_of_mapped(
             }))
         }
     }
+}
+
+/// The origin a refract export wrote on a record (see `fhir::ORIGIN_URL`), with the Patient
+/// id it was filed under there: only one whole origin is read (a record naming two places
+/// is none of them).
+fn carried_origin(json: &str) -> Option<(crate::fhir::Origin, String)> {
+    let mut origins = crate::fhir::origins_of(json);
+    if origins.len() != 1 {
+        return None;
+    }
+    let origin = origins.pop()?;
+    let subject = origin.subject.clone()?;
+    Some((origin, subject))
 }
 
 /// Turns each Condition a drug's record names as its reason into that Condition's id in the
@@ -1168,13 +1201,26 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The (source, Patient id) pairs a Patient's keys file resources under: its own id in the
+/// run's source, and those a refract export carried from other sources (see
+/// `fhir::ORIGIN_URL`). Only the import makes keys of these systems (a file's identifier
+/// under them is no key, see `identity_keys`).
+fn subjects_of(keys: &[(String, String)]) -> Vec<(String, String)> {
+    let prefix = patient_id_system("");
+    keys.iter()
+        .filter_map(|(system, value)| {
+            system
+                .strip_prefix(prefix.as_str())
+                .map(|source| (source.to_owned(), value.clone()))
+        })
+        .collect()
+}
+
 /// Gathers, on the reading thread, each Patient of a file written in one transaction with the
 /// resources about them that follow it, and computes their record (see [`Group`]).
 struct Grouper<'a> {
     rules: &'a Rules,
     today: NaiveDate,
-    /// The system under which the run's source files its Patient ids.
-    id_system: String,
     /// The file's Medications and Substances so far, by (source, `Type/id`), for the
     /// medication records that refer to one and the Medications whose ingredients do.
     medications: HashMap<(String, String), Product>,
@@ -1186,8 +1232,10 @@ struct Grouper<'a> {
 
 struct OpenGroup {
     patient: Op,
-    /// The Patient ids (or URLs) the patient's resources name as their subject.
-    subjects: Vec<String>,
+    /// The Patient ids (or URLs) the patient's resources name as their subject, each as
+    /// (source, id): the run's source's, and those of the sources a refract export carried
+    /// the patient's records from (see `fhir::ORIGIN_URL`).
+    subjects: Vec<(String, String)>,
     ops: Vec<Op>,
     /// What each of their resources says, with its (type, id).
     items: Vec<(&'static str, String, Said)>,
@@ -1207,11 +1255,10 @@ enum Said {
 }
 
 impl<'a> Grouper<'a> {
-    fn new(rules: &'a Rules, today: NaiveDate, source: &str) -> Self {
+    fn new(rules: &'a Rules, today: NaiveDate) -> Self {
         Grouper {
             rules,
             today,
-            id_system: patient_id_system(source),
             medications: HashMap::new(),
             encounters: HashMap::new(),
             open: None,
@@ -1223,11 +1270,7 @@ impl<'a> Grouper<'a> {
         match op {
             Op::Patient { ref keys, .. } => {
                 self.close(out);
-                let subjects = keys
-                    .iter()
-                    .filter(|(system, _)| *system == self.id_system)
-                    .map(|(_, value)| value.clone())
-                    .collect();
+                let subjects = subjects_of(keys);
                 self.open = Some(OpenGroup {
                     patient: op,
                     subjects,
@@ -1242,7 +1285,7 @@ impl<'a> Grouper<'a> {
                 let Some(open) = self
                     .open
                     .as_mut()
-                    .filter(|open| open.subjects.contains(&resource.subject.1))
+                    .filter(|open| open.subjects.contains(&resource.subject))
                 else {
                     self.close(out);
                     out.push(Op::Resource(resource));
@@ -2178,12 +2221,7 @@ impl Writer<'_> {
         }
         // Resources filed under their ids by an earlier file wait for them: read back with
         // the rest from the ledger (asked before their ids are theirs).
-        let id_system = patient_id_system(self.source);
-        let subjects: Vec<(String, String)> = keys
-            .iter()
-            .filter(|(system, _)| *system == id_system)
-            .map(|(_, value)| (self.source.to_owned(), value.clone()))
-            .collect();
+        let subjects = subjects_of(keys);
         let mut whole = tx.waiting_among(&subjects, 0)?.0 == 0;
         counted.patients += 1;
         counted.new_patients += 1;

@@ -22,9 +22,9 @@ use crate::domain::{
 use crate::fhir::devices::{finish_shared, product_of_row};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
-    ImportedItems, Item, Orders, Product, RowSources, finish_medication, given_at_least_until,
-    named_by, record_of, resolve_indications, resolve_indications_among, resolve_named_conditions,
-    take_dosage_of_orders, take_reasons_of_orders,
+    ImportedItems, Item, Orders, Product, RowSources, care_team_of, finish_medication,
+    given_at_least_until, named_by, record_of, resolve_indications, resolve_indications_among,
+    resolve_named_conditions, take_dosage_of_orders, take_reasons_of_orders,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -438,6 +438,8 @@ pub(super) struct Computed {
     evaluated: Option<Vec<Assessment>>,
     /// (resource, why) of what a medication record refers to and no import brought.
     unresolved: Vec<(String, String)>,
+    /// The care team the patient's CareTeams name now, if any (see `fhir::care_team_of`).
+    care_team: Option<String>,
 }
 
 fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, StoreError> {
@@ -747,10 +749,15 @@ pub(super) fn computed_of(
     // Reasons not read yet (a file's own patient, see `apply`): all of one source.
     let mut items = items;
     resolve_indications_among(&mut items);
+    let care_team = care_team_of(&items.teams, today);
     let (mut record, sources) = record_of(items, &rules.book, today);
     let evaluated = match created {
         Some(created) => {
-            record.patient = Some(created.patient.clone());
+            let mut patient = created.patient.clone();
+            if care_team.is_some() {
+                patient.care_team.clone_from(&care_team);
+            }
+            record.patient = Some(patient);
             // The lines refract's export carried own their rule sets, as entered lines do:
             // the others are derived.
             let mut lines = rules.derive_lines(&record, today);
@@ -777,6 +784,7 @@ pub(super) fn computed_of(
         sources,
         evaluated,
         unresolved,
+        care_team,
     }
 }
 
@@ -905,9 +913,13 @@ fn write_patient(
         // Their row, written once with the list columns their first evaluation gives (writing
         // it bare and then its list columns wrote the patients' fifteen indexes twice).
         let projection = ListProjection::of_new_patient(assessments, &computed.record.lines);
+        let mut patient = new.patient.clone();
+        if computed.care_team.is_some() {
+            patient.care_team.clone_from(&computed.care_team);
+        }
         tx.insert_patient(
             read.id,
-            &new.patient,
+            &patient,
             new.fhir_id.as_deref(),
             NewPatientFacts {
                 updated: new.last_updated.as_deref(),
@@ -920,6 +932,11 @@ fn write_patient(
         )?;
     }
     let projected = tx.replace_projection(read.id, &computed.record, &sources, &ids, created)?;
+    // The team a CareTeam names (review OC-7). None leaves the team as it was: a team set by
+    // refract's own JSON, or a team the source has since withdrawn, with no other named.
+    if !created && let Some(team) = &computed.care_team {
+        tx.set_care_team(read.id, team)?;
+    }
     let evaluated = Evaluated {
         rules_stamp: &rules.stamp,
         record_version: projected.version,

@@ -9,7 +9,7 @@
 //! files arriving in any order, in any grouping, give the same rows. Every change to a patient
 //! the database already held is written to the audit log with what it replaced.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -2681,11 +2681,118 @@ impl<'t> ImportTx<'t> {
     }
 }
 
+/// Where one of a patient's records came from: the source it was imported from, its resource
+/// id there and the Patient id it was filed under there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOrigin {
+    pub source: String,
+    pub id: String,
+    pub subject: String,
+    /// When the source says it wrote the version kept (`meta.lastUpdated`), if it says.
+    pub last_updated: Option<String>,
+}
+
+/// Where a patient's records came from, for a FHIR export to carry (review OC-6): each
+/// (source, Patient id) the patient is known by, and per row id each condition, procedure,
+/// reading and drug reaction that stands for one resource of its own type (a row made from
+/// several resources, or one of several rows a resource gave, has none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordOrigins {
+    pub patient: Vec<(String, String)>,
+    pub conditions: HashMap<i64, RecordOrigin>,
+    pub procedures: HashMap<i64, RecordOrigin>,
+    pub observations: HashMap<i64, RecordOrigin>,
+    pub reactions: HashMap<i64, RecordOrigin>,
+}
+
 impl Store {
     /// The identifiers a patient is known by, as their sources wrote them (see
     /// [`patient_identifiers`]): what a FHIR export writes.
     pub fn patient_identifiers(&self, id: PatientId) -> Result<Vec<PatientIdentifier>> {
         patient_identifiers(&self.conn, id)
+    }
+
+    /// Where the patient's records came from (see [`RecordOrigins`]).
+    pub fn record_origins(&self, id: PatientId) -> Result<RecordOrigins> {
+        let prefix = patient_id_system("");
+        let patient = self
+            .conn
+            .prepare_cached(
+                "SELECT system, value FROM patient_identifiers
+                 INDEXED BY patient_identifiers_patient
+                 WHERE patient_id = ?1 AND system LIKE 'urn:refract:patient-id:%'
+                 ORDER BY system, value",
+            )?
+            .query_map([id.0], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?
+            .collect::<Result<Vec<(String, String)>, _>>()?
+            .into_iter()
+            .filter_map(|(system, value)| {
+                system
+                    .strip_prefix(prefix.as_str())
+                    .map(|source| (source.to_owned(), value))
+            })
+            .collect();
+        // Every resource filed under one of their Patient ids, by (type, id): an id held in
+        // two sources names no one origin.
+        let mut ledger: HashMap<(String, String), Vec<RecordOrigin>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.source, r.type, r.id, r.subject, r.last_updated FROM patient_identifiers i
+             JOIN fhir_resources r ON r.source = substr(i.system, length(?2) + 1)
+                                  AND r.subject = i.value
+             WHERE i.patient_id = ?1 AND i.system LIKE 'urn:refract:patient-id:%'",
+        )?;
+        let mut rows = stmt.query(params![id.0, prefix])?;
+        while let Some(row) = rows.next()? {
+            ledger
+                .entry((row.get(1)?, row.get(2)?))
+                .or_default()
+                .push(RecordOrigin {
+                    source: row.get(0)?,
+                    id: row.get(2)?,
+                    subject: row.get(3)?,
+                    last_updated: row.get(4)?,
+                });
+        }
+        let mut origins = RecordOrigins {
+            patient,
+            ..RecordOrigins::default()
+        };
+        for (table, resource_type, found) in [
+            ("conditions", "Condition", &mut origins.conditions),
+            ("procedures", "Procedure", &mut origins.procedures),
+            ("observations", "Observation", &mut origins.observations),
+            (
+                "drug_reactions",
+                "AllergyIntolerance",
+                &mut origins.reactions,
+            ),
+        ] {
+            let rows = self
+                .conn
+                .prepare(&format!(
+                    "SELECT id, source_id FROM {table}
+                     WHERE patient_id = ?1 AND source_id IS NOT NULL"
+                ))?
+                .query_map([id.0], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?
+                .collect::<Result<Vec<(i64, String)>, _>>()?;
+            let mut per_resource: HashMap<&str, usize> = HashMap::new();
+            for (_, resource) in &rows {
+                *per_resource.entry(resource.as_str()).or_default() += 1;
+            }
+            for (row, resource) in &rows {
+                // A bundle URL or a content digest names the resource in one file only.
+                if resource.contains(':') || per_resource.get(resource.as_str()) != Some(&1) {
+                    continue;
+                }
+                if let Some([origin]) = ledger
+                    .get(&(resource_type.to_owned(), resource.clone()))
+                    .map(Vec::as_slice)
+                {
+                    found.insert(*row, origin.clone());
+                }
+            }
+        }
+        Ok(origins)
     }
 
     /// When another patient shows the same MRN (value and system) as this one: what tells
@@ -3384,6 +3491,33 @@ impl ImportTx<'_> {
         id: &str,
     ) -> Result<Option<String>> {
         medication_body(self.conn, source, resource_type, id)
+    }
+
+    /// Sets the patient's care team as their CareTeams name it (review OC-7), audited with
+    /// the team it replaces; the same team again changes nothing.
+    pub fn set_care_team(&self, patient: PatientId, team: &str) -> Result<()> {
+        let before: String = self
+            .conn
+            .prepare_cached("SELECT care_team FROM patients WHERE id = ?1")?
+            .query_row([patient.0], |row| row.get(0))?;
+        if before == team {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached("UPDATE patients SET care_team = ?2 WHERE id = ?1")?
+            .execute(params![patient.0, team])?;
+        self.auditor.record(
+            self.conn,
+            Change {
+                action: "import.patient.care_team",
+                entity: "patients",
+                entity_id: Some(patient.0),
+                patient_id: Some(patient),
+            },
+            Some(&serde_json::json!({ "care_team": before })),
+            Some(&serde_json::json!({ "care_team": team })),
+        )?;
+        Ok(())
     }
 
     /// See [`replace_projection`].

@@ -1414,3 +1414,212 @@ fn a_file_writing_refracts_own_key_of_another_sources_patient_is_not_matched_on_
         patients(&env)
     );
 }
+
+/// The hospital's export as it stands at one time: one patient with a condition, a procedure,
+/// a reading (`creatinine`, written at `written`), a drug and a drug reaction.
+fn hospital_export(creatinine: f64, written: &str) -> Value {
+    let subject = "Patient/p1";
+    bundle(
+        "collection",
+        &[
+            super::patient("p1", "H100", "Rivera", "Ana"),
+            condition(
+                "c1",
+                subject,
+                "http://hl7.org/fhir/sid/icd-10",
+                "G40.909",
+                "Epilepsy",
+            ),
+            json!({
+                "resourceType": "Procedure",
+                "id": "pr1",
+                "status": "completed",
+                "subject": {"reference": subject},
+                "code": super::coding("http://snomed.info/sct", "54550000", "Electroencephalogram"),
+                "performedDateTime": "2023-02-01"
+            }),
+            super::observation(
+                "o1",
+                subject,
+                "2160-0",
+                "Creatinine",
+                &json!({"valueQuantity": {"value": creatinine, "unit": "mg/dL",
+                        "system": "http://unitsofmeasure.org", "code": "mg/dL"},
+                        "meta": {"lastUpdated": written}}),
+            ),
+            statement("m1", subject, LEVETIRACETAM, "active", "2023-01-01", None),
+            json!({
+                "resourceType": "AllergyIntolerance",
+                "id": "al1",
+                "patient": {"reference": subject},
+                "category": ["medication"],
+                "clinicalStatus": {"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                    "code": "active"
+                }]},
+                "code": super::coding("http://www.nlm.nih.gov/research/umls/rxnorm", "28439",
+                                      "Lamotrigine"),
+                "reaction": [{"manifestation": [{"text": "Rash"}]}]
+            }),
+        ],
+    )
+}
+
+/// Review OC-6: a colleague's FHIR export carries where each record came from, so that the
+/// file made from it, then fed by the hospital's own next export under the hospital's
+/// `--source`, updates those records instead of holding each twice.
+#[test]
+fn a_file_made_from_a_colleagues_fhir_export_is_updated_by_the_hospitals_next_export() {
+    let tables = "SELECT (SELECT count(*) FROM patients), (SELECT count(*) FROM conditions),
+                         (SELECT count(*) FROM procedures), (SELECT count(*) FROM observations),
+                         (SELECT count(*) FROM drug_exposures),
+                         (SELECT count(*) FROM drug_reactions)";
+    let mut first = Env::new();
+    from(
+        &mut first,
+        "hosp",
+        "a.json",
+        &hospital_export(1.1, "2026-01-05T10:00:00Z"),
+    );
+    let exported = export(&first, "export.json");
+    from(
+        &mut first,
+        "hosp",
+        "a2.json",
+        &hospital_export(2.4, "2026-02-05T10:00:00Z"),
+    );
+    let expected = first.rows(tables);
+    assert_eq!(expected, [["1", "1", "1", "1", "1", "1"]]);
+
+    // The colleague's export imported as it comes, or under a name of its own.
+    for colleague in [None, Some("colleague")] {
+        let mut second = Env::new();
+        match colleague {
+            None => {
+                second.import_ok(&exported);
+            }
+            Some(name) => from(&mut second, name, "export.json", &read_json(&exported)),
+        }
+        from(
+            &mut second,
+            "hosp",
+            "a2.json",
+            &hospital_export(2.4, "2026-02-05T10:00:00Z"),
+        );
+        assert_eq!(second.rows(tables), expected, "{colleague:?}");
+        assert_eq!(
+            second.rows("SELECT value FROM observations"),
+            [["2.4"]],
+            "the reading the hospital corrected is updated ({colleague:?})"
+        );
+    }
+    // The colleague's export read after the hospital's correction: its copy, written before
+    // it, changes nothing.
+    let mut third = Env::new();
+    from(
+        &mut third,
+        "hosp",
+        "a2.json",
+        &hospital_export(2.4, "2026-02-05T10:00:00Z"),
+    );
+    third.import_ok(&exported);
+    assert_eq!(third.rows(tables), expected);
+    assert_eq!(third.rows("SELECT value FROM observations"), [["2.4"]]);
+}
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn care_team(id: &str, status: &str, name: &str, period: &Value) -> Value {
+    json!({
+        "resourceType": "CareTeam",
+        "id": id,
+        "status": status,
+        "name": name,
+        "subject": {"reference": "Patient/p1"},
+        "period": period,
+        "participant": [{
+            "role": [super::coding("http://snomed.info/sct", "309343006", "Physician")],
+            "member": {"reference": "Practitioner/dr1", "display": "Dr A. Neuro"}
+        }]
+    })
+}
+
+/// Review OC-7: the team that looks after a patient, as another system's CareTeam says it,
+/// is the patient's care team; the FHIR export writes it as a CareTeam, so that the file made
+/// from the export still finds the patient under their team.
+#[test]
+fn a_care_team_is_read_from_fhir_and_survives_a_fhir_export() {
+    let mut first = Env::new();
+    let file = bundle(
+        "collection",
+        &[
+            super::patient("p1", "H100", "Rivera", "Ana"),
+            condition(
+                "c1",
+                "Patient/p1",
+                "http://hl7.org/fhir/sid/icd-10",
+                "G40.909",
+                "Epilepsy",
+            ),
+            // The team before, no longer theirs; one proposed, not yet; the one now.
+            care_team(
+                "t0",
+                "active",
+                "General neurology",
+                &json!({"start": "2019-01-01", "end": "2021-06-30"}),
+            ),
+            care_team("t1", "proposed", "Surgery", &json!({"start": "2026-01-01"})),
+            care_team(
+                "t2",
+                "active",
+                "Epilepsy service",
+                &json!({"start": "2021-07-01"}),
+            ),
+        ],
+    );
+    from(&mut first, "hosp", "a.json", &file);
+    assert_eq!(
+        first.rows("SELECT care_team FROM patients"),
+        [["Epilepsy service"]]
+    );
+    let exported = export(&first, "export.json");
+    let teams: Vec<Value> = read_json(&exported)["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["resource"].clone())
+        .filter(|resource| resource["resourceType"] == "CareTeam")
+        .collect();
+    assert_eq!(teams.len(), 1, "{teams:#?}");
+    assert_eq!(teams[0]["name"], "Epilepsy service");
+    assert_eq!(teams[0]["status"], "active");
+
+    let mut second = Env::new();
+    second.import_ok(&exported);
+    assert_eq!(
+        second.rows("SELECT care_team FROM patients"),
+        [["Epilepsy service"]]
+    );
+
+    // The hospital's next word: the team is no longer theirs, another one is.
+    let moved = bundle(
+        "collection",
+        &[
+            super::patient("p1", "H100", "Rivera", "Ana"),
+            care_team(
+                "t2",
+                "inactive",
+                "Epilepsy service",
+                &json!({"start": "2021-07-01"}),
+            ),
+            care_team("t3", "active", "Neuro ICU", &json!({"start": "2026-11-30"})),
+        ],
+    );
+    from(&mut first, "hosp", "b.json", &moved);
+    assert_eq!(
+        first.rows("SELECT care_team FROM patients"),
+        [["Neuro ICU"]]
+    );
+}
