@@ -345,7 +345,7 @@ fn relapse_after(
     if let Some(o) = worsened {
         return Some(format!(
             "relapse: worsened disease status {} {after}",
-            on_day(o.day_text(), o.effective_precision.is_day())
+            on_day(&o.day_text(), o.effective_precision.is_day())
         ));
     }
     let stopped = record
@@ -380,7 +380,7 @@ fn relapse_after(
             return Some(format!(
                 "relapse: marrow blasts {} {} {after}",
                 super::oncology::blasts_text(o),
-                on_day(o.day_text(), o.effective_precision.is_day())
+                on_day(&o.day_text(), o.effective_precision.is_day())
             ));
         }
     }
@@ -388,7 +388,7 @@ fn relapse_after(
 }
 
 /// "on 2026-03-05", or "dated 2026-03 alone".
-fn on_day(text: String, is_day: bool) -> String {
+fn on_day(text: &str, is_day: bool) -> String {
     if is_day {
         format!("on {text}")
     } else {
@@ -587,7 +587,7 @@ fn derived_remission(
     let blasts = format!(
         "marrow blasts {} {}",
         super::oncology::blasts_text(marrow),
-        on_day(marrow.day_text(), marrow.effective_precision.is_day())
+        on_day(&marrow.day_text(), marrow.effective_precision.is_day())
     );
     let wanted: Vec<crate::domain::Response> = set
         .lines
@@ -1554,6 +1554,19 @@ const CYCLE_DOSE_GAP_DAYS: i64 = 7;
 /// the next cycle (as doses given one at a time are read).
 const CYCLE_EARLY_DAYS: i64 = 3;
 
+/// One drug's records as [`regimen_rhythm`] reads them.
+struct Rhythm<'g> {
+    drug: &'g str,
+    /// The first days of its groups split by pauses of more than [`CYCLE_DOSE_GAP_DAYS`].
+    groups: Vec<NaiveDate>,
+    last_end: NaiveDate,
+    /// The first days of its groups split by more than [`CYCLE_DOSE_GAP_DAYS`] between one
+    /// record's start and the next's alone (orders per cycle that follow on: see
+    /// [`regimen_rhythm`]).
+    by_start: Vec<NaiveDate>,
+    last_start: NaiveDate,
+}
+
 /// The regimen's cycle length as its drugs' records show it (`[lines] cycle_rhythm_max_days`):
 /// per drug with no cycle length of its own, its records of one cycle (doses grouped on import,
 /// or a dated record of a cycle or less) grouped as doses are (at most [`CYCLE_DOSE_GAP_DAYS`] apart), the median days between the starts of
@@ -1564,10 +1577,7 @@ fn regimen_rhythm(sorted: &[&Given<'_>], set: &RuleSet) -> Option<i64> {
     if limit <= 0 {
         return None;
     }
-    // Per drug: its groups split by pauses, its last day so far, its groups split by the days
-    // between one record's start and the next's alone (for orders per cycle that follow on:
-    // below), and its latest record's start.
-    let mut starts: Vec<(&str, Vec<NaiveDate>, NaiveDate, Vec<NaiveDate>, NaiveDate)> = Vec::new();
+    let mut starts: Vec<Rhythm<'_>> = Vec::new();
     for given in sorted {
         let Some(drug) = given.drugs.first() else {
             continue;
@@ -1583,42 +1593,46 @@ fn regimen_rhythm(sorted: &[&Given<'_>], set: &RuleSet) -> Option<i64> {
             continue;
         }
         let name = drug.ingredient.as_str();
-        match starts.iter_mut().find(|(known, ..)| *known == name) {
-            Some((_, groups, last_end, by_start, last_start)) => {
-                if given.start() > shift(*last_end, CYCLE_DOSE_GAP_DAYS) {
-                    groups.push(given.start());
+        match starts.iter_mut().find(|rhythm| rhythm.drug == name) {
+            Some(rhythm) => {
+                if given.start() > shift(rhythm.last_end, CYCLE_DOSE_GAP_DAYS) {
+                    rhythm.groups.push(given.start());
                 }
-                if given.start() > shift(*last_start, CYCLE_DOSE_GAP_DAYS) {
-                    by_start.push(given.start());
+                if given.start() > shift(rhythm.last_start, CYCLE_DOSE_GAP_DAYS) {
+                    rhythm.by_start.push(given.start());
                 }
-                *last_end = (*last_end).max(end);
-                *last_start = given.start();
+                rhythm.last_end = rhythm.last_end.max(end);
+                rhythm.last_start = given.start();
             }
-            None => starts.push((
-                name,
-                vec![given.start()],
-                end,
-                vec![given.start()],
-                given.start(),
-            )),
+            None => starts.push(Rhythm {
+                drug: name,
+                groups: vec![given.start()],
+                last_end: end,
+                by_start: vec![given.start()],
+                last_start: given.start(),
+            }),
         }
     }
     starts
         .iter()
-        .filter_map(|(_, groups, _, by_start, _)| {
-            // Orders of one cycle each whose periods cover the whole cycle (day 1 to day 21,
-            // the next from day 22: review G3-3) leave no pause between cycles: with no two
-            // groups by their pauses, the days between the orders' starts are the rhythm. Only
-            // then: a drug's dose changed mid-cycle (lenalidomide days 1-9, then 10-21) is one
-            // cycle by its pauses, never two by its starts.
-            let groups = if groups.len() < 2 { by_start } else { groups };
-            let mut gaps: Vec<i64> = groups
-                .windows(2)
-                .map(|pair| (pair[1] - pair[0]).num_days())
-                .collect();
-            gaps.sort_unstable();
-            gaps.get(gaps.len() / 2).copied()
-        })
+        .filter_map(
+            |Rhythm {
+                 groups, by_start, ..
+             }| {
+                // Orders of one cycle each whose periods cover the whole cycle (day 1 to day 21,
+                // the next from day 22: review G3-3) leave no pause between cycles: with no two
+                // groups by their pauses, the days between the orders' starts are the rhythm. Only
+                // then: a drug's dose changed mid-cycle (lenalidomide days 1-9, then 10-21) is one
+                // cycle by its pauses, never two by its starts.
+                let groups = if groups.len() < 2 { by_start } else { groups };
+                let mut gaps: Vec<i64> = groups
+                    .windows(2)
+                    .map(|pair| (pair[1] - pair[0]).num_days())
+                    .collect();
+                gaps.sort_unstable();
+                gaps.get(gaps.len() / 2).copied()
+            },
+        )
         .filter(|days| *days <= limit)
         .max()
 }
