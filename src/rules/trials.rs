@@ -2457,7 +2457,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                     format!(
                         ", and below {}'s highest labelled maintenance dose ({})",
                         drug.ingredient,
-                        label_max_words(&max)
+                        label_max_words(&max, drug)
                     )
                 });
                 return DoseAdequacy::Below(format!(
@@ -2517,14 +2517,20 @@ fn label_bar(rule: &DoseRule, dose: &TrialDose<'_>) -> Option<super::drugs::Labe
     (max.mg_per_day() / ddd * 300.0 < minimum).then_some(max)
 }
 
-/// A labelled maximum as the reasons say it: "Risperdal Consta 50 mg every 14 days, 3.57 mg/d".
-fn label_max_words(max: &super::drugs::LabelMax) -> String {
+/// A labelled maximum as the reasons say it: "Risperdal Consta: 50 mg every 14 days, 3.57 mg/d"
+/// (an ester's product in the drug's mass: "Aristada: 599.76 mg of aripiprazole every 30 days").
+fn label_max_words(max: &super::drugs::LabelMax, drug: &super::drugs::Drug) -> String {
     let product = max
         .product
         .clone()
         .unwrap_or_else(|| String::from("the lowest of its products', no product named"));
+    let of_drug = if drug.depot_label_factor(max.product.as_deref().unwrap_or(""), None) < 1.0 {
+        format!(" of {}", drug.ingredient)
+    } else {
+        String::new()
+    };
     format!(
-        "{product}: {} mg every {} days, {} mg/d",
+        "{product}: {} mg{of_drug} every {} days, {} mg/d",
         trim_number(max.mg),
         trim_number(max.days),
         trim_number((max.mg_per_day() * 100.0).round() / 100.0)
@@ -2553,7 +2559,7 @@ fn depot_words<'c>(ctx: &'c Context<'c>, spec: &FailedTrials, trial: &Trial<'c>)
                              adequate at its highest labelled maintenance dose ({})",
                             trim_number(cpz.round()),
                             trim_number(rule.min_mg_day.unwrap_or_default()),
-                            label_max_words(&max)
+                            label_max_words(&max, d.drug)
                         ),
                         None => format!(
                             ", {} mg/d chlorpromazine equivalent by the depot DDD",

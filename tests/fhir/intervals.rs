@@ -1075,6 +1075,14 @@ fn an_lai_at_its_labelled_maximum_is_an_adequate_trial() {
             true,
             "322 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate",
         ),
+        // Its maximum reaches the bar: the depot DDD alone judges a 3-monthly paliperidone.
+        (
+            "Trevicta 525 mg prolonged-release suspension for injection",
+            525.0,
+            (3, "mo"),
+            true,
+            "long-acting injectable, 700 mg/d chlorpromazine equivalent by the depot DDD)",
+        ),
     ] {
         let mut env = Env::new();
         let subject = "urn:uuid:s10";

@@ -284,7 +284,8 @@ pub fn cases() -> Vec<Case> {
             depot_trial("Aristada 662 mg/month", 180),
             NotMet,
         )
-        .reason("338 mg/d chlorpromazine equivalent"),
+        .reason("338 mg/d chlorpromazine equivalent")
+        .reason("below aripiprazole's highest labelled maintenance dose (Aristada: 599.76 mg of aripiprazole every 30 days, 19.99 mg/d)"),
         case(
             "Invega Trinza named alone, 546 mg every 3 months: 350 mg paliperidone, 467 mg/d CPZ",
             depot_trial("Invega Trinza 546 mg/3mo", 180),
