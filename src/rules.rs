@@ -503,6 +503,16 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// quantity/supply, a day's total of ward doses) says so where hypertension finds it below its
 /// usual maximum, and where a trial's dose is below its minimum effective dose or its
 /// chlorpromazine-equivalent minimum, as every cited dose does since R9-7.
+/// Also in 33 (G6-1, OB2, R8-5): a long-acting injectable whose product's highest labelled
+/// maintenance dose is below TRRIP's 600 mg/d chlorpromazine equivalent by the depot DDD
+/// (risperidone and aripiprazole LAIs) is an adequate dose at that maximum (drug book
+/// `depot_label_max`, schizophrenia's `depot_label_maximum`), and the reasons say which measure
+/// judged it; a salt whose usual maximum differs is judged by its own (`salt_max_mg_day`:
+/// perindopril arginine 10 mg/d, not the erbumine's 16; Triplixam's perindopril), metoprolol
+/// tartrate and carvedilol phosphate too; an untied methotrexate record of a patient with a
+/// rheumatoid arthritis and a lymphoma whose words and dates tell neither is told by its dose
+/// (`[[indication.dose_tells]]`: at most 30 mg a week the arthritis's, 500 mg/m² or 1 g or more
+/// the lymphoma's), said with the dose.
 const ENGINE_REVISION: u32 = 33;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -238,6 +238,31 @@ pub fn per_dose_mg(dose: &Dose) -> Option<f64> {
         .or_else(|| amount_mg(dose))
 }
 
+/// One dose per m² of body surface, in mg/m² (`mg/m2`, `g/m²`, `mcg/m2`, with or without a
+/// `/d` or `/dose` after it); `None` for any other unit.
+pub fn per_m2_mg(dose: &Dose) -> Option<f64> {
+    if !dose.value.is_finite() || dose.value < 0.0 {
+        return None;
+    }
+    let unit: String = dose
+        .unit
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '²' => '2',
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    let unit = unit.replace('^', "");
+    let unit = ["/d", "/day", "/dose"]
+        .iter()
+        .find_map(|suffix| unit.strip_suffix(suffix))
+        .unwrap_or(&unit);
+    let amount = unit.strip_suffix("/m2")?;
+    Some(dose.value * milligrams_in(amount)?)
+}
+
 /// Milligrams per day, for criteria that only compare daily amounts.
 pub fn mg_per_day(dose: &Dose) -> Option<f64> {
     daily(dose).map(|d| d.mg_per_day)

@@ -85,6 +85,14 @@ pub struct Drug {
     /// ester-labelled strengths (US: 39 to 234 mg of the palmitate) never coincide with them.
     #[serde(default)]
     pub depot_brand_drug_strengths_mg: std::collections::BTreeMap<String, Vec<f64>>,
+    /// Depot products' highest labelled maintenance dose, by a name found in the record's
+    /// text: `[mg of the drug, days]` (Risperdal Consta `[50, 14]`: 50 mg every two weeks), the
+    /// drug's mass after any ester's label ratio. Where a rule lets it
+    /// (`depot_label_maximum`), a depot at it is an adequate dose though its chlorpromazine
+    /// equivalent by the depot DDD is below the rule's minimum: no dose the label allows
+    /// reaches that minimum (see [`Drug::depot_label_max`]).
+    #[serde(default)]
+    pub depot_label_max: std::collections::BTreeMap<String, [f64; 2]>,
     /// Minimum effective daily dose for an adequate trial (antidepressants, antiseizure
     /// medications), mg.
     pub min_effective_mg_day: Option<f64>,
@@ -126,6 +134,12 @@ pub struct Drug {
     pub interval_dose_max_mg: Option<f64>,
     /// Usual maximum daily dose, mg (for "maximal or maximally tolerated doses").
     pub max_mg_day: Option<f64>,
+    /// The usual maximum, mg/day, of a salt (or a product sold only as one) whose dose differs
+    /// from the ingredient's, by a name found in the record's text: perindopril arginine 10
+    /// mg/d (8 mg of the erbumine is 10 mg of the arginine; `max_mg_day` is the erbumine's 16).
+    /// The longest name found wins; none found, `max_mg_day`.
+    #[serde(default)]
+    pub salt_max_mg_day: std::collections::BTreeMap<String, f64>,
     /// mg of prednisone equivalent to 1 mg of this glucocorticoid.
     pub prednisone_equivalent: Option<f64>,
     /// A drug given in courses (rituximab in RA): one course acts for this many days, so a
@@ -292,6 +306,57 @@ impl Drug {
             return if at_a_drug_strength { 1.0 } else { *factor };
         }
         longest_named(&self.depot_ester, text).map_or(1.0, |(_, factor)| *factor)
+    }
+}
+
+/// A depot product's highest labelled maintenance dose (`depot_label_max`) as the drug book
+/// gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelMax {
+    /// The product named in the record's text; `None` when it names none and the lowest of
+    /// the drug's products' maxima is taken.
+    pub product: Option<String>,
+    /// mg of the drug in one dose.
+    pub mg: f64,
+    /// Days between doses.
+    pub days: f64,
+}
+
+impl LabelMax {
+    /// The maximum as a daily amount, mg/day.
+    pub fn mg_per_day(&self) -> f64 {
+        self.mg / self.days
+    }
+}
+
+impl Drug {
+    /// The highest labelled maintenance dose of the depot product `text` names (the longest
+    /// name found), or, when it names none of them, the lowest of the drug's products' maxima
+    /// as daily amounts: a dose at the maximum of whichever product it was is then adequate,
+    /// and a dose below all of them never is. `None` when the book lists no product maximum.
+    pub fn depot_label_max(&self, text: &str) -> Option<LabelMax> {
+        let valid = |[mg, days]: [f64; 2]| mg > 0.0 && days > 0.0;
+        if let Some((name, [mg, days])) = self
+            .depot_label_max
+            .iter()
+            .filter(|(name, max)| valid(**max) && super::words::contains_words(text, name))
+            .max_by_key(|(name, _)| name.len())
+        {
+            return Some(LabelMax {
+                product: Some(name.clone()),
+                mg: *mg,
+                days: *days,
+            });
+        }
+        self.depot_label_max
+            .values()
+            .filter(|max| valid(**max))
+            .min_by(|a, b| (a[0] / a[1]).total_cmp(&(b[0] / b[1])))
+            .map(|[mg, days]| LabelMax {
+                product: None,
+                mg: *mg,
+                days: *days,
+            })
     }
 }
 
@@ -613,9 +678,15 @@ impl DrugBook {
         &self.combinations
     }
 
-    /// The usual maximum of `ingredient` given in a product of exactly `ingredients`: the
-    /// combination's own where the book gives one, else the ingredient's.
-    pub fn max_mg_day_in(&self, ingredients: &[&Drug], ingredient: &Drug) -> Option<f64> {
+    /// The usual maximum of `ingredient` given in a product of exactly `ingredients`, the record
+    /// reading `text`: the combination's own where the book gives one, else that of the salt
+    /// the text names where its dose differs (perindopril arginine), else the ingredient's.
+    pub fn max_mg_day_in(
+        &self,
+        ingredients: &[&Drug],
+        ingredient: &Drug,
+        text: &str,
+    ) -> Option<f64> {
         self.combinations
             .iter()
             .filter(|combination| {
@@ -628,6 +699,14 @@ impl DrugBook {
                     })
             })
             .find_map(|combination| combination.max_mg_day.get(&ingredient.ingredient).copied())
+            .or_else(|| {
+                ingredient
+                    .salt_max_mg_day
+                    .iter()
+                    .filter(|(name, _)| super::words::contains_words(text, name))
+                    .max_by_key(|(name, _)| name.len())
+                    .map(|(_, mg)| *mg)
+            })
             .or(ingredient.max_mg_day)
     }
 
@@ -1082,6 +1161,9 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
             c.positive(at, key, value, ranges::MAX_MG, "mg")?;
         }
     }
+    for value in drug.salt_max_mg_day.values() {
+        c.positive(at, "salt_max_mg_day", *value, ranges::MAX_MG, "mg")?;
+    }
     for factor in drug.depot_ester.values() {
         c.positive(at, "depot_ester", *factor, 1.0, "")?;
     }
@@ -1105,6 +1187,10 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     for days in drug.product_intervals.values() {
         c.days(at, "product_intervals", *days, 1)?;
+    }
+    for [mg, days] in drug.depot_label_max.values() {
+        c.positive(at, "depot_label_max", *mg, ranges::MAX_MG, "mg")?;
+        c.positive(at, "depot_label_max", *days, 366.0, "days")?;
     }
     for interval in &drug.strength_intervals {
         c.days(at, "strength_intervals", interval.days, 1)?;

@@ -912,7 +912,14 @@ fn drug_told_why(told: &super::indication::DrugTold, named: Option<&str>) -> Str
         in_sentence(&told.disease),
         in_sentence(&told.not_disease)
     );
-    if told.by_companions {
+    if let Some((dose, bound)) = &told.by_dose {
+        // Told by its dose: the dose and the bound said, so the team sees what decided.
+        format!(
+            "{dose}: a dose of {} ({bound}), not of {}",
+            in_sentence(&told.disease),
+            in_sentence(&told.not_disease)
+        )
+    } else if told.by_companions {
         format!("given with {} ({what})", told.drugs)
     } else if named == Some(told.drugs.as_str()) {
         what

@@ -130,6 +130,9 @@ pub struct DrugTold {
     pub not_disease: String,
     /// Told by the drugs started with it (its own tell neither: cyclophosphamide).
     pub by_companions: bool,
+    /// Told by its dose (`[indication] dose_tells`): the dose as said ("15 mg a week") and the
+    /// bound it is within ("at most 30 mg a week").
+    pub by_dose: Option<(String, String)>,
 }
 
 /// A record tied to no condition that another of the patient's conditions may claim.
@@ -397,10 +400,9 @@ pub fn attribute_untied<'r>(
                 })
             })
             .map(|reading| match reading {
-                Reading::Undecided(other) => {
-                    by_drugs(exposure, drugs, &companions, set, &others, other)
-                        .unwrap_or(Reading::Undecided(other))
-                }
+                Reading::Undecided(other) => by_dose(exposure, drugs, set, &others, other)
+                    .or_else(|| by_drugs(exposure, drugs, &companions, set, &others, other))
+                    .unwrap_or(Reading::Undecided(other)),
                 reading => reading,
             });
         if let Some(reading) = reading {
@@ -611,14 +613,119 @@ fn by_drugs<'r>(
                 })
                 .map_or_else(String::new, |other| other.neighbour.name.clone()),
             by_companions,
+            by_dose: None,
         }),
         Side::Other(index) => Reading::DrugOfOther(DrugTold {
             drugs,
             disease: others[index].neighbour.name.clone(),
             not_disease: set.name.clone(),
             by_companions,
+            by_dose: None,
         }),
     })
+}
+
+/// The reading of an untied record of one drug neither its words nor its dates tell
+/// (`undecided_for` the other condition it may be for), by its dose (review R8-5): a dose
+/// within this file's `[indication] dose_tells` for the drug is this condition's, one within
+/// exactly one other condition's is that one's. `None` with no dose recorded, a dose none or
+/// both tell, or a record of several drugs.
+fn by_dose<'r>(
+    exposure: &DrugExposure,
+    drugs: &[&super::drugs::Drug],
+    set: &RuleSet,
+    others: &[OtherCondition<'r, '_>],
+    undecided_for: &'r Condition,
+) -> Option<Reading<'r>> {
+    let dose = exposure.dose.as_ref()?;
+    let [drug] = drugs else {
+        return None;
+    };
+    let told = |parameters: &IndicationParameters| {
+        parameters
+            .dose_tells
+            .iter()
+            .filter(|tells| tells.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+            .find_map(|tells| dose_within(tells, dose))
+    };
+    let this = told(&set.indication);
+    let other: Vec<(usize, (String, String))> = others
+        .iter()
+        .enumerate()
+        .filter_map(|(index, other)| told(&other.neighbour.indication).map(|words| (index, words)))
+        .collect();
+    match (this, other.as_slice()) {
+        (Some(words), []) => Some(Reading::DrugOfThis(DrugTold {
+            drugs: drug.ingredient.clone(),
+            disease: set.name.clone(),
+            not_disease: others
+                .iter()
+                .find(|other| {
+                    other
+                        .conditions
+                        .iter()
+                        .any(|condition| std::ptr::eq(*condition, undecided_for))
+                })
+                .map_or_else(String::new, |other| other.neighbour.name.clone()),
+            by_companions: false,
+            by_dose: Some(words),
+        })),
+        (None, [(index, words)]) => Some(Reading::DrugOfOther(DrugTold {
+            drugs: drug.ingredient.clone(),
+            disease: others[*index].neighbour.name.clone(),
+            not_disease: set.name.clone(),
+            by_companions: false,
+            by_dose: Some(words.clone()),
+        })),
+        _ => None,
+    }
+}
+
+/// The dose as said and the bound of `tells` it is within, or `None`: a weekly amount at most
+/// `max_mg_per_week` (a dose per day or per interval, made weekly), one dose per m² at least
+/// `min_mg_per_m2`, or one dose at least `min_mg`. A dose with no interval is no weekly amount.
+fn dose_within(
+    tells: &super::model::DoseTells,
+    dose: &crate::domain::Dose,
+) -> Option<(String, String)> {
+    use super::numbers::trim_number;
+    if let Some(max) = tells.max_mg_per_week
+        && let Some(daily) = super::dose::daily(dose)
+    {
+        let weekly = daily.mg_per_day * 7.0;
+        // A residue of the conversion (mg/d to a week) is no dose above the bound.
+        if weekly > 0.0 && weekly <= max * (1.0 + 1e-9) {
+            return Some((
+                format!(
+                    "{} mg a week",
+                    trim_number((weekly * 1000.0).round() / 1000.0)
+                ),
+                format!("at most {} mg a week", trim_number(max)),
+            ));
+        }
+    }
+    let as_recorded = || format!("{} {}", trim_number(dose.value), dose.unit.trim());
+    let bound = || {
+        let mut bounds = Vec::new();
+        if let Some(min) = tells.min_mg_per_m2 {
+            bounds.push(format!("{} mg/m2", trim_number(min)));
+        }
+        if let Some(min) = tells.min_mg {
+            bounds.push(format!("{} mg", trim_number(min)));
+        }
+        format!("at least {}", bounds.join(" or "))
+    };
+    if let Some(min) = tells.min_mg_per_m2
+        && super::dose::per_m2_mg(dose).is_some_and(|mg| mg >= min)
+    {
+        return Some((as_recorded(), bound()));
+    }
+    if let Some(min) = tells.min_mg
+        && super::dose::per_dose_mg(dose).is_some_and(|mg| mg >= min)
+    {
+        return Some((as_recorded(), bound()));
+    }
+    None
 }
 
 /// The procedures and observations of `record` its records tie to another condition than

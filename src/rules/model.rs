@@ -238,6 +238,30 @@ pub struct IndicationParameters {
     /// Absent: 7.
     #[serde(default = "regimen_companion_days")]
     pub regimen_companion_days: i64,
+    /// Doses of a drug two diseases' files both list that are this disease's alone (review
+    /// R8-5: weekly methotrexate up to 30 mg is a rheumatoid arthritis's csDMARD, 500 mg/m² or
+    /// more a lymphoma's high-dose methotrexate): an untied record at such a dose, whose words
+    /// and dates tell nothing, is this disease's, before the drug lists are read. Absent: no
+    /// dose tells.
+    #[serde(default)]
+    pub dose_tells: Vec<DoseTells>,
+}
+
+/// A dose of one ingredient that tells its record is this disease's (`[[indication.dose_tells]]`):
+/// at most `max_mg_per_week` a week, or at least `min_mg_per_m2` or `min_mg` in one dose.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DoseTells {
+    pub ingredient: String,
+    /// A weekly amount at or below this, mg (a dose recorded per day or per interval).
+    #[serde(default)]
+    pub max_mg_per_week: Option<f64>,
+    /// One dose per m² of body surface at or above this, mg/m².
+    #[serde(default)]
+    pub min_mg_per_m2: Option<f64>,
+    /// One dose at or above this, mg.
+    #[serde(default)]
+    pub min_mg: Option<f64>,
 }
 
 impl IndicationParameters {
@@ -260,6 +284,7 @@ impl Default for IndicationParameters {
             treatment_ingredients: Vec::new(),
             treatment_is_line_classes: false,
             regimen_companion_days: regimen_companion_days(),
+            dose_tells: Vec::new(),
         }
     }
 }
@@ -1328,6 +1353,11 @@ pub struct DoseRule {
     /// Drug trials only (`unit = "drug"`): a schedule's drugs each have their own dose.
     #[serde(default)]
     pub days_at_dose: bool,
+    /// For `chlorpromazine_equivalent`: a long-acting injectable whose highest labelled
+    /// maintenance dose (drug book, `depot_label_max`) is below `min_mg_day` by the depot DDD
+    /// is adequate at that labelled maximum (no dose the label allows could reach the bar).
+    #[serde(default)]
+    pub depot_label_maximum: bool,
 }
 
 /// Count of adequate trials that failed, distinct by drug, class or mechanism.

@@ -190,7 +190,9 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
         for given in &regimen.drugs {
             for drug in &given.drugs {
                 let daily = given.daily_of(drug).map(|d| d.mg_per_day);
-                let maximum = ctx.book.max_mg_day_in(&given.drugs, drug);
+                let maximum = ctx
+                    .book
+                    .max_mg_day_in(&given.drugs, drug, &given.exposure.text);
                 let from = given.exposure.dose_from;
                 match doses
                     .iter_mut()

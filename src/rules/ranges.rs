@@ -195,6 +195,18 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
         0,
     )?;
     c.days(lines, "gap_days", set.lines.gap_days, 0)?;
+    let tells = Block::Table("[[indication.dose_tells]]");
+    for dose in &set.indication.dose_tells {
+        for (key, value) in [
+            ("max_mg_per_week", dose.max_mg_per_week),
+            ("min_mg_per_m2", dose.min_mg_per_m2),
+            ("min_mg", dose.min_mg),
+        ] {
+            if let Some(value) = value {
+                c.positive(tells, key, value, MAX_MG, "mg")?;
+            }
+        }
+    }
     c.days(lines, "cross_taper_days", set.lines.cross_taper_days, 0)?;
     if let Some(share) = set.lines.depot_grace_share {
         c.check(lines, "depot_grace_share", share, (0.0, 10.0), "")?;

@@ -2185,6 +2185,8 @@ struct TrialDose<'c> {
     depot: bool,
     /// A depot recorded with an amount but no interval.
     no_interval: bool,
+    /// For a depot, its product's highest labelled maintenance dose (drug book).
+    label_max: Option<super::drugs::LabelMax>,
     /// A dose given a week or more apart of a drug whose minimum is daily and whose label
     /// gives no weekly equivalent: its amount per week, which the daily minimum cannot judge.
     weekly_unjudged: Option<f64>,
@@ -2306,6 +2308,7 @@ fn trial_doses<'c>(
                     per_dose,
                     depot: false,
                     no_interval: false,
+                    label_max: None,
                     weekly_unjudged,
                     from: None,
                 }),
@@ -2332,6 +2335,9 @@ fn doses_of<'c>(
                 continue;
             }
             let depot = is_depot(given, drug, words);
+            let label_max = depot
+                .then(|| drug.depot_label_max(&given.exposure.text))
+                .flatten();
             let per_dose = given.per_dose_of(drug);
             let ester = drug.depot_label_factor(&given.exposure.text, per_dose);
             let judged = given
@@ -2373,6 +2379,20 @@ fn doses_of<'c>(
                     };
                     known.depot |= depot;
                     known.no_interval |= no_interval;
+                    // A product named decides before a drug's lowest maximum; of two products
+                    // named, the higher maximum (the stricter bar).
+                    known.label_max = match (known.label_max.take(), label_max) {
+                        (Some(a), Some(b)) => Some(
+                            if (a.product.is_some(), a.mg_per_day())
+                                >= (b.product.is_some(), b.mg_per_day())
+                            {
+                                a
+                            } else {
+                                b
+                            },
+                        ),
+                        (a, b) => a.or(b),
+                    };
                     known.weekly_unjudged = match (known.weekly_unjudged, weekly_unjudged) {
                         (Some(a), Some(b)) => Some(a.max(b)),
                         (a, b) => a.or(b),
@@ -2384,6 +2404,7 @@ fn doses_of<'c>(
                     per_dose,
                     depot,
                     no_interval,
+                    label_max,
                     weekly_unjudged,
                     from,
                 }),
@@ -2460,13 +2481,26 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
             };
             let equivalent = daily / ddd * 300.0;
             if !at_least(equivalent, minimum) {
+                let label = label_bar(rule, &dose);
+                if let Some(max) = &label
+                    && at_least(daily, max.mg_per_day())
+                {
+                    continue;
+                }
                 let form = if dose.depot {
                     " (long-acting injectable, daily equivalent; depot DDD)"
                 } else {
                     ""
                 };
+                let label = label.map_or_else(String::new, |max| {
+                    format!(
+                        ", and below {}'s highest labelled maintenance dose ({})",
+                        drug.ingredient,
+                        label_max_words(&max, drug)
+                    )
+                });
                 return DoseAdequacy::Below(format!(
-                    "{} {} mg/d{}{form} is {} mg/d chlorpromazine equivalent, below {}",
+                    "{} {} mg/d{}{form} is {} mg/d chlorpromazine equivalent, below {}{label}",
                     drug.ingredient,
                     trim_number(daily),
                     dose.from_words(),
@@ -2509,7 +2543,43 @@ fn at_least(dose: f64, minimum: f64) -> bool {
     dose >= minimum * (1.0 - 1e-6)
 }
 
-/// For the reasons: a depot's dose as chlorpromazine equivalents, or `None`.
+/// The highest labelled maintenance dose a depot is judged by when its depot DDD's bar is out
+/// of the label's reach (`depot_label_maximum`), or `None`: the bar is then the DDD's alone.
+fn label_bar(rule: &DoseRule, dose: &TrialDose<'_>) -> Option<super::drugs::LabelMax> {
+    if !(rule.depot_label_maximum && dose.depot) {
+        return None;
+    }
+    let (max, ddd, minimum) = (
+        dose.label_max.clone()?,
+        dose.drug.depot_ddd_mg?,
+        rule.min_mg_day?,
+    );
+    // Only where no dose the label allows reaches the chlorpromazine bar.
+    (max.mg_per_day() / ddd * 300.0 < minimum).then_some(max)
+}
+
+/// A labelled maximum as the reasons say it: "Risperdal Consta: 50 mg every 14 days, 3.57 mg/d"
+/// (an ester's product in the drug's mass: "Aristada: 599.76 mg of aripiprazole every 30 days").
+fn label_max_words(max: &super::drugs::LabelMax, drug: &super::drugs::Drug) -> String {
+    let product = max
+        .product
+        .clone()
+        .unwrap_or_else(|| String::from("the lowest of its products', no product named"));
+    let of_drug = if drug.depot_label_factor(max.product.as_deref().unwrap_or(""), None) < 1.0 {
+        format!(" of {}", drug.ingredient)
+    } else {
+        String::new()
+    };
+    format!(
+        "{product}: {} mg{of_drug} every {} days, {} mg/d",
+        trim_number(max.mg),
+        trim_number(max.days),
+        trim_number((max.mg_per_day() * 100.0).round() / 100.0)
+    )
+}
+
+/// For the reasons: a depot's dose as chlorpromazine equivalents, and the measure that judged
+/// it adequate, or `None`.
 fn depot_words<'c>(ctx: &'c Context<'c>, spec: &FailedTrials, trial: &Trial<'c>) -> Option<String> {
     let rule = spec.dose.as_ref()?;
     trial_doses(ctx, spec, trial)
@@ -2517,10 +2587,27 @@ fn depot_words<'c>(ctx: &'c Context<'c>, spec: &FailedTrials, trial: &Trial<'c>)
         .find(|d| d.depot)
         .map(|d| {
             let equivalent = match (d.daily, d.drug.depot_ddd_mg) {
-                (Some(daily), Some(ddd)) if rule.method == "chlorpromazine_equivalent" => format!(
-                    ", {} mg/d chlorpromazine equivalent by the depot DDD",
-                    trim_number((daily / ddd * 300.0).round())
-                ),
+                (Some(daily), Some(ddd)) if rule.method == "chlorpromazine_equivalent" => {
+                    let cpz = daily / ddd * 300.0;
+                    let by_label = rule
+                        .min_mg_day
+                        .filter(|minimum| !at_least(cpz, *minimum))
+                        .and_then(|_| label_bar(rule, &d))
+                        .filter(|max| at_least(daily, max.mg_per_day()));
+                    match by_label {
+                        Some(max) => format!(
+                            ", {} mg/d chlorpromazine equivalent by the depot DDD, below {} but \
+                             adequate at its highest labelled maintenance dose ({})",
+                            trim_number(cpz.round()),
+                            trim_number(rule.min_mg_day.unwrap_or_default()),
+                            label_max_words(&max, d.drug)
+                        ),
+                        None => format!(
+                            ", {} mg/d chlorpromazine equivalent by the depot DDD",
+                            trim_number(cpz.round())
+                        ),
+                    }
+                }
                 _ => String::new(),
             };
             format!("long-acting injectable{equivalent}")

@@ -963,6 +963,8 @@ fn after_olanzapine_an_lai(
 /// US labels state Invega Sustenna, Invega Trinza, Invega Hafyera and Aristada (Initio) doses as
 /// the ester's mass, so a record naming only the brand takes the ester's label ratio: 156 mg of
 /// Sustenna a month is 100 mg of paliperidone (400 mg/d chlorpromazine equivalent), not 156.
+/// Each is below its product's highest labelled maintenance dose too (Aristada 662 mg a month
+/// is 450 mg of aripiprazole; its maximum, 882 mg, is adequate: see below).
 #[test]
 fn a_us_brand_whose_label_states_the_ester_takes_the_esters_ratio() {
     for (drug, amount, every, last, equivalent) in [
@@ -981,11 +983,11 @@ fn a_us_brand_whose_label_states_the_ester_takes_the_esters_ratio() {
             "467 mg/d",
         ),
         (
-            "ARISTADA 882 MG/3.2ML SUSPENSION, EXTENDED RELEASE",
-            882.0,
+            "ARISTADA 662 MG/2.4ML SUSPENSION, EXTENDED RELEASE",
+            662.0,
             30,
             "2025-11-28",
-            "451 mg/d",
+            "338 mg/d",
         ),
         (
             "Invega Hafyera 1092 mg/3.5 mL extended-release injectable suspension",
@@ -1034,6 +1036,96 @@ fn an_eu_brand_states_the_drugs_amount() {
             statuses(&env, "schizophrenia"),
             ["refractory"],
             "{drug}: {text}"
+        );
+    }
+}
+
+/// A long-acting injectable whose highest labelled maintenance dose is below 600 mg/d
+/// chlorpromazine equivalent by the depot DDD is adequate at that maximum (review G6-1): the
+/// dosage's timing (every 2 weeks, monthly, every 4 weeks) read into a daily amount, judged by
+/// the product's maximum and said so; a lower dose of the same product is not adequate.
+#[test]
+fn an_lai_at_its_labelled_maximum_is_an_adequate_trial() {
+    for (drug, amount, (period, unit), adequate, said) in [
+        (
+            "Risperdal Consta 50 mg powder for suspension for injection",
+            50.0,
+            (2, "wk"),
+            true,
+            "397 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate at its highest labelled maintenance dose (Risperdal Consta: 50 mg every 14 days",
+        ),
+        (
+            "Risperdal Consta 25 mg powder for suspension for injection",
+            25.0,
+            (2, "wk"),
+            false,
+            "below risperidone's highest labelled maintenance dose (Risperdal Consta: 50 mg every 14 days, 3.57 mg/d)",
+        ),
+        (
+            "Abilify Maintena 400 mg prolonged-release suspension for injection",
+            400.0,
+            (1, "mo"),
+            true,
+            "301 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate",
+        ),
+        (
+            "Abilify Maintena 400 mg prolonged-release suspension for injection",
+            400.0,
+            (4, "wk"),
+            true,
+            "322 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate",
+        ),
+        // Its maximum reaches the bar: the depot DDD alone judges a 3-monthly paliperidone.
+        (
+            "Trevicta 525 mg prolonged-release suspension for injection",
+            525.0,
+            (3, "mo"),
+            true,
+            "long-acting injectable, 700 mg/d chlorpromazine equivalent by the depot DDD)",
+        ),
+    ] {
+        let mut env = Env::new();
+        let subject = "urn:uuid:s10";
+        let mut resources = vec![
+            patient("s10", "MRN-s10", "Doe", "Jane"),
+            condition("s10-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+            scheduled(
+                "MedicationStatement",
+                "s10-olz",
+                subject,
+                "olanzapine 20 MG Oral Tablet",
+                ("2025-01-01", "2025-05-01"),
+                20.0,
+                (1, 1, "d"),
+                true,
+            ),
+            scheduled(
+                "MedicationStatement",
+                "s10-lai",
+                subject,
+                drug,
+                ("2025-06-01", "2025-11-28"),
+                amount,
+                (1, period, unit),
+                true,
+            ),
+        ];
+        resources.extend(panss(
+            subject,
+            &[
+                ("2024-12-20", 100),
+                ("2025-04-25", 98),
+                ("2025-05-25", 98),
+                ("2025-11-25", 97),
+            ],
+        ));
+        import(&mut env, "lai_max.json", &bundle("collection", &resources));
+        let text = shown(&env, "MRN-s10");
+        assert!(text.contains(said), "{drug} every {period} {unit}: {text}");
+        assert_eq!(
+            statuses(&env, "schizophrenia"),
+            [if adequate { "refractory" } else { "not_met" }],
+            "{drug} every {period} {unit}: {text}"
         );
     }
 }

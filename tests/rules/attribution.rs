@@ -768,3 +768,66 @@ fn methotrexate_and_rituximab_are_the_arthritis_drugs_against_a_myeloma() {
         "{said}"
     );
 }
+
+/// Review R8-5: a rheumatoid arthritis and a large B-cell lymphoma both there while
+/// methotrexate is given, whose dates tell neither: its dose tells. Weekly 15 mg (at most 30 mg
+/// a week) is the arthritis's csDMARD, no line of the lymphoma; 3.5 g/m² (at least 500 mg/m²)
+/// is the lymphoma's high-dose methotrexate, no csDMARD of the arthritis. Each said with the
+/// dose that told it, and neither left as a rule-out.
+#[test]
+fn a_methotrexate_dose_tells_the_arthritis_from_the_lymphoma() {
+    let record = Vignette::new()
+        .condition_since(RA.0, RA.1, 3000)
+        .condition_since(DLBCL.0, DLBCL.1, 700)
+        .give(rx("methotrexate 15 mg/wk").from(600).until(300))
+        .give(rx("methotrexate 3.5 g/m2").from(200).until(199))
+        .record();
+    let lymphoma = lines_of("lbcl", &record);
+    assert!(
+        !lymphoma.iter().any(|line| line.start == ago(600)),
+        "{lymphoma:#?}"
+    );
+    assert!(
+        lymphoma
+            .iter()
+            .any(|line| line.start == ago(200) && ingredients(line).contains(&"methotrexate")),
+        "{lymphoma:#?}"
+    );
+    let lbcl = assess("lbcl", &record);
+    let said = describe(&lbcl);
+    assert!(
+        lbcl.reasons.iter().any(|r| r.starts_with(
+            "records tied to no condition, read as another condition's and not counted: "
+        ) && r.contains(&format!("methotrexate ({}", ago(600)))
+            && r.contains(
+                "15 mg a week: a dose of rheumatoid arthritis (at most 30 mg a week), not of large B-cell lymphoma"
+            )),
+        "{said}"
+    );
+    assert!(
+        !lbcl.confounders.iter().any(|c| c.key == "untied_records"),
+        "{said}"
+    );
+    let ra = assess("rheumatoid_arthritis", &record);
+    let said = describe(&ra);
+    assert!(
+        ra.reasons.iter().any(|r| r.starts_with(
+            "records tied to no condition, read as another condition's and not counted: "
+        ) && r.contains(&format!("methotrexate ({}", ago(200)))
+            && r.contains(
+                "3.5 g/m2: a dose of large B-cell lymphoma (at least 500 mg/m2 or 1000 mg), not of rheumatoid arthritis"
+            )),
+        "{said}"
+    );
+    assert!(
+        !ra.confounders.iter().any(|c| c.key == "untied_records"),
+        "{said}"
+    );
+    let arthritis = lines_of("rheumatoid_arthritis", &record);
+    assert!(
+        arthritis
+            .iter()
+            .all(|line| line.end.is_some_and(|end| end <= ago(300))),
+        "{arthritis:#?}"
+    );
+}

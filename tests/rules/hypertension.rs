@@ -2276,3 +2276,66 @@ fn a_secondary_cause_in_snomed_ct_alone_is_read_as_its_icd10_twin() {
     let none = causes(resistant());
     assert!(!none.contains("(recorded"), "{none}");
 }
+
+/// A salt whose usual maximum differs from the ingredient's is judged by its own (review OB2):
+/// perindopril arginine's is 10 mg/d (8 mg of the erbumine is 10 mg of the arginine), not the
+/// erbumine's 16; Triplixam's perindopril is the arginine. Metoprolol tartrate goes to 400 mg/d
+/// (the succinate to 200), carvedilol phosphate to 80 mg/d (carvedilol to 50).
+#[test]
+fn a_salt_is_judged_against_its_own_usual_maximum() {
+    let with = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(AMLODIPINE).from(400))
+                .give(rx(CHLORTHALIDONE).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let cases = vec![
+        case(
+            "Triplixam 10/2.5/10 once a day: its perindopril (arginine) at its maximum",
+            with("TRIPLIXAM 10/2.5/10 MG PO TABS 1 tablet/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below"),
+        case(
+            "perindopril arginine 10 mg/d is its maximum",
+            with("Perindopril arginine 10 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below"),
+        case(
+            "perindopril arginine 5 mg/d is below the arginine's maximum",
+            with("Perindopril arginine 5 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 5 mg/d is below its usual maximum (10 mg/d)"),
+        case(
+            "perindopril erbumine 8 mg/d is below the erbumine's maximum",
+            with("Perindopril erbumine 8 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 8 mg/d is below its usual maximum (16 mg/d)"),
+        case(
+            "metoprolol tartrate 200 mg/d is below the tartrate's maximum",
+            with("Metoprolol tartrate 200 mg/d"),
+            Resistant,
+        )
+        .confounder_text("metoprolol 200 mg/d is below its usual maximum (400 mg/d)"),
+        case(
+            "metoprolol succinate 200 mg/d is its maximum",
+            with("Metoprolol succinate 200 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("metoprolol 200 mg/d is below"),
+        case(
+            "carvedilol phosphate 40 mg/d is below the phosphate's maximum",
+            with("Carvedilol phosphate 40 mg/d"),
+            Resistant,
+        )
+        .confounder_text("carvedilol 40 mg/d is below its usual maximum (80 mg/d)"),
+    ];
+    run(ID, &cases);
+}

@@ -65,6 +65,25 @@ fn depot_trial(text: &str, days: i64) -> Vignette {
     second_trial(text, days, Some(StopReason::LackOfEfficacy))
 }
 
+/// Olanzapine 20 mg/d (600 mg/d chlorpromazine equivalent) failed from 400 to 300 days ago,
+/// then a risperidone long-acting injectable `text` from 290 days ago for `days`, stopped for no
+/// response: two different antipsychotics.
+fn risperidone_depot_after_olanzapine(text: &str, days: i64) -> Vignette {
+    patient()
+        .give(
+            rx("Olanzapine 20 mg/d")
+                .from(400)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx(text)
+                .from(290)
+                .for_days(days)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+}
+
 /// Risperidone failed; then olanzapine titrated from 290 days ago: 10 mg/d and 15 mg/d (300 and
 /// 450 mg/d chlorpromazine equivalent) for 14 days each, 20 mg/d for 20 days, then 25 mg/d for
 /// `last_step` days, stopped for no response.
@@ -255,11 +274,18 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("400 mg/d chlorpromazine equivalent"),
         case(
-            "Aristada named alone, 882 mg a month: the lauroxil's mass, 600 mg aripiprazole, 451 mg/d CPZ",
+            "Aristada named alone, 882 mg a month: the lauroxil's mass, 600 mg aripiprazole, 451 mg/d CPZ, its labelled maximum",
             depot_trial("Aristada 882 mg/month", 180),
+            Refractory,
+        )
+        .reason("451 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate"),
+        case(
+            "Aristada 662 mg a month: 450 mg aripiprazole, below its labelled maximum",
+            depot_trial("Aristada 662 mg/month", 180),
             NotMet,
         )
-        .reason("451 mg/d chlorpromazine equivalent"),
+        .reason("338 mg/d chlorpromazine equivalent")
+        .reason("below aripiprazole's highest labelled maintenance dose (Aristada: 599.76 mg of aripiprazole every 30 days, 19.99 mg/d)"),
         case(
             "Invega Trinza named alone, 546 mg every 3 months: 350 mg paliperidone, 467 mg/d CPZ",
             depot_trial("Invega Trinza 546 mg/3mo", 180),
@@ -294,11 +320,53 @@ pub fn cases() -> Vec<Case> {
             depot_trial("Haloperidol decanoate 200 mg/month", 180),
             Refractory,
         ),
+        // No labelled dose of a risperidone or aripiprazole LAI reaches 600 mg/d CPZ by the
+        // depot DDD: the product's highest labelled maintenance dose is the adequate one
+        // (drug book depot_label_max, rule depot_label_maximum), a lower dose is not.
         case(
-            "aripiprazole monthly 400 mg: 301 mg/d CPZ, below an adequate dose",
+            "aripiprazole monthly 400 mg (301 mg/d CPZ): Abilify Maintena's labelled maximum, adequate",
             depot_trial("Abilify Maintena 400 mg/month", 180),
+            Refractory,
+        )
+        .reason("301 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate at its highest labelled maintenance dose (Abilify Maintena: 400 mg every 30 days")
+        .no_confounder("dose_adequacy"),
+        case(
+            "aripiprazole monthly 300 mg: below Abilify Maintena's labelled maximum, not adequate",
+            depot_trial("Abilify Maintena 300 mg/month", 180),
             NotMet,
-        ),
+        )
+        .reason("below aripiprazole's highest labelled maintenance dose (Abilify Maintena: 400 mg every 30 days, 13.33 mg/d)"),
+        case(
+            "Risperdal Consta 50 mg every 2 weeks (397 mg/d CPZ): its labelled maximum, adequate",
+            risperidone_depot_after_olanzapine("Risperdal Consta 50 mg/2wk", 180),
+            Refractory,
+        )
+        .reason("397 mg/d chlorpromazine equivalent by the depot DDD, below 600 but adequate")
+        .reason("TRRIP optimum met"),
+        case(
+            "Risperdal Consta 37.5 mg every 2 weeks: below its labelled maximum, not adequate",
+            risperidone_depot_after_olanzapine("Risperdal Consta 37.5 mg/2wk", 180),
+            NotMet,
+        )
+        .reason("below risperidone's highest labelled maintenance dose (Risperdal Consta: 50 mg every 14 days"),
+        case(
+            "a risperidone depot naming no product: judged by the lowest of its products' maxima",
+            risperidone_depot_after_olanzapine("Risperidone long-acting injectable 50 mg/2wk", 180),
+            Refractory,
+        )
+        .reason("the lowest of its products', no product named"),
+        case(
+            "Perseris 90 mg a month is below its labelled 120 mg: not adequate",
+            risperidone_depot_after_olanzapine("Perseris 90 mg/month", 180),
+            NotMet,
+        )
+        .reason("Perseris: 120 mg every 30 days"),
+        case(
+            "paliperidone's maximum reaches the bar: the depot DDD alone judges it",
+            depot_trial("Xeplion (paliperidone) 100 mg/4wk", 180),
+            NotMet,
+        )
+        .no_reason("labelled maintenance dose"),
         case(
             "a depot dose with no interval: counted, dose adequacy to confirm",
             depot_trial("Haloperidol decanoate 100 mg", 180),
