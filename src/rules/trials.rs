@@ -2182,7 +2182,7 @@ struct TrialDose<'c> {
 
 impl TrialDose<'_> {
     /// " (dose from quantity/supply)" after a derived dose's words; nothing for a stated one.
-    fn from_words(&self) -> String {
+    fn derived_words(&self) -> String {
         self.from
             .map(|from| format!(" ({})", from.words()))
             .unwrap_or_default()
@@ -2455,7 +2455,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                     "{} {} mg/d{}{form} is {} mg/d chlorpromazine equivalent, below {}",
                     drug.ingredient,
                     trim_number(daily),
-                    dose.from_words(),
+                    dose.derived_words(),
                     trim_number(equivalent.round()),
                     trim_number(minimum)
                 ));
@@ -2473,7 +2473,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                     "{} {} mg/d{} is below the minimum effective {} mg/d",
                     drug.ingredient,
                     trim_number(daily),
-                    dose.from_words(),
+                    dose.derived_words(),
                     trim_number(minimum)
                 ));
             }
