@@ -8851,7 +8851,8 @@ fn apart_at_reports<'r>(
             .filter(|report| report.start.date() <= day)
             .count();
         if before > 0 {
-            meta.key.push_str(&format!("\u{1f}after report {before}"));
+            meta.key.push_str("\u{1f}after report ");
+            meta.key.push_str(&before.to_string());
         }
         if let Some(report) = reports.get(before) {
             next.entry(source.clone()).or_insert(*report);

@@ -2262,7 +2262,7 @@ mod tests {
         SYSTOLIC_ABBREVIATIONS, SYSTOLIC_SHORT, SYSTOLIC_WORDS, blood_pressure_named,
         blood_pressure_of, bp_setting_of_words, fold_accents,
     };
-    use crate::domain::{BpSetting, DoseFrom, Observation, observation_codes};
+    use crate::domain::{BpSetting, Observation, observation_codes};
 
     /// Names are folded before they are read, so a word with a capital or an accent would
     /// never match.

@@ -2198,7 +2198,7 @@ struct TrialDose<'c> {
 
 impl TrialDose<'_> {
     /// " (dose from quantity/supply)" after a derived dose's words; nothing for a stated one.
-    fn from_words(&self) -> String {
+    fn derived_words(&self) -> String {
         self.from
             .map(|from| format!(" ({})", from.words()))
             .unwrap_or_default()
@@ -2503,7 +2503,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                     "{} {} mg/d{}{form} is {} mg/d chlorpromazine equivalent, below {}{label}",
                     drug.ingredient,
                     trim_number(daily),
-                    dose.from_words(),
+                    dose.derived_words(),
                     trim_number(equivalent.round()),
                     trim_number(minimum)
                 ));
@@ -2521,7 +2521,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                     "{} {} mg/d{} is below the minimum effective {} mg/d",
                     drug.ingredient,
                     trim_number(daily),
-                    dose.from_words(),
+                    dose.derived_words(),
                     trim_number(minimum)
                 ));
             }

@@ -2017,9 +2017,9 @@ fn a_patch_or_a_conditional_delete_is_said_and_changes_nothing() {
 }
 
 /// Review R9-6: an `active` statement (R4: "the medication is still being taken") dated only by
-/// `dateAsserted` was taken by that day, since a day not recorded, and is ongoing, as one whose
-/// `effectiveDateTime` is that day (control) is current; never a drug of one day. A completed
-/// statement dated so keeps its one date (control).
+/// `dateAsserted` was taken by that day, since a day not recorded, and is ongoing; never a drug
+/// of one day. So is one whose `effectiveDateTime` is that day (review OB5: a day it was taken,
+/// no start). A completed statement dated so keeps its one date (control).
 #[test]
 fn an_active_statement_dated_only_by_when_it_was_asserted_is_ongoing() {
     let asserted = |id: &str, code: &str, text: &str, status: &str| {
@@ -2053,7 +2053,7 @@ fn an_active_statement_dated_only_by_when_it_was_asserted_is_ongoing() {
         [
             ["Drug A1", "2025-12-10", "-", "start_unknown"],
             ["Drug A2", "2025-12-10", "2025-12-10", "unknown"],
-            ["Drug A3", "2025-12-10", "-", "stated"],
+            ["Drug A3", "2025-12-10", "-", "start_unknown"],
         ]
     );
 }
