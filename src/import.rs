@@ -1355,6 +1355,10 @@ struct Checked {
     stored_links: HashMap<(Option<String>, String), String>,
     /// Stored patients this file joins (see [`planned_join`]), before anything of it is written.
     joins: Vec<PlannedJoin>,
+    /// The carried origins (source, Patient id) that name a stored patient the file's Patient
+    /// plainly is not (see [`same_id::distrusted_origins`]): neither the Patient nor its
+    /// records are filed under them.
+    distrusted_origins: std::collections::HashSet<(String, String)>,
 }
 
 /// The file's Patients by the identifiers a conditional reference can name them by
@@ -1566,10 +1570,17 @@ fn import_file(
         .or_default()
         .extend(kept);
     let left_out = refused.for_export(&export);
-    let checked = match check(store, *first, options) {
+    // Judged before `check` takes the first read: another team's source may bear the name of
+    // one of this file's, and its Patient ids be the same as another person's here.
+    let distrusted_origins = match same_id::distrusted_origins(store, &first, options) {
+        Ok(distrusted) => distrusted,
+        Err(err) => return FileReport::failed(path, &err.to_string()),
+    };
+    let mut checked = match check(store, *first, options) {
         Ok(checked) => checked,
         Err(why) => return FileReport::failed(path, &why),
     };
+    checked.distrusted_origins = distrusted_origins;
     let replace = (options.replace || checked.complete_record) && !checked.summary_copies;
     let name = options
         .names
@@ -1740,6 +1751,10 @@ struct FilePatient {
     merging: Vec<(String, String)>,
     /// A record merged into another (`replaced-by`): the other is the one kept.
     superseded: bool,
+    /// The (source, Patient id) pairs a refract export says the patient was imported under
+    /// (see `fhir::ORIGIN_URL`), judged as its own id is (see
+    /// [`same_id::distrusted_origins`]).
+    origins: Vec<(String, String)>,
 }
 
 /// The first read: the file is readable FHIR, and no two Patients of it share an identifier.
@@ -1913,6 +1928,10 @@ fn first_read(
                         .collect(),
                     merging,
                     superseded: patient.superseded,
+                    origins: crate::fhir::origins_of(raw.json)
+                        .into_iter()
+                        .map(|origin| (origin.source, origin.id))
+                        .collect(),
                 });
             }
             Mapped::Medication {
@@ -2160,6 +2179,7 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         unlinked,
         stored_links,
         joins,
+        distrusted_origins: std::collections::HashSet::new(),
     })
 }
 

@@ -17,6 +17,7 @@ mod engine;
 mod episode;
 mod given;
 mod indication;
+mod latest;
 pub mod lines;
 mod load;
 mod m_protein;

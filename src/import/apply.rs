@@ -714,9 +714,15 @@ fn op_of_mapped(
             // The Patient ids other sources know them by, as a refract export carries them
             // (see `fhir::ORIGIN_URL`): those sources' next exports find them, and so do the
             // records this file carries under those sources (review OC-6).
+            // One that names a stored patient this one plainly is not is no key of theirs.
             keys.extend(
                 crate::fhir::origins_of(raw.json)
                     .into_iter()
+                    .filter(|origin| {
+                        !checked
+                            .distrusted_origins
+                            .contains(&(origin.source.clone(), origin.id.clone()))
+                    })
                     .map(|origin| (patient_id_system(&origin.source), origin.id)),
             );
             let replaced = replaced_patient_system(&source);
@@ -938,7 +944,7 @@ fn op_of_mapped(
             // kept under that source's key, filed under that source's Patient id (which the
             // file's Patient carries too): that source's next export updates it rather than
             // adding a copy (review OC-6).
-            let (source, id, subject) = match carried_origin(raw.json) {
+            let (source, id, subject) = match carried_origin(raw.json, checked) {
                 Some((origin, patient)) => {
                     let subject = (origin.source.clone(), patient);
                     (origin.source, origin.id, subject)
@@ -968,13 +974,21 @@ fn op_of_mapped(
 /// The origin a refract export wrote on a record (see `fhir::ORIGIN_URL`), with the Patient
 /// id it was filed under there: only one whole origin is read (a record naming two places
 /// is none of them).
-fn carried_origin(json: &str) -> Option<(crate::fhir::Origin, String)> {
+/// An origin whose patient is distrusted (see `same_id::distrusted_origins`) is none: the
+/// record stays the file's own, filed under the file's Patient.
+fn carried_origin(json: &str, checked: &Checked) -> Option<(crate::fhir::Origin, String)> {
     let mut origins = crate::fhir::origins_of(json);
     if origins.len() != 1 {
         return None;
     }
     let origin = origins.pop()?;
     let subject = origin.subject.clone()?;
+    if checked
+        .distrusted_origins
+        .contains(&(origin.source.clone(), subject.clone()))
+    {
+        return None;
+    }
     Some((origin, subject))
 }
 

@@ -37,6 +37,8 @@
 //! (a merge keeps the old details by design): not judged. A link to anyone else says nothing of
 //! whether it is the stored one.
 
+use std::collections::HashSet;
+
 use chrono::{Datelike, NaiveDate};
 
 use super::{FilePatient, FirstRead, ImportOptions, PendingPatient, ledger, source_of};
@@ -154,6 +156,54 @@ pub(super) fn others_under_stored_ids(
         });
     }
     Ok(found)
+}
+
+/// The origins (source, Patient id) the file's Patients carry from a refract FHIR export (see
+/// `fhir::ORIGIN_URL`) that name a stored patient the Patient plainly is not, by the same
+/// counts as its own id (see the module). Source names are the team's words: another team's
+/// unnamed local source, or its "gp", is not this file's, and its Patient ids name other
+/// people here. Such an origin is not used: the Patient is matched, and its records filed, as
+/// they would be without it.
+pub(super) fn distrusted_origins(
+    store: &Store,
+    first: &FirstRead,
+    options: &ImportOptions,
+) -> Result<HashSet<(String, String)>, StoreError> {
+    let equivalent = &options.equivalent_systems;
+    let mut distrusted = HashSet::new();
+    for patient in &first.patients {
+        for (source, id) in &patient.origins {
+            let key = [(ledger::patient_id_system(source), id.clone())];
+            let PatientMatch::Existing(stored) = store.match_patient(&key, equivalent)? else {
+                continue;
+            };
+            let their_keys = store.identifiers_of_patient(stored)?;
+            if links_to(patient, &their_keys, equivalent) {
+                continue;
+            }
+            let theirs = store.patient(stored)?;
+            let their_names = store.names_of_patient(stored)?;
+            let differs = contradicted(
+                &Record {
+                    who: &patient.who,
+                    keys: &patient.keys,
+                    former: &patient.former_keys,
+                    names: &patient.names,
+                },
+                &Record {
+                    who: &theirs,
+                    keys: &their_keys,
+                    former: &[],
+                    names: &their_names,
+                },
+                equivalent,
+            );
+            if differs.is_some() {
+                distrusted.insert((source.clone(), id.clone()));
+            }
+        }
+    }
+    Ok(distrusted)
 }
 
 /// Whether the record's links (`Patient.link`) name the stored patient: by one of the Patient

@@ -379,7 +379,7 @@ fn relapse_after(
         if let Some(o) = marrow {
             return Some(format!(
                 "relapse: marrow blasts {} {} {after}",
-                super::oncology::blasts_text(o),
+                super::recovery::blasts_text(o),
                 on_day(&o.day_text(), o.effective_precision.is_day())
             ));
         }
@@ -579,14 +579,14 @@ fn derived_remission(
             && o.local_day() <= last_day(marrow)
     });
     if recorded_response
-        || super::oncology::blasts_unreadable(marrow).is_some()
+        || super::recovery::blasts_unreadable(marrow).is_some()
         || marrow.beyond("below", spec.blasts_remission_below) != Some(true)
     {
         return None;
     }
     let blasts = format!(
         "marrow blasts {} {}",
-        super::oncology::blasts_text(marrow),
+        super::recovery::blasts_text(marrow),
         on_day(&marrow.day_text(), marrow.effective_precision.is_day())
     );
     let wanted: Vec<crate::domain::Response> = set

@@ -29,7 +29,7 @@ use super::model::{
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
 use super::progression::Progression;
-use super::recovery;
+use super::recovery::{self, blasts_text, blasts_unreadable};
 use crate::domain::{
     Dose, LineDrug, Observation, Response, StopReason, TreatmentLine, observation_codes,
 };
@@ -2337,54 +2337,5 @@ fn course_marrow<'a>(
         in_window.min_by_key(|o| o.effective)
     } else {
         in_window.max_by_key(|o| o.effective)
-    }
-}
-
-/// Why a marrow blast count cannot be read as a percent, when it cannot (review R7-2): a unit
-/// that is not a percent ("%", "percent", UCUM's "/100{cells}"; a fraction sent as UCUM `1` or
-/// "fraction" was put in percent at import), or no unit with a value from 0 to 1 (a bound too),
-/// which may be a fraction (0.25 = 25 %) or a percent, and refract does not guess. With no unit,
-/// a value above 1 can only be a percent, and 0 is 0 either way.
-pub(super) fn blasts_unreadable(observation: &Observation) -> Option<String> {
-    let value = observation.value?;
-    let unit = observation
-        .unit
-        .as_deref()
-        .map(str::trim)
-        .filter(|unit| !unit.is_empty());
-    match unit {
-        None if value > 0.0 && value <= 1.0 => Some(String::from(
-            "no unit, and a value of 1 or less may be a fraction or a percent: \
-             refract does not guess",
-        )),
-        None => None,
-        Some(unit) if is_percent_unit(unit) => None,
-        Some(unit) => Some(format!("unit {unit} is not a percent refract reads")),
-    }
-}
-
-/// Whether a unit is a percent however written: "%", "percent", "pct", "per cent", "/100",
-/// with UCUM annotations ("/100{cells}", "%{blasts}") and spaces aside.
-fn is_percent_unit(unit: &str) -> bool {
-    let mut compact = String::new();
-    let mut depth = 0usize;
-    for c in unit.chars() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth = depth.saturating_sub(1),
-            _ if depth > 0 || c.is_whitespace() => {}
-            _ => compact.extend(c.to_lowercase()),
-        }
-    }
-    let compact = compact.strip_suffix("cells").unwrap_or(&compact);
-    matches!(compact, "%" | "percent" | "pct" | "percentage" | "/100")
-}
-
-/// A marrow blast count as reported: "30%", or "< 5%" for a bound.
-pub(super) fn blasts_text(observation: &Observation) -> String {
-    let value = observation.value.map(trim_number).unwrap_or_default();
-    match observation.comparator {
-        Some(comparator) => format!("{comparator} {value}%"),
-        None => format!("{value}%"),
     }
 }

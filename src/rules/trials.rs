@@ -22,12 +22,12 @@ use super::describe::{
 };
 use super::episode::Placement;
 use super::given::Given;
+use super::latest::{Latest, agreed_latest};
 use super::model::{
     BegunTogether, DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
     WindowAcrossAdequacy,
 };
 use super::numbers::trim_number;
-use super::observations::{Latest, agreed_latest};
 use super::outcome::{Outcome, Verdict};
 use super::seizure_days;
 use super::selectors::{Finding, finding, names_test};

@@ -430,6 +430,7 @@ fn a_statement_not_taken_ends_a_course_known_from_fills() {
 #[test]
 fn a_statement_not_taken_ends_a_course_of_doses_given() {
     const DEPOT: &str = "paliperidone palmitate 156 MG/ML Injectable Suspension";
+    const WARD: &str = "levetiracetam 500 MG Oral Tablet";
     let mut env = Env::new();
     env.import_as(
         "gp",
@@ -452,7 +453,6 @@ fn a_statement_not_taken_ends_a_course_of_doses_given() {
         "{rows:?}"
     );
 
-    const WARD: &str = "levetiracetam 500 MG Oral Tablet";
     let mut resources: Vec<Value> = ["01", "02", "03", "07", "08"]
         .iter()
         .map(|d| dose_given(&format!("w{d}"), WARD, 500.0, &format!("2026-09-{d}")))

@@ -1623,3 +1623,66 @@ fn a_care_team_is_read_from_fhir_and_survives_a_fhir_export() {
         [["Neuro ICU"]]
     );
 }
+
+/// Another team's source may bear the name of one of this file's ("gp"), and its Patient ids
+/// name other people here: a carried origin that names a stored patient the file's Patient
+/// plainly is not (another name, sex and birth date, no identifier in common) is not used —
+/// neither the patient nor the record is filed under it.
+#[test]
+fn a_carried_origin_naming_another_person_here_is_not_used() {
+    let who = |system: &str, mrn: &str, family: &str, sex: &str, born: &str| {
+        json!({
+            "resourceType": "Patient", "id": "1",
+            "identifier": [{"system": system, "value": mrn}],
+            "name": [{"family": family, "given": ["Sam"]}],
+            "gender": sex, "birthDate": born
+        })
+    };
+    let theirs = bundle(
+        "collection",
+        &[
+            who("urn:oid:1.1", "111", "Alpha", "female", "1970-01-01"),
+            condition(
+                "c1",
+                "Patient/1",
+                "http://hl7.org/fhir/sid/icd-10",
+                "G40.909",
+                "Epilepsy",
+            ),
+        ],
+    );
+    let ours = bundle(
+        "collection",
+        &[
+            who("urn:oid:2.2", "222", "Beta", "male", "1980-02-02"),
+            condition(
+                "c1",
+                "Patient/1",
+                "http://hl7.org/fhir/sid/icd-10",
+                "I10",
+                "Essential hypertension",
+            ),
+        ],
+    );
+    let mut colleague = Env::new();
+    from(&mut colleague, "gp", "theirs.json", &theirs);
+    let exported = export(&colleague, "export.json");
+    for named in [None, Some("colleague")] {
+        let mut here = Env::new();
+        from(&mut here, "gp", "ours.json", &ours);
+        match named {
+            None => {
+                here.import_ok(&exported);
+            }
+            Some(name) => from(&mut here, name, "export.json", &read_json(&exported)),
+        }
+        assert_eq!(
+            here.rows(
+                "SELECT p.family_name, c.code FROM conditions c JOIN patients p \
+                 ON p.id = c.patient_id ORDER BY p.family_name"
+            ),
+            [["Alpha", "G40.909"], ["Beta", "I10"]],
+            "{named:?}"
+        );
+    }
+}
