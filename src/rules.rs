@@ -51,6 +51,7 @@ use chrono::NaiveDate;
 pub use diagnosis_names::{condition_matches, selected_by};
 pub use drugs::{AdverseEffect, Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
+pub use measures::recognition_key;
 pub use model::MeasureReading;
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};

@@ -91,9 +91,22 @@ fn selector_sharing(value: &toml::Value, codes: &[String]) -> Option<Observation
     }
 }
 
+/// What [`MeasureScale::recognises`] reads of an observation: its code, its name and its unit
+/// (the selectors and the serum M-protein series read nothing else). Observations alike in
+/// these are recognised alike, so that a record's can be recognised once per kind rather than
+/// once each (the timeline reads every rule set's measure when a record opens).
+pub fn recognition_key(observation: &Observation) -> (&str, &str, Option<&str>) {
+    (
+        &observation.code,
+        &observation.display,
+        observation.unit.as_deref(),
+    )
+}
+
 impl MeasureScale {
     /// Whether the criteria read `observation` as this measure: one of its codes, or what
-    /// their selector (the serum M-protein series) recognises.
+    /// their selector (the serum M-protein series) recognises. It reads only the
+    /// observation's [`recognition_key`].
     pub fn recognises(&self, observation: &Observation) -> bool {
         if self.codes.contains(&observation.code) {
             return true;
@@ -115,6 +128,13 @@ impl MeasureScale {
         if !self.recognises(observation) {
             return None;
         }
+        self.value_in_unit(observation)
+    }
+
+    /// The value of `observation`, one this measure [recognises](Self::recognises), in the
+    /// measure's unit (see [`value_of`](Self::value_of)): for a reader that recognised it
+    /// already, by its [`recognition_key`].
+    pub fn value_in_unit(&self, observation: &Observation) -> Option<f64> {
         let value = observation.exact_value().or(observation.value)?;
         let unit = observation.unit.as_deref().unwrap_or("").trim();
         if self.reading.m_protein.is_some() {

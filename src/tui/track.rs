@@ -2,8 +2,11 @@
 //! record loads (on the worker, with the rest of it): recognising every observation with the
 //! rules' selectors costs a pass over the whole record, which a frame must never pay.
 
+use std::collections::HashMap;
+
 use crate::domain::{Observation, PatientRecord, at_latest, observation_codes};
 use crate::rules::model::{MeasureScale, RuleSet};
+use crate::rules::recognition_key;
 
 /// The readings of one measure, as the chart draws them.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,12 +31,26 @@ impl MeasureTrack {
         measures: &[MeasureScale],
         tracked: &[&str],
     ) -> Option<MeasureTrack> {
+        Self::read_kinds(record, &Kinds::of(record), measures, tracked)
+    }
+
+    /// [`read`](Self::read), each kind of the record's observations (`kinds`) recognised once
+    /// per measure.
+    fn read_kinds(
+        record: &PatientRecord,
+        kinds: &Kinds<'_>,
+        measures: &[MeasureScale],
+        tracked: &[&str],
+    ) -> Option<MeasureTrack> {
         for measure in measures {
+            let recognised = kinds.recognised_by(|o| measure.recognises(o));
             let points: Vec<Observation> = record
                 .observations
                 .iter()
-                .filter_map(|o| {
-                    let value = measure.value_of(o)?;
+                .zip(&kinds.kind)
+                .filter(|(_, kind)| recognised[**kind])
+                .filter_map(|(o, _)| {
+                    let value = measure.value_in_unit(o)?;
                     let mut point = o.clone();
                     point.value = Some(value);
                     Some(point)
@@ -63,6 +80,40 @@ impl MeasureTrack {
             points,
             paired_latest: Vec::new(),
         })
+    }
+}
+
+/// A record's observations by kind: alike in all that recognising a measure reads of them
+/// ([`recognition_key`]). A long record repeats a few tests hundreds of times, and every rule
+/// set's measures are looked for in it when it opens: recognised once per kind, not once per
+/// observation and measure (review TL-1: a myeloma record of 5,000 results took seconds).
+struct Kinds<'r> {
+    /// The kind of each observation, in the record's order.
+    kind: Vec<usize>,
+    /// One observation of each kind, by its number.
+    first: Vec<&'r Observation>,
+}
+
+impl<'r> Kinds<'r> {
+    fn of(record: &'r PatientRecord) -> Kinds<'r> {
+        let mut numbers: HashMap<(&str, &str, Option<&str>), usize> = HashMap::new();
+        let mut first = Vec::new();
+        let kind = record
+            .observations
+            .iter()
+            .map(|o| {
+                *numbers.entry(recognition_key(o)).or_insert_with(|| {
+                    first.push(o);
+                    first.len() - 1
+                })
+            })
+            .collect();
+        Kinds { kind, first }
+    }
+
+    /// Whether `recognises` holds of each kind, by its number.
+    fn recognised_by(&self, recognises: impl Fn(&Observation) -> bool) -> Vec<bool> {
+        self.first.iter().map(|o| recognises(o)).collect()
     }
 }
 
@@ -102,13 +153,14 @@ pub struct Tracks(Vec<(Option<String>, MeasureTrack)>);
 impl Tracks {
     /// Reads `record` for every rule set of `sets` and for the timeline of every condition.
     pub fn read(record: &PatientRecord, sets: &[RuleSet]) -> Tracks {
+        let kinds = Kinds::of(record);
         let mut tracks = Vec::new();
-        if let Some(track) = MeasureTrack::read(record, &[], &tracked_codes(None)) {
+        if let Some(track) = MeasureTrack::read_kinds(record, &kinds, &[], &tracked_codes(None)) {
             tracks.push((None, track));
         }
         for set in sets {
             let tracked = tracked_codes(Some(&set.measures));
-            if let Some(track) = MeasureTrack::read(record, &set.measures, &tracked) {
+            if let Some(track) = MeasureTrack::read_kinds(record, &kinds, &set.measures, &tracked) {
                 tracks.push((Some(set.id.clone()), track));
             }
         }
@@ -121,5 +173,59 @@ impl Tracks {
             .iter()
             .find(|(id, _)| id.as_deref() == ruleset)
             .map(|(_, track)| track)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: i64, display: &str, value: f64, unit: &str) -> Observation {
+        Observation {
+            id,
+            code: format!("text:{display}"),
+            display: display.to_owned(),
+            value: Some(value),
+            unit: Some(unit.to_owned()),
+            effective: chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
+                .and_then(|d| d.and_hms_opt(9, 0, 0))
+                .unwrap_or_default()
+                + chrono::Duration::days(id),
+            ..Observation::default()
+        }
+    }
+
+    /// Results of one test recognised once per kind (review TL-1) are still told apart by
+    /// all that recognition reads: an "M-spike" in g/dL is the serum M-protein, the same name
+    /// in mg/24 h the urine's, never drawn on the serum's chart; the record's order is kept.
+    #[test]
+    fn tracks_read_once_per_kind_keep_what_the_unit_tells_apart() {
+        let rules = crate::rules::Rules::embedded().expect("the embedded rules");
+        let record = PatientRecord {
+            observations: vec![
+                result(1, "M-spike", 350.0, "mg/24 h"),
+                result(2, "M-spike", 1.2, "g/dL"),
+                result(3, "M-spike", 410.0, "mg/24 h"),
+                result(4, "M-spike", 1.4, "g/dL"),
+            ],
+            ..PatientRecord::default()
+        };
+        let tracks = Tracks::read(&record, &rules.sets);
+        let myeloma = tracks.of(Some("myeloma")).expect("the M-protein chart");
+        let drawn: Vec<(i64, Option<f64>)> =
+            myeloma.points.iter().map(|o| (o.id, o.value)).collect();
+        assert_eq!(drawn, vec![(2, Some(1.2)), (4, Some(1.4))]);
+        let myeloma_set = rules
+            .sets
+            .iter()
+            .find(|s| s.id == "myeloma")
+            .expect("the myeloma rules");
+        let one_by_one: Vec<i64> = record
+            .observations
+            .iter()
+            .filter(|o| myeloma_set.measures[0].value_of(o).is_some())
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(one_by_one, vec![2, 4]);
     }
 }
