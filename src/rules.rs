@@ -515,7 +515,19 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// rheumatoid arthritis and a lymphoma whose words and dates tell neither is told by its dose
 /// (`[[indication.dose_tells]]`: at most 30 mg a week the arthritis's, 500 mg/m² or 1 g or more
 /// the lymphoma's), said with the dose.
-const ENGINE_REVISION: u32 = 33;
+/// In 34 (TL-1, R8-6): hypertension.toml reads the SNOMED CT concepts of a hypertension that
+/// names its cause (VSAC "Non essential Hypertension SNOMEDCT", 2.16.840.1.113762.1.4.1032.10:
+/// 28119000 |Renal hypertension|, 57684003, 194788005, 194785008, 89242004, 74451002 as I15.1-
+/// I15.9 are read, a secondary hypertension; 39018007, 123800009, 73410007, 194783001 as I15.0
+/// is, a renal artery stenosis) as the rule set's diagnosis and the secondary cause each names.
+/// A review made on an earlier refract's digest (ENGINE 30's, 31's) holds when the first run
+/// after the upgrade is the import that brings another record of the diagnosis the rule file
+/// reads alike (the GP's G40.9 beside the hospital's G40.909, a SNOMED CT copy): the earlier
+/// digest is also made without the records that add nothing to what the rules read
+/// (`engine::earlier_diagnosis_grounds`, `Assessment::earlier_fingerprints`). The timeline's
+/// measure charts recognise each kind of result once (`rules::recognition_key`): the same
+/// charts, read in milliseconds.
+const ENGINE_REVISION: u32 = 34;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -831,3 +831,162 @@ fn a_review_made_when_diagnosis_groups_were_keyed_by_their_codes_holds_until_the
     assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
     assert_eq!(state(&store).review, ReviewState::Unreviewed);
 }
+
+/// Review R8-6's leftover (H6): a review made on an earlier refract's digest (ENGINE 31's, each
+/// group of diagnoses by its records' codes; ENGINE 30's, each record by its code) holds through
+/// the upgrade even when the first run after it is the import that brings another record of the
+/// diagnosis the rule file reads alike: the GP's G40.9 beside the hospital's G40.x code, a SNOMED
+/// CT copy of it. The earlier digest is made of the records the current reading needs, never of
+/// a copy that adds nothing to it. Another diagnosis the list holds apart, arriving the same way,
+/// still asks again.
+#[test]
+fn a_review_on_an_earlier_digest_holds_when_the_first_run_brings_a_copy_of_the_diagnosis() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 300);
+    let patient = refractory_patient(&store, "epilepsy");
+    let pid = patient.0;
+    let state = |store: &Store| {
+        store
+            .assessments(patient)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .unwrap()
+    };
+    let bump = format!("UPDATE patients SET record_version = record_version + 1 WHERE id = {pid}");
+    sql_on(&store).execute(&bump, []).unwrap();
+    assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let set = rules.get("epilepsy").unwrap();
+    let fresh = rules
+        .evaluate_one(&store.record(patient).unwrap(), set, today())
+        .unwrap();
+    let earlier = [
+        ("ENGINE 31", fresh.reading_fingerprint()),
+        ("ENGINE 30", fresh.coded_fingerprint()),
+    ];
+    for (engine, digest) in &earlier {
+        assert_ne!(*digest, fresh.fingerprint, "{engine}");
+    }
+    let hospital: i64 = sql_on(&store)
+        .query_row(
+            &format!(
+                "SELECT id FROM conditions WHERE patient_id = {pid} AND code LIKE 'G40%'
+                 ORDER BY id LIMIT 1"
+            ),
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let columns: Vec<String> = sql_on(&store)
+        .prepare("SELECT name FROM pragma_table_info('conditions') WHERE name != 'id'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Another source's record of a diagnosis, as the hospital's but for its coding.
+    let another_record = |system: &str, code: &str, display: &str| {
+        let values: Vec<String> = columns
+            .iter()
+            .map(|column| match column.as_str() {
+                "system" => format!("'{system}'"),
+                "code" => format!("'{code}'"),
+                "display" => format!("'{display}'"),
+                "codings" => String::from("NULL"),
+                "source" => String::from("'gp'"),
+                "source_id" => format!("'gp-{code}'"),
+                other => other.to_owned(),
+            })
+            .collect();
+        format!(
+            "INSERT INTO conditions ({}) SELECT {} FROM conditions WHERE id = {hospital}",
+            columns.join(", "),
+            values.join(", ")
+        )
+    };
+    // A review an earlier refract made when the diagnosis was another syndrome the list holds
+    // apart (SNOMED CT 230418006 |Lennox-Gastaut syndrome|): never made on what is there now.
+    let mut syndrome = store.record(patient).unwrap();
+    for condition in syndrome.conditions.iter_mut().filter(|c| c.id == hospital) {
+        condition.system = refract::domain::ConditionCodeSystem::Snomed;
+        condition.code = String::from("230418006");
+        condition.display = String::from("Lennox-Gastaut syndrome");
+        condition.codings.clear();
+    }
+    let syndrome = rules.evaluate_one(&syndrome, set, today()).unwrap();
+    let mut cases = Vec::new();
+    for (engine, digest) in &earlier {
+        for (system, code, display) in [
+            ("icd10", "G40.9", "Epilepsy, unspecified"),
+            ("snomed", "84757009", "Epilepsy"),
+        ] {
+            cases.push((*engine, digest.clone(), system, code, display, true));
+        }
+    }
+    for (engine, digest) in [
+        ("ENGINE 31", syndrome.reading_fingerprint()),
+        ("ENGINE 30", syndrome.coded_fingerprint()),
+    ] {
+        cases.push((
+            engine,
+            digest,
+            "icd10",
+            "G40.9",
+            "Epilepsy, unspecified",
+            false,
+        ));
+    }
+    for (engine, digest, system, code, display, holds) in cases {
+        // As the earlier refract left the file: the row stored with its digest, a review
+        // made on it.
+        sql_on(&store)
+            .execute(
+                &format!(
+                    "UPDATE assessments SET fingerprint = '{digest}',
+                            detail = json_remove(detail, '$.own_fingerprint')
+                     WHERE patient_id = {pid} AND ruleset = 'epilepsy'"
+                ),
+                [],
+            )
+            .unwrap();
+        store
+            .review(
+                patient,
+                "epilepsy",
+                ReviewDecision::Confirmed,
+                "Video-EEG confirmed",
+                today(),
+            )
+            .unwrap();
+        assert_eq!(state(&store).review, ReviewState::Confirmed);
+
+        // The first run of this refract is the import that brings the other record.
+        sql_on(&store)
+            .execute(&another_record(system, code, display), [])
+            .unwrap();
+        sql_on(&store).execute(&bump, []).unwrap();
+        assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+        let expected = if holds {
+            ReviewState::Confirmed
+        } else {
+            ReviewState::Unreviewed
+        };
+        assert_eq!(
+            state(&store).review,
+            expected,
+            "{engine}, {code} beside, a review made on {digest}"
+        );
+
+        // The hospital's record alone again.
+        sql_on(&store)
+            .execute(
+                &format!(
+                    "DELETE FROM conditions WHERE patient_id = {pid} AND source_id LIKE 'gp-%'"
+                ),
+                [],
+            )
+            .unwrap();
+        sql_on(&store).execute(&bump, []).unwrap();
+        assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    }
+}

@@ -232,6 +232,13 @@ pub struct Assessment {
     /// ([`Self::reading_fingerprint`]). Neither stored nor printed.
     #[serde(skip)]
     pub reading_grounds: Vec<String>,
+    /// The grounds as the earlier digests keyed them (as `reading_grounds`, as `coded_grounds`)
+    /// for each smaller group of the diagnosis records that the rule set reads as it reads them
+    /// all: what a review made before another source's copy of the diagnosis came was made on,
+    /// when the first run after an upgrade brings the copy (review R8-6's leftover, H6; see
+    /// [`Self::earlier_fingerprints`]). Neither stored nor printed.
+    #[serde(skip)]
+    pub earlier_grounds: Vec<Vec<String>>,
 }
 
 /// Assessments are equal by what they say: their `grounds` are not stored (the fingerprint made
@@ -274,6 +281,22 @@ impl Assessment {
     /// nothing changed since (`store::assessments`).
     pub fn reading_fingerprint(&self) -> String {
         digest_of(self, content_key, &self.reading_grounds)
+    }
+
+    /// The digests an earlier refract made (ENGINE 30's [`Self::coded_fingerprint`], ENGINE
+    /// 31's [`Self::reading_fingerprint`]) of the assessment as it is now, and of it without the
+    /// diagnosis records that add nothing to what the rule set reads ([`Self::earlier_grounds`]):
+    /// a review made on any of them, before such a record came, was made on what the team sees
+    /// now.
+    pub fn earlier_fingerprints(&self) -> Vec<String> {
+        [self.reading_fingerprint(), self.coded_fingerprint()]
+            .into_iter()
+            .chain(
+                self.earlier_grounds
+                    .iter()
+                    .map(|grounds| digest_of(self, content_key, grounds)),
+            )
+            .collect()
     }
 
     /// The digest reviews were made on between review r5 R5-9 and review R8-6: the diagnosis

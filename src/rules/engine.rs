@@ -148,9 +148,15 @@ fn evaluate_living(
     let with_therapies = super::procedure_therapies::with_therapies(record, set, book);
     let record = with_therapies.as_ref().unwrap_or(record);
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
-    let diagnoses = diagnosis_grounds(set, &conditions);
+    let read: Vec<Recognised<'_, '_>> = conditions
+        .iter()
+        .map(|condition| (*condition, recognising_lists(set, condition)))
+        .collect();
+    let everyone: Vec<&Recognised<'_, '_>> = read.iter().collect();
+    let diagnoses = diagnosis_grounds(&everyone);
     let coded_diagnoses = coded_diagnosis_grounds(&conditions);
-    let read_diagnoses = engine_31_diagnosis_grounds(set, &conditions);
+    let read_diagnoses = engine_31_diagnosis_grounds(&everyone);
+    let earlier_diagnoses = earlier_diagnosis_grounds(&read, &diagnoses);
     let finish =
         |status, label, reasons, evidence, missing, confounders, rule_outs: Vec<String>| {
             let rule_outs: Vec<String> = rule_outs
@@ -162,7 +168,15 @@ fn evaluate_living(
             let mut coded_grounds = coded_diagnoses.clone();
             coded_grounds.extend(rule_outs.iter().cloned());
             let mut reading_grounds = read_diagnoses.clone();
-            reading_grounds.extend(rule_outs);
+            reading_grounds.extend(rule_outs.iter().cloned());
+            let earlier_grounds = earlier_diagnoses
+                .iter()
+                .map(|diagnoses| {
+                    let mut grounds = diagnoses.clone();
+                    grounds.extend(rule_outs.iter().cloned());
+                    grounds
+                })
+                .collect();
             let mut assessment = Assessment {
                 patient_id,
                 ruleset: set.id.clone(),
@@ -180,6 +194,7 @@ fn evaluate_living(
                 grounds,
                 coded_grounds,
                 reading_grounds,
+                earlier_grounds,
             };
             assessment.fingerprint = fingerprint(&assessment);
             assessment
@@ -398,7 +413,7 @@ const STALE_DATA: &str = "stale_data";
 
 /// The diagnoses an assessment rests on, for its fingerprint, as the rule set reads them
 /// (reviews R8-6, F5): the records are grouped by what the rule file's own lists recognise each
-/// as ([`rule_reading`]: a recurrent form, an exclusion, a secondary cause, a past history), and
+/// as ([`recognising_lists`]: a recurrent form, an exclusion, a secondary cause, a past history), and
 /// each group is keyed, list by list, by the entries of the list that recognise its records
 /// ([`listed_entries`]): the ICD-10 prefixes their ICD-10 codes fall under, else the SNOMED CT
 /// concepts, else the names their words say. So a second source's record of the diagnosis in
@@ -412,15 +427,13 @@ const STALE_DATA: &str = "stale_data";
 /// list, where any of the group's records gives it, because both sources share the
 /// classification: SNOMED CT concepts say the diagnosis in finer words the rule set does not
 /// read.
-fn diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
-    type Read<'s> = Vec<(String, Entries<'s>)>;
-    let mut groups: Vec<(String, Vec<(&Condition, Read<'_>)>)> = Vec::new();
-    for condition in conditions {
-        let lists = recognising_lists(set, condition);
-        let reading = reading_of(&lists);
+fn diagnosis_grounds(recognised: &[&Recognised<'_, '_>]) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<&Recognised<'_, '_>>)> = Vec::new();
+    for record in recognised {
+        let reading = reading_of(&record.1);
         match groups.iter_mut().find(|(read, _)| *read == reading) {
-            Some((_, records)) => records.push((condition, lists)),
-            None => groups.push((reading, vec![(condition, lists)])),
+            Some((_, records)) => records.push(record),
+            None => groups.push((reading, vec![record])),
         }
     }
     let mut grounds = Vec::new();
@@ -472,14 +485,68 @@ fn diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
     grounds
 }
 
+/// A diagnosis record with the rule set's lists that recognise it ([`recognising_lists`]).
+type Recognised<'c, 's> = (&'c Condition, Vec<(String, Entries<'s>)>);
+
+/// The most diagnosis records of one assessment whose groups are searched for
+/// [`earlier_diagnosis_grounds`]: every group of them is tried, so a long list of records (a
+/// problem list sending each visit's copy) is compared whole rather than in 2^n groups.
+const EARLIER_GROUNDS_MAX_RECORDS: usize = 8;
+
+/// The diagnoses as the digests of an earlier refract keyed them (ENGINE 31's groups by their
+/// records' codes, ENGINE 30's records by their codes), made of each smaller group of the
+/// records that the rule set reads as it reads them all (`now`, [`diagnosis_grounds`]): the
+/// records the team reviewed before another source's copy of the diagnosis came (the GP's
+/// G40.9 beside the hospital's G40.909, a SNOMED CT record of it). A review made on an earlier
+/// digest holds when the first run after the upgrade is the import that brings the copy, as it
+/// would have had the copy come a run later (review R8-6's leftover, H6); the digests of all the
+/// records are [`Assessment::reading_fingerprint`] and [`Assessment::coded_fingerprint`].
+fn earlier_diagnosis_grounds(
+    recognised: &[Recognised<'_, '_>],
+    now: &[String],
+) -> Vec<Vec<String>> {
+    let count = recognised.len();
+    if !(2..=EARLIER_GROUNDS_MAX_RECORDS).contains(&count) {
+        return Vec::new();
+    }
+    let mut now = now.to_vec();
+    now.sort_unstable();
+    now.dedup();
+    let mut earlier: Vec<Vec<String>> = Vec::new();
+    for members in 1..(1_usize << count) - 1 {
+        let group: Vec<&Recognised<'_, '_>> = recognised
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| members & (1 << at) != 0)
+            .map(|(_, record)| record)
+            .collect();
+        let mut read = diagnosis_grounds(&group);
+        read.sort_unstable();
+        read.dedup();
+        if read != now {
+            continue;
+        }
+        let conditions: Vec<&Condition> = group.iter().map(|(condition, _)| *condition).collect();
+        for grounds in [
+            engine_31_diagnosis_grounds(&group),
+            coded_diagnosis_grounds(&conditions),
+        ] {
+            if !earlier.contains(&grounds) {
+                earlier.push(grounds);
+            }
+        }
+    }
+    earlier
+}
+
 /// The diagnosis records as [`diagnosis_grounds`] keyed them from review R8-6 to ENGINE 32
 /// (ENGINE 31): grouped as now, each group by its records' ICD-10 codes (without the dot), else
 /// SNOMED CT codes, else words. Kept to tell that a review made on that digest still holds
 /// ([`Assessment::reading_fingerprint`]); never change it.
-fn engine_31_diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<String> {
+fn engine_31_diagnosis_grounds(recognised: &[&Recognised<'_, '_>]) -> Vec<String> {
     let mut groups: Vec<(String, Vec<&Condition>)> = Vec::new();
-    for condition in conditions {
-        let reading = rule_reading(set, condition);
+    for (condition, lists) in recognised {
+        let reading = reading_of(lists);
         match groups.iter_mut().find(|(read, _)| *read == reading) {
             Some((_, records)) => records.push(condition),
             None => groups.push((reading, vec![condition])),
@@ -516,13 +583,6 @@ fn engine_31_diagnosis_grounds(set: &RuleSet, conditions: &[&Condition]) -> Vec<
         );
     }
     grounds
-}
-
-/// What the rule set's own lists recognise one of its diagnosis records as, beside the
-/// diagnosis `applies_to` selects, read as the criteria read it (see [`recognising_lists`]),
-/// in words: "applies_to, recurrent".
-fn rule_reading(set: &RuleSet, condition: &Condition) -> String {
-    reading_of(&recognising_lists(set, condition))
 }
 
 /// The lists' names, each once, in the file's order.
@@ -2464,6 +2524,7 @@ mod tests {
             grounds: Vec::new(),
             coded_grounds: Vec::new(),
             reading_grounds: Vec::new(),
+            earlier_grounds: Vec::new(),
         };
         assert_eq!(
             assessment.words_fingerprint(),

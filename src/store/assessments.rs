@@ -264,15 +264,16 @@ fn held_fingerprint(
     // one that keyed diagnoses by their codes (before review R8-6) or each group of them by its
     // records' codes (before ENGINE 32), its own digest was that one. Else by an earlier
     // refract, which knew only the earlier digests.
+    // The earlier digests are made of the records now, and of them without another source's
+    // copy of a diagnosis that adds nothing to the rules' reading: the run after an upgrade may
+    // be the import that brings the copy (review R8-6's leftover, H6).
+    let earlier = assessment.earlier_fingerprints();
     let holds = if let Some(recorded) = &detail.own_fingerprint {
-        recorded == own
-            || *recorded == assessment.reading_fingerprint()
-            || *recorded == assessment.coded_fingerprint()
+        recorded == own || earlier.contains(recorded)
     } else {
         let items = assessment.items_fingerprint();
         reviewed == items
-            || reviewed == assessment.reading_fingerprint()
-            || reviewed == assessment.coded_fingerprint()
+            || earlier.contains(&reviewed)
             || reviewed == assessment.words_fingerprint()
             || detail.content_fingerprint.as_ref() == Some(&items)
     };

@@ -91,6 +91,7 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Flag> {
         grounds: Vec::new(),
         coded_grounds: Vec::new(),
         reading_grounds: Vec::new(),
+        earlier_grounds: Vec::new(),
     };
     let decision: Option<String> = row.get(11)?;
     let reviewed: Option<String> = row.get(12)?;

@@ -332,6 +332,7 @@ impl Store {
                 grounds: Vec::new(),
                 coded_grounds: Vec::new(),
                 reading_grounds: Vec::new(),
+                earlier_grounds: Vec::new(),
             };
             let latest_review = self.latest_review(id, &assessment.ruleset)?;
             let review = match &latest_review {

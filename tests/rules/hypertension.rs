@@ -2277,6 +2277,64 @@ fn a_secondary_cause_in_snomed_ct_alone_is_read_as_its_icd10_twin() {
     assert!(!none.contains("(recorded"), "{none}");
 }
 
+/// Review R8-6's leftover (H6): the SNOMED CT concepts of a hypertension that names its cause
+/// (VSAC 2.16.840.1.113762.1.4.1032.10, "Non essential Hypertension SNOMEDCT") are the secondary
+/// causes their ICD-10 twins are: 28119000 |Renal hypertension|, 57684003 |Parenchymal renal
+/// hypertension| (I15.1), 194788005 |Hypertension secondary to endocrine disorder| (I15.2),
+/// 89242004 |Malignant secondary hypertension| (I15.8-I15.9) a secondary hypertension; 39018007
+/// |Renal arterial hypertension| and 123800009 |Goldblatt hypertension| (I15.0) a renal artery
+/// stenosis. A GP's record of one, in SNOMED CT alone, is named as a cause recorded, and is a
+/// hypertension the rule set assesses as its ICD-10 twin is.
+#[test]
+fn a_secondary_hypertension_in_snomed_ct_alone_names_its_cause() {
+    const SNOMED: &str = "http://snomed.info/sct";
+    let resistant = || twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 150.0, 95.0);
+    let causes = |v: Vignette| {
+        let assessment = super::support::assess(ID, &v.record());
+        assessment
+            .confounders
+            .iter()
+            .filter(|c| c.key == "secondary_causes")
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (code, display, cause) in [
+        ("28119000", "", "secondary hypertension (recorded"),
+        (
+            "28119000",
+            "Renal hypertension",
+            "secondary hypertension (recorded",
+        ),
+        ("57684003", "", "secondary hypertension (recorded"),
+        ("194788005", "", "secondary hypertension (recorded"),
+        ("89242004", "", "secondary hypertension (recorded"),
+        ("39018007", "", "renal artery stenosis (recorded"),
+        ("123800009", "", "renal artery stenosis (recorded"),
+    ] {
+        let text = causes(resistant().condition_coded(&[(SNOMED, code, display)], "active"));
+        assert!(text.contains(cause), "{code} {display}: {text}");
+    }
+    // The control: the ICD-10 twin names the same cause.
+    let icd10 =
+        causes(resistant().condition("I15.1", "Hypertension secondary to other renal disorders"));
+    assert!(
+        icd10.contains("secondary hypertension (recorded"),
+        "{icd10}"
+    );
+    // Alone, as the patient's only record of a hypertension, by its code alone, it is the rule
+    // set's diagnosis.
+    let alone = Vignette::new()
+        .condition_coded(&[(SNOMED, "28119000", "")], "active")
+        .record();
+    let rules = refract::rules::Rules::embedded().unwrap();
+    let set = rules.get(ID).unwrap();
+    assert!(
+        !refract::rules::matching_conditions(set, &alone).is_empty(),
+        "28119000 alone selects no hypertension assessment"
+    );
+}
+
 /// A salt whose usual maximum differs from the ingredient's is judged by its own (review OB2):
 /// perindopril arginine's is 10 mg/d (8 mg of the erbumine is 10 mg of the arginine), not the
 /// erbumine's 16; Triplixam's perindopril is the arginine. Metoprolol tartrate goes to 400 mg/d
