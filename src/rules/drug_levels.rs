@@ -251,29 +251,28 @@ impl Subject<'_> {
     /// Whether `observation` is a level of the drug: its code, or its name naming the drug
     /// with a level word, and no word of another test.
     fn is_level(&self, observation: &Observation, book: &DrugBook) -> bool {
-        match self.range {
-            Some(range) => is_level_of(observation, range, book),
-            None => {
-                let name = observation.display.as_str();
-                let names = book.get(self.ingredient).map_or_else(
-                    || vec![self.ingredient],
-                    |drug| {
-                        std::iter::once(drug.ingredient.as_str())
-                            .chain(drug.synonyms.iter().map(String::as_str))
-                            .collect()
-                    },
-                );
-                !book
-                    .lab_judged_levels()
-                    .not_names
+        if let Some(range) = self.range {
+            is_level_of(observation, range, book)
+        } else {
+            let name = observation.display.as_str();
+            let names = book.get(self.ingredient).map_or_else(
+                || vec![self.ingredient],
+                |drug| {
+                    std::iter::once(drug.ingredient.as_str())
+                        .chain(drug.synonyms.iter().map(String::as_str))
+                        .collect()
+                },
+            );
+            !book
+                .lab_judged_levels()
+                .not_names
+                .iter()
+                .any(|word| contains_words(name, word))
+                && names.iter().any(|word| contains_words(name, word))
+                && book
+                    .level_words()
                     .iter()
                     .any(|word| contains_words(name, word))
-                    && names.iter().any(|word| contains_words(name, word))
-                    && book
-                        .level_words()
-                        .iter()
-                        .any(|word| contains_words(name, word))
-            }
         }
     }
 
@@ -648,24 +647,6 @@ fn range_in_text(text: &str) -> Option<(Option<f64>, Option<f64>, Option<&str>)>
     if rest.contains([':', ',', ';']) {
         return None;
     }
-    /// A number at the start of `s`: its value and what follows.
-    fn number(s: &str) -> Option<(f64, &str)> {
-        let s = s.trim_start();
-        let end = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let value: f64 = s[..end].parse().ok()?;
-        value.is_finite().then_some((value, &s[end..]))
-    }
-    /// What follows the numbers: nothing, or a unit (one word of an amount per volume).
-    fn unit(s: &str) -> Option<Option<&str>> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Some(None);
-        }
-        (!s.chars().any(|c| c.is_ascii_digit() || c.is_whitespace()) && s.contains('/'))
-            .then_some(Some(s))
-    }
     for (prefix, below) in [
         ("<=", true),
         ("\u{2264}", true),
@@ -676,7 +657,8 @@ fn range_in_text(text: &str) -> Option<(Option<f64>, Option<f64>, Option<&str>)>
     ] {
         if let Some(after) = rest.strip_prefix(prefix) {
             let (bound, after) = number(after)?;
-            let unit = unit(after)?;
+            let unit = text_unit(after)?;
+            let unit = (!unit.is_empty()).then_some(unit);
             return Some(if below {
                 (None, Some(bound), unit)
             } else {
@@ -690,7 +672,27 @@ fn range_in_text(text: &str) -> Option<(Option<f64>, Option<f64>, Option<&str>)>
         .iter()
         .find_map(|separator| after.strip_prefix(separator))?;
     let (high, after) = number(after)?;
-    Some((Some(low), Some(high), unit(after)?))
+    let unit = text_unit(after)?;
+    Some((Some(low), Some(high), (!unit.is_empty()).then_some(unit)))
+}
+
+/// A number at the start of `s`: its value and what follows.
+fn number(s: &str) -> Option<(f64, &str)> {
+    let s = s.trim_start();
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let value: f64 = s[..end].parse().ok()?;
+    value.is_finite().then_some((value, &s[end..]))
+}
+
+/// What follows a range's numbers in a text, where it may: nothing (empty), or a unit (one
+/// word of an amount per volume); `None` for anything else.
+fn text_unit(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (s.is_empty()
+        || (!s.chars().any(|c| c.is_ascii_digit() || c.is_whitespace()) && s.contains('/')))
+    .then_some(s)
 }
 
 /// What a lab's flag says of a level (HL7 ObservationInterpretation), with its words: low
