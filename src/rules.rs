@@ -527,6 +527,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// (`engine::earlier_diagnosis_grounds`, `Assessment::earlier_fingerprints`). The timeline's
 /// measure charts recognise each kind of result once (`rules::recognition_key`): the same
 /// charts, read in milliseconds.
+/// Also in 34 (LV-1, LV-2, LV-3, LV-4): the drug levels of an adherence check read only the drugs of
+/// the rule set's classes (a lithium level, or lithium given without one, is no evidence about
+/// an antiseizure drug); phenytoin (10-20 mg/L, total) and phenobarbital (10-40 mg/L) are
+/// monitored by level; a lab's range with one bound judges its side, and one given only as
+/// text is read where the text is one range (else said as not read); a level of a drug the
+/// book does not monitor is read where the lab judges it (its range or flag), said as the lab's.
 const ENGINE_REVISION: u32 = 34;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -30,7 +30,7 @@ pub fn from_record(
     let mut found: Vec<FromRecord> = Vec::new();
     if let Some(usage) = item.drug_levels {
         let given = super::given::treatments(record, book, set);
-        let reading = super::drug_levels::read(record, book, &given, today);
+        let reading = super::drug_levels::read(record, book, &set.lines.classes, &given, today);
         if !reading.is_empty() {
             found.push(FromRecord {
                 done: usage == DrugLevelUse::Resolve && reading.shows_adherence(),

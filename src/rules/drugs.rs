@@ -410,6 +410,8 @@ struct DrugsFile {
     level_words: Vec<String>,
     #[serde(rename = "level_range", default)]
     level_ranges: Vec<LevelRange>,
+    #[serde(default)]
+    lab_judged_levels: LabJudgedLevels,
     #[serde(rename = "adverse_effect", default)]
     adverse_effects: Vec<AdverseEffect>,
 }
@@ -443,6 +445,30 @@ pub struct LevelRange {
     /// Days after its last dose a level still tells of a course: about five half-lives, the
     /// time a drug takes to leave the blood (the book gives each drug's half-life beside it).
     pub days_after_stop: u32,
+}
+
+/// How a level of a drug the book does not monitor (no `[[level_range]]`) is read where the
+/// lab judges it, by its range or its flag (the book's `[lab_judged_levels]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabJudgedLevels {
+    /// Days after its last dose a level still tells of a course (the book knows no
+    /// half-life of the drug: one figure for all).
+    pub days_after_stop: u32,
+    /// Words that make a result another test than the drug's level (a metabolite, a free
+    /// fraction, another specimen).
+    #[serde(default)]
+    pub not_names: Vec<String>,
+}
+
+impl Default for LabJudgedLevels {
+    /// No lab-judged level is read after the last dose; nothing excluded by name.
+    fn default() -> Self {
+        Self {
+            days_after_stop: 0,
+            not_names: Vec::new(),
+        }
+    }
 }
 
 /// A word that names an ingredient only right after the name of certain drugs ("HCT" after an
@@ -492,6 +518,7 @@ pub struct DrugBook {
     /// Words that make a result naming a drug its level ("level", "[Mass/volume]").
     level_words: Vec<String>,
     level_ranges: Vec<LevelRange>,
+    lab_judged_levels: LabJudgedLevels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -530,6 +557,7 @@ impl DrugBook {
             other_products: file.other_products.iter().map(|n| normalise(n)).collect(),
             level_words: file.level_words,
             level_ranges: file.level_ranges,
+            lab_judged_levels: file.lab_judged_levels,
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
@@ -644,6 +672,10 @@ impl DrugBook {
                 return Err(toml_error(origin, text, &message, &range.ingredient));
             }
         }
+        if book.lab_judged_levels.days_after_stop > 3650 {
+            let message = "lab_judged_levels: days_after_stop must be at most 3650";
+            return Err(toml_error(origin, text, message, "lab_judged_levels"));
+        }
         for (name, meaning) in names {
             if name.is_empty() {
                 continue;
@@ -662,6 +694,11 @@ impl DrugBook {
     /// The drugs monitored by level, with their ranges.
     pub fn level_ranges(&self) -> &[LevelRange] {
         &self.level_ranges
+    }
+
+    /// How a level of a drug the book does not monitor is read where the lab judges it.
+    pub fn lab_judged_levels(&self) -> &LabJudgedLevels {
+        &self.lab_judged_levels
     }
 
     /// Words that make a result naming a drug its level.

@@ -1757,9 +1757,15 @@ fn rule_confounders(
         }
         // Measured drug levels: named in the check, and answering it where the rule says
         // levels may (one reading with the checklist's adherence item, `checklist.rs`).
-        let levels = rule
-            .drug_levels
-            .map(|_| super::drug_levels::read(ctx.record, ctx.book, &ctx.given, ctx.today));
+        let levels = rule.drug_levels.map(|_| {
+            super::drug_levels::read(
+                ctx.record,
+                ctx.book,
+                &set.lines.classes,
+                &ctx.given,
+                ctx.today,
+            )
+        });
         if let Some(reading) = levels.as_ref().filter(|reading| !reading.is_empty()) {
             text = format!("{text}; {}", reading.words());
         }

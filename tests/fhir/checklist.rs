@@ -567,3 +567,256 @@ fn the_labs_own_range_and_flag_are_read_before_the_books_and_survive_both_export
         );
     }
 }
+
+/// Review LV-1: a level of a drug is evidence about that drug alone, and only where the rule
+/// set reads it: lithium given to an epilepsy patient (for mood) is no antiseizure drug, so
+/// neither its level nor its missing level enters the epilepsy adherence reading.
+#[test]
+fn a_level_of_a_drug_of_another_condition_says_nothing_of_this_ones_adherence() {
+    let lithium = super::statement(
+        "li",
+        "urn:uuid:pe",
+        ("42351", "Lithium Carbonate 300 MG Oral Capsule"),
+        "active",
+        "2022-02-01",
+        None,
+    );
+    let in_range = [
+        level(
+            "l1",
+            "LOCAL-LEV",
+            "Levetiracetam level, serum",
+            &json!({"value": 24.0, "unit": "mg/L"}),
+            "2022-03-01",
+        ),
+        level(
+            "l2",
+            "LOCAL-LTG",
+            "Lamotrigine level",
+            &json!({"value": 6.0, "unit": "mg/L"}),
+            "2022-09-01",
+        ),
+    ];
+    let lithium_low = level(
+        "l3",
+        "14334-7",
+        "Lithium [Moles/volume] in Serum or Plasma",
+        &json!({"value": 0.2, "unit": "mmol/L"}),
+        "2022-10-01",
+    );
+    for extra in [vec![], vec![lithium_low]] {
+        let mut resources = vec![lithium.clone()];
+        resources.extend(in_range.iter().cloned());
+        resources.extend(extra);
+        let env = imported(&epilepsy_with(&resources));
+        let (done, said) = adherence_words(&env);
+        assert!(done, "{said}");
+        assert!(!said.to_lowercase().contains("lithium"), "{said}");
+        assert_eq!(adherence_rule_out(&env), None);
+    }
+}
+
+/// Review LV-2: phenytoin, phenobarbital are monitored by level (Patsalos 2008): a total
+/// phenytoin level in µmol/L is read against 10-20 mg/L, and a course without one is named.
+#[test]
+fn phenytoin_and_phenobarbital_levels_are_read_against_the_books_ranges() {
+    let phenytoin = super::statement(
+        "pht",
+        "urn:uuid:pe",
+        ("8183", "Phenytoin 100 MG Extended Release Oral Capsule"),
+        "active",
+        "2023-02-01",
+        None,
+    );
+    let phenobarbital = super::statement(
+        "pb",
+        "urn:uuid:pe",
+        ("8134", "Phenobarbital 30 MG Oral Tablet"),
+        "active",
+        "2023-02-01",
+        None,
+    );
+    let env = imported(&epilepsy_with(&[phenytoin.clone(), phenobarbital.clone()]));
+    let (_, said) = adherence_words(&env);
+    assert!(
+        said.contains("no level recorded while given")
+            && said.contains("phenytoin")
+            && said.contains("phenobarbital"),
+        "{said}"
+    );
+    // 20 µmol/L of phenytoin (252.27 g/mol) is 5.05 mg/L, below 10-20 mg/L; the free
+    // fraction is another test; 25 mg/L of phenobarbital is within 10-40 mg/L.
+    let env = imported(&epilepsy_with(&[
+        phenytoin,
+        phenobarbital,
+        level(
+            "l1",
+            "3968-5",
+            "Phenytoin [Mass/volume] in Serum or Plasma",
+            &json!({"value": 20.0, "unit": "umol/L"}),
+            "2023-03-01",
+        ),
+        level(
+            "l2",
+            "LOCAL-PHTF",
+            "Phenytoin free level",
+            &json!({"value": 1.5, "unit": "mg/L"}),
+            "2023-03-02",
+        ),
+        level(
+            "l3",
+            "3948-7",
+            "Phenobarbital [Mass/volume] in Serum or Plasma",
+            &json!({"value": 25.0, "unit": "mg/L"}),
+            "2023-03-01",
+        ),
+    ]));
+    let (done, said) = adherence_words(&env);
+    assert!(!done, "{said}");
+    assert!(
+        said.contains(
+            "phenytoin 20 umol/L on 2023-03-01 (5.05 mg/L), level below range (10-20 mg/L)"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("phenobarbital 25 mg/L on 2023-03-01, in range (10-40 mg/L)"),
+        "{said}"
+    );
+    assert!(!said.contains("1.5 mg/L"), "{said}");
+}
+
+/// Review LV-3: a lab's range with one bound judges only its side, and one given only as text
+/// is read where the text is unambiguous ("8-26 mg/L", "< 5"); an ambiguous text is not read,
+/// and said.
+#[test]
+fn a_labs_one_sided_or_text_only_range_is_read_for_its_side() {
+    // 10 mg/L of levetiracetam: below the book's 12-46 mg/L.
+    let levetiracetam = |range: &Value| {
+        level_with(
+            "l1",
+            "Levetiracetam level, serum",
+            &json!({"value": 10.0, "unit": "mg/L"}),
+            "2022-03-01",
+            &json!({"referenceRange": [range]}),
+        )
+    };
+    let lamotrigine = level(
+        "l2",
+        "LOCAL-LTG",
+        "Lamotrigine level",
+        &json!({"value": 6.0, "unit": "mg/L"}),
+        "2022-09-01",
+    );
+    let said_with = |range: Value| {
+        let env = imported(&epilepsy_with(&[
+            levetiracetam(&range),
+            lamotrigine.clone(),
+        ]));
+        adherence_words(&env)
+    };
+    // The lab's low bound 8 mg/L: not below the lab's range, whatever the book's low end.
+    let (done, said) = said_with(json!({"low": {"value": 8.0, "unit": "mg/L"}}));
+    assert!(done, "{said}");
+    assert!(
+        said.contains("levetiracetam 10 mg/L on 2022-03-01, in range (lab's range from 8 mg/L"),
+        "{said}"
+    );
+    // Only a high bound: above it is the lab's judgement; below it the book judges its low end.
+    let (done, said) = said_with(json!({"high": {"value": 5.0, "unit": "mg/L"}}));
+    assert!(done, "{said}");
+    assert!(
+        said.contains("above range (lab's range up to 5 mg/L)"),
+        "{said}"
+    );
+    let (done, said) = said_with(json!({"high": {"value": 40.0, "unit": "mg/L"}}));
+    assert!(!done, "{said}");
+    assert!(said.contains("level below range (12-46 mg/L"), "{said}");
+    // Text only.
+    let (done, said) = said_with(json!({"text": "8-26 mg/L"}));
+    assert!(done, "{said}");
+    assert!(said.contains("in range (lab's range 8-26 mg/L)"), "{said}");
+    let (done, said) = said_with(json!({"text": "< 5"}));
+    assert!(done, "{said}");
+    assert!(
+        said.contains("above range (lab's range up to 5 mg/L)"),
+        "{said}"
+    );
+    // Two ranges in one text: not read, said, and the book judges.
+    let (done, said) = said_with(json!({"text": "therapeutic 8-26, toxic > 40"}));
+    assert!(!done, "{said}");
+    assert!(said.contains("level below range (12-46 mg/L)"), "{said}");
+    assert!(
+        said.contains("the lab's range \"therapeutic 8-26, toxic > 40\" is not read"),
+        "{said}"
+    );
+}
+
+/// Review LV-4: a level of a drug the book does not monitor (lacosamide) is read where the lab
+/// judges it, by its flag or its range, and said as the lab's; with no judgement it is not read.
+#[test]
+fn a_level_the_lab_judges_is_read_for_a_drug_the_book_does_not_monitor() {
+    let base = [
+        level(
+            "l1",
+            "LOCAL-LEV",
+            "Levetiracetam level, serum",
+            &json!({"value": 24.0, "unit": "mg/L"}),
+            "2022-03-01",
+        ),
+        level(
+            "l2",
+            "LOCAL-LTG",
+            "Lamotrigine level",
+            &json!({"value": 6.0, "unit": "mg/L"}),
+            "2022-09-01",
+        ),
+    ];
+    let lacosamide = |extra: &Value| {
+        level_with(
+            "l3",
+            "Lacosamide level",
+            &json!({"value": 3.0, "unit": "mg/L"}),
+            "2023-03-01",
+            extra,
+        )
+    };
+    let flagged_low = json!({"interpretation": [{"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+        "code": "L"
+    }]}]});
+    let mut resources = base.to_vec();
+    resources.push(lacosamide(&flagged_low));
+    let env = imported(&epilepsy_with(&resources));
+    let (done, said) = adherence_words(&env);
+    assert!(!done, "{said}");
+    assert!(
+        said.contains(
+            "lacosamide 3 mg/L on 2023-03-01, flagged low by the lab: possible non-adherence or underdosing"
+        ),
+        "{said}"
+    );
+    let rule_out = adherence_rule_out(&env).expect("open");
+    assert!(rule_out.contains("lacosamide 3 mg/L"), "{rule_out}");
+
+    let mut resources = base.to_vec();
+    resources.push(lacosamide(&json!({"referenceRange": [{
+        "low": {"value": 2.0, "unit": "mg/L"},
+        "high": {"value": 10.0, "unit": "mg/L"}
+    }]})));
+    let env = imported(&epilepsy_with(&resources));
+    let (done, said) = adherence_words(&env);
+    assert!(done, "{said}");
+    assert!(
+        said.contains("lacosamide 3 mg/L on 2023-03-01, in range (lab's range 2-10 mg/L)"),
+        "{said}"
+    );
+
+    // No judgement by the lab, no range in the book: nothing said of it.
+    let mut resources = base.to_vec();
+    resources.push(lacosamide(&json!({})));
+    let env = imported(&epilepsy_with(&resources));
+    let (done, said) = adherence_words(&env);
+    assert!(done, "{said}");
+    assert!(!said.contains("lacosamide 3"), "{said}");
+}
