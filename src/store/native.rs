@@ -2121,20 +2121,42 @@ impl Standings {
     }
 }
 
-/// The source a refract key system (see [`SOURCE_KEY_SYSTEMS`]) is made of, with how to make
-/// the same system of another source.
-fn source_of_system(system: &str) -> Option<(&str, Box<dyn Fn(&str) -> String + '_>)> {
-    for prefix in super::sources::SOURCE_SYSTEMS {
-        if let Some(source) = system.strip_prefix(prefix) {
-            return Some((source, Box::new(move |other| format!("{prefix}{other}"))));
+/// A refract key system (see [`SOURCE_KEY_SYSTEMS`]): the source it is made of, and how.
+struct SourceKey<'a> {
+    source: &'a str,
+    prefix: &'static str,
+    /// The Patient id a server system names after the source (`PREFIX || source || '|' || id`).
+    server_of: Option<&'a str>,
+}
+
+impl SourceKey<'_> {
+    /// The same system, of source `other`.
+    fn of(&self, other: &str) -> String {
+        match self.server_of {
+            Some(id) => format!("{}{other}|{id}", self.prefix),
+            None => format!("{}{other}", self.prefix),
         }
     }
-    let rest = system.strip_prefix(super::sources::SERVER_SYSTEM)?;
-    let (source, id) = rest.rsplit_once('|')?;
-    Some((
+}
+
+/// The source a refract key system is made of, if it is one.
+fn source_of_system(system: &str) -> Option<SourceKey<'_>> {
+    for prefix in super::sources::SOURCE_SYSTEMS {
+        if let Some(source) = system.strip_prefix(prefix) {
+            return Some(SourceKey {
+                source,
+                prefix,
+                server_of: None,
+            });
+        }
+    }
+    let prefix = super::sources::SERVER_SYSTEM;
+    let (source, id) = system.strip_prefix(prefix)?.rsplit_once('|')?;
+    Some(SourceKey {
         source,
-        Box::new(move |other| format!("{}{other}|{id}", super::sources::SERVER_SYSTEM)),
-    ))
+        prefix,
+        server_of: Some(id),
+    })
 }
 
 /// `system` made of a source re-keyed in `rekeyed`, under the new name; `None` otherwise.
@@ -2142,8 +2164,8 @@ fn rekeyed_system(
     system: &str,
     rekeyed: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
-    let (source, made) = source_of_system(system)?;
-    rekeyed.get(source).map(|new| made(new))
+    let key = source_of_system(system)?;
+    rekeyed.get(key.source).map(|new| key.of(new))
 }
 
 /// The name a document's source is kept under here when its keys name other people here: the
@@ -2218,7 +2240,7 @@ fn standings(
         let mut by_source_keys: Vec<(i64, String)> = Vec::new();
         if let Some(id) = by_mrn {
             match source_of_system(&system) {
-                Some((source, _)) => by_source_keys.push((id, source.to_owned())),
+                Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None => found = Some(id),
             }
         }
@@ -2233,7 +2255,7 @@ fn standings(
                 continue;
             };
             match source_of_system(key_system) {
-                Some((source, _)) => by_source_keys.push((id, source.to_owned())),
+                Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None if key_system.starts_with(SOURCE_KEY_SYSTEMS) => {}
                 None => found = Some(id),
             }
