@@ -432,3 +432,137 @@ fn a_document_written_before_the_file_level_records_were_carried_is_still_read()
         .success();
     assert_eq!(show(&target, "H-1001")["patient"]["family_name"], "Novak");
 }
+
+/// A clinic's Patient `1` of its unnamed local source, with one condition.
+fn local_patient(
+    dir: &TempDir,
+    name: &str,
+    (system, value): (&str, &str),
+    (family, sex, born): (&str, &str, &str),
+    (code, text): (&str, &str),
+) -> PathBuf {
+    collection(
+        dir,
+        name,
+        &[
+            json!({
+                "resourceType": "Patient", "id": "1",
+                "identifier": [{"system": system, "value": value}],
+                "name": [{"family": family, "given": ["Sam"]}],
+                "gender": sex, "birthDate": born
+            }),
+            condition(&format!("{name}-c1"), "1", code, text),
+            condition("c1", "1", code, text),
+        ],
+    )
+}
+
+fn conditions_by_patient(db: &Path) -> Vec<Vec<String>> {
+    let store =
+        refract::store::Store::open(db, refract::store::OpenMode::MustExist, "dr.move").unwrap();
+    let mut rows = Vec::new();
+    for id in store.patient_ids_by_mrn().unwrap() {
+        let record = store.record(id).unwrap();
+        let mut codes: Vec<String> = record.conditions.iter().map(|c| c.code.clone()).collect();
+        codes.sort();
+        codes.dedup();
+        let who = record.patient.map(|p| p.family_name).unwrap_or_default();
+        rows.push(vec![who, codes.join(" ")]);
+    }
+    rows.sort();
+    rows
+}
+
+/// Review H1: two clinics each hold a Patient/1 of their own unnamed local source, two people.
+/// Clinic A's JSON document imported into clinic B's file brings A's patient beside B's, with
+/// her team's notes, and B's local source's next file still updates B's patient only.
+#[test]
+fn another_clinics_document_brings_its_patient_beside_ours_of_the_same_local_patient_id() {
+    let dir = TempDir::new().unwrap();
+    let alice = local_patient(
+        &dir,
+        "alice",
+        ("urn:oid:1.1", "111"),
+        ("Alpha", "female", "1970-01-01"),
+        ("G40.909", "Epilepsy"),
+    );
+    let bob = local_patient(
+        &dir,
+        "bob",
+        ("urn:oid:2.2", "222"),
+        ("Beta", "male", "1980-02-02"),
+        ("I10", "Essential hypertension"),
+    );
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    import(&a, &[&alice]);
+    import(&b, &[&bob]);
+    {
+        let mut store =
+            refract::store::Store::open(&a, refract::store::OpenMode::MustExist, "dr.a").unwrap();
+        let id = store.patient_ids_by_mrn().unwrap()[0];
+        store
+            .add_note(
+                id,
+                "Seizure diary reviewed.",
+                chrono::Utc::now().date_naive(),
+            )
+            .unwrap();
+    }
+    let document = dir.path().join("a.native.json");
+    refract(&a)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&document)
+        .assert()
+        .success();
+    let said = import(&b, &[&document]);
+    assert!(!said.contains("already present"), "{said}");
+    let expected = [["Alpha", "G40.909"], ["Beta", "I10"]];
+    assert_eq!(conditions_by_patient(&b), expected, "{said}");
+    let store =
+        refract::store::Store::open(&b, refract::store::OpenMode::MustExist, "dr.b").unwrap();
+    let notes: Vec<Vec<String>> = store
+        .patient_ids_by_mrn()
+        .unwrap()
+        .into_iter()
+        .map(|id| {
+            let who = store.patient(id).unwrap().family_name;
+            let notes = store.notes(id).unwrap();
+            vec![who, notes.len().to_string()]
+        })
+        .collect();
+    assert!(
+        notes.contains(&vec![String::from("Alpha"), String::from("1")]),
+        "{notes:?}"
+    );
+    drop(store);
+
+    // The same document again (written otherwise): nothing is added twice.
+    let again = dir.path().join("a-again.native.json");
+    let value: Value = serde_json::from_slice(&std::fs::read(&document).unwrap()).unwrap();
+    std::fs::write(&again, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+    let said = import(&b, &[&again]);
+    assert!(said.contains("already present"), "{said}");
+    assert_eq!(conditions_by_patient(&b), expected, "{said}");
+
+    // Clinic B's local source's next file: its Patient/1 is B's patient, and only B's.
+    let bob_next = collection(
+        &dir,
+        "bob-next",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "1",
+                "identifier": [{"system": "urn:oid:2.2", "value": "222"}],
+                "name": [{"family": "Beta", "given": ["Sam"]}],
+                "gender": "male", "birthDate": "1980-02-02"
+            }),
+            condition("c1", "1", "I10", "Essential hypertension"),
+            condition("c2", "1", "E11.9", "Type 2 diabetes"),
+        ],
+    );
+    let said = import(&b, &[&bob_next]);
+    assert_eq!(
+        conditions_by_patient(&b),
+        [["Alpha", "G40.909"], ["Beta", "E11.9 I10"]],
+        "{said}"
+    );
+}

@@ -18,6 +18,11 @@
 //! it was created; derived for a meeting that had none, see [`derived_meeting_uid`]), so that a
 //! document's meeting is matched only to the same meeting.
 //!
+//! A source's name is each team's word: a document's patient found here only through a key
+//! made of one (a local `Patient/1`) is that patient only when the person agrees, judged as a
+//! FHIR Patient's own id is; otherwise they are added beside them and the document's rows
+//! under that source are kept under a name of their own (see [`standings`]).
+//!
 //! The audit log of the records travels with them (`audit`, oldest first): every row about the
 //! exported patients and, in a whole-file export, about the meetings (`"meeting"`: position in
 //! `meetings`). Rows carry no row ids of the file they were written in (no `entity_id`, and no
@@ -1031,15 +1036,18 @@ impl Store {
 
     /// Writes a native document's patients and meetings, checked row by row (the caller owns
     /// the transaction: any refusal rolls the whole document back). Patients already in the
-    /// database (the same MRN in the same system, or an identifier in common) are left as
+    /// database (see [`standings`]: the same MRN in the same system, an identifier in common,
+    /// or a source's key of someone they are not plainly another person than) are left as
     /// they are: a native document is a copy of someone's whole record, and merging it into
-    /// another would be a guess. A meeting already held (see [`held_meeting`]) is not added
+    /// another would be a guess. What the document holds under a source that is another
+    /// team's here is kept under [`rekeyed_source`]. A meeting already held (see [`held_meeting`]) is not added
     /// again. What the team wrote keeps its author and time, and each such row gets an audit
     /// row saying where it came from.
     fn insert_native(
         conn: &Connection,
         auditor: &super::AuditWriter,
         path: &str,
+        hash: &str,
         document: &NativeDocument,
     ) -> Result<NativeCounts> {
         if document.format != NATIVE_FORMAT || document.version != NATIVE_VERSION {
@@ -1064,6 +1072,11 @@ impl Store {
             .as_deref()
             .or(here.as_deref())
             .unwrap_or_default();
+        let file = match document.file_id.as_deref() {
+            Some(id) => id.to_owned(),
+            None => format!("document {}", hash.get(..16).unwrap_or(hash)),
+        };
+        let standings = standings(conn, document, &numbered_by, &file)?;
         // Meetings of the document seen so far, per start, title and team.
         let mut ordinals: std::collections::HashMap<MeetingSlot<'_>, usize> =
             std::collections::HashMap::new();
@@ -1143,7 +1156,7 @@ impl Store {
                 }
                 None => None,
             };
-            if native_match(conn, system, mrn, &native.identifiers)?.is_some() {
+            if standings.present[index].is_some() {
                 present += 1;
                 team_work_left_out += native.reviews.len()
                     + native.notes.len()
@@ -1202,6 +1215,7 @@ impl Store {
                 ("fhir_resources", "fhir_resources", &native.fhir_resources),
             ] {
                 for (row_index, row) in list.iter().enumerate() {
+                    let row = standings.rekey(row);
                     let extra: &[(&str, Cell)] = if table == "fhir_resources" {
                         &[("import_id", Cell::from(0))]
                     } else {
@@ -1211,7 +1225,7 @@ impl Store {
                         conn,
                         table,
                         &format!("{place}.{key}[{row_index}]"),
-                        row,
+                        &row,
                         extra,
                     )?;
                 }
@@ -1337,7 +1351,7 @@ impl Store {
             counts.procedures += native.procedures.len();
             counts.reactions += native.reactions.len();
         }
-        insert_file_rows(conn, document, &patient_ids, &mut counts)?;
+        insert_file_rows(conn, document, &standings, &patient_ids, &mut counts)?;
         if present > 0 {
             counts.skipped.insert(
                 String::from("patients already present (refract document)"),
@@ -1591,6 +1605,7 @@ impl Store {
 fn insert_file_rows(
     conn: &Connection,
     document: &NativeDocument,
+    standings: &Standings,
     patient_ids: &[Option<i64>],
     counts: &mut NativeCounts,
 ) -> Result<()> {
@@ -1607,6 +1622,7 @@ fn insert_file_rows(
     };
     let import_id = [("import_id", Cell::from(0))];
     for (index, row) in document.resources.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
         let place = format!("resources[{index}]");
         if insert_unless_held(conn, "fhir_resources", &place, row, &import_id)? {
             added_resources.insert(key(row));
@@ -1615,6 +1631,7 @@ fn insert_file_rows(
         }
     }
     for (index, row) in document.kept_aside.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
         let place = format!("kept_aside[{index}]");
         let attached_to = match row.get("patient") {
             None | Some(Cell::Null) => Cell::Null,
@@ -1654,6 +1671,7 @@ fn insert_file_rows(
         }
     }
     for (index, row) in document.removed.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
         let (source, kind, id) = key(row);
         let held_here: bool = conn
             .prepare_cached(
@@ -1673,6 +1691,7 @@ fn insert_file_rows(
         }
     }
     for (index, row) in document.refused.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
         if !insert_unless_held(
             conn,
             "refused_patient_ids",
@@ -1684,6 +1703,7 @@ fn insert_file_rows(
         }
     }
     for (index, row) in document.shared_identifiers.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
         insert_unless_held(
             conn,
             "shared_identifiers",
@@ -1699,6 +1719,7 @@ fn insert_file_rows(
             ])?;
     }
     for (index, row) in document.medication_ingredients.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
         insert_unless_held(
             conn,
             "medication_ingredients",
@@ -2060,44 +2081,303 @@ fn uuid_problem(text: &str) -> Option<&'static str> {
     (lengths != [8, 4, 4, 4, 12] || !hex).then_some("not a UUID")
 }
 
-/// The stored patient a document's patient is: one with the same MRN in the same system, or
-/// known by one of the same identifiers.
-fn native_match(
-    conn: &Connection,
-    system: &str,
-    mrn: &str,
-    identifiers: &[serde_json::Map<String, Cell>],
-) -> Result<Option<i64>> {
-    // A document of an older version may spell a system as the file kept it (an OID).
-    let system = &crate::domain::identifier_systems::canonical(system);
-    let by_mrn: Option<i64> = conn
-        .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
-        .query_row([mrn, system], |row| row.get(0))
-        .optional()?;
-    if by_mrn.is_some() {
-        return Ok(by_mrn);
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
-    )?;
-    for identifier in identifiers {
-        let (Some(system), Some(value)) = (
-            identifier.get("system").and_then(Cell::as_str),
-            identifier.get("value").and_then(Cell::as_str),
-        ) else {
-            continue;
-        };
-        if let Some(id) = stmt
-            .query_row(
-                rusqlite::params![crate::domain::identifier_systems::canonical(system), value],
-                |row| row.get(0),
-            )
-            .optional()?
+/// The systems refract makes of a source's words (its Patient ids, servers, identifiers
+/// without a system): another team's source may bear the same name.
+const SOURCE_KEY_SYSTEMS: &str = "urn:refract:";
+
+/// How a document's patients stand here (see [`standings`]).
+struct Standings {
+    /// Per patient of the document, the stored patient they are, if any.
+    present: Vec<Option<i64>>,
+    /// The document's sources whose keys here name other people, with the name their rows are
+    /// kept under here.
+    rekeyed: std::collections::HashMap<String, String>,
+}
+
+impl Standings {
+    /// `row` with its source (`source`, or the source a refract key `system` is made of)
+    /// re-keyed where it is one of [`Standings::rekeyed`].
+    fn rekey<'r>(
+        &self,
+        row: &'r serde_json::Map<String, Cell>,
+    ) -> std::borrow::Cow<'r, serde_json::Map<String, Cell>> {
+        let mut row = std::borrow::Cow::Borrowed(row);
+        if let Some(new) = row
+            .get("source")
+            .and_then(Cell::as_str)
+            .and_then(|source| self.rekeyed.get(source))
         {
-            return Ok(Some(id));
+            let new = Cell::from(new.clone());
+            row.to_mut().insert(String::from("source"), new);
+        }
+        if let Some(new) = row
+            .get("system")
+            .and_then(Cell::as_str)
+            .and_then(|system| rekeyed_system(system, &self.rekeyed))
+        {
+            row.to_mut().insert(String::from("system"), Cell::from(new));
+        }
+        row
+    }
+}
+
+/// A refract key system (see [`SOURCE_KEY_SYSTEMS`]): the source it is made of, and how.
+struct SourceKey<'a> {
+    source: &'a str,
+    prefix: &'static str,
+    /// The Patient id a server system names after the source (`PREFIX || source || '|' || id`).
+    server_of: Option<&'a str>,
+}
+
+impl SourceKey<'_> {
+    /// The same system, of source `other`.
+    fn of(&self, other: &str) -> String {
+        match self.server_of {
+            Some(id) => format!("{}{other}|{id}", self.prefix),
+            None => format!("{}{other}", self.prefix),
         }
     }
-    Ok(None)
+}
+
+/// The source a refract key system is made of, if it is one.
+fn source_of_system(system: &str) -> Option<SourceKey<'_>> {
+    for prefix in super::sources::SOURCE_SYSTEMS {
+        if let Some(source) = system.strip_prefix(prefix) {
+            return Some(SourceKey {
+                source,
+                prefix,
+                server_of: None,
+            });
+        }
+    }
+    let prefix = super::sources::SERVER_SYSTEM;
+    let (source, id) = system.strip_prefix(prefix)?.rsplit_once('|')?;
+    Some(SourceKey {
+        source,
+        prefix,
+        server_of: Some(id),
+    })
+}
+
+/// `system` made of a source re-keyed in `rekeyed`, under the new name; `None` otherwise.
+fn rekeyed_system(
+    system: &str,
+    rekeyed: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    let key = source_of_system(system)?;
+    rekeyed.get(key.source).map(|new| key.of(new))
+}
+
+/// The name a document's source is kept under here when its keys name other people here: the
+/// source's name with the document's file (its `file_id`, or for an older document, which did
+/// not say, the document's own digest). The same file's next document finds its patients
+/// again under it; the source of the same name here is never updated by their rows.
+fn rekeyed_source(source: &str, file: &str) -> String {
+    if source.is_empty() {
+        format!("refract file {file}")
+    } else {
+        format!("{source} (refract file {file})")
+    }
+}
+
+/// Whether each of the document's patients is one this file holds, and which of its sources
+/// are another team's words here.
+///
+/// A patient is one this file holds when they share an identifier with a stored patient (the
+/// same MRN in the same system, a hospital's identifier), or when a key made of a source's
+/// words (a source's Patient id, server or identifier without a system: the source's name is
+/// each team's choice, and two clinics' unnamed local sources both have a Patient/1) finds a
+/// stored patient the document's patient is not plainly someone else than, by the rules a FHIR
+/// Patient's own id is judged by ([`super::plainly_another`]). A source whose key finds only
+/// people the document's patient plainly is not, or whose records a new patient of the
+/// document brings under keys this file holds already, is another team's: everything of the
+/// document under it is kept under [`rekeyed_source`], so that this file's own source of that
+/// name still finds its own patients, and only them.
+fn standings(
+    conn: &Connection,
+    document: &NativeDocument,
+    numbered_by: &Numbering,
+    file: &str,
+) -> Result<Standings> {
+    use crate::domain::identifier_systems::canonical;
+    let held_by = |system: &str, value: &str| -> Result<Option<i64>> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+            )?
+            .query_row(rusqlite::params![canonical(system), value], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    };
+    let mut present = Vec::with_capacity(document.patients.len());
+    let mut foreign: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for native in &document.patients {
+        let text_of = |key: &str| {
+            native
+                .patient
+                .get(key)
+                .and_then(Cell::as_str)
+                .unwrap_or_default()
+        };
+        let mrn = text_of("mrn");
+        let system = canonical(numbered_by.system_here(text_of("mrn_system")));
+        // (system, value) of each identifier, the MRN among them.
+        let mut keys: Vec<(String, String)> = native
+            .identifiers
+            .iter()
+            .filter_map(|identifier| {
+                let text = |key: &str| identifier.get(key).and_then(Cell::as_str);
+                Some((canonical(text("system")?), text("value")?.to_owned()))
+            })
+            .collect();
+        let by_mrn: Option<i64> = conn
+            .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
+            .query_row([mrn, system.as_str()], |row| row.get(0))
+            .optional()?;
+        let mut found = None;
+        // Found by a source's words: (stored patient, that source).
+        let mut by_source_keys: Vec<(i64, String)> = Vec::new();
+        if let Some(id) = by_mrn {
+            match source_of_system(&system) {
+                Some(key) => by_source_keys.push((id, key.source.to_owned())),
+                None => found = Some(id),
+            }
+        }
+        if !system.is_empty() {
+            keys.push((system.clone(), mrn.to_owned()));
+        }
+        for (key_system, value) in &keys {
+            if found.is_some() {
+                break;
+            }
+            let Some(id) = held_by(key_system, value)? else {
+                continue;
+            };
+            match source_of_system(key_system) {
+                Some(key) => by_source_keys.push((id, key.source.to_owned())),
+                None if key_system.starts_with(SOURCE_KEY_SYSTEMS) => {}
+                None => found = Some(id),
+            }
+        }
+        if found.is_none() && !by_source_keys.is_empty() {
+            let who = document_person(native, mrn, &system);
+            let former: Vec<(String, String)> = native
+                .identifiers
+                .iter()
+                .filter(|identifier| identifier.get("id_use").and_then(Cell::as_str) == Some("old"))
+                .filter_map(|identifier| {
+                    let text = |key: &str| identifier.get(key).and_then(Cell::as_str);
+                    Some((canonical(text("system")?), text("value")?.to_owned()))
+                })
+                .collect();
+            let mut names: Vec<(String, String)> = native
+                .names
+                .iter()
+                .map(|name| {
+                    let text = |key: &str| {
+                        name.get(key)
+                            .and_then(Cell::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    (text("family_name"), text("given_name"))
+                })
+                .collect();
+            names.push((
+                text_of("family_name").to_owned(),
+                text_of("given_name").to_owned(),
+            ));
+            let theirs = super::PersonRecord {
+                who: &who,
+                keys: &keys,
+                former: &former,
+                names: &names,
+            };
+            for (id, _) in &by_source_keys {
+                let stored = super::same_id::StoredPerson::read(conn, PatientId(*id))?;
+                // A document carries no `--same-system` declarations: systems as spelled.
+                if super::plainly_another(&theirs, &stored.record(), &[]).is_none() {
+                    found = Some(*id);
+                    break;
+                }
+            }
+            if found.is_none() {
+                foreign.extend(by_source_keys.into_iter().map(|(_, source)| source));
+            }
+        }
+        present.push(found);
+    }
+    // A new patient's records under keys this file holds (another person's Condition/c1 of a
+    // source of the same name): that source is another team's too.
+    let mut held = conn.prepare_cached(
+        "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+    )?;
+    for (native, found) in document.patients.iter().zip(&present) {
+        if found.is_some() {
+            continue;
+        }
+        for row in &native.fhir_resources {
+            let text = |key: &str| row.get(key).and_then(Cell::as_str).unwrap_or_default();
+            let source = text("source");
+            if !foreign.contains(source)
+                && held.exists(rusqlite::params![source, text("type"), text("id")])?
+            {
+                foreign.insert(source.to_owned());
+            }
+        }
+    }
+    let rekeyed: std::collections::HashMap<String, String> = foreign
+        .into_iter()
+        .map(|source| {
+            let new = rekeyed_source(&source, file);
+            (source, new)
+        })
+        .collect();
+    // A patient an earlier document of the same file brought: known here by the re-keyed keys.
+    for (native, found) in document.patients.iter().zip(present.iter_mut()) {
+        if found.is_some() || rekeyed.is_empty() {
+            continue;
+        }
+        for identifier in &native.identifiers {
+            let text = |key: &str| identifier.get(key).and_then(Cell::as_str);
+            let (Some(system), Some(value)) = (text("system"), text("value")) else {
+                continue;
+            };
+            if let Some(system) = rekeyed_system(system, &rekeyed)
+                && let Some(id) = held_by(&system, value)?
+            {
+                *found = Some(id);
+                break;
+            }
+        }
+    }
+    Ok(Standings { present, rekeyed })
+}
+
+/// Who a document's patient row says the person is, for [`super::plainly_another`]: a value
+/// it cannot read says nothing (the row is checked when it is written).
+fn document_person(native: &NativePatient, mrn: &str, system: &str) -> crate::domain::Patient {
+    use crate::domain::{DatePrecision, Sex};
+    let text = |key: &str| native.patient.get(key).and_then(Cell::as_str);
+    crate::domain::Patient {
+        id: PatientId(0),
+        mrn: mrn.to_owned(),
+        mrn_system: system.to_owned(),
+        family_name: text("family_name").unwrap_or_default().to_owned(),
+        given_name: text("given_name").unwrap_or_default().to_owned(),
+        birth_date: text("birth_date")
+            .and_then(|born| chrono::NaiveDate::parse_from_str(born, "%Y-%m-%d").ok()),
+        birth_precision: text("birth_precision")
+            .and_then(|precision| DatePrecision::parse(precision).ok())
+            .unwrap_or(DatePrecision::Day),
+        sex: text("sex")
+            .and_then(|sex| Sex::parse(sex).ok())
+            .unwrap_or(Sex::Unknown),
+        deceased: false,
+        deceased_date: None,
+        care_team: None,
+    }
 }
 
 /// Appends one carried audit row to this file's chain, its columns checked. `entity_id` is the
@@ -2403,7 +2683,7 @@ impl Store {
             if seen.is_some() {
                 return Ok(None);
             }
-            let counts = Store::insert_native(tx, &auditor, path, &document)?;
+            let counts = Store::insert_native(tx, &auditor, path, hash, &document)?;
             let now = super::now_utc();
             tx.prepare_cached(
                 "INSERT INTO imports (path, sha256, imported_at, summary, source, state)

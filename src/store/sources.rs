@@ -7,14 +7,14 @@ use super::Result;
 use crate::domain::source_url::{has_userinfo, same_server, server_identity, without_userinfo};
 
 /// The identifier systems made of a source: `PREFIX || source`.
-const SOURCE_SYSTEMS: [&str; 3] = [
+pub(super) const SOURCE_SYSTEMS: [&str; 3] = [
     "urn:refract:patient-id:",
     "urn:refract:patient-replaced:",
     "urn:refract:unscoped:",
 ];
 
 /// `PREFIX || source || '|' || Patient id` (see `import::server_key`).
-const SERVER_SYSTEM: &str = "urn:refract:patient-server:";
+pub(super) const SERVER_SYSTEM: &str = "urn:refract:patient-server:";
 
 /// Migration 29: every source with a user and password, moved to its spelling without them
 /// (or to the spelling of that server the file already holds without one).
