@@ -527,7 +527,23 @@ fn this_host() -> String {
 /// instead of adding a copy; a CareTeam (active, named, its period not ended) sets the
 /// patient's care team, the one begun last of several. Files are read again so that the
 /// CareTeams skipped before set the team.
-pub const MAPPING_VERSION: i64 = 25;
+/// In 26 (MS-1, MS-2, MS-3, DV-1): the FHIR export writes a course still taken whose start is
+/// only a bound (`start_unknown` with no end: a statement of a day taken, of a month, a year, or
+/// asserted on a day) as an active statement's `effectiveDateTime`, as it came, so that it
+/// reads back started by the same day, never by its month's last day. A statement not
+/// `active` dated by a month or a year alone ("2024-03") is taken some day of it, no longer
+/// now: kept at the month's last day with neither end known (`unknown`), as a fill of a month
+/// alone is, never a start of that day (`end_unknown`); so is a dose given (a
+/// MedicationAdministration) so dated, never a day given nor a dose of a cycle. A course of fills whose last supply is
+/// not known ends as reported not taken at a statement `not-taken` that comes no later than a
+/// next fill would have continued it (`UNKNOWN_SUPPLY_JOIN_DAYS` and `REFILL_GAP_DAYS` after
+/// its last day known). A Device affixed to the patient that nothing names, and the one
+/// procedure of the patient that implants a device of its kind (a device option's
+/// `implanted_by` in the options catalogue: CPT 64568 for a vagus nerve stimulator…), are the
+/// same act: the device is dated by it and the procedure says its device, as `focalDevice`
+/// makes them (`import::project::implantations`). Files are read again so that such statements,
+/// courses and devices are read so.
+pub const MAPPING_VERSION: i64 = 26;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

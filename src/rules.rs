@@ -939,6 +939,25 @@ impl Rules {
                 .collect();
         }
         let options = options::load(dir, &book, &sets)?;
+        // The catalogues' implantations say which procedure dates an imported Device (DV-1):
+        // a site's own change to them reads the stored files again, as a stop reason's does.
+        let mapping_stamp = {
+            use sha2::{Digest, Sha256};
+            let mut hasher = Sha256::new();
+            hasher.update(mapping_stamp.to_be_bytes());
+            for option in options.iter().flat_map(|catalogue| &catalogue.options) {
+                for term in &option.implanted_by {
+                    hasher.update(option.key.as_bytes());
+                    hasher.update([0]);
+                    hasher.update(term.as_bytes());
+                    hasher.update([0]);
+                }
+            }
+            let digest = hasher.finalize();
+            let mut bytes = [0u8; 8];
+            bytes[1..].copy_from_slice(&digest[..7]);
+            i64::from_be_bytes(bytes)
+        };
         Ok(Rules {
             sets,
             book,

@@ -1108,12 +1108,13 @@ fn patient_entries(
         let at = |time: NaiveDateTime| clinical_datetime_in(time, exposure.utc_offset_minutes);
         let at_end =
             |time: NaiveDateTime| clinical_datetime_in(time, exposure.end_utc_offset_minutes);
-        let (effective_period, date_asserted) = match exposure.dates {
+        let (effective_period, date_asserted, effective_date_time) = match exposure.dates {
             DatesKnown::Stated | DatesKnown::Dispensed => (
                 Some(Period {
                     start: Some(at(exposure.start)),
                     end: exposure.end.map(at_end),
                 }),
+                None,
                 None,
             ),
             DatesKnown::EndUnknown => (
@@ -1122,7 +1123,15 @@ fn patient_entries(
                     end: None,
                 }),
                 None,
+                None,
             ),
+            // Still taken, started by a day on a day not recorded (a statement of a day taken,
+            // or of a month, a year, or asserted on a day): that day as an active statement's
+            // `effectiveDateTime`, as it came, which reads back as the same bound (MS-1). A
+            // period starting in its month would read back as started by the month's last day.
+            DatesKnown::StartUnknown if exposure.end.is_none() => {
+                (None, None, Some(at(exposure.start)))
+            }
             // The month of the latest day it can have started: read back, the same day. One that
             // can have started as late as its end (an end alone, a year cut short by its end)
             // is written as an end alone, which reads back the same and names no month the
@@ -1137,8 +1146,9 @@ fn patient_entries(
                     end: exposure.end.map(at_end),
                 }),
                 None,
+                None,
             ),
-            DatesKnown::Unknown => (None, Some(at(exposure.start))),
+            DatesKnown::Unknown => (None, Some(at(exposure.start)), None),
         };
         let route = exposure.route.as_deref().and_then(text);
         let resource = MedicationStatement {
@@ -1152,6 +1162,7 @@ fn patient_entries(
                 coding,
                 text: NonBlank::new(exposure.text.as_str()),
             },
+            effective_date_time,
             effective_period,
             date_asserted,
             reason_code: reason_concepts(&exposure.indications),

@@ -250,7 +250,8 @@ pub struct MedicationRecord {
     pub stop_text: Option<String>,
     pub dosages: Vec<DoseSpec>,
     /// One dose given at a time (a MedicationAdministration with an `effectiveDateTime`): doses
-    /// are grouped into cycles when the record is assembled.
+    /// are grouped into cycles when the record is assembled. Not one dated by a month or a year
+    /// alone (`Unknown`): no day it was given to group by, kept as a record of one date is.
     #[serde(default)]
     pub administered: bool,
     /// The record says the whole course was given (status `completed`).
@@ -1283,18 +1284,16 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         }
         "DiagnosticReport" => {
             let resource: model::DiagnosticReport = parse_as(raw)?;
-            match resource.status.as_deref() {
-                Some("entered-in-error" | "cancelled") => {
-                    return Ok(removed(raw, resource.meta.as_ref()));
-                }
-                // R4 `registered`: "the existence of the report is registered, but there is
-                // nothing yet available"; `unknown`: the source does not know which status
-                // holds, so not whether the conclusion is a result at all. `partial` and
-                // `preliminary` are results, read as an Observation's preliminary ones are.
-                Some(status @ ("registered" | "unknown")) => {
-                    return Ok(Mapped::Skipped(format!("DiagnosticReport ({status})")).into());
-                }
-                _ => {}
+            // R4 `registered`: "the existence of the report is registered, but there is nothing
+            // yet available"; `unknown`: the source does not know which status holds, so not
+            // whether the conclusion is a result at all. `partial` and `preliminary` are
+            // results, read as an Observation's preliminary ones are.
+            if let Some(mapping) = StatusGate::NOT_YET_A_RESULT.stops(
+                raw,
+                resource.meta.as_ref(),
+                resource.status.as_deref(),
+            ) {
+                return Ok(mapping);
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let Some(status) = map_report(&resource)? else {
@@ -1348,22 +1347,19 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         }
         "Procedure" => {
             let resource: model::Procedure = parse_as(raw)?;
-            if matches!(
-                resource.status.as_deref(),
-                Some("entered-in-error" | "not-done")
-            ) {
-                return Ok(removed(raw, resource.meta.as_ref()));
-            }
             // Not (yet) done: a video-EEG being prepared or under way confirms no diagnosis,
             // and a surgery stopped before its end is not the surgery. Left out like one not
             // done, with a warning, and added when the source sends it completed.
-            if let Some(status @ ("preparation" | "in-progress" | "on-hold" | "stopped")) =
-                resource.status.as_deref()
+            let gate = StatusGate {
+                none: &["entered-in-error", "not-done"],
+                left_out: &["preparation", "in-progress", "on-hold", "stopped"],
+                what: "a procedure",
+                why: "(not completed): not performed",
+                ..StatusGate::default()
+            };
+            if let Some(mapping) =
+                gate.stops(raw, resource.meta.as_ref(), resource.status.as_deref())
             {
-                let mut mapping = removed(raw, resource.meta.as_ref());
-                mapping.warnings.push(format!(
-                    "left out: a procedure with status '{status}' (not completed): not performed"
-                ));
                 return Ok(mapping);
             }
             let subject = subject_of(resource.subject.as_ref())?;
@@ -1417,14 +1413,12 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             // R4 imagingstudy-status: `registered` is a study of which "nothing is yet
             // available", not one done; `unknown` is not known to be one; `cancelled` and
             // `entered-in-error` are none, and take a stored version out.
-            match resource.status.as_deref() {
-                Some("entered-in-error" | "cancelled") => {
-                    return Ok(removed(raw, resource.meta.as_ref()));
-                }
-                Some(status @ ("registered" | "unknown")) => {
-                    return Ok(Mapped::Skipped(format!("ImagingStudy ({status})")).into());
-                }
-                _ => {}
+            if let Some(mapping) = StatusGate::NOT_YET_A_RESULT.stops(
+                raw,
+                resource.meta.as_ref(),
+                resource.status.as_deref(),
+            ) {
+                return Ok(mapping);
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let Some((dated, words)) = imaging::study_procedure(&resource) else {
@@ -1445,8 +1439,10 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         kind @ ("Device" | "ResearchStudy") => {
             let concept = if kind == "Device" {
                 let resource: model::Device = parse_as(raw)?;
-                if resource.status.as_deref() == Some("entered-in-error") {
-                    return Ok(removed(raw, None));
+                if let Some(mapping) =
+                    StatusGate::ENTERED_IN_ERROR.stops(raw, None, resource.status.as_deref())
+                {
+                    return Ok(mapping);
                 }
                 if let Some(patient) = resource
                     .patient
@@ -1482,16 +1478,16 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let resource: model::DeviceUseStatement = parse_as(raw)?;
             // R4 device-statement-status: `intended` is a plan, not a use; entered in error
             // is none. Active, completed, stopped and on-hold each say the patient had it.
-            match resource.status.as_deref() {
-                Some("entered-in-error") => return Ok(removed(raw, resource.meta.as_ref())),
-                Some("intended") => {
-                    let mut mapping = removed(raw, resource.meta.as_ref());
-                    mapping.warnings.push(String::from(
-                        "left out: a device use with status 'intended' (planned, not in use)",
-                    ));
-                    return Ok(mapping);
-                }
-                _ => {}
+            let gate = StatusGate {
+                left_out: &["intended"],
+                what: "a device use",
+                why: "(planned, not in use)",
+                ..StatusGate::ENTERED_IN_ERROR
+            };
+            if let Some(mapping) =
+                gate.stops(raw, resource.meta.as_ref(), resource.status.as_deref())
+            {
+                return Ok(mapping);
             }
             let Some(device) = resource.device.as_ref() else {
                 return Ok(Mapped::Skipped(String::from("DeviceUseStatement (no device)")).into());
@@ -2088,6 +2084,68 @@ fn not_handed_over(resource: &model::MedicationUse) -> Option<String> {
         Some(status) => Some(format!(
             "a dispense with status '{status}' (not completed): not picked up, not an exposure"
         )),
+    }
+}
+
+/// What a resource's R4 status says of it before it is read, one gate for every type that has
+/// one (review D7): each list holds the type's own status codes, matched as written.
+#[derive(Default)]
+struct StatusGate {
+    /// No such record (entered in error, cancelled, not done): a stored version is taken out.
+    none: &'static [&'static str],
+    /// Nothing to read yet, or the source does not know which status holds: skipped, the
+    /// status said ("DiagnosticReport (registered)").
+    not_yet: &'static [&'static str],
+    /// Not (yet) what it records (a plan, a procedure under way): taken out as `none` is, with
+    /// a warning naming it (`what`) and saying why (`why`), so that the team sees what was left.
+    left_out: &'static [&'static str],
+    what: &'static str,
+    why: &'static str,
+}
+
+impl StatusGate {
+    /// A record entered in error is none.
+    const ENTERED_IN_ERROR: StatusGate = StatusGate {
+        none: &["entered-in-error"],
+        not_yet: &[],
+        left_out: &[],
+        what: "",
+        why: "",
+    };
+
+    /// A report or an imaging study: entered in error or cancelled is none; `registered`
+    /// ("nothing yet available") or `unknown` is no result yet.
+    const NOT_YET_A_RESULT: StatusGate = StatusGate {
+        none: &["entered-in-error", "cancelled"],
+        not_yet: &["registered", "unknown"],
+        left_out: &[],
+        what: "",
+        why: "",
+    };
+
+    /// The mapping a resource of `status` gets instead of being read; `None` when it is read.
+    fn stops(
+        &self,
+        raw: &RawResource<'_>,
+        meta: Option<&model::Meta>,
+        status: Option<&str>,
+    ) -> Option<Mapping> {
+        let status = status?;
+        if self.none.contains(&status) {
+            return Some(removed(raw, meta));
+        }
+        if self.not_yet.contains(&status) {
+            return Some(Mapped::Skipped(format!("{} ({status})", raw.resource_type)).into());
+        }
+        if self.left_out.contains(&status) {
+            let mut mapping = removed(raw, meta);
+            mapping.warnings.push(format!(
+                "left out: {} with status '{status}' {}",
+                self.what, self.why
+            ));
+            return Some(mapping);
+        }
+        None
     }
 }
 
@@ -3138,7 +3196,8 @@ fn map_medication(
             dosages,
             administered: raw.resource_type == "MedicationAdministration"
                 && resource.effective_date_time.is_some()
-                && resource.effective_period.is_none(),
+                && resource.effective_period.is_none()
+                && dates != DatesKnown::Unknown,
             // A completed fill says it was picked up, not that a course was given whole.
             completed: !dispensed && status == "completed",
             stopped,
@@ -3500,12 +3559,22 @@ fn medication_period(
     // is (R9-6): an `active` one since a day not recorded and still taken as far as anyone
     // knows (its day the latest it can have started); any other on that day only, its start
     // and its end not known (`completed`: taken then, no longer now). Never a start nor a time
-    // on the drug nobody gave. A day of a month or a year only keeps the reading below.
-    if day_taken && !start_text.is_some_and(|text| is_partial_date(text)) {
+    // on the drug nobody gave. A month or a year only ("2024-03", MS-2) is some day of it, read
+    // as such a date is elsewhere (a fill's, a period's start): at its last day, nor after the
+    // record was written; so the one no longer taken is kept at that day with neither end
+    // known, as a fill of a month alone is, never a start of that day.
+    if day_taken {
+        let day = match start_text {
+            Some(text) if is_partial_date(text) => {
+                let last_day = last_day_of(text, start);
+                written_on(resource).map_or(last_day, |written| last_day.min(written.max(start)))
+            }
+            _ => start,
+        };
         if resource.status.as_deref() == Some("active") {
-            return Ok((start, None, DatesKnown::StartUnknown));
+            return Ok((day, None, DatesKnown::StartUnknown));
         }
-        return Ok((start, Some(start), DatesKnown::Unknown));
+        return Ok((day, Some(day), DatesKnown::Unknown));
     }
     let mut end = date_field_beside("end", end_text, start_text)?;
     // A start of a month or a year only ("2018") is some day within it: given at least from
@@ -3533,6 +3602,14 @@ fn medication_period(
                     return Ok((latest, Some(latest), DatesKnown::EndUnknown));
                 }
                 return Ok((latest, end, DatesKnown::StartUnknown));
+            }
+            // A dose given at a time of a month or a year only was given some day of it (MS-2):
+            // no day given, kept at its last day with neither end known, as a fill of a month
+            // alone is (and, so dated, no dose of a cycle: see `MedicationRecord::administered`).
+            if raw.resource_type == "MedicationAdministration"
+                && resource.effective_period.is_none()
+            {
+                return Ok((latest, Some(latest), DatesKnown::Unknown));
             }
             latest
         }
@@ -8867,6 +8944,13 @@ fn apart_at_reports<'r>(
 /// [`reported_not_taken_on`]). One that ended before the report (its last supply run out, its
 /// last dose given) is left as it is: the report says nothing of why it ended then. A course
 /// of fills stays known from fills.
+///
+/// A last fill whose supply is not known (`EndUnknown`: given at least until its day, for how
+/// long after not known) may still run on the report's day (MS-3): it ends there as reported
+/// not taken when the report comes no later than a next fill would have continued the course
+/// ([`UNKNOWN_SUPPLY_JOIN_DAYS`] and [`REFILL_GAP_DAYS`] after its last day known), the patient's
+/// account of taking it until then, as a course of orders is ended (see [`not_taken_since`]);
+/// a report after that finds a course already ended, for all the record says, and is left.
 fn ended_at_reports(
     courses: &mut [(String, DrugExposure)],
     next: &HashMap<String, &DrugExposure>,
@@ -8876,7 +8960,13 @@ fn ended_at_reports(
         let Some(report) = next.get(source.as_str()) else {
             continue;
         };
-        if report.start <= exposure.start || exposure.end.is_some_and(|end| end < report.start) {
+        let reach = match exposure.end {
+            Some(end) if fills && exposure.dates == DatesKnown::EndUnknown => {
+                end.checked_add_signed(Duration::days(UNKNOWN_SUPPLY_JOIN_DAYS + REFILL_GAP_DAYS))
+            }
+            end => end,
+        };
+        if report.start <= exposure.start || reach.is_some_and(|end| end < report.start) {
             continue;
         }
         exposure.end = Some(report.start);

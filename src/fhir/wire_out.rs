@@ -364,7 +364,12 @@ pub struct MedicationStatement {
     /// Left out when the record has neither a code nor a name for the drug.
     #[serde(skip_serializing_if = "CodeableConcept::is_empty")]
     pub medication_codeable_concept: CodeableConcept,
-    /// Left out when the record carries one date and no period (`date_asserted` then).
+    /// A day the drug was taken, no start (R4: "the date/time … when the medication is/was/will
+    /// be taken"): a course still taken, started by that day on a day not recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_date_time: Option<String>,
+    /// Left out when the record carries one date and no period (`date_asserted` or
+    /// `effective_date_time` then).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]

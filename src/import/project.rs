@@ -346,6 +346,87 @@ fn shared_of_body(body: &str) -> Option<Product> {
     }
 }
 
+/// The Devices affixed to the patient (see `fhir::devices::affixed_row`) that neither a
+/// statement nor a procedure naming them (`focalDevice`) dates, each with the one procedure of
+/// the patient that implants a device of its kind (DV-1: a device option's `implanted_by`,
+/// `rules::options::implants`): the same act, sent without the reference between them (as
+/// Synthea sends an implant and its Device). The device is dated by it, and the procedure says
+/// its device, as `focalDevice` would have made them. Implantations on different days (a
+/// first implant and a replacement) do not say which placed this device: it stays undated, as
+/// R4 gives it. A procedure naming a device of its own implants no other.
+///
+/// Returns the procedure dating each such Device (by source and `Device/<id>`), and the
+/// devices (their key and what they are) each procedure implanted (by source and id).
+#[allow(clippy::type_complexity)] // two maps of the one pass, each read once by the caller
+fn implantations<'a>(
+    read: &'a Read,
+    parsed: &'a [Item],
+    rules: &Rules,
+    stated: &HashSet<(&str, &str)>,
+    dated_by: &HashMap<(&str, &str), &Procedure>,
+) -> (
+    HashMap<(String, String), &'a Procedure>,
+    HashMap<(String, String), Vec<(String, Product)>>,
+) {
+    let mut linked = HashMap::new();
+    let mut implanting: HashMap<(String, String), Vec<(String, Product)>> = HashMap::new();
+    let acts: Vec<(&StoredResource, &Procedure)> = read
+        .resources
+        .iter()
+        .zip(parsed)
+        .filter_map(|(resource, item)| match item {
+            Item::Procedure(procedure)
+                if resource.resource_type == "Procedure"
+                    && procedure.window().is_some()
+                    && !resource
+                        .refers
+                        .as_deref()
+                        .is_some_and(|refers| refers.starts_with(DEVICE_PREFIX)) =>
+            {
+                Some((resource, procedure))
+            }
+            _ => None,
+        })
+        .collect();
+    if acts.is_empty() {
+        return (linked, implanting);
+    }
+    for (resource, item) in read.resources.iter().zip(parsed) {
+        let Item::Procedure(row) = item else {
+            continue;
+        };
+        if resource.resource_type != "Device" {
+            continue;
+        }
+        let device = format!("{DEVICE_PREFIX}{}", resource.id);
+        let key = (resource.source.as_str(), device.as_str());
+        if stated.contains(&key) || dated_by.contains_key(&key) {
+            continue;
+        }
+        let implants: Vec<&(&StoredResource, &Procedure)> = acts
+            .iter()
+            .filter(|(_, procedure)| {
+                crate::rules::options::implants(&rules.options, procedure, row)
+            })
+            .collect();
+        let Some((first, procedure)) = implants.first() else {
+            continue;
+        };
+        if implants
+            .iter()
+            .any(|(_, other)| other.window() != procedure.window())
+        {
+            continue;
+        }
+        linked.insert((resource.source.clone(), device.clone()), *procedure);
+        implanting
+            .entry((first.source.clone(), first.id.clone()))
+            .or_default()
+            .push((device, product_of_row(row)));
+    }
+    (linked, implanting)
+}
+
 /// The Devices a stored procedure names after the one its `refers` names (see
 /// `Procedure::named_devices`).
 fn other_devices(resource: &StoredResource) -> Vec<String> {
@@ -518,6 +599,7 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             _ => {}
         }
     }
+    let (linked, implanting) = implantations(read, &parsed, rules, &stated, &dated_by);
     for (resource, item) in read.resources.iter().zip(parsed.iter().cloned()) {
         let affixed =
             (resource.resource_type == "Device").then(|| format!("{DEVICE_PREFIX}{}", resource.id));
@@ -527,7 +609,12 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         if key.is_some_and(|key| stated.contains(&key)) {
             continue;
         }
-        let item = match (item, key.and_then(|key| dated_by.get(&key))) {
+        let dated = key.and_then(|key| {
+            dated_by
+                .get(&key)
+                .or_else(|| linked.get(&(key.0.to_owned(), key.1.to_owned())))
+        });
+        let item = match (item, dated) {
             (Item::Procedure(mut row), Some(procedure)) => {
                 row.performed = procedure.performed;
                 row.performed_by = procedure.performed_by;
@@ -571,6 +658,14 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                         .get(&(resource.source.clone(), device.clone()))
                         .and_then(Option::as_ref);
                     finish_shared(&resource.resource_type, &mut procedure, shared, &device);
+                }
+                if resource.resource_type == "Procedure"
+                    && let Some(devices) =
+                        implanting.get(&(resource.source.clone(), resource.id.clone()))
+                {
+                    for (device, product) in devices {
+                        finish_shared("Procedure", &mut procedure, Some(product), device);
+                    }
                 }
                 resolve_named_conditions(
                     &mut procedure.named_conditions,

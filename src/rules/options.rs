@@ -55,6 +55,13 @@ pub struct CatalogueOption {
     /// forms, `+` joining phrases that must all appear (see `procedure_terms`).
     #[serde(default)]
     pub procedures: Vec<String>,
+    /// For a device: the procedures that implant it (codes, or words as in `procedures`). An
+    /// imported Device affixed to the patient that no statement or `focalDevice` dates, and
+    /// one procedure of the patient that implants a device of its kind, are the same act: the
+    /// device is dated by it (see `import::project`, DV-1). Never a removal or a revision,
+    /// which would date the device by the day it went.
+    #[serde(default)]
+    pub implanted_by: Vec<String>,
     /// Ingredients the option gives that do not by themselves make it tried (the clozapine of
     /// "clozapine with aripiprazole", of "ECT added to clozapine"): a serious reaction the
     /// record shows to one of them marks the option, as one to its `drugs` or `classes` does.
@@ -245,7 +252,7 @@ fn parse(
                 ));
             }
         }
-        for term in &option.procedures {
+        for term in option.procedures.iter().chain(&option.implanted_by) {
             if term.trim().is_empty() || *term != term.to_lowercase() {
                 return Err(fail(
                     at,
@@ -256,6 +263,24 @@ fn parse(
         }
     }
     Ok(catalogue)
+}
+
+/// Whether `procedure` implants a device of `device`'s kind (DV-1): a device option of one of
+/// `catalogues` names the device (its `procedures`: the device's words or codes) and names the
+/// procedure as its implantation (its `implanted_by`, a referral or a work-up never one).
+pub fn implants(
+    catalogues: &[OptionCatalogue],
+    procedure: &crate::domain::Procedure,
+    device: &crate::domain::Procedure,
+) -> bool {
+    catalogues
+        .iter()
+        .flat_map(|catalogue| &catalogue.options)
+        .filter(|option| option.kind == OptionKind::Device && !option.implanted_by.is_empty())
+        .any(|option| {
+            super::procedure_terms::is_one_of(device, &option.procedures)
+                && super::procedure_terms::is_done_one_of(procedure, &option.implanted_by)
+        })
 }
 
 /// What an error points at: the line of a key, or of a quoted value.
@@ -596,6 +621,7 @@ pub fn class_given(
         drugs: Vec::new(),
         classes: option.same_class.clone(),
         procedures: Vec::new(),
+        implanted_by: Vec::new(),
         contains: Vec::new(),
         same_class: Vec::new(),
         ..option.clone()

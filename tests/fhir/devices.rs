@@ -591,3 +591,86 @@ fn every_focal_device_of_a_procedure_is_read() {
     assert!(tried(&env, "vagus_nerve_stimulation").is_some());
     assert!(tried(&env, "responsive_neurostimulation").is_some());
 }
+
+/// A Procedure of the patient coded `code` (CPT) and worded `words`, done on `day`, naming no
+/// device.
+fn cpt_procedure(id: &str, code: &str, words: &str, day: &str) -> Value {
+    json!({
+        "resourceType": "Procedure",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": "urn:uuid:pa"},
+        "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": code,
+                             "display": words}]},
+        "performedDateTime": day
+    })
+}
+
+/// DV-1: a Device affixed to the patient and a Procedure that implants a device of its kind
+/// (CPT 64568, the implantation of a vagus nerve stimulator: the options catalogue's
+/// `implanted_by`), with no `focalDevice` between them, are the same act: the device is dated
+/// by the procedure and the procedure says its device, as `focalDevice` would have made them,
+/// and the option is tried from that day, never "date not recorded". Controls: a procedure
+/// of another kind (a lobectomy) dates nothing; two implantations on different days (a
+/// replacement) do not tell which placed this device, and it stays undated.
+#[test]
+fn a_procedure_implanting_a_device_of_its_kind_dates_the_device() {
+    let import = |resources: &[Value]| {
+        let mut env = Env::new();
+        let mut all = vec![patient("pa", "PA1", "Ode", "Ada")];
+        all.extend(resources.iter().cloned());
+        let file = env.write_json("a.json", &bundle("collection", &all));
+        env.import_ok(&file);
+        env
+    };
+    let implantation = cpt_procedure(
+        "op1",
+        "64568",
+        "Incision for implantation of cranial nerve neurostimulator electrode array and pulse generator",
+        "2020-11-02",
+    );
+    let env = import(&[implantation.clone(), affixed("vns1", "active")]);
+    assert_eq!(
+        on_record(&env),
+        [
+            (
+                String::from("2020-11-02"),
+                String::from("Device: Vagus nerve stimulator")
+            ),
+            (
+                String::from("2020-11-02"),
+                String::from(
+                    "Incision for implantation of cranial nerve neurostimulator electrode array \
+                     and pulse generator (device: Vagus nerve stimulator)"
+                )
+            ),
+        ]
+    );
+    let why = tried(&env, "vagus_nerve_stimulation").expect("VNS is already tried");
+    assert!(why.contains("2020-11-02"), "{why}");
+    assert!(!why.contains("date not recorded"), "{why}");
+
+    let lobectomy = cpt_procedure("op2", "61537", "Temporal lobectomy", "2019-05-06");
+    let env = import(&[lobectomy, affixed("vns1", "active")]);
+    assert!(
+        on_record(&env).contains(&(
+            String::from("date not recorded"),
+            String::from("Device: Vagus nerve stimulator")
+        )),
+        "{:?}",
+        on_record(&env)
+    );
+
+    let mut replacement = implantation.clone();
+    replacement["id"] = json!("op3");
+    replacement["performedDateTime"] = json!("2025-02-03");
+    let env = import(&[implantation, replacement, affixed("vns1", "active")]);
+    assert!(
+        on_record(&env).contains(&(
+            String::from("date not recorded"),
+            String::from("Device: Vagus nerve stimulator")
+        )),
+        "{:?}",
+        on_record(&env)
+    );
+}

@@ -509,3 +509,132 @@ fn a_derived_dose_below_its_usual_maximum_says_how_it_was_derived() {
         "{detail}"
     );
 }
+
+/// Both exports of `env`'s database, each imported into a fresh database.
+fn read_back(env: &Env) -> Vec<(&'static str, Env)> {
+    ["json", "fhir"]
+        .into_iter()
+        .map(|format| {
+            let out = env.path(&format!("out.{format}"));
+            let output = super::refract()
+                .arg("--db")
+                .arg(env.db())
+                .args(["export", "--format", format, "--out"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            let mut copy = Env::new();
+            copy.import_ok(&out);
+            (format, copy)
+        })
+        .collect()
+}
+
+/// MS-1: an `active` statement dated by a day taken (2026-06-01) is a drug taken by that day,
+/// since a day not recorded, still taken (≤2026-06-01 → ongoing). Both exports read back the
+/// same: the FHIR export writes it as it came (an active statement's `effectiveDateTime`),
+/// never as a period starting in its month, which read back as started by the month's last
+/// day.
+#[test]
+fn an_ongoing_course_of_unknown_start_reads_back_the_same_from_both_exports() {
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[taken_on("s2", AMLODIPINE, 10.0, "active", "2026-06-01")]),
+    );
+    let original = dated(&env, AMLODIPINE.1);
+    assert_eq!(original, [["2026-06-01", "-", "start_unknown"]]);
+    for (format, copy) in read_back(&env) {
+        assert_eq!(dated(&copy, AMLODIPINE.1), original, "{format}");
+    }
+}
+
+/// MS-2: a `completed` statement dated by a month alone ("2024-03") says the drug was taken
+/// some time that month and is no longer: neither its start nor its end known, kept at the
+/// month's last day as a fill of a month alone is (`unknown`: ≤ and ≥ that day), never a start
+/// of that day. It is still a stop, and both exports read it back the same.
+#[test]
+fn a_completed_statement_of_a_month_alone_keeps_its_month_unknown() {
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[taken_on("s4", METOPROLOL, 100.0, "completed", "2024-03")]),
+    );
+    let original = dated(&env, METOPROLOL.1);
+    assert_eq!(original, [["2024-03-31", "2024-03-31", "unknown"]]);
+    for (format, copy) in read_back(&env) {
+        assert_eq!(dated(&copy, METOPROLOL.1), original, "{format}");
+    }
+
+    // Control: an active one of a month alone is taken by its last day, still taken.
+    let mut env = Env::new();
+    env.import_as(
+        "gp",
+        &patient_with(&[taken_on("s4", METOPROLOL, 100.0, "active", "2024-03")]),
+    );
+    assert_eq!(
+        dated(&env, METOPROLOL.1),
+        [["2024-03-31", "-", "start_unknown"]]
+    );
+}
+
+/// A pharmacy fill of `drug` handed over on `on` whose supply is not recorded.
+fn fill_of_unknown_supply(id: &str, drug: (&str, &str), mg: f64, on: &str) -> Value {
+    let mut fill = fill(id, drug, mg, on);
+    let object = fill.as_object_mut().unwrap();
+    object.remove("daysSupply");
+    object.remove("quantity");
+    fill
+}
+
+/// MS-3: metoprolol known from fills whose supply is not recorded, the last handed over on
+/// 2026-08-10 (given at least until then, for how long after not known), and the patient's
+/// statement that they do not take it from 2026-09-01, within the time a next fill would have
+/// continued the course: the course ends at the report as reported not taken, as a course of
+/// fills of known supply does. Control: a report months after the last fill, when a fill would
+/// have begun a new course, says nothing of why the course ended.
+#[test]
+fn a_statement_not_taken_ends_a_course_of_fills_of_unknown_supply() {
+    let resources = |report_on: &str| {
+        patient_with(&[
+            fill_of_unknown_supply("f1", METOPROLOL, 100.0, "2026-07-10"),
+            fill_of_unknown_supply("f2", METOPROLOL, 100.0, "2026-08-10"),
+            not_taken("s1", METOPROLOL, report_on, Some("feels tired")),
+        ])
+    };
+    let mut env = Env::new();
+    env.import_as("gp", &resources("2026-09-01"));
+    let rows = course(&env, METOPROLOL.1);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][0].as_str(), rows[0][1].as_str()),
+        ("2026-07-10", "2026-09-01"),
+        "{rows:?}"
+    );
+    assert_ne!(rows[0][2], "-", "{rows:?}");
+    assert_eq!(rows[0][3], "reported not taken: feels tired", "{rows:?}");
+
+    let mut env = Env::new();
+    env.import_as("gp", &resources("2027-03-01"));
+    let rows = course(&env, METOPROLOL.1);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0][1].as_str(), rows[0][3].as_str()),
+        ("2026-08-10", "-"),
+        "{rows:?}"
+    );
+}
+
+/// MS-2, the same fault in a dose given: a MedicationAdministration dated by a month alone
+/// ("2024-03") was given some day of it, not on the month's last day: kept at that day with
+/// neither end known (`unknown`), never an exact day given.
+#[test]
+fn a_dose_given_in_a_month_alone_is_no_day_given() {
+    const DRUG: &str = "levetiracetam 500 MG Oral Tablet";
+    let mut dose = dose_given("d1", DRUG, 500.0, "2024-03-01");
+    dose["effectiveDateTime"] = json!("2024-03");
+    let mut env = Env::new();
+    env.import_as("gp", &patient_with(&[dose]));
+    assert_eq!(dated(&env, DRUG), [["2024-03-31", "2024-03-31", "unknown"]]);
+}
