@@ -514,7 +514,17 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// rheumatoid arthritis and a lymphoma whose words and dates tell neither is told by its dose
 /// (`[[indication.dose_tells]]`: at most 30 mg a week the arthritis's, 500 mg/m² or 1 g or more
 /// the lymphoma's), said with the dose.
-const ENGINE_REVISION: u32 = 33;
+/// In 34 (ON-1, ON-2, ON-3, ON-4): a myeloma relapse sent only as a diagnosis (ICD-10-CM C90.02
+/// "in relapse", words that say relapsed, a clinicalStatus of relapse or recurrence: myeloma's
+/// `[lines.relapse_diagnoses]`) is a progression on its day, so a regimen restarted after it off
+/// therapy is a new line and the criteria read it (relapsed, refractory); a diagnosis in
+/// remission (C92.01, C90.01, SNOMED CT 91860005) is a recorded remission on its day, read as the
+/// least response a remission can be (`remission_response`: AML CRi, myeloma PR), wherever a
+/// recorded remission is read (a line's response, consolidation continuing the line, the
+/// remission a relapse follows), the reasons saying it was read from the diagnosis; AML's
+/// remission words no longer read "not having achieved remission" as a remission; AML sets no
+/// regimen rhythm (aml.toml says why).
+const ENGINE_REVISION: u32 = 34;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
