@@ -978,8 +978,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     }
                     LineState::Responded(response) => {
                         outcome.reasons.push(format!(
-                            "{}: responded ({response})",
-                            describe_line(ctx.record, line)
+                            "{}: responded ({})",
+                            describe_line(ctx.record, line),
+                            response_said(ctx, line, *response)
                         ));
                     }
                     LineState::NotRefractory(why) => outcome
@@ -1011,8 +1012,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                 }
                 Some((line, LineState::Responded(response))) => {
                     outcome.reasons.push(format!(
-                        "latest line with an outcome: {}: responded ({response})",
-                        describe_line(ctx.record, line)
+                        "latest line with an outcome: {}: responded ({})",
+                        describe_line(ctx.record, line),
+                        response_said(ctx, line, *response)
                     ));
                     outcome.verdict = Verdict::NotMet;
                 }
@@ -1074,8 +1076,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     }
                     LineState::Responded(response) => {
                         outcome.reasons.push(format!(
-                            "{}: responded ({response})",
-                            describe_line(ctx.record, line)
+                            "{}: responded ({})",
+                            describe_line(ctx.record, line),
+                            response_said(ctx, line, *response)
                         ));
                         outcome.verdict = Verdict::NotMet;
                         return outcome;

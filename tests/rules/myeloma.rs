@@ -2769,6 +2769,16 @@ fn a_myeloma_diagnosis_in_remission_is_a_recorded_response() {
     for words in ["C90.01", "PR read from the diagnosis", "not its depth"] {
         assert!(said.contains(words), "{words}: {said}");
     }
+    // With no relapse, the line responded: not refractory, said with where the response
+    // came from.
+    let responded = vrd_relapse_vrd(
+        |v| v.condition_since("C90.01", "Multiple myeloma in remission", 310),
+        |v| v,
+    );
+    let assessment = super::support::assess(ID, &responded.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("PR read from the diagnosis"), "{said}");
     let not_achieved = vrd_relapse_vrd(
         |v| {
             v.condition_since(
