@@ -533,6 +533,16 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// monitored by level; a lab's range with one bound judges its side, and one given only as
 /// text is read where the text is one range (else said as not read); a level of a drug the
 /// book does not monitor is read where the lab judges it (its range or flag), said as the lab's.
+/// Also in 34 (ON-1, ON-2, ON-3, ON-4): a myeloma relapse sent only as a diagnosis (ICD-10-CM C90.02
+/// "in relapse", words that say relapsed, a clinicalStatus of relapse or recurrence: myeloma's
+/// `[lines.relapse_diagnoses]`) is a progression on its day, so a regimen restarted after it off
+/// therapy is a new line and the criteria read it (relapsed, refractory); a diagnosis in
+/// remission (C92.01, C90.01, SNOMED CT 91860005) is a recorded remission on its day, read as the
+/// least response a remission can be (`remission_response`: AML CRi, myeloma PR), wherever a
+/// recorded remission is read (a line's response, consolidation continuing the line, the
+/// remission a relapse follows), the reasons saying it was read from the diagnosis; AML's
+/// remission words no longer read "not having achieved remission" as a remission; AML sets no
+/// regimen rhythm (aml.toml says why).
 const ENGINE_REVISION: u32 = 34;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -29,7 +29,8 @@ use super::dates::shift;
 use super::given::Given;
 use super::model::RuleSet;
 use crate::domain::{
-    DrugRole, LineDrug, LineOrigin, PatientRecord, StopReason, TreatmentLine, observation_codes,
+    DrugRole, LineDrug, LineOrigin, PatientRecord, Response, StopReason, TreatmentLine,
+    observation_codes,
 };
 
 /// What a planned sequence needs to know of the record: its transplants and every sign of
@@ -93,19 +94,9 @@ impl Plan {
             .collect();
         transplants.sort_unstable();
         transplants.dedup();
-        let worsened = record
-            .observations
-            .iter()
-            .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-            .filter(|o| {
-                o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
-            })
-            .map(|o| {
-                (
-                    o.local_day(),
-                    o.last_local_day().min(today).max(o.local_day()),
-                )
-            });
+        let worsened = disease_statuses(record, today)
+            .filter(|status| status.response == Response::Progression)
+            .map(|status| (status.first, status.last));
         let stopped = given
             .iter()
             .filter(|g| g.exposure.stop_reason == Some(StopReason::Progression))
@@ -118,8 +109,16 @@ impl Plan {
         let series = series
             .into_iter()
             .map(|(first, last)| (first, last.min(today).max(first)));
-        let mut progressions: Vec<(NaiveDate, NaiveDate)> =
-            worsened.chain(stopped).chain(series).collect();
+        // A relapse sent only as a diagnosis (myeloma "in relapse", C90.02: review H3, ON-1)
+        // is a progression on its day, as a worsened status is.
+        let diagnosed = relapse_diagnosis_days(record, set, today)
+            .into_iter()
+            .map(|(first, last, _)| (first, last));
+        let mut progressions: Vec<(NaiveDate, NaiveDate)> = worsened
+            .chain(stopped)
+            .chain(series)
+            .chain(diagnosed)
+            .collect();
         progressions.sort_unstable();
         let cell_therapy = &set.lines.cell_therapy_classes;
         let mut infusions: Vec<NaiveDate> = given
@@ -276,38 +275,15 @@ fn in_remission(
     start: NaiveDate,
     today: NaiveDate,
 ) -> Remission {
-    let wanted = &set.lines.remission_continues;
-    if wanted.is_empty() {
+    if set.lines.remission_continues.is_empty() {
         return Remission::None;
     }
-    let statuses = || {
-        record
-            .observations
-            .iter()
-            .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-            .filter_map(|o| {
-                let response =
-                    crate::domain::Response::from_disease_status(o.value_code.as_deref()?)?;
-                Some((
-                    response,
-                    o.local_day(),
-                    o.last_local_day().min(today).max(o.local_day()),
-                ))
-            })
-    };
-    let is_wanted = |response: crate::domain::Response| {
-        wanted
-            .iter()
-            .any(|name| crate::domain::Response::parse_any(name) == Some(response))
-    };
-    let recorded = statuses()
-        .filter(|(response, first, last)| {
-            *first > line_start && *last < start && is_wanted(*response)
-        })
-        .map(|(_, first, _)| first)
-        .min();
+    let recorded = recorded_remissions(record, set, today)
+        .into_iter()
+        .filter(|remission| remission.first > line_start && remission.last < start)
+        .min_by_key(|remission| remission.first);
     let (remission, derived) = match recorded {
-        Some(day) => (day, None),
+        Some(remission) => (remission.first, remission.words),
         None => match derived_remission(record, set, line_start, start, today) {
             Some((day, words)) => (day, Some(words)),
             None => return Remission::None,
@@ -329,18 +305,10 @@ fn relapse_after(
     today: NaiveDate,
 ) -> Option<String> {
     let after = format!("after the remission of {remission}");
-    let worsened = record
-        .observations
-        .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-        .filter(|o| {
-            o.value_code
-                .as_deref()
-                .and_then(crate::domain::Response::from_disease_status)
-                == Some(crate::domain::Response::Progression)
-        })
-        .filter(|o| o.last_local_day().min(today).max(o.local_day()) > remission)
-        .filter(|o| o.local_day() <= start)
+    let worsened = disease_statuses(record, today)
+        .filter(|status| status.response == Response::Progression)
+        .filter(|status| status.last > remission && status.first <= start)
+        .map(|status| status.observation)
         .min_by_key(|o| o.effective);
     if let Some(o) = worsened {
         return Some(format!(
@@ -422,13 +390,10 @@ fn relapse_diagnosis(
     }
     // A status of relapse none of whose days (onset, recording) is after the remission: the
     // first diagnosis's record, its status now relapse.
-    let undated = record.conditions.iter().find(|c| {
-        c.is_diagnosis()
-            && matches!(c.verification_status.as_deref(), None | Some("confirmed"))
-            && c.clinical_status
-                .as_deref()
-                .is_some_and(|status| spec.statuses.iter().any(|s| s == status))
-            && super::diagnosis_names::selected_by(c, &set.applies_to)
+    let undated = standing_diagnoses(record, set).find(|c| {
+        c.clinical_status
+            .as_deref()
+            .is_some_and(|status| spec.statuses.iter().any(|s| s == status))
             && [
                 (c.onset, c.onset_precision),
                 (c.recorded, c.recorded_precision),
@@ -446,22 +411,9 @@ fn relapse_diagnosis(
     });
     let what = what?;
     // The relapse of an undated status came after the latest remission recorded.
-    let latest = record
-        .observations
-        .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-        .filter(|o| {
-            o.value_code
-                .as_deref()
-                .and_then(crate::domain::Response::from_disease_status)
-                .is_some_and(|response| {
-                    set.lines
-                        .remission_continues
-                        .iter()
-                        .any(|name| crate::domain::Response::parse_any(name) == Some(response))
-                })
-        })
-        .map(|o| o.last_local_day().min(today).max(o.local_day()))
+    let latest = recorded_remissions(record, set, today)
+        .into_iter()
+        .map(|remission| remission.last)
         .max()
         .map_or(remission, |day| day.max(remission));
     (start > latest).then(|| {
@@ -470,6 +422,38 @@ fn relapse_diagnosis(
              remission ({latest}), and whether before this course cannot be told"
         )
     })
+}
+
+/// The diagnoses of the rule set's condition (its `applies_to`) a relapse or a remission is read
+/// from: refuted, differential and provisional records are none.
+fn standing_diagnoses<'r>(
+    record: &'r PatientRecord,
+    set: &'r RuleSet,
+) -> impl Iterator<Item = &'r crate::domain::Condition> + 'r {
+    record.conditions.iter().filter(|c| {
+        c.is_diagnosis()
+            && matches!(c.verification_status.as_deref(), None | Some("confirmed"))
+            && super::diagnosis_names::selected_by(c, &set.applies_to)
+    })
+}
+
+/// A day of a diagnosis (its onset, its recording) as its first and last possible day: one of
+/// a month or a year alone is every day of it, up to today.
+fn diagnosis_days(
+    day: Option<NaiveDate>,
+    precision: crate::domain::DatePrecision,
+    today: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate)> {
+    day.map(|first| (first, precision.last_day(first).min(today).max(first)))
+}
+
+/// "since 2026-03-05", or "dated 2026-03 alone".
+fn since_words(first: NaiveDate, last: NaiveDate) -> String {
+    if first == last {
+        format!("since {first}")
+    } else {
+        format!("dated {} alone", super::dates::dated(first, last))
+    }
 }
 
 /// The diagnoses that record a relapse on a day (`[lines] relapse_diagnoses`, review G3-1), as
@@ -482,35 +466,23 @@ pub(super) fn relapse_diagnosis_days(
     set: &RuleSet,
     today: NaiveDate,
 ) -> Vec<(NaiveDate, NaiveDate, String)> {
-    use super::diagnosis_names::{condition_matches, selected_by};
     let Some(spec) = set.lines.relapse_diagnoses.as_ref() else {
         return Vec::new();
     };
-    let days = |day: Option<NaiveDate>, precision: crate::domain::DatePrecision| {
-        day.map(|first| (first, precision.last_day(first).min(today).max(first)))
-    };
-    record
-        .conditions
-        .iter()
-        .filter(|c| {
-            c.is_diagnosis()
-                && matches!(c.verification_status.as_deref(), None | Some("confirmed"))
-                && selected_by(c, &set.applies_to)
-        })
+    standing_diagnoses(record, set)
         .filter_map(|condition| {
-            let onset = days(condition.onset, condition.onset_precision);
-            let recorded = days(condition.recorded, condition.recorded_precision);
-            let named = condition_matches(condition, &spec.icd10, &spec.snomed, &spec.names);
+            let onset = diagnosis_days(condition.onset, condition.onset_precision, today);
+            let recorded = diagnosis_days(condition.recorded, condition.recorded_precision, today);
+            let named = relapse_by_name(condition, spec);
             let status = condition
                 .clinical_status
                 .as_deref()
                 .is_some_and(|status| spec.statuses.iter().any(|s| s == status));
-            let remitted =
-                condition_matches(condition, &spec.remission_icd10, &[], &spec.remission_names)
-                    || matches!(
-                        condition.clinical_status.as_deref(),
-                        Some("remission" | "resolved" | "inactive")
-                    );
+            let remitted = in_remission_by_name(condition, spec)
+                || matches!(
+                    condition.clinical_status.as_deref(),
+                    Some("remission" | "resolved" | "inactive")
+                );
             let (first, last) = if named || status {
                 onset.or(recorded)?
             } else if spec.new_onset && !remitted {
@@ -518,19 +490,159 @@ pub(super) fn relapse_diagnosis_days(
             } else {
                 return None;
             };
-            let when = if first == last {
-                format!("since {first}")
-            } else {
-                format!("dated {} alone", super::dates::dated(first, last))
-            };
             Some((
                 first,
                 last,
                 format!(
-                    "relapse recorded as a diagnosis: {} ({}) {when}",
-                    condition.display, condition.code
+                    "relapse recorded as a diagnosis: {} ({}) {}",
+                    condition.display,
+                    condition.code,
+                    since_words(first, last)
                 ),
             ))
+        })
+        .collect()
+}
+
+/// A disease status that says a response (see [`disease_statuses`]).
+struct Status<'r> {
+    response: Response,
+    /// Its first and last possible day: one dated by a month or a year alone is every day of
+    /// it, up to today.
+    first: NaiveDate,
+    last: NaiveDate,
+    observation: &'r crate::domain::Observation,
+}
+
+/// The disease statuses of the record that say a response: the one reading of them that the
+/// lines weigh a remission and a relapse by.
+fn disease_statuses(record: &PatientRecord, today: NaiveDate) -> impl Iterator<Item = Status<'_>> {
+    record
+        .observations
+        .iter()
+        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
+        .filter_map(move |o| {
+            Some(Status {
+                response: Response::from_disease_status(o.value_code.as_deref()?)?,
+                first: o.local_day(),
+                last: o.last_local_day().min(today).max(o.local_day()),
+                observation: o,
+            })
+        })
+}
+
+/// A remission the record states: a disease status of one of `remission_continues`, or a
+/// diagnosis in remission read as one (`[lines.relapse_diagnoses] remission_response`).
+struct RecordedRemission {
+    first: NaiveDate,
+    last: NaiveDate,
+    /// For a diagnosis, the words saying the remission was read from it (for the line's
+    /// reason); none for a disease status.
+    words: Option<String>,
+}
+
+/// The remissions the record states (see [`RecordedRemission`]), in no order.
+fn recorded_remissions(
+    record: &PatientRecord,
+    set: &RuleSet,
+    today: NaiveDate,
+) -> Vec<RecordedRemission> {
+    let wanted = |response: Response| {
+        set.lines
+            .remission_continues
+            .iter()
+            .any(|name| Response::parse_any(name) == Some(response))
+    };
+    let statuses = disease_statuses(record, today)
+        .filter(|status| wanted(status.response))
+        .map(|status| RecordedRemission {
+            first: status.first,
+            last: status.last,
+            words: None,
+        });
+    let diagnosed = remission_diagnosis_days(record, set, today)
+        .into_iter()
+        .filter(|remission| wanted(remission.response))
+        .map(|remission| RecordedRemission {
+            first: remission.first,
+            last: remission.last,
+            words: Some(format!("in remission: {}", remission.words)),
+        });
+    statuses.chain(diagnosed).collect()
+}
+
+/// Whether a diagnosis is coded or named as in remission (`remission_icd10`, `remission_snomed`,
+/// `remission_names`).
+fn in_remission_by_name(
+    condition: &crate::domain::Condition,
+    spec: &super::model::RelapseDiagnoses,
+) -> bool {
+    super::diagnosis_names::condition_matches(
+        condition,
+        &spec.remission_icd10,
+        &spec.remission_snomed,
+        &spec.remission_names,
+    )
+}
+
+/// Whether a diagnosis is coded or named as a relapse (`icd10`, `snomed`, `names`).
+fn relapse_by_name(
+    condition: &crate::domain::Condition,
+    spec: &super::model::RelapseDiagnoses,
+) -> bool {
+    super::diagnosis_names::condition_matches(condition, &spec.icd10, &spec.snomed, &spec.names)
+}
+
+/// A diagnosis in remission read as a response (see [`remission_diagnosis_days`]).
+pub(super) struct DiagnosedRemission {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub response: Response,
+    /// The diagnosis, its day and what it was read as, in words.
+    pub words: String,
+}
+
+/// The diagnoses of the rule set's condition coded or named as in remission (ICD-10-CM C92.01,
+/// C90.01: review H3, ON-2), each read as `remission_response` on its onset, else the day it was
+/// recorded (an onset of a month or a year alone is every day of it). A code says remission
+/// at its date, not its depth (CR or PR, CR or CRi): the response is the least the rule set's
+/// remission can be, and the words say it was read from the code. A diagnosis also coded or
+/// named as a relapse, refuted, differential or provisional, is none. None when the rule set
+/// reads no remission from a diagnosis.
+pub(super) fn remission_diagnosis_days(
+    record: &PatientRecord,
+    set: &RuleSet,
+    today: NaiveDate,
+) -> Vec<DiagnosedRemission> {
+    let Some(spec) = set.lines.relapse_diagnoses.as_ref() else {
+        return Vec::new();
+    };
+    let Some(response) = spec
+        .remission_response
+        .as_deref()
+        .and_then(Response::parse_any)
+    else {
+        return Vec::new();
+    };
+    standing_diagnoses(record, set)
+        .filter(|c| in_remission_by_name(c, spec) && !relapse_by_name(c, spec))
+        .filter_map(|condition| {
+            let (first, last) = diagnosis_days(condition.onset, condition.onset_precision, today)
+                .or_else(|| {
+                diagnosis_days(condition.recorded, condition.recorded_precision, today)
+            })?;
+            Some(DiagnosedRemission {
+                first,
+                last,
+                response,
+                words: format!(
+                    "{response} read from the diagnosis {} ({}) {} (a diagnosis in remission \
+                     says remission, not its depth)",
+                    condition.display,
+                    condition.code,
+                    since_words(first, last)
+                ),
+            })
         })
         .collect()
 }
@@ -569,15 +681,8 @@ fn derived_remission(
     } else {
         in_window.max_by_key(|o| o.effective)
     }?;
-    let recorded_response = record.observations.iter().any(|o| {
-        o.code == observation_codes::DISEASE_STATUS
-            && o.value_code
-                .as_deref()
-                .and_then(crate::domain::Response::from_disease_status)
-                .is_some()
-            && o.local_day() > line_start
-            && o.local_day() <= last_day(marrow)
-    });
+    let recorded_response = disease_statuses(record, today)
+        .any(|status| status.first > line_start && status.first <= last_day(marrow));
     if recorded_response
         || super::recovery::blasts_unreadable(marrow).is_some()
         || marrow.beyond("below", spec.blasts_remission_below) != Some(true)
@@ -589,11 +694,11 @@ fn derived_remission(
         super::recovery::blasts_text(marrow),
         on_day(&marrow.day_text(), marrow.effective_precision.is_day())
     );
-    let wanted: Vec<crate::domain::Response> = set
+    let wanted: Vec<Response> = set
         .lines
         .remission_continues
         .iter()
-        .filter_map(|name| crate::domain::Response::parse_any(name))
+        .filter_map(|name| Response::parse_any(name))
         .collect();
     let Some(recovery) = spec.recovery.as_ref() else {
         return Some((

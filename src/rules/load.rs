@@ -40,6 +40,11 @@ pub(super) fn validate(
         }
         Ok(())
     };
+    // A response misspelled would silently read no diagnosis in remission.
+    if let Some(spec) = &set.lines.relapse_diagnoses {
+        check_responses(spec.remission_response.as_slice())?;
+    }
+    check_responses(&set.lines.remission_continues)?;
     // A product misspelled would silently fall back to the unnamed therapy.
     for ingredient in set.lines.therapy_procedure_products.values() {
         if book.get(ingredient).is_none() {

@@ -604,12 +604,23 @@ pub struct RelapseDiagnoses {
     /// Whether a diagnosis of the condition begun after the remission is a relapse.
     #[serde(default)]
     pub new_onset: bool,
-    /// ICD-10 code prefixes of a remission ("C92.01"): never a new onset's relapse.
+    /// ICD-10 code prefixes of a remission ("C92.01"): never a new onset's relapse, and a
+    /// recorded remission with `remission_response`.
     #[serde(default)]
     pub remission_icd10: Vec<String>,
-    /// Words of a diagnosis that say a remission: never a new onset's relapse.
+    /// SNOMED CT concepts of a remission, as `remission_icd10`.
+    #[serde(default)]
+    pub remission_snomed: Vec<String>,
+    /// Words of a diagnosis that say a remission, as `remission_icd10`.
     #[serde(default)]
     pub remission_names: Vec<String>,
+    /// The response a diagnosis in remission is read as (review H3, ON-2), on its onset, else
+    /// the day it was recorded: where a recorded remission is read (a line's response, the
+    /// remission a course continues, the remission a relapse follows). A code says remission,
+    /// not its depth, so this is the least response the rule set's remission can be. None: a
+    /// diagnosis in remission is read as none.
+    #[serde(default)]
+    pub remission_response: Option<String>,
 }
 
 /// An end-of-treatment PET-CT is done preferably 6 to 8 weeks after the last cycle (Juweid et

@@ -61,9 +61,50 @@ fn recorded_response_dated(
     if let Some(response) = line.best_response {
         return Some((response, line.best_response_date));
     }
-    assessments_of(ctx, line)
-        .filter_map(|o| response_of_assessment(o).map(|response| (response, Some(o.local_day()))))
+    // A diagnosis in remission is a recorded response too (review H3, ON-2); an assessment as
+    // deep (the later in the chain on a tie) is said instead.
+    diagnosed_remission(ctx, line)
+        .map(|(response, day, _)| (response, Some(day)))
+        .into_iter()
+        .chain(assessments_of(ctx, line).filter_map(|o| {
+            response_of_assessment(o).map(|response| (response, Some(o.local_day())))
+        }))
         .max_by_key(|(response, _)| response.depth())
+}
+
+/// A diagnosis in remission (`[lines.relapse_diagnoses] remission_response`) dated after the
+/// line began, within its response window and before the next line began, as its assessments
+/// are (see [`assessments_of`]): the response it is read as, its day and its words.
+fn diagnosed_remission(
+    ctx: &Context<'_>,
+    line: &TreatmentLine,
+) -> Option<(Response, NaiveDate, String)> {
+    let window_end = response_window_end(ctx, line);
+    let next = next_line(ctx, line);
+    let until = next.map_or(window_end, |next| window_end.min(next.start));
+    super::lines::remission_diagnosis_days(ctx.record, ctx.set, ctx.today)
+        .into_iter()
+        .filter(|remission| remission.first > line.start && remission.last <= until)
+        .filter(|remission| next.is_none_or(|next| remission.last < next.start))
+        .min_by_key(|remission| remission.first)
+        .map(|remission| (remission.response, remission.first, remission.words))
+}
+
+/// A line's response in words: where a diagnosis in remission gave it (no deeper or equal
+/// response recorded), the diagnosis, its day and that its code says no depth.
+fn response_said(ctx: &Context<'_>, line: &TreatmentLine, response: Response) -> String {
+    match diagnosed_remission(ctx, line) {
+        Some((from, _, words))
+            if from == response
+                && line.best_response.is_none()
+                && !assessments_of(ctx, line)
+                    .filter_map(response_of_assessment)
+                    .any(|assessed| assessed.depth() >= from.depth()) =>
+        {
+            words
+        }
+        _ => response.to_string(),
+    }
 }
 
 /// The last day the assessment of `line` dated `day` may have been on: of a month or a year
@@ -937,8 +978,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     }
                     LineState::Responded(response) => {
                         outcome.reasons.push(format!(
-                            "{}: responded ({response})",
-                            describe_line(ctx.record, line)
+                            "{}: responded ({})",
+                            describe_line(ctx.record, line),
+                            response_said(ctx, line, *response)
                         ));
                     }
                     LineState::NotRefractory(why) => outcome
@@ -970,8 +1012,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                 }
                 Some((line, LineState::Responded(response))) => {
                     outcome.reasons.push(format!(
-                        "latest line with an outcome: {}: responded ({response})",
-                        describe_line(ctx.record, line)
+                        "latest line with an outcome: {}: responded ({})",
+                        describe_line(ctx.record, line),
+                        response_said(ctx, line, *response)
                     ));
                     outcome.verdict = Verdict::NotMet;
                 }
@@ -1033,8 +1076,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     }
                     LineState::Responded(response) => {
                         outcome.reasons.push(format!(
-                            "{}: responded ({response})",
-                            describe_line(ctx.record, line)
+                            "{}: responded ({})",
+                            describe_line(ctx.record, line),
+                            response_said(ctx, line, *response)
                         ));
                         outcome.verdict = Verdict::NotMet;
                         return outcome;
@@ -1255,7 +1299,8 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         outcome.progression_shown_confirmed = progression.shown_confirmed;
         outcome.evidence.push(line_evidence(id, ctx.record, line));
         outcome.reasons.push(format!(
-            "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
+            "responded ({}) to {} {}, then relapse or progression {} after its end: {words}",
+            response_said(ctx, line, response),
             line.label(),
             line.regimen,
             super::dates::span_against(
@@ -2232,7 +2277,7 @@ fn course_result<'a>(
             return CourseResult::Remission(format!("remission ({response}; {said})"), shown);
         }
         return CourseResult::Remission(
-            format!("remission ({response})"),
+            format!("remission ({})", response_said(ctx, line, response)),
             marrow.into_iter().collect(),
         );
     }

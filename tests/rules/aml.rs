@@ -1665,3 +1665,38 @@ fn a_remission_read_from_the_marrow_and_counts_continues_the_line() {
     );
     assert_eq!(aml_lines(&mlfs).len(), 5, "{:#?}", aml_lines(&mlfs));
 }
+
+/// ON-2, ON-3: an AML diagnosis in remission dated after the induction (ICD-10-CM C92.01, or
+/// SNOMED CT 91860005 |Acute myeloid leukemia in remission| sent with no display) is a recorded
+/// remission, read as CRi (the code says remission, not its depth): the consolidation after it
+/// continues the line, whose reason says the remission was read from the diagnosis; the salvage
+/// after a marrow relapse is the second line, and the patient relapsed.
+#[test]
+fn an_aml_diagnosis_in_remission_is_a_recorded_remission() {
+    let coded = cr_consolidation_then_salvage(
+        patient(),
+        |v| v.condition_since("C92.01", "Acute myeloid leukemia, in remission", 371),
+        |v| v.marrow_blasts(18.0, 100),
+    );
+    let mut snomed = cr_consolidation_then_salvage(
+        patient(),
+        |v| v.condition_coded(&[("http://snomed.info/sct", "91860005", "")], "active"),
+        |v| v.marrow_blasts(18.0, 100),
+    );
+    if let Some(condition) = snomed.conditions.last_mut() {
+        condition.onset = Some(ago(371));
+    }
+    for (record, code) in [(coded, "C92.01"), (snomed, "91860005")] {
+        let lines = aml_lines(&record);
+        assert_eq!(lines.len(), 2, "{code}: {lines:#?}");
+        assert_eq!(lines[1].start, ago(90), "{code}: {lines:#?}");
+        let first = lines[0].cut_reason.as_deref().unwrap_or_default();
+        for words in [code, "CRi read from the diagnosis", &ago(371).to_string()] {
+            assert!(first.contains(words), "{words}: {first}");
+        }
+        let assessment = super::support::assess(ID, &record);
+        let said = super::support::describe(&assessment);
+        assert_eq!(assessment.status, Relapsed, "{code}: {said}");
+        assert!(said.contains("read from the diagnosis"), "{code}: {said}");
+    }
+}

@@ -9,7 +9,7 @@ use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Re
 use refract::domain::observation_codes::disease_status;
 use refract::domain::{Comparator, Response, StopReason};
 
-use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
+use super::support::{Case, LineSpec, Vignette, ago, case, line, run, rx};
 
 const ID: &str = "myeloma";
 const VRD: &[&str] = &["bortezomib", "lenalidomide", "dexamethasone"];
@@ -2700,4 +2700,97 @@ fn a_lines_cut_does_not_call_a_progression_within_the_window_a_relapse() {
     let cut = lines[1].cut_reason.as_deref().unwrap_or_default();
     assert!(!cut.contains("relapse"), "{cut}");
     assert!(cut.contains("progression off therapy"), "{cut}");
+}
+
+/// VRd as drug records from 400 to 300 days ago, `response` (a recorded one, or none), `relapse`
+/// (a relapse recorded only as a diagnosis, or nothing), then VRd again from 220 days ago,
+/// ongoing: a pause shorter than the gap limit (90 days), so the same drugs go on the one line
+/// unless the disease progressed off therapy in between.
+fn vrd_relapse_vrd(
+    response: impl FnOnce(Vignette) -> Vignette,
+    relapse: impl FnOnce(Vignette) -> Vignette,
+) -> Vignette {
+    let first = patient()
+        .give(rx("Bortezomib 1.3 mg/m2").from(400).until(300))
+        .give(rx("Lenalidomide 25 mg/d").from(400).until(300))
+        .give(rx("Dexamethasone 40 mg/wk").from(400).until(300));
+    relapse(response(first))
+        .give(rx("Bortezomib 1.3 mg/m2").from(220))
+        .give(rx("Lenalidomide 25 mg/d").from(220))
+        .give(rx("Dexamethasone 40 mg/wk").from(220))
+}
+
+fn partial_response(v: Vignette) -> Vignette {
+    v.disease_status(disease_status::PARTIAL_REMISSION, 310)
+}
+
+/// ON-1: a myeloma relapse sent only as a diagnosis (ICD-10-CM C90.02 "Multiple myeloma in
+/// relapse", or words that say relapsed), 70 days after the last dose, is a progression off
+/// therapy: VRd restarted after it is a new line (IMWG 2015), its cut saying the progression,
+/// and the relapsed criterion reads it (IMWG 2011: more than 60 days after the last dose).
+#[test]
+fn a_myeloma_relapse_sent_only_as_a_diagnosis_is_a_progression() {
+    for (code, display) in [
+        ("C90.02", "Multiple myeloma in relapse"),
+        ("C90.00", "Relapsed multiple myeloma"),
+    ] {
+        let v = vrd_relapse_vrd(partial_response, |v| v.condition_since(code, display, 230));
+        let lines = derived(v.clone());
+        assert_eq!(lines.len(), 2, "{code}: {lines:#?}");
+        let cut = lines[1].cut_reason.as_deref().unwrap_or_default();
+        assert!(
+            cut.contains("progression off therapy") && cut.contains(&ago(230).to_string()),
+            "{code}: {cut}"
+        );
+        let assessment = super::support::assess(ID, &v.record());
+        let said = super::support::describe(&assessment);
+        assert_eq!(assessment.status, Relapsed, "{code}: {said}");
+        assert!(said.contains(display), "{code}: {said}");
+    }
+    // Without it, the same drugs after a pause of 80 days go on the one line.
+    let lines = derived(vrd_relapse_vrd(partial_response, |v| v));
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+}
+
+/// ON-2: a myeloma diagnosis in remission (C90.01) dated within a line's response window is the
+/// line's recorded response, read as a partial response (the code says remission, not its
+/// depth), and the reasons say it was read from the diagnosis; a relapse after it is a relapse.
+/// "Not having achieved remission" (C90.00) is no remission.
+#[test]
+fn a_myeloma_diagnosis_in_remission_is_a_recorded_response() {
+    let relapse = |v: Vignette| v.condition_since("C90.02", "Multiple myeloma in relapse", 230);
+    let remission = vrd_relapse_vrd(
+        |v| v.condition_since("C90.01", "Multiple myeloma in remission", 310),
+        relapse,
+    );
+    let assessment = super::support::assess(ID, &remission.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Relapsed, "{said}");
+    for words in ["C90.01", "PR read from the diagnosis", "not its depth"] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    // With no relapse, the line responded: not refractory, said with where the response
+    // came from.
+    let responded = vrd_relapse_vrd(
+        |v| v.condition_since("C90.01", "Multiple myeloma in remission", 310),
+        |v| v,
+    );
+    let assessment = super::support::assess(ID, &responded.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("PR read from the diagnosis"), "{said}");
+    let not_achieved = vrd_relapse_vrd(
+        |v| {
+            v.condition_since(
+                "C90.00",
+                "Multiple myeloma not having achieved remission",
+                310,
+            )
+        },
+        relapse,
+    );
+    let assessment = super::support::assess(ID, &not_achieved.record());
+    let said = super::support::describe(&assessment);
+    assert_ne!(assessment.status, Relapsed, "{said}");
+    assert!(!said.contains("read from the diagnosis"), "{said}");
 }
