@@ -39,7 +39,7 @@ use crate::rules::Rules;
 use crate::store::imports::{self as ledger, IdentityLookup, PatientMatch, RunKey};
 use crate::store::{Store, StoreError};
 
-pub use apply::ONE_TRANSACTION_BYTES;
+pub use apply::{ONE_TRANSACTION_BYTES, STORED_TYPES};
 pub use files::{DEFAULT_MAX_FILE_BYTES, parse_size};
 pub use project::{Rebuilt, rebuild_dirty, rebuild_step};
 

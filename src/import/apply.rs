@@ -253,7 +253,7 @@ pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
-const STORED_TYPES: [&str; 20] = [
+pub const STORED_TYPES: [&str; 20] = [
     "Condition",
     "MedicationRequest",
     "MedicationStatement",
