@@ -527,7 +527,17 @@ fn this_host() -> String {
 /// instead of adding a copy; a CareTeam (active, named, its period not ended) sets the
 /// patient's care team, the one begun last of several. Files are read again so that the
 /// CareTeams skipped before set the team.
-pub const MAPPING_VERSION: i64 = 25;
+/// In 26 (OC-11, OC-12, OC-13): an origin a refract export carried may name the type of the
+/// resource the record was read from (a report's or a form's reading, a device in use or a
+/// study place written as a Procedure) and which of its rows the record is (a blood-pressure
+/// panel's two readings): the record is kept under that type and id, a part under the id, `#`
+/// and its part, which the source's own next version of the resource, or its removal, takes
+/// out; the exported care team carries the origin of the CareTeam that named it. A CareTeam
+/// `inactive`, `suspended` or `entered-in-error` is kept as the source's withdrawal of the team:
+/// when every CareTeam of the patient is withdrawn or ended, their team is cleared (audited); a
+/// file with no CareTeam keeps it. `refract pull` asks for CareTeam. Files are read again so
+/// that the CareTeams withdrawn before clear the team they left in place.
+pub const MAPPING_VERSION: i64 = 26;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -459,6 +459,10 @@ pub struct Procedure {
 #[derive(Debug, Serialize)]
 pub struct CareTeam {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub status: &'static str,
     pub name: NonBlank,
     pub subject: Reference,
