@@ -1058,7 +1058,18 @@ fn patient_entries(
             });
         }
         let stop = stop_of(exposure);
-        let mut extension = Vec::new();
+        // Where the course came from (review OC-11), unless a line the team entered names its
+        // statement: that line finds its drug by the statement's id here.
+        let origin = origins.exposures.get(&exposure.id).filter(|_| {
+            !record.lines.iter().any(|line| {
+                carried_line(line)
+                    && line
+                        .drugs
+                        .iter()
+                        .any(|d| d.exposure_id == Some(exposure.id))
+            })
+        });
+        let mut extension = origin_extension(origin, "MedicationStatement");
         if let Some(reason) = stop.clone() {
             extension.push(termination(reason));
         }
@@ -1166,6 +1177,7 @@ fn patient_entries(
         let route = exposure.route.as_deref().and_then(text);
         let resource = MedicationStatement {
             id: id.clone(),
+            meta: written_at(origin),
             extension,
             based_on,
             status,

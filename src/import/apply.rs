@@ -1012,6 +1012,12 @@ fn carried_origin(
             "ImagingStudy",
             "DiagnosticReport",
         ],
+        "MedicationStatement" => &[
+            "MedicationRequest",
+            "MedicationStatement",
+            "MedicationAdministration",
+            "MedicationDispense",
+        ],
         _ => &[],
     };
     let kind = STORED_TYPES
@@ -1940,6 +1946,16 @@ impl Writer<'_> {
                     Kind::Reaction => counted.reactions += 1,
                     Kind::Line => {}
                 }
+                // A part a refract export carried of a resource whose source's own version is
+                // stored: that version stands for it, and for its other parts (review OC-11).
+                if let Some((whole, _)) = resource.id.split_once(CARRIED_PART)
+                    && tx
+                        .stored_subject(&resource.source, resource.resource_type, whole)?
+                        .is_some()
+                {
+                    counted.unchanged += 1;
+                    return Ok(Some(Upserted::Unchanged));
+                }
                 // Removed after this copy was written, in this run or an earlier one: the file
                 // holds an older version (a replace keeps what may be stored of it).
                 if self.deletions.deleted_after(
@@ -1979,7 +1995,10 @@ impl Writer<'_> {
                 let upserted = tx.upsert_resource(&entry, marks, self.replace)?;
                 if !matches!(upserted, Upserted::OtherSubject(_)) {
                     counted.kept_aside_dropped += tx.drop_kept_aside_copies(&entry)?;
-                    // The parts a refract export carried it in, which it now stands for.
+                }
+                // The parts a refract export carried it in, which it now stands for: only
+                // one newly stored can meet any (a part that comes after it is not kept).
+                if matches!(upserted, Upserted::Added) {
                     counted.removed += tx.remove_carried_parts(
                         &resource.source,
                         resource.resource_type,

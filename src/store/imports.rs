@@ -2714,6 +2714,8 @@ pub struct RecordOrigins {
     pub procedures: HashMap<i64, RecordOrigin>,
     pub observations: HashMap<i64, RecordOrigin>,
     pub reactions: HashMap<i64, RecordOrigin>,
+    /// A drug record's: the first record of its course (see [`Store::record_origins`]).
+    pub exposures: HashMap<i64, RecordOrigin>,
     pub team: Option<RecordOrigin>,
 }
 
@@ -2803,6 +2805,19 @@ impl Store {
                 ][..],
             ),
             ("drug_reactions", &["AllergyIntolerance"][..]),
+            // A course joined from several records (renewals) is kept under its first
+            // record's id: its origin is that record's, and the source's own version of it
+            // takes the course's place, the others joining it again as they did there
+            // (review OC-11).
+            (
+                "drug_exposures",
+                &[
+                    "MedicationRequest",
+                    "MedicationStatement",
+                    "MedicationAdministration",
+                    "MedicationDispense",
+                ][..],
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -2863,7 +2878,8 @@ impl Store {
                 0 => &mut origins.conditions,
                 1 => &mut origins.procedures,
                 2 => &mut origins.observations,
-                _ => &mut origins.reactions,
+                3 => &mut origins.reactions,
+                _ => &mut origins.exposures,
             };
             table.insert(row, origin);
         }
