@@ -532,7 +532,9 @@ fn this_host() -> String {
 /// study place written as a Procedure) and which of its rows the record is (a blood-pressure
 /// panel's two readings): the record is kept under that type and id, a part under the id, `#`
 /// and its part, which the source's own next version of the resource, or its removal, takes
-/// out; the exported care team carries the origin of the CareTeam that named it. A CareTeam
+/// out; a drug's course carries its first record's origin, and a course joined from several
+/// orders is kept under that order, which the source's own next version of it replaces; the
+/// exported care team carries the origin of the CareTeam that named it. A CareTeam
 /// `inactive`, `suspended` or `entered-in-error` is kept as the source's withdrawal of the team:
 /// when every CareTeam of the patient is withdrawn or ended, their team is cleared (audited); a
 /// file with no CareTeam keeps it. `refract pull` asks for CareTeam. Files are read again so

@@ -69,8 +69,10 @@
 //!   the source's own next version of the resource, or its removal, takes the parts out as it
 //!   takes their place (review OC-11). The team shown goes out as a CareTeam with the origin
 //!   of the CareTeam that named it, so that the source's withdrawal of it is met (review
-//!   OC-13). A drug's record made from several resources (joined renewals) carries none: no
-//!   one resource stands for it.
+//!   OC-13). A drug's course (a MedicationStatement) carries the origin of its first record:
+//!   a course joined from several orders is kept under the first, whose own next version takes
+//!   its place, the renewals joining it again as they did at the source; unless a line the
+//!   team entered names its statement, which that line finds by the statement's id.
 //!
 //! A line read back is `LineOrigin::Imported`: no one in the file that imports it entered it,
 //! and it is replaced, not added again, when a newer export is imported.
