@@ -39,7 +39,7 @@ use crate::rules::Rules;
 use crate::store::imports::{self as ledger, IdentityLookup, PatientMatch, RunKey};
 use crate::store::{Store, StoreError};
 
-pub use apply::ONE_TRANSACTION_BYTES;
+pub use apply::{ONE_TRANSACTION_BYTES, STORED_TYPES};
 pub use files::{DEFAULT_MAX_FILE_BYTES, parse_size};
 pub use project::{Rebuilt, rebuild_dirty, rebuild_step};
 
@@ -543,6 +543,18 @@ fn this_host() -> String {
 /// same act: the device is dated by it and the procedure says its device, as `focalDevice`
 /// makes them (`import::project::implantations`). Files are read again so that such statements,
 /// courses and devices are read so.
+/// Also in 26 (OC-11, OC-12, OC-13): an origin a refract export carried may name the type of the
+/// resource the record was read from (a report's or a form's reading, a device in use or a
+/// study place written as a Procedure) and which of its rows the record is (a blood-pressure
+/// panel's two readings): the record is kept under that type and id, a part under the id, `#`
+/// and its part, which the source's own next version of the resource, or its removal, takes
+/// out; a drug's course carries its first record's origin, and a course joined from several
+/// orders is kept under that order, which the source's own next version of it replaces; the
+/// exported care team carries the origin of the CareTeam that named it. A CareTeam
+/// `inactive`, `suspended` or `entered-in-error` is kept as the source's withdrawal of the team:
+/// when every CareTeam of the patient is withdrawn or ended, their team is cleared (audited); a
+/// file with no CareTeam keeps it. `refract pull` asks for CareTeam. Files are read again so
+/// that the CareTeams withdrawn before clear the team they left in place.
 pub const MAPPING_VERSION: i64 = 26;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

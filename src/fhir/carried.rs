@@ -60,10 +60,19 @@
 //!   resource's id there) and `subject` (the Patient id it was filed under there); and on the
 //!   Patient, one `origin` per Patient id a source knows them by (`source`, `id`). The import
 //!   keeps such a record under that source and id, and knows the patient by those Patient ids,
-//!   so that the source's own next export updates the record instead of adding a copy. A
-//!   record made from several resources (a blood-pressure panel's two readings, a drug's
-//!   joined renewals) or from a resource of another type (a report's readings) carries none:
-//!   which resource it stands for cannot be said.
+//!   so that the source's own next export updates the record instead of adding a copy.
+//!   A record read from a resource of another type (a report's or a form's readings, a device
+//!   in use or a study place written as a Procedure) says that type in `type` (`valueCode`);
+//!   one of several rows a resource gave (a blood-pressure panel's two readings, a report's
+//!   procedure and reading, a form's scores) says which in `part` (`valueInteger`, from 1):
+//!   each part is kept under the resource's id, `#` and its part, which no FHIR id holds, and
+//!   the source's own next version of the resource, or its removal, takes the parts out as it
+//!   takes their place (review OC-11). The team shown goes out as a CareTeam with the origin
+//!   of the CareTeam that named it, so that the source's withdrawal of it is met (review
+//!   OC-13). A drug's course (a MedicationStatement) carries the origin of its first record:
+//!   a course joined from several orders is kept under the first, whose own next version takes
+//!   its place, the renewals joining it again as they did at the source; unless a line the
+//!   team entered names its statement, which that line finds by the statement's id.
 //!
 //! A line read back is `LineOrigin::Imported`: no one in the file that imports it entered it,
 //! and it is replaced, not added again, when a newer export is imported.
@@ -94,6 +103,10 @@ pub struct Origin {
     pub id: String,
     /// The Patient id it was filed under there (none on a Patient's own origin).
     pub subject: Option<String>,
+    /// The resource's type there, when it is not the type it is written as (review OC-11).
+    pub resource_type: Option<String>,
+    /// Which of the rows its resource gave it is, when it gave several (review OC-11).
+    pub part: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -126,10 +139,25 @@ pub fn origins_of(json: &str) -> Vec<Origin> {
                     .filter(|value| !value.is_empty())
                     .map(str::to_owned)
             };
+            let whole = |name: &str| {
+                extension
+                    .extension
+                    .iter()
+                    .find(|part| part.url.as_deref() == Some(name))
+            };
             Some(Origin {
                 source: part("source").unwrap_or_default(),
                 id: part("id")?,
                 subject: part("subject"),
+                resource_type: whole("type")
+                    .and_then(|part| part.value_code.as_deref())
+                    .map(str::trim)
+                    .filter(|kind| !kind.is_empty())
+                    .map(str::to_owned),
+                part: whole("part")
+                    .and_then(|part| part.value_integer)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n > 0),
             })
         })
         .collect()

@@ -103,10 +103,31 @@ fn origin_parts(source: &str, id: &str, subject: Option<&str>) -> Extension {
     }
 }
 
-/// A record's `origin`, when it stands for one resource of a source (see [`RecordOrigins`]).
-fn origin_extension(origin: Option<&RecordOrigin>) -> Vec<Extension> {
+/// A record's `origin`, when it stands for one resource of a source or a part of one (see
+/// [`RecordOrigins`]), written on a resource of type `written_as`: the type there when it is
+/// another (a report's reading written as an Observation), and the part (review OC-11).
+fn origin_extension(origin: Option<&RecordOrigin>, written_as: &str) -> Vec<Extension> {
     origin
-        .map(|origin| origin_parts(&origin.source, &origin.id, Some(&origin.subject)))
+        .map(|origin| {
+            let mut extension = origin_parts(&origin.source, &origin.id, Some(&origin.subject));
+            if origin.resource_type != written_as
+                && let Some(kind) = NonBlank::new(&origin.resource_type)
+            {
+                extension.parts.push(Extension {
+                    url: "type".to_owned(),
+                    value_code: Some(kind),
+                    ..Extension::default()
+                });
+            }
+            if let Some(part) = origin.part.and_then(|part| u32::try_from(part).ok()) {
+                extension.parts.push(Extension {
+                    url: "part".to_owned(),
+                    value_integer: Some(part),
+                    ..Extension::default()
+                });
+            }
+            extension
+        })
         .into_iter()
         .collect()
 }
@@ -237,7 +258,7 @@ fn reaction_entries(
         let resource = AllergyIntolerance {
             id: id.clone(),
             meta: written_at(origins.reactions.get(&reaction.id)),
-            extension: origin_extension(origins.reactions.get(&reaction.id)),
+            extension: origin_extension(origins.reactions.get(&reaction.id), "AllergyIntolerance"),
             clinical_status: bare_code(
                 "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
                 clinical,
@@ -953,6 +974,8 @@ fn patient_entries(
             &id,
             Resource::CareTeam(CareTeam {
                 id: id.clone(),
+                meta: written_at(origins.team.as_ref()),
+                extension: origin_extension(origins.team.as_ref(), "CareTeam"),
                 status: "active",
                 name,
                 subject: subject.clone(),
@@ -970,7 +993,7 @@ fn patient_entries(
         let resource = Condition {
             id: id.clone(),
             meta: written_at(origins.conditions.get(&condition.id)),
-            extension: origin_extension(origins.conditions.get(&condition.id)),
+            extension: origin_extension(origins.conditions.get(&condition.id), "Condition"),
             subject: subject.clone(),
             code: condition_concept(condition, system),
             clinical_status: condition.clinical_status.as_ref().map(|status| {
@@ -1035,7 +1058,18 @@ fn patient_entries(
             });
         }
         let stop = stop_of(exposure);
-        let mut extension = Vec::new();
+        // Where the course came from (review OC-11), unless a line the team entered names its
+        // statement: that line finds its drug by the statement's id here.
+        let origin = origins.exposures.get(&exposure.id).filter(|_| {
+            !record.lines.iter().any(|line| {
+                carried_line(line)
+                    && line
+                        .drugs
+                        .iter()
+                        .any(|d| d.exposure_id == Some(exposure.id))
+            })
+        });
+        let mut extension = origin_extension(origin, "MedicationStatement");
         if let Some(reason) = stop.clone() {
             extension.push(termination(reason));
         }
@@ -1153,6 +1187,7 @@ fn patient_entries(
         let route = exposure.route.as_deref().and_then(text);
         let resource = MedicationStatement {
             id: id.clone(),
+            meta: written_at(origin),
             extension,
             based_on,
             status,
@@ -1211,7 +1246,7 @@ fn patient_entries(
         });
         let resource = Observation {
             id: id.clone(),
-            extension: origin_extension(origins.observations.get(&observation.id)),
+            extension: origin_extension(origins.observations.get(&observation.id), "Observation"),
             meta: written_at(origins.observations.get(&observation.id)),
             status: "final",
             subject: subject.clone(),
@@ -1340,7 +1375,7 @@ fn patient_entries(
             Resource::Procedure(Procedure {
                 id: id.clone(),
                 meta: written_at(origins.procedures.get(&procedure.id)),
-                extension: origin_extension(origins.procedures.get(&procedure.id)),
+                extension: origin_extension(origins.procedures.get(&procedure.id), "Procedure"),
                 status: "completed",
                 subject: subject.clone(),
                 code: procedure_concept(procedure, system),

@@ -211,19 +211,30 @@ pub struct CareTeamOf {
     pub start: Option<NaiveDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<NaiveDateTime>,
+    /// The source says the team is no longer the patient's, or never was (`status`
+    /// `inactive`, `suspended`, `entered-in-error`; review OC-13): kept, so that the team it
+    /// set is taken out when no other is named, rather than left as it was.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withdrawn: bool,
 }
 
-/// The patient's care team among their CareTeams, as of `today`: of those whose period has not
-/// ended (R4: `status` active, else the resource was not kept), the one begun last, then by
-/// name. A choice: R4 lets a patient have several teams at once, refract shows one.
+/// The patient's care team among their CareTeams, as of `today`: of those neither withdrawn
+/// nor ended, the one begun last, then by name. A choice: R4 lets a patient have several teams
+/// at once, refract shows one. When every CareTeam of theirs is withdrawn or ended, the empty
+/// name: no team, the one they had taken out (review OC-13). `None` when they have no CareTeam
+/// at all: a source that says nothing of the team does not withdraw it.
 pub fn care_team_of(teams: &[(String, CareTeamOf)], today: NaiveDate) -> Option<String> {
-    teams
+    if teams.is_empty() {
+        return None;
+    }
+    let current = teams
         .iter()
-        .filter(|(_, team)| team.end.is_none_or(|end| end.date() >= today))
+        .filter(|(_, team)| !team.withdrawn && team.end.is_none_or(|end| end.date() >= today))
         .max_by(|(a_id, a), (b_id, b)| {
             (a.start, b.name.as_str(), b_id).cmp(&(b.start, a.name.as_str(), a_id))
         })
-        .map(|(_, team)| team.name.clone())
+        .map(|(_, team)| team.name.clone());
+    Some(current.unwrap_or_default())
 }
 
 /// A medication record (request, statement, administration or dispense) before its drug is
@@ -1671,25 +1682,27 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let Ok(resource) = parse_as::<model::CareTeam>(raw) else {
                 return Ok(Mapped::Skipped(skipped_kind(raw)).into());
             };
-            if resource.status.as_deref().map(str::trim) == Some("entered-in-error") {
-                return Ok(removed(raw, resource.meta.as_ref()));
-            }
-            // R4: only an `active` team is the patient's now (a `proposed` one is not yet, a
-            // `suspended` or `inactive` one no longer); one saying no status is taken as it
-            // reads. A new version that is not active takes the stored one out.
-            if !matches!(
-                resource.status.as_deref().map(str::trim),
-                None | Some("active")
-            ) {
+            // R4: only an `active` team is the patient's now; one saying no status is taken as
+            // it reads. One `inactive` or `suspended` is no longer theirs, one
+            // `entered-in-error` never was: kept as the source's word that the team is
+            // withdrawn, which takes out the team it set when no other is named (review
+            // OC-13). One `proposed` is not theirs yet, and says nothing of the team now: it
+            // takes out what an earlier version of it set, as a resource left out does.
+            let status = resource.status.as_deref().map(str::trim);
+            let withdrawn = matches!(status, Some("inactive" | "suspended" | "entered-in-error"));
+            if !withdrawn && status.is_some_and(|status| status != "active") {
                 return Ok(Mapped::Skipped(String::from(CARE_TEAM_NOT_ACTIVE)).into());
             }
-            let Some(name) = resource
+            let name = resource
                 .name
                 .as_deref()
                 .map(str::trim)
-                .filter(|name| !name.is_empty())
-            else {
-                return Ok(Mapped::Skipped(String::from(CARE_TEAM_UNNAMED)).into());
+                .filter(|name| !name.is_empty());
+            let name = match name {
+                Some(name) => name,
+                // A withdrawn team needs no name: the withdrawal is what counts.
+                None if withdrawn => "",
+                None => return Ok(Mapped::Skipped(String::from(CARE_TEAM_UNNAMED)).into()),
             };
             let subject = subject_of(resource.subject.as_ref())?;
             refuse_oversized([("name", Some(name))])?;
@@ -1699,6 +1712,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 name: name.to_owned(),
                 start: at(period.and_then(|p| p.start.as_ref())),
                 end: at(period.and_then(|p| p.end.as_ref())),
+                withdrawn,
             };
             Ok(clinical(
                 raw,

@@ -352,6 +352,8 @@ pub struct TimingRepeat {
 #[serde(rename_all = "camelCase")]
 pub struct MedicationStatement {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
     /// The CarePlans of the lines the drug was given in.
@@ -464,6 +466,10 @@ pub struct Procedure {
 #[derive(Debug, Serialize)]
 pub struct CareTeam {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub status: &'static str,
     pub name: NonBlank,
     pub subject: Reference,

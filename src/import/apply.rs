@@ -30,9 +30,10 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    self as ledger, DEVICE_PREFIX, DemographicsChange, ENCOUNTER_PREFIX, INGREDIENTS_ELSEWHERE,
-    IdentityLookup, ImportTx, LedgerEntry, PatientFacts, PatientMatch, Removal, RunKey,
-    STUDY_PREFIX, Upserted, patient_id_system, replaced_patient_system, written_after,
+    self as ledger, CARRIED_PART, DEVICE_PREFIX, DemographicsChange, ENCOUNTER_PREFIX,
+    INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientFacts, PatientMatch,
+    Removal, RunKey, STUDY_PREFIX, Upserted, patient_id_system, replaced_patient_system,
+    written_after,
 };
 use crate::store::kept_aside::{Claimant, SubjectEvidence};
 use crate::store::{Store, StoreError, now_utc};
@@ -253,7 +254,7 @@ pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
-const STORED_TYPES: [&str; 20] = [
+pub const STORED_TYPES: [&str; 20] = [
     "Condition",
     "MedicationRequest",
     "MedicationStatement",
@@ -944,17 +945,18 @@ fn op_of_mapped(
             // kept under that source's key, filed under that source's Patient id (which the
             // file's Patient carries too): that source's next export updates it rather than
             // adding a copy (review OC-6).
-            let (source, id, subject) = match carried_origin(raw.json, checked) {
-                Some((origin, patient)) => {
-                    let subject = (origin.source.clone(), patient);
-                    (origin.source, origin.id, subject)
-                }
-                None => (source, id, subject),
-            };
+            let (source, resource_type, id, subject) =
+                match carried_origin(raw.json, resource.resource_type, checked) {
+                    Some((origin, patient, kind, id)) => {
+                        let subject = (origin.source.clone(), patient);
+                        (origin.source, kind, id, subject)
+                    }
+                    None => (source, resource.resource_type, id, subject),
+                };
             Op::Resource(Box::new(ResourceOp {
                 at: raw.path.clone(),
                 source,
-                resource_type: resource.resource_type,
+                resource_type,
                 id,
                 subject,
                 named: resource.subject_named,
@@ -976,7 +978,13 @@ fn op_of_mapped(
 /// is none of them).
 /// An origin whose patient is distrusted (see `same_id::distrusted_origins`) is none: the
 /// record stays the file's own, filed under the file's Patient.
-fn carried_origin(json: &str, checked: &Checked) -> Option<(crate::fhir::Origin, String)> {
+/// Returned with the type and the id it is kept under there: its resource's, or a part's of
+/// it (review OC-11); an origin naming a type the written resource cannot stand for is none.
+fn carried_origin(
+    json: &str,
+    written_as: &str,
+    checked: &Checked,
+) -> Option<(crate::fhir::Origin, String, &'static str, String)> {
     let mut origins = crate::fhir::origins_of(json);
     if origins.len() != 1 {
         return None;
@@ -989,7 +997,41 @@ fn carried_origin(json: &str, checked: &Checked) -> Option<(crate::fhir::Origin,
     {
         return None;
     }
-    Some((origin, subject))
+    let kind = origin.resource_type.as_deref().unwrap_or(written_as);
+    let stands_for: &[&str] = match written_as {
+        "Observation" => &[
+            "Observation",
+            "DiagnosticReport",
+            "QuestionnaireResponse",
+            "ImagingStudy",
+        ],
+        "Procedure" => &[
+            "Procedure",
+            "DeviceUseStatement",
+            "ResearchSubject",
+            "ImagingStudy",
+            "DiagnosticReport",
+        ],
+        "MedicationStatement" => &[
+            "MedicationRequest",
+            "MedicationStatement",
+            "MedicationAdministration",
+            "MedicationDispense",
+        ],
+        _ => &[],
+    };
+    let kind = STORED_TYPES
+        .iter()
+        .copied()
+        .find(|stored| *stored == kind && (kind == written_as || stands_for.contains(stored)))?;
+    if origin.id.contains(CARRIED_PART) {
+        return None;
+    }
+    let id = match origin.part {
+        Some(part) => format!("{}{CARRIED_PART}{part}", origin.id),
+        None => origin.id.clone(),
+    };
+    Some((origin, subject, kind, id))
 }
 
 /// Turns each Condition a drug's record names as its reason into that Condition's id in the
@@ -1904,6 +1946,16 @@ impl Writer<'_> {
                     Kind::Reaction => counted.reactions += 1,
                     Kind::Line => {}
                 }
+                // A part a refract export carried of a resource whose source's own version is
+                // stored: that version stands for it, and for its other parts (review OC-11).
+                if let Some((whole, _)) = resource.id.split_once(CARRIED_PART)
+                    && tx
+                        .stored_subject(&resource.source, resource.resource_type, whole)?
+                        .is_some()
+                {
+                    counted.unchanged += 1;
+                    return Ok(Some(Upserted::Unchanged));
+                }
                 // Removed after this copy was written, in this run or an earlier one: the file
                 // holds an older version (a replace keeps what may be stored of it).
                 if self.deletions.deleted_after(
@@ -1943,6 +1995,16 @@ impl Writer<'_> {
                 let upserted = tx.upsert_resource(&entry, marks, self.replace)?;
                 if !matches!(upserted, Upserted::OtherSubject(_)) {
                     counted.kept_aside_dropped += tx.drop_kept_aside_copies(&entry)?;
+                }
+                // The parts a refract export carried it in, which it now stands for: only
+                // one newly stored can meet any (a part that comes after it is not kept).
+                if matches!(upserted, Upserted::Added) {
+                    counted.removed += tx.remove_carried_parts(
+                        &resource.source,
+                        resource.resource_type,
+                        &resource.id,
+                        run,
+                    )?;
                 }
                 match &upserted {
                     Upserted::Added => {
@@ -2014,6 +2076,7 @@ impl Writer<'_> {
                     Removal::Newer => counted.older += 1,
                     Removal::Absent => {}
                 }
+                counted.removed += tx.remove_carried_parts(source, resource_type, id, run)?;
                 if let Some(at) = last_updated {
                     self.deletions.remember(source, resource_type, id, at);
                 }
@@ -2156,6 +2219,16 @@ impl Writer<'_> {
                 run,
             )?,
             None => Removal::Absent,
+        };
+        // The parts a refract export carried it in go with it (review OC-11).
+        // Counted as one removal with the stored copy, if any, and as the rest beside it.
+        let parts = tx.remove_carried_parts(source, resource_type, id, run)?;
+        let removal = if parts > 0 && removal != Removal::Removed {
+            counted.removed += parts - 1;
+            Removal::Removed
+        } else {
+            counted.removed += parts;
+            removal
         };
         match removal {
             Removal::Removed => {

@@ -849,8 +849,8 @@ pub(super) fn computed_of(
     let evaluated = match created {
         Some(created) => {
             let mut patient = created.patient.clone();
-            if care_team.is_some() {
-                patient.care_team.clone_from(&care_team);
+            if let Some(team) = &care_team {
+                patient.care_team = Some(team.clone()).filter(|team| !team.is_empty());
             }
             record.patient = Some(patient);
             // The lines refract's export carried own their rule sets, as entered lines do:
@@ -1009,8 +1009,8 @@ fn write_patient(
         // it bare and then its list columns wrote the patients' fifteen indexes twice).
         let projection = ListProjection::of_new_patient(assessments, &computed.record.lines);
         let mut patient = new.patient.clone();
-        if computed.care_team.is_some() {
-            patient.care_team.clone_from(&computed.care_team);
+        if let Some(team) = &computed.care_team {
+            patient.care_team = Some(team.clone()).filter(|team| !team.is_empty());
         }
         tx.insert_patient(
             read.id,
@@ -1027,8 +1027,9 @@ fn write_patient(
         )?;
     }
     let projected = tx.replace_projection(read.id, &computed.record, &sources, &ids, created)?;
-    // The team a CareTeam names (review OC-7). None leaves the team as it was: a team set by
-    // refract's own JSON, or a team the source has since withdrawn, with no other named.
+    // The team a CareTeam names (review OC-7), or none when every CareTeam of theirs is
+    // withdrawn or ended (review OC-13: the empty name, audited). No CareTeam at all leaves
+    // the team as it was: a team set by refract's own JSON, or a file silent on teams.
     if !created && let Some(team) = &computed.care_team {
         tx.set_care_team(read.id, team)?;
     }

@@ -2681,21 +2681,32 @@ impl<'t> ImportTx<'t> {
     }
 }
 
+/// What joins a resource's id and the part of it a record stands for, in the id a part carried
+/// by a refract export is kept under (see [`ImportTx::remove_carried_parts`]).
+pub const CARRIED_PART: char = '#';
+
 /// Where one of a patient's records came from: the source it was imported from, its resource
 /// id there and the Patient id it was filed under there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordOrigin {
     pub source: String,
+    /// The resource's type there (a reading may come from a DiagnosticReport or a
+    /// QuestionnaireResponse, a procedure from a DeviceUseStatement or a ResearchSubject).
+    pub resource_type: String,
     pub id: String,
     pub subject: String,
     /// When the source says it wrote the version kept (`meta.lastUpdated`), if it says.
     pub last_updated: Option<String>,
+    /// Which of the rows the resource gave this one is, from 1, when it gave several (a
+    /// blood-pressure panel's two readings, a report's procedure and reading) or is itself
+    /// kept as a part (see [`CARRIED_PART`]); `None` for the one row of its resource.
+    pub part: Option<usize>,
 }
 
-/// Where a patient's records came from, for a FHIR export to carry (review OC-6): each
-/// (source, Patient id) the patient is known by, and per row id each condition, procedure,
-/// reading and drug reaction that stands for one resource of its own type (a row made from
-/// several resources, or one of several rows a resource gave, has none).
+/// Where a patient's records came from, for a FHIR export to carry (reviews OC-6, OC-11): each
+/// (source, Patient id) the patient is known by, per row id each condition, procedure,
+/// reading and drug reaction that stands for one resource, or a part of one (a row made from
+/// several resources has none), and the CareTeam that names their team.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordOrigins {
     pub patient: Vec<(String, String)>,
@@ -2703,6 +2714,9 @@ pub struct RecordOrigins {
     pub procedures: HashMap<i64, RecordOrigin>,
     pub observations: HashMap<i64, RecordOrigin>,
     pub reactions: HashMap<i64, RecordOrigin>,
+    /// A drug record's: the first record of its course (see [`Store::record_origins`]).
+    pub exposures: HashMap<i64, RecordOrigin>,
+    pub team: Option<RecordOrigin>,
 }
 
 impl Store {
@@ -2735,61 +2749,157 @@ impl Store {
         // Every resource filed under one of their Patient ids, by (type, id): an id held in
         // two sources names no one origin.
         let mut ledger: HashMap<(String, String), Vec<RecordOrigin>> = HashMap::new();
+        let mut teams: Vec<(RecordOrigin, String)> = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.source, r.type, r.id, r.subject, r.last_updated FROM patient_identifiers i
+            "SELECT r.source, r.type, r.id, r.subject, r.last_updated,
+                    CASE WHEN r.type = 'CareTeam' THEN r.body END
+             FROM patient_identifiers i
              JOIN fhir_resources r ON r.source = substr(i.system, length(?2) + 1)
                                   AND r.subject = i.value
              WHERE i.patient_id = ?1 AND i.system LIKE 'urn:refract:patient-id:%'",
         )?;
         let mut rows = stmt.query(params![id.0, prefix])?;
         while let Some(row) = rows.next()? {
+            let origin = RecordOrigin {
+                source: row.get(0)?,
+                resource_type: row.get(1)?,
+                id: row.get(2)?,
+                subject: row.get(3)?,
+                last_updated: row.get(4)?,
+                part: None,
+            };
+            if let Some(body) = row.get::<_, Option<String>>(5)? {
+                teams.push((origin.clone(), body));
+            }
             ledger
-                .entry((row.get(1)?, row.get(2)?))
+                .entry((origin.resource_type.clone(), origin.id.clone()))
                 .or_default()
-                .push(RecordOrigin {
-                    source: row.get(0)?,
-                    id: row.get(2)?,
-                    subject: row.get(3)?,
-                    last_updated: row.get(4)?,
-                });
+                .push(origin);
         }
         let mut origins = RecordOrigins {
             patient,
             ..RecordOrigins::default()
         };
-        for (table, resource_type, found) in [
-            ("conditions", "Condition", &mut origins.conditions),
-            ("procedures", "Procedure", &mut origins.procedures),
-            ("observations", "Observation", &mut origins.observations),
+        // Each row's resource, of the types that give rows of its table: by resource id, so
+        // an id that two of those types hold names no one origin.
+        let mut found: Vec<(usize, i64, RecordOrigin)> = Vec::new();
+        for (table_index, (table, types)) in [
+            ("conditions", &["Condition"][..]),
             (
-                "drug_reactions",
-                "AllergyIntolerance",
-                &mut origins.reactions,
+                "procedures",
+                &[
+                    "Procedure",
+                    "DeviceUseStatement",
+                    "ResearchSubject",
+                    "ImagingStudy",
+                    "DiagnosticReport",
+                ][..],
             ),
-        ] {
+            (
+                "observations",
+                &[
+                    "Observation",
+                    "DiagnosticReport",
+                    "QuestionnaireResponse",
+                    "ImagingStudy",
+                ][..],
+            ),
+            ("drug_reactions", &["AllergyIntolerance"][..]),
+            // A course joined from several records (renewals) is kept under its first
+            // record's id: its origin is that record's, and the source's own version of it
+            // takes the course's place, the others joining it again as they did there
+            // (review OC-11).
+            (
+                "drug_exposures",
+                &[
+                    "MedicationRequest",
+                    "MedicationStatement",
+                    "MedicationAdministration",
+                    "MedicationDispense",
+                ][..],
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let rows = self
                 .conn
                 .prepare(&format!(
                     "SELECT id, source_id FROM {table}
-                     WHERE patient_id = ?1 AND source_id IS NOT NULL"
+                     WHERE patient_id = ?1 AND source_id IS NOT NULL ORDER BY id"
                 ))?
                 .query_map([id.0], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?
                 .collect::<Result<Vec<(i64, String)>, _>>()?;
-            let mut per_resource: HashMap<&str, usize> = HashMap::new();
-            for (_, resource) in &rows {
-                *per_resource.entry(resource.as_str()).or_default() += 1;
-            }
-            for (row, resource) in &rows {
+            for (row, resource) in rows {
                 // A bundle URL or a content digest names the resource in one file only.
-                if resource.contains(':') || per_resource.get(resource.as_str()) != Some(&1) {
+                if resource.contains(':') {
                     continue;
                 }
-                if let Some([origin]) = ledger
-                    .get(&(resource_type.to_owned(), resource.clone()))
-                    .map(Vec::as_slice)
-                {
-                    found.insert(*row, origin.clone());
+                let mut candidates = types.iter().filter_map(|kind| {
+                    ledger
+                        .get(&((*kind).to_owned(), resource.clone()))
+                        .map(Vec::as_slice)
+                });
+                if let (Some([origin]), None) = (candidates.next(), candidates.next()) {
+                    found.push((table_index, row, origin.clone()));
                 }
+            }
+        }
+        // The rows of one resource (and the parts it was carried in before) are its parts, by
+        // table then row: the import takes them as parts of it, which the source's own version
+        // of it replaces (review OC-11).
+        let base = |origin: &RecordOrigin| {
+            let id = origin.id.split(CARRIED_PART).next().unwrap_or_default();
+            (
+                origin.source.clone(),
+                origin.resource_type.clone(),
+                id.to_owned(),
+            )
+        };
+        let mut per_resource: HashMap<(String, String, String), (usize, bool)> = HashMap::new();
+        for (_, _, origin) in &found {
+            let entry = per_resource.entry(base(origin)).or_default();
+            entry.0 += 1;
+            entry.1 |= origin.id.contains(CARRIED_PART);
+        }
+        let mut next_part: HashMap<(String, String, String), usize> = HashMap::new();
+        for (table_index, row, mut origin) in found {
+            let key = base(&origin);
+            if per_resource
+                .get(&key)
+                .is_some_and(|(rows, parted)| *rows > 1 || *parted)
+            {
+                let part = next_part.entry(key.clone()).or_default();
+                *part += 1;
+                origin.part = Some(*part);
+            }
+            origin.id = key.2;
+            let table = match table_index {
+                0 => &mut origins.conditions,
+                1 => &mut origins.procedures,
+                2 => &mut origins.observations,
+                3 => &mut origins.reactions,
+                _ => &mut origins.exposures,
+            };
+            table.insert(row, origin);
+        }
+        // The CareTeam that names the team shown, when one current one does (review OC-13): a
+        // file made from the export then holds it under that source's id, which the source's
+        // withdrawal of it finds.
+        let shown: Option<String> = self
+            .conn
+            .prepare_cached("SELECT care_team FROM patients WHERE id = ?1")?
+            .query_row([id.0], |row| row.get(0))
+            .optional()?;
+        if let Some(shown) = shown.filter(|team| !team.is_empty()) {
+            let mut naming = teams.into_iter().filter(|(_, body)| {
+                matches!(
+                    serde_json::from_str::<crate::fhir::Item>(body),
+                    Ok(crate::fhir::Item::Team(team)) if !team.withdrawn && team.name == shown
+                )
+            });
+            if let (Some((origin, _)), None) = (naming.next(), naming.next()) {
+                origins.team = Some(origin);
             }
         }
         Ok(origins)
@@ -3285,6 +3395,48 @@ impl ImportTx<'_> {
         keep_seen: bool,
     ) -> Result<Upserted> {
         upsert_resource(self.conn, self.auditor, entry, patient, keep_seen)
+    }
+
+    /// Removes, audited, the parts of a resource a refract export carried it in (review OC-11:
+    /// a reading of a panel, a report's procedure and reading, each kept under the resource's
+    /// id and `#` and its part, see `fhir::ORIGIN_URL`), now that the source's own version of
+    /// the resource, or its removal, stands for them all. A FHIR id has no `#`: no resource of
+    /// the source's own is taken. The number removed.
+    pub fn remove_carried_parts(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+        import_id: i64,
+    ) -> Result<usize> {
+        if id.contains(CARRIED_PART) {
+            return Ok(0);
+        }
+        // Every id that starts with `id#` sorts from `id#` to before `id$` (`$` follows `#`).
+        let parts = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM fhir_resources
+                 WHERE source = ?1 AND type = ?2 AND id >= ?3 || '#' AND id < ?3 || '$'",
+            )?
+            .query_map(params![source, resource_type, id], |row| {
+                row.get::<_, String>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut removed = 0;
+        for part in parts {
+            if remove_resource(
+                self.conn,
+                self.auditor,
+                (source, resource_type, &part),
+                (None, false),
+                import_id,
+            )? == Removal::Removed
+            {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// The patient a subject of `source` names, if they are stored.
