@@ -132,6 +132,26 @@ fn origin_extension(origin: Option<&RecordOrigin>, written_as: &str) -> Vec<Exte
         .collect()
 }
 
+/// The CareTeam that names the team shown, when exactly one current one does (review OC-13):
+/// a file made from the export then holds it under that source's id, which the source's
+/// withdrawal of it finds.
+fn naming_team<'a>(origins: &'a RecordOrigins, shown: &str) -> Option<&'a RecordOrigin> {
+    let mut naming = origins
+        .teams
+        .iter()
+        .filter(|(_, body)| {
+            matches!(
+                serde_json::from_str::<super::Item>(body),
+                Ok(super::Item::Team(team)) if !team.withdrawn && team.name == shown
+            )
+        })
+        .map(|(origin, _)| origin);
+    match (naming.next(), naming.next()) {
+        (Some(origin), None) => Some(origin),
+        _ => None,
+    }
+}
+
 /// When a carried record was written at its source (its `meta.lastUpdated` there), so that a
 /// file made from the export never takes this copy for newer than what the source sends later,
 /// nor a later copy of the export for newer than the source's own update.
@@ -968,14 +988,17 @@ fn patient_entries(
     // The team that looks after them, so that a file made from the export filters them by it
     // (review OC-7). refract keeps the team's name only: no members, roles or period are
     // written that it does not hold.
-    if let Some(name) = patient.care_team.as_deref().and_then(NonBlank::new) {
+    if let Some(shown) = patient.care_team.as_deref()
+        && let Some(name) = NonBlank::new(shown)
+    {
         let id = uuid(&[mrn, "CareTeam"]);
+        let naming = naming_team(origins, shown);
         entries.push(entry(
             &id,
             Resource::CareTeam(CareTeam {
                 id: id.clone(),
-                meta: written_at(origins.team.as_ref()),
-                extension: origin_extension(origins.team.as_ref(), "CareTeam"),
+                meta: written_at(naming),
+                extension: origin_extension(naming, "CareTeam"),
                 status: "active",
                 name,
                 subject: subject.clone(),

@@ -2706,7 +2706,8 @@ pub struct RecordOrigin {
 /// Where a patient's records came from, for a FHIR export to carry (reviews OC-6, OC-11): each
 /// (source, Patient id) the patient is known by, per row id each condition, procedure,
 /// reading and drug reaction that stands for one resource, or a part of one (a row made from
-/// several resources has none), and the CareTeam that names their team.
+/// several resources has none), and the CareTeams filed under them, as stored (the FHIR export
+/// tells which names their team: the store does not read FHIR).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordOrigins {
     pub patient: Vec<(String, String)>,
@@ -2716,7 +2717,8 @@ pub struct RecordOrigins {
     pub reactions: HashMap<i64, RecordOrigin>,
     /// A drug record's: the first record of its course (see [`Store::record_origins`]).
     pub exposures: HashMap<i64, RecordOrigin>,
-    pub team: Option<RecordOrigin>,
+    /// Each CareTeam filed under the patient's Patient ids, with its stored body.
+    pub teams: Vec<(RecordOrigin, String)>,
 }
 
 impl Store {
@@ -2883,25 +2885,7 @@ impl Store {
             };
             table.insert(row, origin);
         }
-        // The CareTeam that names the team shown, when one current one does (review OC-13): a
-        // file made from the export then holds it under that source's id, which the source's
-        // withdrawal of it finds.
-        let shown: Option<String> = self
-            .conn
-            .prepare_cached("SELECT care_team FROM patients WHERE id = ?1")?
-            .query_row([id.0], |row| row.get(0))
-            .optional()?;
-        if let Some(shown) = shown.filter(|team| !team.is_empty()) {
-            let mut naming = teams.into_iter().filter(|(_, body)| {
-                matches!(
-                    serde_json::from_str::<crate::fhir::Item>(body),
-                    Ok(crate::fhir::Item::Team(team)) if !team.withdrawn && team.name == shown
-                )
-            });
-            if let (Some((origin, _)), None) = (naming.next(), naming.next()) {
-                origins.team = Some(origin);
-            }
-        }
+        origins.teams = teams;
         Ok(origins)
     }
 
