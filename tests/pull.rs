@@ -254,7 +254,8 @@ fn a_full_export_is_imported_with_the_servers_counts_and_a_second_pull_changes_n
             "Observation",
             "DiagnosticReport",
             "Procedure",
-            "AllergyIntolerance"
+            "AllergyIntolerance",
+            "CareTeam"
         ]
     );
     for kind in &types {
