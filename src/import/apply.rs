@@ -163,6 +163,8 @@ enum Op {
         resource_type: String,
         id: String,
         last_updated: Option<String>,
+        /// Whose it is, as its subject says (review K1-1): which parts carried of it it takes.
+        subject: LeftOutSubject,
     },
     Warning {
         at: String,
@@ -308,24 +310,7 @@ fn left_out(
         };
     };
     let source = source_of(options);
-    let heading = heading_of(raw);
-    let subject = if matches!(
-        resource_type,
-        "Medication" | "Substance" | "Encounter" | "Device" | "ResearchStudy"
-    ) {
-        LeftOutSubject::NotAPatients
-    } else if let Some(subject) = heading.subject {
-        match resolve(&subject, &source, checked, "Patient") {
-            Ok(patient) if !of_another_server(&subject, &source) => {
-                LeftOutSubject::Patient(patient)
-            }
-            _ => LeftOutSubject::Unresolved,
-        }
-    } else if heading.subject_written {
-        LeftOutSubject::Unresolved
-    } else {
-        LeftOutSubject::Missing
-    };
+    let subject = subject_of(raw, resource_type, &source, checked);
     Op::LeftOut(Box::new(LeftOutOp {
         at: raw.path.clone(),
         resource: name_of(raw),
@@ -333,9 +318,34 @@ fn left_out(
         resource_type,
         id: id.to_owned(),
         subject,
-        last_updated: heading.last_updated,
+        last_updated: heading_of(raw).last_updated,
         why,
     }))
+}
+
+/// Who a version refract does not keep (left out, or saying the resource is gone) is about.
+fn subject_of(
+    raw: &RawResource<'_>,
+    resource_type: &str,
+    source: &str,
+    checked: &Checked,
+) -> LeftOutSubject {
+    let heading = heading_of(raw);
+    if matches!(
+        resource_type,
+        "Medication" | "Substance" | "Encounter" | "Device" | "ResearchStudy"
+    ) {
+        LeftOutSubject::NotAPatients
+    } else if let Some(subject) = heading.subject {
+        match resolve(&subject, source, checked, "Patient") {
+            Ok(patient) if !of_another_server(&subject, source) => LeftOutSubject::Patient(patient),
+            _ => LeftOutSubject::Unresolved,
+        }
+    } else if heading.subject_written {
+        LeftOutSubject::Unresolved
+    } else {
+        LeftOutSubject::Missing
+    }
 }
 
 /// Whether `reference` is an absolute URL of a server other than `source` (when the source is
@@ -796,6 +806,7 @@ fn op_of_mapped(
             id,
             last_updated,
         } => Op::Removed {
+            subject: subject_of(raw, &resource_type, &source, checked),
             source,
             resource_type,
             id,
@@ -1948,13 +1959,31 @@ impl Writer<'_> {
                 }
                 // A part a refract export carried of a resource whose source's own version is
                 // stored: that version stands for it, and for its other parts (review OC-11).
+                // Only when filed under the same patient (review K1-1): another's resource with
+                // that key (two systems' files under the unnamed source) stands for nothing of
+                // theirs, and the part is kept, as another patient's version is never taken.
                 if let Some((whole, _)) = resource.id.split_once(CARRIED_PART)
-                    && tx
-                        .stored_subject(&resource.source, resource.resource_type, whole)?
-                        .is_some()
+                    && let Some(owner) =
+                        tx.stored_subject(&resource.source, resource.resource_type, whole)?
                 {
-                    counted.unchanged += 1;
-                    return Ok(Some(Upserted::Unchanged));
+                    if owner.as_deref() == Some(subject.1.as_str()) {
+                        counted.unchanged += 1;
+                        return Ok(Some(Upserted::Unchanged));
+                    }
+                    let owner = match &owner {
+                        Some(owner) => owner_described(tx, &subject.0, owner)?,
+                        None => String::from("no patient"),
+                    };
+                    counted.warn(
+                        &resource.at,
+                        format!("{}/{}", resource.resource_type, resource.id),
+                        &format!(
+                            "kept: the {}/{whole} stored is {owner}'s, not this patient's, so it \
+                             does not stand for this part; are these files from two systems with \
+                             the same ids? import each with --source NAME",
+                            resource.resource_type
+                        ),
+                    );
                 }
                 // Removed after this copy was written, in this run or an earlier one: the file
                 // holds an older version (a replace keeps what may be stored of it).
@@ -2003,6 +2032,7 @@ impl Writer<'_> {
                         &resource.source,
                         resource.resource_type,
                         &resource.id,
+                        Some(subject.1.as_str()),
                         run,
                     )?;
                 }
@@ -2052,6 +2082,7 @@ impl Writer<'_> {
                 resource_type,
                 id,
                 last_updated,
+                subject,
             } => {
                 self.removes = true;
                 if *resource_type == "Patient"
@@ -2071,12 +2102,27 @@ impl Writer<'_> {
                     );
                 }
                 let removal = (last_updated.as_deref(), self.dated_by_removed_copy);
-                match tx.remove_resource(source, resource_type, id, removal, run)? {
+                // The parts go with it, only those of the patient it names (review K1-1); one
+                // naming no one (a `DELETE`) takes its stored copy's patient's, and with none
+                // stored, is taken at its key, as a stored copy is. One whose patient cannot be
+                // told takes none, and a copy kept as newer than it keeps its parts too.
+                let owner = match subject {
+                    LeftOutSubject::Patient((_, subject)) => Some(Some(subject.clone())),
+                    LeftOutSubject::NotAPatients | LeftOutSubject::Missing => {
+                        Some(tx.stored_subject(source, resource_type, id)?.flatten())
+                    }
+                    LeftOutSubject::Unresolved => None,
+                };
+                let removed = tx.remove_resource(source, resource_type, id, removal, run)?;
+                match removed {
                     Removal::Removed => counted.removed += 1,
                     Removal::Newer => counted.older += 1,
                     Removal::Absent => {}
                 }
-                counted.removed += tx.remove_carried_parts(source, resource_type, id, run)?;
+                if let Some(owner) = owner.filter(|_| removed != Removal::Newer) {
+                    counted.removed +=
+                        tx.remove_carried_parts(source, resource_type, id, owner.as_deref(), run)?;
+                }
                 if let Some(at) = last_updated {
                     self.deletions.remember(source, resource_type, id, at);
                 }
@@ -2220,9 +2266,19 @@ impl Writer<'_> {
             )?,
             None => Removal::Absent,
         };
-        // The parts a refract export carried it in go with it (review OC-11).
+        // The parts a refract export carried it in go with it (review OC-11), those of the
+        // patient it names only (review K1-1): a version whose patient cannot be told takes
+        // out none, and a stored copy kept as newer keeps its parts.
         // Counted as one removal with the stored copy, if any, and as the rest beside it.
-        let parts = tx.remove_carried_parts(source, resource_type, id, run)?;
+        let parts = match (subject, removal) {
+            (_, Removal::Newer) | (LeftOutSubject::Unresolved | LeftOutSubject::Missing, _) => 0,
+            (LeftOutSubject::Patient((_, subject)), _) => {
+                tx.remove_carried_parts(source, resource_type, id, Some(subject), run)?
+            }
+            (LeftOutSubject::NotAPatients, _) => {
+                tx.remove_carried_parts(source, resource_type, id, None, run)?
+            }
+        };
         let removal = if parts > 0 && removal != Removal::Removed {
             counted.removed += parts - 1;
             Removal::Removed

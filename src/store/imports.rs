@@ -9,7 +9,7 @@
 //! files arriving in any order, in any grouping, give the same rows. Every change to a patient
 //! the database already held is written to the audit log with what it replaced.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -2807,10 +2807,9 @@ impl Store {
                 ][..],
             ),
             ("drug_reactions", &["AllergyIntolerance"][..]),
-            // A course joined from several records (renewals) is kept under its first
-            // record's id: its origin is that record's, and the source's own version of it
-            // takes the course's place, the others joining it again as they did there
-            // (review OC-11).
+            // A course carries its record's origin (review OC-11), the source's own version of
+            // it taking the course's place; not one joined from several records (renewals),
+            // see below.
             (
                 "drug_exposures",
                 &[
@@ -2832,6 +2831,23 @@ impl Store {
                 ))?
                 .query_map([id.0], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?
                 .collect::<Result<Vec<(i64, String)>, _>>()?;
+            // A course joined from several records (renewals) is kept under its first record's
+            // id, and carries no origin (review K1-2): were it carried as that record, the
+            // source's next version of that record alone (a delta file: the first order, now
+            // stopped for its renewal) would take the whole course's place and shorten it to
+            // that order's dates; a course held twice after a move is seen and told apart by
+            // the team, a course shortened is not. Which course joined which record the store
+            // cannot tell (it does not read FHIR), so while any medication record of theirs
+            // has no course of its own, no course of theirs carries one.
+            if table == "drug_exposures" {
+                let own: HashSet<&str> = rows.iter().map(|(_, id)| id.as_str()).collect();
+                let joined = ledger.iter().any(|((kind, id), _)| {
+                    types.contains(&kind.as_str()) && !own.contains(id.as_str())
+                });
+                if joined {
+                    continue;
+                }
+            }
             for (row, resource) in rows {
                 // A bundle URL or a content digest names the resource in one file only.
                 if resource.contains(':') {
@@ -3385,12 +3401,17 @@ impl ImportTx<'_> {
     /// a reading of a panel, a report's procedure and reading, each kept under the resource's
     /// id and `#` and its part, see `fhir::ORIGIN_URL`), now that the source's own version of
     /// the resource, or its removal, stands for them all. A FHIR id has no `#`: no resource of
-    /// the source's own is taken. The number removed.
+    /// the source's own is taken. `subject`: the Patient id the resource is filed under, whose
+    /// parts alone it stands for (review K1-1: under the unnamed source, two systems' files
+    /// share ids, and one patient's resource never takes out another's parts); `None` for a
+    /// deletion naming no one, which is taken at its key as the removal of a stored copy is.
+    /// The number removed.
     pub fn remove_carried_parts(
         &self,
         source: &str,
         resource_type: &str,
         id: &str,
+        subject: Option<&str>,
         import_id: i64,
     ) -> Result<usize> {
         if id.contains(CARRIED_PART) {
@@ -3401,9 +3422,10 @@ impl ImportTx<'_> {
             .conn
             .prepare_cached(
                 "SELECT id FROM fhir_resources
-                 WHERE source = ?1 AND type = ?2 AND id >= ?3 || '#' AND id < ?3 || '$'",
+                 WHERE source = ?1 AND type = ?2 AND id >= ?3 || '#' AND id < ?3 || '$'
+                   AND (?4 IS NULL OR subject = ?4)",
             )?
-            .query_map(params![source, resource_type, id], |row| {
+            .query_map(params![source, resource_type, id, subject], |row| {
                 row.get::<_, String>(0)
             })?
             .collect::<Result<Vec<_>, _>>()?;
