@@ -65,7 +65,7 @@ pub use native::{
 pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, NextMeeting, OverviewData, OverviewRow};
 pub use pulls::{FinishedPull, PullRecord};
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
-pub use same_id::{PersonRecord, one_system, plainly_another};
+pub use same_id::{PersonRecord, one_system, plainly_another, plainly_another_across_teams};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{
     format_date, format_datetime, now_utc, parse_date, parse_datetime, with_clock_at,

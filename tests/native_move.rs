@@ -566,3 +566,322 @@ fn another_clinics_document_brings_its_patient_beside_ours_of_the_same_local_pat
         "{said}"
     );
 }
+
+/// A patient of B's under a named source of its own, so that a document imported into B is
+/// read beside a file that numbers its own patients (not as a restore).
+fn filler(dir: &TempDir) -> PathBuf {
+    collection(
+        dir,
+        "filler",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "f9",
+                "identifier": [{"system": "urn:oid:9.9", "value": "999"}],
+                "name": [{"family": "Filler", "given": ["Fay"]}],
+                "gender": "female", "birthDate": "1950-05-05"
+            }),
+            condition("f9c", "f9", "Z00.0", "General examination"),
+        ],
+    )
+}
+
+/// `db`'s whole JSON document, written to `name`; without its `file_id` (an older refract's
+/// document) when `older`.
+fn document_of(dir: &TempDir, db: &Path, name: &str, older: bool) -> PathBuf {
+    let document = dir.path().join(format!("{name}.native.json"));
+    refract(db)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&document)
+        .assert()
+        .success();
+    if older {
+        let mut value: Value = serde_json::from_slice(&std::fs::read(&document).unwrap()).unwrap();
+        value.as_object_mut().unwrap().remove("file_id");
+        std::fs::write(&document, serde_json::to_vec(&value).unwrap()).unwrap();
+    }
+    document
+}
+
+fn pairs(rows: &[[&str; 2]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|cell| (*cell).to_owned()).collect())
+        .collect()
+}
+
+/// Review K2: clinic A's document imported first, before B's own unnamed local source holds a
+/// Patient/1: B's own Patient/1 that comes next is B's patient, not refused as A's.
+#[test]
+fn another_clinics_document_first_leaves_our_local_patient_id_free() {
+    let dir = TempDir::new().unwrap();
+    let alice = local_patient(
+        &dir,
+        "alice",
+        ("urn:oid:1.1", "111"),
+        ("Alpha", "female", "1970-01-01"),
+        ("G40.909", "Epilepsy"),
+    );
+    let bob = local_patient(
+        &dir,
+        "bob",
+        ("urn:oid:2.2", "222"),
+        ("Beta", "male", "1980-02-02"),
+        ("I10", "Essential hypertension"),
+    );
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    import(&a, &[&alice]);
+    refract(&b)
+        .args(["import", "--source", "gp"])
+        .arg(filler(&dir))
+        .assert()
+        .success();
+    let document = document_of(&dir, &a, "a", false);
+    import(&b, &[&document]);
+    let said = import(&b, &[&bob]);
+    assert_eq!(
+        conditions_by_patient(&b),
+        pairs(&[["Alpha", "G40.909"], ["Beta", "I10"], ["Filler", "Z00.0"]]),
+        "{said}"
+    );
+}
+
+/// Review K2: two documents of clinic A, the first clashing with B's Patient/1, the second
+/// bringing A's Patient/2 with no clash: both under A's names, so B's own Patient/2 is B's.
+#[test]
+fn two_documents_of_another_clinic_land_under_the_same_names() {
+    let dir = TempDir::new().unwrap();
+    let alice = local_patient(
+        &dir,
+        "alice",
+        ("urn:oid:1.1", "111"),
+        ("Alpha", "female", "1970-01-01"),
+        ("G40.909", "Epilepsy"),
+    );
+    let bob = local_patient(
+        &dir,
+        "bob",
+        ("urn:oid:2.2", "222"),
+        ("Beta", "male", "1980-02-02"),
+        ("I10", "Essential hypertension"),
+    );
+    let second = |name: &str, family: &str, sex: &str, code: &str| {
+        collection(
+            &dir,
+            name,
+            &[
+                json!({
+                    "resourceType": "Patient", "id": "2",
+                    "identifier": [{"system": format!("urn:oid:{name}"), "value": "2"}],
+                    "name": [{"family": family, "given": ["Kim"]}],
+                    "gender": sex, "birthDate": "1990-03-03"
+                }),
+                condition("c2", "2", code, "A condition"),
+            ],
+        )
+    };
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    import(&a, &[&alice]);
+    import(&b, &[&bob]);
+    let first = document_of(&dir, &a, "a1", false);
+    import(&a, &[&second("3.3", "Gamma", "female", "F20.9")]);
+    let later = document_of(&dir, &a, "a2", false);
+    import(&b, &[&first, &later]);
+    let said = import(&b, &[&second("4.4", "Delta", "male", "E11.9")]);
+    assert_eq!(
+        conditions_by_patient(&b),
+        pairs(&[
+            ["Alpha", "G40.909"],
+            ["Beta", "I10"],
+            ["Delta", "E11.9"],
+            ["Gamma", "F20.9"]
+        ]),
+        "{said}"
+    );
+}
+
+/// Review K2: a resource about no patient (a Medication) of clinic A's local source is A's,
+/// kept beside B's own Medication of the same id, never skipped as B's.
+#[test]
+fn another_clinics_medication_is_kept_beside_ours_of_the_same_id() {
+    let dir = TempDir::new().unwrap();
+    let medication = |code: &str, name: &str| {
+        json!({
+            "resourceType": "Medication", "id": "1",
+            "code": {"coding": [{"system": RXNORM, "code": code, "display": name}], "text": name}
+        })
+    };
+    let alice = collection(
+        &dir,
+        "alice",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "1",
+                "identifier": [{"system": "urn:oid:1.1", "value": "111"}],
+                "name": [{"family": "Alpha", "given": ["Sam"]}],
+                "gender": "female", "birthDate": "1970-01-01"
+            }),
+            medication("11289", "Warfarin"),
+            json!({
+                "resourceType": "MedicationRequest", "id": "mr1", "status": "active",
+                "intent": "order", "subject": {"reference": "Patient/1"},
+                "medicationReference": {"reference": "Medication/1"},
+                "authoredOn": "2020-01-01"
+            }),
+        ],
+    );
+    let ours = collection(&dir, "ours", &[medication("6809", "Metformin")]);
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    import(&a, &[&alice]);
+    import(&b, &[&filler(&dir), &ours]);
+    let document = document_of(&dir, &a, "a", false);
+    let said = import(&b, &[&document]);
+    let conn = rusqlite::Connection::open(&b).unwrap();
+    let mut held: Vec<(String, String)> = conn
+        .prepare("SELECT source, body FROM fhir_resources WHERE type = 'Medication' AND id = '1'")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    held.sort();
+    assert_eq!(held.len(), 2, "{said}: {held:?}");
+    assert!(
+        held[0].0.is_empty() && held[0].1.contains("Metformin"),
+        "{held:?}"
+    );
+    assert!(
+        held[1].0.starts_with("refract file ") && held[1].1.contains("Warfarin"),
+        "{held:?}"
+    );
+}
+
+/// Review K2: clinic A refused its local Patient id p1 as another person; B's own local
+/// Patient p1, imported after A's document, is not refused by A's refusal.
+#[test]
+fn another_clinics_refusal_does_not_refuse_our_own_patient_id() {
+    let dir = TempDir::new().unwrap();
+    let ours = collection(
+        &dir,
+        "ours",
+        &[
+            novak(),
+            condition("c1", "p1", "I10", "Essential hypertension"),
+        ],
+    );
+    let theirs = collection(
+        &dir,
+        "theirs",
+        &[json!({
+            "resourceType": "Patient", "id": "p1",
+            "identifier": [{"system": "http://other-hosp.example/mrn", "value": "X-77"}],
+            "name": [{"family": "Smith", "given": ["John"]}],
+            "gender": "male", "birthDate": "1991-07-07"
+        })],
+    );
+    let b_own = collection(
+        &dir,
+        "b-own",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "p1",
+                "identifier": [{"system": "urn:oid:5.5", "value": "555"}],
+                "name": [{"family": "Jones", "given": ["Pat"]}],
+                "gender": "male", "birthDate": "1960-06-06"
+            }),
+            condition("bc1", "p1", "F20.9", "Schizophrenia"),
+        ],
+    );
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    import(&a, &[&ours, &theirs]);
+    refract(&b)
+        .args(["import", "--source", "gp"])
+        .arg(filler(&dir))
+        .assert()
+        .success();
+    import(&b, &[&document_of(&dir, &a, "a", false)]);
+    let said = import(&b, &[&b_own]);
+    assert_eq!(
+        conditions_by_patient(&b),
+        pairs(&[["Filler", "Z00.0"], ["Jones", "F20.9"], ["Novak", "I10"]]),
+        "{said}"
+    );
+}
+
+/// Review K2: across teams, one sex and no birth date to compare is not one person: another
+/// name is someone else (an older document, which names no file, is judged so).
+#[test]
+fn another_clinics_patient_of_another_name_is_not_taken_for_ours() {
+    let dir = TempDir::new().unwrap();
+    let person = |name: &str, identifiers: Value, family: &str, sex: &str, born: Option<&str>| {
+        let mut patient = json!({
+            "resourceType": "Patient", "id": "1",
+            "identifier": identifiers,
+            "name": [{"family": family, "given": ["Alice"]}],
+            "gender": sex
+        });
+        if let Some(born) = born {
+            patient["birthDate"] = json!(born);
+        }
+        collection(
+            &dir,
+            name,
+            &[
+                patient,
+                condition(&format!("{name}-c"), "1", "G40.909", "Epilepsy"),
+            ],
+        )
+    };
+    let mut taken = Vec::new();
+    for (case, (theirs, ours)) in [
+        // No birth date on A's side, one sex: only the name tells them apart.
+        (
+            person(
+                "a-smith",
+                json!([{"system": "urn:oid:1.1", "value": "111"}]),
+                "Smith",
+                "female",
+                None,
+            ),
+            person(
+                "b-jones",
+                json!([{"system": "urn:oid:2.2", "value": "222"}]),
+                "Jones",
+                "female",
+                Some("1960-01-01"),
+            ),
+        ),
+        // Both with a system-less "1001" beside their MRNs: each clinic's own number, no
+        // hospital's.
+        (
+            person(
+                "a-alpha",
+                json!([{"system": "urn:oid:1.1", "value": "111"}, {"value": "1001"}]),
+                "Alpha",
+                "female",
+                Some("1970-01-01"),
+            ),
+            person(
+                "b-beta",
+                json!([{"system": "urn:oid:2.2", "value": "222"}, {"value": "1001"}]),
+                "Beta",
+                "male",
+                Some("1980-02-02"),
+            ),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (a, b) = (
+            dir.path().join(format!("a{case}.db")),
+            dir.path().join(format!("b{case}.db")),
+        );
+        import(&a, &[&theirs]);
+        import(&b, &[&ours]);
+        let document = document_of(&dir, &a, &format!("a{case}"), true);
+        let said = import(&b, &[&document]);
+        if said.contains("already present") || conditions_by_patient(&b).len() != 2 {
+            taken.push(format!("case {case}: {said}"));
+        }
+    }
+    assert!(taken.is_empty(), "{taken:?}");
+}

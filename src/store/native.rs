@@ -1076,7 +1076,13 @@ impl Store {
             Some(id) => id.to_owned(),
             None => format!("document {}", hash.get(..16).unwrap_or(hash)),
         };
-        let standings = standings(conn, document, &numbered_by, &file)?;
+        let standings = standings(
+            conn,
+            document,
+            &numbered_by,
+            &file,
+            numbered_by.theirs.is_some(),
+        )?;
         // Meetings of the document seen so far, per start, title and team.
         let mut ordinals: std::collections::HashMap<MeetingSlot<'_>, usize> =
             std::collections::HashMap::new();
@@ -1144,6 +1150,8 @@ impl Store {
             // Whose number it is, here (see `numbering`).
             let stated = text_of("mrn_system");
             let system = numbered_by.system_here(stated);
+            let renamed_system = standings.renamed_system(system);
+            let system = renamed_system.as_deref().unwrap_or(system);
             let mut row = std::borrow::Cow::Borrowed(&native.patient);
             if system != stated {
                 row.to_mut()
@@ -1152,7 +1160,14 @@ impl Store {
             let older_reporter = match native.patient.get(OLDER_DEATH_SOURCE) {
                 Some(reporter) => {
                     row.to_mut().remove(OLDER_DEATH_SOURCE);
-                    reporter.as_str().filter(|source| !source.is_empty())
+                    reporter
+                        .as_str()
+                        .filter(|source| !source.is_empty())
+                        .map(|source| {
+                            standings
+                                .renamed(source)
+                                .unwrap_or_else(|| source.to_owned())
+                        })
                 }
                 None => None,
             };
@@ -2092,6 +2107,11 @@ struct Standings {
     /// The document's sources whose keys here name other people, with the name their rows are
     /// kept under here.
     rekeyed: std::collections::HashMap<String, String>,
+    /// The document's file, when it is another file's: every local source of it (unnamed, a
+    /// file's, a name a team chose; not a server's URL, which names the same server in every
+    /// file) is kept under [`rekeyed_source`], whatever this file holds when it comes, so
+    /// that every document of that file lands under the same names.
+    another_file: Option<String>,
 }
 
 impl Standings {
@@ -2105,20 +2125,48 @@ impl Standings {
         if let Some(new) = row
             .get("source")
             .and_then(Cell::as_str)
-            .and_then(|source| self.rekeyed.get(source))
+            .and_then(|source| self.renamed(source))
         {
-            let new = Cell::from(new.clone());
-            row.to_mut().insert(String::from("source"), new);
+            row.to_mut().insert(String::from("source"), Cell::from(new));
         }
         if let Some(new) = row
             .get("system")
             .and_then(Cell::as_str)
-            .and_then(|system| rekeyed_system(system, &self.rekeyed))
+            .and_then(|system| self.renamed_system(system))
         {
             row.to_mut().insert(String::from("system"), Cell::from(new));
         }
         row
     }
+
+    /// The name the document's `source` is kept under here, when it is not its own.
+    fn renamed(&self, source: &str) -> Option<String> {
+        renamed_source(source, self.another_file.as_deref(), &self.rekeyed)
+    }
+
+    /// `system` made of a source kept under another name here, under that name.
+    fn renamed_system(&self, system: &str) -> Option<String> {
+        let key = source_of_system(system)?;
+        self.renamed(key.source).map(|new| key.of(&new))
+    }
+}
+
+/// See [`Standings::renamed`].
+fn renamed_source(
+    source: &str,
+    another_file: Option<&str>,
+    rekeyed: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    match another_file {
+        Some(file) if is_local_source(source) => Some(rekeyed_source(source, file)),
+        _ => rekeyed.get(source).cloned(),
+    }
+}
+
+/// Whether `source` is one team's own name (unnamed, a file's, a name given with `--source`),
+/// not a server's URL.
+fn is_local_source(source: &str) -> bool {
+    crate::domain::source_url::server_identity(source).is_none()
 }
 
 /// A refract key system (see [`SOURCE_KEY_SYSTEMS`]): the source it is made of, and how.
@@ -2159,15 +2207,6 @@ fn source_of_system(system: &str) -> Option<SourceKey<'_>> {
     })
 }
 
-/// `system` made of a source re-keyed in `rekeyed`, under the new name; `None` otherwise.
-fn rekeyed_system(
-    system: &str,
-    rekeyed: &std::collections::HashMap<String, String>,
-) -> Option<String> {
-    let key = source_of_system(system)?;
-    rekeyed.get(key.source).map(|new| key.of(new))
-}
-
 /// The name a document's source is kept under here when its keys name other people here: the
 /// source's name with the document's file (its `file_id`, or for an older document, which did
 /// not say, the document's own digest). The same file's next document finds its patients
@@ -2192,14 +2231,29 @@ fn rekeyed_source(source: &str, file: &str) -> String {
 /// people the document's patient plainly is not, or whose records a new patient of the
 /// document brings under keys this file holds already, is another team's: everything of the
 /// document under it is kept under [`rekeyed_source`], so that this file's own source of that
-/// name still finds its own patients, and only them.
+/// name still finds its own patients, and only them. A document of another file has every
+/// local source kept so from the start (see [`Standings::another_file`]): renaming only on a
+/// clash would depend on what this file happened to hold when each document came.
 fn standings(
     conn: &Connection,
     document: &NativeDocument,
     numbered_by: &Numbering,
     file: &str,
+    another_file: bool,
 ) -> Result<Standings> {
     use crate::domain::identifier_systems::canonical;
+    let another_file = another_file.then_some(file);
+    // A key of another file's local source, under the name that source is kept under here:
+    // found, it is a patient an earlier document of that file brought.
+    let here_as = |system: String| -> String {
+        match (source_of_system(&system), another_file) {
+            (Some(key), Some(file)) if is_local_source(key.source) => {
+                key.of(&rekeyed_source(key.source, file))
+            }
+            _ => system,
+        }
+    };
+    let renamed_here = |source: &str| another_file.is_some_and(|_| is_local_source(source));
     let held_by = |system: &str, value: &str| -> Result<Option<i64>> {
         Ok(conn
             .prepare_cached(
@@ -2221,14 +2275,17 @@ fn standings(
                 .unwrap_or_default()
         };
         let mrn = text_of("mrn");
-        let system = canonical(numbered_by.system_here(text_of("mrn_system")));
+        let system = here_as(canonical(numbered_by.system_here(text_of("mrn_system"))));
         // (system, value) of each identifier, the MRN among them.
         let mut keys: Vec<(String, String)> = native
             .identifiers
             .iter()
             .filter_map(|identifier| {
                 let text = |key: &str| identifier.get(key).and_then(Cell::as_str);
-                Some((canonical(text("system")?), text("value")?.to_owned()))
+                Some((
+                    here_as(canonical(text("system")?)),
+                    text("value")?.to_owned(),
+                ))
             })
             .collect();
         let by_mrn: Option<i64> = conn
@@ -2240,6 +2297,7 @@ fn standings(
         let mut by_source_keys: Vec<(i64, String)> = Vec::new();
         if let Some(id) = by_mrn {
             match source_of_system(&system) {
+                Some(key) if renamed_here(key.source) => found = Some(id),
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None => found = Some(id),
             }
@@ -2255,6 +2313,7 @@ fn standings(
                 continue;
             };
             match source_of_system(key_system) {
+                Some(key) if renamed_here(key.source) => found = Some(id),
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None if key_system.starts_with(SOURCE_KEY_SYSTEMS) => {}
                 None => found = Some(id),
@@ -2297,7 +2356,7 @@ fn standings(
             for (id, _) in &by_source_keys {
                 let stored = super::same_id::StoredPerson::read(conn, PatientId(*id))?;
                 // A document carries no `--same-system` declarations: systems as spelled.
-                if super::plainly_another(&theirs, &stored.record(), &[]).is_none() {
+                if super::plainly_another_across_teams(&theirs, &stored.record()).is_none() {
                     found = Some(*id);
                     break;
                 }
@@ -2320,7 +2379,8 @@ fn standings(
         for row in &native.fhir_resources {
             let text = |key: &str| row.get(key).and_then(Cell::as_str).unwrap_or_default();
             let source = text("source");
-            if !foreign.contains(source)
+            if !renamed_here(source)
+                && !foreign.contains(source)
                 && held.exists(rusqlite::params![source, text("type"), text("id")])?
             {
                 foreign.insert(source.to_owned());
@@ -2344,15 +2404,20 @@ fn standings(
             let (Some(system), Some(value)) = (text("system"), text("value")) else {
                 continue;
             };
-            if let Some(system) = rekeyed_system(system, &rekeyed)
-                && let Some(id) = held_by(&system, value)?
+            if let Some(system) = source_of_system(system).and_then(|key| {
+                renamed_source(key.source, another_file, &rekeyed).map(|new| key.of(&new))
+            }) && let Some(id) = held_by(&system, value)?
             {
                 *found = Some(id);
                 break;
             }
         }
     }
-    Ok(Standings { present, rekeyed })
+    Ok(Standings {
+        present,
+        rekeyed,
+        another_file: another_file.map(str::to_owned),
+    })
 }
 
 /// Who a document's patient row says the person is, for [`super::plainly_another`]: a value

@@ -175,12 +175,37 @@ pub fn plainly_another(
     theirs: &PersonRecord<'_>,
     equivalent: &[Vec<String>],
 ) -> Option<String> {
+    judged(mine, theirs, equivalent, REFRACT_PATIENT_SYSTEMS, false)
+}
+
+/// [`plainly_another`] for a key one team's source shares with another team's (a refract
+/// document of another file): no `urn:refract:` system is a hospital's word there (a system-less
+/// identifier of one clinic's source is not the other's), and, with no hospital identifier in
+/// common, the names must agree: two people of one sex, one of them with no birth date, are
+/// not one person for that alone.
+pub fn plainly_another_across_teams(
+    mine: &PersonRecord<'_>,
+    theirs: &PersonRecord<'_>,
+) -> Option<String> {
+    judged(mine, theirs, &[], REFRACT_SYSTEMS, true)
+}
+
+/// The prefix of every system refract makes of a source's words.
+const REFRACT_SYSTEMS: &str = "urn:refract:";
+
+fn judged(
+    mine: &PersonRecord<'_>,
+    theirs: &PersonRecord<'_>,
+    equivalent: &[Vec<String>],
+    not_hospitals: &str,
+    names_required: bool,
+) -> Option<String> {
     let hospital = |record: &PersonRecord<'_>| -> Vec<(String, String)> {
         record
             .keys
             .iter()
             .chain(record.former)
-            .filter(|(system, _)| !system.starts_with(REFRACT_PATIENT_SYSTEMS))
+            .filter(|(system, _)| !system.starts_with(not_hospitals))
             .cloned()
             .collect()
     };
@@ -201,6 +226,9 @@ pub fn plainly_another(
         }
         _ => false,
     };
+    if names_required && names_agree(mine.names, theirs.names) != Some(true) {
+        return listed(&[(true, "name"), (sex, "sex"), (birth, "birth date")]);
+    }
     // A person has one number in a hospital's record system: another one there, with none
     // the record retires (`use` `old`) nor one the stored patient was ever known by, is
     // another person whatever their birthday (review RV-B OB4), unless everything else says
