@@ -26,7 +26,7 @@ pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
     CareTeamOf, DoseSpec, Heading, ImportedItems, ImportedPatient, ImportedResource, Item,
     LinkedIdentifier, Mapped, Mapping, MedicationMeta, MedicationRecord, Orders, ParsedFile,
-    REPORT_WITHOUT_RESPONSE, RowSources, StatedReason, SubjectNamed, TEAM_WORK_SKIPPED,
+    REPORT_WITHOUT_RESPONSE, RowSources, StatedReason, SubjectNamed, TEAM_WORK_SKIPPED, TeamSaid,
     UNREAD_WORDS, care_team_of, finish_medication, given_at_least_until, heading_of,
     is_summary_copy, map_resource, parse_file, record_of, reference_key, resolve_indications,
     resolve_indications_among, resolve_named_conditions, server_base, take_dosage_of_orders,

@@ -218,12 +218,38 @@ pub struct CareTeamOf {
     pub withdrawn: bool,
 }
 
+/// What a patient's CareTeams say of their team (see [`care_team_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamSaid {
+    /// The team they are under now.
+    Named(String),
+    /// Every CareTeam of theirs is withdrawn or ended: the teams those named are no longer
+    /// theirs (review OC-13), and no other is said to be.
+    Withdrawn(Vec<String>),
+}
+
+impl TeamSaid {
+    /// The team the patient is under once this is read, given the one they are under now
+    /// (`current`, empty for none); `None` when it leaves the team as it is. A withdrawal
+    /// clears only a team it names (review K3-1): a team set by hand or carried by refract's
+    /// own JSON is no team an old CareTeam of another name ("Cardiology", ended in 2019) can
+    /// take away.
+    pub fn applied_to(&self, current: &str) -> Option<&str> {
+        match self {
+            TeamSaid::Named(name) => Some(name),
+            TeamSaid::Withdrawn(names) => {
+                (!current.is_empty() && names.iter().any(|name| name == current)).then_some("")
+            }
+        }
+    }
+}
+
 /// The patient's care team among their CareTeams, as of `today`: of those neither withdrawn
 /// nor ended, the one begun last, then by name. A choice: R4 lets a patient have several teams
-/// at once, refract shows one. When every CareTeam of theirs is withdrawn or ended, the empty
-/// name: no team, the one they had taken out (review OC-13). `None` when they have no CareTeam
-/// at all: a source that says nothing of the team does not withdraw it.
-pub fn care_team_of(teams: &[(String, CareTeamOf)], today: NaiveDate) -> Option<String> {
+/// at once, refract shows one. When every CareTeam of theirs is withdrawn or ended, the names
+/// they gave: those teams are taken out, no other (review OC-13, K3-1). `None` when they have
+/// no CareTeam at all: a source that says nothing of the team does not withdraw it.
+pub fn care_team_of(teams: &[(String, CareTeamOf)], today: NaiveDate) -> Option<TeamSaid> {
     if teams.is_empty() {
         return None;
     }
@@ -234,7 +260,17 @@ pub fn care_team_of(teams: &[(String, CareTeamOf)], today: NaiveDate) -> Option<
             (a.start, b.name.as_str(), b_id).cmp(&(b.start, a.name.as_str(), a_id))
         })
         .map(|(_, team)| team.name.clone());
-    Some(current.unwrap_or_default())
+    if let Some(name) = current {
+        return Some(TeamSaid::Named(name));
+    }
+    let mut names: Vec<String> = teams
+        .iter()
+        .map(|(_, team)| team.name.clone())
+        .filter(|name| !name.is_empty())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    Some(TeamSaid::Withdrawn(names))
 }
 
 /// A medication record (request, statement, administration or dispense) before its drug is

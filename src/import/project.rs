@@ -22,7 +22,7 @@ use crate::domain::{
 use crate::fhir::devices::{finish_shared, product_of_row};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
-    ImportedItems, Item, Orders, Product, RowSources, care_team_of, finish_medication,
+    ImportedItems, Item, Orders, Product, RowSources, TeamSaid, care_team_of, finish_medication,
     given_at_least_until, named_by, record_of, resolve_indications, resolve_indications_among,
     resolve_named_conditions, take_dosage_of_orders, take_reasons_of_orders,
 };
@@ -519,8 +519,9 @@ pub(super) struct Computed {
     evaluated: Option<Vec<Assessment>>,
     /// (resource, why) of what a medication record refers to and no import brought.
     unresolved: Vec<(String, String)>,
-    /// The care team the patient's CareTeams name now, if any (see `fhir::care_team_of`).
-    care_team: Option<String>,
+    /// What the patient's CareTeams say of their team, if they have any (see
+    /// `fhir::care_team_of`).
+    care_team: Option<TeamSaid>,
 }
 
 fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, StoreError> {
@@ -831,6 +832,12 @@ pub(super) fn resolve_ages(
     }
 }
 
+/// The team of a patient being created once their CareTeams are read (`None`: no team).
+fn team_after(said: &TeamSaid, team: Option<&str>) -> Option<String> {
+    let team = team.unwrap_or_default();
+    Some(said.applied_to(team).unwrap_or(team).to_owned()).filter(|team| !team.is_empty())
+}
+
 /// The rows of a patient's items; for a patient being created (`created`), also their lines
 /// and first assessments. Pure: run on the rebuild's two threads, or on a file's reading thread
 /// for a patient the file brings whole (see [`create_in_file`]).
@@ -849,8 +856,8 @@ pub(super) fn computed_of(
     let evaluated = match created {
         Some(created) => {
             let mut patient = created.patient.clone();
-            if let Some(team) = &care_team {
-                patient.care_team = Some(team.clone()).filter(|team| !team.is_empty());
+            if let Some(said) = &care_team {
+                patient.care_team = team_after(said, patient.care_team.as_deref());
             }
             record.patient = Some(patient);
             // The lines refract's export carried own their rule sets, as entered lines do:
@@ -1009,8 +1016,8 @@ fn write_patient(
         // it bare and then its list columns wrote the patients' fifteen indexes twice).
         let projection = ListProjection::of_new_patient(assessments, &computed.record.lines);
         let mut patient = new.patient.clone();
-        if let Some(team) = &computed.care_team {
-            patient.care_team = Some(team.clone()).filter(|team| !team.is_empty());
+        if let Some(said) = &computed.care_team {
+            patient.care_team = team_after(said, patient.care_team.as_deref());
         }
         tx.insert_patient(
             read.id,
@@ -1028,10 +1035,11 @@ fn write_patient(
     }
     let projected = tx.replace_projection(read.id, &computed.record, &sources, &ids, created)?;
     // The team a CareTeam names (review OC-7), or none when every CareTeam of theirs is
-    // withdrawn or ended (review OC-13: the empty name, audited). No CareTeam at all leaves
-    // the team as it was: a team set by refract's own JSON, or a file silent on teams.
-    if !created && let Some(team) = &computed.care_team {
-        tx.set_care_team(read.id, team)?;
+    // withdrawn or ended and one of them named the team they had (review OC-13, K3-1: the
+    // empty name, audited). No CareTeam at all leaves the team as it was: a team set by
+    // refract's own JSON, or a file silent on teams.
+    if !created && let Some(said) = &computed.care_team {
+        tx.set_care_team(read.id, |before| said.applied_to(before))?;
     }
     let evaluated = Evaluated {
         rules_stamp: &rules.stamp,

@@ -583,6 +583,12 @@ fn lab_range<'a>(
             }
         } else {
             let (low, high, unit) = range_in_text(&r.text)?;
+            // A bound from below alone, in words ("> 20"), is as often a toxic or alert
+            // threshold as the low end of a target (review K3-3): read only where the lab
+            // says the range is its target or its normal one.
+            if high.is_none() && !said_target_or_normal(r) {
+                return None;
+            }
             LabRange {
                 low,
                 high,
@@ -630,16 +636,52 @@ fn lab_range<'a>(
     (read, unread)
 }
 
+/// Words of a range's label that say it is no target but a threshold to act on (review K3-3):
+/// "Toxic: > 20 mg/L", "Critical: > 40", "Panic value: < 2". A range so labelled is not read.
+const THRESHOLD_LABELS: [&str; 8] = [
+    "toxic", "toxicity", "critical", "panic", "alert", "alarm", "danger", "lethal",
+];
+
+/// Words of a range's label, or its type, that say it is the lab's target or normal range.
+const TARGET_OR_NORMAL: [&str; 6] = [
+    "therapeutic",
+    "treatment",
+    "target",
+    "normal",
+    "reference",
+    "recommended",
+];
+
+/// Whether the lab types the range (R4 `referenceRange.type`) or labels its text as its target
+/// or its normal range: then a bound from below alone in its text is that range's low end.
+fn said_target_or_normal(range: &ReferenceRange) -> bool {
+    let label = range
+        .text
+        .split_once(':')
+        .map_or(range.text.as_str(), |(label, _)| label);
+    TARGET_OR_NORMAL
+        .iter()
+        .any(|word| contains_words(&range.kind, word) || contains_words(label, word))
+}
+
 /// The one range a lab's text gives (R4 `referenceRange.text`), as (low, high, unit): "10-20
 /// mg/L", "10 – 20", "10 to 20 mg/L", "< 0.5", "<= 10 mg/L", "> 2", after an optional label
 /// ending in a colon ("Therapeutic range: 10-20 mg/L"). Any other text is ambiguous and not
 /// read (review LV-3): two ranges ("therapeutic 10-20, toxic > 25"), a decimal comma ("0,5":
-/// a decimal or a thousands separator), words after the numbers that are no unit. A bound
-/// given with "<" or ">" is read as the range's end (a level at the bound itself is no
-/// verdict of its own).
+/// a decimal or a thousands separator), words after the numbers that are no unit. Nor is one
+/// whose label names a toxic, critical or panic threshold (review K3-3, see
+/// [`THRESHOLD_LABELS`]). A bound given with "<" or ">" is read as the range's end (a level at
+/// the bound itself is no verdict of its own).
 fn range_in_text(text: &str) -> Option<(Option<f64>, Option<f64>, Option<&str>)> {
     let text = text.trim();
     let rest = match text.split_once(':') {
+        Some((label, _))
+            if THRESHOLD_LABELS
+                .iter()
+                .any(|word| contains_words(label, word)) =>
+        {
+            return None;
+        }
         Some((label, rest)) if !label.chars().any(|c| c.is_ascii_digit()) => rest.trim(),
         Some(_) => return None,
         None => text,
@@ -741,6 +783,20 @@ mod tests {
         assert_eq!(
             range_in_text("\u{2265}4 mg/L"),
             Some((Some(4.0), None, Some("mg/L")))
+        );
+        // Review K3-3: a threshold to act on is no range of the level's target.
+        for threshold in [
+            "Toxic: > 20 mg/L",
+            "Critical: >40",
+            "Panic value: < 2",
+            "Toxicity: 20-40 mg/L",
+            "Alert: \u{2265}30",
+        ] {
+            assert_eq!(range_in_text(threshold), None, "{threshold}");
+        }
+        assert_eq!(
+            range_in_text("Therapeutic: > 10 mg/L"),
+            Some((Some(10.0), None, Some("mg/L")))
         );
         for ambiguous in [
             "therapeutic 10-20, toxic > 25",

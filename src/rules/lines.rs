@@ -110,10 +110,15 @@ impl Plan {
             .into_iter()
             .map(|(first, last)| (first, last.min(today).max(first)));
         // A relapse sent only as a diagnosis (myeloma "in relapse", C90.02: review H3, ON-1)
-        // is a progression on its day, as a worsened status is.
+        // is a progression on its day, as a worsened status is. Only one coded or named so
+        // (review K3-2): a status of relapse alone has no day of the relapse (its onset and
+        // its recording are the disease's), and a diagnosis begun anew (`new_onset`) is one
+        // only after a remission, which the plan does not weigh: each of those would cut the
+        // planned sequence on a day no relapse is known.
         let diagnosed = relapse_diagnosis_days(record, set, today)
             .into_iter()
-            .map(|(first, last, _)| (first, last));
+            .filter(|relapse| relapse.how == RelapseBy::Name)
+            .map(|relapse| (relapse.first, relapse.last));
         let mut progressions: Vec<(NaiveDate, NaiveDate)> = worsened
             .chain(stopped)
             .chain(series)
@@ -383,10 +388,13 @@ fn relapse_diagnosis(
     let spec = set.lines.relapse_diagnoses.as_ref()?;
     let dated = relapse_diagnosis_days(record, set, today)
         .into_iter()
-        .filter(|(first, last, _)| *last > remission && *first <= start)
-        .min_by_key(|(first, ..)| *first);
-    if let Some((.., words)) = dated {
-        return Some(format!("{words}, after the remission of {remission}"));
+        .filter(|relapse| relapse.last > remission && relapse.first <= start)
+        .min_by_key(|relapse| relapse.first);
+    if let Some(relapse) = dated {
+        return Some(format!(
+            "{}, after the remission of {remission}",
+            relapse.words
+        ));
     }
     // A status of relapse none of whose days (onset, recording) is after the remission: the
     // first diagnosis's record, its status now relapse.
@@ -456,6 +464,26 @@ fn since_words(first: NaiveDate, last: NaiveDate) -> String {
     }
 }
 
+/// What makes a diagnosis a relapse (see [`relapse_diagnosis_days`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RelapseBy {
+    /// Coded or named as a relapse.
+    Name,
+    /// Its clinicalStatus alone.
+    Status,
+    /// A diagnosis of the condition begun anew (`new_onset`).
+    NewOnset,
+}
+
+/// A diagnosis that records a relapse: its first and last possible day, its words, and what
+/// makes it one.
+pub(super) struct DiagnosedRelapse {
+    pub(super) first: NaiveDate,
+    pub(super) last: NaiveDate,
+    pub(super) words: String,
+    pub(super) how: RelapseBy,
+}
+
 /// The diagnoses that record a relapse on a day (`[lines] relapse_diagnoses`, review G3-1), as
 /// the relapse criterion reads them: each with its first and last possible day (an onset of a
 /// month or a year alone is every day of it) and its words. One coded or named as a relapse, or
@@ -465,7 +493,7 @@ pub(super) fn relapse_diagnosis_days(
     record: &PatientRecord,
     set: &RuleSet,
     today: NaiveDate,
-) -> Vec<(NaiveDate, NaiveDate, String)> {
+) -> Vec<DiagnosedRelapse> {
     let Some(spec) = set.lines.relapse_diagnoses.as_ref() else {
         return Vec::new();
     };
@@ -483,23 +511,26 @@ pub(super) fn relapse_diagnosis_days(
                     condition.clinical_status.as_deref(),
                     Some("remission" | "resolved" | "inactive")
                 );
-            let (first, last) = if named || status {
-                onset.or(recorded)?
+            let ((first, last), how) = if named {
+                (onset.or(recorded)?, RelapseBy::Name)
+            } else if status {
+                (onset.or(recorded)?, RelapseBy::Status)
             } else if spec.new_onset && !remitted {
-                onset?
+                (onset?, RelapseBy::NewOnset)
             } else {
                 return None;
             };
-            Some((
+            Some(DiagnosedRelapse {
                 first,
                 last,
-                format!(
+                words: format!(
                     "relapse recorded as a diagnosis: {} ({}) {}",
                     condition.display,
                     condition.code,
                     since_words(first, last)
                 ),
-            ))
+                how,
+            })
         })
         .collect()
 }

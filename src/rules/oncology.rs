@@ -552,12 +552,11 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
     }
     // A relapse sent only as a diagnosis (AML "in relapse": review G3-1) is one, on its day; the
     // relapse criterion reads it only after a line's remission.
-    for (date, last, words) in super::lines::relapse_diagnosis_days(ctx.record, ctx.set, ctx.today)
-    {
+    for relapse in super::lines::relapse_diagnosis_days(ctx.record, ctx.set, ctx.today) {
         events.push(Progression {
-            date,
-            last,
-            words,
+            date: relapse.first,
+            last: relapse.last,
+            words: relapse.words,
             confirmed: true,
             assessed: false,
             shown_confirmed: false,

@@ -3651,16 +3651,21 @@ impl ImportTx<'_> {
         medication_body(self.conn, source, resource_type, id)
     }
 
-    /// Sets the patient's care team as their CareTeams name it (review OC-7), audited with
-    /// the team it replaces; the same team again changes nothing.
-    pub fn set_care_team(&self, patient: PatientId, team: &str) -> Result<()> {
+    /// Sets the patient's care team as their CareTeams name it (review OC-7): `to` says the
+    /// team given the one they have (`None`: left as it is), audited with the team it
+    /// replaces; the same team again changes nothing.
+    pub fn set_care_team<'t>(
+        &self,
+        patient: PatientId,
+        to: impl FnOnce(&str) -> Option<&'t str>,
+    ) -> Result<()> {
         let before: String = self
             .conn
             .prepare_cached("SELECT care_team FROM patients WHERE id = ?1")?
             .query_row([patient.0], |row| row.get(0))?;
-        if before == team {
+        let Some(team) = to(&before).filter(|team| *team != before) else {
             return Ok(());
-        }
+        };
         self.conn
             .prepare_cached("UPDATE patients SET care_team = ?2 WHERE id = ?1")?
             .execute(params![patient.0, team])?;

@@ -750,6 +750,34 @@ fn a_labs_one_sided_or_text_only_range_is_read_for_its_side() {
         said.contains("the lab's range \"therapeutic 8-26, toxic > 40\" is not read"),
         "{said}"
     );
+    // Review K3-3: a toxic or critical threshold is no low end of the lab's range, nor is a
+    // bound from below the lab does not call its target or normal range: not read, said, and
+    // the book judges.
+    for threshold in ["Toxic: > 5 mg/L", "Critical: >5", "> 5 mg/L"] {
+        let (done, said) = said_with(json!({"text": threshold}));
+        assert!(!done, "{threshold}: {said}");
+        assert!(
+            said.contains("level below range (12-46 mg/L)"),
+            "{threshold}: {said}"
+        );
+        assert!(
+            said.contains(&format!("the lab's range \"{threshold}\" is not read")),
+            "{threshold}: {said}"
+        );
+    }
+    for target in [
+        json!({"text": "Therapeutic: > 8 mg/L"}),
+        json!({"text": "> 8 mg/L", "type": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/referencerange-meaning",
+            "code": "therapeutic"}]}}),
+    ] {
+        let (done, said) = said_with(target.clone());
+        assert!(done, "{target}: {said}");
+        assert!(
+            said.contains("in range (lab's range from 8 mg/L"),
+            "{target}: {said}"
+        );
+    }
 }
 
 /// Review LV-4: a level of a drug the book does not monitor (lacosamide) is read where the lab

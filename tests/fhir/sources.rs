@@ -1825,6 +1825,114 @@ fn a_team_withdrawn_with_no_other_named_is_cleared_and_a_file_silent_on_teams_ke
     );
 }
 
+/// Review K3-1: a withdrawn or ended CareTeam clears only the team it named. A team set by
+/// hand (or carried by refract's own JSON) stays when the hospital sends an old CareTeam of
+/// another name ("Cardiology", ended years ago, or inactive); when the hospital's own CareTeam
+/// of that name is withdrawn, the team is cleared, audited.
+#[test]
+fn an_old_care_team_of_another_name_keeps_the_team_and_withdrawing_that_team_clears_it() {
+    let patient = || super::patient("p1", "H100", "Rivera", "Ana");
+    let olds = [
+        care_team(
+            "c9",
+            "active",
+            "Cardiology",
+            &json!({"start": "2017-03-01", "end": "2019-06-30"}),
+        ),
+        care_team(
+            "c9",
+            "inactive",
+            "Cardiology",
+            &json!({"start": "2017-03-01"}),
+        ),
+        care_team(
+            "c9",
+            "entered-in-error",
+            "Cardiology",
+            &json!({"start": "2017-03-01"}),
+        ),
+    ];
+    for old in &olds {
+        let mut env = Env::new();
+        from(
+            &mut env,
+            "hosp",
+            "a.json",
+            &bundle("collection", &[patient()]),
+        );
+        super::sql_on(&env.store)
+            .execute("UPDATE patients SET care_team = 'Epilepsy MDT'", [])
+            .unwrap();
+        from(
+            &mut env,
+            "hosp",
+            "b.json",
+            &bundle("collection", &[patient(), old.clone()]),
+        );
+        assert_eq!(
+            env.rows("SELECT care_team FROM patients"),
+            [["Epilepsy MDT"]],
+            "{old}"
+        );
+        assert_eq!(
+            env.rows("SELECT count(*) FROM audit_log WHERE action = 'import.patient.care_team'"),
+            [["0"]],
+            "{old}"
+        );
+    }
+    // The hospital's own team, then that team withdrawn, with the old one still there.
+    let mut env = Env::new();
+    let old = olds[0].clone();
+    from(
+        &mut env,
+        "hosp",
+        "a.json",
+        &bundle(
+            "collection",
+            &[
+                patient(),
+                old.clone(),
+                care_team(
+                    "t1",
+                    "active",
+                    "Epilepsy MDT",
+                    &json!({"start": "2021-07-01"}),
+                ),
+            ],
+        ),
+    );
+    assert_eq!(
+        env.rows("SELECT care_team FROM patients"),
+        [["Epilepsy MDT"]]
+    );
+    from(
+        &mut env,
+        "hosp",
+        "b.json",
+        &bundle(
+            "collection",
+            &[
+                patient(),
+                old,
+                care_team(
+                    "t1",
+                    "inactive",
+                    "Epilepsy MDT",
+                    &json!({"start": "2021-07-01"}),
+                ),
+            ],
+        ),
+    );
+    assert_eq!(env.rows("SELECT care_team FROM patients"), [[""]]);
+    assert_eq!(
+        env.rows(
+            "SELECT before, after FROM audit_log WHERE action = 'import.patient.care_team'
+             ORDER BY id DESC LIMIT 1"
+        ),
+        [[r#"{"care_team":"Epilepsy MDT"}"#, r#"{"care_team":""}"#]]
+    );
+}
+
 /// A hospital file whose records each stand for more than one row, or were read from a
 /// resource of another type: a blood-pressure panel (two readings), a report's response, a
 /// form's two scores, a device in use and a study place (procedures), and the care team.

@@ -2794,3 +2794,29 @@ fn a_myeloma_diagnosis_in_remission_is_a_recorded_response() {
     assert_ne!(assessment.status, Relapsed, "{said}");
     assert!(!said.contains("read from the diagnosis"), "{said}");
 }
+
+/// Review K3-2: a myeloma diagnosis whose status alone says relapse, with no onset and
+/// recorded during induction, tells no day of a relapse (its recording is the diagnosis's, not
+/// the relapse's): the planned induction, transplant and maintenance stay one line. The same
+/// record coded as a relapse (C90.02) on that day is a progression, and cuts it.
+#[test]
+fn a_status_only_relapse_recorded_in_induction_does_not_cut_a_planned_sequence() {
+    let status_only = planned_sequence().episode(
+        ("C90.00", "Multiple myeloma not having achieved remission"),
+        "relapse",
+        None,
+        None,
+        Some(650),
+    );
+    let lines = derived(status_only);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let coded = planned_sequence().episode(
+        ("C90.02", "Multiple myeloma in relapse"),
+        "active",
+        None,
+        None,
+        Some(480),
+    );
+    let lines = derived(coded);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+}
