@@ -108,21 +108,9 @@ pub(super) fn others_under_stored_ids(
         if links_to(patient, &their_keys, equivalent) || another_server(patient, &their_keys) {
             continue;
         }
-        let Some(differences) = plainly_another(
-            &Record {
-                who: &patient.who,
-                keys: &patient.keys,
-                former: &patient.former_keys,
-                names: &patient.names,
-            },
-            &Record {
-                who: &theirs,
-                keys: &their_keys,
-                former: &[],
-                names: &their_names,
-            },
-            equivalent,
-        ) else {
+        let Some(differences) =
+            differs_from_stored(patient, &theirs, &their_keys, &their_names, equivalent)
+        else {
             continue;
         };
         found.push(AnotherPerson {
@@ -138,6 +126,32 @@ pub(super) fn others_under_stored_ids(
         });
     }
     Ok(found)
+}
+
+/// What plainly tells the file's Patient from a stored patient (their identifiers and names as
+/// stored; the store keeps no former identifiers apart), if anything does (see the module).
+fn differs_from_stored(
+    patient: &FilePatient,
+    theirs: &Patient,
+    their_keys: &[(String, String)],
+    their_names: &[(String, String)],
+    equivalent: &[Vec<String>],
+) -> Option<String> {
+    plainly_another(
+        &Record {
+            who: &patient.who,
+            keys: &patient.keys,
+            former: &patient.former_keys,
+            names: &patient.names,
+        },
+        &Record {
+            who: theirs,
+            keys: their_keys,
+            former: &[],
+            names: their_names,
+        },
+        equivalent,
+    )
 }
 
 /// The origins (source, Patient id) the file's Patients carry from a refract FHIR export (see
@@ -165,21 +179,8 @@ pub(super) fn distrusted_origins(
             }
             let theirs = store.patient(stored)?;
             let their_names = store.names_of_patient(stored)?;
-            let differs = plainly_another(
-                &Record {
-                    who: &patient.who,
-                    keys: &patient.keys,
-                    former: &patient.former_keys,
-                    names: &patient.names,
-                },
-                &Record {
-                    who: &theirs,
-                    keys: &their_keys,
-                    former: &[],
-                    names: &their_names,
-                },
-                equivalent,
-            );
+            let differs =
+                differs_from_stored(patient, &theirs, &their_keys, &their_names, equivalent);
             if differs.is_some() {
                 distrusted.insert((source.clone(), id.clone()));
             }

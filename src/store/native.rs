@@ -164,6 +164,17 @@ pub struct NativePatient {
     pub fhir_resources: Vec<serde_json::Map<String, Cell>>,
 }
 
+impl NativePatient {
+    /// A text field of the patient's row (their MRN, its system, a name), empty when absent or
+    /// not text.
+    fn text(&self, key: &str) -> &str {
+        self.patient
+            .get(key)
+            .and_then(Cell::as_str)
+            .unwrap_or_default()
+    }
+}
+
 /// (No `deny_unknown_fields` here: serde cannot combine it with a flattened map, which takes
 /// every key anyway; the columns are checked against the schema on insert.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1121,13 +1132,7 @@ impl Store {
                 )
             };
         for (index, native) in document.patients.iter().enumerate() {
-            let text_of = |key: &str| {
-                native
-                    .patient
-                    .get(key)
-                    .and_then(Cell::as_str)
-                    .unwrap_or_default()
-            };
+            let text_of = |key: &str| native.text(key);
             let mrn = text_of("mrn");
             let place = format!("patients[{index}] (MRN {})", crate::text::one_line(mrn));
             if mrn.trim().is_empty() {
@@ -2267,13 +2272,7 @@ fn standings(
     let mut present = Vec::with_capacity(document.patients.len());
     let mut foreign: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for native in &document.patients {
-        let text_of = |key: &str| {
-            native
-                .patient
-                .get(key)
-                .and_then(Cell::as_str)
-                .unwrap_or_default()
-        };
+        let text_of = |key: &str| native.text(key);
         let mrn = text_of("mrn");
         let system = here_as(canonical(numbered_by.system_here(text_of("mrn_system"))));
         // (system, value) of each identifier, the MRN among them.
