@@ -543,7 +543,17 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// remission a relapse follows), the reasons saying it was read from the diagnosis; AML's
 /// remission words no longer read "not having achieved remission" as a remission; AML sets no
 /// regimen rhythm (aml.toml says why).
-const ENGINE_REVISION: u32 = 34;
+/// In 35 (ON-5, ON-6, ON-7): a diagnosis whose clinicalStatus alone says relapse has no day of
+/// its own, for the criteria as for the lines (one reading, `lines::relapse_diagnosis_days`): it
+/// is no longer a progression on its onset or recorded day (progression on therapy, relapse
+/// within 12 months of a transplant, a relapse off therapy), the reasons say it was seen and
+/// that its day would decide, and the lines read it as after the latest remission whatever its
+/// own days; large B-cell lymphoma reads a diagnosis in remission (ICD-10-CM FY2025 C83.3A,
+/// C85.2A, C83.8A, or the words) as a recorded partial response on its onset, the line's own
+/// disease statuses and Deauville scores deciding over it (`results_decide`); no SNOMED CT
+/// concept of AML in relapse or of myeloma in relapse or in remission could be verified, so
+/// those are still read by their words.
+const ENGINE_REVISION: u32 = 35;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -110,11 +110,11 @@ impl Plan {
             .into_iter()
             .map(|(first, last)| (first, last.min(today).max(first)));
         // A relapse sent only as a diagnosis (myeloma "in relapse", C90.02: review H3, ON-1)
-        // is a progression on its day, as a worsened status is. Only one coded or named so
-        // (review K3-2): a status of relapse alone has no day of the relapse (its onset and
-        // its recording are the disease's), and a diagnosis begun anew (`new_onset`) is one
-        // only after a remission, which the plan does not weigh: each of those would cut the
-        // planned sequence on a day no relapse is known.
+        // is a progression on its day, as a worsened status is. Only one coded or named so: a
+        // status of relapse alone has no day (review K3-2, ON-5: [`relapse_diagnosis_days`]
+        // gives it none), and a diagnosis begun anew (`new_onset`) is one only after a
+        // remission, which the plan does not weigh: it would cut the planned sequence on a day
+        // no relapse is known.
         let diagnosed = relapse_diagnosis_days(record, set, today)
             .into_iter()
             .filter(|relapse| relapse.how == RelapseBy::Name)
@@ -371,11 +371,10 @@ fn on_day(text: &str, is_day: bool) -> String {
 
 /// A diagnosis that records a relapse after the remission of `remission` and on or before
 /// `start` (`[lines] relapse_diagnoses`, review G3-1), in words. A relapse sent only as a
-/// diagnosis (ICD-10-CM C92.02 "acute myeloid leukemia, in relapse", a problem-list entry whose
-/// status is relapse, a new diagnosis of the leukaemia after the remission) ends the remission
-/// as a worsened disease status does. Its day is its onset, else the day it was recorded; a
-/// status of relapse on the condition's own record, whose onset and recording are the first
-/// diagnosis's, says no day: the relapse came after the latest remission the record holds (the
+/// diagnosis (ICD-10-CM C92.02 "acute myeloid leukemia, in relapse", a new diagnosis of the
+/// leukaemia after the remission) ends the remission as a worsened disease status does, on its
+/// day (see [`relapse_diagnosis_days`]). A status of relapse alone says no day (see
+/// [`undated_relapses`]): the relapse came after the latest remission the record holds (the
 /// status is the condition's now), so a course begun after that remission may follow it, which
 /// cannot be told, and is cut, said (as a progression of a month alone cuts a planned sequence).
 fn relapse_diagnosis(
@@ -385,7 +384,6 @@ fn relapse_diagnosis(
     start: NaiveDate,
     today: NaiveDate,
 ) -> Option<String> {
-    let spec = set.lines.relapse_diagnoses.as_ref()?;
     let dated = relapse_diagnosis_days(record, set, today)
         .into_iter()
         .filter(|relapse| relapse.last > remission && relapse.first <= start)
@@ -396,28 +394,7 @@ fn relapse_diagnosis(
             relapse.words
         ));
     }
-    // A status of relapse none of whose days (onset, recording) is after the remission: the
-    // first diagnosis's record, its status now relapse.
-    let undated = standing_diagnoses(record, set).find(|c| {
-        c.clinical_status
-            .as_deref()
-            .is_some_and(|status| spec.statuses.iter().any(|s| s == status))
-            && [
-                (c.onset, c.onset_precision),
-                (c.recorded, c.recorded_precision),
-            ]
-            .iter()
-            .all(|(day, precision)| day.is_none_or(|first| precision.last_day(first) <= remission))
-    });
-    let what = undated.map(|c| {
-        format!(
-            "{} ({}, clinical status {})",
-            c.display,
-            c.code,
-            c.clinical_status.as_deref().unwrap_or_default()
-        )
-    });
-    let what = what?;
+    let what = undated_relapses(record, set).next().map(status_words)?;
     // The relapse of an undated status came after the latest remission recorded.
     let latest = recorded_remissions(record, set, today)
         .into_iter()
@@ -430,6 +407,39 @@ fn relapse_diagnosis(
              remission ({latest}), and whether before this course cannot be told"
         )
     })
+}
+
+/// The diagnoses whose clinicalStatus alone says a relapse (`[lines.relapse_diagnoses]
+/// statuses`: not coded or named as one, nor begun anew after a remission where `new_onset`
+/// reads that), in words. Such a status tells no day of the relapse (review K3-2, ON-5): it is
+/// the condition's now, and the record's onset and recording are the first diagnosis's (a
+/// problem-list entry brought up to date), so the relapse came on a day not recorded. The
+/// lines read it as after the latest remission, the criteria read no timing from it. One also
+/// begun anew (`new_onset`) is that as well, on its onset (see [`relapse_diagnosis_days`]).
+pub(super) fn undated_relapses<'r>(
+    record: &'r PatientRecord,
+    set: &'r RuleSet,
+) -> impl Iterator<Item = &'r crate::domain::Condition> + 'r {
+    let spec = set.lines.relapse_diagnoses.as_ref();
+    standing_diagnoses(record, set).filter(move |c| {
+        spec.is_some_and(|spec| {
+            c.clinical_status
+                .as_deref()
+                .is_some_and(|status| spec.statuses.iter().any(|s| s == status))
+                && !relapse_by_name(c, spec)
+        })
+    })
+}
+
+/// A diagnosis and its clinical status, in words: "Multiple myeloma (C90.00, clinical status
+/// relapse)".
+pub(super) fn status_words(condition: &crate::domain::Condition) -> String {
+    format!(
+        "{} ({}, clinical status {})",
+        condition.display,
+        condition.code,
+        condition.clinical_status.as_deref().unwrap_or_default()
+    )
 }
 
 /// The diagnoses of the rule set's condition (its `applies_to`) a relapse or a remission is read
@@ -464,13 +474,11 @@ fn since_words(first: NaiveDate, last: NaiveDate) -> String {
     }
 }
 
-/// What makes a diagnosis a relapse (see [`relapse_diagnosis_days`]).
+/// What makes a diagnosis a relapse on a day (see [`relapse_diagnosis_days`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum RelapseBy {
     /// Coded or named as a relapse.
     Name,
-    /// Its clinicalStatus alone.
-    Status,
     /// A diagnosis of the condition begun anew (`new_onset`).
     NewOnset,
 }
@@ -478,17 +486,20 @@ pub(super) enum RelapseBy {
 /// A diagnosis that records a relapse: its first and last possible day, its words, and what
 /// makes it one.
 pub(super) struct DiagnosedRelapse {
+    /// The diagnosis's id.
+    pub(super) condition: i64,
     pub(super) first: NaiveDate,
     pub(super) last: NaiveDate,
     pub(super) words: String,
     pub(super) how: RelapseBy,
 }
 
-/// The diagnoses that record a relapse on a day (`[lines] relapse_diagnoses`, review G3-1), as
-/// the relapse criterion reads them: each with its first and last possible day (an onset of a
-/// month or a year alone is every day of it) and its words. One coded or named as a relapse, or
-/// whose status is one, is dated by its onset, else the day it was recorded; a diagnosis begun
-/// anew (`new_onset`) by its onset. The criterion reads only those after a line's remission.
+/// The diagnoses that record a relapse on a day (`[lines] relapse_diagnoses`, review G3-1): the
+/// one reading of them the lines and the criteria's progressions share, each with its first and
+/// last possible day (an onset of a month or a year alone is every day of it) and its words.
+/// One coded or named as a relapse is dated by its onset, else the day it was recorded; a
+/// diagnosis begun anew (`new_onset`) by its onset, its status relapse or not. A status of
+/// relapse alone is none: it has no day of its own (see [`undated_relapses`]).
 pub(super) fn relapse_diagnosis_days(
     record: &PatientRecord,
     set: &RuleSet,
@@ -502,10 +513,6 @@ pub(super) fn relapse_diagnosis_days(
             let onset = diagnosis_days(condition.onset, condition.onset_precision, today);
             let recorded = diagnosis_days(condition.recorded, condition.recorded_precision, today);
             let named = relapse_by_name(condition, spec);
-            let status = condition
-                .clinical_status
-                .as_deref()
-                .is_some_and(|status| spec.statuses.iter().any(|s| s == status));
             let remitted = in_remission_by_name(condition, spec)
                 || matches!(
                     condition.clinical_status.as_deref(),
@@ -513,14 +520,13 @@ pub(super) fn relapse_diagnosis_days(
                 );
             let ((first, last), how) = if named {
                 (onset.or(recorded)?, RelapseBy::Name)
-            } else if status {
-                (onset.or(recorded)?, RelapseBy::Status)
             } else if spec.new_onset && !remitted {
                 (onset?, RelapseBy::NewOnset)
             } else {
                 return None;
             };
             Some(DiagnosedRelapse {
+                condition: condition.id,
                 first,
                 last,
                 words: format!(

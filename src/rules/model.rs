@@ -582,10 +582,10 @@ pub struct LineParameters {
 
 /// Diagnosis records of the rule set's condition (its `applies_to`) that say it relapsed: one
 /// coded or named as a relapse (dated by its onset, else the day it was recorded), one whose
-/// clinicalStatus is one of `statuses` (dated so, when after the remission; else on a day not
-/// recorded, after the latest remission), and, with `new_onset`, one begun after the remission
-/// that says neither remission nor that it is over. Refuted, differential and provisional
-/// records are none.
+/// clinicalStatus is one of `statuses` (on a day not recorded: after the latest remission; no
+/// progression is timed from it, review ON-5), and, with `new_onset`, one begun after the
+/// remission that says neither remission nor that it is over. Refuted, differential and
+/// provisional records are none.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelapseDiagnoses {
@@ -621,6 +621,12 @@ pub struct RelapseDiagnoses {
     /// diagnosis in remission is read as none.
     #[serde(default)]
     pub remission_response: Option<String>,
+    /// Whether a line's own assessments (disease statuses, Deauville scores) that say a response
+    /// decide it over a diagnosis in remission, whatever their depth (review ON-6: a lymphoma's
+    /// restaging PET-CT is its response; the code only where none says one). False: the deeper
+    /// of the two is the line's response.
+    #[serde(default)]
+    pub results_decide: bool,
 }
 
 /// An end-of-treatment PET-CT is done preferably 6 to 8 weeks after the last cycle (Juweid et

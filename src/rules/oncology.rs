@@ -61,6 +61,18 @@ fn recorded_response_dated(
     if let Some(response) = line.best_response {
         return Some((response, line.best_response_date));
     }
+    // Where the rule set says so (`results_decide`, review ON-6), the line's assessments decide
+    // over a diagnosis in remission.
+    if results_decide(ctx) {
+        let assessed = assessments_of(ctx, line)
+            .filter_map(|o| {
+                response_of_assessment(o).map(|response| (response, Some(o.local_day())))
+            })
+            .max_by_key(|(response, _)| response.depth());
+        if assessed.is_some() {
+            return assessed;
+        }
+    }
     // A diagnosis in remission is a recorded response too (review H3, ON-2); an assessment as
     // deep (the later in the chain on a tie) is said instead.
     diagnosed_remission(ctx, line)
@@ -70,6 +82,16 @@ fn recorded_response_dated(
             response_of_assessment(o).map(|response| (response, Some(o.local_day())))
         }))
         .max_by_key(|(response, _)| response.depth())
+}
+
+/// Whether a line's assessments decide its response over a diagnosis in remission
+/// (`[lines.relapse_diagnoses] results_decide`).
+fn results_decide(ctx: &Context<'_>) -> bool {
+    ctx.set
+        .lines
+        .relapse_diagnoses
+        .as_ref()
+        .is_some_and(|spec| spec.results_decide)
 }
 
 /// A diagnosis in remission (`[lines.relapse_diagnoses] remission_response`) dated after the
@@ -99,7 +121,7 @@ fn response_said(ctx: &Context<'_>, line: &TreatmentLine, response: Response) ->
                 && line.best_response.is_none()
                 && !assessments_of(ctx, line)
                     .filter_map(response_of_assessment)
-                    .any(|assessed| assessed.depth() >= from.depth()) =>
+                    .any(|assessed| results_decide(ctx) || assessed.depth() >= from.depth()) =>
         {
             words
         }
@@ -344,7 +366,8 @@ fn lines_of<'c>(
         .collect()
 }
 
-/// Every progression the record shows, by date, and the worsenings a later assessment refuted.
+/// Every progression the record shows, by date, and the worsenings a later assessment refuted
+/// or a status of relapse with no day (`refuted`: said in the reasons, never a progression).
 pub struct Progressions {
     pub events: Vec<Progression>,
     pub refuted: Vec<String>,
@@ -551,8 +574,24 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         index = run_end;
     }
     // A relapse sent only as a diagnosis (AML "in relapse": review G3-1) is one, on its day; the
-    // relapse criterion reads it only after a line's remission.
-    for relapse in super::lines::relapse_diagnosis_days(ctx.record, ctx.set, ctx.today) {
+    // relapse criterion reads it only after a line's remission. Read as the lines read it (one
+    // reading, `lines::relapse_diagnosis_days`): a status of relapse alone has no day of its own
+    // (review ON-5: its onset and recording are the first diagnosis's), so no timing is read
+    // from it, and the reasons say it was seen.
+    let dated = super::lines::relapse_diagnosis_days(ctx.record, ctx.set, ctx.today);
+    refuted.extend(
+        super::lines::undated_relapses(ctx.record, ctx.set)
+            .filter(|c| !dated.iter().any(|relapse| relapse.condition == c.id))
+            .map(|c| {
+                format!(
+                    "{} says a relapse by its status alone, which has no day of its own (its \
+                     onset and recording are the diagnosis's): no progression is timed from it; \
+                     the relapse's day would decide",
+                    super::lines::status_words(c)
+                )
+            }),
+    );
+    for relapse in dated {
         events.push(Progression {
             date: relapse.first,
             last: relapse.last,

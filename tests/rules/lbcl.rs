@@ -1708,3 +1708,73 @@ fn six_cycles_of_r_chop_are_six_cycles_however_they_are_sent() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// R-CHOP 6 cycles from 300 to 195 days ago with no response entered, a diagnosis coded
+/// `(code, display)` with its onset 155 days ago (40 days after the last dose, within the line's
+/// response window), and `rest` added.
+fn in_remission_after_r_chop(
+    (code, display): (&str, &str),
+    rest: impl FnOnce(Vignette) -> Vignette,
+) -> Vignette {
+    let v = patient()
+        .give(rx("R-CHOP-21").from(300).until(195))
+        .line(ID, line("R-CHOP", R_CHOP).from(300).until(195).cycles(6))
+        .condition_since(code, display, 195 - 40);
+    rest(v)
+}
+
+/// ON-6: a large B-cell lymphoma diagnosis in remission (ICD-10-CM FY2025 C83.3A, C85.2A,
+/// C83.8A) dated within the line's response window is the line's recorded response, read as a
+/// partial response (the code says remission, not its depth), and the reasons say it came from
+/// the diagnosis: a worsening 150 days after the last dose is then a relapse. A result the line
+/// has decides over it: stable disease on the end-of-treatment assessment stays stable disease
+/// (refractory after 6 cycles), and a Deauville score of 2 is a complete metabolic response.
+#[test]
+fn a_large_b_cell_lymphoma_diagnosis_in_remission_is_a_recorded_response() {
+    for (code, display) in [
+        ("C83.3A", "Diffuse large B-cell lymphoma, in remission"),
+        (
+            "C85.2A",
+            "Mediastinal (thymic) large B-cell lymphoma, in remission",
+        ),
+        ("C83.8A", "Other non-follicular lymphoma, in remission"),
+    ] {
+        let relapse = in_remission_after_r_chop((code, display), |v| {
+            v.disease_status(disease_status::WORSENED, 45)
+        });
+        let assessment = super::support::assess(ID, &relapse.record());
+        let said = super::support::describe(&assessment);
+        assert_eq!(assessment.status, Relapsed, "{code}: {said}");
+        for words in [code, "PR read from the diagnosis", "not its depth"] {
+            assert!(said.contains(words), "{code} {words}: {said}");
+        }
+    }
+    let remission = ("C83.3A", "Diffuse large B-cell lymphoma, in remission");
+    let stable = in_remission_after_r_chop(remission, |v| {
+        v.disease_status(disease_status::STABLE, 195 - 45)
+    });
+    let assessment = super::support::assess(ID, &stable.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("read from the diagnosis"), "{said}");
+    let metabolic = in_remission_after_r_chop(remission, |v| {
+        v.observe("text:Deauville score", "Deauville score", 2.0, "", 195 - 45)
+            .disease_status(disease_status::WORSENED, 45)
+    });
+    let assessment = super::support::assess(ID, &metabolic.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Relapsed, "{said}");
+    assert!(!said.contains("PR read from the diagnosis"), "{said}");
+    // "In remission" in the words alone, with a code of the active disease, is one too.
+    let named = in_remission_after_r_chop(
+        ("C83.30", "Diffuse large B-cell lymphoma in remission"),
+        |v| v.disease_status(disease_status::WORSENED, 45),
+    );
+    let assessment = super::support::assess(ID, &named.record());
+    assert_eq!(
+        assessment.status,
+        Relapsed,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}

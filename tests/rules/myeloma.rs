@@ -2820,3 +2820,47 @@ fn a_status_only_relapse_recorded_in_induction_does_not_cut_a_planned_sequence()
     let lines = derived(coded);
     assert_eq!(lines.len(), 2, "{lines:#?}");
 }
+
+/// ON-5: a myeloma diagnosis whose status alone says relapse, recorded on a day of the first VRd
+/// (no onset: its recording is the diagnosis's, not the relapse's), tells no day of a
+/// progression: it is no progression on therapy (refractory) nor one off therapy (relapsed) on
+/// its recorded day, and the reasons say so; the line responded (PR). The same diagnosis coded
+/// as a relapse (C90.02) on that day is a progression there.
+#[test]
+fn a_status_only_relapse_is_no_progression_on_its_recorded_day() {
+    for recorded in [350, 230] {
+        let v = vrd_relapse_vrd(partial_response, |v| {
+            v.episode(
+                ("C90.00", "Multiple myeloma"),
+                "relapse",
+                None,
+                None,
+                Some(recorded),
+            )
+        });
+        let assessment = super::support::assess(ID, &v.record());
+        let said = super::support::describe(&assessment);
+        assert_ne!(assessment.status, Refractory, "{recorded}: {said}");
+        assert_ne!(assessment.status, Relapsed, "{recorded}: {said}");
+        assert!(
+            !said.contains(&format!(
+                "Multiple myeloma (C90.00) since {}",
+                ago(recorded)
+            )),
+            "{recorded}: {said}"
+        );
+        assert!(said.contains("no day of its own"), "{recorded}: {said}");
+    }
+    let coded = vrd_relapse_vrd(partial_response, |v| {
+        v.episode(
+            ("C90.02", "Multiple myeloma in relapse"),
+            "active",
+            None,
+            None,
+            Some(350),
+        )
+    });
+    let assessment = super::support::assess(ID, &coded.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+}
