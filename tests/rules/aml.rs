@@ -1700,3 +1700,28 @@ fn an_aml_diagnosis_in_remission_is_a_recorded_remission() {
         assert!(said.contains("read from the diagnosis"), "{code}: {said}");
     }
 }
+
+/// ON-5: the AML's status of relapse on a record entered 330 days ago (after the CR of 371,
+/// before two consolidation courses; no onset) tells no day of the relapse either: the relapse
+/// came after the latest remission (260 days ago), so the consolidation stays in the line and
+/// the salvage is cut, its day said not to be told; never a relapse on the record's day cutting
+/// the consolidation.
+#[test]
+fn a_status_only_relapse_recorded_after_the_remission_has_no_day() {
+    let status = cr_consolidation_then_salvage(
+        Vignette::new().episode(
+            ("C92.00", "Acute myeloid leukaemia"),
+            "relapse",
+            None,
+            None,
+            Some(330),
+        ),
+        recorded_cr,
+        |v| v.disease_status(disease_status::FULL_REMISSION, 260),
+    );
+    let lines = aml_lines(&status);
+    assert!(
+        salvage_cut_by_relapse(&lines, "cannot be told"),
+        "{lines:#?}"
+    );
+}
