@@ -543,7 +543,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// remission a relapse follows), the reasons saying it was read from the diagnosis; AML's
 /// remission words no longer read "not having achieved remission" as a remission; AML sets no
 /// regimen rhythm (aml.toml says why).
-const ENGINE_REVISION: u32 = 34;
+/// In 35 (CR-1): a course of a drug read in courses (rituximab in RA, a depot injection
+/// recorded alone in schizophrenia) stopped for a failure (a reason among the criterion's
+/// `failure_reasons`, "no response") is judged over its action, to `course_days` (the depot's
+/// interval) after it began, the next drug of the criterion's classes or the run day, as a
+/// course with no stop reason is: the reason written on its infusions is the verdict on the
+/// course, not a stop on its last infusion day. One rituximab course so recorded had been "not
+/// counted: stopped for no response after 2 weeks", a difficult-to-treat RA "not
+/// difficult-to-treat". A course stopped for intolerance still ends where its record ends.
+const ENGINE_REVISION: u32 = 35;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -1673,8 +1673,15 @@ fn conflicting_reasons(given: &[&Given<'_>], today: NaiveDate) -> Vec<StopReason
 
 /// When a trial ends: the record's end, or for a drug read in courses (rituximab in RA, see
 /// [`Given::course_drug`]) the end of the course's action, `course_days` after it began, unless the next drug of the criterion's
-/// classes started before that (a switch) or a stop reason ended it. A course still acting
-/// today is ongoing.
+/// classes started before that (a switch) or a stop reason other than a failure ended it
+/// (intolerance: the course cut short where its record ends). A course still acting today is
+/// ongoing, unless stopped for a failure: then it was judged by today at the latest.
+///
+/// A stop for no response (a reason among the criterion's `failure_reasons`) written on a
+/// course's infusions is the team's verdict on the course, not a stop of it on its last
+/// infusion day: a course acts after its last infusion and is judged over that action (CR-1,
+/// fix round M: one rituximab course so recorded had been "stopped for no response after 2
+/// weeks, before an adequate trial", and a difficult-to-treat RA "not difficult-to-treat").
 fn course_end(
     ctx: &Context<'_>,
     spec: &FailedTrials,
@@ -1689,7 +1696,11 @@ fn course_end(
     let (Some(days), Some(recorded)) = (course_days, end) else {
         return end;
     };
-    if given.exposure.stop_reason.is_some() {
+    let failed = given
+        .exposure
+        .stop_reason
+        .map(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
+    if failed == Some(false) {
         return end;
     }
     let acting_until = shift(given.start(), days);
@@ -1703,6 +1714,9 @@ fn course_end(
         .map(Given::start)
         .min();
     let until = switch.map_or(acting_until, |day| day.min(acting_until));
+    if failed == Some(true) {
+        return Some(until.min(ctx.today));
+    }
     (until < ctx.today).then_some(until)
 }
 

@@ -799,3 +799,70 @@ fn a_score_of_the_month_that_holds_the_windows_start_is_not_read_on_its_first_da
         );
     }
 }
+
+/// CR-1 (fix round M): one rituximab course, its two infusions recorded with the stop reason
+/// the team gave it ("no response"), is a trial of the course's action (24 weeks, or to the
+/// next b/tsDMARD), not of the 14 days between its infusions: the last infusion of a course is
+/// no day the drug was stopped, and no one judges a course before it could act. It had been
+/// "not counted: rituximab: stopped for no response after 2 weeks, before an adequate trial",
+/// and a difficult-to-treat patient "not difficult-to-treat". A course stopped for intolerance
+/// stays cut short where its record ends (the second infusion not given, or given and not
+/// tolerated), and a switch before 12 weeks of the course's action is still too soon to judge.
+#[test]
+fn one_rituximab_course_stopped_for_no_response_is_judged_over_its_action() {
+    // Methotrexate and adalimumab failed, then one course of two infusions 14 days apart from
+    // 900 days ago, both infusions stopped for `stop`, and a CDAI of 25 now.
+    let course = |stop: StopReason| {
+        patient()
+            .give(
+                rx("Methotrexate 20 mg/wk")
+                    .from(1500)
+                    .until(1416)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Adalimumab 40 mg/2wk")
+                    .from(1300)
+                    .until(1216)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(infusion(900, Some(stop)))
+            .give(infusion(886, Some(stop)))
+            .cdai(25.0, 30)
+    };
+    let switched_after = |days: i64| {
+        course(StopReason::LackOfEfficacy)
+            .give(rx("Tocilizumab 162 mg/wk").from(900 - days).for_days(30))
+    };
+    run(
+        ID,
+        &[
+            case(
+                "one rituximab course stopped for no response, nothing else for 24 weeks: failed",
+                course(StopReason::LackOfEfficacy),
+                Refractory,
+            )
+            .reason("rituximab 1000 mg on each of 2 days")
+            .reason("stopped: no response")
+            .no_reason("not counted"),
+            case(
+                "one rituximab course stopped for no response, a switch 90 days after it began: failed",
+                switched_after(90),
+                Refractory,
+            )
+            .no_reason("not counted: rituximab"),
+            case(
+                "one rituximab course stopped for no response, a switch 60 days after it began: too soon",
+                switched_after(60),
+                NotMet,
+            )
+            .reason("before an adequate trial"),
+            case(
+                "one rituximab course not tolerated: cut short, not a failure",
+                course(StopReason::Intolerance),
+                NotMet,
+            )
+            .reason("not tolerated"),
+        ],
+    );
+}
