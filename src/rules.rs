@@ -551,6 +551,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// course, not a stop on its last infusion day. One rituximab course so recorded had been "not
 /// counted: stopped for no response after 2 weeks", a difficult-to-treat RA "not
 /// difficult-to-treat". A course stopped for intolerance still ends where its record ends.
+/// Also in 35 (CR-2): epilepsy counts appropriately chosen schedules only (ILAE 2010): a
+/// schedule all of whose drugs may aggravate the seizures of the patient's syndrome
+/// (`failed_trials.not_appropriate`: carbamazepine, phenytoin and the others NICE lists, in an
+/// absence epilepsy or a juvenile myoclonic epilepsy) is not counted, "not appropriately chosen".
 const ENGINE_REVISION: u32 = 35;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1720,6 +1720,55 @@ fn course_end(
     (until < ctx.today).then_some(until)
 }
 
+/// Why a trial is not appropriately chosen for a syndrome the patient has (the criterion's
+/// `not_appropriate`): every one of its active drugs is listed for a syndrome among the
+/// diagnoses the rule set reads. A choice: a schedule that holds an appropriate drug beside a
+/// listed one (valproate with carbamazepine in juvenile myoclonic epilepsy) still tried that
+/// drug and counts; the rule-out of the drugs' choice stays listed for the team.
+fn not_appropriately_chosen(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    trial: &Trial<'_>,
+) -> Option<String> {
+    if spec.not_appropriate.is_empty() {
+        return None;
+    }
+    let drugs: Vec<&str> = match trial.line {
+        Some(line) => line
+            .drugs
+            .iter()
+            .map(|drug| moiety_named(ctx, &drug.ingredient))
+            .collect(),
+        None => vec![moiety_named(ctx, &trial.name)],
+    };
+    if drugs.is_empty() {
+        return None;
+    }
+    spec.not_appropriate.iter().find_map(|rule| {
+        let has_syndrome = ctx.conditions.iter().any(|condition| {
+            super::diagnosis_names::condition_matches(
+                condition,
+                &rule.icd10,
+                &rule.snomed,
+                &rule.names,
+            )
+        });
+        let listed = |drug: &str| {
+            rule.ingredients
+                .iter()
+                .any(|listed| moiety_named(ctx, listed).eq_ignore_ascii_case(drug))
+        };
+        (has_syndrome && drugs.iter().all(|drug| listed(drug))).then(|| {
+            format!(
+                "not appropriately chosen for {}: {} {}",
+                rule.syndrome,
+                drugs.join(" + "),
+                rule.why
+            )
+        })
+    })
+}
+
 /// The drugs the schedule after `line` added while keeping every drug of `line` (an add-on),
 /// or nothing when the next schedule replaced a drug or there is none.
 fn next_add_on(ctx: &Context<'_>, line: &TreatmentLine) -> Vec<String> {
@@ -1826,6 +1875,12 @@ fn judge(
         follow_up_from: adequate_from,
         until: at_dose.map_or(trial.end.unwrap_or(ctx.today), |a| a.until),
     };
+
+    // A trial not appropriately chosen for the patient's syndrome is no informative trial,
+    // whatever its outcome (ILAE 2010; CR-2).
+    if let Some(why) = not_appropriately_chosen(ctx, spec, trial) {
+        return Result::NotCounted(why);
+    }
 
     // Contradicting evidence (docs/architecture.md, evidence policy): two coded reasons that
     // conflict are decided by the criterion's own measure (seizure counts, scores), else the trial
