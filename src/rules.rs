@@ -555,6 +555,10 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// schedule all of whose drugs may aggravate the seizures of the patient's syndrome
 /// (`failed_trials.not_appropriate`: carbamazepine, phenytoin and the others NICE lists, in an
 /// absence epilepsy or a juvenile myoclonic epilepsy) is not counted, "not appropriately chosen".
+/// Also in 35 (CR-3): rheumatoid arthritis' csDMARD failure reads EULAR 2021's "(unless
+/// contraindicated)": a recorded reaction to a csDMARD (an AllergyIntolerance of methotrexate,
+/// not marked inactive; `failed_trials.unless_contraindicated`) meets it, the reaction named in
+/// the reasons and listed to confirm (`contraindication`); it had been "not difficult-to-treat".
 const ENGINE_REVISION: u32 = 35;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

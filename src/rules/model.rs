@@ -1442,6 +1442,11 @@ pub struct FailedTrials {
     /// of whose drugs are listed for a syndrome the patient has is not counted.
     #[serde(default)]
     pub not_appropriate: Vec<NotAppropriate>,
+    /// Whether a recorded reaction to a drug of `classes` (an allergy or intolerance the record
+    /// holds, not marked inactive) meets the criterion in place of the failures it asks for:
+    /// EULAR 2021's "after failing csDMARD therapy (unless contraindicated)".
+    #[serde(default)]
+    pub unless_contraindicated: bool,
 }
 
 /// A syndrome and the drugs that are no appropriate choice for it (see

@@ -812,6 +812,16 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 "current schedule {what}; the earlier failures still count"
             ));
         }
+    } else if let Some(why) = contraindicated(ctx, spec) {
+        // EULAR 2021: "after failing csDMARD therapy (unless contraindicated)" (CR-3).
+        outcome.verdict = Verdict::Met;
+        outcome.reasons.push(format!(
+            "contraindicated, as the criterion allows: {why} (a reaction recorded)"
+        ));
+        outcome.confounders.push(confounder(
+            "contraindication",
+            format!("{why}: the contraindication the criterion allows, to confirm"),
+        ));
     } else if failures + open_keys.len() as u32 >= spec.min_count {
         outcome.verdict = Verdict::Undecided;
         for (_, what) in open {
@@ -821,6 +831,37 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
         outcome.verdict = Verdict::NotMet;
     }
     outcome
+}
+
+/// The recorded reactions that contraindicate the drugs of a criterion that allows it
+/// (`unless_contraindicated`): each allergy or intolerance the record holds (refuted, entered
+/// in error and resolved ones are not kept on import) to a drug of the criterion's classes,
+/// unless marked inactive, as the options step names it ("methotrexate: transaminitis
+/// 2023-01-10 (intolerance)"). A choice: one such drug is enough (methotrexate, the anchor
+/// csDMARD, is what a contraindication usually names), and it is listed for the team to confirm.
+fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials) -> Option<String> {
+    if !spec.unless_contraindicated {
+        return None;
+    }
+    let found: Vec<String> = ctx
+        .record
+        .reactions
+        .iter()
+        .filter(|reaction| reaction.clinical_status.as_deref() != Some("inactive"))
+        .filter_map(|reaction| {
+            let drug = ctx
+                .book
+                .recognise(&reaction.code_list(), &reaction.substance)
+                .into_iter()
+                .find(|drug| {
+                    drug.classes
+                        .iter()
+                        .any(|class| spec.classes.contains(class))
+                })?;
+            Some(reaction.describe(&drug.ingredient))
+        })
+        .collect();
+    (!found.is_empty()).then(|| found.join("; "))
 }
 
 /// Why a failed trial's drug levels keep it from counting (see [`level_check`]).

@@ -866,3 +866,58 @@ fn one_rituximab_course_stopped_for_no_response_is_judged_over_its_action() {
         ],
     );
 }
+
+/// CR-3 (fix round M): EULAR 2021 asks for two failed b/tsDMARDs "after failing csDMARD therapy
+/// (unless contraindicated)". A recorded reaction to a csDMARD (an R4 AllergyIntolerance of
+/// methotrexate: transaminitis) is that contraindication: with two b/tsDMARDs of different
+/// mechanisms failed and active disease the patient is difficult-to-treat, the reaction named,
+/// where refract had said "not difficult-to-treat" with no word of it. A reaction marked
+/// inactive is no contraindication now, and one to a drug of no csDMARD class (penicillin)
+/// none at all.
+#[test]
+fn a_recorded_reaction_to_a_csdmard_is_the_contraindication_eular_allows() {
+    use super::support::{assess, describe};
+    use refract::domain::DrugReaction;
+    let with_reaction = |substance: &str, code: &str, status: Option<&str>| {
+        let mut record = patient()
+            .give(
+                rx("Adalimumab 40 mg/2wk")
+                    .from(1000)
+                    .until(700)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Tocilizumab 162 mg/wk")
+                    .from(650)
+                    .until(300)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .cdai(24.0, 20)
+            .record();
+        record.reactions.push(DrugReaction {
+            id: 900,
+            substance: substance.into(),
+            codes: vec![code.into()],
+            kind: Some("intolerance".into()),
+            criticality: None,
+            reaction: "transaminitis".into(),
+            onset: Some(super::support::ago(1400)),
+            clinical_status: status.map(Into::into),
+            verification_status: Some("confirmed".into()),
+        });
+        assess(ID, &record)
+    };
+    let met = with_reaction("methotrexate", "6851", Some("active"));
+    let said = describe(&met);
+    assert_eq!(met.status, Refractory, "{said}");
+    assert!(
+        met.reasons
+            .iter()
+            .any(|r| r.contains("contraindicated") && r.contains("methotrexate: transaminitis")),
+        "{said}"
+    );
+    let inactive = with_reaction("methotrexate", "6851", Some("inactive"));
+    assert_eq!(inactive.status, NotMet, "{}", describe(&inactive));
+    let other = with_reaction("penicillin G", "7980", Some("active"));
+    assert_eq!(other.status, NotMet, "{}", describe(&other));
+}
