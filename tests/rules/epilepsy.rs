@@ -1855,6 +1855,17 @@ fn a_schedule_that_may_aggravate_the_syndromes_seizures_is_not_appropriately_cho
             )
             .reason("not appropriately chosen for absence epilepsy"),
             case(
+                "juvenile myoclonic epilepsy, valproate with carbamazepine then levetiracetam failed: both count",
+                failed(jme(), ["Carbamazepine 800 mg/d", "Levetiracetam 3000 mg/d"]).give(
+                    rx("Valproate 1500 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+                Refractory,
+            )
+            .no_reason("not appropriately chosen"),
+            case(
                 "focal epilepsy, carbamazepine then phenytoin failed: drug-resistant",
                 failed(patient(), sodium),
                 Refractory,
