@@ -553,6 +553,22 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// disease statuses and Deauville scores deciding over it (`results_decide`); no SNOMED CT
 /// concept of AML in relapse or of myeloma in relapse or in remission could be verified, so
 /// those are still read by their words.
+/// Also in 35 (CR-1): a course of a drug read in courses (rituximab in RA, a depot injection
+/// recorded alone in schizophrenia) stopped for a failure (a reason among the criterion's
+/// `failure_reasons`, "no response") is judged over its action, to `course_days` (the depot's
+/// interval) after it began, the next drug of the criterion's classes or the run day, as a
+/// course with no stop reason is: the reason written on its infusions is the verdict on the
+/// course, not a stop on its last infusion day. One rituximab course so recorded had been "not
+/// counted: stopped for no response after 2 weeks", a difficult-to-treat RA "not
+/// difficult-to-treat". A course stopped for intolerance still ends where its record ends.
+/// Also in 35 (CR-2): epilepsy counts appropriately chosen schedules only (ILAE 2010): a
+/// schedule all of whose drugs may aggravate the seizures of the patient's syndrome
+/// (`failed_trials.not_appropriate`: carbamazepine, phenytoin and the others NICE lists, in an
+/// absence epilepsy or a juvenile myoclonic epilepsy) is not counted, "not appropriately chosen".
+/// Also in 35 (CR-3): rheumatoid arthritis' csDMARD failure reads EULAR 2021's "(unless
+/// contraindicated)": a recorded reaction to a csDMARD (an AllergyIntolerance of methotrexate,
+/// not marked inactive; `failed_trials.unless_contraindicated`) meets it, the reaction named in
+/// the reasons and listed to confirm (`contraindication`); it had been "not difficult-to-treat".
 const ENGINE_REVISION: u32 = 35;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1443,6 +1443,40 @@ pub struct FailedTrials {
     /// twice): none when the criterion reads no level.
     #[serde(default)]
     pub level: Option<LevelRule>,
+    /// Drugs not appropriately chosen for a syndrome of the patient's (ILAE 2010: a drug known
+    /// to aggravate absence seizures is no appropriate trial in absence epilepsy): a trial all
+    /// of whose drugs are listed for a syndrome the patient has is not counted.
+    #[serde(default)]
+    pub not_appropriate: Vec<NotAppropriate>,
+    /// Whether a recorded reaction to a drug of `classes` (an allergy or intolerance the record
+    /// holds, not marked inactive) meets the criterion in place of the failures it asks for:
+    /// EULAR 2021's "after failing csDMARD therapy (unless contraindicated)".
+    #[serde(default)]
+    pub unless_contraindicated: bool,
+}
+
+/// A syndrome and the drugs that are no appropriate choice for it (see
+/// [`FailedTrials::not_appropriate`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotAppropriate {
+    /// How the reasons name it ("absence epilepsy").
+    pub syndrome: String,
+    /// ICD-10 (WHO or CM) code prefixes.
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    /// SNOMED CT concept ids.
+    #[serde(default)]
+    pub snomed: Vec<String>,
+    /// Words that name it in a diagnosis's display.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// The drug book's ingredients that are no appropriate choice for it (a prodrug is its
+    /// active drug: fosphenytoin is phenytoin).
+    pub ingredients: Vec<String>,
+    /// Why, in a few words, with the source ("may aggravate absence and myoclonic seizures,
+    /// NICE NG217").
+    pub why: String,
 }
 
 /// What drugs begun together as one regimen are to a count of failed trials.

@@ -812,6 +812,16 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 "current schedule {what}; the earlier failures still count"
             ));
         }
+    } else if let Some(why) = contraindicated(ctx, spec) {
+        // EULAR 2021: "after failing csDMARD therapy (unless contraindicated)" (CR-3).
+        outcome.verdict = Verdict::Met;
+        outcome.reasons.push(format!(
+            "contraindicated, as the criterion allows: {why} (a reaction recorded)"
+        ));
+        outcome.confounders.push(confounder(
+            "contraindication",
+            format!("{why}: the contraindication the criterion allows, to confirm"),
+        ));
     } else if failures + open_keys.len() as u32 >= spec.min_count {
         outcome.verdict = Verdict::Undecided;
         for (_, what) in open {
@@ -821,6 +831,37 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
         outcome.verdict = Verdict::NotMet;
     }
     outcome
+}
+
+/// The recorded reactions that contraindicate the drugs of a criterion that allows it
+/// (`unless_contraindicated`): each allergy or intolerance the record holds (refuted, entered
+/// in error and resolved ones are not kept on import) to a drug of the criterion's classes,
+/// unless marked inactive, as the options step names it ("methotrexate: transaminitis
+/// 2023-01-10 (intolerance)"). A choice: one such drug is enough (methotrexate, the anchor
+/// csDMARD, is what a contraindication usually names), and it is listed for the team to confirm.
+fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials) -> Option<String> {
+    if !spec.unless_contraindicated {
+        return None;
+    }
+    let found: Vec<String> = ctx
+        .record
+        .reactions
+        .iter()
+        .filter(|reaction| reaction.clinical_status.as_deref() != Some("inactive"))
+        .filter_map(|reaction| {
+            let drug = ctx
+                .book
+                .recognise(&reaction.code_list(), &reaction.substance)
+                .into_iter()
+                .find(|drug| {
+                    drug.classes
+                        .iter()
+                        .any(|class| spec.classes.contains(class))
+                })?;
+            Some(reaction.describe(&drug.ingredient))
+        })
+        .collect();
+    (!found.is_empty()).then(|| found.join("; "))
 }
 
 /// Why a failed trial's drug levels keep it from counting (see [`level_check`]).
@@ -1673,8 +1714,15 @@ fn conflicting_reasons(given: &[&Given<'_>], today: NaiveDate) -> Vec<StopReason
 
 /// When a trial ends: the record's end, or for a drug read in courses (rituximab in RA, see
 /// [`Given::course_drug`]) the end of the course's action, `course_days` after it began, unless the next drug of the criterion's
-/// classes started before that (a switch) or a stop reason ended it. A course still acting
-/// today is ongoing.
+/// classes started before that (a switch) or a stop reason other than a failure ended it
+/// (intolerance: the course cut short where its record ends). A course still acting today is
+/// ongoing, unless stopped for a failure: then it was judged by today at the latest.
+///
+/// A stop for no response (a reason among the criterion's `failure_reasons`) written on a
+/// course's infusions is the team's verdict on the course, not a stop of it on its last
+/// infusion day: a course acts after its last infusion and is judged over that action (CR-1,
+/// fix round M: one rituximab course so recorded had been "stopped for no response after 2
+/// weeks, before an adequate trial", and a difficult-to-treat RA "not difficult-to-treat").
 fn course_end(
     ctx: &Context<'_>,
     spec: &FailedTrials,
@@ -1689,7 +1737,11 @@ fn course_end(
     let (Some(days), Some(recorded)) = (course_days, end) else {
         return end;
     };
-    if given.exposure.stop_reason.is_some() {
+    let failed = given
+        .exposure
+        .stop_reason
+        .map(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
+    if failed == Some(false) {
         return end;
     }
     let acting_until = shift(given.start(), days);
@@ -1703,7 +1755,59 @@ fn course_end(
         .map(Given::start)
         .min();
     let until = switch.map_or(acting_until, |day| day.min(acting_until));
+    if failed == Some(true) {
+        return Some(until.min(ctx.today));
+    }
     (until < ctx.today).then_some(until)
+}
+
+/// Why a trial is not appropriately chosen for a syndrome the patient has (the criterion's
+/// `not_appropriate`): every one of its active drugs is listed for a syndrome among the
+/// diagnoses the rule set reads. A choice: a schedule that holds an appropriate drug beside a
+/// listed one (valproate with carbamazepine in juvenile myoclonic epilepsy) still tried that
+/// drug and counts; the rule-out of the drugs' choice stays listed for the team.
+fn not_appropriately_chosen(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    trial: &Trial<'_>,
+) -> Option<String> {
+    if spec.not_appropriate.is_empty() {
+        return None;
+    }
+    let drugs: Vec<&str> = match trial.line {
+        Some(line) => line
+            .drugs
+            .iter()
+            .map(|drug| moiety_named(ctx, &drug.ingredient))
+            .collect(),
+        None => vec![moiety_named(ctx, &trial.name)],
+    };
+    if drugs.is_empty() {
+        return None;
+    }
+    spec.not_appropriate.iter().find_map(|rule| {
+        let has_syndrome = ctx.conditions.iter().any(|condition| {
+            super::diagnosis_names::condition_matches(
+                condition,
+                &rule.icd10,
+                &rule.snomed,
+                &rule.names,
+            )
+        });
+        let listed = |drug: &str| {
+            rule.ingredients
+                .iter()
+                .any(|listed| moiety_named(ctx, listed).eq_ignore_ascii_case(drug))
+        };
+        (has_syndrome && drugs.iter().all(|drug| listed(drug))).then(|| {
+            format!(
+                "not appropriately chosen for {}: {} {}",
+                rule.syndrome,
+                drugs.join(" + "),
+                rule.why
+            )
+        })
+    })
 }
 
 /// The drugs the schedule after `line` added while keeping every drug of `line` (an add-on),
@@ -1812,6 +1916,12 @@ fn judge(
         follow_up_from: adequate_from,
         until: at_dose.map_or(trial.end.unwrap_or(ctx.today), |a| a.until),
     };
+
+    // A trial not appropriately chosen for the patient's syndrome is no informative trial,
+    // whatever its outcome (ILAE 2010; CR-2).
+    if let Some(why) = not_appropriately_chosen(ctx, spec, trial) {
+        return Result::NotCounted(why);
+    }
 
     // Contradicting evidence (docs/architecture.md, evidence policy): two coded reasons that
     // conflict are decided by the criterion's own measure (seizure counts, scores), else the trial

@@ -1794,3 +1794,83 @@ fn a_more_or_less_detailed_code_the_list_reads_alike_keeps_the_fingerprint() {
     assert_eq!(syndrome.status, snomed.status);
     assert_ne!(syndrome.fingerprint, snomed.fingerprint);
 }
+
+/// CR-2 (fix round M): ILAE 2010 counts "appropriately chosen" schedules, and the reference's
+/// example of one that is not is "a drug known to aggravate absence seizures ... for absence
+/// epilepsy". Carbamazepine then phenytoin failed in childhood absence epilepsy (or in juvenile
+/// myoclonic epilepsy) are no two informative failures: not drug-resistant, each schedule
+/// "not counted: not appropriately chosen for ...". A schedule that holds an appropriate drug
+/// beside one of them (valproate with carbamazepine) still counts, and in a focal epilepsy
+/// carbamazepine is a first choice.
+#[test]
+fn a_schedule_that_may_aggravate_the_syndromes_seizures_is_not_appropriately_chosen() {
+    let failed = |base: Vignette, drugs: [&str; 2]| {
+        base.give(
+            rx(drugs[0])
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx(drugs[1])
+                .from(580)
+                .until(200)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+    };
+    let absence = || {
+        Vignette::new().condition(
+            "G40.A09",
+            "Absence epileptic syndrome, not intractable, without status epilepticus",
+        )
+    };
+    let jme =
+        || Vignette::new().condition("G40.B09", "Juvenile myoclonic epilepsy, not intractable");
+    let sodium = ["Carbamazepine 800 mg/d", "Phenytoin 300 mg/d"];
+    run(
+        ID,
+        &[
+            case(
+                "absence epilepsy, carbamazepine then phenytoin failed: neither appropriately chosen",
+                failed(absence(), sodium),
+                NotMet,
+            )
+            .reason("not appropriately chosen for absence epilepsy"),
+            case(
+                "juvenile myoclonic epilepsy, carbamazepine then phenytoin failed: not drug-resistant",
+                failed(jme(), sodium),
+                NotMet,
+            )
+            .reason("not appropriately chosen for juvenile myoclonic epilepsy"),
+            case(
+                "absence epilepsy, ethosuximide then valproate failed: drug-resistant",
+                failed(absence(), ["Ethosuximide 1000 mg/d", "Valproate 1500 mg/d"]),
+                Refractory,
+            )
+            .no_reason("not appropriately chosen"),
+            case(
+                "absence epilepsy, ethosuximide then carbamazepine failed: one failure counted",
+                failed(absence(), ["Ethosuximide 1000 mg/d", "Carbamazepine 800 mg/d"]),
+                NotMet,
+            )
+            .reason("not appropriately chosen for absence epilepsy"),
+            case(
+                "juvenile myoclonic epilepsy, valproate with carbamazepine then levetiracetam failed: both count",
+                failed(jme(), ["Carbamazepine 800 mg/d", "Levetiracetam 3000 mg/d"]).give(
+                    rx("Valproate 1500 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+                Refractory,
+            )
+            .no_reason("not appropriately chosen"),
+            case(
+                "focal epilepsy, carbamazepine then phenytoin failed: drug-resistant",
+                failed(patient(), sodium),
+                Refractory,
+            )
+            .no_reason("not appropriately chosen"),
+        ],
+    );
+}

@@ -799,3 +799,125 @@ fn a_score_of_the_month_that_holds_the_windows_start_is_not_read_on_its_first_da
         );
     }
 }
+
+/// CR-1 (fix round M): one rituximab course, its two infusions recorded with the stop reason
+/// the team gave it ("no response"), is a trial of the course's action (24 weeks, or to the
+/// next b/tsDMARD), not of the 14 days between its infusions: the last infusion of a course is
+/// no day the drug was stopped, and no one judges a course before it could act. It had been
+/// "not counted: rituximab: stopped for no response after 2 weeks, before an adequate trial",
+/// and a difficult-to-treat patient "not difficult-to-treat". A course stopped for intolerance
+/// stays cut short where its record ends (the second infusion not given, or given and not
+/// tolerated), and a switch before 12 weeks of the course's action is still too soon to judge.
+#[test]
+fn one_rituximab_course_stopped_for_no_response_is_judged_over_its_action() {
+    // Methotrexate and adalimumab failed, then one course of two infusions 14 days apart from
+    // 900 days ago, both infusions stopped for `stop`, and a CDAI of 25 now.
+    let course = |stop: StopReason| {
+        patient()
+            .give(
+                rx("Methotrexate 20 mg/wk")
+                    .from(1500)
+                    .until(1416)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Adalimumab 40 mg/2wk")
+                    .from(1300)
+                    .until(1216)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(infusion(900, Some(stop)))
+            .give(infusion(886, Some(stop)))
+            .cdai(25.0, 30)
+    };
+    let switched_after = |days: i64| {
+        course(StopReason::LackOfEfficacy)
+            .give(rx("Tocilizumab 162 mg/wk").from(900 - days).for_days(30))
+    };
+    run(
+        ID,
+        &[
+            case(
+                "one rituximab course stopped for no response, nothing else for 24 weeks: failed",
+                course(StopReason::LackOfEfficacy),
+                Refractory,
+            )
+            .reason("rituximab 1000 mg on each of 2 days")
+            .reason("stopped: no response")
+            .no_reason("not counted"),
+            case(
+                "one rituximab course stopped for no response, a switch 90 days after it began: failed",
+                switched_after(90),
+                Refractory,
+            )
+            .no_reason("not counted: rituximab"),
+            case(
+                "one rituximab course stopped for no response, a switch 60 days after it began: too soon",
+                switched_after(60),
+                NotMet,
+            )
+            .reason("before an adequate trial"),
+            case(
+                "one rituximab course not tolerated: cut short, not a failure",
+                course(StopReason::Intolerance),
+                NotMet,
+            )
+            .reason("not tolerated"),
+        ],
+    );
+}
+
+/// CR-3 (fix round M): EULAR 2021 asks for two failed b/tsDMARDs "after failing csDMARD therapy
+/// (unless contraindicated)". A recorded reaction to a csDMARD (an R4 AllergyIntolerance of
+/// methotrexate: transaminitis) is that contraindication: with two b/tsDMARDs of different
+/// mechanisms failed and active disease the patient is difficult-to-treat, the reaction named,
+/// where refract had said "not difficult-to-treat" with no word of it. A reaction marked
+/// inactive is no contraindication now, and one to a drug of no csDMARD class (penicillin)
+/// none at all.
+#[test]
+fn a_recorded_reaction_to_a_csdmard_is_the_contraindication_eular_allows() {
+    use super::support::{assess, describe};
+    use refract::domain::DrugReaction;
+    let with_reaction = |substance: &str, code: &str, status: Option<&str>| {
+        let mut record = patient()
+            .give(
+                rx("Adalimumab 40 mg/2wk")
+                    .from(1000)
+                    .until(700)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Tocilizumab 162 mg/wk")
+                    .from(650)
+                    .until(300)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .cdai(24.0, 20)
+            .record();
+        record.reactions.push(DrugReaction {
+            id: 900,
+            substance: substance.into(),
+            codes: vec![code.into()],
+            kind: Some("intolerance".into()),
+            criticality: None,
+            reaction: "transaminitis".into(),
+            onset: Some(super::support::ago(1400)),
+            clinical_status: status.map(Into::into),
+            verification_status: Some("confirmed".into()),
+        });
+        assess(ID, &record)
+    };
+    let met = with_reaction("methotrexate", "6851", Some("active"));
+    let said = describe(&met);
+    assert_eq!(met.status, Refractory, "{said}");
+    assert!(
+        met.reasons
+            .iter()
+            .any(|r| r.contains("contraindicated") && r.contains("methotrexate: transaminitis")),
+        "{said}"
+    );
+    let inactive = with_reaction("methotrexate", "6851", Some("inactive"));
+    assert_eq!(inactive.status, NotMet, "{}", describe(&inactive));
+    let other = with_reaction("penicillin G", "7980", Some("active"));
+    assert_eq!(other.status, NotMet, "{}", describe(&other));
+}

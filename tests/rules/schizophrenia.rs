@@ -979,12 +979,21 @@ fn six_monthly_depot_injections_recorded_one_by_one_are_one_course() {
     );
     let assessment = assess(ID, &stopped.record());
     let said = describe(&assessment);
+    // The last injection's stop for no response is the verdict on the course, which acted for
+    // its interval after it (CR-1, fix round M): the trial runs to then, 30 months, all of it
+    // at an adequate dose (it had ended on the injection's day).
     assert!(
         assessment
             .reasons
             .iter()
-            .any(|r| r.contains("1 adequate failed trials")
-                && r.contains(&format!("{} days at an adequate dose", 1000 - 271 + 182))),
+            .any(|r| r.contains("1 adequate failed trials") && r.contains("(30 months)")),
+        "{said}"
+    );
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains(&format!("paliperidone, {} days)", 1000 - 271 + 182))),
         "{said}"
     );
     // The same injections every 6 months, but a year between the second and the third.
