@@ -2338,3 +2338,68 @@ fn a_case_removed_from_the_agenda_is_put_back_by_undo() {
         .unwrap();
     assert_eq!(actions, ["case.remove", "case.restore"]);
 }
+
+/// TM-1: two colleagues each add an item of their own to the same re-evaluation checklist
+/// before either screen shows the other's: both items are kept, neither written over the
+/// other's.
+#[test]
+fn two_checklist_items_added_at_once_are_both_kept() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        // Step 2, the re-evaluation, whose checklist takes the team's own items.
+        while user.model.way_forward.as_ref().unwrap().step > 1 {
+            user.press('k');
+        }
+        while user.model.way_forward.as_ref().unwrap().step < 1 {
+            user.press('j');
+        }
+        user.key(KeyCode::Tab);
+        user.press('a');
+        assert!(user.typed().is_some(), "{}", user.screen());
+    }
+    bob.type_text("Bob: check inhaler technique");
+    bob.key(KeyCode::Enter);
+    assert!(bob.screen().contains("saved"), "{}", bob.screen());
+    // Alice's screen has not polled yet: she saves what she typed.
+    alice.type_text("Alice: sleep diary for two weeks");
+    alice.key(KeyCode::Enter);
+    let texts: Vec<String> = {
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT c.text FROM checklist_items c JOIN patients p ON p.id = c.patient_id
+                 WHERE p.mrn = ?1 ORDER BY c.id",
+            )
+            .unwrap();
+        stmt.query_map([&mrn], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for text in [
+        "Bob: check inhaler technique",
+        "Alice: sleep diary for two weeks",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == text),
+            "{text} kept: {texts:?}\n{}",
+            alice.screen()
+        );
+    }
+    let adds: i64 = query(
+        &path,
+        "SELECT count(*) FROM audit_log WHERE entity = 'checklist_items' AND before IS NULL
+         AND who IN ('dr.alice', 'dr.bob')",
+        [],
+    );
+    assert_eq!(
+        adds, 2,
+        "each added an item: neither is audited as a change of the other's"
+    );
+}
