@@ -2403,3 +2403,103 @@ fn two_checklist_items_added_at_once_are_both_kept() {
         "each added an item: neither is audited as a change of the other's"
     );
 }
+
+/// TM-2: a dashboard left open overnight (a ward's screen) reads typed due dates against the
+/// new day once the clock passes midnight, not the day it was opened: "tomorrow" typed the
+/// next morning is the day after that morning.
+#[test]
+fn a_due_date_typed_after_midnight_is_read_against_the_new_day() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.open_patient(&mrn);
+    alice.press('w');
+    let step = i64::try_from(alice.model.way_forward.as_ref().unwrap().step + 1).unwrap();
+    // Midnight passes on the clock of the dashboard's terminal.
+    let next_day = today().succ_opt().unwrap();
+    let requests = app::update(&mut alice.model, Msg::Day(next_day));
+    alice.answer(requests);
+    alice.press('d');
+    alice.ctrl('u');
+    alice.type_text("tomorrow");
+    alice.key(KeyCode::Enter);
+    assert!(alice.screen().contains("saved"), "{}", alice.screen());
+    let due: String = query(
+        &path,
+        "SELECT w.due FROM way_forward w JOIN patients p ON p.id = w.patient_id
+         WHERE p.mrn = ?1 AND w.step = ?2",
+        rusqlite::params![&mrn, step],
+    );
+    assert_eq!(due, next_day.succ_opt().unwrap().to_string());
+}
+
+/// TM-2: the worker of a dashboard open across midnight writes as of the new day: a step due
+/// the day the dashboard opened is overdue on the list once the day has passed.
+#[test]
+fn the_worker_marks_overdue_as_of_the_day_it_is_told() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let patient: i64 = query(
+        &path,
+        "SELECT patient_id FROM way_forward WHERE status IN ('todo', 'in_progress')
+         ORDER BY patient_id LIMIT 1",
+        [],
+    );
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE way_forward SET due = NULL WHERE patient_id = ?1",
+            [patient],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE tasks SET due = NULL WHERE patient_id = ?1",
+            [patient],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE way_forward SET due = ?2 WHERE patient_id = ?1
+             AND step = (SELECT min(step) FROM way_forward
+                         WHERE patient_id = ?1 AND status IN ('todo', 'in_progress'))",
+            rusqlite::params![patient, today().to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE patients SET list_wf_overdue = 0 WHERE id = ?1",
+            [patient],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let (requests, inbox) = mpsc::channel();
+    let (outbox, replies) = mpsc::channel();
+    let worker = worker::spawn(store, Rules::embedded().unwrap(), today(), inbox, outbox);
+    requests
+        .send(worker::Request::Day(today().succ_opt().unwrap()))
+        .unwrap();
+    requests
+        .send(worker::Request::Save {
+            ticket: 3,
+            save: Box::new(worker::Save::Note {
+                patient: PatientId(patient),
+                text: String::from("seen on the morning round"),
+            }),
+        })
+        .unwrap();
+    loop {
+        match replies.recv_timeout(Duration::from_secs(60)).unwrap() {
+            worker::Reply::Saved { ticket: 3, .. } => break,
+            worker::Reply::NotSaved { ticket: 3, why, .. } => panic!("{why:?}"),
+            _ => {}
+        }
+    }
+    let overdue: bool = query(
+        &path,
+        "SELECT list_wf_overdue FROM patients WHERE id = ?1",
+        [patient],
+    );
+    assert!(overdue, "a step due yesterday is overdue today");
+    drop(requests);
+    worker.join().unwrap();
+}
