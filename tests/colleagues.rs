@@ -2503,3 +2503,64 @@ fn the_worker_marks_overdue_as_of_the_day_it_is_told() {
     drop(requests);
     worker.join().unwrap();
 }
+
+/// TM-3: a question typed about a case that a colleague took off the agenda is not saved on the
+/// case of another patient that was added after it and took its number (SQLite gives a new row
+/// the number of the last one removed): it is refused as removed, the text kept.
+#[test]
+fn a_question_typed_about_a_removed_case_is_not_saved_on_the_case_that_took_its_number() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    let cases = agenda(&alice);
+    let last = cases.last().unwrap().clone();
+    alice.press('G');
+    alice.press('e');
+    assert!(alice.typed().is_some(), "{}", alice.screen());
+    // Bob takes the case off (the wrong patient) and adds the right one in its place.
+    bob.remove_case(last.id).unwrap();
+    let other: i64 = query(
+        &path,
+        "SELECT id FROM patients WHERE id NOT IN
+             (SELECT patient_id FROM meeting_cases WHERE meeting_id = ?1)
+         ORDER BY id LIMIT 1",
+        [last.meeting_id],
+    );
+    let added = bob
+        .add_case(last.meeting_id, PatientId(other), last.ruleset.as_deref())
+        .unwrap();
+    assert_eq!(
+        added, last.id,
+        "the premise: the new case took the removed one's number"
+    );
+    alice.sees_the_change();
+    alice.ctrl('u');
+    alice.type_text("Surgery candidate after video-EEG?");
+    alice.key(KeyCode::Enter);
+    let question: String = query(
+        &path,
+        "SELECT question FROM meeting_cases WHERE id = ?1",
+        [added],
+    );
+    assert_ne!(
+        question,
+        "Surgery candidate after video-EEG?",
+        "saved on another patient's case:\n{}",
+        alice.screen()
+    );
+    assert_eq!(
+        alice.typed().as_deref(),
+        Some("Surgery candidate after video-EEG?"),
+        "{}",
+        alice.screen()
+    );
+    assert!(
+        alice.screen().contains("removed from the agenda"),
+        "{}",
+        alice.screen()
+    );
+}
