@@ -46,8 +46,8 @@ pub use review::{
 pub use shown_zone::ShownZone;
 pub use workflow::{
     Attendee, CareOption, ChecklistItem, Edit, Meeting, MeetingCase, OptionKind, PatientPreference,
-    PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, Task, TaskStatus, TrialStatus,
-    WayForwardStep, WellbeingGoal,
+    PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, TEAM_ITEM_PREFIX, Task, TaskStatus,
+    TrialStatus, WayForwardStep, WellbeingGoal,
 };
 
 /// Implements `as_str`, `parse`, `ALL`, `Display` and serde (as the machine name) for a

@@ -56,6 +56,8 @@ pub enum Event {
     Terminate,
     /// A second passed: the presentation's timer.
     Tick,
+    /// The local date changed while the dashboard was open: the new day.
+    Day(NaiveDate),
     /// The database worker ended (it panicked): nothing can be read or saved any more.
     WorkerStopped,
 }
@@ -123,7 +125,7 @@ pub fn run(
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(signal, Arc::clone(&terminate))?;
     }
-    spawn_clock(events.clone(), terminate);
+    spawn_clock(events.clone(), terminate, today);
     spawn_input(events);
 
     let size = terminal.size().unwrap_or_default();
@@ -229,9 +231,13 @@ fn spawn_input(events: Sender<Event>) {
 /// The clock: a tick a second (the presentation's timer), and the way out when the process is
 /// asked to end or the terminal is gone. It runs beside the input thread because a read on a
 /// terminal that hung up can spin inside the terminal library without ever returning.
-fn spawn_clock(events: Sender<Event>, terminate: Arc<AtomicBool>) {
+fn spawn_clock(events: Sender<Event>, terminate: Arc<AtomicBool>, today: NaiveDate) {
     thread::spawn(move || {
         let mut last_tick = std::time::Instant::now();
+        // The day moves on with the local clock from the day the dashboard was opened on: a
+        // screen left open overnight reads "tomorrow" the next morning as the day after it.
+        let opened_on = chrono::Local::now().date_naive();
+        let mut shown = today;
         loop {
             thread::sleep(Duration::from_millis(100));
             // A hung-up terminal answers no size: a dropped session without a signal.
@@ -243,6 +249,15 @@ fn spawn_clock(events: Sender<Event>, terminate: Arc<AtomicBool>) {
                 last_tick += Duration::from_secs(1);
                 if events.send(Event::Tick).is_err() {
                     return;
+                }
+                let passed = chrono::Local::now().date_naive() - opened_on;
+                if let Some(day) = today.checked_add_signed(passed)
+                    && day != shown
+                {
+                    shown = day;
+                    if events.send(Event::Day(day)).is_err() {
+                        return;
+                    }
                 }
             }
         }
@@ -338,5 +353,6 @@ fn translate_now(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
         Event::Terminal(_) => Vec::new(),
         Event::Terminate | Event::WorkerStopped => vec![Msg::Terminate],
         Event::Tick => vec![Msg::Tick],
+        Event::Day(day) => vec![Msg::Day(day)],
     }
 }

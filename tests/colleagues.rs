@@ -2338,3 +2338,229 @@ fn a_case_removed_from_the_agenda_is_put_back_by_undo() {
         .unwrap();
     assert_eq!(actions, ["case.remove", "case.restore"]);
 }
+
+/// TM-1: two colleagues each add an item of their own to the same re-evaluation checklist
+/// before either screen shows the other's: both items are kept, neither written over the
+/// other's.
+#[test]
+fn two_checklist_items_added_at_once_are_both_kept() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        // Step 2, the re-evaluation, whose checklist takes the team's own items.
+        while user.model.way_forward.as_ref().unwrap().step > 1 {
+            user.press('k');
+        }
+        while user.model.way_forward.as_ref().unwrap().step < 1 {
+            user.press('j');
+        }
+        user.key(KeyCode::Tab);
+        user.press('a');
+        assert!(user.typed().is_some(), "{}", user.screen());
+    }
+    bob.type_text("Bob: check inhaler technique");
+    bob.key(KeyCode::Enter);
+    assert!(bob.screen().contains("saved"), "{}", bob.screen());
+    // Alice's screen has not polled yet: she saves what she typed.
+    alice.type_text("Alice: sleep diary for two weeks");
+    alice.key(KeyCode::Enter);
+    let texts: Vec<String> = {
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT c.text FROM checklist_items c JOIN patients p ON p.id = c.patient_id
+                 WHERE p.mrn = ?1 ORDER BY c.id",
+            )
+            .unwrap();
+        stmt.query_map([&mrn], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for text in [
+        "Bob: check inhaler technique",
+        "Alice: sleep diary for two weeks",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == text),
+            "{text} kept: {texts:?}\n{}",
+            alice.screen()
+        );
+    }
+    let adds: i64 = query(
+        &path,
+        "SELECT count(*) FROM audit_log WHERE entity = 'checklist_items' AND before IS NULL
+         AND who IN ('dr.alice', 'dr.bob')",
+        [],
+    );
+    assert_eq!(
+        adds, 2,
+        "each added an item: neither is audited as a change of the other's"
+    );
+}
+
+/// TM-2: a dashboard left open overnight (a ward's screen) reads typed due dates against the
+/// new day once the clock passes midnight, not the day it was opened: "tomorrow" typed the
+/// next morning is the day after that morning.
+#[test]
+fn a_due_date_typed_after_midnight_is_read_against_the_new_day() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.open_patient(&mrn);
+    alice.press('w');
+    let step = i64::try_from(alice.model.way_forward.as_ref().unwrap().step + 1).unwrap();
+    // Midnight passes on the clock of the dashboard's terminal.
+    let next_day = today().succ_opt().unwrap();
+    let requests = app::update(&mut alice.model, Msg::Day(next_day));
+    alice.answer(requests);
+    alice.press('d');
+    alice.ctrl('u');
+    alice.type_text("tomorrow");
+    alice.key(KeyCode::Enter);
+    assert!(alice.screen().contains("saved"), "{}", alice.screen());
+    let due: String = query(
+        &path,
+        "SELECT w.due FROM way_forward w JOIN patients p ON p.id = w.patient_id
+         WHERE p.mrn = ?1 AND w.step = ?2",
+        rusqlite::params![&mrn, step],
+    );
+    assert_eq!(due, next_day.succ_opt().unwrap().to_string());
+}
+
+/// TM-2: the worker of a dashboard open across midnight writes as of the new day: a step due
+/// the day the dashboard opened is overdue on the list once the day has passed.
+#[test]
+fn the_worker_marks_overdue_as_of_the_day_it_is_told() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let patient: i64 = query(
+        &path,
+        "SELECT patient_id FROM way_forward WHERE status IN ('todo', 'in_progress')
+         ORDER BY patient_id LIMIT 1",
+        [],
+    );
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE way_forward SET due = NULL WHERE patient_id = ?1",
+            [patient],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE tasks SET due = NULL WHERE patient_id = ?1",
+            [patient],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE way_forward SET due = ?2 WHERE patient_id = ?1
+             AND step = (SELECT min(step) FROM way_forward
+                         WHERE patient_id = ?1 AND status IN ('todo', 'in_progress'))",
+            rusqlite::params![patient, today().to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE patients SET list_wf_overdue = 0 WHERE id = ?1",
+            [patient],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let (requests, inbox) = mpsc::channel();
+    let (outbox, replies) = mpsc::channel();
+    let worker = worker::spawn(store, Rules::embedded().unwrap(), today(), inbox, outbox);
+    requests
+        .send(worker::Request::Day(today().succ_opt().unwrap()))
+        .unwrap();
+    requests
+        .send(worker::Request::Save {
+            ticket: 3,
+            save: Box::new(worker::Save::Note {
+                patient: PatientId(patient),
+                text: String::from("seen on the morning round"),
+            }),
+        })
+        .unwrap();
+    loop {
+        match replies.recv_timeout(Duration::from_secs(60)).unwrap() {
+            worker::Reply::Saved { ticket: 3, .. } => break,
+            worker::Reply::NotSaved { ticket: 3, why, .. } => panic!("{why:?}"),
+            _ => {}
+        }
+    }
+    let overdue: bool = query(
+        &path,
+        "SELECT list_wf_overdue FROM patients WHERE id = ?1",
+        [patient],
+    );
+    assert!(overdue, "a step due yesterday is overdue today");
+    drop(requests);
+    worker.join().unwrap();
+}
+
+/// TM-3: a question typed about a case that a colleague took off the agenda is not saved on the
+/// case of another patient that was added after it and took its number (SQLite gives a new row
+/// the number of the last one removed): it is refused as removed, the text kept.
+#[test]
+fn a_question_typed_about_a_removed_case_is_not_saved_on_the_case_that_took_its_number() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Meeting);
+    let cases = agenda(&alice);
+    let last = cases.last().unwrap().clone();
+    alice.press('G');
+    alice.press('e');
+    assert!(alice.typed().is_some(), "{}", alice.screen());
+    // Bob takes the case off (the wrong patient) and adds the right one in its place.
+    bob.remove_case(last.id).unwrap();
+    let other: i64 = query(
+        &path,
+        "SELECT id FROM patients WHERE id NOT IN
+             (SELECT patient_id FROM meeting_cases WHERE meeting_id = ?1)
+         ORDER BY id LIMIT 1",
+        [last.meeting_id],
+    );
+    let added = bob
+        .add_case(last.meeting_id, PatientId(other), last.ruleset.as_deref())
+        .unwrap();
+    assert_eq!(
+        added, last.id,
+        "the premise: the new case took the removed one's number"
+    );
+    alice.sees_the_change();
+    alice.ctrl('u');
+    alice.type_text("Surgery candidate after video-EEG?");
+    alice.key(KeyCode::Enter);
+    let question: String = query(
+        &path,
+        "SELECT question FROM meeting_cases WHERE id = ?1",
+        [added],
+    );
+    assert_ne!(
+        question,
+        "Surgery candidate after video-EEG?",
+        "saved on another patient's case:\n{}",
+        alice.screen()
+    );
+    assert_eq!(
+        alice.typed().as_deref(),
+        Some("Surgery candidate after video-EEG?"),
+        "{}",
+        alice.screen()
+    );
+    assert!(
+        alice.screen().contains("removed from the agenda"),
+        "{}",
+        alice.screen()
+    );
+}

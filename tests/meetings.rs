@@ -1472,6 +1472,83 @@ fn masked_minutes_cut_a_maiden_name_and_the_number_of_a_merged_record() {
     assert_eq!(shown, "Book a bed for Mrs (masked), (masked)");
 }
 
+/// TM-4: a record joined into another (the MPI merged a duplicate registered last) leaves its
+/// number unused: a patient imported after it never takes it, so that a screen still on the
+/// joined record (a note being typed) saves nothing on a newcomer; its save is refused.
+#[test]
+fn a_patient_imported_after_a_join_never_takes_the_joined_records_number() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("meetings.db");
+    let mut store = open(&db);
+    let names = serde_json::json!([{"use": "official", "family": "Berg", "given": ["Lena"]}]);
+    let none = serde_json::json!([]);
+    import_resources(
+        &mut store,
+        dir.path(),
+        "first.json",
+        &[
+            fhir_patient("n-1", "E1001", &names, &none),
+            fhir_patient("n-2", "E2001", &names, &none),
+        ],
+    );
+    let id_of = |store: &Store, mrn: &str| -> Option<i64> {
+        sql_on(store)
+            .query_row("SELECT id FROM patients WHERE mrn = ?1", [mrn], |row| {
+                row.get(0)
+            })
+            .ok()
+    };
+    let duplicate = id_of(&store, "E2001").unwrap();
+    assert!(duplicate > id_of(&store, "E1001").unwrap());
+    // The duplicate, the newest record, is merged into the first.
+    import_resources(
+        &mut store,
+        dir.path(),
+        "merged.json",
+        &[
+            fhir_patient(
+                "n-2",
+                "E2001",
+                &names,
+                &serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaced-by"}]),
+            ),
+            fhir_patient(
+                "n-1",
+                "E1001",
+                &names,
+                &serde_json::json!([{"other": {"reference": "Patient/n-2"}, "type": "replaces"}]),
+            ),
+        ],
+    );
+    assert_eq!(id_of(&store, "E2001"), None, "joined");
+    let other = serde_json::json!([{"use": "official", "family": "Okafor", "given": ["Ada"]}]);
+    import_resources(
+        &mut store,
+        dir.path(),
+        "newcomer.json",
+        &[fhir_patient("n-3", "E3001", &other, &none)],
+    );
+    let newcomer = id_of(&store, "E3001").unwrap();
+    assert_ne!(
+        newcomer, duplicate,
+        "the newcomer took the joined record's number"
+    );
+    // A note typed on the joined record's screen is refused, not filed under the newcomer.
+    assert!(
+        store
+            .add_note(PatientId(duplicate), "Lena: EEG booked", today())
+            .is_err()
+    );
+    let notes: i64 = sql_on(&store)
+        .query_row(
+            "SELECT count(*) FROM notes WHERE patient_id = ?1",
+            [newcomer],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(notes, 0);
+}
+
 /// Every name her record holds is cut, even one that was never the current name (a maiden name
 /// in `Patient.name[1]` from her first record); a birth date an import corrected is cut like the
 /// current one; another identifier value is cut only as a whole token that looks like an

@@ -59,6 +59,10 @@ pub struct WayForwardStep {
     pub version: i64,
 }
 
+/// The start of the key of a checklist item the team added (`team_1`, `team_2`…), as opposed to
+/// a confounder's or a standard item's key.
+pub const TEAM_ITEM_PREFIX: &str = "team_";
+
 /// A re-evaluation checklist item: an open confounder of the assessment or a standard item of
 /// the condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3248,14 +3248,14 @@ impl ImportTx<'_> {
             .map(PatientId))
     }
 
-    /// The id the next patient inserted will get: SQLite gives a new row the largest id so
-    /// far plus one. Patients created by an import are known by it (their identifiers are
+    /// The id the next patient inserted will get ([`super::write::NEXT_PATIENT_ID`]: past every
+    /// patient stored or joined away). Patients created by an import are known by it (their identifiers are
     /// stored under it, their record read and evaluated) before their row is written with its
     /// list columns, in the same transaction (see [`ImportTx::defer_foreign_keys`]).
     pub fn next_patient_id(&self) -> Result<PatientId> {
         Ok(PatientId(
             self.conn
-                .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM patients")?
+                .prepare_cached(super::write::NEXT_PATIENT_ID)?
                 .query_row([], |row| row.get(0))?,
         ))
     }

@@ -233,6 +233,14 @@ fn join(
     // Its imported rows and assessments go with it (the kept record's are rebuilt from the
     // ledger, which now holds both); everything the team wrote was moved above.
     conn.execute("DELETE FROM patients WHERE id = ?1", [replaced.0])?;
+    // Its number is never given again (see `write::NEXT_PATIENT_ID`): a screen still on it
+    // refuses its saves rather than filing them under a patient imported later.
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('patients_removed_max', CAST(?1 AS TEXT))
+         ON CONFLICT (key) DO UPDATE SET
+             value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+        [replaced.0],
+    )?;
     mark_dirty(conn, kept)?;
     Ok(format!(
         "joined {old_words} into {kept_words}: {why}; its records and the team's work are \

@@ -455,6 +455,14 @@ fn discussed_identity(
     }))
 }
 
+/// Whether `current` is the case `shown` was (its meeting, patient and condition), not one
+/// added since under the same number.
+fn same_case(shown: &MeetingCase, current: &MeetingCase) -> bool {
+    shown.meeting_id == current.meeting_id
+        && shown.patient_id == current.patient_id
+        && shown.ruleset == current.ruleset
+}
+
 fn read_case(conn: &Connection, case_id: i64) -> Result<MeetingCase> {
     conn.prepare_cached(&format!(
         "SELECT {CASE_COLUMNS} FROM meeting_cases mc WHERE mc.id = ?1"
@@ -740,17 +748,22 @@ impl<'a> MeetingWriter<'a> {
     /// nothing removed, when a colleague changed it since (its question, its time box), so
     /// that what an undo puts back is what they saw go.
     pub fn remove_shown_case(&self, shown: &MeetingCase) -> Result<()> {
-        let version: Option<i64> = self
+        let exists: Option<i64> = self
             .conn
-            .prepare_cached("SELECT version FROM meeting_cases WHERE id = ?1")?
+            .prepare_cached("SELECT id FROM meeting_cases WHERE id = ?1")?
             .query_row([shown.id], |row| row.get(0))
             .optional()?;
-        let Some(version) = version else {
+        let current = match exists {
+            Some(id) => Some(read_case(self.conn, id)?),
+            None => None,
+        };
+        // Another patient's case added since under the same number is not the one shown.
+        let Some(current) = current.filter(|current| same_case(shown, current)) else {
             return Err(invalid(
                 "the case was removed from the agenda on another terminal",
             ));
         };
-        if version != shown.version {
+        if current.version != shown.version {
             return Err(invalid(
                 "the case changed on another terminal since it was shown: nothing removed; \
                  look at it again",
@@ -895,6 +908,16 @@ impl<'a> MeetingWriter<'a> {
 
     pub fn save_case(&self, edit: &Edit<MeetingCase>) -> Result<()> {
         let current = read_case(self.conn, edit.new.id)?;
+        // A case removed takes its number with it only until the next case is added: SQLite
+        // gives a new row the number of the last one removed. A change begun on a case is
+        // never saved on another patient's case that took its number since.
+        if let Some(base) = &edit.base
+            && !same_case(base, &current)
+        {
+            return Err(invalid(
+                "the case was removed from the agenda on another terminal: nothing saved",
+            ));
+        }
         let checked = match versions::check(Some(&current), edit, |fields| {
             last_change(self.conn, "meeting_cases", current.id, fields)
         }) {

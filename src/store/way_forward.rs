@@ -16,7 +16,8 @@ use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{
     CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
-    ReferralStatus, Stance, StepStatus, TrialStatus, WayForwardStep, WellbeingGoal,
+    ReferralStatus, Stance, StepStatus, TEAM_ITEM_PREFIX, TrialStatus, WayForwardStep,
+    WellbeingGoal,
 };
 
 /// What is stored for one patient and condition (steps never written are absent).
@@ -159,15 +160,28 @@ impl Store {
 
     /// Writes a checklist item (ticked or not, with how it was resolved), keyed by its key, and
     /// marks the record changed: a ticked confounder is resolved at the next evaluation. A
-    /// suggested item (id 0) a colleague wrote meanwhile is checked against theirs.
+    /// suggested item (id 0) a colleague wrote meanwhile is checked against theirs. An item the
+    /// team adds (a new one, keyed `team_N` by the screen that typed it) is always a new row:
+    /// when a colleague's item took that key meanwhile, it takes the next free one, and theirs
+    /// stays as they wrote it.
     pub fn save_checklist_item(
         &mut self,
         edit: &Edit<ChecklistItem>,
         today: NaiveDate,
     ) -> Result<i64> {
-        let item = &edit.new;
         let auditor = self.auditor();
         self.write(|tx| {
+            let added;
+            let edit = match team_item_key(tx, edit)? {
+                Some(key) => {
+                    let mut new = edit.new.clone();
+                    new.key = key;
+                    added = Edit::new(new);
+                    &added
+                }
+                None => edit,
+            };
+            let item = &edit.new;
             start(tx, item.patient_id, &item.ruleset)?;
             let before: Option<ChecklistItem> = tx
                 .prepare_cached(
@@ -508,6 +522,36 @@ impl Store {
             Ok(id)
         })
     }
+}
+
+/// The key a new team item is written under when a colleague's item holds the one its screen
+/// chose (`None`: the key chosen is free, or the edit is not a new team item). A new item has no
+/// base; a team item's key is the prefix and a number, so the next free number is one past the
+/// highest.
+fn team_item_key(tx: &Transaction<'_>, edit: &Edit<ChecklistItem>) -> Result<Option<String>> {
+    let item = &edit.new;
+    if edit.base.is_some() || item.id != 0 || !item.key.starts_with(TEAM_ITEM_PREFIX) {
+        return Ok(None);
+    }
+    let mut stmt = tx
+        .prepare_cached("SELECT key FROM checklist_items WHERE patient_id = ?1 AND ruleset = ?2")?;
+    let keys = stmt
+        .query_map(params![item.patient_id.0, item.ruleset], |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    if !keys.contains(&item.key) {
+        return Ok(None);
+    }
+    let highest = keys
+        .iter()
+        .filter_map(|key| key.strip_prefix(TEAM_ITEM_PREFIX)?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(Some(format!(
+        "{TEAM_ITEM_PREFIX}{}",
+        highest.saturating_add(1)
+    )))
 }
 
 /// The four step rows exist from the first thing the team records: the list's progress dots

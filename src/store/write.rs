@@ -160,18 +160,30 @@ impl IdMap {
     }
 }
 
+/// The number the next patient row gets: past every patient stored and every one a join
+/// removed (the meta key `patients_removed_max`, kept by the join). SQLite alone would give it
+/// the number of the last row removed, and a screen still on a joined record would then save
+/// on a newcomer. Imports reserve it ahead of the row (`ImportTx::next_patient_id`).
+pub(super) const NEXT_PATIENT_ID: &str =
+    "SELECT max(coalesce((SELECT id FROM patients ORDER BY id DESC LIMIT 1), 0),
+                coalesce((SELECT CAST(value AS INTEGER) FROM meta
+                          WHERE key = 'patients_removed_max'), 0)) + 1";
+
 impl<'conn> RecordWriter<'conn> {
     /// Cached statements: a writer per patient (the importer's line derivation) costs no
     /// parsing after the first.
     pub fn new(conn: &'conn Connection) -> Result<Self> {
         Ok(RecordWriter {
             patient: conn.prepare_cached(
-                "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
-                     care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
-                     list_regimen, list_wf, list_wf_overdue, list_review, source_id, mrn_system,
-                     deceased, given_key, birth_precision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18, ?19, ?20, ?21, ?22)",
+                // Numbered past every patient stored or joined away (see `NEXT_PATIENT_ID`).
+                &format!(
+                    "INSERT INTO patients (id, mrn, family_name, given_name, birth_date, sex,
+                         deceased_date, care_team, source, name_key, updated_at, list_status,
+                         list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue,
+                         list_review, source_id, mrn_system, deceased, given_key, birth_precision)
+                     VALUES (({NEXT_PATIENT_ID}), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                             ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
+                ),
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,

@@ -45,6 +45,16 @@ fn update_inner(model: &mut Model, msg: Msg) -> Vec<Request> {
             effects.extend(keep_typed_text(model));
             apply(model, effects)
         }
+        Msg::Day(day) => {
+            if day == model.today {
+                return Vec::new();
+            }
+            model.today = day;
+            // The worker first, so that what the screen reads again is as of the new day.
+            let mut requests = vec![Request::Day(day)];
+            requests.extend(model.refresh_in_place());
+            requests
+        }
         Msg::Tick => match model.meeting.as_mut() {
             Some(screen) if model.screen == Screen::Presenting => {
                 let effects = meeting::tick(screen);

@@ -415,6 +415,9 @@ pub enum Msg {
     Hold(crossterm::event::Event),
     /// A second passed (the presentation timer).
     Tick,
+    /// The terminal's clock passed midnight: the day the screen reads typed dates and marks
+    /// overdue against.
+    Day(NaiveDate),
 }
 
 impl Model {

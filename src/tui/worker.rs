@@ -14,11 +14,13 @@
 //! Before that pass, it brings up to date the patients an import left unfinished (killed before
 //! its end), so that no screen shows a record older than what was imported.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::assess;
 use crate::domain::{AuditEntry, PatientId, ReviewDecision};
@@ -88,6 +90,10 @@ pub enum Request {
         ticket: u64,
         save: Box<Save>,
     },
+    /// The day on the screen's clock moved on (midnight passed with the dashboard open): what
+    /// is read and saved from now on is as of this day (due dates overdue, the overview's
+    /// waiting flags, the criteria's time windows).
+    Day(NaiveDate),
 }
 
 /// Why a save over a colleague's change is not undone.
@@ -328,6 +334,23 @@ pub enum NotSaved {
     AssessmentChanged { label: String, fingerprint: String },
 }
 
+/// The day the reader thread was last told, for the writer thread: days from the common era.
+struct SharedDay(AtomicI32);
+
+impl SharedDay {
+    fn new(day: NaiveDate) -> Self {
+        SharedDay(AtomicI32::new(day.num_days_from_ce()))
+    }
+
+    fn set(&self, day: NaiveDate) {
+        self.0.store(day.num_days_from_ce(), Ordering::SeqCst);
+    }
+
+    fn get(&self) -> Option<NaiveDate> {
+        NaiveDate::from_num_days_from_ce_opt(self.0.load(Ordering::SeqCst))
+    }
+}
+
 /// Patients evaluated between two requests: about 10 ms of work.
 const EVALUATION_CHUNK: usize = 200;
 
@@ -354,13 +377,16 @@ pub fn spawn_with(
     patience: Duration,
 ) -> JoinHandle<()> {
     thread::spawn(move || {
+        let mut today = today;
+        // The day the writer saves as of: set here, before the saves that follow it are sent.
+        let day = Arc::new(SharedDay::new(today));
         let writer = match store.reopen() {
             Ok(writer_store) => {
                 let (saves, inbox) = mpsc::channel::<(u64, Box<Save>)>();
                 let handle = spawn_writer(
                     writer_store,
                     rules.clone(),
-                    today,
+                    Arc::clone(&day),
                     inbox,
                     replies.clone(),
                     patience,
@@ -385,6 +411,11 @@ pub fn spawn_with(
                     waiting.extend(requests.try_iter());
                     for request in without_superseded(waiting) {
                         let reply = match (request, &writer) {
+                            (Request::Day(new_day), _) => {
+                                today = new_day;
+                                day.set(new_day);
+                                continue;
+                            }
                             (Request::Save { ticket, save }, Some((saves, _))) => {
                                 if saves.send((ticket, save)).is_err() {
                                     return;
@@ -426,12 +457,13 @@ pub fn spawn_with(
 fn spawn_writer(
     mut store: Store,
     rules: Rules,
-    today: NaiveDate,
+    day: Arc<SharedDay>,
     saves: Receiver<(u64, Box<Save>)>,
     replies: Sender<Reply>,
     patience: Duration,
 ) -> JoinHandle<()> {
     thread::spawn(move || {
+        let mut today = day.get().unwrap_or_default();
         // Short waits, tried again with a backoff: the writer stays able to say why a save
         // is taking long, and the pass below gives way to an import instead of stalling it.
         let _ = store.wait_briefly_for_the_lock();
@@ -458,7 +490,20 @@ fn spawn_writer(
             } else {
                 Duration::from_millis(250)
             };
-            match saves.recv_timeout(waiting) {
+            let received = saves.recv_timeout(waiting);
+            // Read after the wait: a save sent after the day moved on is made as of the new day.
+            if let Some(new_day) = day.get()
+                && new_day != today
+            {
+                today = new_day;
+                if started {
+                    // Due dates passed overnight, and every patient's time windows moved.
+                    let _ = store.write(|tx| crate::store::refresh_overdue(tx, today).map(|_| ()));
+                    pass = start_pass(&store);
+                    dating = None;
+                }
+            }
+            match received {
                 Ok((ticket, save)) => {
                     let stales =
                         matches!(*save, Save::WayForward(way_forward::Change::Checklist(_)));
@@ -814,6 +859,9 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             let wrote = mark.is_some_and(|mark| store.audited_since(mark).unwrap_or(false));
             return saved(ticket, save, result, wrote);
         }
+        // The threads of `spawn` keep the day themselves; one connection driven by hand is
+        // given its day with each request, and only the screen's reading changes.
+        Request::Day(_) => Ok(Reply::DataChanged),
         Request::Minutes {
             meeting,
             path,

@@ -11,7 +11,7 @@ use crate::domain::way_forward::{
 };
 use crate::domain::{
     CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
-    ReferralStatus, Stance, StepStatus, TrialStatus, WellbeingGoal,
+    ReferralStatus, Stance, StepStatus, TEAM_ITEM_PREFIX, TrialStatus, WellbeingGoal,
 };
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Opening};
@@ -553,12 +553,14 @@ pub fn submit(
             if text.is_empty() {
                 return Vec::new();
             }
+            // The next number as this screen knows it; the store takes the next free one when
+            // a colleague's item took it meanwhile.
             let key = format!(
-                "team_{}",
+                "{TEAM_ITEM_PREFIX}{}",
                 view.plan
                     .checklist
                     .iter()
-                    .filter(|c| c.key.starts_with("team_"))
+                    .filter(|c| c.key.starts_with(TEAM_ITEM_PREFIX))
                     .count()
                     + 1
             );
