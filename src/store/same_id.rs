@@ -119,6 +119,25 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every source's refused Patient ids (see [`Store::refused_patient_ids`]), the sources in
+    /// name order, each source's ids in order.
+    pub fn refusals_by_source(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, patient_id FROM refused_patient_ids ORDER BY source, patient_id",
+        )?;
+        let mut by_source: Vec<(String, Vec<String>)> = Vec::new();
+        for row in stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })? {
+            let (source, id) = row?;
+            match by_source.last_mut() {
+                Some((last, ids)) if *last == source => ids.push(id),
+                _ => by_source.push((source, vec![id])),
+            }
+        }
+        Ok(by_source)
+    }
+
     /// Keeps that the Patient `id` of `source` was refused as another person, and why (the
     /// latest reason replaces an earlier one).
     pub fn refuse_patient_id(&self, source: &str, id: &str, reason: &str) -> Result<()> {
