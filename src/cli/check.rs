@@ -331,7 +331,7 @@ fn refusal_line(source: &str, ids: &[String]) -> String {
     };
     let lifts: String = listed
         .iter()
-        .map(|id| format!(" --lift-refusal {id}"))
+        .flat_map(|id| [" --lift-refusal ", id.as_str()])
         .collect();
     format!(
         "{named}: {} Patient id(s) refused as another person than the stored patient under \
