@@ -1742,8 +1742,27 @@ fn insert_file_rows(
             present += 1;
         }
     }
+    // A claim comes only with a patient the document wrote here: a key this file held before
+    // is this file's own word, whatever the document's claim says.
+    let written: std::collections::HashSet<i64> = patient_ids.iter().flatten().copied().collect();
+    let mut holder = conn.prepare_cached(
+        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+    )?;
     for (index, row) in document.claimed.iter().enumerate() {
         let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
+        let text = |name: &str| row.get(name).and_then(Cell::as_str).unwrap_or_default();
+        let held_by: Option<i64> = holder
+            .query_row(
+                rusqlite::params![
+                    super::imports::patient_id_system(text("source")),
+                    text("patient_id")
+                ],
+                |found| found.get(0),
+            )
+            .optional()?;
+        if !held_by.is_some_and(|id| written.contains(&id)) {
+            continue;
+        }
         insert_unless_held(
             conn,
             "claimed_patient_ids",
