@@ -555,7 +555,16 @@ fn this_host() -> String {
 /// when every CareTeam of the patient is withdrawn or ended, their team is cleared (audited); a
 /// file with no CareTeam keeps it. `refract pull` asks for CareTeam. Files are read again so
 /// that the CareTeams withdrawn before clear the team they left in place.
-pub const MAPPING_VERSION: i64 = 26;
+/// In 27 (CL-1): a Patient id of another source that a refract export carries on a patient
+/// (its `origin`) while no stored patient holds it is kept as a claim (`claimed_patient_ids`),
+/// weighed when that source's own Patient of the id arrives: the same person keeps the key;
+/// plainly another (by the rules a key shared across teams is weighed by, names required where
+/// no hospital identifier is shared) is a patient of its own, never refused, the claim dropped
+/// (warned, audited) and the records the claim carried under that source's ids filed under
+/// another of the claimant's Patient ids. An origin naming a patient already stored is weighed
+/// by those same rules. Files are read again so that an origin the stricter rule distrusts no
+/// longer joins two people; keys held before are held as they were.
+pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
@@ -1571,6 +1580,38 @@ fn import_file(
     };
     let mut first = first;
     let source = source_of(options);
+    // A stored patient who holds this source's Patient id only because another team's refract
+    // export carried it (a claim, review CL-1) is weighed against the source's own Patient of
+    // the id before anything is matched on it: the same person keeps the key; another person
+    // loses it, and the source's Patient is a patient of its own (never a refusal: the claim
+    // was the other team's word, the Patient is the source's own).
+    let weighed = match same_id::weigh_claims(store, &first, options) {
+        Ok(weighed) => weighed,
+        Err(err) => return FileReport::failed(path, &err.to_string()),
+    };
+    let mut claims_dropped = Vec::new();
+    for claim in weighed {
+        let done = match claim {
+            same_id::Claimed::Confirmed { id } => store.confirm_claim(&source, &id),
+            same_id::Claimed::Another {
+                at,
+                id,
+                claimant,
+                why,
+            } => store
+                .import_write(|tx| tx.drop_claim((&source, &id), claimant, &why))
+                .map(|dropped| {
+                    // Else the claimant has no other id to keep what it carried under: the
+                    // key stays, judged below as any stored patient's.
+                    if dropped {
+                        claims_dropped.push((at, id, why));
+                    }
+                }),
+        };
+        if let Err(err) = done {
+            return FileReport::failed(path, &err.to_string());
+        }
+    }
     // A Patient that is another person than the stored one its id names is left out with what
     // the file files under its id; the rest of the file is imported.
     let others = match same_id::others_under_stored_ids(store, &first, options) {
@@ -1604,6 +1645,10 @@ fn import_file(
         Ok(distrusted) => distrusted,
         Err(err) => return FileReport::failed(path, &err.to_string()),
     };
+    let claims = match same_id::new_claims(store, &first, options, &distrusted_origins) {
+        Ok(claims) => claims,
+        Err(err) => return FileReport::failed(path, &err.to_string()),
+    };
     let mut checked = match check(store, *first, options) {
         Ok(checked) => checked,
         Err(why) => return FileReport::failed(path, &why),
@@ -1633,11 +1678,28 @@ fn import_file(
         Ok(false) => {}
         Err(err) => return FileReport::failed(path, &err.to_string()),
     }
+    // Kept before the keys are written: a key whose claim was not kept would be held as the
+    // source's own word. One the file then fails to write is weighed as no one's.
+    for (claimed_source, id) in &claims {
+        if let Err(err) = store.claim_patient_id(claimed_source, id) {
+            return FileReport::failed(path, &err.to_string());
+        }
+    }
     let (file, _) = match files::open_checked(path, limit) {
         Ok(opened) => opened,
         Err(why) => return FileReport::failed(path, &why),
     };
     let mut report = FileReport::new(path);
+    for (at, id, why) in &claims_dropped {
+        report.warn(
+            at,
+            format!("Patient/{id}"),
+            &format!(
+                "kept as a patient of its own: {why}; the claim is dropped, and what that \
+                 export carried under the id stays with the patient it came with"
+            ),
+        );
+    }
     for other in &others {
         report.warn(
             &other.at,

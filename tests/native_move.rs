@@ -885,3 +885,77 @@ fn another_clinics_patient_of_another_name_is_not_taken_for_ours() {
     }
     assert!(taken.is_empty(), "{taken:?}");
 }
+
+/// Review CL-1: a Patient id of another source that a colleague's FHIR export claimed for a
+/// patient goes with them as a claim: the moved file, too, weighs the source's own Patient of
+/// that id when it comes, and keeps another person apart instead of refusing them.
+#[test]
+fn a_moved_file_keeps_a_claim_to_another_sources_patient_id() {
+    let dir = TempDir::new().unwrap();
+    let person = |mrn: &str, family: &str, sex: &str, born: &str| {
+        json!({
+            "resourceType": "Patient", "id": "p1",
+            "identifier": [{"system": MRN, "value": mrn}],
+            "name": [{"family": family, "given": ["Sam"]}],
+            "gender": sex, "birthDate": born
+        })
+    };
+    let alpha = collection(
+        &dir,
+        "alpha",
+        &[
+            person("A-1", "Alpha", "female", "1970-01-01"),
+            condition("c1", "p1", "G40.909", "Epilepsy"),
+        ],
+    );
+    let beta = collection(
+        &dir,
+        "beta",
+        &[
+            person("B-2", "Beta", "male", "1980-02-02"),
+            condition("c1", "p1", "I10", "Essential hypertension"),
+        ],
+    );
+    let colleague = dir.path().join("colleague.db");
+    refract(&colleague)
+        .args(["import", "--source", "gp"])
+        .arg(&alpha)
+        .assert()
+        .success();
+    let exported = dir.path().join("colleague.fhir.json");
+    refract(&colleague)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&exported)
+        .assert()
+        .success();
+    let original = dir.path().join("original.db");
+    import(&original, &[&exported]);
+    let whole = moved(&dir, &original, "whole", &[]);
+    for db in [&original, &whole] {
+        let output = refract(db)
+            .args(["import", "--source", "gp"])
+            .arg(&beta)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "{db:?}: {said}");
+        assert!(
+            said.contains("kept as a patient of its own"),
+            "{db:?}: {said}"
+        );
+        assert_eq!(
+            displays(&show(db, "A-1"), "conditions"),
+            ["Epilepsy"],
+            "{db:?}"
+        );
+        assert_eq!(
+            displays(&show(db, "B-2"), "conditions"),
+            ["Essential hypertension"],
+            "{db:?}"
+        );
+    }
+}

@@ -872,6 +872,7 @@ fn as_schema_29(db: &Path) {
          DROP TABLE drug_reactions;
          ALTER TABLE drug_exposures DROP COLUMN dose_from;
          ALTER TABLE observations DROP COLUMN reference_ranges;
+         DROP TABLE claimed_patient_ids;
          ALTER TABLE observations DROP COLUMN interpretation;
          PRAGMA user_version = 29;",
     )
@@ -2326,6 +2327,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
+             DROP TABLE claimed_patient_ids;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 40;",
         )

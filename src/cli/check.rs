@@ -226,6 +226,11 @@ pub fn run(
              under their own source)"
         )?;
     }
+    // A refusal protects a stored patient from another person's records: no damage, but the
+    // records under the id stay out until someone lifts it, so the team should know.
+    for (source, ids) in store.refusals_by_source()? {
+        writeln!(out, "import: {}", refusal_line(&source, &ids))?;
+    }
 
     match Rules::load(rules_dir) {
         Ok(rules) => {
@@ -301,6 +306,40 @@ pub fn run(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Refused Patient ids that `check` names one by one (the count goes on).
+const REFUSALS_LISTED: usize = 5;
+
+/// One source's Patient ids refused as another person, with the command that lifts them.
+fn refusal_line(source: &str, ids: &[String]) -> String {
+    let (named, option) = if source.is_empty() {
+        (String::from("the unnamed source"), String::new())
+    } else {
+        let source = crate::text::one_line(source);
+        (format!("source {source}"), format!(" --source {source}"))
+    };
+    let listed: Vec<String> = ids
+        .iter()
+        .take(REFUSALS_LISTED)
+        .map(|id| crate::text::one_line(id))
+        .collect();
+    let more = if ids.len() > REFUSALS_LISTED {
+        format!(", … {} more", ids.len() - REFUSALS_LISTED)
+    } else {
+        String::new()
+    };
+    let lifts: String = listed
+        .iter()
+        .flat_map(|id| [" --lift-refusal ", id.as_str()])
+        .collect();
+    format!(
+        "{named}: {} Patient id(s) refused as another person than the stored patient under \
+         the id ({}{more}); what the source files under them is left out; if they are one \
+         person: refract import{option}{lifts} FILES",
+        ids.len(),
+        listed.join(", ")
+    )
 }
 
 /// A recorded pull in one line: server, when, what it brought (also the dashboard's header).

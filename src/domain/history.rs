@@ -233,6 +233,12 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>, m: &Masking
             typed(after, "reason", m)
                 .map_or_else(|| String::from("no reason given"), Shown::into_string)
         ),
+        "import.patient.claim_dropped" => format!(
+            "dropped the claim another team's export made to a source's Patient id: the \
+             source's own Patient is another person ({}); the records it carried stay here",
+            typed(after, "reason", m)
+                .map_or_else(|| String::from("no reason given"), Shown::into_string)
+        ),
         "import.kept_aside.dropped" => {
             String::from("removed a copy kept aside: the same record arrived under its own source")
         }

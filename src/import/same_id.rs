@@ -40,9 +40,12 @@
 use std::collections::HashSet;
 
 use super::{FilePatient, FirstRead, ImportOptions, PendingPatient, ledger, source_of};
-use crate::domain::Patient;
+use crate::domain::{Patient, PatientId};
 use crate::store::imports::{IdentityLookup, PatientMatch};
-use crate::store::{PersonRecord as Record, Store, StoreError, one_system, plainly_another};
+use crate::store::{
+    PersonRecord as Record, Store, StoreError, one_system, plainly_another,
+    plainly_another_across_teams,
+};
 
 /// The prefix of the systems refract keeps the server a source's Patient id came from under.
 const SERVER_SYSTEMS: &str = "urn:refract:patient-server:";
@@ -128,6 +131,116 @@ pub(super) fn others_under_stored_ids(
     Ok(found)
 }
 
+/// A Patient of the file whose id a stored patient holds only as a claim (see
+/// [`weigh_claims`]), and what the weighing found.
+pub(super) enum Claimed {
+    /// The same person (or nothing says otherwise): the key is theirs.
+    Confirmed { id: String },
+    /// Another person: the claim is taken back and the Patient is a patient of its own.
+    Another {
+        at: String,
+        id: String,
+        claimant: PatientId,
+        /// One line naming both records and what tells them apart.
+        why: String,
+    },
+}
+
+/// The file's Patients whose id (in this file's source) a stored patient holds only because a
+/// refract export carried it (a claim, review CL-1, see `Store::claim_patient_id`): each
+/// weighed against the claimant by the rules a key shared across teams is weighed by (the
+/// claim is another team's word: `plainly_another_across_teams`). A Patient of an id no one
+/// holds any longer confirms nothing and leaves no claim behind.
+pub(super) fn weigh_claims(
+    store: &Store,
+    first: &FirstRead,
+    options: &ImportOptions,
+) -> Result<Vec<Claimed>, StoreError> {
+    let source = source_of(options);
+    let id_system = ledger::patient_id_system(&source);
+    let equivalent = &options.equivalent_systems;
+    let mut weighed = Vec::new();
+    for patient in &first.patients {
+        let Some(id) = patient.id.as_deref() else {
+            continue;
+        };
+        if !store.is_claimed(&source, id)? {
+            continue;
+        }
+        let by_id = [(id_system.clone(), id.to_owned())];
+        let PatientMatch::Existing(claimant) = store.match_patient(&by_id, equivalent)? else {
+            weighed.push(Claimed::Confirmed { id: id.to_owned() });
+            continue;
+        };
+        let their_keys = store.identifiers_of_patient(claimant)?;
+        if links_to(patient, &their_keys, equivalent) {
+            weighed.push(Claimed::Confirmed { id: id.to_owned() });
+            continue;
+        }
+        let theirs = store.patient(claimant)?;
+        let their_names = store.names_of_patient(claimant)?;
+        let differs = plainly_another_across_teams(
+            &Record {
+                who: &patient.who,
+                keys: &patient.keys,
+                former: &patient.former_keys,
+                names: &patient.names,
+            },
+            &Record {
+                who: &theirs,
+                keys: &their_keys,
+                former: &[],
+                names: &their_names,
+            },
+        );
+        weighed.push(match differs {
+            None => Claimed::Confirmed { id: id.to_owned() },
+            Some(differences) => Claimed::Another {
+                at: patient.at.clone(),
+                id: id.to_owned(),
+                claimant,
+                why: format!(
+                    "Patient/{id} is not the patient another team's refract export said it \
+                     was (another {differences}): {} against {}",
+                    described(&patient.who),
+                    described(&theirs)
+                ),
+            },
+        });
+    }
+    Ok(weighed)
+}
+
+/// The carried origins (source, Patient id) of the file's Patients, trusted (see
+/// [`distrusted_origins`]), that no stored patient holds: claims, kept as such until the
+/// source's own Patient of the id comes (see [`weigh_claims`]). The file's own Patient id is
+/// no claim.
+pub(super) fn new_claims(
+    store: &Store,
+    first: &FirstRead,
+    options: &ImportOptions,
+    distrusted: &HashSet<(String, String)>,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let source = source_of(options);
+    let mut claims = Vec::new();
+    for patient in &first.patients {
+        for origin in &patient.origins {
+            let (claimed_source, id) = origin;
+            if distrusted.contains(origin)
+                || (*claimed_source == source && patient.id.as_ref() == Some(id))
+                || claims.contains(origin)
+            {
+                continue;
+            }
+            let key = [(ledger::patient_id_system(claimed_source), id.clone())];
+            if let PatientMatch::New = store.match_patient(&key, &options.equivalent_systems)? {
+                claims.push(origin.clone());
+            }
+        }
+    }
+    Ok(claims)
+}
+
 /// What plainly tells the file's Patient from a stored patient (their identifiers and names as
 /// stored; the store keeps no former identifiers apart), if anything does (see the module).
 fn differs_from_stored(
@@ -155,11 +268,12 @@ fn differs_from_stored(
 }
 
 /// The origins (source, Patient id) the file's Patients carry from a refract FHIR export (see
-/// `fhir::ORIGIN_URL`) that name a stored patient the Patient plainly is not, by the same
-/// counts as its own id (see the module). Source names are the team's words: another team's
-/// unnamed local source, or its "gp", is not this file's, and its Patient ids name other
-/// people here. Such an origin is not used: the Patient is matched, and its records filed, as
-/// they would be without it.
+/// `fhir::ORIGIN_URL`) that name a stored patient the Patient plainly is not. Source names
+/// are the team's words: another team's unnamed local source, or its "gp", is not this
+/// file's, and its Patient ids name other people here; the origin is that team's word, weighed
+/// as a key shared across teams is (`plainly_another_across_teams`: names must agree where no
+/// hospital identifier is shared; review CL-1). Such an origin is not used: the Patient is
+/// matched, and its records filed, as they would be without it.
 pub(super) fn distrusted_origins(
     store: &Store,
     first: &FirstRead,
@@ -179,8 +293,22 @@ pub(super) fn distrusted_origins(
             }
             let theirs = store.patient(stored)?;
             let their_names = store.names_of_patient(stored)?;
-            let differs =
-                differs_from_stored(patient, &theirs, &their_keys, &their_names, equivalent);
+            // The origin is another team's word: weighed as a key shared across teams is,
+            // as the source's own Patient arriving after the claim is (see `weigh_claims`).
+            let differs = plainly_another_across_teams(
+                &Record {
+                    who: &patient.who,
+                    keys: &patient.keys,
+                    former: &patient.former_keys,
+                    names: &patient.names,
+                },
+                &Record {
+                    who: &theirs,
+                    keys: &their_keys,
+                    former: &[],
+                    names: &their_names,
+                },
+            );
             if differs.is_some() {
                 distrusted.insert((source.clone(), id.clone()));
             }

@@ -7,7 +7,8 @@
 //! Beside its patients the document carries what the file knows that is no one patient's
 //! row: the stored resources about no patient (an Encounter, a Medication), the records
 //! waiting for a Patient no file has brought yet, what the sources deleted, the Patient ids
-//! refused as another person, identifier values two people share (see
+//! refused as another person, those held only as a claim an export carried, identifier values
+//! two people share (see
 //! [`Store::native_file_rows`]). Every table of the schema is either carried or listed, with
 //! why, as not carried (the tests' `NOT_CARRIED`).
 //!
@@ -74,6 +75,10 @@ pub struct NativeDocument {
     /// source files under them stays out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<serde_json::Map<String, Cell>>,
+    /// A source's Patient ids a patient holds only as a claim a refract export carried
+    /// (`claimed_patient_ids`, review CL-1): still weighed when that source's own Patient comes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claimed: Vec<serde_json::Map<String, Cell>>,
     /// Identifier values two people were found to carry (`shared_identifiers`): they match no one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_identifiers: Vec<serde_json::Map<String, Cell>>,
@@ -90,18 +95,20 @@ pub struct NativeFileRows {
     pub kept_aside: Vec<serde_json::Map<String, Cell>>,
     pub removed: Vec<serde_json::Map<String, Cell>>,
     pub refused: Vec<serde_json::Map<String, Cell>>,
+    pub claimed: Vec<serde_json::Map<String, Cell>>,
     pub shared_identifiers: Vec<serde_json::Map<String, Cell>>,
     pub medication_ingredients: Vec<serde_json::Map<String, Cell>>,
 }
 
 impl NativeFileRows {
     /// (document key, rows) of each list.
-    pub fn lists(&self) -> [(&'static str, &[serde_json::Map<String, Cell>]); 6] {
+    pub fn lists(&self) -> [(&'static str, &[serde_json::Map<String, Cell>]); 7] {
         [
             ("resources", &self.resources),
             ("kept_aside", &self.kept_aside),
             ("removed", &self.removed),
             ("refused", &self.refused),
+            ("claimed", &self.claimed),
             ("shared_identifiers", &self.shared_identifiers),
             ("medication_ingredients", &self.medication_ingredients),
         ]
@@ -329,6 +336,7 @@ const KEPT_ASIDE_COLUMNS: &[&str] = &[
 ];
 const REMOVED_COLUMNS: &[&str] = &["source", "type", "id", "deleted_at", "removed_version"];
 const REFUSED_COLUMNS: &[&str] = &["source", "patient_id", "reason", "refused_at"];
+const CLAIMED_COLUMNS: &[&str] = &["source", "patient_id", "claimed_at"];
 const SHARED_IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
 const INGREDIENT_COLUMNS: &[&str] = &["source", "ingredient", "medication"];
 /// How a source's Patient id is kept among a patient's identifiers.
@@ -1005,13 +1013,7 @@ impl Store {
                 }
             }
         }
-        let refused = plain(listed(
-            "refused_patient_ids",
-            REFUSED_COLUMNS,
-            "source, patient_id",
-        )?)
-        .into_iter()
-        .filter(|row| {
+        let of_the_document = |row: &serde_json::Map<String, Cell>| {
             whole == 1 || {
                 let text = |key: &str| {
                     row.get(key)
@@ -1021,7 +1023,24 @@ impl Store {
                 };
                 own_ids.contains(&(text("source"), text("patient_id")))
             }
-        })
+        };
+        let refused = plain(listed(
+            "refused_patient_ids",
+            REFUSED_COLUMNS,
+            "source, patient_id",
+        )?)
+        .into_iter()
+        .filter(of_the_document)
+        .collect();
+        // A claim goes with the patient holding the key: moved without it, the key would be
+        // held as the source's own word.
+        let claimed = plain(listed(
+            "claimed_patient_ids",
+            CLAIMED_COLUMNS,
+            "source, patient_id",
+        )?)
+        .into_iter()
+        .filter(of_the_document)
         .collect();
         Ok(NativeFileRows {
             resources,
@@ -1032,6 +1051,7 @@ impl Store {
                 "source, type, id",
             )?),
             refused,
+            claimed,
             shared_identifiers: plain(listed(
                 "shared_identifiers",
                 SHARED_IDENTIFIER_COLUMNS,
@@ -1721,6 +1741,35 @@ fn insert_file_rows(
         )? {
             present += 1;
         }
+    }
+    // A claim comes only with a patient the document wrote here: a key this file held before
+    // is this file's own word, whatever the document's claim says.
+    let written: std::collections::HashSet<i64> = patient_ids.iter().flatten().copied().collect();
+    let mut holder = conn.prepare_cached(
+        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+    )?;
+    for (index, row) in document.claimed.iter().enumerate() {
+        let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
+        let text = |name: &str| row.get(name).and_then(Cell::as_str).unwrap_or_default();
+        let held_by: Option<i64> = holder
+            .query_row(
+                rusqlite::params![
+                    super::imports::patient_id_system(text("source")),
+                    text("patient_id")
+                ],
+                |found| found.get(0),
+            )
+            .optional()?;
+        if !held_by.is_some_and(|id| written.contains(&id)) {
+            continue;
+        }
+        insert_unless_held(
+            conn,
+            "claimed_patient_ids",
+            &format!("claimed[{index}]"),
+            row,
+            &[],
+        )?;
     }
     for (index, row) in document.shared_identifiers.iter().enumerate() {
         let row: &serde_json::Map<String, Cell> = &standings.rekey(row);
@@ -2512,6 +2561,7 @@ const DOCUMENT_COLUMNS: &[(&str, &[&str])] = &[
     ("kept_aside", KEPT_ASIDE_COLUMNS),
     ("removed_resources", REMOVED_COLUMNS),
     ("refused_patient_ids", REFUSED_COLUMNS),
+    ("claimed_patient_ids", CLAIMED_COLUMNS),
     ("shared_identifiers", SHARED_IDENTIFIER_COLUMNS),
     ("medication_ingredients", INGREDIENT_COLUMNS),
     ("death_reports", DEATH_REPORT_COLUMNS),

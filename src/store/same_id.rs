@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::imports::differing_in;
+use super::imports::{ImportTx, differing_in};
 use super::{Result, Store};
 use crate::domain::history::folded;
 use crate::domain::{DatePrecision, Patient, PatientId, Sex};
@@ -119,6 +119,25 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every source's refused Patient ids (see [`Store::refused_patient_ids`]), the sources in
+    /// name order, each source's ids in order.
+    pub fn refusals_by_source(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, patient_id FROM refused_patient_ids ORDER BY source, patient_id",
+        )?;
+        let mut by_source: Vec<(String, Vec<String>)> = Vec::new();
+        for row in stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })? {
+            let (source, id) = row?;
+            match by_source.last_mut() {
+                Some((last, ids)) if *last == source => ids.push(id),
+                _ => by_source.push((source, vec![id])),
+            }
+        }
+        Ok(by_source)
+    }
+
     /// Keeps that the Patient `id` of `source` was refused as another person, and why (the
     /// latest reason replaces an earlier one).
     pub fn refuse_patient_id(&self, source: &str, id: &str, reason: &str) -> Result<()> {
@@ -154,6 +173,135 @@ impl Store {
             super::imports::bump_epoch(&self.conn)?;
         }
         Ok(lifted)
+    }
+}
+
+/// The action of the audit row a claim taken back writes (see [`ImportTx::drop_claim`]).
+pub const CLAIM_DROPPED_ACTION: &str = "import.patient.claim_dropped";
+
+impl Store {
+    /// Keeps that the Patient `id` of `source` is only claimed (a refract export carried it,
+    /// review CL-1): it is weighed when the source's own Patient of that id arrives.
+    pub fn claim_patient_id(&self, source: &str, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO claimed_patient_ids (source, patient_id, claimed_at)
+                 VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                source,
+                id,
+                String::from(super::sql_types::format_datetime(super::now_utc()))
+            ])?;
+        Ok(())
+    }
+
+    /// Whether the Patient `id` of `source` is only claimed (see [`Store::claim_patient_id`]).
+    pub fn is_claimed(&self, source: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM claimed_patient_ids WHERE source = ?1 AND patient_id = ?2",
+            )?
+            .exists(params![source, id])?)
+    }
+
+    /// The source's own Patient of the id is the patient who claimed it: the key is theirs.
+    pub fn confirm_claim(&self, source: &str, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM claimed_patient_ids WHERE source = ?1 AND patient_id = ?2",
+            )?
+            .execute(params![source, id])?;
+        Ok(())
+    }
+}
+
+impl ImportTx<'_> {
+    /// Takes the claim of `claimant` to the Patient `id` of `source` back: the source's own
+    /// Patient of that id is another person (`why`). The key leaves the claimant, so that the
+    /// source's Patient is a patient of its own; the records the claim carried under the
+    /// source's ids stay the claimant's, filed under another of their Patient ids (that
+    /// source's, their id kept unless that source holds it already), so that the source's own
+    /// records of those ids go to its own patient. Audited on the claimant. `false` when the
+    /// claimant holds no other Patient id to file them under: nothing changed.
+    pub fn drop_claim(
+        &self,
+        (source, id): (&str, &str),
+        claimant: PatientId,
+        why: &str,
+    ) -> Result<bool> {
+        let conn = self.conn();
+        let system = super::imports::patient_id_system(source);
+        let Some((other_system, subject)) = conn
+            .prepare_cached(
+                "SELECT system, value FROM patient_identifiers INDEXED BY patient_identifiers_patient
+                 WHERE patient_id = ?1 AND system LIKE 'urn:refract:patient-id:%'
+                   AND NOT (system = ?2 AND value = ?3) AND id_use IS NOT 'old'
+                 ORDER BY system, value LIMIT 1",
+            )?
+            .query_row(params![claimant.0, system, id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .optional()?
+        else {
+            return Ok(false);
+        };
+        let other = other_system
+            .strip_prefix("urn:refract:patient-id:")
+            .unwrap_or_default()
+            .to_owned();
+        let carried: Vec<(i64, String, String)> = conn
+            .prepare_cached(
+                "SELECT row, type, id FROM fhir_resources
+                 WHERE source = ?1 AND subject = ?2 AND type <> 'Patient' ORDER BY row",
+            )?
+            .query_map(params![source, id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut taken = conn.prepare_cached(
+            "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?;
+        let mut refile = conn.prepare_cached(
+            "UPDATE fhir_resources SET source = ?2, subject = ?3, id = ?4 WHERE row = ?1",
+        )?;
+        for (row, kind, resource_id) in &carried {
+            // Another id of that source's own would be another record's: the claim's source
+            // and id together are no id the other source gives.
+            let mut kept_as = resource_id.clone();
+            if taken.exists(params![other, kind, kept_as])? {
+                kept_as = format!("{source}|{resource_id}");
+            }
+            refile.execute(params![row, other, subject, kept_as])?;
+        }
+        conn.prepare_cached(
+            "DELETE FROM patient_identifiers WHERE system = ?1 AND value = ?2 AND patient_id = ?3",
+        )?
+        .execute(params![system, id, claimant.0])?;
+        conn.prepare_cached(
+            "DELETE FROM claimed_patient_ids WHERE source = ?1 AND patient_id = ?2",
+        )?
+        .execute(params![source, id])?;
+        // The claimant's file is not read again (no epoch bump): read again, its claim would
+        // be judged against the source's patient and its records filed a second time.
+        super::imports::mark_dirty(conn, claimant)?;
+        self.auditor().record(
+            conn,
+            super::audit::Change {
+                action: CLAIM_DROPPED_ACTION,
+                entity: "patients",
+                entity_id: Some(claimant.0),
+                patient_id: Some(claimant),
+            },
+            Some(&serde_json::json!({"source": source, "patient_id": id})),
+            Some(&serde_json::json!({
+                "reason": why,
+                "records": carried.len(),
+                "filed_under": {"source": other, "patient_id": subject},
+            })),
+        )?;
+        Ok(true)
     }
 }
 

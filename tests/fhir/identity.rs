@@ -1520,6 +1520,57 @@ fn the_command_line_lifts_a_refusal_and_says_when_there_is_none() {
     assert!(lift("12724066").contains("no refusal of this Patient id to lift"));
 }
 
+/// Review CL-2: `refract check` names the Patient ids refused as another person, per source,
+/// with the command that lifts them; a refusal is no damage: the exit code stays 0.
+#[test]
+fn check_names_the_refused_patient_ids_and_how_to_lift_them() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("refract.db");
+    let env = Env::new();
+    let a = ndjson_export(&env, "hospA", &ana(), LEVETIRACETAM, "ms-1");
+    let b = ndjson_export(
+        &env,
+        "hospB",
+        &pavel(&[identifier("MR", "urn:oid:2.16.840.1.113883.3.13.6", "B-77")]),
+        LAMOTRIGINE,
+        "ms-2",
+    );
+    let (code, _, stderr) = super::cli_import(&db, &[a.clone(), b]);
+    assert_eq!(code, 0, "{stderr}");
+    let check = || {
+        let output = super::refract()
+            .arg("--db")
+            .arg(&db)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let said = check();
+    let refusals: Vec<&str> = said
+        .lines()
+        .filter(|line| line.contains("refused"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{said}");
+    assert!(
+        refusals[0].contains("the unnamed source")
+            && refusals[0].contains("1 Patient id")
+            && refusals[0].contains("refract import --lift-refusal 12724066"),
+        "{said}"
+    );
+    let output = super::refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "--json", "--lift-refusal", "12724066"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let said = check();
+    assert!(!said.contains("refused"), "{said}");
+}
+
 /// review r5 R5-10: a hospital re-numbers its patient (N7001), keeping the number before as
 /// `use: old`, or dropping it for the new one; the GP's Patient, written later, still carries the
 /// old number typed MR. The patient is still matched by the old number (the GP's record joins
@@ -2022,6 +2073,7 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
+             DROP TABLE claimed_patient_ids;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 51;",
         )

@@ -356,6 +356,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
+             DROP TABLE claimed_patient_ids;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 18;",
         )

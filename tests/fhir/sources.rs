@@ -370,6 +370,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
+             DROP TABLE claimed_patient_ids;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 34;"
         ))
@@ -1172,6 +1173,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              DROP TABLE drug_reactions;
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
+             DROP TABLE claimed_patient_ids;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 37;",
         )
@@ -1682,6 +1684,121 @@ fn a_carried_origin_naming_another_person_here_is_not_used() {
                  ON p.id = c.patient_id ORDER BY p.family_name"
             ),
             [["Alpha", "G40.909"], ["Beta", "I10"]],
+            "{named:?}"
+        );
+    }
+}
+
+/// A Patient of source "gp" (`id` 1) with a condition `c1` of `code`.
+fn gp_record(mrn: (&str, &str), family: &str, sex: &str, born: &str, code: &str) -> Value {
+    bundle(
+        "collection",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "1",
+                "identifier": [{"system": mrn.0, "value": mrn.1}],
+                "name": [{"family": family, "given": ["Sam"]}],
+                "gender": sex, "birthDate": born
+            }),
+            condition(
+                "c1",
+                "Patient/1",
+                "http://hl7.org/fhir/sid/icd-10",
+                code,
+                "A condition",
+            ),
+        ],
+    )
+}
+
+fn conditions_by_patient(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT p.family_name, c.code FROM conditions c JOIN patients p \
+         ON p.id = c.patient_id ORDER BY p.family_name, c.code",
+    )
+}
+
+/// Review CL-1: a carried origin naming a source's Patient id no stored patient holds is a
+/// claim, weighed when the source's own Patient of that id arrives, by the rules a key shared
+/// across teams is weighed by. Plainly another person: the source's Patient is a patient of
+/// its own, with its records, the claim dropped with a warning naming both and audited, the
+/// claimant keeping what their file carried. The same person: the source's Patient updates
+/// the patient who carried it, nothing held twice. Either order, never a refusal.
+#[test]
+fn a_claim_to_a_sources_patient_id_is_weighed_when_that_patient_arrives() {
+    let alpha = gp_record(
+        ("urn:oid:1.1", "111"),
+        "Alpha",
+        "female",
+        "1970-01-01",
+        "G40.909",
+    );
+    let beta = gp_record(("urn:oid:2.2", "222"), "Beta", "male", "1980-02-02", "I10");
+    let mut colleague = Env::new();
+    from(&mut colleague, "gp", "theirs.json", &alpha);
+    let exported = export(&colleague, "export.json");
+    for named in [None, Some("colleague")] {
+        let claim = |env: &mut Env| match named {
+            None => {
+                env.import_ok(&exported);
+            }
+            Some(name) => from(env, name, "export.json", &read_json(&exported)),
+        };
+        // The claim first, then the source's own Patient/1: another person.
+        let mut here = Env::new();
+        claim(&mut here);
+        let path = here.write_json("ours.json", &beta);
+        let report = here.import_with(
+            &[path],
+            &refract::import::ImportOptions {
+                source: Some(String::from("gp")),
+                ..Default::default()
+            },
+        );
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(
+            conditions_by_patient(&here),
+            [["Alpha", "G40.909"], ["Beta", "I10"]],
+            "{named:?} {report:#?}"
+        );
+        let said = format!("{report:?}");
+        assert!(
+            said.contains("111") && said.contains("222") && said.contains("claim"),
+            "{said}"
+        );
+        assert_eq!(here.int("SELECT count(*) FROM refused_patient_ids"), 0);
+        assert_eq!(
+            here.int(
+                "SELECT count(*) FROM audit_log WHERE action = 'import.patient.claim_dropped'"
+            ),
+            1
+        );
+        // The source's next feed goes to its own patient, never to the claimant.
+        let path = here.write_json("ours2.json", &beta);
+        from(&mut here, "gp", "ours2.json", &read_json(&path));
+        assert_eq!(
+            conditions_by_patient(&here),
+            [["Alpha", "G40.909"], ["Beta", "I10"]],
+            "{named:?}"
+        );
+
+        // The claim first, then the source's own Patient/1: the same person.
+        let mut here = Env::new();
+        claim(&mut here);
+        from(&mut here, "gp", "again.json", &alpha);
+        assert_eq!(
+            conditions_by_patient(&here),
+            [["Alpha", "G40.909"]],
+            "{named:?}"
+        );
+
+        // The source's Patient/1 first, then a claim that agrees: one patient.
+        let mut here = Env::new();
+        from(&mut here, "gp", "first.json", &alpha);
+        claim(&mut here);
+        assert_eq!(
+            conditions_by_patient(&here),
+            [["Alpha", "G40.909"]],
             "{named:?}"
         );
     }
