@@ -555,7 +555,12 @@ fn this_host() -> String {
 /// when every CareTeam of the patient is withdrawn or ended, their team is cleared (audited); a
 /// file with no CareTeam keeps it. `refract pull` asks for CareTeam. Files are read again so
 /// that the CareTeams withdrawn before clear the team they left in place.
-pub const MAPPING_VERSION: i64 = 26;
+/// In 27 (RR-1): a repeating primitive written with a null item, as R4 JSON aligns it with its
+/// `_name` array of extensions (a given name, a timing's `when`, `dayOfWeek`, `timeOfDay` or
+/// `event`, an allergy's `category`), no longer makes its resource "not valid": the patient,
+/// the order or the allergy is read, the null item passed over. Files are read again so that
+/// the patients and records left out before are kept.
+pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -158,7 +158,7 @@ pub struct Range {
 /// R4 Timing, as far as a date is read from it: the times it happened (`event`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct EventTiming {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub event: Vec<String>,
 }
 
@@ -180,7 +180,7 @@ pub struct HumanName {
     #[serde(rename = "use")]
     pub usage: Option<String>,
     pub family: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub given: Vec<String>,
     pub text: Option<String>,
     /// When the name was or is in use; one with an end is no longer the patient's name.
@@ -301,13 +301,13 @@ pub struct TimingRepeat {
     pub period_unit: Option<String>,
     /// Times of the day by daily event (`MORN`, `EVE`, `HS`…): each distinct one a dose a day
     /// when no frequency is given.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub when: Vec<String>,
     /// Times of the day by the clock ("08:00:00"): as `when`.
-    #[serde(default, rename = "timeOfDay")]
+    #[serde(default, rename = "timeOfDay", deserialize_with = "primitives")]
     pub time_of_day: Vec<String>,
     /// The days of the week it is given on (`mon`…`sun`): on the others, not at all.
-    #[serde(default, rename = "dayOfWeek")]
+    #[serde(default, rename = "dayOfWeek", deserialize_with = "primitives")]
     pub day_of_week: Vec<String>,
 }
 
@@ -899,7 +899,7 @@ pub struct AllergyIntolerance {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     /// food, medication, environment, biologic.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub category: Vec<String>,
     pub criticality: Option<String>,
     pub code: Option<CodeableConcept>,
@@ -964,4 +964,20 @@ where
         Some(OneOrMany::One(item)) => vec![item],
         None => Vec::new(),
     })
+}
+
+/// A repeating primitive (`given`, `when`, `event`…): its values, the nulls left out. R4 JSON
+/// writes the extensions of a repeating primitive's items in a `_name` array beside it, and
+/// "JSON nulls are used to fill out both arrays so that the id and/or extension are aligned": a
+/// null is an item with an extension and no value, which says nothing this reader reads, never
+/// a resource that is not valid (the patient and every record of theirs would be lost).
+fn primitives<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Option::<Vec<Option<String>>>::deserialize(deserializer)?
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect())
 }
