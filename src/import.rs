@@ -559,7 +559,9 @@ fn this_host() -> String {
 /// `_name` array of extensions (a given name, a timing's `when`, `dayOfWeek`, `timeOfDay` or
 /// `event`, an allergy's `category`), no longer makes its resource "not valid": the patient,
 /// the order or the allergy is read, the null item passed over. Files are read again so that
-/// the patients and records left out before are kept.
+/// the patients and records left out before are kept. (RR-2) A `deceasedDateTime` of a year or
+/// a month alone is a death on a day not known, never its first day: files are read again so
+/// that a record closed on a made-up 1 January is closed as the record says.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

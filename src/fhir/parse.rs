@@ -2695,6 +2695,20 @@ fn map_patient(
         resource.deceased_date_time.as_ref(),
         warnings,
     );
+    // A death of a year or a month alone (R4's dateTime allows both) was on a day it does not
+    // say: its first day would close the record on a day made up, cutting what was given and
+    // measured in the months the patient lived through. It is a death on a day not known (the
+    // record then ends on the last day it speaks of), the text written said in the warning.
+    let deceased_date = match (deceased_date, resource.deceased_date_time.as_ref()) {
+        (Some(day), Some(text)) if precision_of(Some(day), Some(text)) != DatePrecision::Day => {
+            warnings.push(format!(
+                "deceasedDateTime '{}' gives no day: kept as a death on a day not known",
+                text.trim()
+            ));
+            None
+        }
+        (day, _) => day,
+    };
     // A deceasedDateTime says the patient died even when its date cannot be read (kept as a
     // death on a day not known); deceasedBoolean false says nothing more than its absence.
     let deceased = resource.deceased_boolean == Some(true) || resource.deceased_date_time.is_some();
