@@ -561,7 +561,10 @@ fn this_host() -> String {
 /// the order or the allergy is read, the null item passed over. Files are read again so that
 /// the patients and records left out before are kept. (RR-2) A `deceasedDateTime` of a year or
 /// a month alone is a death on a day not known, never its first day: files are read again so
-/// that a record closed on a made-up 1 January is closed as the record says.
+/// that a record closed on a made-up 1 January is closed as the record says. (RR-3) A drug
+/// record whose `medicationReference` names a Medication no file brought is read by the
+/// reference's `display` until that Medication is imported, never as an unidentified
+/// medication: files are read again so that such orders are counted by their words.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -359,6 +359,11 @@ pub struct MedicationRecord {
     /// the dose a day, once the drug's strength is known (see [`finish_medication`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply: Option<(f64, String)>,
+    /// The words of a `medicationReference` to a Medication outside the record (its
+    /// `display`): they name the drug until that Medication is imported (see
+    /// [`MedicationRecord::named_meanwhile`]). Left out of the stored JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_display: Option<String>,
     /// The offset from UTC (minutes) its start was written in (see [`medication_offsets`]).
     /// Left out of the stored JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,6 +407,20 @@ pub struct MedicationRecord {
     /// out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub day_taken: bool,
+}
+
+impl MedicationRecord {
+    /// The drug a record referring to a Medication no file brought is read as meanwhile: the
+    /// reference's `display` (R4 "text alternative for the resource"), as an ingredient found
+    /// nowhere is named by its reference's display; `None` with no display (an unidentified
+    /// medication, named by its reference).
+    pub fn named_meanwhile(&self) -> Option<Product> {
+        let display = self.reference_display.clone()?;
+        Some(Product::of_concept(CodeableConcept {
+            coding: Vec::new(),
+            text: Some(display),
+        }))
+    }
 }
 
 /// A record that no longer says the drug is given, its end not recorded (`EndUnknown`: an
@@ -3247,9 +3266,18 @@ fn map_medication(
         }));
     }
 
+    let reference_display = resource
+        .medication_reference
+        .as_ref()
+        .filter(|_| refers.is_some())
+        .and_then(|reference| reference.display.as_deref())
+        .map(str::trim)
+        .filter(|display| !display.is_empty())
+        .map(str::to_owned);
     Ok((
         MedicationRecord {
             concept,
+            reference_display,
             start,
             end,
             dates,

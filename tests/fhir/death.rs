@@ -103,7 +103,10 @@ fn a_death_of_a_year_or_a_month_is_on_a_day_not_known() {
     let mut env = Env::new();
     let resources = [
         with(patient("d-year", "D-YEAR", "Okafor", "Ada"), &died("2023")),
-        with(patient("d-month", "D-MONTH", "Okafor", "Ben"), &died("2023-06")),
+        with(
+            patient("d-month", "D-MONTH", "Okafor", "Ben"),
+            &died("2023-06"),
+        ),
     ];
     let file = env.write_json("partial.json", &super::bundle("collection", &resources));
     let report = env.import_ok(&file);

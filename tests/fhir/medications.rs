@@ -2169,3 +2169,50 @@ fn a_statement_that_the_drug_is_not_taken_is_said_with_its_reason() {
     );
     assert!(exposures(&env).is_empty());
 }
+
+#[test]
+fn a_medication_found_nowhere_is_named_by_its_references_display_until_it_comes() {
+    // A Bulk export asked for MedicationRequest without Medication (`_type`), or a Medication on
+    // another server: the order's `medicationReference` still says which drug in its `display`
+    // (R4 "text alternative for the resource"), as an ingredient's reference does. The drug is
+    // read by those words meanwhile, never an unidentified medication the criteria cannot
+    // count, and the Medication, once imported, names it by its codes.
+    let mut env = Env::new();
+    let ordered = request(
+        "r-away",
+        "active",
+        &json!({
+            "medicationReference": {
+                "reference": "Medication/away",
+                "display": "Levetiracetam 500 MG Oral Tablet"
+            },
+            "authoredOn": "2021-01-01"
+        }),
+    );
+    let path = env.write_json("orders.json", &patient_with(&[ordered]));
+    let report = env.import(&[path]);
+    let said = format!("{report:?}");
+    assert!(
+        said.contains("its medicationReference Medication/away is in no imported file")
+            && said.contains("Levetiracetam 500 MG Oral Tablet"),
+        "{said}"
+    );
+    let row = exposures(&env);
+    assert_eq!(
+        (row.len(), row[0][0].as_str(), row[0][1].as_str()),
+        (1, "Levetiracetam 500 MG Oral Tablet", "-")
+    );
+    // The Medication comes: its code and words replace the display.
+    let medication = json!({
+        "resourceType": "Medication",
+        "id": "away",
+        "code": coding(RXNORM, "114477", "Levetiracetam")
+    });
+    let path = env.write_json("medication.json", &medication);
+    env.import_ok(&path);
+    let row = exposures(&env);
+    assert_eq!(
+        (row.len(), row[0][0].as_str(), row[0][1].as_str()),
+        (1, "Levetiracetam", "114477")
+    );
+}
