@@ -564,7 +564,10 @@ fn this_host() -> String {
 /// that a record closed on a made-up 1 January is closed as the record says. (RR-3) A drug
 /// record whose `medicationReference` names a Medication no file brought is read by the
 /// reference's `display` until that Medication is imported, never as an unidentified
-/// medication: files are read again so that such orders are counted by their words.
+/// medication: files are read again so that such orders are counted by their words. (RR-4) A
+/// drug record with no period and no `authoredOn`, `dateAsserted` or validity is dated by the
+/// first of its dosage's `timing.event` times (before `meta.lastUpdated`), never left out as
+/// a record with no date: files are read again so that such orders are kept.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

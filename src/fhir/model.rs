@@ -317,6 +317,9 @@ pub struct Timing {
     /// A named schedule (R4 `timing.code`, the v3 GTSAbbreviation codes `BID`, `QD`, `Q8H`…),
     /// a complete statement of the timing when `repeat` says less.
     pub code: Option<CodeableConcept>,
+    /// The times it happens (R4 `Timing.event`): what dates a record that gives no other date.
+    #[serde(default, deserialize_with = "primitives")]
+    pub event: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

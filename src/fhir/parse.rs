@@ -3021,6 +3021,26 @@ fn map_condition(
 /// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.
 const TERMINATION_REASON: &str = "terminationreason";
 
+/// The first of the times a record's dosages say the drug is given (R4 `Timing.event`, "when
+/// the event occurs": a single dose ordered for a day, a cycle's infusion), by instant; an event
+/// that cannot be read is passed over.
+fn first_event(resource: &model::MedicationUse) -> Option<&String> {
+    resource
+        .dosage_instruction
+        .iter()
+        .filter_map(|dosage| dosage.timing.as_ref())
+        .chain(
+            resource
+                .dosage
+                .iter()
+                .filter_map(|dosage| dosage.timing.as_ref()),
+        )
+        .flat_map(|timing| timing.event.iter())
+        .filter_map(|text| Some((parse_datetime(text).ok()?, text)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, text)| text)
+}
+
 /// A medication record and the Medication it refers to (when not carried in the record).
 fn map_medication(
     raw: &RawResource<'_>,
@@ -3386,6 +3406,7 @@ fn medication_offsets(
         resource.authored_on.as_ref(),
         resource.date_asserted.as_ref(),
         validity,
+        first_event(resource),
         resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
     ];
     // `Some(offset)` for the first element whose instant `at` is (the offset none for a date
@@ -3611,6 +3632,7 @@ fn medication_period(
             ("dateAsserted", resource.date_asserted.as_ref()),
             ("authoredOn", resource.authored_on.as_ref()),
             ("dispenseRequest.validityPeriod.start", validity),
+            ("dosage timing.event", first_event(resource)),
             (
                 "meta.lastUpdated",
                 resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
@@ -3628,9 +3650,9 @@ fn medication_period(
             // warning says so, since an assessment may then read "not refractory" for want of
             // it.
             return Err(format!(
-                "{} has no date at all (no effective period, timing bounds, authoredOn, \
-                 dateAsserted, dispenseRequest.validityPeriod or meta.lastUpdated): left out, so \
-                 the criteria do not see this drug and an assessment may read not refractory \
+                "{} has no date at all (no effective period, timing bounds or events, \
+                 authoredOn, dateAsserted, dispenseRequest.validityPeriod or meta.lastUpdated): \
+                 left out, so the criteria do not see this drug and an assessment may read not refractory \
                  for want of it",
                 raw.resource_type
             ));

@@ -2216,3 +2216,46 @@ fn a_medication_found_nowhere_is_named_by_its_references_display_until_it_comes(
         (1, "Levetiracetam", "114477")
     );
 }
+
+#[test]
+fn an_order_dated_only_by_its_timing_events_is_kept_on_the_first() {
+    // R4 `Timing.event`: "when the event occurs". A single dose ordered for a day (a cycle's
+    // infusion, a depot injection), with no `authoredOn` (0..1 in R4), is dated by its events,
+    // never left out as a record with no date: its first event is the day it was given from.
+    let mut env = Env::new();
+    let timed = |id: &str, events: Value| {
+        request(
+            id,
+            "completed",
+            &json!({
+                "medicationCodeableConcept": coding(RXNORM, "121191", "rituximab"),
+                "dosageInstruction": [{
+                    "timing": {"event": events},
+                    "doseAndRate": [{"doseQuantity": {"value": 700, "unit": "mg"}}]
+                }]
+            }),
+        )
+    };
+    let document = patient_with(&[
+        timed(
+            "r-ev1",
+            json!(["2024-05-22T09:00:00+02:00", "2024-05-01T09:00:00+02:00"]),
+        ),
+        // A null item beside an extension (R4 JSON's alignment) is no event.
+        timed("r-ev2", json!([null, "2024-06-12"])),
+        // Its own local day, by the offset it was written in (22:30 UTC the day before).
+        timed("r-ev3", json!(["2024-07-03T00:30:00+02:00"])),
+    ]);
+    let path = env.write_json("events.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 3, "{:?}", file.warnings);
+    let starts: Vec<String> = env
+        .rows("SELECT substr(start, 1, 10), utc_offset FROM drug_exposures ORDER BY start")
+        .into_iter()
+        .map(|row| format!("{} {}", row[0], row[1]))
+        .collect();
+    assert_eq!(
+        starts,
+        ["2024-05-01 120", "2024-06-12 NULL", "2024-07-02 120"]
+    );
+}
