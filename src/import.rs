@@ -567,7 +567,10 @@ fn this_host() -> String {
 /// medication: files are read again so that such orders are counted by their words. (RR-4) A
 /// drug record with no period and no `authoredOn`, `dateAsserted` or validity is dated by the
 /// first of its dosage's `timing.event` times (before `meta.lastUpdated`), never left out as
-/// a record with no date: files are read again so that such orders are kept.
+/// a record with no date: files are read again so that such orders are kept. (RR-5) Of a
+/// Patient's identifiers alike, the MRN shown is one whose `period` has not ended, else the one
+/// that ended last, never a retired number because it comes first: files are read again so that
+/// the number in use is shown.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

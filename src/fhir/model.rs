@@ -173,6 +173,8 @@ pub struct Identifier {
     pub value: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<CodeableConcept>,
+    /// When it is or was valid for use: one with an end is a number retired.
+    pub period: Option<Period>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -2576,6 +2576,32 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
     usage_names_them && kind_names_them && refract_matches_them && not_refracts_key
 }
 
+/// Of identifiers alike, the one in use (R4 `Identifier.period`, "during which identifier
+/// is/was valid for use"): the first with no `period.end`, else the one that ended last (a
+/// number retired at a merge, sent first, is not the one the team looks the patient up by).
+/// An end still to come is not told apart: refract reads no clock while importing.
+fn in_use<'a>(
+    identifiers: impl Iterator<Item = &'a model::Identifier>,
+) -> Option<&'a model::Identifier> {
+    let end_of = |identifier: &model::Identifier| {
+        identifier
+            .period
+            .as_ref()
+            .and_then(|period| period.end.as_deref())
+            .map(|end| parse_datetime(end).ok())
+    };
+    let mut latest: Option<(&model::Identifier, Option<NaiveDateTime>)> = None;
+    for identifier in identifiers {
+        let Some(end) = end_of(identifier) else {
+            return Some(identifier);
+        };
+        if latest.is_none_or(|(_, best)| end > best) {
+            latest = Some((identifier, end));
+        }
+    }
+    latest.map(|(identifier, _)| identifier)
+}
+
 /// An identifier's type as refract keeps it (for an export to write back).
 fn identifier_type(kind: &model::CodeableConcept) -> IdentifierType {
     let text = |value: &Option<String>| {
@@ -2658,11 +2684,9 @@ fn map_patient(
             .iter()
             .filter(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
     };
-    let shown = with_value()
-        .filter(|i| names_one_person(i))
-        .find(is_mrn)
-        .or_else(|| with_value().find(|i| names_one_person(i)))
-        .or_else(|| with_value().next());
+    let shown = in_use(with_value().filter(|i| names_one_person(i)).filter(is_mrn))
+        .or_else(|| in_use(with_value().filter(|i| names_one_person(i))))
+        .or_else(|| in_use(with_value()));
     let mrn_is_record_number = shown.is_some_and(|identifier| is_mrn(&identifier));
     let mrn_described = shown.and_then(describe);
     let (mrn, mrn_system) = match shown {
