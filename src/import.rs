@@ -570,7 +570,9 @@ fn this_host() -> String {
 /// a record with no date: files are read again so that such orders are kept. (RR-5) Of a
 /// Patient's identifiers alike, the MRN shown is one whose `period` has not ended, else the one
 /// that ended last, never a retired number because it comes first: files are read again so that
-/// the number in use is shown.
+/// the number in use is shown. (RR-6) A bundle entry whose resource has no `id` takes the id its
+/// RESTful `fullUrl` gives (`…/Patient/abc`), so that `Patient/abc` finds it: files are read
+/// again so that the records kept aside for want of it are kept.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

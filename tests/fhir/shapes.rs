@@ -353,3 +353,41 @@ fn repeating_primitives_with_extensions_keep_their_resource() {
         file.warnings
     );
 }
+
+#[test]
+fn an_entry_without_an_id_is_known_by_its_restful_full_url() {
+    // R4 Bundle: a relative reference in an entry whose `fullUrl` is a RESTful URL resolves
+    // against that URL's base, so `Patient/abc` in `https://ehr.example.org/fhir/Condition/c9`
+    // is `https://ehr.example.org/fhir/Patient/abc`: the entry of that fullUrl, though its
+    // resource carries no `id` of its own (the fullUrl says it, and "SHALL NOT disagree").
+    let mut env = Env::new();
+    let base = "https://ehr.example.org/fhir";
+    let mut person = patient("x", "MRN-NOID", "Holm", "Ida");
+    person.as_object_mut().unwrap().remove("id");
+    let mut diagnosis = condition("x", "Patient/abc", ICD10, "G40.909", "Epilepsy");
+    diagnosis.as_object_mut().unwrap().remove("id");
+    let document = json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": format!("{base}/Patient/abc"), "resource": person},
+            {"fullUrl": format!("{base}/Condition/c9"), "resource": diagnosis}
+        ]
+    });
+    let path = env.write_json("no-ids.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        (file.patients, file.conditions),
+        (1, 1),
+        "{:?}",
+        file.warnings
+    );
+    let pid = env.patient_id("MRN-NOID");
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT source_id FROM patients WHERE id = {pid} UNION ALL
+             SELECT count(*) FROM conditions WHERE patient_id = {pid}"
+        )),
+        [["abc"], ["1"]]
+    );
+}
