@@ -564,6 +564,24 @@ fn this_host() -> String {
 /// another of the claimant's Patient ids. An origin naming a patient already stored is weighed
 /// by those same rules. Files are read again so that an origin the stricter rule distrusts no
 /// longer joins two people; keys held before are held as they were.
+/// Also in 27 (RR-1): a repeating primitive written with a null item, as R4 JSON aligns it with its
+/// `_name` array of extensions (a given name, a timing's `when`, `dayOfWeek`, `timeOfDay` or
+/// `event`, an allergy's `category`), no longer makes its resource "not valid": the patient,
+/// the order or the allergy is read, the null item passed over. Files are read again so that
+/// the patients and records left out before are kept. (RR-2) A `deceasedDateTime` of a year or
+/// a month alone is a death on a day not known, never its first day: files are read again so
+/// that a record closed on a made-up 1 January is closed as the record says. (RR-3) A drug
+/// record whose `medicationReference` names a Medication no file brought is read by the
+/// reference's `display` until that Medication is imported, never as an unidentified
+/// medication: files are read again so that such orders are counted by their words. (RR-4) A
+/// drug record with no period and no `authoredOn`, `dateAsserted` or validity is dated by the
+/// first of its dosage's `timing.event` times (before `meta.lastUpdated`), never left out as
+/// a record with no date: files are read again so that such orders are kept. (RR-5) Of a
+/// Patient's identifiers alike, the MRN shown is one whose `period` has not ended, else the one
+/// that ended last, never a retired number because it comes first: files are read again so that
+/// the number in use is shown. (RR-6) A bundle entry whose resource has no `id` takes the id its
+/// RESTful `fullUrl` gives (`…/Patient/abc`), so that `Patient/abc` finds it: files are read
+/// again so that the records kept aside for want of it are kept.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

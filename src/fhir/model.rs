@@ -158,7 +158,7 @@ pub struct Range {
 /// R4 Timing, as far as a date is read from it: the times it happened (`event`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct EventTiming {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub event: Vec<String>,
 }
 
@@ -173,6 +173,8 @@ pub struct Identifier {
     pub value: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<CodeableConcept>,
+    /// When it is or was valid for use: one with an end is a number retired.
+    pub period: Option<Period>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -180,7 +182,7 @@ pub struct HumanName {
     #[serde(rename = "use")]
     pub usage: Option<String>,
     pub family: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub given: Vec<String>,
     pub text: Option<String>,
     /// When the name was or is in use; one with an end is no longer the patient's name.
@@ -301,13 +303,13 @@ pub struct TimingRepeat {
     pub period_unit: Option<String>,
     /// Times of the day by daily event (`MORN`, `EVE`, `HS`…): each distinct one a dose a day
     /// when no frequency is given.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub when: Vec<String>,
     /// Times of the day by the clock ("08:00:00"): as `when`.
-    #[serde(default, rename = "timeOfDay")]
+    #[serde(default, rename = "timeOfDay", deserialize_with = "primitives")]
     pub time_of_day: Vec<String>,
     /// The days of the week it is given on (`mon`…`sun`): on the others, not at all.
-    #[serde(default, rename = "dayOfWeek")]
+    #[serde(default, rename = "dayOfWeek", deserialize_with = "primitives")]
     pub day_of_week: Vec<String>,
 }
 
@@ -317,6 +319,9 @@ pub struct Timing {
     /// A named schedule (R4 `timing.code`, the v3 GTSAbbreviation codes `BID`, `QD`, `Q8H`…),
     /// a complete statement of the timing when `repeat` says less.
     pub code: Option<CodeableConcept>,
+    /// The times it happens (R4 `Timing.event`): what dates a record that gives no other date.
+    #[serde(default, deserialize_with = "primitives")]
+    pub event: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -899,7 +904,7 @@ pub struct AllergyIntolerance {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     /// food, medication, environment, biologic.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "primitives")]
     pub category: Vec<String>,
     pub criticality: Option<String>,
     pub code: Option<CodeableConcept>,
@@ -964,4 +969,20 @@ where
         Some(OneOrMany::One(item)) => vec![item],
         None => Vec::new(),
     })
+}
+
+/// A repeating primitive (`given`, `when`, `event`…): its values, the nulls left out. R4 JSON
+/// writes the extensions of a repeating primitive's items in a `_name` array beside it, and
+/// "JSON nulls are used to fill out both arrays so that the id and/or extension are aligned": a
+/// null is an item with an extension and no value, which says nothing this reader reads, never
+/// a resource that is not valid (the patient and every record of theirs would be lost).
+fn primitives<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Option::<Vec<Option<String>>>::deserialize(deserializer)?
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect())
 }

@@ -359,6 +359,11 @@ pub struct MedicationRecord {
     /// the dose a day, once the drug's strength is known (see [`finish_medication`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply: Option<(f64, String)>,
+    /// The words of a `medicationReference` to a Medication outside the record (its
+    /// `display`): they name the drug until that Medication is imported (see
+    /// [`MedicationRecord::named_meanwhile`]). Left out of the stored JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_display: Option<String>,
     /// The offset from UTC (minutes) its start was written in (see [`medication_offsets`]).
     /// Left out of the stored JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,6 +407,20 @@ pub struct MedicationRecord {
     /// out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub day_taken: bool,
+}
+
+impl MedicationRecord {
+    /// The drug a record referring to a Medication no file brought is read as meanwhile: the
+    /// reference's `display` (R4 "text alternative for the resource"), as an ingredient found
+    /// nowhere is named by its reference's display; `None` with no display (an unidentified
+    /// medication, named by its reference).
+    pub fn named_meanwhile(&self) -> Option<Product> {
+        let display = self.reference_display.clone()?;
+        Some(Product::of_concept(CodeableConcept {
+            coding: Vec::new(),
+            text: Some(display),
+        }))
+    }
 }
 
 /// A record that no longer says the drug is given, its end not recorded (`EndUnknown`: an
@@ -2557,6 +2576,32 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
     usage_names_them && kind_names_them && refract_matches_them && not_refracts_key
 }
 
+/// Of identifiers alike, the one in use (R4 `Identifier.period`, "during which identifier
+/// is/was valid for use"): the first with no `period.end`, else the one that ended last (a
+/// number retired at a merge, sent first, is not the one the team looks the patient up by).
+/// An end still to come is not told apart: refract reads no clock while importing.
+fn in_use<'a>(
+    identifiers: impl Iterator<Item = &'a model::Identifier>,
+) -> Option<&'a model::Identifier> {
+    let end_of = |identifier: &model::Identifier| {
+        identifier
+            .period
+            .as_ref()
+            .and_then(|period| period.end.as_deref())
+            .map(|end| parse_datetime(end).ok())
+    };
+    let mut latest: Option<(&model::Identifier, Option<NaiveDateTime>)> = None;
+    for identifier in identifiers {
+        let Some(end) = end_of(identifier) else {
+            return Some(identifier);
+        };
+        if latest.is_none_or(|(_, best)| end > best) {
+            latest = Some((identifier, end));
+        }
+    }
+    latest.map(|(identifier, _)| identifier)
+}
+
 /// An identifier's type as refract keeps it (for an export to write back).
 fn identifier_type(kind: &model::CodeableConcept) -> IdentifierType {
     let text = |value: &Option<String>| {
@@ -2639,11 +2684,9 @@ fn map_patient(
             .iter()
             .filter(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
     };
-    let shown = with_value()
-        .filter(|i| names_one_person(i))
-        .find(is_mrn)
-        .or_else(|| with_value().find(|i| names_one_person(i)))
-        .or_else(|| with_value().next());
+    let shown = in_use(with_value().filter(|i| names_one_person(i)).filter(is_mrn))
+        .or_else(|| in_use(with_value().filter(|i| names_one_person(i))))
+        .or_else(|| in_use(with_value()));
     let mrn_is_record_number = shown.is_some_and(|identifier| is_mrn(&identifier));
     let mrn_described = shown.and_then(describe);
     let (mrn, mrn_system) = match shown {
@@ -2695,6 +2738,20 @@ fn map_patient(
         resource.deceased_date_time.as_ref(),
         warnings,
     );
+    // A death of a year or a month alone (R4's dateTime allows both) was on a day it does not
+    // say: its first day would close the record on a day made up, cutting what was given and
+    // measured in the months the patient lived through. It is a death on a day not known (the
+    // record then ends on the last day it speaks of), the text written said in the warning.
+    let deceased_date = match (deceased_date, resource.deceased_date_time.as_ref()) {
+        (Some(day), Some(text)) if precision_of(Some(day), Some(text)) != DatePrecision::Day => {
+            warnings.push(format!(
+                "deceasedDateTime '{}' gives no day: kept as a death on a day not known",
+                text.trim()
+            ));
+            None
+        }
+        (day, _) => day,
+    };
     // A deceasedDateTime says the patient died even when its date cannot be read (kept as a
     // death on a day not known); deceasedBoolean false says nothing more than its absence.
     let deceased = resource.deceased_boolean == Some(true) || resource.deceased_date_time.is_some();
@@ -2988,6 +3045,26 @@ fn map_condition(
 /// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.
 const TERMINATION_REASON: &str = "terminationreason";
 
+/// The first of the times a record's dosages say the drug is given (R4 `Timing.event`, "when
+/// the event occurs": a single dose ordered for a day, a cycle's infusion), by instant; an event
+/// that cannot be read is passed over.
+fn first_event(resource: &model::MedicationUse) -> Option<&String> {
+    resource
+        .dosage_instruction
+        .iter()
+        .filter_map(|dosage| dosage.timing.as_ref())
+        .chain(
+            resource
+                .dosage
+                .iter()
+                .filter_map(|dosage| dosage.timing.as_ref()),
+        )
+        .flat_map(|timing| timing.event.iter())
+        .filter_map(|text| Some((parse_datetime(text).ok()?, text)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, text)| text)
+}
+
 /// A medication record and the Medication it refers to (when not carried in the record).
 fn map_medication(
     raw: &RawResource<'_>,
@@ -3233,9 +3310,18 @@ fn map_medication(
         }));
     }
 
+    let reference_display = resource
+        .medication_reference
+        .as_ref()
+        .filter(|_| refers.is_some())
+        .and_then(|reference| reference.display.as_deref())
+        .map(str::trim)
+        .filter(|display| !display.is_empty())
+        .map(str::to_owned);
     Ok((
         MedicationRecord {
             concept,
+            reference_display,
             start,
             end,
             dates,
@@ -3344,6 +3430,7 @@ fn medication_offsets(
         resource.authored_on.as_ref(),
         resource.date_asserted.as_ref(),
         validity,
+        first_event(resource),
         resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
     ];
     // `Some(offset)` for the first element whose instant `at` is (the offset none for a date
@@ -3569,6 +3656,7 @@ fn medication_period(
             ("dateAsserted", resource.date_asserted.as_ref()),
             ("authoredOn", resource.authored_on.as_ref()),
             ("dispenseRequest.validityPeriod.start", validity),
+            ("dosage timing.event", first_event(resource)),
             (
                 "meta.lastUpdated",
                 resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
@@ -3586,9 +3674,9 @@ fn medication_period(
             // warning says so, since an assessment may then read "not refractory" for want of
             // it.
             return Err(format!(
-                "{} has no date at all (no effective period, timing bounds, authoredOn, \
-                 dateAsserted, dispenseRequest.validityPeriod or meta.lastUpdated): left out, so \
-                 the criteria do not see this drug and an assessment may read not refractory \
+                "{} has no date at all (no effective period, timing bounds or events, \
+                 authoredOn, dateAsserted, dispenseRequest.validityPeriod or meta.lastUpdated): \
+                 left out, so the criteria do not see this drug and an assessment may read not refractory \
                  for want of it",
                 raw.resource_type
             ));

@@ -739,15 +739,26 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             .as_deref()
             .filter(|_| record.concept.is_none() && referred.is_none())
             .map(|id| format!("Medication/{id}"));
-        let (periods, ingredients) =
-            finish_medication(&record, referred, missing.as_deref(), &find, &rules.book);
+        // Found nowhere, the reference's own words name the drug until it comes.
+        let meanwhile = missing.as_ref().and_then(|_| record.named_meanwhile());
+        let (periods, ingredients) = finish_medication(
+            &record,
+            referred.or(meanwhile.as_ref()),
+            missing.as_deref(),
+            &find,
+            &rules.book,
+        );
         let name = || format!("{}/{}", resource.resource_type, resource.id);
         if let Some(medication) = missing {
+            let kept_as = match &record.reference_display {
+                Some(display) => format!("read as its display '{display}'"),
+                None => String::from("kept as an unidentified medication"),
+            };
             unresolved.push((
                 name(),
                 format!(
-                    "its medicationReference {medication} is in no imported file: kept as an \
-                     unidentified medication until it is imported"
+                    "its medicationReference {medication} is in no imported file: {kept_as} \
+                     until it is imported"
                 ),
             ));
         }

@@ -95,6 +95,39 @@ fn every_shape_of_deceased_is_read() {
 }
 
 #[test]
+fn a_death_of_a_year_or_a_month_is_on_a_day_not_known() {
+    // R4's dateTime allows a year or a month alone: the patient died in it, on a day it does
+    // not say. Its first day would close the record on a day made up, cutting the drugs and
+    // readings of the months the patient lived through; the death is kept on a day not known
+    // (the record ends on the last day it speaks of) and the warning gives what was written.
+    let mut env = Env::new();
+    let resources = [
+        with(patient("d-year", "D-YEAR", "Okafor", "Ada"), &died("2023")),
+        with(
+            patient("d-month", "D-MONTH", "Okafor", "Ben"),
+            &died("2023-06"),
+        ),
+    ];
+    let file = env.write_json("partial.json", &super::bundle("collection", &resources));
+    let report = env.import_ok(&file);
+    assert_eq!(report.patients, 2);
+    assert_eq!(
+        env.rows("SELECT mrn, deceased, deceased_date FROM patients ORDER BY mrn"),
+        [["D-MONTH", "1", "NULL"], ["D-YEAR", "1", "NULL"]]
+    );
+    for written in ["'2023'", "'2023-06'"] {
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("deceasedDateTime") && w.message.contains(written)),
+            "{written}: {:#?}",
+            report.warnings
+        );
+    }
+}
+
+#[test]
 fn a_deceased_patient_gets_no_new_flag_and_the_assessment_says_why() {
     let living = epilepsy_bundle("alive", "EP-ALIVE", ("266721009", "No response"));
     // Two schedules failed before death: the criteria were met while the patient lived.

@@ -2083,3 +2083,47 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
             .unwrap();
     assert_eq!(records(&env), now);
 }
+
+#[test]
+fn the_mrn_shown_is_the_number_in_use_not_one_whose_period_ended() {
+    // R4 `Identifier.period`: "time period during which identifier is/was valid for use". A
+    // record number retired at a merge or a move of hospital system, sent first with its
+    // period ended, is not the number the team looks the patient up by: the one still in use
+    // is shown, whatever their order (of numbers that all ended, the one that ended last).
+    let mut env = Env::new();
+    let retired = |value: &str, end: &str| {
+        with(
+            identifier("MR", MRN_SYSTEM, value),
+            &json!({"period": {"start": "2001-01-01", "end": end}}),
+        )
+    };
+    let current = with(
+        identifier("MR", MRN_SYSTEM, "NEW-5"),
+        &json!({"period": {"start": "2019-01-01"}}),
+    );
+    let people = [
+        person(
+            "per-1",
+            &[retired("OLD-1", "2019-01-01"), current],
+            "Aas",
+            "female",
+            "1970-01-01",
+        ),
+        person(
+            "per-2",
+            &[
+                retired("OLD-2", "2015-06-01"),
+                retired("OLD-3", "2019-06-01"),
+            ],
+            "Berg",
+            "male",
+            "1971-01-01",
+        ),
+    ];
+    let path = env.write_json("periods.json", &bundle("collection", &people));
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT family_name, mrn FROM patients ORDER BY family_name"),
+        [["Aas", "NEW-5"], ["Berg", "OLD-3"]]
+    );
+}

@@ -2169,3 +2169,93 @@ fn a_statement_that_the_drug_is_not_taken_is_said_with_its_reason() {
     );
     assert!(exposures(&env).is_empty());
 }
+
+#[test]
+fn a_medication_found_nowhere_is_named_by_its_references_display_until_it_comes() {
+    // A Bulk export asked for MedicationRequest without Medication (`_type`), or a Medication on
+    // another server: the order's `medicationReference` still says which drug in its `display`
+    // (R4 "text alternative for the resource"), as an ingredient's reference does. The drug is
+    // read by those words meanwhile, never an unidentified medication the criteria cannot
+    // count, and the Medication, once imported, names it by its codes.
+    let mut env = Env::new();
+    let ordered = request(
+        "r-away",
+        "active",
+        &json!({
+            "medicationReference": {
+                "reference": "Medication/away",
+                "display": "Levetiracetam 500 MG Oral Tablet"
+            },
+            "authoredOn": "2021-01-01"
+        }),
+    );
+    let path = env.write_json("orders.json", &patient_with(&[ordered]));
+    let report = env.import(&[path]);
+    let said = format!("{report:?}");
+    assert!(
+        said.contains("its medicationReference Medication/away is in no imported file")
+            && said.contains("Levetiracetam 500 MG Oral Tablet"),
+        "{said}"
+    );
+    let row = exposures(&env);
+    assert_eq!(
+        (row.len(), row[0][0].as_str(), row[0][1].as_str()),
+        (1, "Levetiracetam 500 MG Oral Tablet", "-")
+    );
+    // The Medication comes: its code and words replace the display.
+    let medication = json!({
+        "resourceType": "Medication",
+        "id": "away",
+        "code": coding(RXNORM, "114477", "Levetiracetam")
+    });
+    let path = env.write_json("medication.json", &medication);
+    env.import_ok(&path);
+    let row = exposures(&env);
+    assert_eq!(
+        (row.len(), row[0][0].as_str(), row[0][1].as_str()),
+        (1, "Levetiracetam", "114477")
+    );
+}
+
+#[test]
+fn an_order_dated_only_by_its_timing_events_is_kept_on_the_first() {
+    // R4 `Timing.event`: "when the event occurs". A single dose ordered for a day (a cycle's
+    // infusion, a depot injection), with no `authoredOn` (0..1 in R4), is dated by its events,
+    // never left out as a record with no date: its first event is the day it was given from.
+    let mut env = Env::new();
+    let timed = |id: &str, events: Value| {
+        request(
+            id,
+            "completed",
+            &json!({
+                "medicationCodeableConcept": coding(RXNORM, "121191", "rituximab"),
+                "dosageInstruction": [{
+                    "timing": {"event": events},
+                    "doseAndRate": [{"doseQuantity": {"value": 700, "unit": "mg"}}]
+                }]
+            }),
+        )
+    };
+    let document = patient_with(&[
+        timed(
+            "r-ev1",
+            json!(["2024-05-22T09:00:00+02:00", "2024-05-01T09:00:00+02:00"]),
+        ),
+        // A null item beside an extension (R4 JSON's alignment) is no event.
+        timed("r-ev2", json!([null, "2024-06-12"])),
+        // Its own local day, by the offset it was written in (22:30 UTC the day before).
+        timed("r-ev3", json!(["2024-07-03T00:30:00+02:00"])),
+    ]);
+    let path = env.write_json("events.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 3, "{:?}", file.warnings);
+    let starts: Vec<String> = env
+        .rows("SELECT substr(start, 1, 10), utc_offset FROM drug_exposures ORDER BY start")
+        .into_iter()
+        .map(|row| format!("{} {}", row[0], row[1]))
+        .collect();
+    assert_eq!(
+        starts,
+        ["2024-05-01 120", "2024-06-12 NULL", "2024-07-02 120"]
+    );
+}

@@ -6,7 +6,8 @@ use serde_json::json;
 
 use super::sql_on;
 use super::{
-    Env, ICD10, LEVETIRACETAM, bundle, condition, fixtures, observation, patient, statement,
+    Env, ICD10, LAMOTRIGINE, LEVETIRACETAM, RXNORM, SNOMED, bundle, coding, condition, fixtures,
+    observation, patient, statement,
 };
 
 /// A bundle of `kind` with one patient, a condition, a drug and an observation, referring to the
@@ -274,4 +275,119 @@ fn ndjson_folder_with_patients_first() {
     for file in &report.files {
         assert_eq!(file.outcome, FileOutcome::Imported);
     }
+}
+
+#[test]
+fn repeating_primitives_with_extensions_keep_their_resource() {
+    // R4 JSON (2.6.2.4): a repeating primitive whose items carry extensions is written as two
+    // arrays, `given` and `_given`, "JSON nulls are used to fill out both arrays". A null item
+    // is a value with no value, never a reason to leave out the patient or the order: the
+    // name's other given names, the timing's other times, stay read.
+    let mut env = Env::new();
+    let extension = json!({"extension": [{
+        "url": "http://hl7.org/fhir/StructureDefinition/iso21090-EN-qualifier",
+        "valueCode": "IN"
+    }]});
+    let mut person = patient("nul-1", "MRN-NUL", "Lund", "Siri");
+    person["name"][0]["given"] = json!(["Siri", null]);
+    person["name"][0]["_given"] = json!([null, extension]);
+    let order = json!({
+        "resourceType": "MedicationRequest",
+        "id": "nul-m1",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "urn:uuid:nul-1"},
+        "authoredOn": "2025-02-01",
+        "medicationCodeableConcept": coding(RXNORM, LEVETIRACETAM.0, LEVETIRACETAM.1),
+        "dosageInstruction": [{
+            "timing": {"repeat": {
+                "when": ["MORN", null, "HS"],
+                "_when": [null, {"extension": [{"url": "https://example.org/x", "valueString": "y"}]}, null],
+                "dayOfWeek": ["mon", null, "thu"],
+                "_dayOfWeek": [null, extension, null]
+            }},
+            "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]
+        }]
+    });
+    let mut allergy = json!({
+        "resourceType": "AllergyIntolerance",
+        "id": "nul-a1",
+        "patient": {"reference": "urn:uuid:nul-1"},
+        "category": ["medication", null],
+        "_category": [null, extension],
+        "code": coding(RXNORM, LAMOTRIGINE.0, LAMOTRIGINE.1),
+        "recordedDate": "2024-01-01"
+    });
+    allergy["reaction"] = json!([{"manifestation": [coding(SNOMED, "271807003", "Rash")]}]);
+    let path = env.write_json(
+        "nulls.json",
+        &bundle("collection", &[person, order, allergy]),
+    );
+    let file = env.import_ok(&path);
+    assert_eq!(
+        (file.patients, file.exposures, file.reactions),
+        (1, 1, 1),
+        "{:?}",
+        file.warnings
+    );
+    let pid = env.patient_id("MRN-NUL");
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT given_name, family_name FROM patients WHERE id = {pid}"
+        )),
+        vec![vec!["Siri".to_owned(), "Lund".to_owned()]]
+    );
+    // Twice a day (morning and bedtime) on two days of the week: 1000 mg × 2/7.
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT round(dose_value, 1), dose_unit FROM drug_exposures WHERE patient_id = {pid}"
+        )),
+        vec![vec!["285.7".to_owned(), "mg/d".to_owned()]]
+    );
+    assert!(
+        !file
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("not a valid")),
+        "{:?}",
+        file.warnings
+    );
+}
+
+#[test]
+fn an_entry_without_an_id_is_known_by_its_restful_full_url() {
+    // R4 Bundle: a relative reference in an entry whose `fullUrl` is a RESTful URL resolves
+    // against that URL's base, so `Patient/abc` in `https://ehr.example.org/fhir/Condition/c9`
+    // is `https://ehr.example.org/fhir/Patient/abc`: the entry of that fullUrl, though its
+    // resource carries no `id` of its own (the fullUrl says it, and "SHALL NOT disagree").
+    let mut env = Env::new();
+    let base = "https://ehr.example.org/fhir";
+    let mut person = patient("x", "MRN-NOID", "Holm", "Ida");
+    person.as_object_mut().unwrap().remove("id");
+    let mut diagnosis = condition("x", "Patient/abc", ICD10, "G40.909", "Epilepsy");
+    diagnosis.as_object_mut().unwrap().remove("id");
+    let document = json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": format!("{base}/Patient/abc"), "resource": person},
+            {"fullUrl": format!("{base}/Condition/c9"), "resource": diagnosis}
+        ]
+    });
+    let path = env.write_json("no-ids.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        (file.patients, file.conditions),
+        (1, 1),
+        "{:?}",
+        file.warnings
+    );
+    let pid = env.patient_id("MRN-NOID");
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT source_id FROM patients WHERE id = {pid} UNION ALL
+             SELECT count(*) FROM conditions WHERE patient_id = {pid}"
+        )),
+        [["abc"], ["1"]]
+    );
 }
