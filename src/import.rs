@@ -555,7 +555,15 @@ fn this_host() -> String {
 /// when every CareTeam of the patient is withdrawn or ended, their team is cleared (audited); a
 /// file with no CareTeam keeps it. `refract pull` asks for CareTeam. Files are read again so
 /// that the CareTeams withdrawn before clear the team they left in place.
-pub const MAPPING_VERSION: i64 = 26;
+/// In 27 (MV-1, MV-2): two orders or statements of a drug starting the same moment are neither
+/// a renewal of the other: one that ends sooner than the other, or at another dose, is a
+/// course of its own and never ends the other (a hospital's stopped first order beside the
+/// course a colleague's export carried from it and its renewals, still taken). A Device affixed
+/// to the patient with no DeviceUseStatement carries its origin through a refract export, as a
+/// device in use does, and an origin of type `Device` on a Procedure is kept under that Device,
+/// which the source's next version of it replaces. Files are read again so that such courses
+/// are kept whole.
+pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
