@@ -951,12 +951,12 @@ fn a_source_renamed_for_another_file_keeps_naming_that_file_through_further_move
     let a_id = file_id_of(&from_a);
     import(&b, &[&from_a]);
     let at_b = format!("refract file {a_id}");
-    assert_eq!(sources_of(&b, "Alpha"), [at_b.clone()]);
+    assert_eq!(sources_of(&b, "Alpha"), [at_b.as_str()]);
     let from_b = document_of(&dir, &b, "b", false);
 
     // A→B→C, then A's own document at C: one Alpha, under A's file's name.
     let said = import(&c, &[&from_b]);
-    assert_eq!(sources_of(&c, "Alpha"), [at_b.clone()], "{said}");
+    assert_eq!(sources_of(&c, "Alpha"), [at_b.as_str()], "{said}");
     let said = import(&c, &[&from_a]);
     assert_eq!(
         conditions_by_patient(&c),
