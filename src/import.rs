@@ -582,6 +582,14 @@ fn this_host() -> String {
 /// the number in use is shown. (RR-6) A bundle entry whose resource has no `id` takes the id its
 /// RESTful `fullUrl` gives (`…/Patient/abc`), so that `Patient/abc` finds it: files are read
 /// again so that the records kept aside for want of it are kept.
+/// Also in 27 (MV-1, MV-2): two orders or statements of a drug starting the same moment are neither
+/// a renewal of the other: one that ends sooner than the other, or at another dose, is a
+/// course of its own and never ends the other (a hospital's stopped first order beside the
+/// course a colleague's export carried from it and its renewals, still taken). A Device affixed
+/// to the patient with no DeviceUseStatement carries its origin through a refract export, as a
+/// device in use does, and an origin of type `Device` on a Procedure is kept under that Device,
+/// which the source's next version of it replaces. Files are read again so that such courses
+/// are kept whole.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

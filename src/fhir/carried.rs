@@ -62,7 +62,7 @@
 //!   keeps such a record under that source and id, and knows the patient by those Patient ids,
 //!   so that the source's own next export updates the record instead of adding a copy.
 //!   A record read from a resource of another type (a report's or a form's readings, a device
-//!   in use or a study place written as a Procedure) says that type in `type` (`valueCode`);
+//!   in use, a Device affixed to the patient, or a study place written as a Procedure) says that type in `type` (`valueCode`);
 //!   one of several rows a resource gave (a blood-pressure panel's two readings, a report's
 //!   procedure and reading, a form's scores) says which in `part` (`valueInteger`, from 1):
 //!   each part is kept under the resource's id, `#` and its part, which no FHIR id holds, and

@@ -9160,13 +9160,14 @@ fn merge_renewals(
             // An order that ended as planned (`completed`, see `says_the_drug_stopped`) beside
             // a course still going on (an active order or statement before it) is a course of
             // its own within it (five days in hospital), no renewal saying how it ended.
-            if let Some((_, era, ..)) = &current
-                && era.end.is_none()
-                && end.is_some()
-                && !meta.active
-                && meta.stopped_on.is_none()
-                && !says_the_drug_stopped(exposure, meta)
-            {
+            let within = current.as_ref().is_some_and(|(_, era, ..)| {
+                era.end.is_none()
+                    && end.is_some()
+                    && !meta.active
+                    && meta.stopped_on.is_none()
+                    && !says_the_drug_stopped(exposure, meta)
+            });
+            if within {
                 let mut own = exposure.clone();
                 own.end = end;
                 own.dates = dates;
@@ -9181,6 +9182,19 @@ fn merge_renewals(
                         && (!*stopped || meta.stopped_on.is_some())
                         && (exposure.start.date() - *until).num_days() <= REFILL_GAP_DAYS =>
                 {
+                    // A record starting when the era's latest record does is no renewal of it
+                    // (review MV-1): two records of one start are the same order seen twice or
+                    // two orders written together, and which comes first is only their ids'
+                    // order. One that ends sooner is a course of its own beside the era and
+                    // never ends it (a hospital's stopped first order beside the course a
+                    // colleague's export carried from it and its renewals, still taken).
+                    if exposure.start == *latest && ends_sooner(end, era.end) {
+                        let mut own = exposure.clone();
+                        own.end = end;
+                        own.dates = dates;
+                        out.push((source.clone(), own));
+                        continue;
+                    }
                     *until = (*until).max(reach);
                     *latest = exposure.start;
                     *stopped = meta.stopped_on.is_some();
@@ -9237,6 +9251,15 @@ fn merge_renewals(
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out
+}
+
+/// Whether an end (`None`: still going on) comes before another.
+fn ends_sooner(end: Option<NaiveDateTime>, other: Option<NaiveDateTime>) -> bool {
+    match (end, other) {
+        (Some(end), Some(other)) => end < other,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// The last day a record says the drug was given: a record saying it is given now, the day it

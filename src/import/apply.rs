@@ -1016,9 +1016,11 @@ fn carried_origin(
             "QuestionnaireResponse",
             "ImagingStudy",
         ],
+        // A Device affixed to the patient is a procedure row too (review MV-2).
         "Procedure" => &[
             "Procedure",
             "DeviceUseStatement",
+            "Device",
             "ResearchSubject",
             "ImagingStudy",
             "DiagnosticReport",

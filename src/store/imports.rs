@@ -2787,11 +2787,14 @@ impl Store {
         let mut found: Vec<(usize, i64, RecordOrigin)> = Vec::new();
         for (table_index, (table, types)) in [
             ("conditions", &["Condition"][..]),
+            // A Device affixed to the patient with no statement is a procedure row of its own
+            // (review MV-2), carried as the statement's is.
             (
                 "procedures",
                 &[
                     "Procedure",
                     "DeviceUseStatement",
+                    "Device",
                     "ResearchSubject",
                     "ImagingStudy",
                     "DiagnosticReport",

@@ -1113,6 +1113,7 @@ impl Store {
             &numbered_by,
             &file,
             numbered_by.theirs.is_some(),
+            here.as_deref(),
         )?;
         // Meetings of the document seen so far, per start, title and team.
         let mut ordinals: std::collections::HashMap<MeetingSlot<'_>, usize> =
@@ -1196,6 +1197,17 @@ impl Store {
                 }
                 None => None,
             };
+            if let Some(server) = &standings.servers_clashing[index] {
+                counts.left_out.push(format!(
+                    "{place}: their Patient id of {} names another person here (no identifier \
+                     in common, and another name, sex or birth date): left out, with their \
+                     team's rows",
+                    crate::text::one_line(server)
+                ));
+                patient_ids.push(None);
+                option_ids.push(Vec::new());
+                continue;
+            }
             if standings.present[index].is_some() {
                 present += 1;
                 team_work_left_out += native.reviews.len()
@@ -2166,6 +2178,12 @@ struct Standings {
     /// file) is kept under [`rekeyed_source`], whatever this file holds when it comes, so
     /// that every document of that file lands under the same names.
     another_file: Option<String>,
+    /// This file's own id: a source the document's file kept under this file's name (see
+    /// [`kept_as`]) is this file's own source again.
+    here: Option<String>,
+    /// Per patient of the document not held here, the server whose key of theirs names
+    /// someone here they plainly are not: they are left out (see [`standings`]).
+    servers_clashing: Vec<Option<String>>,
 }
 
 impl Standings {
@@ -2195,7 +2213,12 @@ impl Standings {
 
     /// The name the document's `source` is kept under here, when it is not its own.
     fn renamed(&self, source: &str) -> Option<String> {
-        renamed_source(source, self.another_file.as_deref(), &self.rekeyed)
+        renamed_source(
+            source,
+            self.another_file.as_deref(),
+            self.here.as_deref(),
+            &self.rekeyed,
+        )
     }
 
     /// `system` made of a source kept under another name here, under that name.
@@ -2209,10 +2232,11 @@ impl Standings {
 fn renamed_source(
     source: &str,
     another_file: Option<&str>,
+    here: Option<&str>,
     rekeyed: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     match another_file {
-        Some(file) if is_local_source(source) => Some(rekeyed_source(source, file)),
+        Some(file) if is_local_source(source) => Some(kept_as(source, file, here)),
         _ => rekeyed.get(source).cloned(),
     }
 }
@@ -2267,11 +2291,37 @@ fn source_of_system(system: &str) -> Option<SourceKey<'_>> {
 /// again under it; the source of the same name here is never updated by their rows.
 fn rekeyed_source(source: &str, file: &str) -> String {
     if source.is_empty() {
-        format!("refract file {file}")
+        format!("{REKEYED_UNNAMED}{file}")
     } else {
-        format!("{source} (refract file {file})")
+        format!("{source}{REKEYED_NAMED}{file})")
     }
 }
+
+/// The name a local source of another file's document (`file`) is kept under here, this file
+/// being `here` (review MV-3). A source the document's file itself kept under another file's
+/// name (`refract file <A>` at B, B's document read at C) keeps naming that file, where A's
+/// own documents land too; one naming this file (A's records back at A) is this file's own
+/// source again, under its own name. Any other is [`rekeyed_source`]'s.
+fn kept_as(source: &str, file: &str, here: Option<&str>) -> String {
+    match rekeyed_parts(source) {
+        Some((own, named)) if here == Some(named) => own.to_owned(),
+        Some(_) => source.to_owned(),
+        None => rekeyed_source(source, file),
+    }
+}
+
+/// A name [`rekeyed_source`] made: the source's own name and the file it names.
+fn rekeyed_parts(name: &str) -> Option<(&str, &str)> {
+    if let Some(file) = name.strip_prefix(REKEYED_UNNAMED) {
+        return Some(("", file));
+    }
+    name.strip_suffix(')')?.rsplit_once(REKEYED_NAMED)
+}
+
+/// What [`rekeyed_source`] writes before the file of the unnamed local source, and between a
+/// named source and its file.
+const REKEYED_UNNAMED: &str = "refract file ";
+const REKEYED_NAMED: &str = " (refract file ";
 
 /// Whether each of the document's patients is one this file holds, and which of its sources
 /// are another team's words here.
@@ -2294,6 +2344,7 @@ fn standings(
     numbered_by: &Numbering,
     file: &str,
     another_file: bool,
+    here: Option<&str>,
 ) -> Result<Standings> {
     use crate::domain::identifier_systems::canonical;
     let another_file = another_file.then_some(file);
@@ -2302,7 +2353,7 @@ fn standings(
     let here_as = |system: String| -> String {
         match (source_of_system(&system), another_file) {
             (Some(key), Some(file)) if is_local_source(key.source) => {
-                key.of(&rekeyed_source(key.source, file))
+                key.of(&kept_as(key.source, file, here))
             }
             _ => system,
         }
@@ -2319,6 +2370,7 @@ fn standings(
             .optional()?)
     };
     let mut present = Vec::with_capacity(document.patients.len());
+    let mut servers_clashing = Vec::with_capacity(document.patients.len());
     let mut foreign: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for native in &document.patients {
         let text_of = |key: &str| native.text(key);
@@ -2341,6 +2393,7 @@ fn standings(
             .query_row([mrn, system.as_str()], |row| row.get(0))
             .optional()?;
         let mut found = None;
+        let mut clash = None;
         // Found by a source's words: (stored patient, that source).
         let mut by_source_keys: Vec<(i64, String)> = Vec::new();
         if let Some(id) = by_mrn {
@@ -2409,25 +2462,46 @@ fn standings(
                     break;
                 }
             }
+            // A server's URL names the same server in every file (review MV-4): its keys are
+            // never another team's words, so its name stays, whoever its key finds here. Its
+            // key naming someone the patient plainly is not here, the patient cannot be put
+            // beside them under it (their records would be filed under that person): left
+            // out, and said.
             if found.is_none() {
-                foreign.extend(by_source_keys.into_iter().map(|(_, source)| source));
+                clash = by_source_keys
+                    .iter()
+                    .find(|(_, source)| !is_local_source(source))
+                    .map(|(_, source)| source.clone());
+                foreign.extend(
+                    by_source_keys
+                        .into_iter()
+                        .map(|(_, source)| source)
+                        .filter(|source| is_local_source(source)),
+                );
             }
         }
         present.push(found);
+        servers_clashing.push(clash);
     }
     // A new patient's records under keys this file holds (another person's Condition/c1 of a
     // source of the same name): that source is another team's too.
     let mut held = conn.prepare_cached(
         "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
     )?;
-    for (native, found) in document.patients.iter().zip(&present) {
-        if found.is_some() {
+    for ((native, found), clash) in document
+        .patients
+        .iter()
+        .zip(&present)
+        .zip(&servers_clashing)
+    {
+        if found.is_some() || clash.is_some() {
             continue;
         }
         for row in &native.fhir_resources {
             let text = |key: &str| row.get(key).and_then(Cell::as_str).unwrap_or_default();
             let source = text("source");
-            if !renamed_here(source)
+            if is_local_source(source)
+                && !renamed_here(source)
                 && !foreign.contains(source)
                 && held.exists(rusqlite::params![source, text("type"), text("id")])?
             {
@@ -2453,7 +2527,7 @@ fn standings(
                 continue;
             };
             if let Some(system) = source_of_system(system).and_then(|key| {
-                renamed_source(key.source, another_file, &rekeyed).map(|new| key.of(&new))
+                renamed_source(key.source, another_file, here, &rekeyed).map(|new| key.of(&new))
             }) && let Some(id) = held_by(&system, value)?
             {
                 *found = Some(id);
@@ -2465,6 +2539,8 @@ fn standings(
         present,
         rekeyed,
         another_file: another_file.map(str::to_owned),
+        here: here.map(str::to_owned),
+        servers_clashing,
     })
 }
 
