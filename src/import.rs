@@ -579,9 +579,7 @@ fn this_host() -> String {
 /// a record with no date: files are read again so that such orders are kept. (RR-5) Of a
 /// Patient's identifiers alike, the MRN shown is one whose `period` has not ended, else the one
 /// that ended last, never a retired number because it comes first: files are read again so that
-/// the number in use is shown. (RR-6) A bundle entry whose resource has no `id` takes the id its
-/// RESTful `fullUrl` gives (`…/Patient/abc`), so that `Patient/abc` finds it: files are read
-/// again so that the records kept aside for want of it are kept.
+/// the number in use is shown.
 /// Also in 27 (MV-1, MV-2): two orders or statements of a drug starting the same moment are neither
 /// a renewal of the other: one that ends sooner than the other, or at another dose, is a
 /// course of its own and never ends the other (a hospital's stopped first order beside the

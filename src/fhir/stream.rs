@@ -534,13 +534,7 @@ fn entry_resource<E>(
         )
         .into());
     }
-    // A resource with no id of its own is the one its RESTful fullUrl names (R4: the fullUrl
-    // "SHALL NOT disagree with the id in the resource"), so that `Patient/abc` finds it.
-    let id = head
-        .id
-        .as_deref()
-        .or_else(|| restful_id(entry.full_url.as_deref(), resource_type));
-    if !versions.first(id.map(|id| format!("{resource_type}/{id}"))) {
+    if !versions.first(head.id.as_deref().map(|id| format!("{resource_type}/{id}"))) {
         return Ok(());
     }
     summary.resources += 1;
@@ -549,27 +543,11 @@ fn entry_resource<E>(
         full_url: entry.full_url.as_deref(),
         json: resource.get(),
         resource_type,
-        id,
+        id: head.id.as_deref(),
         request: entry.request.as_ref(),
         deleted_at,
     })
     .map_err(StreamError::Stopped)
-}
-
-/// The id a RESTful `fullUrl` gives a resource of `resource_type`: its last segment, after
-/// the type (`https://ehr.example.org/fhir/Patient/abc` is `abc`), when it is an R4 id (1 to 64
-/// letters, digits, `-` and `.`). None for a `urn:uuid:` or `urn:oid:`, which is no id.
-fn restful_id<'u>(full_url: Option<&'u str>, resource_type: &str) -> Option<&'u str> {
-    let url = full_url?.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return None;
-    }
-    let (rest, id) = url.rsplit_once('/')?;
-    let valid = (1..=64).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-    (valid && rest.rsplit('/').next() == Some(resource_type)).then_some(id)
 }
 
 /// The type and id of a bundle entry's resource, whose JSON the bundle's parse has already
