@@ -111,9 +111,13 @@ pub(super) fn others_under_stored_ids(
         if links_to(patient, &their_keys, equivalent) || another_server(patient, &their_keys) {
             continue;
         }
-        let Some(differences) =
-            differs_from_stored(patient, &theirs, &their_keys, &their_names, equivalent)
-        else {
+        let Some(differences) = differs_from_stored(
+            patient,
+            &theirs,
+            &their_keys,
+            &their_names,
+            Some(equivalent),
+        ) else {
             continue;
         };
         found.push(AnotherPerson {
@@ -179,20 +183,7 @@ pub(super) fn weigh_claims(
         }
         let theirs = store.patient(claimant)?;
         let their_names = store.names_of_patient(claimant)?;
-        let differs = plainly_another_across_teams(
-            &Record {
-                who: &patient.who,
-                keys: &patient.keys,
-                former: &patient.former_keys,
-                names: &patient.names,
-            },
-            &Record {
-                who: &theirs,
-                keys: &their_keys,
-                former: &[],
-                names: &their_names,
-            },
-        );
+        let differs = differs_from_stored(patient, &theirs, &their_keys, &their_names, None);
         weighed.push(match differs {
             None => Claimed::Confirmed { id: id.to_owned() },
             Some(differences) => Claimed::Another {
@@ -243,28 +234,31 @@ pub(super) fn new_claims(
 
 /// What plainly tells the file's Patient from a stored patient (their identifiers and names as
 /// stored; the store keeps no former identifiers apart), if anything does (see the module).
+/// `equivalent` is the team's declared systems; `None` weighs them as a key shared across teams
+/// is (`plainly_another_across_teams`: names must agree where no hospital identifier is shared).
 fn differs_from_stored(
     patient: &FilePatient,
     theirs: &Patient,
     their_keys: &[(String, String)],
     their_names: &[(String, String)],
-    equivalent: &[Vec<String>],
+    equivalent: Option<&[Vec<String>]>,
 ) -> Option<String> {
-    plainly_another(
-        &Record {
-            who: &patient.who,
-            keys: &patient.keys,
-            former: &patient.former_keys,
-            names: &patient.names,
-        },
-        &Record {
-            who: theirs,
-            keys: their_keys,
-            former: &[],
-            names: their_names,
-        },
-        equivalent,
-    )
+    let mine = Record {
+        who: &patient.who,
+        keys: &patient.keys,
+        former: &patient.former_keys,
+        names: &patient.names,
+    };
+    let stored = Record {
+        who: theirs,
+        keys: their_keys,
+        former: &[],
+        names: their_names,
+    };
+    match equivalent {
+        Some(equivalent) => plainly_another(&mine, &stored, equivalent),
+        None => plainly_another_across_teams(&mine, &stored),
+    }
 }
 
 /// The origins (source, Patient id) the file's Patients carry from a refract FHIR export (see
@@ -295,20 +289,7 @@ pub(super) fn distrusted_origins(
             let their_names = store.names_of_patient(stored)?;
             // The origin is another team's word: weighed as a key shared across teams is,
             // as the source's own Patient arriving after the claim is (see `weigh_claims`).
-            let differs = plainly_another_across_teams(
-                &Record {
-                    who: &patient.who,
-                    keys: &patient.keys,
-                    former: &patient.former_keys,
-                    names: &patient.names,
-                },
-                &Record {
-                    who: &theirs,
-                    keys: &their_keys,
-                    former: &[],
-                    names: &their_names,
-                },
-            );
+            let differs = differs_from_stored(patient, &theirs, &their_keys, &their_names, None);
             if differs.is_some() {
                 distrusted.insert((source.clone(), id.clone()));
             }
