@@ -223,8 +223,13 @@ impl ImportTx<'_> {
     /// source's Patient is a patient of its own; the records the claim carried under the
     /// source's ids stay the claimant's, filed under another of their Patient ids (that
     /// source's, their id kept unless that source holds it already), so that the source's own
-    /// records of those ids go to its own patient. Audited on the claimant. `false` when the
-    /// claimant holds no other Patient id to file them under: nothing changed.
+    /// records of those ids go to its own patient. Carried records are those a file of another
+    /// source wrote under this source's ids (the import that last wrote them names its source;
+    /// a record a refract document moved here names none, and is taken as carried);
+    /// what the source itself sent under the id before its Patient came stays where it is, its
+    /// Patient's (review RV-1). The other Patient id is one the claimant holds as their own,
+    /// never another claim. Audited on the claimant. `false` when the claimant holds no other
+    /// Patient id to file them under: nothing changed.
     pub fn drop_claim(
         &self,
         (source, id): (&str, &str),
@@ -238,6 +243,9 @@ impl ImportTx<'_> {
                 "SELECT system, value FROM patient_identifiers INDEXED BY patient_identifiers_patient
                  WHERE patient_id = ?1 AND system LIKE 'urn:refract:patient-id:%'
                    AND NOT (system = ?2 AND value = ?3) AND id_use IS NOT 'old'
+                   AND NOT EXISTS (SELECT 1 FROM claimed_patient_ids c
+                                   WHERE 'urn:refract:patient-id:' || c.source = system
+                                     AND c.patient_id = value)
                  ORDER BY system, value LIMIT 1",
             )?
             .query_row(params![claimant.0, system, id], |row| {
@@ -253,8 +261,11 @@ impl ImportTx<'_> {
             .to_owned();
         let carried: Vec<(i64, String, String)> = conn
             .prepare_cached(
-                "SELECT row, type, id FROM fhir_resources
-                 WHERE source = ?1 AND subject = ?2 AND type <> 'Patient' ORDER BY row",
+                "SELECT r.row, r.type, r.id FROM fhir_resources r
+                 LEFT JOIN imports i ON i.id = r.import_id
+                 WHERE r.source = ?1 AND r.subject = ?2 AND r.type <> 'Patient'
+                   AND i.source IS NOT ?1
+                 ORDER BY r.row",
             )?
             .query_map(params![source, id], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))

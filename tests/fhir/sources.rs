@@ -1804,6 +1804,65 @@ fn a_claim_to_a_sources_patient_id_is_weighed_when_that_patient_arrives() {
     }
 }
 
+/// Review RV-1: the source's own records of its Patient id that came before that Patient (a
+/// Condition filed while the claim held the key) are the source's Patient's, not the
+/// claimant's: dropping the claim keeps with the claimant only what a colleague's export
+/// carried, and the source's later version of the record reaches the same patient.
+#[test]
+fn a_dropped_claim_leaves_the_sources_own_records_with_the_sources_patient() {
+    let alpha = gp_record(
+        ("urn:oid:1.1", "111"),
+        "Alpha",
+        "female",
+        "1970-01-01",
+        "G40.909",
+    );
+    let beta = gp_record(("urn:oid:2.2", "222"), "Beta", "male", "1980-02-02", "I10");
+    let entries = beta["entry"].as_array().expect("a bundle").clone();
+    let only = |kind: &str| {
+        let mut file = beta.clone();
+        file["entry"] = Value::Array(
+            entries
+                .iter()
+                .filter(|entry| entry["resource"]["resourceType"] == kind)
+                .cloned()
+                .collect(),
+        );
+        file
+    };
+    let mut colleague = Env::new();
+    from(&mut colleague, "gp", "theirs.json", &alpha);
+    let exported = export(&colleague, "export.json");
+    for named in [None, Some("colleague")] {
+        let mut here = Env::new();
+        match named {
+            None => {
+                here.import_ok(&exported);
+            }
+            Some(name) => from(&mut here, name, "export.json", &read_json(&exported)),
+        }
+        // Another of the source's records than the one the export carried (`c1`).
+        let mut condition = only("Condition");
+        condition["entry"][0]["resource"]["id"] = json!("c2");
+        from(&mut here, "gp", "condition.json", &condition);
+        from(&mut here, "gp", "patient.json", &only("Patient"));
+        assert_eq!(
+            conditions_by_patient(&here),
+            [["Alpha", "G40.909"], ["Beta", "I10"]],
+            "{named:?}"
+        );
+        // The source's next version of its record replaces it where it stands.
+        let mut corrected = condition.clone();
+        corrected["entry"][0]["resource"]["code"]["coding"][0]["code"] = json!("I10.9");
+        from(&mut here, "gp", "condition2.json", &corrected);
+        assert_eq!(
+            conditions_by_patient(&here),
+            [["Alpha", "G40.909"], ["Beta", "I10.9"]],
+            "{named:?}"
+        );
+    }
+}
+
 /// Review OC-13: a team the source withdraws (its CareTeam `inactive`, `suspended`,
 /// `entered-in-error`, or its period ended) with no other team named is no longer the
 /// patient's: the team is cleared, audited. A file that holds no CareTeam at all says nothing
