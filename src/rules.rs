@@ -569,6 +569,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// contraindicated)": a recorded reaction to a csDMARD (an AllergyIntolerance of methotrexate,
 /// not marked inactive; `failed_trials.unless_contraindicated`) meets it, the reaction named in
 /// the reasons and listed to confirm (`contraindication`); it had been "not difficult-to-treat".
+/// Also in 35 (RV-3): words of a diagnosis that say its remission was not reached ("never in
+/// remission", "failed to achieve complete remission", `remission_denied_by`) name no remission
+/// (AML, myeloma, large B-cell lymphoma); they had made a refractory lymphoma "relapsed".
 const ENGINE_REVISION: u32 = 35;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

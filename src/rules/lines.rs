@@ -618,8 +618,16 @@ fn in_remission_by_name(
         condition,
         &spec.remission_icd10,
         &spec.remission_snomed,
-        &spec.remission_names,
-    )
+        &[],
+    ) || condition.displays().any(|words| {
+        spec.remission_names
+            .iter()
+            .any(|name| super::diagnosis_names::mentions(words, name))
+            && !spec
+                .remission_denied_by
+                .iter()
+                .any(|denial| super::words::contains_words(words, denial))
+    })
 }
 
 /// Whether a diagnosis is coded or named as a relapse (`icd10`, `snomed`, `names`).

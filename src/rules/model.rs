@@ -614,6 +614,11 @@ pub struct RelapseDiagnoses {
     /// Words of a diagnosis that say a remission, as `remission_icd10`.
     #[serde(default)]
     pub remission_names: Vec<String>,
+    /// Words that, anywhere in a diagnosis's words, say the remission was not reached ("never
+    /// in remission", "failed to achieve complete remission"; review RV-3): such words name no
+    /// remission. A remission code is read whatever its words.
+    #[serde(default)]
+    pub remission_denied_by: Vec<String>,
     /// The response a diagnosis in remission is read as (review H3, ON-2), on its onset, else
     /// the day it was recorded: where a recorded remission is read (a line's response, the
     /// remission a course continues, the remission a relapse follows). A code says remission,

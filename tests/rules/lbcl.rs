@@ -1777,4 +1777,21 @@ fn a_large_b_cell_lymphoma_diagnosis_in_remission_is_a_recorded_response() {
         "{}",
         super::support::describe(&assessment)
     );
+    // Review RV-3: words that say the remission was never reached name none.
+    for display in [
+        "Primary refractory diffuse large B-cell lymphoma, never in remission",
+        "Diffuse large B-cell lymphoma, failed to achieve complete remission",
+        "Diffuse large B-cell lymphoma, not in remission",
+    ] {
+        let denied = in_remission_after_r_chop(("C83.30", display), |v| {
+            v.disease_status(disease_status::WORSENED, 45)
+        });
+        let assessment = super::support::assess(ID, &denied.record());
+        let said = super::support::describe(&assessment);
+        assert_ne!(assessment.status, Relapsed, "{display}: {said}");
+        assert!(
+            !said.contains("read from the diagnosis"),
+            "{display}: {said}"
+        );
+    }
 }
