@@ -575,7 +575,8 @@ fn this_host() -> String {
 /// reference's `display` until that Medication is imported, never as an unidentified
 /// medication: files are read again so that such orders are counted by their words. (RR-4) A
 /// drug record with no period and no `authoredOn`, `dateAsserted` or validity is dated by the
-/// first of its dosage's `timing.event` times (before `meta.lastUpdated`), never left out as
+/// first of its dosage's `timing.event` times (before `meta.lastUpdated`), several events
+/// given from the first to the last as stated (review RV-4), never left out as
 /// a record with no date: files are read again so that such orders are kept. (RR-5) Of a
 /// Patient's identifiers alike, the MRN shown is one whose `period` has not ended, else the one
 /// that ended last, never a retired number because it comes first: files are read again so that

@@ -3045,10 +3045,10 @@ fn map_condition(
 /// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.
 const TERMINATION_REASON: &str = "terminationreason";
 
-/// The first of the times a record's dosages say the drug is given (R4 `Timing.event`, "when
-/// the event occurs": a single dose ordered for a day, a cycle's infusion), by instant; an event
-/// that cannot be read is passed over.
-fn first_event(resource: &model::MedicationUse) -> Option<&String> {
+/// The times a record's dosages say the drug is given (R4 `Timing.event`, "when the event
+/// occurs": a single dose ordered for a day, a cycle's infusion), by instant; an event that
+/// cannot be read is passed over.
+fn events(resource: &model::MedicationUse) -> impl Iterator<Item = (NaiveDateTime, &String)> {
     resource
         .dosage_instruction
         .iter()
@@ -3061,7 +3061,20 @@ fn first_event(resource: &model::MedicationUse) -> Option<&String> {
         )
         .flat_map(|timing| timing.event.iter())
         .filter_map(|text| Some((parse_datetime(text).ok()?, text)))
+}
+
+/// The first of a record's [`events`].
+fn first_event(resource: &model::MedicationUse) -> Option<&String> {
+    events(resource)
         .min_by_key(|(at, _)| *at)
+        .map(|(_, text)| text)
+}
+
+/// The last of a record's [`events`]: a record dated by its events alone is given from the
+/// first to the last (review RV-4: a year of events had been "given on the first day only").
+fn last_event(resource: &model::MedicationUse) -> Option<&String> {
+    events(resource)
+        .max_by_key(|(at, _)| *at)
         .map(|(_, text)| text)
 }
 
@@ -3431,6 +3444,7 @@ fn medication_offsets(
         resource.date_asserted.as_ref(),
         validity,
         first_event(resource),
+        last_event(resource),
         resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
     ];
     // `Some(offset)` for the first element whose instant `at` is (the offset none for a date
@@ -3665,6 +3679,7 @@ fn medication_period(
         .into_iter()
         .find_map(|(field, date)| Some((field, date?)));
         let asserted_only = point.is_some_and(|(field, _)| field == "dateAsserted");
+        let by_events = point.is_some_and(|(field, _)| field == "dosage timing.event");
         let Some(point) = point
             .map(|(field, date)| date_field(field, Some(date)))
             .transpose()?
@@ -3690,6 +3705,13 @@ fn medication_period(
             && resource.status.as_deref() == Some("active")
         {
             return Ok((point, None, DatesKnown::StartUnknown));
+        }
+        // Dated by its events alone: given at those times, from the first to the last.
+        if by_events
+            && let Some(last) = date_field("dosage timing.event", last_event(resource))?
+            && last > point
+        {
+            return Ok((point, Some(last), DatesKnown::Stated));
         }
         return Ok((point, Some(point), DatesKnown::Unknown));
     };

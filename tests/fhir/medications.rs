@@ -2258,4 +2258,22 @@ fn an_order_dated_only_by_its_timing_events_is_kept_on_the_first() {
         starts,
         ["2024-05-01 120", "2024-06-12 NULL", "2024-07-02 120"]
     );
+    // Review RV-4: several events are given from the first to the last, as stated; one event
+    // is that day alone.
+    let spans: Vec<String> = env
+        .rows(
+            "SELECT substr(start, 1, 10), substr(end, 1, 10), dates FROM drug_exposures \
+             ORDER BY start",
+        )
+        .into_iter()
+        .map(|row| row.join(" "))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            "2024-05-01 2024-05-22 stated",
+            "2024-06-12 2024-06-12 unknown",
+            "2024-07-02 2024-07-02 unknown"
+        ]
+    );
 }
