@@ -589,6 +589,11 @@ fn this_host() -> String {
 /// device in use does, and an origin of type `Device` on a Procedure is kept under that Device,
 /// which the source's next version of it replaces. Files are read again so that such courses
 /// are kept whole.
+/// Also in 27 (RV-2): an absolute reference names the entry of the run whose `fullUrl` it is
+/// before it is read as `Type/id`: a Patient written without an id at `https://…/Patient/1001`
+/// and the Patient `1001` of another server in the same file are two people, each with their
+/// records (the first's had been filed on the second). Files are read again so that such
+/// records go to their patient.
 pub const MAPPING_VERSION: i64 = 27;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

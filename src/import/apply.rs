@@ -1205,6 +1205,12 @@ fn resolve(
     if kind != want || id.is_empty() {
         return Err(format!("'{reference}' is not a {want}"));
     }
+    // The entry of the run whose full URL it is, first (R4 Bundle: a reference is resolved
+    // against the entries' `fullUrl`s): a Patient written without an id at `…/Patient/1001`
+    // is not the `Patient/1001` of another server in the same file (review RV-2).
+    if let Some(found) = checked.urls.get(reference) {
+        return Ok((source.to_owned(), found.clone()));
+    }
     // An absolute reference names its server: another server's Patient/12 is not the
     // Patient/12 this file holds (ids are only unique on one server).
     if want == "Patient"

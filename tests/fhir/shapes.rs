@@ -353,3 +353,51 @@ fn repeating_primitives_with_extensions_keep_their_resource() {
         file.warnings
     );
 }
+
+/// Review RV-2: an absolute reference names the bundle entry whose `fullUrl` it is (R4 Bundle:
+/// a reference is resolved against the entries' full URLs first), never another entry that
+/// happens to hold the same id: a Patient written without an id at
+/// `https://south…/Patient/1001` is not the Patient `1001` of another server in the same file.
+#[test]
+fn an_absolute_reference_names_the_entry_of_that_full_url() {
+    let mut env = Env::new();
+    let person = |mrn: &str, family: &str| {
+        json!({
+            "resourceType": "Patient",
+            "identifier": [{"system": format!("urn:mrn:{family}"), "value": mrn}],
+            "name": [{"family": family, "given": ["Sam"]}],
+        })
+    };
+    let mut north = person("N-1", "North");
+    north["id"] = json!("1001");
+    let south_url = "https://south.example.org/fhir/Patient/1001";
+    let condition = |subject: &str, code: &str, display: &str| {
+        json!({
+            "resourceType": "Condition",
+            "subject": {"reference": subject},
+            "code": {"coding": [{"system": ICD10, "code": code, "display": display}]},
+            "onsetDateTime": "2016-01-01"
+        })
+    };
+    let document = json!({
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:7c1e2d3a-0000-4000-8000-000000000001", "resource": north},
+            {"fullUrl": south_url, "resource": person("S-1", "South")},
+            {"fullUrl": "https://south.example.org/fhir/Condition/9",
+             "resource": condition(south_url, "G40.909", "Epilepsy")},
+            {"fullUrl": "urn:uuid:7c1e2d3a-0000-4000-8000-000000000002",
+             "resource": condition("urn:uuid:7c1e2d3a-0000-4000-8000-000000000001", "I10",
+                                   "Hypertension")},
+        ]
+    });
+    let path = env.write_json("two-servers.json", &document);
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id \
+             ORDER BY p.mrn, c.code"
+        ),
+        [["N-1", "I10"], ["S-1", "G40.909"]]
+    );
+}
