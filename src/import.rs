@@ -594,7 +594,13 @@ fn this_host() -> String {
 /// and the Patient `1001` of another server in the same file are two people, each with their
 /// records (the first's had been filed on the second). Files are read again so that such
 /// records go to their patient.
-pub const MAPPING_VERSION: i64 = 27;
+/// In 28 (ST-1, ST-2): a Condition's and an AllergyIntolerance's `clinicalStatus` and
+/// `verificationStatus` are read from the coding holding one of R4's codes (the R4 code
+/// system's first), not from the first coding: a source's own status coding before R4's had
+/// hidden a `refuted` or `resolved` diagnosis (assessed as current) and an `inactive` reaction
+/// (read as contraindicating its drug). Files are read again so that such diagnoses and
+/// reactions take the status R4's coding gives them.
+pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

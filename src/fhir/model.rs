@@ -66,6 +66,35 @@ impl CodeableConcept {
     pub fn first_code(&self) -> Option<&str> {
         self.coding.iter().find_map(|c| c.code.as_deref())
     }
+
+    /// The code of a status held as a CodeableConcept (a Condition's or an AllergyIntolerance's
+    /// `clinicalStatus` and `verificationStatus`), trimmed: the coding of the R4 code system
+    /// (whose URL ends in `code_system`, the R4 and STU3 URLs alike) holding one of its `codes`,
+    /// else any coding holding one of them, else the first code as written. A concept may carry
+    /// a source's own coding beside R4's (a translation), in any order: read first, its code
+    /// would hide a `refuted` or a `resolved` after it (ST-1, ST-2).
+    pub fn status_code(&self, code_system: &str, codes: &[&str]) -> Option<&str> {
+        let known = |coding: &&Coding| {
+            coding
+                .code
+                .as_deref()
+                .is_some_and(|code| codes.contains(&code.trim()))
+        };
+        let of_system = |coding: &&Coding| {
+            coding
+                .system
+                .as_deref()
+                .is_some_and(|system| system.trim().trim_end_matches('/').ends_with(code_system))
+        };
+        self.coding
+            .iter()
+            .filter(known)
+            .find(of_system)
+            .or_else(|| self.coding.iter().find(known))
+            .and_then(|coding| coding.code.as_deref())
+            .or_else(|| self.first_code())
+            .map(str::trim)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

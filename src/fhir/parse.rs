@@ -1887,10 +1887,10 @@ fn map_reaction(
             lenient_date("lastOccurrence", last, warnings)
         })
         .or_else(|| lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings));
-    let status = |concept: Option<&CodeableConcept>| {
+    let status = |concept: Option<&CodeableConcept>, code_system: &str, codes: &[&str]| {
         concept
-            .and_then(|c| c.coding.iter().find_map(|coding| coding.code.clone()))
-            .map(|code| code.trim().to_owned())
+            .and_then(|c| c.status_code(code_system, codes))
+            .map(str::to_owned)
     };
     Some(DrugReaction {
         id: 0,
@@ -1900,8 +1900,16 @@ fn map_reaction(
         criticality: resource.criticality.as_deref().map(|c| c.trim().to_owned()),
         reaction: manifestations.join("; "),
         onset,
-        clinical_status: status(resource.clinical_status.as_ref()),
-        verification_status: status(resource.verification_status.as_ref()),
+        clinical_status: status(
+            resource.clinical_status.as_ref(),
+            "allergyintolerance-clinical",
+            ALLERGY_CLINICAL,
+        ),
+        verification_status: status(
+            resource.verification_status.as_ref(),
+            "allergyintolerance-verification",
+            ALLERGY_VERIFICATION,
+        ),
     })
 }
 
@@ -3031,15 +3039,47 @@ fn map_condition(
     condition.clinical_status = resource
         .clinical_status
         .as_ref()
-        .and_then(|c| c.first_code())
+        .and_then(|c| c.status_code("condition-clinical", CONDITION_CLINICAL))
         .map(str::to_owned);
     condition.verification_status = resource
         .verification_status
         .as_ref()
-        .and_then(|c| c.first_code())
+        .and_then(|c| c.status_code("condition-ver-status", CONDITION_VERIFICATION))
         .map(str::to_owned);
     Some(condition)
 }
+
+/// R4 condition-clinical's codes (`relapse` is R4's too).
+const CONDITION_CLINICAL: &[&str] = &[
+    "active",
+    "recurrence",
+    "relapse",
+    "inactive",
+    "remission",
+    "resolved",
+];
+
+/// R4 condition-ver-status's codes.
+const CONDITION_VERIFICATION: &[&str] = &[
+    "unconfirmed",
+    "provisional",
+    "differential",
+    "confirmed",
+    "refuted",
+    "entered-in-error",
+];
+
+/// R4 allergyintolerance-clinical's codes.
+const ALLERGY_CLINICAL: &[&str] = &["active", "inactive", "resolved"];
+
+/// R4 allergyintolerance-verification's codes, with R5's `presumed`.
+const ALLERGY_VERIFICATION: &[&str] = &[
+    "unconfirmed",
+    "presumed",
+    "confirmed",
+    "refuted",
+    "entered-in-error",
+];
 
 /// Matched in an extension's URL without case or hyphens: mCODE's `mcode-treatment-termination-reason`
 /// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.

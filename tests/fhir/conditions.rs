@@ -734,3 +734,82 @@ fn a_diagnosis_in_words_no_rule_set_recognises_is_named_not_dropped() {
     let flags = flags(&env);
     assert!(flags.iter().all(|f| f["mrn"] != "W-RA"), "{flags:#?}");
 }
+
+/// `status` re-coded: a source's own coding first (an EHR's local status code), R4's coding
+/// after it, as a CodeableConcept may carry translations.
+fn local_coding_first(mut condition: Value, field: &str) -> Value {
+    let standard = condition[field]["coding"][0].clone();
+    condition[field]["coding"] = json!([
+        {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10", "code": "7", "display": "Status"},
+        standard
+    ]);
+    condition
+}
+
+#[test]
+fn a_status_is_read_from_its_r4_coding_whatever_codes_come_before_it() {
+    // ST-1: a diagnosis refuted or resolved, said by R4's coding after a local one, was read by
+    // the local code, so a ruled-out depression was assessed as a current one.
+    let env = Env::new();
+    let bundle = collection(
+        [
+            depressed(
+                "ST-REFUTED",
+                local_coding_first(
+                    diagnosis("st-r", "ST-REFUTED", DEPRESSION, None, Some("refuted")),
+                    "verificationStatus",
+                ),
+                Vec::new(),
+            ),
+            depressed(
+                "ST-RESOLVED",
+                local_coding_first(
+                    diagnosis(
+                        "st-s",
+                        "ST-RESOLVED",
+                        DEPRESSION,
+                        Some("resolved"),
+                        Some("confirmed"),
+                    ),
+                    "clinicalStatus",
+                ),
+                Vec::new(),
+            ),
+            depressed(
+                "ST-ACTIVE",
+                local_coding_first(
+                    local_coding_first(
+                        diagnosis(
+                            "st-a",
+                            "ST-ACTIVE",
+                            DEPRESSION,
+                            Some("active"),
+                            Some("confirmed"),
+                        ),
+                        "clinicalStatus",
+                    ),
+                    "verificationStatus",
+                ),
+                Vec::new(),
+            ),
+        ]
+        .concat(),
+    );
+    let file = env.write_json("local-statuses.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+
+    let flags = flags(&env);
+    for mrn in ["ST-REFUTED", "ST-RESOLVED"] {
+        assert!(
+            flag_of(&flags, mrn, "depression").is_none(),
+            "{mrn}: {flags:#?}"
+        );
+    }
+    let active = flag_of(&flags, "ST-ACTIVE", "depression").unwrap();
+    assert_eq!(active["status"], "refractory", "{active:#}");
+    let shown = show(&env, "ST-RESOLVED");
+    let resolved = &shown["conditions"][0];
+    assert_eq!(resolved["clinical_status"], "resolved", "{shown:#}");
+    assert_eq!(resolved["verification_status"], "confirmed", "{shown:#}");
+}

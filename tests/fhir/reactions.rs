@@ -413,3 +413,38 @@ fn a_drug_induced_agranulocytosis_naming_no_drug_marks_clozapine_when_it_began_o
         assert!(marked(&env).is_empty(), "{name}: {:?}", marked(&env));
     }
 }
+
+#[test]
+fn a_reactions_statuses_are_read_from_their_r4_codings_whatever_comes_before_them() {
+    // ST-2: an EHR's own status coding before R4's was read instead of it, so an inactive
+    // reaction (R4 allergyintolerance-clinical) was kept as a current one, and contraindicated
+    // the drug for the "unless contraindicated" of a criterion.
+    let mut env = Env::new();
+    let mut inactive = clozapine_intolerance();
+    for (field, code) in [
+        ("clinicalStatus", "inactive"),
+        ("verificationStatus", "unconfirmed"),
+    ] {
+        let mut standard = inactive[field]["coding"][0].clone();
+        standard["code"] = json!(code);
+        inactive[field]["coding"] = json!([
+            {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.20", "code": "1"},
+            standard
+        ]);
+    }
+    let file = env.write_json(
+        "a.json",
+        &bundle(
+            "collection",
+            &[patient("pa", "PA1", "Ode", "Ada"), inactive],
+        ),
+    );
+    env.import_ok(&file);
+    let reactions = env.store.record(PatientId(1)).unwrap().reactions;
+    assert_eq!(reactions.len(), 1);
+    assert_eq!(reactions[0].clinical_status.as_deref(), Some("inactive"));
+    assert_eq!(
+        reactions[0].verification_status.as_deref(),
+        Some("unconfirmed")
+    );
+}
