@@ -600,6 +600,10 @@ fn this_host() -> String {
 /// hidden a `refuted` or `resolved` diagnosis (assessed as current) and an `inactive` reaction
 /// (read as contraindicating its drug). Files are read again so that such diagnoses and
 /// reactions take the status R4's coding gives them.
+/// Also in 28 (ST-3): an Observation's (or a component's) value sent beside a
+/// `dataAbsentReason` (R4 obs-6 allows the reason only where there is no value) is a
+/// placeholder and no result: a diary's 0 seizures so sent had made failed schedules
+/// seizure-free. Files are read again so that such values are no longer stored.
 pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

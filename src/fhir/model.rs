@@ -627,6 +627,9 @@ pub struct ObservationComponent {
     #[serde(rename = "referenceRange")]
     pub reference_range: Option<serde_json::Value>,
     pub interpretation: Option<serde_json::Value>,
+    /// Why the value is missing (R4), read only for being there: see the Observation's.
+    #[serde(rename = "dataAbsentReason")]
+    pub data_absent_reason: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -686,6 +689,11 @@ pub struct Observation {
     pub reference_range: Option<serde_json::Value>,
     /// The lab's flag on the value (R4 `interpretation`), read leniently as the ranges are.
     pub interpretation: Option<serde_json::Value>,
+    /// Why the value is missing (R4), read only for being there, in any shape: R4 obs-6 allows
+    /// it only where there is no `value[x]`, so a value beside it is a placeholder, not a
+    /// result (ST-3).
+    #[serde(rename = "dataAbsentReason")]
+    pub data_absent_reason: Option<serde_json::Value>,
 }
 
 /// A note (R4 `Annotation`): read for its words.

@@ -1927,15 +1927,19 @@ fn has_unread_words(resource: &model::Observation) -> bool {
         string.is_some_and(|text| !text.trim().is_empty())
             || concept.is_some_and(|c| c.first_code().is_none() && c.words().is_some())
     };
-    words(
-        resource.value_string.as_ref(),
-        resource.value_codeable_concept.as_ref(),
-    ) || resource.component.iter().any(|component| {
-        words(
-            component.value_string.as_ref(),
-            component.value_codeable_concept.as_ref(),
-        )
-    })
+    // A value beside a `dataAbsentReason` is none (ST-3), in words or not.
+    (resource.data_absent_reason.is_none()
+        && words(
+            resource.value_string.as_ref(),
+            resource.value_codeable_concept.as_ref(),
+        ))
+        || resource.component.iter().any(|component| {
+            component.data_absent_reason.is_none()
+                && words(
+                    component.value_string.as_ref(),
+                    component.value_codeable_concept.as_ref(),
+                )
+        })
 }
 
 /// What a resource refract skips or leaves out still says of itself: the patient it names (as
@@ -5913,6 +5917,15 @@ struct Value<'a> {
 }
 
 impl Value<'_> {
+    /// No value at all.
+    const NONE: Value<'static> = Value {
+        quantity: None,
+        integer: None,
+        coded: None,
+        boolean: None,
+        string: None,
+    };
+
     /// The value a `valueString` states as a number ("18": some questionnaire systems send
     /// scores so), with its unit or as a bound ("3%", "<5%": see [`written_value`]); `None`
     /// beside a quantity or an integer, which say the value themselves.
@@ -6975,12 +6988,18 @@ fn map_observation(
             },
         })
     };
-    let value = Value {
-        quantity: resource.value_quantity.as_ref(),
-        integer: resource.value_integer,
-        coded: resource.value_codeable_concept.as_ref(),
-        boolean: resource.value_boolean,
-        string: resource.value_string.as_deref(),
+    // A value beside a reason it is absent (R4 obs-6 forbids both) is a placeholder, such as a
+    // diary's 0 never filled in: no result (ST-3).
+    let value = if resource.data_absent_reason.is_some() {
+        Value::NONE
+    } else {
+        Value {
+            quantity: resource.value_quantity.as_ref(),
+            integer: resource.value_integer,
+            coded: resource.value_codeable_concept.as_ref(),
+            boolean: resource.value_boolean,
+            string: resource.value_string.as_deref(),
+        }
     };
     let main = make(&code, &value).map(|mut observation| {
         observation.reference_ranges = reference_ranges(resource.reference_range.as_ref());
@@ -7011,6 +7030,9 @@ fn map_observation(
         let Some(concept) = &component.code else {
             continue;
         };
+        if component.data_absent_reason.is_some() {
+            continue;
+        }
         let value = Value {
             quantity: component.value_quantity.as_ref(),
             integer: component.value_integer,

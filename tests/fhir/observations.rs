@@ -2300,3 +2300,71 @@ fn marrow_blasts_sent_as_a_fraction_are_stored_in_percent() {
         ]
     );
 }
+
+/// ST-3: R4 obs-6 allows `dataAbsentReason` only where there is no `value[x]`: a value sent
+/// beside a reason it is absent (a placeholder 0 of a diary not filled in, `asked-unknown`) is
+/// no result. A count of 0 seizures so sent made two failed schedules seizure-free, and a
+/// component's placeholder made a blood pressure of its panel.
+#[test]
+fn a_value_sent_beside_a_data_absent_reason_is_not_read() {
+    let mut env = Env::new();
+    let mut record =
+        super::epilepsy_bundle("dar", "DAR-1", ("266721009", "No response to treatment"));
+    let count = json!({
+        "resourceType": "Observation",
+        "id": "dar-diary",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:dar"},
+        "code": {"text": "Seizure count"},
+        "valueQuantity": {"value": 0, "unit": "{seizures}"},
+        "dataAbsentReason": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+            "code": "asked-unknown"
+        }]},
+        "effectivePeriod": {"start": "2023-01-05", "end": "2024-12-31"}
+    });
+    let component = |code: &str, value: f64, absent: bool| {
+        let mut component = json!({
+            "code": coding(LOINC, code, code),
+            "valueQuantity": {"value": value, "unit": "mm[Hg]",
+                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+        });
+        if absent {
+            component["dataAbsentReason"] = json!({"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                "code": "error"
+            }]});
+        }
+        component
+    };
+    let panel = json!({
+        "resourceType": "Observation",
+        "id": "dar-bp",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:dar"},
+        "code": coding(LOINC, "85354-9", "Blood pressure panel"),
+        "effectiveDateTime": "2024-06-01",
+        "component": [component("8480-6", 0.0, true), component("8462-4", 81.0, false)]
+    });
+    for resource in [count, panel] {
+        let url = format!("urn:uuid:{}", resource["id"].as_str().unwrap());
+        record["entry"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"fullUrl": url, "resource": resource}));
+    }
+    let path = env.write_json("absent.json", &record);
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT code, value FROM observations ORDER BY code"),
+        [["8462-4", "81"]]
+    );
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", "epilepsy"])
+        .output()
+        .unwrap();
+    let flags: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(flags[0]["status"], "refractory", "{flags:#}");
+}
