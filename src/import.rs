@@ -604,6 +604,12 @@ fn this_host() -> String {
 /// `dataAbsentReason` (R4 obs-6 allows the reason only where there is no value) is a
 /// placeholder and no result: a diary's 0 seizures so sent had made failed schedules
 /// seizure-free. Files are read again so that such values are no longer stored.
+/// Also in 28 (ST-4, ST-5): a Condition's or an AllergyIntolerance's status written as a bare
+/// code (STU3, DSTU2) is read as that code, where the whole record had been left out (a
+/// bipolar disorder so lost excluded nothing); a drug record an older version says was not
+/// taken or not given (STU3 `taken: n`, `notGiven`; DSTU2 `wasNotTaken`, `wasNotGiven`) is no
+/// exposure, and a Procedure STU3 says `notDone` or `aborted` (DSTU2 `notPerformed`) is not
+/// done, `suspended` not yet. Files are read again so that such records are read so.
 pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -277,9 +277,18 @@ pub struct Condition {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub code: Option<CodeableConcept>,
-    #[serde(rename = "clinicalStatus")]
+    /// A CodeableConcept (R4), or a bare code (STU3, DSTU2: ST-4).
+    #[serde(
+        rename = "clinicalStatus",
+        default,
+        deserialize_with = "status_concept"
+    )]
     pub clinical_status: Option<CodeableConcept>,
-    #[serde(rename = "verificationStatus")]
+    #[serde(
+        rename = "verificationStatus",
+        default,
+        deserialize_with = "status_concept"
+    )]
     pub verification_status: Option<CodeableConcept>,
     #[serde(rename = "onsetDateTime")]
     pub onset_date_time: Option<String>,
@@ -450,6 +459,19 @@ pub struct MedicationUse {
     /// MedicationRequest: a request NOT to give the drug (a prohibition).
     #[serde(rename = "doNotPerform")]
     pub do_not_perform: Option<bool>,
+    /// STU3 MedicationStatement: whether the patient took it (`y`, `n`, `unk`, `na`); `n` says
+    /// not (ST-5). Read leniently: a shape it does not know says nothing.
+    #[serde(default, deserialize_with = "lenient")]
+    pub taken: Option<String>,
+    /// STU3 MedicationAdministration: true says the drug was not given.
+    #[serde(rename = "notGiven", default, deserialize_with = "lenient")]
+    pub not_given: Option<bool>,
+    /// DSTU2 MedicationStatement: true says the drug was not taken.
+    #[serde(rename = "wasNotTaken", default, deserialize_with = "lenient")]
+    pub was_not_taken: Option<bool>,
+    /// DSTU2 MedicationAdministration: true says the drug was not given.
+    #[serde(rename = "wasNotGiven", default, deserialize_with = "lenient")]
+    pub was_not_given: Option<bool>,
     /// A list in MedicationStatement/Administration, one concept in MedicationRequest.
     #[serde(rename = "statusReason", default, deserialize_with = "one_or_many")]
     pub status_reason: Vec<CodeableConcept>,
@@ -819,6 +841,12 @@ pub struct Procedure {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub status: Option<String>,
+    /// STU3: true says the procedure was not done (ST-5).
+    #[serde(rename = "notDone", default, deserialize_with = "lenient")]
+    pub not_done: Option<bool>,
+    /// DSTU2: true says the procedure was not performed.
+    #[serde(rename = "notPerformed", default, deserialize_with = "lenient")]
+    pub not_performed: Option<bool>,
     pub code: Option<CodeableConcept>,
     #[serde(rename = "performedDateTime")]
     pub performed_date_time: Option<String>,
@@ -933,9 +961,18 @@ pub struct AllergyIntolerance {
     pub meta: Option<Meta>,
     /// R4 names the patient `patient`, not `subject`.
     pub patient: Option<Reference>,
-    #[serde(rename = "clinicalStatus")]
+    /// A CodeableConcept (R4), or a bare code (STU3, DSTU2: ST-4).
+    #[serde(
+        rename = "clinicalStatus",
+        default,
+        deserialize_with = "status_concept"
+    )]
     pub clinical_status: Option<CodeableConcept>,
-    #[serde(rename = "verificationStatus")]
+    #[serde(
+        rename = "verificationStatus",
+        default,
+        deserialize_with = "status_concept"
+    )]
     pub verification_status: Option<CodeableConcept>,
     /// "allergy" or "intolerance".
     #[serde(rename = "type")]
@@ -986,6 +1023,44 @@ pub struct CarePlan {
     #[serde(default)]
     pub extension: Vec<Extension>,
     pub period: Option<Period>,
+}
+
+/// A status held as a CodeableConcept in R4 (a Condition's or an AllergyIntolerance's
+/// `clinicalStatus`, `verificationStatus`), which STU3 and DSTU2 wrote as a bare code: the code
+/// read as a concept's only coding, so that such a record is read, never left out whole (ST-4).
+fn status_concept<'de, D>(deserializer: D) -> Result<Option<CodeableConcept>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Status {
+        Code(String),
+        Concept(CodeableConcept),
+    }
+    Ok(match Option::<Status>::deserialize(deserializer)? {
+        Some(Status::Code(code)) => Some(CodeableConcept {
+            coding: vec![Coding {
+                system: None,
+                code: Some(code),
+                display: None,
+            }],
+            text: None,
+        }),
+        Some(Status::Concept(concept)) => Some(concept),
+        None => None,
+    })
+}
+
+/// An element of an older FHIR version read where it says something (a flag that the drug was
+/// not given): a shape it does not take says nothing, and never leaves the record out.
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 /// Accepts one value or a list of values (elements whose cardinality differs between the

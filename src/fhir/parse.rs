@@ -1216,7 +1216,9 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             }
             // Not evidence that it was given either, but a reader would wonder where a record
             // the source sent went: removed like a cancelled one, with a warning saying why.
-            if let Some(why) = not_yet_given(raw.resource_type, &resource) {
+            if let Some(why) =
+                not_yet_given(raw.resource_type, &resource).or_else(|| said_not_given(&resource))
+            {
                 let mut mapping = removed(raw, resource.meta.as_ref());
                 mapping.warnings.push(format!("left out: {why}"));
                 return Ok(mapping);
@@ -1416,9 +1418,18 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             // Not (yet) done: a video-EEG being prepared or under way confirms no diagnosis,
             // and a surgery stopped before its end is not the surgery. Left out like one not
             // done, with a warning, and added when the source sends it completed.
+            // STU3's `aborted` ("terminated without completing successfully") is no procedure
+            // done, its `suspended` one on hold; STU3's `notDone` and DSTU2's `notPerformed`
+            // say not done whatever the status (ST-5).
             let gate = StatusGate {
-                none: &["entered-in-error", "not-done"],
-                left_out: &["preparation", "in-progress", "on-hold", "stopped"],
+                none: &["entered-in-error", "not-done", "aborted"],
+                left_out: &[
+                    "preparation",
+                    "in-progress",
+                    "on-hold",
+                    "stopped",
+                    "suspended",
+                ],
                 what: "a procedure",
                 why: "(not completed): not performed",
                 ..StatusGate::default()
@@ -1427,6 +1438,9 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 gate.stops(raw, resource.meta.as_ref(), resource.status.as_deref())
             {
                 return Ok(mapping);
+            }
+            if resource.not_done == Some(true) || resource.not_performed == Some(true) {
+                return Ok(removed(raw, resource.meta.as_ref()));
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let mut warnings = Vec::new();
@@ -2144,6 +2158,28 @@ fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option
         "MedicationDispense" => not_handed_over(resource),
         _ => None,
     }
+}
+
+/// Why a record of an older FHIR version says the drug was not taken or not given, if it does:
+/// STU3's `taken: n` ("the patient is not taking the medication") and `notGiven`, DSTU2's
+/// `wasNotTaken` and `wasNotGiven`. R4 says it by the status (`not-taken`, `not-done`); these
+/// flags beside a status such as `completed` said it too, and were read as the drug given
+/// (ST-5). Left out as a record not given, with a warning.
+fn said_not_given(resource: &model::MedicationUse) -> Option<String> {
+    let flag = if resource.taken.as_deref().map(str::trim) == Some("n") {
+        "taken: n"
+    } else if resource.was_not_taken == Some(true) {
+        "wasNotTaken"
+    } else if resource.not_given == Some(true) {
+        "notGiven"
+    } else if resource.was_not_given == Some(true) {
+        "wasNotGiven"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "a record saying the drug was not taken or not given ({flag}): not an exposure"
+    ))
 }
 
 /// Why a dispense that is not cancelled or declined is still no evidence the patient got the

@@ -813,3 +813,42 @@ fn a_status_is_read_from_its_r4_coding_whatever_codes_come_before_it() {
     assert_eq!(resolved["clinical_status"], "resolved", "{shown:#}");
     assert_eq!(resolved["verification_status"], "confirmed", "{shown:#}");
 }
+
+#[test]
+fn a_status_written_as_a_bare_code_is_read_not_the_record_left_out() {
+    // ST-4: STU3 and DSTU2 write a Condition's statuses as codes, not CodeableConcepts. Such a
+    // record was left out whole ("not a valid Condition"): a refuted diagnosis is harmless so
+    // lost, but a bipolar disorder lost this way excluded nothing and depression was flagged.
+    let env = Env::new();
+    let mut bipolar = diagnosis("sc-bp", "ST-CODE", BIPOLAR, None, None);
+    bipolar["clinicalStatus"] = json!("active");
+    bipolar["verificationStatus"] = json!("confirmed");
+    let mut refuted = diagnosis("sc-r", "ST-CODE-R", DEPRESSION, None, None);
+    refuted["verificationStatus"] = json!("refuted");
+    let bundle = collection(
+        [
+            depressed(
+                "ST-CODE",
+                diagnosis("sc-mdd", "ST-CODE", DEPRESSION, Some("active"), None),
+                vec![bipolar],
+            ),
+            depressed("ST-CODE-R", refuted, Vec::new()),
+        ]
+        .concat(),
+    );
+    let file = env.write_json("bare-codes.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+    assert!(
+        !summary.to_string().contains("not a valid Condition"),
+        "{summary}"
+    );
+
+    let flags = flags(&env);
+    let excluded = flag_of(&flags, "ST-CODE", "depression").unwrap();
+    assert_eq!(excluded["status"], "not_met", "{excluded:#}");
+    assert!(
+        flag_of(&flags, "ST-CODE-R", "depression").is_none(),
+        "{flags:#?}"
+    );
+}

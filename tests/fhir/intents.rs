@@ -7,7 +7,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Env, ICD10, LOINC, RXNORM, bundle, coding, condition, patient, statement, today};
+use super::{
+    Env, ICD10, LOINC, RXNORM, SNOMED, bundle, coding, condition, patient, statement, today, with,
+};
 
 const SUBJECT: &str = "urn:uuid:int-pt";
 
@@ -386,4 +388,85 @@ fn a_fourth_class_on_hold_is_not_given_now_and_is_shown_on_hold() {
         );
         assert!(shown.contains("≥ given at least until"), "{shown}");
     }
+}
+
+#[test]
+fn an_older_versions_not_taken_not_given_or_not_done_is_no_exposure_and_no_procedure() {
+    // ST-5: STU3 and DSTU2 said "not given" by a flag beside the status (`taken: n`,
+    // `notGiven`, `wasNotTaken`, `wasNotGiven`; a Procedure's `notDone`, `notPerformed`, or
+    // STU3's status `aborted`): each was read as the drug given or the procedure done.
+    let mut env = Env::new();
+    let administration = |id: &str, code: &str, flag: Value| {
+        with(
+            json!({
+                "resourceType": "MedicationAdministration",
+                "id": id,
+                "status": "completed",
+                "subject": {"reference": SUBJECT},
+                "medicationCodeableConcept": coding(RXNORM, code, &format!("Drug {id}")),
+                "effectiveDateTime": "2024-01-01"
+            }),
+            &flag,
+        )
+    };
+    let procedure = |id: &str, status: &str, flag: Value| {
+        with(
+            json!({
+                "resourceType": "Procedure",
+                "id": id,
+                "status": status,
+                "subject": {"reference": SUBJECT},
+                "code": coding(SNOMED, "26348000", "Temporal lobectomy"),
+                "performedDateTime": "2024-02-01"
+            }),
+            &flag,
+        )
+    };
+    let document = patient_with(&[
+        with(
+            statement(
+                "n1",
+                SUBJECT,
+                ("9031", "Drug N1"),
+                "completed",
+                "2024-01-01",
+                None,
+            ),
+            &json!({"taken": "n"}),
+        ),
+        with(
+            statement(
+                "n2",
+                SUBJECT,
+                ("9032", "Drug N2"),
+                "completed",
+                "2024-01-01",
+                None,
+            ),
+            &json!({"wasNotTaken": true}),
+        ),
+        administration("n3", "9033", json!({"notGiven": true})),
+        administration("n4", "9034", json!({"wasNotGiven": true})),
+        procedure("n5", "completed", json!({"notDone": true})),
+        procedure("n6", "completed", json!({"notPerformed": true})),
+        procedure("n7", "aborted", json!({})),
+        // Controls: taken, given, done.
+        with(
+            statement(
+                "y1",
+                SUBJECT,
+                ("9035", "Drug Y1"),
+                "completed",
+                "2024-01-01",
+                None,
+            ),
+            &json!({"taken": "y", "wasNotTaken": false}),
+        ),
+        administration("y2", "9036", json!({"notGiven": false})),
+        procedure("y3", "completed", json!({"notDone": false})),
+    ]);
+    let file = env.write_json("older.json", &document);
+    env.import_ok(&file);
+    assert_eq!(exposure_texts(&env), ["Drug Y1", "Drug y2"]);
+    assert_eq!(env.int("SELECT count(*) FROM procedures"), 1);
 }
