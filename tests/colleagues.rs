@@ -2659,3 +2659,47 @@ fn a_decision_begun_without_an_assessment_is_refused_when_one_appears() {
     assert_eq!(recorded(&path), "Add a fifth agent", "{}", alice.screen());
     assert_eq!(alice.typed(), None);
 }
+
+/// TM-8: Bob's agenda still shows the old order (his screen has not polled) when Alice swaps
+/// the first two cases; he presents "case 2" as he sees it and records a decision. The
+/// presentation and the decision are those of the patient he pointed at, not of the case that
+/// took that row meanwhile.
+#[test]
+fn a_decision_on_case_2_of_a_stale_agenda_lands_on_the_patient_shown() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut bob = User::new(&path, "dr.bob");
+    let mut alice = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    bob.press('m');
+    bob.key(KeyCode::Enter);
+    assert_eq!(bob.model.screen, Screen::Meeting, "{}", bob.screen());
+    bob.press('j');
+    let pointed = agenda(&bob)[1].clone();
+    let first = agenda(&bob)[0].clone();
+    alice.move_case(first.id, false).unwrap();
+    bob.key(KeyCode::Enter);
+    assert_eq!(bob.model.screen, Screen::Presenting, "{}", bob.screen());
+    assert_eq!(presented(&bob).id, pointed.id, "{}", bob.screen());
+    assert_eq!(patient_on_screen(&bob), pointed.patient_id);
+    open_decision(&mut bob);
+    bob.type_text("Continue the current plan");
+    // The screen refreshes while he types: the order he now sees changed.
+    bob.sees_the_change();
+    bob.key(KeyCode::Enter);
+    let on = |id: i64| -> Option<String> {
+        query(
+            &path,
+            "SELECT outcome_text FROM meeting_cases WHERE id = ?1",
+            [id],
+        )
+    };
+    assert_eq!(
+        on(pointed.id).as_deref(),
+        Some("Continue the current plan"),
+        "{:?}\n{}",
+        bob.model.message,
+        bob.screen()
+    );
+    assert_ne!(on(first.id).as_deref(), Some("Continue the current plan"));
+    assert_eq!(presented(&bob).id, pointed.id);
+}
