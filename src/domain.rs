@@ -47,7 +47,7 @@ pub use shown_zone::ShownZone;
 pub use workflow::{
     Attendee, CareOption, ChecklistItem, Edit, Meeting, MeetingCase, OptionKind, PatientPreference,
     PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, TEAM_ITEM_PREFIX, Task, TaskStatus,
-    TrialStatus, WayForwardStep, WellbeingGoal,
+    TrialStatus, WayForwardStep, WellbeingGoal, adds_team_item,
 };
 
 /// Implements `as_str`, `parse`, `ALL`, `Display` and serde (as the machine name) for a

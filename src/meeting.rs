@@ -119,11 +119,12 @@ pub enum MeetingChange {
     /// whether its plan was followed, as the person opened the case and as they save it.
     Case(Edit<MeetingCase>),
     /// A decision (outcome) typed while an assessment was on screen: saved as `Case`, refused
-    /// when the assessment of `ruleset` no longer has fingerprint `seen` (as a review is).
+    /// when the assessment of `ruleset` no longer has fingerprint `seen` (as a review is), or
+    /// when there is one now and none was on screen (`seen` is `None`).
     Decision {
         edit: Edit<MeetingCase>,
         ruleset: String,
-        seen: String,
+        seen: Option<String>,
     },
     /// An attendee marked present or absent.
     Attendee(Edit<Attendee>),
@@ -273,7 +274,7 @@ pub fn apply(
             ruleset,
             seen,
         } => {
-            store.save_decision(edit, ruleset, seen)?;
+            store.save_decision(edit, ruleset, seen.as_deref())?;
             case_message(edit)
         }
         MeetingChange::Attendee(edit) => {

@@ -13,7 +13,7 @@ use crate::domain::way_forward::{
 };
 use crate::domain::{
     Assessment, CareOption, ChecklistItem, Edit, Observation, PatientId, PatientRecord, Referral,
-    TrialStatus, WayForwardStep, WellbeingGoal,
+    TrialStatus, WayForwardStep, WellbeingGoal, adds_team_item,
 };
 use crate::rules::Rules;
 use crate::rules::options::{
@@ -474,11 +474,14 @@ pub fn apply(
             // The tick is saved: an evaluation that cannot run now (the file busy) is left to
             // the background pass, which finds the patient stale, rather than failing the save.
             let _ = assess::evaluate_chunk(store, rules, today, &[item.patient_id]);
-            format!(
-                "{} {}",
-                if item.done { "ticked:" } else { "unticked:" },
-                item.text
-            )
+            let done = if adds_team_item(edit) {
+                "added to the checklist:"
+            } else if item.done {
+                "ticked:"
+            } else {
+                "unticked:"
+            };
+            format!("{done} {}", item.text)
         }
         Change::Referral(edit) => {
             let id = store.save_referral(edit, today)?;

@@ -2564,3 +2564,142 @@ fn a_question_typed_about_a_removed_case_is_not_saved_on_the_case_that_took_its_
         alice.screen()
     );
 }
+
+/// TM-5: an item the team adds to the checklist is said and audited as added, not as a tick
+/// taken off something that was never there.
+#[test]
+fn a_team_checklist_item_added_is_said_and_audited_as_added() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut bob = User::new(&path, "dr.bob");
+    bob.open_patient(&mrn);
+    bob.press('w');
+    while bob.model.way_forward.as_ref().unwrap().step > 1 {
+        bob.press('k');
+    }
+    while bob.model.way_forward.as_ref().unwrap().step < 1 {
+        bob.press('j');
+    }
+    bob.key(KeyCode::Tab);
+    bob.press('a');
+    assert!(bob.typed().is_some(), "{}", bob.screen());
+    bob.type_text("Bob: check inhaler technique");
+    bob.key(KeyCode::Enter);
+    let message = bob.model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("added") && !message.contains("ticked"),
+        "{message}"
+    );
+    let action: String = query(
+        &path,
+        "SELECT action FROM audit_log WHERE entity = 'checklist_items' AND who = 'dr.bob'
+         ORDER BY id DESC LIMIT 1",
+        [],
+    );
+    assert_eq!(action, "checklist.add");
+}
+
+/// TM-6: a decision begun while the case's patient had no assessment of its condition is
+/// refused, its text kept, when an assessment appeared before it was saved: it was never
+/// typed against what is there now.
+#[test]
+fn a_decision_begun_without_an_assessment_is_refused_when_one_appears() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.present_first_case();
+    let case = alice
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "CREATE TABLE kept_for_the_test AS SELECT * FROM assessments
+         WHERE patient_id = ?1 AND ruleset = ?2",
+        rusqlite::params![case.case.patient_id.0, case.ruleset],
+    )
+    .unwrap();
+    conn.execute(
+        "DELETE FROM assessments WHERE patient_id = ?1 AND ruleset = ?2",
+        rusqlite::params![case.case.patient_id.0, case.ruleset],
+    )
+    .unwrap();
+    alice.sees_the_change();
+    open_decision(&mut alice);
+    alice.type_text("Add a fifth agent");
+    // An import assesses the patient meanwhile.
+    conn.execute(
+        "INSERT INTO assessments SELECT * FROM kept_for_the_test",
+        [],
+    )
+    .unwrap();
+    alice.key(KeyCode::Enter);
+    let recorded = |path: &Path| -> String {
+        query(
+            path,
+            "SELECT outcome_text FROM meeting_cases WHERE id = ?1",
+            [case.case.id],
+        )
+    };
+    assert_ne!(recorded(&path), "Add a fifth agent");
+    assert_eq!(alice.typed().as_deref(), Some("Add a fifth agent"));
+    assert!(
+        alice
+            .screen()
+            .contains("not saved, text kept: assessment changed since opened"),
+        "{}",
+        alice.screen()
+    );
+    alice.key(KeyCode::Enter);
+    assert_eq!(recorded(&path), "Add a fifth agent", "{}", alice.screen());
+    assert_eq!(alice.typed(), None);
+}
+
+/// TM-8: Bob's agenda still shows the old order (his screen has not polled) when Alice swaps
+/// the first two cases; he presents "case 2" as he sees it and records a decision. The
+/// presentation and the decision are those of the patient he pointed at, not of the case that
+/// took that row meanwhile.
+#[test]
+fn a_decision_on_case_2_of_a_stale_agenda_lands_on_the_patient_shown() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut bob = User::new(&path, "dr.bob");
+    let mut alice = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    bob.press('m');
+    bob.key(KeyCode::Enter);
+    assert_eq!(bob.model.screen, Screen::Meeting, "{}", bob.screen());
+    bob.press('j');
+    let pointed = agenda(&bob)[1].clone();
+    let first = agenda(&bob)[0].clone();
+    alice.move_case(first.id, false).unwrap();
+    bob.key(KeyCode::Enter);
+    assert_eq!(bob.model.screen, Screen::Presenting, "{}", bob.screen());
+    assert_eq!(presented(&bob).id, pointed.id, "{}", bob.screen());
+    assert_eq!(patient_on_screen(&bob), pointed.patient_id);
+    open_decision(&mut bob);
+    bob.type_text("Continue the current plan");
+    // The screen refreshes while he types: the order he now sees changed.
+    bob.sees_the_change();
+    bob.key(KeyCode::Enter);
+    let on = |id: i64| -> Option<String> {
+        query(
+            &path,
+            "SELECT outcome_text FROM meeting_cases WHERE id = ?1",
+            [id],
+        )
+    };
+    assert_eq!(
+        on(pointed.id).as_deref(),
+        Some("Continue the current plan"),
+        "{:?}\n{}",
+        bob.model.message,
+        bob.screen()
+    );
+    assert_ne!(on(first.id).as_deref(), Some("Continue the current plan"));
+    assert_eq!(presented(&bob).id, pointed.id);
+}

@@ -1118,3 +1118,61 @@ fn an_older_documents_server_source_keeps_its_name_whatever_its_keys_find_here()
     );
     assert!(said.contains("left out"), "{said}");
 }
+
+/// TM-7: the numbers a file gave patients since joined away (the meta key
+/// `patients_removed_max`) travel with a whole-file document: the restored file goes on
+/// numbering past them, never handing one of them to a newcomer.
+#[test]
+fn a_moved_file_never_gives_a_joined_patients_number_again() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("original.db");
+    let first = collection(&dir, "first", &[novak()]);
+    import(&db, &[&first]);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let highest: i64 = conn
+        .query_row("SELECT max(id) FROM patients", [], |row| row.get(0))
+        .unwrap();
+    // As a join leaves it: the patient numbered `removed` is gone, the number is not free.
+    let removed = highest + 40;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('patients_removed_max', CAST(?1 AS TEXT))",
+        [removed],
+    )
+    .unwrap();
+    drop(conn);
+    let target = moved(&dir, &db, "restored", &[]);
+    let newcomer = collection(
+        &dir,
+        "newcomer",
+        &[patient(
+            "p-new",
+            "M-NEW-1",
+            &json!([{"family": "Okoro", "given": ["Ada"]}]),
+            "1970-02-03",
+        )],
+    );
+    import(&target, &[&newcomer]);
+    let conn = rusqlite::Connection::open(&target).unwrap();
+    let id: i64 = conn
+        .query_row(
+            "SELECT id FROM patients WHERE family_name = 'Okoro'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        id > removed,
+        "the newcomer got number {id}, at or below {removed}"
+    );
+    // Exported again, the restored file says the same.
+    let again = moved(&dir, &target, "again", &[]);
+    let kept: String = rusqlite::Connection::open(&again)
+        .unwrap()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'patients_removed_max'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, removed.to_string());
+}

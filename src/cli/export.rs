@@ -123,6 +123,14 @@ pub fn write_native(
         write!(out, ",\"{key}\":")?;
         serde_json::to_writer(&mut *out, rows).map_err(io::Error::from)?;
     }
+    // The numbers given to records since joined away: a restore never gives them again (a
+    // colleague's screen may still hold one). A value that is no number is no number given.
+    if let Some(number) = store
+        .meta("patients_removed_max")?
+        .and_then(|value| value.trim().parse::<i64>().ok())
+    {
+        write!(out, ",\"patients_removed_max\":{number}")?;
+    }
     out.write_all(b"}\n")?;
     Ok(())
 }

@@ -107,12 +107,14 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>, m: &Masking
             }
             out
         }
-        "checklist.tick" | "checklist.untick" => {
+        "checklist.tick" | "checklist.untick" | "checklist.add" => {
             let item = typed(after, "text", m)
                 .as_ref()
                 .map(quoted)
                 .unwrap_or_default();
-            let mut out = if action == "checklist.tick" {
+            let mut out = if action == "checklist.add" {
+                format!("added {item} to the checklist")
+            } else if action == "checklist.tick" {
                 format!("ticked {item}")
             } else {
                 format!("unticked {item}")

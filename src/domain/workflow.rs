@@ -63,6 +63,13 @@ pub struct WayForwardStep {
 /// a confounder's or a standard item's key.
 pub const TEAM_ITEM_PREFIX: &str = "team_";
 
+/// Whether saving `edit` adds an item of the team's own to the checklist (rather than ticking
+/// or unticking one): a team item begun from nothing. The store numbers it past any a
+/// colleague added meanwhile, so it is always a new row.
+pub fn adds_team_item(edit: &Edit<ChecklistItem>) -> bool {
+    edit.base.is_none() && edit.new.id == 0 && edit.new.key.starts_with(TEAM_ITEM_PREFIX)
+}
+
 /// A re-evaluation checklist item: an open confounder of the assessment or a standard item of
 /// the condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

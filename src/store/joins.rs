@@ -235,12 +235,7 @@ fn join(
     conn.execute("DELETE FROM patients WHERE id = ?1", [replaced.0])?;
     // Its number is never given again (see `write::NEXT_PATIENT_ID`): a screen still on it
     // refuses its saves rather than filing them under a patient imported later.
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('patients_removed_max', CAST(?1 AS TEXT))
-         ON CONFLICT (key) DO UPDATE SET
-             value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
-        [replaced.0],
-    )?;
+    super::write::keep_removed_patient_numbers(conn, replaced.0)?;
     mark_dirty(conn, kept)?;
     Ok(format!(
         "joined {old_words} into {kept_words}: {why}; its records and the team's work are \

@@ -882,8 +882,14 @@ impl<'a> MeetingWriter<'a> {
     /// field changed by both is refused (see [`versions`]) unless the edit overwrites.
     /// A decision typed while the assessment of `ruleset` with fingerprint `seen` was on
     /// screen: refused, nothing written, when the assessment changed since (an import, a
-    /// re-evaluation), as a review is; else saved as any change to the case.
-    pub fn save_decision(&self, edit: &Edit<MeetingCase>, ruleset: &str, seen: &str) -> Result<()> {
+    /// re-evaluation), as a review is; else saved as any change to the case. `seen` is `None`
+    /// when no assessment was on screen: one there now is a change since (TM-6).
+    pub fn save_decision(
+        &self,
+        edit: &Edit<MeetingCase>,
+        ruleset: &str,
+        seen: Option<&str>,
+    ) -> Result<()> {
         let now: Option<(String, String, String)> = self
             .conn
             .prepare_cached(
@@ -895,7 +901,7 @@ impl<'a> MeetingWriter<'a> {
             })
             .optional()?;
         if let Some((status, label, fingerprint)) = now
-            && fingerprint != seen
+            && Some(fingerprint.as_str()) != seen
         {
             return Err(StoreError::AssessmentChanged {
                 status: parse_code("assessments.status", &status, AssessmentStatus::parse)?,
@@ -1605,7 +1611,7 @@ impl Store {
         &mut self,
         edit: &Edit<MeetingCase>,
         ruleset: &str,
-        seen: &str,
+        seen: Option<&str>,
     ) -> Result<()> {
         self.meeting_write(|w| w.save_decision(edit, ruleset, seen))
     }

@@ -85,6 +85,12 @@ pub struct NativeDocument {
     /// The ingredients each source's Medication names (`medication_ingredients`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub medication_ingredients: Vec<serde_json::Map<String, Cell>>,
+    /// The highest patient number the file gave to a record since joined away (its meta key
+    /// `patients_removed_max`, TM-7): a file restored from the document never gives it, nor
+    /// any below it, again, as the file it came from would not. Absent when none was removed,
+    /// and from documents written before it was carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patients_removed_max: Option<i64>,
 }
 
 /// The file-level rows of a document (see [`NativeDocument`]'s fields of the same names), in
@@ -1644,6 +1650,11 @@ impl Store {
                 }
             }
         }
+        // Only the document's own file numbers as it did (a restore, or its own copy): another
+        // file's numbers say nothing of this one's.
+        if this_files && let Some(number) = document.patients_removed_max {
+            super::write::keep_removed_patient_numbers(conn, number)?;
+        }
         Ok(counts)
     }
 }
@@ -2919,8 +2930,9 @@ mod tests {
     const NOT_CARRIED: &[(&str, &str)] = &[
         (
             "meta",
-            "the file's own settings: its id travels as the document's `file_id`, and its import \
-         epoch counts this file's runs",
+            "the file's own settings: its id travels as the document's `file_id`, the patient \
+         numbers joined away as its `patients_removed_max`, and its import epoch counts this \
+         file's runs",
         ),
         (
             "assessments",

@@ -17,7 +17,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::{
     CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
     ReferralStatus, Stance, StepStatus, TEAM_ITEM_PREFIX, TrialStatus, WayForwardStep,
-    WellbeingGoal,
+    WellbeingGoal, adds_team_item,
 };
 
 /// What is stored for one patient and condition (steps never written are absent).
@@ -239,7 +239,10 @@ impl Store {
                 id,
                 ..saved.clone()
             };
-            let action = if after.done {
+            // An item added is said as such, not as a tick taken off something never there.
+            let action = if before.is_none() && adds_team_item(edit) {
+                "checklist.add"
+            } else if after.done {
                 "checklist.tick"
             } else {
                 "checklist.untick"

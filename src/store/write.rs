@@ -169,6 +169,18 @@ pub(super) const NEXT_PATIENT_ID: &str =
                 coalesce((SELECT CAST(value AS INTEGER) FROM meta
                           WHERE key = 'patients_removed_max'), 0)) + 1";
 
+/// Records that patient numbers up to `number` were given and must not be given again (see
+/// [`NEXT_PATIENT_ID`]): a join's removed record, or those a restored document's file gave.
+pub(super) fn keep_removed_patient_numbers(conn: &Connection, number: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('patients_removed_max', CAST(?1 AS TEXT))
+         ON CONFLICT (key) DO UPDATE SET
+             value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+    )?
+    .execute([number])?;
+    Ok(())
+}
+
 impl<'conn> RecordWriter<'conn> {
     /// Cached statements: a writer per patient (the importer's line derivation) costs no
     /// parsing after the first.

@@ -191,9 +191,9 @@ fn screen_action(model: &mut Model, action: Action) -> Vec<Effect> {
     }
 }
 
-/// The assessment the presentation shows for the selected case (its rule set and
-/// fingerprint), when the case's patient has loaded.
-fn assessment_presented(model: &Model) -> Option<(String, String)> {
+/// The fingerprint of the assessment the presentation shows for the selected case's condition,
+/// when the case's patient has loaded and has one.
+fn assessment_presented(model: &Model) -> Option<String> {
     let case = model.meeting.as_ref()?.selected_case()?;
     let detail = model
         .patient
@@ -206,7 +206,7 @@ fn assessment_presented(model: &Model) -> Option<(String, String)> {
         .assessments
         .iter()
         .find(|a| a.assessment.ruleset == case.ruleset)?;
-    Some((case.ruleset.clone(), shown.assessment.fingerprint.clone()))
+    Some(shown.assessment.fingerprint.clone())
 }
 
 /// The patient `A` adds to an agenda, with the condition on screen: the list's selection or

@@ -354,9 +354,9 @@ pub(super) fn not_saved(
                 .meeting
                 .as_mut()
                 .and_then(|m| m.pending.as_mut())
-                .and_then(|p| p.seen.as_mut())
+                .map(|p| &mut p.seen)
             {
-                seen.1 = fingerprint;
+                seen.1 = Some(fingerprint);
             }
             // The key first, in words short enough for an 80-column status line.
             let lead = if typed {

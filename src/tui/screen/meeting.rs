@@ -336,12 +336,12 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
     Vec::new()
 }
 
-/// A key on the presentation; `assessment` is the assessment shown of the case's patient and
-/// condition (rule set, fingerprint), which a decision is typed against.
+/// A key on the presentation; `assessment` is the fingerprint of the assessment shown of the
+/// case's patient and condition (`None`: none shown), which a decision is typed against.
 pub fn presentation_action(
     screen: &mut MeetingScreen,
     action: Action,
-    assessment: Option<(String, String)>,
+    assessment: Option<String>,
 ) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
@@ -400,7 +400,7 @@ pub fn presentation_action(
                     comes_back: detail.case.comes_back,
                 },
                 base: detail.case.clone(),
-                seen: assessment,
+                seen: (detail.ruleset.clone(), assessment),
             });
             return choose(
                 "Outcome: the recommendation",
@@ -638,14 +638,12 @@ pub fn submit(
             }
             text.clone_into(&mut pending.outcome.text);
             let edit = Edit::of(pending.base.clone(), pending.case());
-            match pending.seen {
-                Some((ruleset, seen)) => save(MeetingChange::Decision {
-                    edit,
-                    ruleset,
-                    seen,
-                }),
-                None => save(MeetingChange::Case(edit)),
-            }
+            let (ruleset, seen) = pending.seen;
+            save(MeetingChange::Decision {
+                edit,
+                ruleset,
+                seen,
+            })
         }
         MeetingPurpose::Task => {
             let Some(case) = case else { return Vec::new() };

@@ -155,9 +155,10 @@ pub struct MeetingScreen {
 pub struct PendingOutcome {
     pub base: MeetingCase,
     pub outcome: Outcome,
-    /// The assessment on screen when the decision began (its rule set and fingerprint): the
-    /// decision is refused if it changed before it is saved, as a review is.
-    pub seen: Option<(String, String)>,
+    /// The assessment on screen when the decision began (its rule set, and its fingerprint,
+    /// `None` when none was shown): the decision is refused if it changed before it is saved,
+    /// as a review is, and if one appeared where none was shown.
+    pub seen: (String, Option<String>),
 }
 
 impl PendingOutcome {
