@@ -610,6 +610,14 @@ fn this_host() -> String {
 /// taken or not given (STU3 `taken: n`, `notGiven`; DSTU2 `wasNotTaken`, `wasNotGiven`) is no
 /// exposure, and a Procedure STU3 says `notDone` or `aborted` (DSTU2 `notPerformed`) is not
 /// done, `suspended` not yet. Files are read again so that such records are read so.
+/// Also in 28 (RR-7, RR-8, RR-9, RR-11): a relative reference in an entry whose `fullUrl` is a
+/// server's URL is resolved against that entry's base and names the entry of that `fullUrl`
+/// (RR-7: an id-less Patient's or Medication's records had been kept aside, and another
+/// server's Patient of the same id taken for it); a Bundle inside a Bundle is read entry by
+/// entry instead of refusing the file (RR-8); a PHQ-9 answered by codes with no total item is
+/// totalled when all nine answers are weighed (RR-9); a frequency fewer than the times of the
+/// day a timing names is a dose at each of them (RR-11). Files are read again so that such
+/// records go to their patient, nested Bundles are read, and such totals and doses are kept.
 pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -238,6 +238,9 @@ pub struct Extension {
     pub value_quantity: Option<Quantity>,
     #[serde(rename = "valueReference")]
     pub value_reference: Option<Reference>,
+    /// An answer's weight (`ordinalValue`, see `parse::PHQ9_ITEMS`).
+    #[serde(rename = "valueDecimal")]
+    pub value_decimal: Option<f64>,
     /// The parts of a complex extension.
     #[serde(default)]
     pub extension: Vec<Extension>,
@@ -831,9 +834,21 @@ pub struct QuestionnaireAnswer {
     pub value_decimal: Option<f64>,
     #[serde(rename = "valueQuantity")]
     pub value_quantity: Option<Quantity>,
+    /// A choice, weighed by its code or its `ordinalValue` extension (a PHQ-9's items).
+    #[serde(rename = "valueCoding")]
+    pub value_coding: Option<AnswerCoding>,
     /// An answer's own items (R4 `answer.item`).
     #[serde(default)]
     pub item: Vec<QuestionnaireItem>,
+}
+
+/// A coded answer, with the extensions that may weigh it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AnswerCoding {
+    pub system: Option<String>,
+    pub code: Option<String>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

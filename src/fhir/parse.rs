@@ -1329,11 +1329,13 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 _ => {}
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let observations = questionnaire_scores(&resource, rules)?;
+            let mut why_no_total = Vec::new();
+            let observations = questionnaire_scores(&resource, rules, &mut why_no_total)?;
             if observations.is_empty() {
-                return Ok(
-                    Mapped::Skipped(String::from("QuestionnaireResponse (no coded score)")).into(),
-                );
+                let mut mapping: Mapping =
+                    Mapped::Skipped(String::from("QuestionnaireResponse (no coded score)")).into();
+                mapping.warnings = why_no_total;
+                return Ok(mapping);
             }
             for observation in &observations {
                 refuse_oversized(observation_texts(observation))?;
@@ -1342,13 +1344,15 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 .encounter
                 .as_ref()
                 .and_then(|reference| reference.reference.clone());
-            Ok(clinical(
+            let mut mapping = clinical(
                 raw,
                 subject,
                 visit,
                 resource.meta.as_ref(),
                 Item::Observations(observations),
-            ))
+            );
+            mapping.warnings.extend(why_no_total);
+            Ok(mapping)
         }
         "DiagnosticReport" => {
             let resource: model::DiagnosticReport = parse_as(raw)?;
@@ -5364,7 +5368,8 @@ fn clock_time(time: &str) -> Option<String> {
 /// Doses a day a timing states (R4 `Timing`):
 ///
 /// - `repeat`: `frequency` times per `period` `periodUnit`, a range of either read at its fewest
-///   doses (`frequency`, not `frequencyMax`; `periodMax`, see [`longest_period`]). With no frequency, once for each
+///   doses (`frequency`, not `frequencyMax`; `periodMax`, see [`longest_period`]). A frequency
+///   fewer than the distinct times of the day it names is once at each of them. With no frequency, once for each
 ///   distinct time of the day it names (`when`: `MORN`, `EVE`, `HS`…; or `timeOfDay`), else once
 ///   per period; times of the day with no period recur daily. "At meals" (`C`, `AC`, `PC`) is as
 ///   many times as meals, which the record does not say: no frequency.
@@ -5377,6 +5382,11 @@ fn timing_per_day(timing: &model::Timing) -> Option<f64> {
     let structured = repeat.and_then(|repeat| {
         let named = times_named(repeat);
         let frequency = match (repeat.frequency, named) {
+            // Fewer than the times of the day it names ("once a day", MORN and EVE): the
+            // frequency cannot count every dose, each named time is one (R4 `when`: "the event
+            // is tied to the union of the specified events"; RR-11). Read as once at each per
+            // period, never the frequency times each, which would make up doses.
+            (Some(frequency), Ok(Some(times))) if frequency < times => times,
             (Some(frequency), _) => frequency,
             (None, Ok(Some(times))) => times,
             (None, Err(())) => return None,
@@ -6652,12 +6662,30 @@ fn is_number_fraction(quantity: &model::Quantity) -> bool {
 /// where a form writes one, else the end of its `definition` or `linkId` ("/44261-6",
 /// "http://loinc.org/q/44249-1#44261-6"): R4 keeps an item's codes in the Questionnaire,
 /// which exports seldom carry. An item named by no LOINC code is no score refract can read.
+///
+/// A PHQ-9 (LOINC panel 44249-1) with no total item is totalled from its nine items (see
+/// [`phq9_total`]); why it is not, when it is not, goes to `warnings`.
 fn questionnaire_scores(
     response: &model::QuestionnaireResponse,
     rules: &Rules,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<Observation>, String> {
     let mut scored: Vec<(String, Option<String>, model::Quantity)> = Vec::new();
     collect_scores(&response.item, &mut scored);
+    if !scored.iter().any(|(code, _, _)| code == PHQ9_TOTAL) {
+        match phq9_total(response) {
+            Some(Ok(total)) => scored.push((
+                String::from(PHQ9_TOTAL),
+                Some(String::from("PHQ-9 total score (items 1-9)")),
+                model::Quantity {
+                    value: Some(total),
+                    ..model::Quantity::default()
+                },
+            )),
+            Some(Err(why)) => warnings.push(format!("no PHQ-9 total: {why}")),
+            None => {}
+        }
+    }
     let mut observations = Vec::new();
     for (code, text, value) in scored {
         let observation = model::Observation {
@@ -6679,6 +6707,152 @@ fn questionnaire_scores(
         observations.extend(map_observation(&observation, rules)?);
     }
     Ok(observations)
+}
+
+/// LOINC "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]".
+const PHQ9_TOTAL: &str = "44261-6";
+
+/// The nine items of the PHQ-9 (LOINC panel 44249-1), in the form's order; the first two are
+/// also the PHQ-2's (55757-9).
+const PHQ9_ITEMS: [&str; 9] = [
+    "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+    "44260-8",
+];
+
+/// The PHQ-9's LOINC answers and the points each scores (Kroenke 2001: 0 "Not at all" to 3
+/// "Nearly every day").
+const PHQ9_ANSWERS: [(&str, f64); 4] = [
+    ("LA6568-5", 0.0),
+    ("LA6569-3", 1.0),
+    ("LA6570-1", 2.0),
+    ("LA6571-9", 3.0),
+];
+
+/// The extensions that weigh a coded answer: R4's `ordinalValue`, and R5's `itemWeight` as
+/// R4 forms that look ahead write it.
+const ANSWER_WEIGHTS: [&str; 2] = [
+    "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+    "http://hl7.org/fhir/StructureDefinition/itemWeight",
+];
+
+/// The PHQ-9 total a form with no total item gives: the sum of its nine items' points, only
+/// when every one is answered once and each answer's points are known (a number, an
+/// `ordinalValue`, or a PHQ-9 LOINC answer code); a total of fewer items would understate the
+/// score, read as a response or a remission it is not. `None`: no PHQ-9 (a PHQ-2 is not one
+/// missing seven items); `Err`: why a PHQ-9 gives no total.
+fn phq9_total(response: &model::QuestionnaireResponse) -> Option<Result<f64, String>> {
+    let mut answered: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    collect_weights(&response.item, &mut answered);
+    let is_phq9 = response
+        .questionnaire
+        .as_deref()
+        .and_then(loinc_at_end)
+        .as_deref()
+        == Some("44249-1")
+        || answered
+            .iter()
+            .any(|(code, _)| PHQ9_ITEMS[2..].contains(&code.as_str()));
+    if !is_phq9 {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut missing = Vec::new();
+    for item in PHQ9_ITEMS {
+        let answers: Vec<&Option<f64>> = answered
+            .iter()
+            .filter(|(code, _)| code == item)
+            .flat_map(|(_, answers)| answers)
+            .collect();
+        match answers.as_slice() {
+            [] => missing.push(item),
+            [Some(points)] => total += points,
+            [None] => {
+                return Some(Err(format!(
+                    "the answer to item {item} has no weight refract knows (a PHQ-9 LOINC                      answer code, or an ordinalValue)"
+                )));
+            }
+            _ => {
+                return Some(Err(format!(
+                    "item {item} is answered {} times",
+                    answers.len()
+                )));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Some(Err(format!(
+            "{} of its 9 items answered (not {})",
+            9 - missing.len(),
+            missing.join(", ")
+        )));
+    }
+    Some(Ok(total))
+}
+
+/// The answers to the PHQ-9's items among `items` and the items inside them, each with its
+/// points when known.
+fn collect_weights(
+    items: &[model::QuestionnaireItem],
+    answered: &mut Vec<(String, Vec<Option<f64>>)>,
+) {
+    for item in items {
+        let code = item
+            .code
+            .iter()
+            .find_map(|coding| coding.code.clone())
+            .filter(|code| PHQ9_ITEMS.contains(&code.as_str()))
+            .or_else(|| {
+                [item.definition.as_deref(), item.link_id.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .find_map(loinc_at_end)
+                    .filter(|code| PHQ9_ITEMS.contains(&code.as_str()))
+            });
+        if let Some(code) = code
+            && !item.answer.is_empty()
+        {
+            let points = item.answer.iter().map(answer_points).collect();
+            answered.push((code, points));
+        }
+        for answer in &item.answer {
+            collect_weights(&answer.item, answered);
+        }
+        collect_weights(&item.item, answered);
+    }
+}
+
+/// The points of one answer: a number, else its coding's weight (an extension), else the
+/// PHQ-9's LOINC answer code's.
+fn answer_points(answer: &model::QuestionnaireAnswer) -> Option<f64> {
+    let number = answer
+        .value_integer
+        .map(|n| n as f64)
+        .or(answer.value_decimal)
+        .or_else(|| answer.value_quantity.as_ref().and_then(|q| q.value));
+    let coded = answer.value_coding.as_ref().and_then(|coding| {
+        coding
+            .extension
+            .iter()
+            .filter(|extension| {
+                extension
+                    .url
+                    .as_deref()
+                    .is_some_and(|url| ANSWER_WEIGHTS.contains(&url))
+            })
+            .find_map(|extension| {
+                extension
+                    .value_decimal
+                    .or(extension.value_integer.map(|n| n as f64))
+            })
+            .or_else(|| {
+                let code = coding.code.as_deref()?.trim();
+                PHQ9_ANSWERS
+                    .iter()
+                    .find(|(known, _)| *known == code)
+                    .map(|(_, points)| *points)
+            })
+    });
+    number.or(coded).filter(|points| points.is_finite())
 }
 
 /// The numeric answers of `items` and of the items inside them, with the LOINC code and the

@@ -527,12 +527,15 @@ fn entry_resource<E>(
         return Err(FhirError::at(&path, "no resourceType").into());
     };
     let resource_type = known_type(&path, &resource_type)?;
+    // R4 allows a Bundle as an entry's resource (a `collection` of `searchset`s, a
+    // `batch-response` holding each search's): its entries are read as the outer one's are,
+    // each with its own `fullUrl` (RR-8). Whether it is a whole record is the outer Bundle's
+    // to say, never an inner one's.
     if resource_type == "Bundle" {
-        return Err(FhirError::at(
-            &path,
-            "a Bundle inside a Bundle (refract reads one level of entries)",
-        )
-        .into());
+        let inner: Document<'_> =
+            serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
+        document_resources(resource.get(), inner, &format!("{path}."), each, summary)?;
+        return Ok(());
     }
     if !versions.first(head.id.as_deref().map(|id| format!("{resource_type}/{id}"))) {
         return Ok(());

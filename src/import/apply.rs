@@ -337,7 +337,7 @@ fn subject_of(
     ) {
         LeftOutSubject::NotAPatients
     } else if let Some(subject) = heading.subject {
-        match resolve(&subject, source, checked, "Patient") {
+        match resolve(&subject, source, raw.full_url, checked, "Patient") {
             Ok(patient) if !of_another_server(&subject, source) => LeftOutSubject::Patient(patient),
             _ => LeftOutSubject::Unresolved,
         }
@@ -614,7 +614,7 @@ fn op_of(
     if let Mapped::Medication { product, .. } = &mut mapping.mapped {
         mapping
             .warnings
-            .extend(resolve_ingredients(product, checked));
+            .extend(resolve_ingredients(product, raw.full_url, checked));
     }
     if let Mapped::Patient(patient) = &mut mapping.mapped {
         mapping
@@ -833,17 +833,27 @@ fn op_of_mapped(
         Mapped::Resource(mut resource) => {
             match &mut resource.item {
                 Item::Medication(record) => {
-                    resolve_reasons(&mut record.reasons, &source, checked);
-                    resolve_prescriptions(&mut record.prescriptions, &source, checked);
-                    resolve_prescriptions(&mut record.renews, &source, checked);
+                    resolve_reasons(&mut record.reasons, &source, raw.full_url, checked);
+                    resolve_prescriptions(
+                        &mut record.prescriptions,
+                        &source,
+                        raw.full_url,
+                        checked,
+                    );
+                    resolve_prescriptions(&mut record.renews, &source, raw.full_url, checked);
                 }
                 Item::Procedure(procedure) => {
-                    resolve_named(&mut procedure.named_conditions, &source, checked);
+                    resolve_named(
+                        &mut procedure.named_conditions,
+                        &source,
+                        raw.full_url,
+                        checked,
+                    );
                     // A device no file names is no part of it: the procedure keeps its words.
                     procedure.named_devices = std::mem::take(&mut procedure.named_devices)
                         .into_iter()
                         .filter_map(|reference| {
-                            resolve(&reference, &source, checked, "Device")
+                            resolve(&reference, &source, raw.full_url, checked, "Device")
                                 .ok()
                                 .map(|(_, id)| format!("{DEVICE_PREFIX}{id}"))
                         })
@@ -851,48 +861,59 @@ fn op_of_mapped(
                 }
                 Item::Observations(observations) => {
                     for observation in observations {
-                        resolve_named(&mut observation.named_conditions, &source, checked);
+                        resolve_named(
+                            &mut observation.named_conditions,
+                            &source,
+                            raw.full_url,
+                            checked,
+                        );
                     }
                 }
                 Item::Imaging { study, statuses } => {
-                    resolve_named(&mut study.named_conditions, &source, checked);
+                    resolve_named(&mut study.named_conditions, &source, raw.full_url, checked);
                     for observation in statuses {
-                        resolve_named(&mut observation.named_conditions, &source, checked);
+                        resolve_named(
+                            &mut observation.named_conditions,
+                            &source,
+                            raw.full_url,
+                            checked,
+                        );
                     }
                 }
                 Item::Condition(_) | Item::Reaction(_) | Item::Line(_) | Item::Team(_) => {}
             }
-            let subject = match resolve(&resource.subject, &source, checked, "Patient") {
-                Ok(subject) => subject,
-                Err(why) => {
-                    return left_out(
-                        raw,
-                        options,
-                        checked,
-                        LeftOutWhy::Warned(format!("left out: its subject {why}")),
-                    );
-                }
-            };
+            let subject =
+                match resolve(&resource.subject, &source, raw.full_url, checked, "Patient") {
+                    Ok(subject) => subject,
+                    Err(why) => {
+                        return left_out(
+                            raw,
+                            options,
+                            checked,
+                            LeftOutWhy::Warned(format!("left out: its subject {why}")),
+                        );
+                    }
+                };
             let refers = match resource.refers.as_deref() {
                 None => None,
                 // The visit a reading was taken in: one that names no Encounter refract can
                 // find is no error, the reading is read as its own record says.
                 Some(reference) if matches!(resource.item, Item::Observations(_)) => {
-                    resolve(reference, &source, checked, "Encounter")
+                    resolve(reference, &source, raw.full_url, checked, "Encounter")
                         .ok()
                         .map(|(_, id)| encounter_key(&id))
                 }
                 // The trial a ResearchSubject places the patient in: one refract cannot find
                 // keeps the reference's display (see `fhir::finish_shared`).
                 Some(reference) if resource.resource_type == "ResearchSubject" => {
-                    resolve(reference, &source, checked, "ResearchStudy")
+                    resolve(reference, &source, raw.full_url, checked, "ResearchStudy")
                         .ok()
                         .map(|(_, id)| format!("{STUDY_PREFIX}{id}"))
                 }
                 // The Device a statement or a procedure names. A statement is nothing without
                 // it; a procedure is its own record, and keeps its own words.
                 Some(reference) if matches!(resource.item, Item::Procedure(_)) => {
-                    match resolve(reference, &source, checked, "Device") {
+                    match resolve(reference, &source, raw.full_url, checked, "Device") {
                         Ok((_, id)) => Some(format!("{DEVICE_PREFIX}{id}")),
                         Err(why) if resource.resource_type == "DeviceUseStatement" => {
                             return left_out(
@@ -911,17 +932,21 @@ fn op_of_mapped(
                         },
                     }
                 }
-                Some(reference) => match resolve(reference, &source, checked, "Medication") {
-                    Ok((_, key)) => Some(key),
-                    Err(why) => {
-                        return left_out(
-                            raw,
-                            options,
-                            checked,
-                            LeftOutWhy::Warned(format!("left out: its medicationReference {why}")),
-                        );
+                Some(reference) => {
+                    match resolve(reference, &source, raw.full_url, checked, "Medication") {
+                        Ok((_, key)) => Some(key),
+                        Err(why) => {
+                            return left_out(
+                                raw,
+                                options,
+                                checked,
+                                LeftOutWhy::Warned(format!(
+                                    "left out: its medicationReference {why}"
+                                )),
+                            );
+                        }
                     }
-                },
+                }
             };
             let kind = match &resource.item {
                 Item::Condition(_) => Kind::Condition,
@@ -1051,10 +1076,15 @@ fn carried_origin(
 /// record's source (a bundle URL of the file, or a relative or absolute `Condition/id`), read
 /// once the patient's record is built (see `fhir::resolve_indications`). A reference to
 /// anything else (an Observation, a DiagnosticReport, a search) is its display alone.
-fn resolve_reasons(reasons: &mut [crate::fhir::StatedReason], source: &str, checked: &Checked) {
+fn resolve_reasons(
+    reasons: &mut [crate::fhir::StatedReason],
+    source: &str,
+    from: Option<&str>,
+    checked: &Checked,
+) {
     for reason in reasons {
         if let Some(reference) = reason.condition.take() {
-            reason.condition = resolve(&reference, source, checked, "Condition")
+            reason.condition = resolve(&reference, source, from, checked, "Condition")
                 .ok()
                 .map(|(_, id)| id);
         }
@@ -1064,10 +1094,15 @@ fn resolve_reasons(reasons: &mut [crate::fhir::StatedReason], source: &str, chec
 /// Turns each Condition a procedure's or an observation's record names (`reasonReference`,
 /// `focus`) into that Condition's id in the record's source, as [`resolve_reasons`] does a
 /// drug's: one that names no Condition refract can find keeps its display alone.
-fn resolve_named(named: &mut [crate::domain::NamedCondition], source: &str, checked: &Checked) {
+fn resolve_named(
+    named: &mut [crate::domain::NamedCondition],
+    source: &str,
+    from: Option<&str>,
+    checked: &Checked,
+) {
     for condition in named {
         if let Some(reference) = condition.id.take() {
-            condition.id = resolve(&reference, source, checked, "Condition")
+            condition.id = resolve(&reference, source, from, checked, "Condition")
                 .ok()
                 .map(|(_, id)| id);
         }
@@ -1081,12 +1116,17 @@ fn resolve_named(named: &mut [crate::domain::NamedCondition], source: &str, chec
 /// its own bundle (refract's export points a statement's `basedOn` at its care plan this way),
 /// and taken for an order met nowhere yet it would send the whole file down the slow path that
 /// reads its patients back from the ledger, out of the file's one transaction.
-fn resolve_prescriptions(prescriptions: &mut Vec<String>, source: &str, checked: &Checked) {
+fn resolve_prescriptions(
+    prescriptions: &mut Vec<String>,
+    source: &str,
+    from: Option<&str>,
+    checked: &Checked,
+) {
     *prescriptions = std::mem::take(prescriptions)
         .into_iter()
         .filter(|reference| !reference.starts_with("urn:") || checked.urls.contains_key(reference))
         .filter_map(|reference| {
-            resolve(&reference, source, checked, "MedicationRequest")
+            resolve(&reference, source, from, checked, "MedicationRequest")
                 .ok()
                 .map(|(_, id)| id)
         })
@@ -1103,13 +1143,17 @@ pub(super) fn encounter_key(id: &str) -> String {
 /// (`Substance/a`, `Medication/b`: another entry of the file, or a resource of the same source
 /// imported in another file), found when a record of the drug is finished. A reference that
 /// can name none is dropped, with a warning: the ingredient is then named by its display.
-fn resolve_ingredients(product: &mut Product, checked: &Checked) -> Vec<String> {
+fn resolve_ingredients(
+    product: &mut Product,
+    from: Option<&str>,
+    checked: &Checked,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     for ingredient in &mut product.ingredients {
         let Some(reference) = ingredient.refers.take() else {
             continue;
         };
-        match ingredient_key(&reference, checked) {
+        match ingredient_key(&reference, from, checked) {
             Ok(key) => ingredient.refers = Some(key),
             Err(why) => warnings.push(format!(
                 "its ingredient '{reference}' {why}: {}",
@@ -1121,11 +1165,19 @@ fn resolve_ingredients(product: &mut Product, checked: &Checked) -> Vec<String> 
 }
 
 /// The key of the Medication or Substance an ingredient reference names.
-fn ingredient_key(reference: &str, checked: &Checked) -> Result<String, String> {
+fn ingredient_key(
+    reference: &str,
+    from: Option<&str>,
+    checked: &Checked,
+) -> Result<String, String> {
     if reference.len() > 4_096 {
         return Err(String::from("is no resource's address"));
     }
-    if let Some(key) = checked.ingredients.get(reference) {
+    let in_base = in_entry_base(reference, from);
+    if let Some(key) = checked
+        .ingredients
+        .get(in_base.as_deref().unwrap_or(reference))
+    {
         return Ok(key.clone());
     }
     if reference.starts_with("urn:") {
@@ -1144,11 +1196,34 @@ fn ingredient_key(reference: &str, checked: &Checked) -> Result<String, String> 
     }
 }
 
-/// (source, id) of the resource of type `want` that `reference` names, as written in a
-/// resource of `source`: a bundle URL of the file, or a relative or absolute `Type/id`.
+/// The absolute URL a relative reference (`Patient/abc`) stands for in the bundle entry whose
+/// `fullUrl` is `from`, when that is RESTful (`https://h.example/fhir/Condition/1`): R4 Bundle,
+/// "Resolving references in Bundles": a relative reference in such an entry is resolved against
+/// the entry's base (`https://h.example/fhir/`), and the entry whose `fullUrl` is the result is
+/// the one it names. Only the referring entry's own base: two servers' `Patient/1001` in one
+/// bundle are two people (see the tests around RV-2 and RR-7).
+fn in_entry_base(reference: &str, from: Option<&str>) -> Option<String> {
+    let reference = reference.trim();
+    // Only `Type/id` (or `Type/id/_history/v`): a URL, a `urn:`, a fragment or a search is
+    // not relative in this sense.
+    let (kind, _) = reference.split_once('/')?;
+    if kind.is_empty()
+        || !kind.chars().all(|c| c.is_ascii_alphabetic())
+        || reference.contains(['?', '#', ':'])
+    {
+        return None;
+    }
+    let base = server_base(from?)?;
+    Some(format!("{base}/{reference}"))
+}
+
+/// (source, id) of the resource of type `want` that `reference` names, as written in the
+/// entry at `from` (its `fullUrl`) of a resource of `source`: a bundle URL of the file, or a
+/// relative or absolute `Type/id`.
 fn resolve(
     reference: &str,
     source: &str,
+    from: Option<&str>,
     checked: &Checked,
     want: &str,
 ) -> Result<(String, String), String> {
@@ -1208,13 +1283,17 @@ fn resolve(
     // The entry of the run whose full URL it is, first (R4 Bundle: a reference is resolved
     // against the entries' `fullUrl`s): a Patient written without an id at `…/Patient/1001`
     // is not the `Patient/1001` of another server in the same file (review RV-2).
-    if let Some(found) = checked.urls.get(reference) {
+    // A relative one in an entry at a RESTful URL stands for the absolute URL on that entry's
+    // server (RR-7), and is then read as that.
+    let in_base = in_entry_base(reference, from);
+    let absolute = in_base.as_deref().unwrap_or(reference);
+    if let Some(found) = checked.urls.get(absolute) {
         return Ok((source.to_owned(), found.clone()));
     }
     // An absolute reference names its server: another server's Patient/12 is not the
     // Patient/12 this file holds (ids are only unique on one server).
     if want == "Patient"
-        && let (Some(base), Some(theirs)) = (server_base(reference), checked.servers.get(id))
+        && let (Some(base), Some(theirs)) = (server_base(absolute), checked.servers.get(id))
         && same_server(base) != same_server(theirs)
     {
         return Err(format!(

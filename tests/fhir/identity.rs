@@ -2127,3 +2127,61 @@ fn the_mrn_shown_is_the_number_in_use_not_one_whose_period_ended() {
         [["Aas", "NEW-5"], ["Berg", "OLD-3"]]
     );
 }
+
+/// RR-10: an identifier a record says it no longer goes by (`use` `old`: R4 "the identifier is
+/// no longer considered valid") is no match for another person's current identifier: a number
+/// given again to someone else, carried as old by the first, never joins the two records.
+#[test]
+fn an_old_identifier_is_no_match_for_another_patients_current_one() {
+    let mut env = Env::new();
+    let holder = person(
+        "now",
+        &[identifier("MR", MRN_SYSTEM, "MRN-77")],
+        "Berg",
+        "female",
+        "1970-01-01",
+    );
+    let first = env.write_json("first.json", &epileptic(&holder));
+    env.import_ok(&first);
+    let mut old = identifier("MR", MRN_SYSTEM, "MRN-77");
+    old["use"] = json!("old");
+    let former = person(
+        "then",
+        &[identifier("MR", MRN_SYSTEM, "MRN-12"), old],
+        "Dahl",
+        "male",
+        "1944-02-02",
+    );
+    let second = env.write_json("second.json", &epileptic(&former));
+    let report = env.import(&[second]);
+    assert_eq!(
+        names(&env),
+        [
+            ["MRN-12", "Dahl", "male", "1944-02-02"],
+            ["MRN-77", "Berg", "female", "1970-01-01"]
+        ],
+        "{}",
+        warnings(&report)
+    );
+}
+
+/// RR-13: a name written as `text` alone (R4 HumanName: "text representation of the full
+/// name", no family or given) is the name shown, never an empty one.
+#[test]
+fn a_name_given_as_text_alone_is_the_name_shown() {
+    let mut env = Env::new();
+    let mut who = person(
+        "text-only",
+        &[identifier("MR", MRN_SYSTEM, "MRN-T")],
+        "x",
+        "female",
+        "1980-03-03",
+    );
+    who["name"] = json!([{"text": "Astrid Nilsen"}]);
+    let path = env.write_json("text-name.json", &epileptic(&who));
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT family_name || '|' || given_name FROM patients"),
+        [["Astrid Nilsen|"]]
+    );
+}

@@ -2368,3 +2368,112 @@ fn a_value_sent_beside_a_data_absent_reason_is_not_read() {
     let flags: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(flags[0]["status"], "refractory", "{flags:#}");
 }
+
+/// RR-12: a value refract does not read (R4 `valueRatio`, a titre 1:160; `valueSampledData`,
+/// a waveform) is no number: never its numerator, denominator or a sample taken for the value,
+/// and no failure of the file. The reading is counted as one with no value refract reads.
+#[test]
+fn a_ratio_or_sampled_data_value_is_no_number() {
+    let mut env = Env::new();
+    let all = vec![
+        patient("obs-pt", "OBS-1", "Haug", "Siri"),
+        observation(
+            "titre",
+            SUBJECT,
+            "5048-4",
+            "Nuclear Ab [Titer] in Serum by Immunofluorescence",
+            &json!({"valueRatio": {"numerator": {"value": 1}, "denominator": {"value": 160}}}),
+        ),
+        observation(
+            "wave",
+            SUBJECT,
+            "8867-4",
+            "Heart rate",
+            &json!({"valueSampledData": {"origin": {"value": 60, "unit": "/min"}, "period": 1000,
+                                         "dimensions": 1, "data": "72 75 71"}}),
+        ),
+    ];
+    let path = env.write_json("observations.json", &bundle("collection", &all));
+    let file = env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT code, coalesce(value, '-') FROM observations WHERE value IS NOT NULL"),
+        Vec::<Vec<String>>::new(),
+        "{:?}",
+        file.warnings
+    );
+    assert_eq!(file.resources, 3);
+}
+
+/// RR-9: a PHQ-9 (LOINC panel 44249-1) answered by codes (LOINC answers LA6568-5 "Not at all"
+/// 0 … LA6571-9 "Nearly every day" 3, or any answer weighed by the R4 `ordinalValue`
+/// extension) with no total item: the total (44261-6) is the sum of its nine items, computed
+/// only when all nine are answered and each answer's weight is known. Else no score, and the
+/// warning says why.
+#[test]
+fn a_phq9_answered_by_codes_is_totalled_only_when_every_item_is_weighed() {
+    const ITEMS: [&str; 9] = [
+        "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+        "44260-8",
+    ];
+    let answer = |code: &str| json!({"valueCoding": {"system": "http://loinc.org", "code": code}});
+    let form = |id: &str, authored: &str, answers: &[Value]| {
+        json!({
+            "resourceType": "QuestionnaireResponse", "id": id, "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "questionnaire": "http://loinc.org/q/44249-1",
+            "authored": authored,
+            "item": ITEMS.iter().zip(answers).map(|(item, answer)| {
+                json!({"linkId": format!("/{item}"), "answer": [answer]})
+            }).collect::<Vec<_>>()
+        })
+    };
+    // 3+3+2+2+1+1+0+0 + a weight of 2 given by the extension on a local code: 14.
+    let mut weighed: Vec<Value> = [
+        "LA6571-9", "LA6571-9", "LA6570-1", "LA6570-1", "LA6569-3", "LA6569-3", "LA6568-5",
+        "LA6568-5",
+    ]
+    .iter()
+    .map(|code| answer(code))
+    .collect();
+    weighed.push(
+        json!({"valueCoding": {"system": "urn:local", "code": "often",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+                       "valueDecimal": 2}]}}),
+    );
+    let mut unweighed = weighed.clone();
+    unweighed[8] = json!({"valueCoding": {"system": "urn:local", "code": "often"}});
+    let eight = &weighed[..8];
+    let (mut env, rows) = stored(&[
+        form("all-nine", "2025-01-25T10:00:00Z", &weighed),
+        form("unweighed", "2025-02-25T10:00:00Z", &unweighed),
+        form("eight", "2025-03-25T10:00:00Z", eight),
+    ]);
+    let values: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), &row[4][..10]])
+        .collect();
+    assert_eq!(values, [["44261-6", "14", "2025-01-25"]]);
+    // Why the other two have none.
+    let path = env.write_json(
+        "again.json",
+        &bundle(
+            "collection",
+            &[
+                form("unweighed-2", "2025-02-26T10:00:00Z", &unweighed),
+                form("eight-2", "2025-03-26T10:00:00Z", eight),
+            ],
+        ),
+    );
+    let file = env.import_ok(&path);
+    let said: Vec<&str> = file.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        said.iter()
+            .any(|w| w.contains("PHQ-9") && w.contains("44260-8") && w.contains("weight")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|w| w.contains("PHQ-9") && w.contains("8 of its 9")),
+        "{said:#?}"
+    );
+}

@@ -2,7 +2,7 @@
 //! searchset; a single resource; NDJSON (Bulk Data `$export`), one resource type per file.
 
 use refract::import::FileOutcome;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::sql_on;
 use super::{
@@ -400,4 +400,187 @@ fn an_absolute_reference_names_the_entry_of_that_full_url() {
         ),
         [["N-1", "I10"], ["S-1", "G40.909"]]
     );
+}
+
+/// RR-7: a relative reference in an entry whose `fullUrl` is RESTful is resolved against that
+/// entry's base (R4 Bundle, "Resolving references in Bundles": the `[base]` of the entry's
+/// fullUrl followed by the relative reference) and names the entry with that `fullUrl`, written without an id or
+/// not. Two servers' Patient 1001 in one bundle stay two people: each server's Condition,
+/// naming `Patient/1001`, goes to its own server's Patient.
+#[test]
+fn a_relative_reference_is_resolved_against_its_entrys_base() {
+    let mut env = Env::new();
+    let person = |mrn: &str, family: &str| {
+        json!({
+            "resourceType": "Patient",
+            "identifier": [{"system": format!("urn:mrn:{family}"), "value": mrn}],
+            "name": [{"family": family, "given": ["Sam"]}],
+        })
+    };
+    let mut north = person("N-1", "North");
+    north["id"] = json!("1001");
+    let condition = |code: &str, display: &str| {
+        json!({
+            "resourceType": "Condition",
+            "subject": {"reference": "Patient/1001"},
+            "code": {"coding": [{"system": ICD10, "code": code, "display": display}]},
+            "onsetDateTime": "2016-01-01"
+        })
+    };
+    let mut north_condition = condition("I10", "Hypertension");
+    north_condition["id"] = json!("7");
+    let document = json!({
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [
+            {"fullUrl": "https://north.example.org/fhir/Patient/1001", "resource": north},
+            // Written without an id: known by its fullUrl only.
+            {"fullUrl": "https://south.example.org/fhir/Patient/1001",
+             "resource": person("S-1", "South")},
+            {"fullUrl": "https://south.example.org/fhir/Condition/9",
+             "resource": condition("G40.909", "Epilepsy")},
+            {"fullUrl": "https://north.example.org/fhir/Condition/7", "resource": north_condition},
+        ]
+    });
+    let path = env.write_json("two-servers-relative.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id \
+             ORDER BY p.mrn, c.code"
+        ),
+        [["N-1", "I10"], ["S-1", "G40.909"]],
+        "{:?}",
+        file.warnings
+    );
+}
+
+/// RR-7: an id-less Patient and Medication at RESTful full URLs, named by the other entries
+/// relatively (`Patient/abc`, `Medication/m1`) and absolutely: each reference names that entry.
+#[test]
+fn entries_without_ids_at_restful_urls_are_named_by_their_urls() {
+    let mut env = Env::new();
+    let base = "https://h.example/fhir";
+    let statement = |id: &str, medication: &str, subject: &str| {
+        json!({"fullUrl": format!("{base}/MedicationStatement/{id}"), "resource": {
+            "resourceType": "MedicationStatement", "id": id, "status": "active",
+            "subject": {"reference": subject},
+            "medicationReference": {"reference": medication},
+            "effectivePeriod": {"start": "2023-02-01"}
+        }})
+    };
+    let document = json!({
+        "resourceType": "Bundle", "type": "searchset",
+        "entry": [
+            {"fullUrl": format!("{base}/Patient/abc"), "resource": {
+                "resourceType": "Patient",
+                "identifier": [{"system": "urn:mrn:h", "value": "H-1"}],
+                "name": [{"family": "Holm", "given": ["Ada"]}]}},
+            {"fullUrl": format!("{base}/Medication/m1"), "resource": {
+                "resourceType": "Medication",
+                "code": coding(RXNORM, LAMOTRIGINE.0, LAMOTRIGINE.1)}},
+            {"fullUrl": format!("{base}/Condition/c1"), "resource": {
+                "resourceType": "Condition", "id": "c1",
+                "subject": {"reference": "Patient/abc"},
+                "code": {"coding": [{"system": ICD10, "code": "G40.909", "display": "Epilepsy"}]},
+                "onsetDateTime": "2016-01-01"}},
+            statement("s1", "Medication/m1", "Patient/abc"),
+        ]
+    });
+    let path = env.write_json("restful-without-ids.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id"),
+        [["H-1", "G40.909"]],
+        "{:?}",
+        file.warnings
+    );
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, d.text, d.source_id FROM drug_exposures d \
+             JOIN patients p ON p.id = d.patient_id ORDER BY d.source_id"
+        ),
+        [["H-1", LAMOTRIGINE.1, "s1"]],
+        "{:?}",
+        file.warnings
+    );
+    // The same, named by the absolute URLs (no id to strip them to).
+    let mut env = Env::new();
+    let mut document = document;
+    let entries = document["entry"].as_array_mut().map(std::mem::take);
+    document["entry"] = json!(
+        entries
+            .into_iter()
+            .flatten()
+            .take(2)
+            .chain([statement(
+                "s2",
+                &format!("{base}/Medication/m1"),
+                &format!("{base}/Patient/abc")
+            )])
+            .collect::<Vec<_>>()
+    );
+    let path = env.write_json("restful-absolute.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, d.text, d.source_id FROM drug_exposures d \
+             JOIN patients p ON p.id = d.patient_id"
+        ),
+        [["H-1", LAMOTRIGINE.1, "s2"]],
+        "{:?}",
+        file.warnings
+    );
+}
+
+/// RR-8: a Bundle whose entries are Bundles (R4 allows a Bundle as an entry's resource: a
+/// `collection` of `searchset`s, a `batch-response` holding the searchset of each search) is
+/// read entry by entry, each inner entry with its own `fullUrl`, as the same entries in one
+/// Bundle would be.
+#[test]
+fn bundles_inside_a_bundle_are_read_entry_by_entry() {
+    let searchset = |resources: &[Value]| bundle("searchset", resources);
+    let inner = [
+        searchset(&[patient("nest-pt", "NEST-1", "Lund", "Eva")]),
+        searchset(&[
+            condition("nest-c", "urn:uuid:nest-pt", ICD10, "G40.909", "Epilepsy"),
+            statement(
+                "nest-m",
+                "Patient/nest-pt",
+                LEVETIRACETAM,
+                "active",
+                "2023-02-01",
+                None,
+            ),
+        ]),
+    ];
+    let collection = json!({
+        "resourceType": "Bundle", "type": "collection",
+        "entry": inner.iter().map(|b| json!({"resource": b})).collect::<Vec<_>>(),
+    });
+    let batch_response = json!({
+        "resourceType": "Bundle", "type": "batch-response",
+        "entry": inner.iter().map(|b| json!({"resource": b, "response": {"status": "200 OK"}}))
+            .collect::<Vec<_>>(),
+    });
+    for (name, document) in [
+        ("collection", collection),
+        ("batch-response", batch_response),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json(&format!("{name}.json"), &document);
+        let file = env.import_ok(&path);
+        assert_eq!(
+            (file.patients, file.conditions, file.exposures),
+            (1, 1, 1),
+            "{name}: {:?}",
+            file.warnings
+        );
+        assert_eq!(
+            env.rows(
+                "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id"
+            ),
+            [["NEST-1", "G40.909"]],
+            "{name}"
+        );
+    }
 }

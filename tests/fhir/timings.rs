@@ -214,3 +214,54 @@ fn doses_a_fraction_of_days_apart_are_counted_per_whole_period() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// RR-11: a frequency fewer than the times of the day named (`frequency` 1 a day, `when`
+/// MORN and EVE) cannot count every dose of the day (R4 `Timing.repeat.when`: "When more than
+/// one event is listed, the event is tied to the union of the specified events"): each named
+/// time is a dose, once for each of them per period. A frequency that agrees with the times
+/// named, or exceeds them, is read as it is. Once a week at two times: two doses a week.
+#[test]
+fn a_frequency_of_one_at_several_times_of_the_day_is_a_dose_at_each() {
+    let repeat = |repeat: Value| json!({"repeat": repeat});
+    let got = doses(&[
+        (
+            "a once at morning and evening",
+            repeat(
+                json!({"frequency": 1, "period": 1, "periodUnit": "d", "when": ["MORN", "EVE"]}),
+            ),
+        ),
+        (
+            "b once at two clock times",
+            repeat(json!({"frequency": 1, "period": 1, "periodUnit": "d",
+                       "timeOfDay": ["08:00:00", "20:00:00"]})),
+        ),
+        (
+            "c twice at morning and evening",
+            repeat(
+                json!({"frequency": 2, "period": 1, "periodUnit": "d", "when": ["MORN", "EVE"]}),
+            ),
+        ),
+        (
+            "d four times in the morning",
+            repeat(json!({"frequency": 4, "period": 1, "periodUnit": "d", "when": ["MORN"]})),
+        ),
+        (
+            "e weekly at morning and evening",
+            repeat(
+                json!({"frequency": 1, "period": 1, "periodUnit": "wk", "when": ["MORN", "EVE"]}),
+            ),
+        ),
+    ]);
+    let want = [
+        ("a once at morning and evening", "150.0 mg/d"),
+        ("b once at two clock times", "150.0 mg/d"),
+        ("c twice at morning and evening", "150.0 mg/d"),
+        ("d four times in the morning", "300.0 mg/d"),
+        ("e weekly at morning and evening", "75.0 mg 2x/wk"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}
