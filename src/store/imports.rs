@@ -1388,7 +1388,7 @@ fn move_resource(
 ) -> Result<()> {
     conn.prepare_cached(
         "UPDATE fhir_resources SET subject = ?2, refers = ?3, last_updated = ?4, digest = ?5,
-                body = ?6, import_id = ?7
+                body = ?6, import_id = ?7, written_by = NULL
          WHERE row = ?1",
     )?
     .execute(params![
@@ -1583,8 +1583,10 @@ fn upsert_resource(
     // otherwise the same is a change too.
     if digest == entry.digest && stored_refers.as_deref() == entry.refers {
         if keep_seen {
-            conn.prepare_cached("UPDATE fhir_resources SET import_id = ?2 WHERE row = ?1")?
-                .execute(params![row, entry.import_id])?;
+            conn.prepare_cached(
+                "UPDATE fhir_resources SET import_id = ?2, written_by = NULL WHERE row = ?1",
+            )?
+            .execute(params![row, entry.import_id])?;
         }
         return Ok(Upserted::Unchanged);
     }
@@ -1594,14 +1596,16 @@ fn upsert_resource(
     {
         // The file holds the resource, in an older version: a whole-record replace keeps it.
         if keep_seen {
-            conn.prepare_cached("UPDATE fhir_resources SET import_id = ?2 WHERE row = ?1")?
-                .execute(params![row, entry.import_id])?;
+            conn.prepare_cached(
+                "UPDATE fhir_resources SET import_id = ?2, written_by = NULL WHERE row = ?1",
+            )?
+            .execute(params![row, entry.import_id])?;
         }
         return Ok(Upserted::Older);
     }
     conn.prepare_cached(
         "UPDATE fhir_resources SET refers = ?2, last_updated = ?3, digest = ?4, body = ?5,
-                import_id = ?6
+                import_id = ?6, written_by = NULL
          WHERE row = ?1",
     )?
     .execute(params![
@@ -3573,7 +3577,7 @@ impl ImportTx<'_> {
     ) -> Result<()> {
         self.conn
             .prepare_cached(
-                "UPDATE fhir_resources SET import_id = ?4
+                "UPDATE fhir_resources SET import_id = ?4, written_by = NULL
                  WHERE source = ?1 AND type = ?2 AND id = ?3",
             )?
             .execute(params![source, resource_type, id, import_id])?;

@@ -356,7 +356,26 @@ const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "digest",
     "body",
     "current_until",
+    // Select it with `resource_columns`: the source of the import that wrote the row.
+    "written_by",
 ];
+
+/// [`FHIR_RESOURCE_COLUMNS`] of `fhir_resources r`, to select: `written_by` is the source of
+/// the import that last wrote the row, where a refract document brought it the other file's
+/// (review MV-6: a dropped claim keeps with the claimant only what another source's file
+/// carried).
+fn resource_columns() -> String {
+    FHIR_RESOURCE_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "written_by" => String::from(
+                "coalesce(r.written_by, (SELECT w.source FROM imports w WHERE w.id = r.import_id))",
+            ),
+            c => format!("r.{c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 const REVIEW_COLUMNS: &[&str] = &[
     "ruleset",
     "decision",
@@ -720,11 +739,7 @@ impl Store {
                      WHERE i.patient_id = ?1 AND i.system LIKE 'urn:refract:patient-id:%'
                        AND r.type <> 'Patient'
                      ORDER BY r.source, r.type, r.id",
-                    FHIR_RESOURCE_COLUMNS
-                        .iter()
-                        .map(|c| format!("r.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    resource_columns()
                 ),
                 pid,
                 FHIR_RESOURCE_COLUMNS,
@@ -962,11 +977,7 @@ impl Store {
                             WHERE i.system = '{PATIENT_ID_SYSTEM}' || r.source
                               AND i.value = r.subject)))
                  ORDER BY r.source, r.type, r.id",
-                FHIR_RESOURCE_COLUMNS
-                    .iter()
-                    .map(|c| format!("r.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                resource_columns()
             ),
             whole,
             FHIR_RESOURCE_COLUMNS,
@@ -2200,6 +2211,14 @@ impl Standings {
             .and_then(|source| self.renamed(source))
         {
             row.to_mut().insert(String::from("source"), Cell::from(new));
+        }
+        if let Some(new) = row
+            .get("written_by")
+            .and_then(Cell::as_str)
+            .and_then(|source| self.renamed(source))
+        {
+            row.to_mut()
+                .insert(String::from("written_by"), Cell::from(new));
         }
         if let Some(new) = row
             .get("system")

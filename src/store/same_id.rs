@@ -225,7 +225,8 @@ impl ImportTx<'_> {
     /// source's, their id kept unless that source holds it already), so that the source's own
     /// records of those ids go to its own patient. Carried records are those a file of another
     /// source wrote under this source's ids (the import that last wrote them names its source;
-    /// a record a refract document moved here names none, and is taken as carried);
+    /// a record a refract document moved here keeps the source of the import that wrote it in
+    /// the other file, review MV-6; one of a document that did not say is taken as carried);
     /// what the source itself sent under the id before its Patient came stays where it is, its
     /// Patient's (review RV-1). The other Patient id is one the claimant holds as their own,
     /// never another claim. Audited on the claimant. `false` when the claimant holds no other
@@ -264,7 +265,7 @@ impl ImportTx<'_> {
                 "SELECT r.row, r.type, r.id FROM fhir_resources r
                  LEFT JOIN imports i ON i.id = r.import_id
                  WHERE r.source = ?1 AND r.subject = ?2 AND r.type <> 'Patient'
-                   AND i.source IS NOT ?1
+                   AND coalesce(r.written_by, i.source) IS NOT ?1
                  ORDER BY r.row",
             )?
             .query_map(params![source, id], |row| {

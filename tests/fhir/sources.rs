@@ -371,6 +371,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
+             ALTER TABLE fhir_resources DROP COLUMN written_by;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 34;"
         ))
@@ -1174,6 +1175,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
+             ALTER TABLE fhir_resources DROP COLUMN written_by;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 37;",
         )
