@@ -594,7 +594,13 @@ fn this_host() -> String {
 /// and the Patient `1001` of another server in the same file are two people, each with their
 /// records (the first's had been filed on the second). Files are read again so that such
 /// records go to their patient.
-pub const MAPPING_VERSION: i64 = 27;
+/// In 28 (MV-5, MV-6): a record kept under the origin a refract export carried is marked so
+/// (`fhir_resources.carried`, migration 61, and in a refract document), so that a claim
+/// dropped keeps with the claimant only what an export carried, even where the export was read
+/// under the claim's own `--source` (one run of a folder) or moved into another file; a claim
+/// and the source's own Patient of the id staged by two files of one run are weighed as if one
+/// were stored. Files are read again so that the records an export carried are marked so.
+pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
@@ -1629,7 +1635,14 @@ fn import_file(
                 claimant,
                 why,
             } => store
-                .import_write(|tx| tx.drop_claim((&source, &id), claimant, &why))
+                .import_write(|tx| match &claimant {
+                    same_id::Claimant::Stored(claimant) => {
+                        tx.drop_claim((&source, &id), *claimant, &why)
+                    }
+                    same_id::Claimant::Staged(their_source, their_id) => tx
+                        .drop_staged_claim((&source, &id), (their_source, their_id), &why)
+                        .map(|()| true),
+                })
                 .map(|dropped| {
                     // Else the claimant has no other id to keep what it carried under: the
                     // key stays, judged below as any stored patient's.

@@ -356,20 +356,21 @@ const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "digest",
     "body",
     "current_until",
-    // Select it with `resource_columns`: the source of the import that wrote the row.
-    "written_by",
+    // Select it with `resource_columns`: whether another team's export carried the row.
+    "carried",
 ];
 
-/// [`FHIR_RESOURCE_COLUMNS`] of `fhir_resources r`, to select: `written_by` is the source of
-/// the import that last wrote the row, where a refract document brought it the other file's
-/// (review MV-6: a dropped claim keeps with the claimant only what another source's file
-/// carried).
+/// [`FHIR_RESOURCE_COLUMNS`] of `fhir_resources r`, to select: `carried` as kept, or for a
+/// row written before it was, as a dropped claim judges it (the import that last wrote it was
+/// of another source, or none of this file's): the file the document moves the row into names
+/// no import of it (review MV-6).
 fn resource_columns() -> String {
     FHIR_RESOURCE_COLUMNS
         .iter()
         .map(|c| match *c {
-            "written_by" => String::from(
-                "coalesce(r.written_by, (SELECT w.source FROM imports w WHERE w.id = r.import_id))",
+            "carried" => String::from(
+                "coalesce(r.carried, \
+                 (SELECT w.source FROM imports w WHERE w.id = r.import_id) IS NOT r.source)",
             ),
             c => format!("r.{c}"),
         })
@@ -2211,14 +2212,6 @@ impl Standings {
             .and_then(|source| self.renamed(source))
         {
             row.to_mut().insert(String::from("source"), Cell::from(new));
-        }
-        if let Some(new) = row
-            .get("written_by")
-            .and_then(Cell::as_str)
-            .and_then(|source| self.renamed(source))
-        {
-            row.to_mut()
-                .insert(String::from("written_by"), Cell::from(new));
         }
         if let Some(new) = row
             .get("system")

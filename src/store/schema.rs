@@ -308,7 +308,7 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
-        sql: include_str!("sql/0061_resource_written_by.sql"),
+        sql: include_str!("sql/0061_resource_carried.sql"),
         rebuilds_tables: false,
         then: None,
     },

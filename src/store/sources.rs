@@ -112,17 +112,6 @@ fn move_source(conn: &Connection, old: &str, new: &str) -> Result<()> {
         "UPDATE fhir_resources SET source = ?2 WHERE source = ?1",
         params![old, new],
     )?;
-    // Who wrote a moved row is a source too (kept from migration 61 on; an older file's
-    // migration 29 moves sources too).
-    if conn
-        .prepare("SELECT 1 FROM pragma_table_info('fhir_resources') WHERE name = 'written_by'")?
-        .exists([])?
-    {
-        conn.execute(
-            "UPDATE fhir_resources SET written_by = ?2 WHERE written_by = ?1",
-            params![old, new],
-        )?;
-    }
     // The ingredient index follows the Medications kept (as migration 19 built it).
     conn.execute(
         "DELETE FROM medication_ingredients WHERE source IN (?1, ?2)",
