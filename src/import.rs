@@ -618,6 +618,12 @@ fn this_host() -> String {
 /// totalled when all nine answers are weighed (RR-9); a frequency fewer than the times of the
 /// day a timing names is a dose at each of them (RR-11). Files are read again so that such
 /// records go to their patient, nested Bundles are read, and such totals and doses are kept.
+/// Also in 28 (MV-5, MV-6): a record kept under the origin a refract export carried is marked so
+/// (`fhir_resources.carried`, migration 61, and in a refract document), so that a claim
+/// dropped keeps with the claimant only what an export carried, even where the export was read
+/// under the claim's own `--source` (one run of a folder) or moved into another file; a claim
+/// and the source's own Patient of the id staged by two files of one run are weighed as if one
+/// were stored. Files are read again so that the records an export carried are marked so.
 pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -1653,7 +1659,14 @@ fn import_file(
                 claimant,
                 why,
             } => store
-                .import_write(|tx| tx.drop_claim((&source, &id), claimant, &why))
+                .import_write(|tx| match &claimant {
+                    same_id::Claimant::Stored(claimant) => {
+                        tx.drop_claim((&source, &id), *claimant, &why)
+                    }
+                    same_id::Claimant::Staged(their_source, their_id) => tx
+                        .drop_staged_claim((&source, &id), (their_source, their_id), &why)
+                        .map(|()| true),
+                })
                 .map(|dropped| {
                     // Else the claimant has no other id to keep what it carried under: the
                     // key stays, judged below as any stored patient's.

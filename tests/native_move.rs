@@ -1176,3 +1176,84 @@ fn a_moved_file_never_gives_a_joined_patients_number_again() {
         .unwrap();
     assert_eq!(kept, removed.to_string());
 }
+
+/// Review MV-6: a file that received the patient by a move keeps which source wrote each
+/// record. What the source itself sent under a claimed Patient id before its Patient came goes
+/// with the source's Patient when the claim is dropped; what the colleague's export carried
+/// stays with the claimant. A document written before this was kept says nothing of it: its
+/// records are taken as carried, as before.
+#[test]
+fn a_moved_file_gives_the_sources_own_records_of_a_dropped_claim_to_the_sources_patient() {
+    let dir = TempDir::new().unwrap();
+    let person = |mrn: &str, family: &str, sex: &str, born: &str| {
+        json!({
+            "resourceType": "Patient", "id": "p1",
+            "identifier": [{"system": MRN, "value": mrn}],
+            "name": [{"family": family, "given": ["Sam"]}],
+            "gender": sex, "birthDate": born
+        })
+    };
+    let alpha = collection(
+        &dir,
+        "alpha",
+        &[
+            person("A-1", "Alpha", "female", "1970-01-01"),
+            condition("c1", "p1", "G40.909", "Epilepsy"),
+        ],
+    );
+    // The source's own record of its Patient/p1, sent before that Patient.
+    let own = collection(
+        &dir,
+        "own",
+        &[condition("c2", "p1", "I10", "Essential hypertension")],
+    );
+    let beta = collection(&dir, "beta", &[person("B-2", "Beta", "male", "1980-02-02")]);
+    let colleague = dir.path().join("colleague.db");
+    refract(&colleague)
+        .args(["import", "--source", "gp"])
+        .arg(&alpha)
+        .assert()
+        .success();
+    let exported = dir.path().join("colleague.fhir.json");
+    refract(&colleague)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&exported)
+        .assert()
+        .success();
+    let original = dir.path().join("original.db");
+    import(&original, &[&exported]);
+    refract(&original)
+        .args(["import", "--source", "gp"])
+        .arg(&own)
+        .assert()
+        .success();
+    let whole = moved(&dir, &original, "whole", &[]);
+    let twice = moved(&dir, &whole, "twice", &[]);
+    for db in [&original, &whole, &twice] {
+        let output = refract(db)
+            .args(["import", "--source", "gp"])
+            .arg(&beta)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "{db:?}: {said}");
+        assert!(
+            said.contains("kept as a patient of its own"),
+            "{db:?}: {said}"
+        );
+        assert_eq!(
+            displays(&show(db, "A-1"), "conditions"),
+            ["Epilepsy"],
+            "{db:?}"
+        );
+        assert_eq!(
+            displays(&show(db, "B-2"), "conditions"),
+            ["Essential hypertension"],
+            "{db:?}"
+        );
+    }
+}

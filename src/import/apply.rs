@@ -196,6 +196,8 @@ struct ResourceOp {
     kind: Kind,
     body: String,
     digest: String,
+    /// Kept under the origin a refract export carried (see [`carried_origin`]).
+    carried: bool,
     /// What `body` says, for the record of a patient created from their file (see [`Group`]).
     item: Option<Item>,
 }
@@ -981,13 +983,13 @@ fn op_of_mapped(
             // kept under that source's key, filed under that source's Patient id (which the
             // file's Patient carries too): that source's next export updates it rather than
             // adding a copy (review OC-6).
-            let (source, resource_type, id, subject) =
+            let (source, resource_type, id, subject, carried) =
                 match carried_origin(raw.json, resource.resource_type, checked) {
                     Some((origin, patient, kind, id)) => {
                         let subject = (origin.source.clone(), patient);
-                        (origin.source, kind, id, subject)
+                        (origin.source, kind, id, subject, true)
                     }
-                    None => (source, resource.resource_type, id, subject),
+                    None => (source, resource.resource_type, id, subject, false),
                 };
             Op::Resource(Box::new(ResourceOp {
                 at: raw.path.clone(),
@@ -1003,6 +1005,7 @@ fn op_of_mapped(
                 kind,
                 digest: content_digest(body.as_bytes()),
                 body,
+                carried,
                 item: keep_items.then_some(resource.item),
             }))
         }
@@ -1814,6 +1817,7 @@ impl Writer<'_> {
                 digest: &digest,
                 body: &body,
                 import_id: run,
+                carried: false,
             },
             None,
             // Stamped with this run even when unchanged: one staged by a run that stopped in the
@@ -1964,6 +1968,7 @@ impl Writer<'_> {
                     digest,
                     body,
                     import_id: run,
+                    carried: false,
                 };
                 match tx.upsert_resource(&entry, None, self.replace)? {
                     Upserted::Added => {
@@ -2106,6 +2111,7 @@ impl Writer<'_> {
                     digest: &resource.digest,
                     body: &resource.body,
                     import_id: run,
+                    carried: resource.carried,
                 };
                 let marks = patient.filter(|id| state.creating != Some(*id));
                 let upserted = tx.upsert_resource(&entry, marks, self.replace)?;
@@ -2267,6 +2273,7 @@ impl Writer<'_> {
             digest,
             body,
             import_id: run,
+            carried: false,
         };
         match tx.upsert_resource(&entry, None, self.replace)? {
             Upserted::Added => {

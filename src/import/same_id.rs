@@ -144,10 +144,17 @@ pub(super) enum Claimed {
     Another {
         at: String,
         id: String,
-        claimant: PatientId,
+        claimant: Claimant,
         /// One line naming both records and what tells them apart.
         why: String,
     },
+}
+
+/// Who holds a claim.
+pub(super) enum Claimant {
+    Stored(PatientId),
+    /// A Patient an earlier file of this run staged (review MV-5): its source and id.
+    Staged(String, String),
 }
 
 /// The file's Patients whose id (in this file's source) a stored patient holds only because a
@@ -172,17 +179,36 @@ pub(super) fn weigh_claims(
             continue;
         }
         let by_id = [(id_system.clone(), id.to_owned())];
-        let PatientMatch::Existing(claimant) = store.match_patient(&by_id, equivalent)? else {
-            weighed.push(Claimed::Confirmed { id: id.to_owned() });
-            continue;
-        };
-        let their_keys = store.identifiers_of_patient(claimant)?;
+        // The claimant stored, or staged by an earlier file of this run (review MV-5: the
+        // order of the files of one run must not decide whether the claim is weighed).
+        let (claimant, theirs, their_keys, their_names) =
+            match store.match_patient(&by_id, equivalent)? {
+                PatientMatch::Existing(claimant) => (
+                    Claimant::Stored(claimant),
+                    store.patient(claimant)?,
+                    store.identifiers_of_patient(claimant)?,
+                    store.names_of_patient(claimant)?,
+                ),
+                PatientMatch::New | PatientMatch::Ambiguous(..) => {
+                    let Some((their_source, their_id, staged)) =
+                        staged_holding(store, (&id_system, id), (&source, id))?
+                    else {
+                        weighed.push(Claimed::Confirmed { id: id.to_owned() });
+                        continue;
+                    };
+                    let (theirs, their_keys, their_names) = staged;
+                    (
+                        Claimant::Staged(their_source, their_id),
+                        theirs,
+                        their_keys,
+                        their_names,
+                    )
+                }
+            };
         if links_to(patient, &their_keys, equivalent) {
             weighed.push(Claimed::Confirmed { id: id.to_owned() });
             continue;
         }
-        let theirs = store.patient(claimant)?;
-        let their_names = store.names_of_patient(claimant)?;
         let differs = differs_from_stored(patient, &theirs, &their_keys, &their_names, None);
         weighed.push(match differs {
             None => Claimed::Confirmed { id: id.to_owned() },
@@ -200,6 +226,33 @@ pub(super) fn weigh_claims(
         });
     }
     Ok(weighed)
+}
+
+/// A staged Patient's record (see [`Store::staged_holding`]): who, their keys, their names.
+type StagedRecord = (Patient, Vec<(String, String)>, Vec<(String, String)>);
+
+/// The record of a Patient an earlier file of the run staged, read as a stored one is.
+fn staged_record(body: &str) -> Option<StagedRecord> {
+    let staged = serde_json::from_str::<PendingPatient>(body).ok()?;
+    let mut names = staged.facts.names.clone();
+    names.push((
+        staged.patient.family_name.clone(),
+        staged.patient.given_name.clone(),
+    ));
+    Some((staged.patient, staged.keys, names))
+}
+
+/// The staged Patient known by `key` other than `own` (see [`Store::staged_holding`]), with
+/// its record.
+fn staged_holding(
+    store: &Store,
+    key: (&str, &str),
+    own: (&str, &str),
+) -> Result<Option<(String, String, StagedRecord)>, StoreError> {
+    let Some((source, id, body)) = store.staged_holding(key, own)? else {
+        return Ok(None);
+    };
+    Ok(staged_record(&body).map(|record| (source, id, record)))
 }
 
 /// The carried origins (source, Patient id) of the file's Patients, trusted (see
@@ -224,7 +277,11 @@ pub(super) fn new_claims(
                 continue;
             }
             let key = [(ledger::patient_id_system(claimed_source), id.clone())];
-            if let PatientMatch::New = store.match_patient(&key, &options.equivalent_systems)? {
+            // The source's own Patient of the id, staged by an earlier file of the run and
+            // not plainly another (else the origin is distrusted), is the patient: no claim.
+            if let PatientMatch::New = store.match_patient(&key, &options.equivalent_systems)?
+                && store.staged_patient(claimed_source, id)?.is_none()
+            {
                 claims.push(origin.clone());
             }
         }
@@ -278,15 +335,28 @@ pub(super) fn distrusted_origins(
     for patient in &first.patients {
         for (source, id) in &patient.origins {
             let key = [(ledger::patient_id_system(source), id.clone())];
-            let PatientMatch::Existing(stored) = store.match_patient(&key, equivalent)? else {
-                continue;
+            // The stored patient, or the source's own Patient an earlier file of the run
+            // staged (review MV-5).
+            let (theirs, their_keys, their_names) = match store.match_patient(&key, equivalent)? {
+                PatientMatch::Existing(stored) => (
+                    store.patient(stored)?,
+                    store.identifiers_of_patient(stored)?,
+                    store.names_of_patient(stored)?,
+                ),
+                PatientMatch::New | PatientMatch::Ambiguous(..) => {
+                    let Some(record) = store
+                        .staged_patient(source, id)?
+                        .as_deref()
+                        .and_then(staged_record)
+                    else {
+                        continue;
+                    };
+                    record
+                }
             };
-            let their_keys = store.identifiers_of_patient(stored)?;
             if links_to(patient, &their_keys, equivalent) {
                 continue;
             }
-            let theirs = store.patient(stored)?;
-            let their_names = store.names_of_patient(stored)?;
             // The origin is another team's word: weighed as a key shared across teams is,
             // as the source's own Patient arriving after the claim is (see `weigh_claims`).
             let differs = differs_from_stored(patient, &theirs, &their_keys, &their_names, None);

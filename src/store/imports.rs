@@ -1336,6 +1336,10 @@ pub struct LedgerEntry<'a> {
     pub digest: &'a str,
     pub body: &'a str,
     pub import_id: i64,
+    /// A record another team's refract export carried under this source's key (its origin,
+    /// review OC-6), not the source's own word: kept as `carried`, so that a claim dropped
+    /// leaves it with the claimant (review MV-5, MV-6).
+    pub carried: bool,
 }
 
 /// A staged Patient (`fhir_resources AS r`) that no run stopped in the middle may have left
@@ -1388,7 +1392,7 @@ fn move_resource(
 ) -> Result<()> {
     conn.prepare_cached(
         "UPDATE fhir_resources SET subject = ?2, refers = ?3, last_updated = ?4, digest = ?5,
-                body = ?6, import_id = ?7
+                body = ?6, import_id = ?7, carried = ?8
          WHERE row = ?1",
     )?
     .execute(params![
@@ -1399,6 +1403,7 @@ fn move_resource(
         entry.digest,
         entry.body,
         entry.import_id,
+        entry.carried,
     ])?;
     index_ingredients(conn, entry)?;
     let was = serde_json::json!({
@@ -1475,8 +1480,8 @@ fn upsert_resource(
     let inserted = conn
         .prepare_cached(
             "INSERT INTO fhir_resources (source, type, id, subject, refers, last_updated, digest,
-                                         body, import_id, current_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                         body, import_id, current_until, carried)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -1490,6 +1495,7 @@ fn upsert_resource(
             entry.body,
             entry.import_id,
             entry.current_on,
+            entry.carried,
         ])?;
     if inserted > 0 {
         if let Some(patient) = patient {
@@ -1601,7 +1607,7 @@ fn upsert_resource(
     }
     conn.prepare_cached(
         "UPDATE fhir_resources SET refers = ?2, last_updated = ?3, digest = ?4, body = ?5,
-                import_id = ?6
+                import_id = ?6, carried = ?7
          WHERE row = ?1",
     )?
     .execute(params![
@@ -1611,6 +1617,7 @@ fn upsert_resource(
         entry.digest,
         entry.body,
         entry.import_id,
+        entry.carried,
     ])?;
     index_ingredients(conn, entry)?;
     if let Some(patient) = patient {

@@ -362,7 +362,27 @@ const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "digest",
     "body",
     "current_until",
+    // Select it with `resource_columns`: whether another team's export carried the row.
+    "carried",
 ];
+
+/// [`FHIR_RESOURCE_COLUMNS`] of `fhir_resources r`, to select: `carried` as kept, or for a
+/// row written before it was, as a dropped claim judges it (the import that last wrote it was
+/// of another source, or none of this file's): the file the document moves the row into names
+/// no import of it (review MV-6).
+fn resource_columns() -> String {
+    FHIR_RESOURCE_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "carried" => String::from(
+                "coalesce(r.carried, \
+                 (SELECT w.source FROM imports w WHERE w.id = r.import_id) IS NOT r.source)",
+            ),
+            c => format!("r.{c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 const REVIEW_COLUMNS: &[&str] = &[
     "ruleset",
     "decision",
@@ -726,11 +746,7 @@ impl Store {
                      WHERE i.patient_id = ?1 AND i.system LIKE 'urn:refract:patient-id:%'
                        AND r.type <> 'Patient'
                      ORDER BY r.source, r.type, r.id",
-                    FHIR_RESOURCE_COLUMNS
-                        .iter()
-                        .map(|c| format!("r.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    resource_columns()
                 ),
                 pid,
                 FHIR_RESOURCE_COLUMNS,
@@ -968,11 +984,7 @@ impl Store {
                             WHERE i.system = '{PATIENT_ID_SYSTEM}' || r.source
                               AND i.value = r.subject)))
                  ORDER BY r.source, r.type, r.id",
-                FHIR_RESOURCE_COLUMNS
-                    .iter()
-                    .map(|c| format!("r.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                resource_columns()
             ),
             whole,
             FHIR_RESOURCE_COLUMNS,

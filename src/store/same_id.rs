@@ -105,6 +105,28 @@ impl Store {
             .optional()?)
     }
 
+    /// The Patient an import of this run staged (not created yet) that is known by the key
+    /// (`system`, `value`), other than the Patient `own` of the key's own source: (its source,
+    /// its id, its body). A claim of an earlier file of the run is held so (review MV-5).
+    pub fn staged_holding(
+        &self,
+        (system, value): (&str, &str),
+        own: (&str, &str),
+    ) -> Result<Option<(String, String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT r.source, r.id, r.body FROM fhir_resources r, json_each(r.body, '$.keys') k
+                 WHERE r.type = 'Patient' AND NOT (r.source = ?3 AND r.id = ?4)
+                   AND json_extract(k.value, '$[0]') = ?1 AND json_extract(k.value, '$[1]') = ?2
+                 ORDER BY r.row LIMIT 1",
+            )?
+            .query_row(params![system, value, own.0, own.1], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?)
+    }
+
     /// Every name the patient's records held, (family, given), the current one included.
     pub fn names_of_patient(&self, id: PatientId) -> Result<Vec<(String, String)>> {
         names_of_patient(&self.conn, id)
@@ -225,7 +247,8 @@ impl ImportTx<'_> {
     /// source's, their id kept unless that source holds it already), so that the source's own
     /// records of those ids go to its own patient. Carried records are those a file of another
     /// source wrote under this source's ids (the import that last wrote them names its source;
-    /// a record a refract document moved here names none, and is taken as carried);
+    /// a record kept since review MV-6 says so itself, in a file a refract document moved it
+    /// into too; one of a document that did not say is taken as carried);
     /// what the source itself sent under the id before its Patient came stays where it is, its
     /// Patient's (review RV-1). The other Patient id is one the claimant holds as their own,
     /// never another claim. Audited on the claimant. `false` when the claimant holds no other
@@ -259,33 +282,7 @@ impl ImportTx<'_> {
             .strip_prefix("urn:refract:patient-id:")
             .unwrap_or_default()
             .to_owned();
-        let carried: Vec<(i64, String, String)> = conn
-            .prepare_cached(
-                "SELECT r.row, r.type, r.id FROM fhir_resources r
-                 LEFT JOIN imports i ON i.id = r.import_id
-                 WHERE r.source = ?1 AND r.subject = ?2 AND r.type <> 'Patient'
-                   AND i.source IS NOT ?1
-                 ORDER BY r.row",
-            )?
-            .query_map(params![source, id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut taken = conn.prepare_cached(
-            "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
-        )?;
-        let mut refile = conn.prepare_cached(
-            "UPDATE fhir_resources SET source = ?2, subject = ?3, id = ?4 WHERE row = ?1",
-        )?;
-        for (row, kind, resource_id) in &carried {
-            // Another id of that source's own would be another record's: the claim's source
-            // and id together are no id the other source gives.
-            let mut kept_as = resource_id.clone();
-            if taken.exists(params![other, kind, kept_as])? {
-                kept_as = format!("{source}|{resource_id}");
-            }
-            refile.execute(params![row, other, subject, kept_as])?;
-        }
+        let carried = refile_carried(conn, (source, id), (&other, &subject))?;
         conn.prepare_cached(
             "DELETE FROM patient_identifiers WHERE system = ?1 AND value = ?2 AND patient_id = ?3",
         )?
@@ -308,12 +305,96 @@ impl ImportTx<'_> {
             Some(&serde_json::json!({"source": source, "patient_id": id})),
             Some(&serde_json::json!({
                 "reason": why,
-                "records": carried.len(),
+                "records": carried,
                 "filed_under": {"source": other, "patient_id": subject},
             })),
         )?;
         Ok(true)
     }
+
+    /// [`ImportTx::drop_claim`] for a claimant an earlier file of this run staged and the run
+    /// has not created yet (review MV-5): the key leaves their staged record, and what their
+    /// file carried under the source's ids is filed under their own Patient id (`staged`:
+    /// their source and id). Audited with no patient (none is stored yet).
+    pub fn drop_staged_claim(
+        &self,
+        (source, id): (&str, &str),
+        staged: (&str, &str),
+        why: &str,
+    ) -> Result<()> {
+        let conn = self.conn();
+        let system = super::imports::patient_id_system(source);
+        let carried = refile_carried(conn, (source, id), staged)?;
+        conn.prepare_cached(
+            "UPDATE fhir_resources
+             SET body = json_set(body, '$.keys', json((
+                 SELECT json_group_array(json(k.value)) FROM json_each(body, '$.keys') k
+                 WHERE NOT (json_extract(k.value, '$[0]') = ?3
+                            AND json_extract(k.value, '$[1]') = ?4))))
+             WHERE source = ?1 AND type = 'Patient' AND id = ?2",
+        )?
+        .execute(params![staged.0, staged.1, system, id])?;
+        conn.prepare_cached(
+            "DELETE FROM claimed_patient_ids WHERE source = ?1 AND patient_id = ?2",
+        )?
+        .execute(params![source, id])?;
+        self.auditor().record(
+            conn,
+            super::audit::Change {
+                action: CLAIM_DROPPED_ACTION,
+                entity: "patients",
+                entity_id: None,
+                patient_id: None,
+            },
+            Some(&serde_json::json!({"source": source, "patient_id": id})),
+            Some(&serde_json::json!({
+                "reason": why,
+                "records": carried,
+                "filed_under": {"source": staged.0, "patient_id": staged.1},
+            })),
+        )?;
+        Ok(())
+    }
+}
+
+/// Files the records carried under the claimed Patient `id` of `source` under the claimant's
+/// Patient id `subject` of `other`: those another team's refract export carried (kept so since
+/// reviews MV-5 and MV-6; a row kept before is carried when the import that last wrote it was
+/// of another source, or is none of this file's, a refract document having moved it here).
+/// How many.
+fn refile_carried(
+    conn: &rusqlite::Connection,
+    (source, id): (&str, &str),
+    (other, subject): (&str, &str),
+) -> Result<usize> {
+    let carried: Vec<(i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT r.row, r.type, r.id FROM fhir_resources r
+             LEFT JOIN imports i ON i.id = r.import_id
+             WHERE r.source = ?1 AND r.subject = ?2 AND r.type <> 'Patient'
+               AND coalesce(r.carried, i.source IS NOT ?1)
+             ORDER BY r.row",
+        )?
+        .query_map(params![source, id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut taken = conn.prepare_cached(
+        "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+    )?;
+    let mut refile = conn.prepare_cached(
+        "UPDATE fhir_resources SET source = ?2, subject = ?3, id = ?4 WHERE row = ?1",
+    )?;
+    for (row, kind, resource_id) in &carried {
+        // Another id of that source's own would be another record's: the claim's source
+        // and id together are no id the other source gives.
+        let mut kept_as = resource_id.clone();
+        if taken.exists(params![other, kind, kept_as])? {
+            kept_as = format!("{source}|{resource_id}");
+        }
+        refile.execute(params![row, other, subject, kept_as])?;
+    }
+    Ok(carried.len())
 }
 
 /// Whether two identifier systems are one (the same, or declared equivalent).

@@ -2074,6 +2074,7 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
+             ALTER TABLE fhir_resources DROP COLUMN carried;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 51;",
         )

@@ -371,6 +371,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
+             ALTER TABLE fhir_resources DROP COLUMN carried;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 34;"
         ))
@@ -1174,6 +1175,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE drug_exposures DROP COLUMN dose_from;
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
+             ALTER TABLE fhir_resources DROP COLUMN carried;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 37;",
         )
@@ -2548,4 +2550,65 @@ fn a_device_affixed_to_the_patient_is_held_once_after_a_move() {
         [["1"]],
         "export after"
     );
+}
+
+/// Review MV-5: a claim and the source's own Patient of the id in one run (a folder holding the
+/// colleague's export and the source's file), neither stored before: weighed all the same, in
+/// either order. Another person is a patient of their own with their record, the claimant
+/// keeps what their export carried; the same person is one patient.
+#[test]
+fn a_claim_and_the_sources_patient_in_one_run_are_weighed_in_either_order() {
+    let alpha = gp_record(
+        ("urn:oid:1.1", "111"),
+        "Alpha",
+        "female",
+        "1970-01-01",
+        "G40.909",
+    );
+    let beta = gp_record(("urn:oid:2.2", "222"), "Beta", "male", "1980-02-02", "I10");
+    let mut colleague = Env::new();
+    from(&mut colleague, "gp", "theirs.json", &alpha);
+    let exported = read_json(&export(&colleague, "export.json"));
+    // The same person with the source's file first is no claim: the export, read under the
+    // source's own name, holds a second Patient id of that source with the same MRN, which is
+    // refused as every such file is (README, *Who a patient is*).
+    for (ours, expected, orders) in [
+        (
+            &beta,
+            vec![["Alpha", "G40.909"], ["Beta", "I10"]],
+            &[true, false][..],
+        ),
+        (&alpha, vec![["Alpha", "G40.909"]], &[true][..]),
+    ] {
+        for &export_first in orders {
+            let mut here = Env::new();
+            let (first, second) = if export_first {
+                (("a.json", &exported), ("b.json", ours))
+            } else {
+                (("a.json", ours), ("b.json", &exported))
+            };
+            let paths = [
+                here.write_json(first.0, first.1),
+                here.write_json(second.0, second.1),
+            ];
+            let report = here.import_with(
+                &paths,
+                &refract::import::ImportOptions {
+                    source: Some(String::from("gp")),
+                    ..Default::default()
+                },
+            );
+            assert_eq!(report.failed, 0, "{report:#?}");
+            assert_eq!(
+                conditions_by_patient(&here),
+                expected,
+                "export first: {export_first} {report:#?}"
+            );
+            assert_eq!(
+                here.int("SELECT count(*) FROM patients"),
+                i64::try_from(expected.len()).unwrap(),
+                "export first: {export_first}"
+            );
+        }
+    }
 }
