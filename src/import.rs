@@ -594,7 +594,12 @@ fn this_host() -> String {
 /// and the Patient `1001` of another server in the same file are two people, each with their
 /// records (the first's had been filed on the second). Files are read again so that such
 /// records go to their patient.
-pub const MAPPING_VERSION: i64 = 27;
+/// In 28 (CR-5): a diagnosis's words deny a name the rules read across words that only say how
+/// it was looked for ("no evidence of relapse", "negative for recurrence", "relapse-free"), and
+/// the coding a diagnosis coded several ways is shown by is the one a rule set selects as its
+/// names are now read (`rules::selected_by`). Files are read again so that such a diagnosis is
+/// shown by a coding that names its disease, not one whose words deny it.
+pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -371,13 +371,13 @@ const DENIALS_AFTER: [&str; 6] = ["ruled", "excluded", "unlikely", "denied", "ab
 
 /// Words that, after "not" right after a name, deny that it was found ("recurrence not seen",
 /// "relapse not detected", CR-5); "not" before anything else says something else of the
-/// name ("epilepsy not intractable").
-const NOT_FOUND_AFTER: [&str; 8] = [
+/// name ("epilepsy not intractable"). Not "confirmed": "Epilepsy not confirmed" is a diagnosis
+/// still to confirm, read as before, not denied.
+const NOT_FOUND_AFTER: [&str; 7] = [
     "seen",
     "detected",
     "present",
     "found",
-    "confirmed",
     "identified",
     "evident",
     "demonstrated",
@@ -476,6 +476,8 @@ mod tests {
             ("Not in remission, relapsed myeloma", "relapsed"),
             ("Relapsed myeloma, negative for del(17p)", "relapsed"),
             ("Recurrent major depressive disorder", "recurrent"),
+            ("Epilepsy not confirmed, awaiting video-EEG", "epilepsy"),
+            ("Epilepsy, free of seizures since 2020", "epilepsy"),
         ] {
             assert!(mentions(text, name), "{text} / {name}");
         }
