@@ -624,6 +624,11 @@ fn this_host() -> String {
 /// under the claim's own `--source` (one run of a folder) or moved into another file; a claim
 /// and the source's own Patient of the id staged by two files of one run are weighed as if one
 /// were stored. Files are read again so that the records an export carried are marked so.
+/// Also in 28 (CR-5): a diagnosis's words deny a name the rules read across words that only say how
+/// it was looked for ("no evidence of relapse", "negative for recurrence", "relapse-free"), and
+/// the coding a diagnosis coded several ways is shown by is the one a rule set selects as its
+/// names are now read (`rules::selected_by`). Files are read again so that such a diagnosis is
+/// shown by a coding that names its disease, not one whose words deny it.
 pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

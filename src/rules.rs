@@ -572,7 +572,17 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 35 (RV-3): words of a diagnosis that say its remission was not reached ("never in
 /// remission", "failed to achieve complete remission", `remission_denied_by`) name no remission
 /// (AML, myeloma, large B-cell lymphoma); they had made a refractory lymphoma "relapsed".
-const ENGINE_REVISION: u32 = 35;
+/// In 36 (CR-4, CR-5, CR-6, CR-10): a schedule with seizures recorded after `min_days` is a
+/// failure whatever its later stop reason (intolerance, the patient's choice, access), as Kwan
+/// 2010 and epilepsy.toml's own choice say; only noncompliance still leaves it uncounted (CR-4).
+/// A name denied by the words before it is read as denied across words that only say how it was
+/// looked for ("no evidence of relapse", "no signs or symptoms of recurrence", "negative for
+/// recurrence", "free of relapse", "rule out relapse") and after it ("relapse-free", "recurrence
+/// not seen"), for every rule set that reads names; an AML diagnosis begun after a remission
+/// whose words deny a relapse is no new onset (CR-5, CR-10). A csDMARD stopped for intolerance
+/// is the contraindication EULAR 2021 allows (`intolerance_contraindicates`), as a recorded
+/// reaction is (CR-6).
+const ENGINE_REVISION: u32 = 36;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -236,10 +236,108 @@ pub(super) fn icd10_starts_with(code: &str, prefix: &str) -> bool {
 
 /// Words that, just before a condition's name, say the patient does not have it: the ICD-10-CM
 /// wording "epilepsy … without status epilepticus" must not select the status epilepticus rules.
-const NEGATIONS: [&str; 6] = ["without", "no", "not", "non", "excluding", "absent"];
+/// Any of them among the two words before a name denies it ("non" only there: "non-epileptic
+/// seizure disorder", not "Non-secretory myeloma in relapse"); further back, up to
+/// [`NEGATION_REACH`] words, across words that only say how it was looked for ([`LOOKED_FOR`]:
+/// "no evidence of relapse", "no signs or symptoms of recurrence", CR-5).
+const NEGATIONS: [&str; 7] = [
+    "without",
+    "no",
+    "not",
+    "excluding",
+    "absent",
+    "never",
+    "denies",
+];
+
+/// How many words before a name a negation reaches across [`LOOKED_FOR`] words: "no signs or
+/// symptoms of recurrence" holds four between them. A choice; a clause ends it sooner.
+const NEGATION_REACH: usize = 5;
+
+/// Words between a negation and the name it denies that say only how it was looked for: "no
+/// evidence of disease recurrence", "no clinical or radiological sign of relapse". Any other
+/// word ends the negation's reach: "Myeloma with no high-risk cytogenetics in relapse" is a
+/// relapse.
+const LOOKED_FOR: [&str; 24] = [
+    "evidence",
+    "sign",
+    "signs",
+    "symptom",
+    "symptoms",
+    "of",
+    "or",
+    "and",
+    "any",
+    "further",
+    "disease",
+    "clinical",
+    "radiological",
+    "radiologic",
+    "biochemical",
+    "serological",
+    "definite",
+    "current",
+    "active",
+    "suspicion",
+    "finding",
+    "findings",
+    "for",
+    "new",
+];
+
+/// Pairs of words that deny a name as a negation does, only together: "negative for
+/// recurrence", "free of relapse", "absence of relapse", "rule out relapse" ("r/o"). "Negative"
+/// alone is a test result of another thing ("HBsAg negative relapsed myeloma").
+const NEGATION_PAIRS: [[&str; 2]; 6] = [
+    ["negative", "for"],
+    ["free", "of"],
+    ["absence", "of"],
+    ["rule", "out"],
+    ["ruled", "out"],
+    ["r", "o"],
+];
+
+/// Whether the words of `before` (the text before a name, any case) deny the name in its
+/// clause (a clause ends at a stop, a semicolon, a colon, a comma or a bracket): see
+/// [`NEGATIONS`] and [`NEGATION_PAIRS`].
+fn negated_before(before: &str) -> bool {
+    let clause = before
+        .rsplit(['.', ';', ':', ',', '(', ')', '[', ']'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let back: Vec<&str> = clause
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .rev()
+        .take(NEGATION_REACH)
+        .collect();
+    if back
+        .iter()
+        .take(2)
+        .any(|word| NEGATIONS.contains(word) || *word == "non")
+    {
+        return true;
+    }
+    for (at, word) in back.iter().enumerate() {
+        let next = at.checked_sub(1).and_then(|closer| back.get(closer));
+        if NEGATIONS.contains(word)
+            || NEGATION_PAIRS
+                .iter()
+                .any(|[first, second]| word == first && next == Some(second))
+        {
+            return true;
+        }
+        let joins_a_pair = NEGATION_PAIRS.iter().any(|[_, second]| word == second);
+        if !LOOKED_FOR.contains(word) && !joins_a_pair {
+            return false;
+        }
+    }
+    false
+}
 
 /// Whether `text` names `name` (on word boundaries, any case) at least once without a negation
-/// among the two words before it.
+/// before it in its clause (see [`negated_before`]) or a denial after it.
 pub(super) fn mentions(text: &str, name: &str) -> bool {
     contains_words(text, name) && mentions_as_written(&text.to_lowercase(), &name.to_lowercase())
 }
@@ -255,13 +353,7 @@ fn mentions_as_written(text: &str, name: &str) -> bool {
         let start = from + offset;
         let end = start + name.len();
         let bounded = whole_words_at(text, start, end);
-        let negated = text[..start]
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .rev()
-            .take(2)
-            .any(|word| NEGATIONS.contains(&word.to_lowercase().as_str()))
-            || negated_after(&text[end..].to_lowercase());
+        let negated = negated_before(&text[..start]) || negated_after(&text[end..].to_lowercase());
         if bounded && !negated {
             return true;
         }
@@ -274,7 +366,22 @@ fn mentions_as_written(text: &str, name: &str) -> bool {
 /// comma or a dash: "Epilepsy ruled out by video-EEG", "Epilepsy, ruled out", "Epilepsy -
 /// excluded (PNES)", "Epilepsy unlikely given normal EEG" (the third review's cases gave a
 /// false drug-resistant epilepsy).
-const DENIALS_AFTER: [&str; 5] = ["ruled", "excluded", "unlikely", "denied", "absent"];
+/// "Relapse-free", "recurrence free" (CR-5) deny it as a state, not "free of" something else.
+const DENIALS_AFTER: [&str; 6] = ["ruled", "excluded", "unlikely", "denied", "absent", "free"];
+
+/// Words that, after "not" right after a name, deny that it was found ("recurrence not seen",
+/// "relapse not detected", CR-5); "not" before anything else says something else of the
+/// name ("epilepsy not intractable"). Not "confirmed": "Epilepsy not confirmed" is a diagnosis
+/// still to confirm, read as before, not denied.
+const NOT_FOUND_AFTER: [&str; 7] = [
+    "seen",
+    "detected",
+    "present",
+    "found",
+    "identified",
+    "evident",
+    "demonstrated",
+];
 
 /// Words that deny the name only right after it (or after "screen"/"test" after it), and not
 /// when they deny something named after them: "bipolar screen negative", "bipolar screen
@@ -304,9 +411,13 @@ fn negated_after(rest: &str) -> bool {
         .skip_while(|word| NAME_CONTINUED.contains(word))
         .collect();
     match words.as_slice() {
-        [first, ..] if DENIALS_AFTER.contains(first) => {
-            *first != "ruled" || words.get(1) == Some(&"out")
-        }
+        ["not", found, ..] if NOT_FOUND_AFTER.contains(found) => true,
+        // "Epilepsy free of seizures" is epilepsy; "relapse-free" no relapse.
+        [first, ..] if DENIALS_AFTER.contains(first) => match *first {
+            "ruled" => words.get(1) == Some(&"out"),
+            "free" => words.get(1) != Some(&"of"),
+            _ => true,
+        },
         [screen, negative, rest @ ..]
             if !separated
                 && matches!(
@@ -321,5 +432,62 @@ fn negated_after(rest: &str) -> bool {
             .first()
             .is_none_or(|next| matches!(*next, "on" | "by" | "per" | "at" | "x2" | "twice")),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    /// CR-5: a relapse or recurrence the words deny is none, however the denial is worded.
+    #[test]
+    fn a_denied_relapse_is_no_relapse() {
+        for text in [
+            "Multiple myeloma, no evidence of relapse",
+            "Multiple myeloma - no sign of recurrence",
+            "No signs or symptoms of recurrence",
+            "No evidence of disease recurrence on PET-CT",
+            "Relapse excluded",
+            "Myeloma negative for recurrence",
+            "Myeloma without relapse",
+            "Relapse-free at 2 years",
+            "Recurrence not seen on restaging",
+            "Free of relapse",
+            "Rule out relapse",
+            "Myeloma, r/o relapse",
+        ] {
+            for name in ["relapse", "recurrence"] {
+                assert!(!mentions(text, name), "{text} / {name}");
+            }
+        }
+    }
+
+    /// The negation's reach stops at a word that says something else and at the clause.
+    #[test]
+    fn a_relapse_beside_another_denial_is_a_relapse() {
+        for (text, name) in [
+            ("Non-secretory myeloma in relapse", "in relapse"),
+            (
+                "Myeloma with no high-risk cytogenetics in relapse",
+                "in relapse",
+            ),
+            ("HBsAg negative relapsed myeloma", "relapsed"),
+            ("No response to bortezomib; relapsed myeloma", "relapsed"),
+            ("Not in remission, relapsed myeloma", "relapsed"),
+            ("Relapsed myeloma, negative for del(17p)", "relapsed"),
+            ("Recurrent major depressive disorder", "recurrent"),
+            ("Epilepsy not confirmed, awaiting video-EEG", "epilepsy"),
+            ("Epilepsy, free of seizures since 2020", "epilepsy"),
+        ] {
+            assert!(mentions(text, name), "{text} / {name}");
+        }
+        assert!(!mentions(
+            "Non-epileptic seizure disorder",
+            "seizure disorder"
+        ));
+        assert!(!mentions(
+            "Epilepsy, unspecified, not intractable, without status epilepticus",
+            "status epilepticus"
+        ));
     }
 }

@@ -520,7 +520,7 @@ pub(super) fn relapse_diagnosis_days(
                 );
             let ((first, last), how) = if named {
                 (onset.or(recorded)?, RelapseBy::Name)
-            } else if spec.new_onset && !remitted {
+            } else if spec.new_onset && !remitted && !relapse_denied(condition, spec) {
                 (onset?, RelapseBy::NewOnset)
             } else {
                 return None;
@@ -636,6 +636,21 @@ fn relapse_by_name(
     spec: &super::model::RelapseDiagnoses,
 ) -> bool {
     super::diagnosis_names::condition_matches(condition, &spec.icd10, &spec.snomed, &spec.names)
+}
+
+/// Whether a diagnosis's words name a relapse only to deny it ("Acute myeloid leukaemia, no
+/// evidence of relapse", CR-5): no relapse by its name, nor a disease begun anew by its onset,
+/// since it says the disease has not come back.
+fn relapse_denied(
+    condition: &crate::domain::Condition,
+    spec: &super::model::RelapseDiagnoses,
+) -> bool {
+    condition.displays().any(|words| {
+        spec.names.iter().any(|name| {
+            super::words::contains_words(words, name)
+                && !super::diagnosis_names::mentions(words, name)
+        })
+    })
 }
 
 /// A diagnosis in remission read as a response (see [`remission_diagnosis_days`]).

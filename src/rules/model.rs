@@ -1458,6 +1458,11 @@ pub struct FailedTrials {
     /// EULAR 2021's "after failing csDMARD therapy (unless contraindicated)".
     #[serde(default)]
     pub unless_contraindicated: bool,
+    /// With `unless_contraindicated`: whether a drug of `classes` stopped for intolerance is
+    /// that contraindication too, as a reaction recorded is (the same fact written on the
+    /// prescription: CR-6).
+    #[serde(default)]
+    pub intolerance_contraindicates: bool,
 }
 
 /// A syndrome and the drugs that are no appropriate choice for it (see

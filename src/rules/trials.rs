@@ -812,11 +812,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 "current schedule {what}; the earlier failures still count"
             ));
         }
-    } else if let Some(why) = contraindicated(ctx, spec) {
-        // EULAR 2021: "after failing csDMARD therapy (unless contraindicated)" (CR-3).
+    } else if let Some(why) = contraindicated(ctx, spec, &trials) {
+        // EULAR 2021: "after failing csDMARD therapy (unless contraindicated)" (CR-3, CR-6).
         outcome.verdict = Verdict::Met;
         outcome.reasons.push(format!(
-            "contraindicated, as the criterion allows: {why} (a reaction recorded)"
+            "contraindicated, as the criterion allows: {why} (a reaction or intolerance recorded)"
         ));
         outcome.confounders.push(confounder(
             "contraindication",
@@ -839,10 +839,30 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
 /// unless marked inactive, as the options step names it ("methotrexate: transaminitis
 /// 2023-01-10 (intolerance)"). A choice: one such drug is enough (methotrexate, the anchor
 /// csDMARD, is what a contraindication usually names), and it is listed for the team to confirm.
-fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials) -> Option<String> {
+///
+/// With `intolerance_contraindicates`, a trial of the criterion's drugs stopped for intolerance
+/// (whatever its length, its stop reasons agreeing) is one too (CR-6): the same fact as a
+/// reaction recorded, written on the prescription instead ("methotrexate stopped for
+/// intolerance on 2023-11-20, after 4 weeks").
+fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials, trials: &[Trial<'_>]) -> Option<String> {
     if !spec.unless_contraindicated {
         return None;
     }
+    let stopped = trials
+        .iter()
+        .filter(|trial| {
+            spec.intolerance_contraindicates
+                && trial.conflict.is_empty()
+                && trial.stop == Some(StopReason::Intolerance)
+        })
+        .map(|trial| match trial.end {
+            Some(end) => format!(
+                "{} stopped for intolerance on {end}, after {}",
+                trial.name,
+                span(days_between(trial.start, end).max(0))
+            ),
+            None => format!("{} stopped for intolerance", trial.name),
+        });
     let found: Vec<String> = ctx
         .record
         .reactions
@@ -860,6 +880,7 @@ fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials) -> Option<String> {
                 })?;
             Some(reaction.describe(&drug.ingredient))
         })
+        .chain(stopped)
         .collect();
     (!found.is_empty()).then(|| found.join("; "))
 }
@@ -2004,8 +2025,18 @@ fn judge(
             "the patient reported not taking it from {from} (not an informative trial)"
         ));
     }
+    // Evidence from seizure counts (schedules). Kwan 2010 calls seizure recurrence after the
+    // schedule was adequately applied its failure; only a stop for adverse effects *before* an
+    // adequate trial leaves it uncounted (reference 1a). Seizures after `min_days` are therefore
+    // a failure whatever the later stop reason (intolerance, the patient's choice, access),
+    // except noncompliance: a schedule not taken was not "appropriately used" (CR-4).
+    let events = spec
+        .events
+        .as_ref()
+        .and_then(|rule| seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest));
+    let seized_when_adequate = matches!(events, Some(EventEvidence::Failed(_)));
     match trial.stop {
-        Some(StopReason::Intolerance) if !spec.count_intolerance => {
+        Some(StopReason::Intolerance) if !spec.count_intolerance && !seized_when_adequate => {
             return Result::NotCounted(format!(
                 "not tolerated after {} (not an efficacy failure)",
                 span(whole_days)
@@ -2025,7 +2056,7 @@ fn judge(
             | StopReason::Access
             | StopReason::Death
             | StopReason::Other),
-        ) => {
+        ) if !seized_when_adequate => {
             return Result::NotCounted(format!(
                 "stopped: {} (not an efficacy signal)",
                 reason.words()
@@ -2058,11 +2089,7 @@ fn judge(
         }
     }
 
-    // Evidence from seizure counts (schedules) or symptom scores (drug trials).
-    let events = spec
-        .events
-        .as_ref()
-        .and_then(|rule| seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest));
+    // Evidence from symptom scores (drug trials); seizure counts were read above.
     let score = trial_scores(ctx, spec, window);
     let stop_says_failure = trial
         .stop
@@ -2156,7 +2183,14 @@ fn judge(
         return Result::Failed(String::new());
     }
     if let Some(EventEvidence::Failed(why)) = events {
-        return Result::Failed(why);
+        return Result::Failed(match trial.stop {
+            Some(reason) if !matches!(reason, StopReason::Completed) => format!(
+                "{why}; then stopped: {} (seizures after an adequate trial are its failure \
+                 whatever the stop reason, ILAE)",
+                reason.words()
+            ),
+            _ => why,
+        });
     }
     let scores_in_doubt = match score {
         Some(ScoreEvidence::Failed(why)) => return Result::Failed(why),

@@ -1725,3 +1725,24 @@ fn a_status_only_relapse_recorded_after_the_remission_has_no_day() {
         "{lines:#?}"
     );
 }
+
+/// CR-10 (the class of CR-5): a diagnosis begun after the remission whose words deny a relapse ("no evidence of
+/// relapse", "negative for recurrence", "relapse excluded") is neither a relapse by its name nor
+/// a disease begun anew: the courses after it stay in the line, as with a diagnosis in
+/// remission.
+#[test]
+fn a_diagnosis_denying_a_relapse_after_the_remission_is_no_relapse() {
+    for display in [
+        "Acute myeloid leukemia, no evidence of relapse",
+        "Acute myeloid leukemia - no sign of recurrence",
+        "Acute myeloid leukemia, marrow negative for recurrence",
+        "Acute myeloid leukemia, relapse excluded",
+        "Acute myeloid leukemia without relapse",
+    ] {
+        let record = cr_consolidation_then_salvage(patient(), recorded_cr, |v| {
+            v.condition_since("C92.00", display, 300)
+        });
+        let lines = aml_lines(&record);
+        assert_eq!(lines.len(), 1, "{display}: {lines:#?}");
+    }
+}

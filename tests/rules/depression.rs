@@ -3428,3 +3428,43 @@ fn lithium_levels_in_milliequivalents_are_read_as_millimoles() {
         assert!(!said.contains("no level recorded"), "{unit}: {said}");
     }
 }
+
+/// CR-8 (task item 5): an augmenter (aripiprazole, lithium) added to an antidepressant with no
+/// score recorded is no evidence that the antidepressant failed: augmentation is given for a
+/// partial response as for none, and the reference counts a failure by its score (< 25 %
+/// improvement, Sforzini 2022) or a stop for no response; the Thase-Rush staging ignores
+/// augmentation and Maudsley scores it apart. The trial stays open (insufficient data), never a
+/// failure; with PHQ-9 scores showing no response it fails.
+#[test]
+fn an_augmenter_added_is_no_failure_of_the_antidepressant() {
+    let augmented = |augmenter: &str| {
+        patient()
+            .give(sertraline_failed())
+            .give(rx("Venlafaxine 150 mg/d").from(300))
+            .give(rx(augmenter).from(200))
+    };
+    run(
+        ID,
+        &[
+            case(
+                "aripiprazole added to venlafaxine after 100 days, no score: not a failure",
+                augmented("Aripiprazole 5 mg/d"),
+                InsufficientData,
+            )
+            .no_reason("2 adequate failed"),
+            case(
+                "lithium added to venlafaxine after 100 days, no score: not a failure",
+                augmented("Lithium carbonate 800 mg/d"),
+                InsufficientData,
+            )
+            .no_reason("2 adequate failed"),
+            case(
+                "aripiprazole added, PHQ-9 20 then 18 on venlafaxine before it: a failure",
+                augmented("Aripiprazole 5 mg/d")
+                    .phq9(20.0, 302)
+                    .phq9(18.0, 210),
+                Refractory,
+            ),
+        ],
+    );
+}

@@ -1206,15 +1206,16 @@ fn a_weekly_dose_of_a_drug_with_no_weekly_form_is_judged_never_left_unknown() {
 }
 
 /// Levetiracetam failed, then lamotrigine (failed when `earlier_failures` is 2, else not
-/// tolerated), then carbamazepine from 1000 days ago, ongoing, with a monthly diary of zero
+/// tolerated: stopped after 50 days, before it could work, so that the seizures recorded after
+/// it are no failure of it, CR-4), then carbamazepine from 1000 days ago, ongoing, with a monthly diary of zero
 /// counts on it except one seizure `free_days` ago, long after it could work, and zeros every 30
 /// days since to today. Before carbamazepine, seizures every `interval` days in its last 12
 /// months (one only, no interval to measure, when `None`).
 fn seizure_then_free(free_days: i64, interval: Option<i64>, earlier_failures: u8) -> Vignette {
-    let lamotrigine_stop = if earlier_failures >= 2 {
-        StopReason::LackOfEfficacy
+    let (lamotrigine_stop, lamotrigine_until) = if earlier_failures >= 2 {
+        (StopReason::LackOfEfficacy, 1000)
     } else {
-        StopReason::Intolerance
+        (StopReason::Intolerance, 1150)
     };
     let mut v = patient()
         .give(
@@ -1226,7 +1227,7 @@ fn seizure_then_free(free_days: i64, interval: Option<i64>, earlier_failures: u8
         .give(
             rx("Lamotrigine 400 mg/d")
                 .from(1200)
-                .until(1000)
+                .until(lamotrigine_until)
                 .stopped(lamotrigine_stop),
         )
         .give(rx("Carbamazepine 800 mg/d").from(1000));
@@ -1871,6 +1872,135 @@ fn a_schedule_that_may_aggravate_the_syndromes_seizures_is_not_appropriately_cho
                 Refractory,
             )
             .no_reason("not appropriately chosen"),
+        ],
+    );
+}
+
+/// CR-4 (Kwan et al. 2010: "treatment failure" is seizure recurrence after the intervention was
+/// adequately applied; only a stop for adverse effects *before* an adequate trial leaves it
+/// uncounted): a schedule that ran past `min_days` with seizures recorded on it is a failure
+/// even when it was later stopped for intolerance, as epilepsy.toml's choice says.
+#[test]
+fn seizures_after_an_adequate_trial_make_a_failure_whatever_the_stop_reason() {
+    run(
+        ID,
+        &[
+            case(
+                "stopped for intolerance after seizures on day 150: a failed schedule",
+                two_schedules(300, Some(StopReason::Intolerance)).seizures_on(2.0, 450),
+                Refractory,
+            ),
+            case(
+                "stopped for intolerance after seizures as a monthly rate on day 150: a failed schedule",
+                two_schedules(300, Some(StopReason::Intolerance)).seizures(2.0, 450),
+                Refractory,
+            ),
+            case(
+                "stopped for noncompliance after seizures on day 150: not appropriately used",
+                two_schedules(300, Some(StopReason::Noncompliance)).seizures_on(2.0, 450),
+                NotMet,
+            )
+            .reason("noncompliance"),
+            case(
+                "stopped for intolerance, seizures only before day 60: not tolerated, not counted",
+                two_schedules(300, Some(StopReason::Intolerance)).seizures_on(2.0, 560),
+                NotMet,
+            )
+            .reason("not tolerated"),
+            case(
+                "stopped for intolerance at day 50 with seizures on day 40: not counted",
+                two_schedules(50, Some(StopReason::Intolerance)).seizures_on(2.0, 560),
+                NotMet,
+            ),
+        ],
+    );
+}
+
+/// Two schedules failed (levetiracetam, lamotrigine), then carbamazepine from `free + on_day`
+/// days ago with a count of 3 seizures on one day, its day `on_day`, then a diary every 30 days
+/// (and one today): a rate of 0 a month (each documenting its month) with `monthly`, else a
+/// count of 0 on its day (documenting that day alone). `free` days since the seizures. Before
+/// it, seizures on two days `interval` days apart within the 12 months before it began.
+fn count_then_free(on_day: i64, free: i64, interval: i64, monthly: bool) -> Vignette {
+    let start = free + on_day;
+    let mut v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(start + 900)
+                .until(start + 600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(start + 600)
+                .until(start)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(start))
+        .seizures_on(1.0, start + 10 + interval)
+        .seizures_on(1.0, start + 10)
+        .seizures_on(3.0, free);
+    let mut day = free - 30;
+    loop {
+        let at = day.max(0);
+        v = if monthly {
+            v.seizures(0.0, at)
+        } else {
+            v.seizures_on(0.0, at)
+        };
+        if at == 0 {
+            return v;
+        }
+        day -= 30;
+    }
+}
+
+/// CR-9 (task item 6): a count of seizures on one day of the current schedule, then freedom:
+/// Kwan 2010's rule of three counts the freedom from that day, needing max(3 x the longest
+/// inter-seizure interval of the 12 months before the schedule, 12 months); free for the shorter
+/// but not the longer is undetermined, and the two earlier failures still count. The freedom is
+/// what the diary documents (review R7-7): a rate of 0 a month documents its month, a count of 0
+/// on a day that day alone, so monthly single-day zeros leave the months between unreported.
+#[test]
+fn a_count_on_one_day_then_freedom_is_read_by_the_rule_of_three() {
+    run(
+        ID,
+        &[
+            case(
+                "3 seizures on day 100, free 365 days since, interval 30: sustained freedom",
+                count_then_free(100, 365, 30, true),
+                NotMet,
+            )
+            .reason("sustained success"),
+            case(
+                "3 seizures on day 100, free 364 days since, interval 30: not yet sustained",
+                count_then_free(100, 364, 30, true),
+                Refractory,
+            ),
+            case(
+                "3 seizures on day 100, free 400 days since, interval 150: 450 days needed",
+                count_then_free(100, 400, 150, true),
+                Refractory,
+            )
+            .reason("450 days"),
+            case(
+                "3 seizures on day 100, free 450 days since, interval 150: sustained freedom",
+                count_then_free(100, 450, 150, true),
+                NotMet,
+            )
+            .reason("sustained success"),
+            case(
+                "3 seizures on day 30 (before it could work), free 365 days since: sustained",
+                count_then_free(30, 365, 30, true),
+                NotMet,
+            )
+            .reason("sustained success"),
+            case(
+                "3 seizures on day 100, then counts of 0 on single days: freedom not documented",
+                count_then_free(100, 400, 30, false),
+                Refractory,
+            )
+            .reason("no report of the days between"),
         ],
     );
 }

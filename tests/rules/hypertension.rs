@@ -2397,3 +2397,62 @@ fn a_salt_is_judged_against_its_own_usual_maximum() {
     ];
     run(ID, &cases);
 }
+
+/// Vignettes against AHA 2018 (Carey et al.): resistant is blood pressure above goal on three
+/// classes given together, one a diuretic, or at goal on four or more; refractory is
+/// uncontrolled on five or more, a long-acting thiazide-like diuretic (chlorthalidone,
+/// indapamide) and a mineralocorticoid receptor antagonist among them.
+#[test]
+fn aha_2018_resistant_and_refractory_vignettes() {
+    run(
+        ID,
+        &[
+            case(
+                "five classes with eplerenone as the MRA, uncontrolled at three visits: refractory",
+                high_at(
+                    on(&[
+                        CHLORTHALIDONE,
+                        "Eplerenone 50 mg/d",
+                        AMLODIPINE,
+                        LOSARTAN,
+                        METOPROLOL,
+                    ]),
+                    &[300, 200, 100],
+                ),
+                Refractory,
+            ),
+            case(
+                "five classes with chlorthalidone and spironolactone at goal: controlled resistant, not refractory",
+                twice(five_classes(), 124.0, 74.0),
+                Resistant,
+            ),
+            case(
+                "four classes without a diuretic, uncontrolled: not resistant",
+                twice(
+                    on(&[AMLODIPINE, LOSARTAN, METOPROLOL, DOXAZOSIN]),
+                    150.0,
+                    95.0,
+                ),
+                NotMet,
+            ),
+            case(
+                "three classes with chlorthalidone uncontrolled: resistant, not refractory",
+                high_at(
+                    on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]),
+                    &[300, 200, 100],
+                ),
+                Resistant,
+            ),
+            case(
+                "four classes with spironolactone and no thiazide or loop diuretic, uncontrolled: \
+                 not resistant (the reference's diuretic classes are thiazide, thiazide-like, loop)",
+                twice(
+                    on(&[SPIRONOLACTONE, AMLODIPINE, LOSARTAN, METOPROLOL]),
+                    150.0,
+                    95.0,
+                ),
+                NotMet,
+            ),
+        ],
+    );
+}

@@ -2864,3 +2864,31 @@ fn a_status_only_relapse_is_no_progression_on_its_recorded_day() {
     let said = super::support::describe(&assessment);
     assert_eq!(assessment.status, Refractory, "{said}");
 }
+
+/// CR-5: a myeloma diagnosis whose words deny a relapse ("no evidence of relapse", "no sign of
+/// recurrence", "negative for recurrence", "relapse-free") is no relapse: VRd after the pause
+/// goes on the one line, and the myeloma is not called relapsed. The same words affirmed are one.
+#[test]
+fn a_relapse_the_words_deny_is_no_relapse() {
+    for display in [
+        "Multiple myeloma, no evidence of relapse",
+        "Multiple myeloma - no sign of recurrence",
+        "Multiple myeloma, no signs or symptoms of recurrence",
+        "Multiple myeloma negative for recurrence",
+        "Multiple myeloma, relapse-free",
+        "Multiple myeloma, recurrence not seen on restaging",
+    ] {
+        let v = vrd_relapse_vrd(partial_response, |v| {
+            v.condition_since("C90.00", display, 230)
+        });
+        let lines = derived(v.clone());
+        assert_eq!(lines.len(), 1, "{display}: {lines:#?}");
+        let assessment = super::support::assess(ID, &v.record());
+        let said = super::support::describe(&assessment);
+        assert_ne!(assessment.status, Relapsed, "{display}: {said}");
+    }
+    let v = vrd_relapse_vrd(partial_response, |v| {
+        v.condition_since("C90.00", "Non-secretory multiple myeloma in relapse", 230)
+    });
+    assert_eq!(derived(v).len(), 2);
+}

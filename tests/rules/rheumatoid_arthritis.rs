@@ -921,3 +921,48 @@ fn a_recorded_reaction_to_a_csdmard_is_the_contraindication_eular_allows() {
     let other = with_reaction("penicillin G", "7980", Some("active"));
     assert_eq!(other.status, NotMet, "{}", describe(&other));
 }
+
+/// CR-6: methotrexate stopped for intolerance after four weeks, then two b/tsDMARDs of
+/// different mechanisms failed, with active disease. EULAR 2021 asks for failed csDMARD
+/// therapy "unless contraindicated"; a methotrexate the patient could not tolerate is the
+/// contraindication the criterion allows, as a reaction recorded is (CR-3): difficult-to-treat,
+/// the intolerance named for the team to confirm. Stopped for the patient's choice it is
+/// neither a failure nor a contraindication.
+#[test]
+fn a_csdmard_stopped_for_intolerance_is_the_contraindication_eular_allows() {
+    use super::support::{assess, describe};
+    let after_methotrexate = |stop: StopReason| {
+        patient()
+            .give(
+                rx("Methotrexate 15 mg/wk")
+                    .from(1100)
+                    .until(1072)
+                    .stopped(stop),
+            )
+            .give(
+                rx("Adalimumab 40 mg/2wk")
+                    .from(1000)
+                    .until(700)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Tocilizumab 162 mg/wk")
+                    .from(650)
+                    .until(300)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .cdai(24.0, 20)
+            .record()
+    };
+    let met = assess(ID, &after_methotrexate(StopReason::Intolerance));
+    let said = describe(&met);
+    assert_eq!(met.status, Refractory, "{said}");
+    assert!(
+        met.reasons.iter().any(|r| r.contains("contraindicated")
+            && r.contains("methotrexate")
+            && r.contains("intolerance")),
+        "{said}"
+    );
+    let chosen = assess(ID, &after_methotrexate(StopReason::PatientChoice));
+    assert_eq!(chosen.status, NotMet, "{}", describe(&chosen));
+}
