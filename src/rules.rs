@@ -572,7 +572,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Also in 35 (RV-3): words of a diagnosis that say its remission was not reached ("never in
 /// remission", "failed to achieve complete remission", `remission_denied_by`) name no remission
 /// (AML, myeloma, large B-cell lymphoma); they had made a refractory lymphoma "relapsed".
-const ENGINE_REVISION: u32 = 35;
+/// In 36 (DK-1, DK-2, DK-3, DK-4): the usual maximum an antihypertensive is judged against is
+/// that of the salt, product or release form the record names: perindopril tosilate 10 mg/d
+/// (it had been the erbumine's 16), perindopril/indapamide (Coversyl Plus, Bi-Preterax) 10 mg of
+/// perindopril, indapamide modified release 1.5 mg/d (the full dose of its one tablet a day; it
+/// had been "below its usual maximum (2.5 mg/d)"), nifedipine as Adalat LA, CC or XL 90 mg/d
+/// (120 is Procardia XL's), and Lopresor (UK spelling) as the metoprolol tartrate it is.
+const ENGINE_REVISION: u32 = 36;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
