@@ -594,7 +594,12 @@ fn this_host() -> String {
 /// and the Patient `1001` of another server in the same file are two people, each with their
 /// records (the first's had been filed on the second). Files are read again so that such
 /// records go to their patient.
-pub const MAPPING_VERSION: i64 = 27;
+/// In 28 (DK-5): one procedure completed with two Devices of one kind (a vagus nerve
+/// stimulator's generator and its lead, named alike, both dated by the one implantation or
+/// both in its `focalDevice`) names the device once, and adds its codes once: it had read
+/// "(device: Vagus nerve stimulator) (device: Vagus nerve stimulator)", two implants for one.
+/// Files are read again so that such procedures say their device once.
+pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
