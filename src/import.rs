@@ -629,6 +629,11 @@ fn this_host() -> String {
 /// the coding a diagnosis coded several ways is shown by is the one a rule set selects as its
 /// names are now read (`rules::selected_by`). Files are read again so that such a diagnosis is
 /// shown by a coding that names its disease, not one whose words deny it.
+/// Also in 28 (DK-5): one procedure completed with two Devices of one kind (a vagus nerve
+/// stimulator's generator and its lead, named alike, both dated by the one implantation or
+/// both in its `focalDevice`) names the device once, and adds its codes once: it had read
+/// "(device: Vagus nerve stimulator) (device: Vagus nerve stimulator)", two implants for one.
+/// Files are read again so that such procedures say their device once.
 pub const MAPPING_VERSION: i64 = 28;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

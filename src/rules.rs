@@ -582,6 +582,12 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// whose words deny a relapse is no new onset (CR-5, CR-10). A csDMARD stopped for intolerance
 /// is the contraindication EULAR 2021 allows (`intolerance_contraindicates`), as a recorded
 /// reaction is (CR-6).
+/// Also in 36 (DK-1, DK-2, DK-3, DK-4): the usual maximum an antihypertensive is judged against is
+/// that of the salt, product or release form the record names: perindopril tosilate 10 mg/d
+/// (it had been the erbumine's 16), perindopril/indapamide (Coversyl Plus, Bi-Preterax) 10 mg of
+/// perindopril, indapamide modified release 1.5 mg/d (the full dose of its one tablet a day; it
+/// had been "below its usual maximum (2.5 mg/d)"), nifedipine as Adalat LA, CC or XL 90 mg/d
+/// (120 is Procardia XL's), and Lopresor (UK spelling) as the metoprolol tartrate it is.
 const ENGINE_REVISION: u32 = 36;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -253,9 +253,14 @@ pub fn finish_shared(
         }
         _ => {
             // A procedure's own code stays what it is; the device's codes are added to its
-            // codings, so that an option naming the device by a code finds it.
+            // codings, so that an option naming the device by a code finds it. One act sent
+            // with two Devices of one kind (a stimulator's generator and its lead, DK-5) names
+            // the device once: a second "(device: …)" would read as a second device implanted.
             if let Some(words) = &words {
-                procedure.display = format!("{} (device: {words})", procedure.display);
+                let said = format!(" (device: {words})");
+                if !procedure.display.contains(&said) {
+                    procedure.display.push_str(&said);
+                }
             }
             let device = codings_of(concept, snomed_first(concept));
             if !device.is_empty() {
@@ -266,7 +271,11 @@ pub fn finish_shared(
                         display: procedure.display.clone(),
                     });
                 }
-                procedure.codings.extend(device);
+                for coding in device {
+                    if !procedure.codings.contains(&coding) {
+                        procedure.codings.push(coding);
+                    }
+                }
             }
         }
     }

@@ -134,10 +134,11 @@ pub struct Drug {
     pub interval_dose_max_mg: Option<f64>,
     /// Usual maximum daily dose, mg (for "maximal or maximally tolerated doses").
     pub max_mg_day: Option<f64>,
-    /// The usual maximum, mg/day, of a salt (or a product sold only as one) whose dose differs
-    /// from the ingredient's, by a name found in the record's text: perindopril arginine 10
-    /// mg/d (8 mg of the erbumine is 10 mg of the arginine; `max_mg_day` is the erbumine's 16).
-    /// The longest name found wins; none found, `max_mg_day`.
+    /// The usual maximum, mg/day, of a salt (or a product sold only as one), a product or a
+    /// release form whose dose differs from the ingredient's, by a name found in the record's
+    /// text: perindopril arginine 10 mg/d (8 mg of the erbumine is 10 mg of the arginine;
+    /// `max_mg_day` is the erbumine's 16); indapamide "modified-release" 1.5 mg/d, one tablet a
+    /// day being its full dose. The longest name found wins; none found, `max_mg_day`.
     #[serde(default)]
     pub salt_max_mg_day: std::collections::BTreeMap<String, f64>,
     /// mg of prednisone equivalent to 1 mg of this glucocorticoid.

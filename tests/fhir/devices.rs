@@ -674,3 +674,64 @@ fn a_procedure_implanting_a_device_of_its_kind_dates_the_device() {
         on_record(&env)
     );
 }
+
+/// DK-5: one implantation sent with two Devices of one kind (a vagus nerve stimulator's pulse
+/// generator and its lead, both affixed to the patient and named alike, neither named by the
+/// procedure, as Synthea-shaped exports send them; or both named in its `focalDevice`) is one
+/// act: both devices are dated by it, the procedure names the device once, and the option is
+/// tried once, from that day. Control: two devices of different names are both said.
+#[test]
+fn one_implantation_with_two_devices_of_its_kind_names_the_device_once() {
+    let implantation = || {
+        cpt_procedure(
+            "op1",
+            "64568",
+            "Incision for implantation of cranial nerve neurostimulator electrode array and pulse generator",
+            "2020-11-02",
+        )
+    };
+    let import = |resources: Vec<Value>| {
+        let mut env = Env::new();
+        let mut all = vec![patient("pa", "PA1", "Ode", "Ada")];
+        all.extend(resources);
+        let file = env.write_json("a.json", &bundle("collection", &all));
+        env.import_ok(&file);
+        env
+    };
+    let words = "Incision for implantation of cranial nerve neurostimulator electrode array and \
+                 pulse generator (device: Vagus nerve stimulator)";
+    let procedure_rows = |env: &Env| -> Vec<String> {
+        on_record(env)
+            .into_iter()
+            .filter(|(_, display)| !display.starts_with("Device:"))
+            .map(|(when, display)| format!("{when} {display}"))
+            .collect()
+    };
+
+    let env = import(vec![
+        implantation(),
+        affixed("vns1", "active"),
+        affixed("vns2", "active"),
+    ]);
+    assert_eq!(procedure_rows(&env), [format!("2020-11-02 {words}")]);
+    let why = tried(&env, "vagus_nerve_stimulation").expect("VNS is already tried");
+    assert_eq!(why, format!("{words} 2020-11-02"));
+
+    let mut named = implantation();
+    named["focalDevice"] = json!([
+        {"manipulated": {"reference": "urn:uuid:vns1"}},
+        {"manipulated": {"reference": "urn:uuid:vns2"}}
+    ]);
+    let env = import(vec![named, vns("vns1"), vns("vns2")]);
+    assert_eq!(procedure_rows(&env), [format!("2020-11-02 {words}")]);
+
+    let mut lead = affixed("vns2", "active");
+    lead["type"] = json!({"text": "Vagus nerve stimulator lead"});
+    let env = import(vec![implantation(), affixed("vns1", "active"), lead]);
+    assert_eq!(
+        procedure_rows(&env),
+        [format!(
+            "2020-11-02 {words} (device: Vagus nerve stimulator lead)"
+        )]
+    );
+}

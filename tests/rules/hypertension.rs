@@ -2456,3 +2456,112 @@ fn aha_2018_resistant_and_refractory_vignettes() {
         ],
     );
 }
+
+/// A combination, a salt or a modified-release form whose labelled maximum differs from the
+/// ingredient's is judged by its own (DK-1, DK-2, DK-3): perindopril/indapamide (Coversyl Plus,
+/// whose perindopril is the arginine) goes to 10/2.5 mg, never to the erbumine's 16 mg;
+/// perindopril tosilate to 10 mg; indapamide modified release to 1.5 mg once a day (the
+/// immediate-release 2.5 mg); Adalat LA, XL and CC to 90 mg of nifedipine (Procardia XL 120).
+#[test]
+fn a_combination_salt_or_form_is_judged_against_its_own_usual_maximum() {
+    let with = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(AMLODIPINE).from(400))
+                .give(rx(LOSARTAN).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let with_diuretic = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(CHLORTHALIDONE).from(400))
+                .give(rx(LOSARTAN).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let with_ccb_and_diuretic = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(CHLORTHALIDONE).from(400))
+                .give(rx(AMLODIPINE).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let cases = vec![
+        case(
+            "Coversyl Plus 10/2.5 once a day: both at their maximum",
+            with("Coversyl Plus 10 mg/2.5 mg tablet 1 tablet/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below")
+        .no_confounder_text("indapamide 2.5 mg/d is below"),
+        case(
+            "Coversyl Plus 5/1.25 once a day: below the combination's 10 mg",
+            with("Coversyl Plus 5 mg/1.25 mg tablet 1 tablet/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 5 mg/d is below its usual maximum (10 mg/d)"),
+        case(
+            "perindopril/indapamide by its generic name at 10/2.5",
+            with("Perindopril arginine/indapamide 10 mg/2.5 mg tablet 1 tablet/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below"),
+        case(
+            "perindopril tosilate 10 mg/d is its maximum",
+            with_ccb_and_diuretic("Perindopril tosilate 10 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below"),
+        case(
+            "perindopril tosilate 5 mg/d is below the tosilate's maximum",
+            with_ccb_and_diuretic("Perindopril tosilate 5 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 5 mg/d is below its usual maximum (10 mg/d)"),
+        case(
+            "indapamide 1.5 mg modified-release once a day is its full dose",
+            with("Indapamide 1.5 mg modified-release tablet 1.5 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("indapamide 1.5 mg/d is below"),
+        case(
+            "Natrilix SR 1.5 mg once a day is its full dose",
+            with("Natrilix SR 1.5 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("indapamide 1.5 mg/d is below"),
+        case(
+            "indapamide 1.25 mg immediate release is below 2.5 mg",
+            with("Indapamide 1.25 mg/d"),
+            Resistant,
+        )
+        .confounder_text("indapamide 1.25 mg/d is below its usual maximum (2.5 mg/d)"),
+        case(
+            "Adalat LA 90 mg once a day is its maximum",
+            with_diuretic("Adalat LA 90 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("nifedipine 90 mg/d is below"),
+        case(
+            "Adalat CC 90 mg once a day is its maximum",
+            with_diuretic("Adalat CC 90 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("nifedipine 90 mg/d is below"),
+        case(
+            "Procardia XL 90 mg is below its 120 mg",
+            with_diuretic("Procardia XL 90 mg/d"),
+            Resistant,
+        )
+        .confounder_text("nifedipine 90 mg/d is below its usual maximum (120 mg/d)"),
+    ];
+    run(ID, &cases);
+}
