@@ -397,6 +397,20 @@ const NAME_CONTINUED: [&str; 8] = [
     "disorder", "disease", "syndrome", "type", "i", "ii", "1", "2",
 ];
 
+/// Whether "free" right after a name says the patient is free of it ("relapse-free",
+/// "recurrence free at 2 years", "relapse-free survival"), given the word after "free": not
+/// where "free" begins something else of the name ("myeloma free light chain", "epilepsy free
+/// from seizures", "free of seizures": the disease is there, what it is free of follows).
+fn free_of_the_name(next: Option<&str>) -> bool {
+    next.is_none_or(|next| {
+        next.starts_with(|c: char| c.is_ascii_digit())
+            || matches!(
+                next,
+                "at" | "for" | "since" | "after" | "until" | "to" | "now" | "survival" | "interval"
+            )
+    })
+}
+
 /// Whether the words after a name deny it (see [`DENIALS_AFTER`] and [`NEGATIVE_AFTER`]).
 fn negated_after(rest: &str) -> bool {
     // What is said of the name, up to the end of its sentence; a separator right after the
@@ -405,6 +419,8 @@ fn negated_after(rest: &str) -> bool {
     let separated = sentence
         .trim_start()
         .starts_with([',', '-', '–', ':', '/', '|']);
+    // "relapse-free": the hyphen joins the name to what is said of it, it separates nothing.
+    let hyphenated = sentence.starts_with(['-', '‐']);
     let words: Vec<&str> = sentence
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -415,7 +431,7 @@ fn negated_after(rest: &str) -> bool {
         // "Epilepsy free of seizures" is epilepsy; "relapse-free" no relapse.
         [first, ..] if DENIALS_AFTER.contains(first) => match *first {
             "ruled" => words.get(1) == Some(&"out"),
-            "free" => words.get(1) != Some(&"of"),
+            "free" => (!separated || hyphenated) && free_of_the_name(words.get(1).copied()),
             _ => true,
         },
         [screen, negative, rest @ ..]
@@ -438,6 +454,32 @@ fn negated_after(rest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::mentions;
+
+    /// Review RV-1: "free" begins something else of the name as often as it denies it: a
+    /// myeloma followed by its free light chains, an epilepsy free from seizures now, a relapse
+    /// followed by a comma and its free light chain escape are each the disease named.
+    #[test]
+    fn free_denies_a_name_only_when_it_is_free_of_it() {
+        for (text, name) in [
+            ("Multiple myeloma, free light chain kappa", "myeloma"),
+            ("Multiple myeloma free light chain kappa", "myeloma"),
+            ("Epilepsy, free from seizures since 2020", "epilepsy"),
+            ("Epilepsy free from seizures since 2020", "epilepsy"),
+            ("Epilepsy free of seizures", "epilepsy"),
+            ("Myeloma relapse, free light chain escape", "relapse"),
+            ("AML relapse - free from CNS disease", "relapse"),
+        ] {
+            assert!(mentions(text, name), "{text} / {name}");
+        }
+        for (text, name) in [
+            ("Relapse-free at 2 years", "relapse"),
+            ("Recurrence free", "recurrence"),
+            ("Relapse free since 2021", "relapse"),
+            ("Relapse-free survival 18 months", "relapse"),
+        ] {
+            assert!(!mentions(text, name), "{text} / {name}");
+        }
+    }
 
     /// CR-5: a relapse or recurrence the words deny is none, however the denial is worded.
     #[test]
