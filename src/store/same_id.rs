@@ -116,7 +116,11 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT r.source, r.id, r.body FROM fhir_resources r, json_each(r.body, '$.keys') k
+                // Only the Patient rows, which are the staged ones (a stored patient keeps
+                // none), by their partial index: never a scan of every resource (review RV-4).
+                "SELECT r.source, r.id, r.body
+                 FROM fhir_resources r INDEXED BY fhir_resources_new_patients,
+                      json_each(r.body, '$.keys') k
                  WHERE r.type = 'Patient' AND NOT (r.source = ?3 AND r.id = ?4)
                    AND json_extract(k.value, '$[0]') = ?1 AND json_extract(k.value, '$[1]') = ?2
                  ORDER BY r.row LIMIT 1",
