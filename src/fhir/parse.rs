@@ -1443,8 +1443,22 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             {
                 return Ok(mapping);
             }
-            if resource.not_done == Some(true) || resource.not_performed == Some(true) {
-                return Ok(removed(raw, resource.meta.as_ref()));
+            // Said by a flag of an older version rather than by R4's own status, so the
+            // reader is told why the record went (review RV-5), as for a drug not given.
+            let flag = if resource.not_done == Some(true) {
+                Some("notDone")
+            } else if resource.not_performed == Some(true) {
+                Some("notPerformed")
+            } else {
+                None
+            };
+            if let Some(flag) = flag {
+                let mut mapping = removed(raw, resource.meta.as_ref());
+                mapping.warnings.push(format!(
+                    "left out: a procedure an older FHIR version says was not done ({flag}): \
+                     not performed"
+                ));
+                return Ok(mapping);
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let mut warnings = Vec::new();

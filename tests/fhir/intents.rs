@@ -466,7 +466,18 @@ fn an_older_versions_not_taken_not_given_or_not_done_is_no_exposure_and_no_proce
         procedure("y3", "completed", json!({"notDone": false})),
     ]);
     let file = env.write_json("older.json", &document);
-    env.import_ok(&file);
+    let report = env.import_ok(&file);
     assert_eq!(exposure_texts(&env), ["Drug Y1", "Drug y2"]);
     assert_eq!(env.int("SELECT count(*) FROM procedures"), 1);
+    // Review RV-5: the reader is told of each procedure so left out, as of each drug.
+    for flag in ["notDone", "notPerformed"] {
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("not done") && w.message.contains(flag)),
+            "{flag}: {:#?}",
+            report.warnings
+        );
+    }
 }
