@@ -614,7 +614,9 @@ fn this_host() -> String {
 /// server's URL is resolved against that entry's base and names the entry of that `fullUrl`
 /// (RR-7: an id-less Patient's or Medication's records had been kept aside, and another
 /// server's Patient of the same id taken for it); a Bundle inside a Bundle is read entry by
-/// entry instead of refusing the file (RR-8); a PHQ-9 answered by codes with no total item is
+/// entry instead of refusing the file (RR-8: history pages nested in one file are one history,
+/// newest first across them, RV-3; inner Bundles whose entries' `fullUrl`s name two servers are
+/// still refused, RV-2); a PHQ-9 answered by codes with no total item is
 /// totalled when all nine answers are weighed (RR-9); a frequency fewer than the times of the
 /// day a timing names is a dose at each of them (RR-11). Files are read again so that such
 /// records go to their patient, nested Bundles are read, and such totals and doses are kept.

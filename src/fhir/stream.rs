@@ -17,6 +17,8 @@ use serde_json::value::RawValue;
 
 use super::FhirError;
 use super::model::Head;
+use super::parse::server_base;
+use crate::domain::source_url::same_server;
 
 /// One resource as found in a file.
 #[derive(Debug)]
@@ -327,7 +329,9 @@ fn each_in_text<E>(
     match serde_json::from_str::<Document<'_>>(trimmed) {
         Ok(document) => {
             let mut summary = StreamSummary::default();
-            let complete = document_resources(trimmed, document, "", each, &mut summary)?;
+            let mut across = Across::default();
+            let complete =
+                document_resources(trimmed, document, "", each, &mut summary, &mut across)?;
             summary.complete_record = complete;
             Ok(summary)
         }
@@ -365,7 +369,16 @@ fn ndjson_line<E>(
             format!("not a JSON resource ({err}); the file is neither JSON ({whole}) nor NDJSON"),
         )
     })?;
-    document_resources(line_text, document, &format!("{path} "), each, summary)
+    // Each line is a document of its own (a deleted-resources Bundle is not a page of another).
+    let mut across = Across::default();
+    document_resources(
+        line_text,
+        document,
+        &format!("{path} "),
+        each,
+        summary,
+        &mut across,
+    )
 }
 
 /// Whether a text that is not one JSON document is meant as NDJSON: more than one line, and its
@@ -399,6 +412,7 @@ fn document_resources<E>(
     prefix: &str,
     each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
     summary: &mut StreamSummary,
+    across: &mut Across,
 ) -> Result<bool, StreamError<E>> {
     let here = if prefix.is_empty() {
         String::from("$")
@@ -437,7 +451,7 @@ fn document_resources<E>(
             .map(str::to_owned),
         document.meta.as_ref().and_then(SourceMeta::written),
     ]);
-    let mut versions = Versions::of(document.bundle_type.as_ref());
+    let versions = Versions::of(document.bundle_type.as_ref());
     for (index, entry) in document
         .entry
         .as_deref()
@@ -445,34 +459,75 @@ fn document_resources<E>(
         .iter()
         .enumerate()
     {
-        entry_resource(prefix, index, entry, each, summary, &mut versions)?;
+        entry_resource(prefix, index, entry, each, summary, versions, across)?;
     }
     Ok(complete_record(&document.link))
 }
 
-/// In a history bundle, which resources' versions were read. R4 (http.html#history) sorts a
+/// Whether a bundle's entries are versions, newest first. R4 (http.html#history) sorts a
 /// history "with oldest versions last": the first entry of a resource is its current version
 /// (a deletion, an `entered-in-error`, a correction), and each entry after it an older one,
 /// which must not take its place. Other bundles name each resource once.
+#[derive(Clone, Copy)]
 enum Versions {
     AllEntries,
-    NewestOnly(HashSet<String>),
+    NewestOnly,
+}
+
+/// What the reading of one file keeps across its Bundles, the outer one and those inside it.
+#[derive(Default)]
+struct Across {
+    /// `Type/id` of each resource a history Bundle of the file has given its newest version
+    /// of: history pages nested in one file are one history, newest first across the pages
+    /// (RV-3), so an older version on a later page must not replace the newest of an earlier.
+    newest: HashSet<String>,
+    /// How deep the Bundle being read is inside the file's (0: the file's own).
+    depth: usize,
+    /// The server the entries of the file's inner Bundles come from (the base of their RESTful
+    /// `fullUrl`, as written and as [`same_server`] spells it), once one names it.
+    inner_server: Option<(String, String)>,
+}
+
+impl Across {
+    /// Refuses an inner Bundle's entry from another server than an earlier inner entry's (RV-2):
+    /// a `collection` of two servers' searchsets read as one source would take the same id on
+    /// both for one record and lose one; the user's `--source` cannot split one file.
+    fn check_server(&mut self, path: &str, full_url: Option<&str>) -> Result<(), FhirError> {
+        let Some(base) = full_url.and_then(server_base) else {
+            return Ok(());
+        };
+        let spelled = same_server(base);
+        match &self.inner_server {
+            None => {
+                self.inner_server = Some((base.to_owned(), spelled));
+                Ok(())
+            }
+            Some((_, known)) if *known == spelled => Ok(()),
+            Some((first, _)) => Err(FhirError::at(
+                path,
+                format!(
+                    "the Bundles inside this Bundle come from two servers ({first} and {base}): \
+                     refract keeps one file's records under one source; import each server's \
+                     part as a file of its own, with its own --source"
+                ),
+            )),
+        }
+    }
 }
 
 impl Versions {
     fn of(bundle_type: Option<&IgnoredOrString>) -> Self {
         match bundle_type {
-            Some(IgnoredOrString::Text(kind)) if kind == "history" => {
-                Versions::NewestOnly(HashSet::new())
-            }
+            Some(IgnoredOrString::Text(kind)) if kind == "history" => Versions::NewestOnly,
             _ => Versions::AllEntries,
         }
     }
 
-    /// Whether the entry of `key` (`Type/id`) is to be read: not an older version of one read.
-    fn first(&mut self, key: Option<String>) -> bool {
+    /// Whether the entry of `key` (`Type/id`) is to be read: not an older version of one read
+    /// by any history Bundle of the file.
+    fn first(self, key: Option<String>, across: &mut Across) -> bool {
         match (self, key) {
-            (Versions::NewestOnly(seen), Some(key)) => seen.insert(key),
+            (Versions::NewestOnly, Some(key)) => across.newest.insert(key),
             _ => true,
         }
     }
@@ -495,9 +550,16 @@ fn entry_resource<E>(
     entry: &EntryIn<'_>,
     each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
     summary: &mut StreamSummary,
-    versions: &mut Versions,
+    versions: Versions,
+    across: &mut Across,
 ) -> Result<(), StreamError<E>> {
     let path = format!("{prefix}entry[{index}].resource");
+    if across.depth > 0 {
+        across.check_server(
+            &format!("{prefix}entry[{index}]"),
+            entry.full_url.as_deref(),
+        )?;
+    }
     let deleted_at = entry.response.as_ref().and_then(ResponseIn::last_modified);
     let Some(resource) = entry.resource else {
         // A deletion in a transaction or history bundle names its resource in the request only.
@@ -506,7 +568,7 @@ fn entry_resource<E>(
                 .method
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"))
-            && versions.first(request.url.as_deref().and_then(request_key))
+            && versions.first(request.url.as_deref().and_then(request_key), across)
         {
             summary.resources += 1;
             each(RawResource {
@@ -534,10 +596,23 @@ fn entry_resource<E>(
     if resource_type == "Bundle" {
         let inner: Document<'_> =
             serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
-        document_resources(resource.get(), inner, &format!("{path}."), each, summary)?;
+        across.depth += 1;
+        let read = document_resources(
+            resource.get(),
+            inner,
+            &format!("{path}."),
+            each,
+            summary,
+            across,
+        );
+        across.depth -= 1;
+        read?;
         return Ok(());
     }
-    if !versions.first(head.id.as_deref().map(|id| format!("{resource_type}/{id}"))) {
+    if !versions.first(
+        head.id.as_deref().map(|id| format!("{resource_type}/{id}")),
+        across,
+    ) {
         return Ok(());
     }
     summary.resources += 1;
@@ -723,6 +798,7 @@ fn stream_document<R: Read, E>(
         summary: StreamSummary::default(),
         entry_index: 0,
         versions: Versions::AllEntries,
+        across: Across::default(),
     };
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let result = DocumentSeed { state: &mut state }.deserialize(&mut deserializer);
@@ -772,6 +848,7 @@ struct StreamState<'f, F, E> {
     entry_index: usize,
     /// Known once `Bundle.type` is read, which FHIR's JSON writes before `entry`.
     versions: Versions,
+    across: Across,
 }
 
 struct StreamedHead {
@@ -902,7 +979,8 @@ where
                 &borrowed,
                 &mut *state.each,
                 &mut state.summary,
-                &mut state.versions,
+                state.versions,
+                &mut state.across,
             ) {
                 Ok(()) => {}
                 Err(StreamError::Stopped(err)) => {

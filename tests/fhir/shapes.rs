@@ -584,3 +584,146 @@ fn bundles_inside_a_bundle_are_read_entry_by_entry() {
         );
     }
 }
+
+/// An entry as a server writes it: its RESTful `fullUrl` under `base`, and a request.
+fn served(base: &str, resource: &Value) -> Value {
+    let kind = resource["resourceType"].as_str().unwrap_or("Basic");
+    let id = resource["id"].as_str().unwrap_or("x");
+    json!({
+        "fullUrl": format!("{base}/{kind}/{id}"),
+        "resource": resource,
+        "request": {"method": "PUT", "url": format!("{kind}/{id}")},
+    })
+}
+
+fn bundle_of(kind: &str, entries: &[Value]) -> Value {
+    json!({"resourceType": "Bundle", "type": kind, "entry": entries})
+}
+
+/// History pages nested in one Bundle are one history: R4 (http.html#history) sorts it newest
+/// first across its pages, so an older version on page 2 must not replace the newest of page 1
+/// (here an `entered-in-error` diagnosis coming back), whether or not `meta.lastUpdated` says
+/// which is older. The nested file reads as the same entries in one history Bundle.
+#[test]
+fn history_pages_inside_a_bundle_keep_the_newest_version() {
+    let base = "https://h.example/fhir";
+    let epilepsy = condition("c1", "Patient/p1", ICD10, "G40.909", "Epilepsy");
+    let mut in_error = epilepsy.clone();
+    in_error["meta"] = json!({"versionId": "2"});
+    in_error["verificationStatus"]["coding"][0]["code"] = json!("entered-in-error");
+    let mut older = epilepsy;
+    older["meta"] = json!({"versionId": "1"});
+    let page1 = vec![
+        served(base, &patient("p1", "H-1", "Holm", "Ada")),
+        served(base, &in_error),
+    ];
+    let page2 = vec![served(base, &older)];
+    let flat = bundle_of("history", &[page1.clone(), page2.clone()].concat());
+    let nested = bundle_of(
+        "collection",
+        &[
+            json!({"resource": bundle_of("history", &page1)}),
+            json!({"resource": bundle_of("history", &page2)}),
+        ],
+    );
+    for (name, document) in [("flat", flat), ("nested", nested)] {
+        let mut env = Env::new();
+        let path = env.write_json(&format!("{name}.json"), &document);
+        let file = env.import_ok(&path);
+        assert_eq!(file.patients, 1, "{name}: {:?}", file.warnings);
+        assert_eq!(
+            env.rows("SELECT code FROM conditions"),
+            Vec::<Vec<String>>::new(),
+            "{name}: the entered-in-error version is the current one"
+        );
+    }
+}
+
+/// Inner Bundles whose entries come from two servers (a `collection` of two servers'
+/// searchsets) are refused whole, as a flat file cannot be split by `--source` without being
+/// edited: the same id on both servers would be taken for one record and one lost. Pages of one
+/// server's search, or a batch-response of one server, are read.
+#[test]
+fn bundles_inside_a_bundle_from_two_servers_are_refused() {
+    let north = "https://north.example.org/fhir";
+    let south = "https://south.example.org/fhir";
+    let searchset = |base: &str, resources: &[Value]| {
+        let mut found = bundle_of(
+            "searchset",
+            &resources
+                .iter()
+                .map(|r| served(base, r))
+                .collect::<Vec<_>>(),
+        );
+        found["meta"] = json!({"source": base});
+        found
+    };
+    let two_servers = bundle_of(
+        "collection",
+        &[
+            json!({"resource": searchset(north, &[
+                patient("1", "N-1", "Norr", "Nils"),
+                condition("c1", "Patient/1", ICD10, "I10", "Hypertension"),
+            ])}),
+            json!({"resource": searchset(south, &[
+                patient("2", "S-2", "Sund", "Siv"),
+                condition("c1", "Patient/2", ICD10, "G40.909", "Epilepsy"),
+            ])}),
+        ],
+    );
+    let mut env = Env::new();
+    let before = env.counts();
+    let path = env.write_json("two-servers.json", &two_servers);
+    let report = env.import(std::slice::from_ref(&path));
+    let file = &report.files[0];
+    assert_eq!(file.outcome, FileOutcome::Failed, "{report:#?}");
+    let error = file.error.clone().unwrap_or_default();
+    assert!(!error.contains('\n'), "one line: {error:?}");
+    for want in [
+        "north.example.org/fhir",
+        "south.example.org/fhir",
+        "--source",
+    ] {
+        assert!(error.contains(want), "'{want}' not in the error: {error}");
+    }
+    assert_eq!(env.counts(), before, "nothing stored");
+
+    // One server's pages (Patient/1 then its Condition) and its batch-response are read.
+    let pages = [
+        searchset(north, &[patient("1", "N-1", "Norr", "Nils")]),
+        searchset(
+            "https://NORTH.example.org:443/fhir",
+            &[condition("c1", "Patient/1", ICD10, "I10", "Hypertension")],
+        ),
+    ];
+    let collection = bundle_of(
+        "collection",
+        &pages
+            .iter()
+            .map(|b| json!({"resource": b}))
+            .collect::<Vec<_>>(),
+    );
+    let batch_response = bundle_of(
+        "batch-response",
+        &pages
+            .iter()
+            .map(|b| json!({"resource": b, "response": {"status": "200 OK"}}))
+            .collect::<Vec<_>>(),
+    );
+    for (name, document) in [
+        ("collection", collection),
+        ("batch-response", batch_response),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json(&format!("{name}.json"), &document);
+        let file = env.import_ok(&path);
+        assert_eq!(
+            env.rows(
+                "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id"
+            ),
+            [["N-1", "I10"]],
+            "{name}: {:?}",
+            file.warnings
+        );
+    }
+}
