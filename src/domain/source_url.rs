@@ -3,6 +3,20 @@
 //! are spelling), so that one server's resources are kept under one source. Below the
 //! importer and the store: the store's migrations rewrite sources kept by older versions.
 
+/// The server base of an absolute reference or bundle URL (`https://ehr.example/fhir` of
+/// `https://ehr.example/fhir/Patient/12`), which names the source of its resources.
+pub fn server_base(url: &str) -> Option<&str> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return None;
+    }
+    let unversioned = url
+        .split_once("/_history/")
+        .map_or(url, |(resource, _)| resource);
+    let without_id = unversioned.trim_end_matches('/').rsplit_once('/')?.0;
+    let base = without_id.rsplit_once('/')?.0;
+    (base.len() > "https://".len()).then_some(base)
+}
+
 /// A server's address as one server answers to it: `http` or `https`, the host in any case,
 /// its default port written or not (one bundle can name one server each way).
 pub fn same_server(base: &str) -> String {

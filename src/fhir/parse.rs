@@ -2395,19 +2395,7 @@ pub fn reference_key(reference: &str) -> String {
     }
 }
 
-/// The server base of an absolute reference or bundle URL (`https://ehr.example/fhir` of
-/// `https://ehr.example/fhir/Patient/12`), which names the source of its resources.
-pub fn server_base(url: &str) -> Option<&str> {
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return None;
-    }
-    let unversioned = url
-        .split_once("/_history/")
-        .map_or(url, |(resource, _)| resource);
-    let without_id = unversioned.trim_end_matches('/').rsplit_once('/')?.0;
-    let base = without_id.rsplit_once('/')?.0;
-    (base.len() > "https://".len()).then_some(base)
-}
+pub use crate::domain::source_url::server_base;
 
 /// Everything in a file, mapped, held in memory: for tests, fuzzing and benchmarks of the
 /// mapping alone. The importer streams instead.

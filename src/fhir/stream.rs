@@ -17,8 +17,7 @@ use serde_json::value::RawValue;
 
 use super::FhirError;
 use super::model::Head;
-use super::parse::server_base;
-use crate::domain::source_url::same_server;
+use crate::domain::source_url::{same_server, server_base};
 
 /// One resource as found in a file.
 #[derive(Debug)]
