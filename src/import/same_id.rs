@@ -81,31 +81,18 @@ pub(super) fn others_under_stored_ids(
                     if store.merged_away(&source, stored, Some(id))? {
                         continue;
                     }
-                    (
-                        store.patient(stored)?,
-                        store.identifiers_of_patient(stored)?,
-                        store.names_of_patient(stored)?,
-                        "the stored patient",
-                    )
+                    let (theirs, keys, names) = stored_record(store, stored)?;
+                    (theirs, keys, names, "the stored patient")
                 }
                 PatientMatch::New | PatientMatch::Ambiguous(..) => {
-                    let Some(body) = store.staged_patient(&source, id)? else {
+                    let Some((theirs, keys, names)) = store
+                        .staged_patient(&source, id)?
+                        .as_deref()
+                        .and_then(staged_record)
+                    else {
                         continue;
                     };
-                    let Ok(staged) = serde_json::from_str::<PendingPatient>(&body) else {
-                        continue;
-                    };
-                    let mut names = staged.facts.names.clone();
-                    names.push((
-                        staged.patient.family_name.clone(),
-                        staged.patient.given_name.clone(),
-                    ));
-                    (
-                        staged.patient,
-                        staged.keys,
-                        names,
-                        "the patient of an earlier file",
-                    )
+                    (theirs, keys, names, "the patient of an earlier file")
                 }
             };
         if links_to(patient, &their_keys, equivalent) || another_server(patient, &their_keys) {
@@ -183,12 +170,10 @@ pub(super) fn weigh_claims(
         // order of the files of one run must not decide whether the claim is weighed).
         let (claimant, theirs, their_keys, their_names) =
             match store.match_patient(&by_id, equivalent)? {
-                PatientMatch::Existing(claimant) => (
-                    Claimant::Stored(claimant),
-                    store.patient(claimant)?,
-                    store.identifiers_of_patient(claimant)?,
-                    store.names_of_patient(claimant)?,
-                ),
+                PatientMatch::Existing(claimant) => {
+                    let (theirs, keys, names) = stored_record(store, claimant)?;
+                    (Claimant::Stored(claimant), theirs, keys, names)
+                }
                 PatientMatch::New | PatientMatch::Ambiguous(..) => {
                     let Some((their_source, their_id, staged)) =
                         staged_holding(store, (&id_system, id), (&source, id))?
@@ -228,11 +213,20 @@ pub(super) fn weigh_claims(
     Ok(weighed)
 }
 
-/// A staged Patient's record (see [`Store::staged_holding`]): who, their keys, their names.
-type StagedRecord = (Patient, Vec<(String, String)>, Vec<(String, String)>);
+/// What a patient is weighed by, stored or staged: who, their keys, every name they held.
+type WeighedRecord = (Patient, Vec<(String, String)>, Vec<(String, String)>);
+
+/// A stored patient's record, read as [`staged_record`] reads a staged one.
+fn stored_record(store: &Store, id: PatientId) -> Result<WeighedRecord, StoreError> {
+    Ok((
+        store.patient(id)?,
+        store.identifiers_of_patient(id)?,
+        store.names_of_patient(id)?,
+    ))
+}
 
 /// The record of a Patient an earlier file of the run staged, read as a stored one is.
-fn staged_record(body: &str) -> Option<StagedRecord> {
+fn staged_record(body: &str) -> Option<WeighedRecord> {
     let staged = serde_json::from_str::<PendingPatient>(body).ok()?;
     let mut names = staged.facts.names.clone();
     names.push((
@@ -248,7 +242,7 @@ fn staged_holding(
     store: &Store,
     key: (&str, &str),
     own: (&str, &str),
-) -> Result<Option<(String, String, StagedRecord)>, StoreError> {
+) -> Result<Option<(String, String, WeighedRecord)>, StoreError> {
     let Some((source, id, body)) = store.staged_holding(key, own)? else {
         return Ok(None);
     };
@@ -338,11 +332,7 @@ pub(super) fn distrusted_origins(
             // The stored patient, or the source's own Patient an earlier file of the run
             // staged (review MV-5).
             let (theirs, their_keys, their_names) = match store.match_patient(&key, equivalent)? {
-                PatientMatch::Existing(stored) => (
-                    store.patient(stored)?,
-                    store.identifiers_of_patient(stored)?,
-                    store.names_of_patient(stored)?,
-                ),
+                PatientMatch::Existing(stored) => stored_record(store, stored)?,
                 PatientMatch::New | PatientMatch::Ambiguous(..) => {
                     let Some(record) = store
                         .staged_patient(source, id)?
