@@ -588,7 +588,15 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// perindopril, indapamide modified release 1.5 mg/d (the full dose of its one tablet a day; it
 /// had been "below its usual maximum (2.5 mg/d)"), nifedipine as Adalat LA, CC or XL 90 mg/d
 /// (120 is Procardia XL's), and Lopresor (UK spelling) as the metoprolol tartrate it is.
-const ENGINE_REVISION: u32 = 36;
+/// In 37 (OC-1, OC-2, OC-3, OC-4, OC-5): a diagnosis coded as another disease of the block
+/// (`applies_to.not_icd10`) is that disease whatever its words: acute promyelocytic (C92.4) or
+/// chronic myeloid leukaemia (C92.1) written "AML M3" or "… acute myeloid leukaemia" is no AML,
+/// plasma cell leukaemia (C90.1) or a plasmacytoma (C90.2, C90.3) written with "myeloma" no
+/// multiple myeloma (OC-2, OC-4), anaplastic large cell lymphoma (C84.6, C84.7, or its inverted
+/// index form "Lymphoma, large cell, anaplastic") no large B-cell lymphoma (OC-5). AML reads acute panmyelosis with myelofibrosis (C94.4, its
+/// relapse C94.42 and remission C94.41; OC-3) and SNOMED CT 12281000132104 |Relapsing acute
+/// myeloid leukemia| as the leukaemia and its relapse, with no display (OC-1).
+const ENGINE_REVISION: u32 = 37;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

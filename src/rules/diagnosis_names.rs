@@ -13,16 +13,35 @@ use crate::domain::{Condition, ConditionCodeSystem, Indication};
 /// by a listed code, by a listed name its words say outside the other diseases named with it
 /// (`not_names`), or by one of its abbreviations written beside the words that say it is this
 /// diagnosis.
+/// A diagnosis coded as another disease (`not_icd10`) and by none of the list's codes is that
+/// disease whatever its words: an acute promyelocytic leukaemia (C92.4) written "AML M3" is no
+/// AML the ELN criteria judge (OC-2).
 pub fn selected_by(condition: &Condition, list: &AppliesTo) -> bool {
-    condition_matches_but(
-        condition,
-        &list.icd10,
-        &list.snomed,
-        &list.names,
-        &list.not_names,
-    ) || condition
-        .displays()
-        .any(|display| abbreviated(display, &list.abbreviations))
+    if listed_code(condition, &list.icd10, &list.snomed).is_some() {
+        return true;
+    }
+    if coded_as_another(condition.codes(), &list.not_icd10) {
+        return false;
+    }
+    condition_matches_but(condition, &[], &[], &list.names, &list.not_names)
+        || condition
+            .displays()
+            .any(|display| abbreviated(display, &list.abbreviations))
+}
+
+/// Whether one of `codes` is an ICD-10 code under one of `other_diseases` (a list's
+/// `not_icd10`): the code says which disease the words name.
+fn coded_as_another<'c>(
+    mut codes: impl Iterator<Item = (ConditionCodeSystem, &'c str)>,
+    other_diseases: &[String],
+) -> bool {
+    !other_diseases.is_empty()
+        && codes.any(|(system, code)| {
+            system == ConditionCodeSystem::Icd10
+                && other_diseases
+                    .iter()
+                    .any(|prefix| icd10_starts_with(code.trim(), prefix))
+        })
 }
 
 /// Whether a drug's stated indication is one `list` selects, as [`selected_by`] reads a
@@ -30,12 +49,19 @@ pub fn selected_by(condition: &Condition, list: &AppliesTo) -> bool {
 pub fn indication_selected_by(indication: &Indication, list: &AppliesTo) -> bool {
     let words = std::iter::once(indication.text.as_str())
         .chain(indication.codings.iter().map(|c| c.display.as_str()));
+    let codes = indication.codings.iter().map(|coding| {
+        (
+            ConditionCodeSystem::from_uri(&coding.system),
+            coding.code.as_str(),
+        )
+    });
     indication_matches(indication, &list.icd10, &list.snomed, &[])
-        || words.into_iter().any(|words| {
-            let outside = without_phrases(words, &list.not_names);
-            list.names.iter().any(|name| mentions(&outside, name))
-                || abbreviated(words, &list.abbreviations)
-        })
+        || !coded_as_another(codes, &list.not_icd10)
+            && words.into_iter().any(|words| {
+                let outside = without_phrases(words, &list.not_names);
+                list.names.iter().any(|name| mentions(&outside, name))
+                    || abbreviated(words, &list.abbreviations)
+            })
 }
 
 /// Whether `text` names the diagnosis by one of `abbreviations` (see [`Abbreviation`]).

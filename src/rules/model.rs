@@ -329,6 +329,11 @@ pub struct AppliesTo {
     /// Words that identify the diagnosis in a display text when neither code is given.
     #[serde(default)]
     pub names: Vec<String>,
+    /// ICD-10 code prefixes of other diseases written with this one's names (acute
+    /// promyelocytic leukaemia, C92.4, as "AML M3"): a diagnosis coded under one of them, and by
+    /// none of `icd10` and `snomed`, is that disease, whatever its words.
+    #[serde(default)]
+    pub not_icd10: Vec<String>,
     /// Other diseases whose names hold one of `names` ("pulmonary hypertension" holds
     /// "hypertension"): words naming one of these name that disease, not this condition.
     #[serde(default)]

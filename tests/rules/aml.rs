@@ -1746,3 +1746,84 @@ fn a_diagnosis_denying_a_relapse_after_the_remission_is_no_relapse() {
         assert_eq!(lines.len(), 1, "{display}: {lines:#?}");
     }
 }
+
+/// A diagnosis's codings: system, code, display.
+type Codings = &'static [(&'static str, &'static str, &'static str)];
+
+/// Whether the AML rule set assesses a patient whose only diagnosis is coded so.
+fn assessed_as_aml(codings: &[(&str, &str, &str)]) -> bool {
+    let record = Vignette::new()
+        .condition_coded(codings, "active")
+        .give(rx("Cytarabine 200 mg/m2/d").from(100).for_days(7))
+        .give(rx("Daunorubicin 60 mg/m2/d").from(100).for_days(3))
+        .record();
+    super::support::rules()
+        .evaluate(&record, super::support::today())
+        .iter()
+        .any(|assessment| assessment.ruleset == ID)
+}
+
+const ICD: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+const SCT: &str = "http://snomed.info/sct";
+
+/// OC-2, OC-3: which diagnosis codes are AML (ICD-10-CM C92-C94; WHO 2016 classification of
+/// AML): acute myelomonocytic (C92.5), acute panmyelosis with myelofibrosis (C94.4, an AML not
+/// otherwise specified) and the leukaemia in relapse coded in SNOMED CT alone (12281000132104
+/// |Relapsing acute myeloid leukemia|) are; acute promyelocytic (C92.4, excluded by the rule
+/// file) and chronic myeloid leukaemia (C92.1) are not, whatever words they are written with.
+#[test]
+fn aml_is_read_from_its_codes_and_only_from_them() {
+    let table: [(Codings, bool); 12] = [
+        (&[(ICD, "C92.00", "")], true),
+        (&[(ICD, "C9202", "")], true),
+        (&[(ICD, "C92.50", "")], true),
+        (&[(ICD, "C94.40", "")], true),
+        (
+            &[(ICD, "C94.42", "Akute Panmyelose mit Myelofibrose, Rezidiv")],
+            true,
+        ),
+        (&[(SCT, "91861009", "")], true),
+        (&[(SCT, "12281000132104", "")], true),
+        (&[(ICD, "C92.40", "")], false),
+        (
+            &[(ICD, "C92.40", "Acute myeloid leukemia M3 with PML-RARA")],
+            false,
+        ),
+        (&[(ICD, "C92.41", "AML M3 (APL), in remission")], false),
+        (&[(ICD, "C92.10", "Chronic myeloid leukemia")], false),
+        (
+            &[(
+                ICD,
+                "C92.12",
+                "CML in myeloid blast phase, acute myeloid leukaemia",
+            )],
+            false,
+        ),
+    ];
+    for (codings, expected) in table {
+        assert_eq!(assessed_as_aml(codings), expected, "{codings:?}");
+    }
+}
+
+/// OC-1: an AML relapse sent as SNOMED CT 12281000132104 |Relapsing acute myeloid leukemia|
+/// alone (no display, no ICD-10 code) after the remission ends it as C92.02 does: the salvage
+/// after it is a line of its own, its cut saying the relapse, and the patient relapsed.
+#[test]
+fn an_aml_relapse_coded_in_snomed_alone_ends_the_remission() {
+    let mut record = cr_consolidation_then_salvage(patient(), recorded_cr, |v| {
+        v.condition_coded(&[(SCT, "12281000132104", "")], "active")
+    });
+    for condition in &mut record.conditions {
+        if condition.code == "12281000132104" {
+            condition.onset = Some(ago(100));
+        }
+    }
+    let lines = aml_lines(&record);
+    assert!(
+        salvage_cut_by_relapse(&lines, "12281000132104"),
+        "{lines:#?}"
+    );
+    let assessment = super::support::assess(ID, &record);
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Relapsed, "{said}");
+}

@@ -1795,3 +1795,73 @@ fn a_large_b_cell_lymphoma_diagnosis_in_remission_is_a_recorded_response() {
         );
     }
 }
+
+/// A diagnosis's coding: system, code, display.
+type Coded = (&'static str, String, &'static str);
+
+/// Whether the LBCL rule set assesses a patient whose only diagnosis is coded so.
+fn assessed_as_lbcl(codings: &[(&str, &str, &str)]) -> bool {
+    let record = Vignette::new()
+        .condition_coded(codings, "active")
+        .give(rx("R-CHOP-21").from(200).until(100))
+        .record();
+    super::support::rules()
+        .evaluate(&record, super::support::today())
+        .iter()
+        .any(|assessment| assessment.ruleset == ID)
+}
+
+/// OC-5: diffuse large B-cell lymphoma is ICD-10-CM C83.3 with any site character (C83.30
+/// unspecified site to C83.39 extranodal and solid organ sites, C83.3A in remission), with or
+/// without the dot, and primary mediastinal C85.2 likewise; anaplastic large cell lymphoma
+/// (C84.6 ALK-positive, C84.7 ALK-negative) is a T-cell lymphoma, never large B-cell, even
+/// written in the inverted index form ("Lymphoma, large-cell, anaplastic").
+#[test]
+fn lbcl_is_read_from_its_codes_with_their_site_characters() {
+    const ICD: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+    let mut table: Vec<(Vec<Coded>, bool)> = "0123456789A"
+        .chars()
+        .map(|site| (vec![(ICD, format!("C83.3{site}"), "")], true))
+        .collect();
+    table.extend([
+        (vec![(ICD, "C8339".to_owned(), "")], true),
+        (vec![(ICD, "C85.29".to_owned(), "")], true),
+        (vec![(ICD, "C85.2A".to_owned(), "")], true),
+        (vec![(ICD, "C83.10".to_owned(), "")], false),
+        (
+            vec![(ICD, "C84.60".to_owned(), "Lymphoma, large-cell, anaplastic")],
+            false,
+        ),
+        (
+            vec![(
+                ICD,
+                "C84.78".to_owned(),
+                "Lymphoma, large cell, anaplastic, ALK-negative",
+            )],
+            false,
+        ),
+        (
+            vec![(
+                "urn:local",
+                "L1".to_owned(),
+                "Lymphoma, Large-Cell, Anaplastic",
+            )],
+            false,
+        ),
+        (
+            vec![(
+                "urn:local",
+                "L2".to_owned(),
+                "Lymphoma, large cell, diffuse",
+            )],
+            true,
+        ),
+    ]);
+    for (codings, expected) in table {
+        let codings: Vec<(&str, &str, &str)> = codings
+            .iter()
+            .map(|(system, code, display)| (*system, code.as_str(), *display))
+            .collect();
+        assert_eq!(assessed_as_lbcl(&codings), expected, "{codings:?}");
+    }
+}

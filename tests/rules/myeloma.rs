@@ -2892,3 +2892,76 @@ fn a_relapse_the_words_deny_is_no_relapse() {
     });
     assert_eq!(derived(v).len(), 2);
 }
+
+/// A diagnosis's codings: system, code, display.
+type Codings = &'static [(&'static str, &'static str, &'static str)];
+
+/// Whether the myeloma rule set assesses a patient whose only diagnosis is coded so.
+fn assessed_as_myeloma(codings: &[(&str, &str, &str)]) -> bool {
+    let record = Vignette::new()
+        .condition_coded(codings, "active")
+        .give(rx("Bortezomib 1.3 mg/m2").from(200))
+        .give(rx("Lenalidomide 25 mg/d").from(200))
+        .record();
+    super::support::rules()
+        .evaluate(&record, super::support::today())
+        .iter()
+        .any(|assessment| assessment.ruleset == ID)
+}
+
+/// OC-4: multiple myeloma is ICD-10(-CM) C90.0 whatever its fifth character (not having
+/// achieved remission, in remission, in relapse), with or without the dot; plasma cell
+/// leukaemia (C90.1) and the plasmacytomas (C90.2 extramedullary, C90.3 solitary) are other
+/// diseases, whatever words they are written with.
+#[test]
+fn myeloma_is_read_from_its_codes_and_only_from_them() {
+    const ICD: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+    let table: [(Codings, bool); 9] = [
+        (&[(ICD, "C90.00", "")], true),
+        (&[(ICD, "C90.01", "")], true),
+        (&[(ICD, "C9002", "Multiples Myelom im Rezidiv")], true),
+        (&[("http://snomed.info/sct", "109989006", "")], true),
+        (&[(ICD, "C90.10", "Plasma cell leukemia")], false),
+        (
+            &[(
+                ICD,
+                "C90.12",
+                "Plasma cell leukaemia (myeloma cell leukaemia), in relapse",
+            )],
+            false,
+        ),
+        (&[(ICD, "C90.20", "Extramedullary plasmacytoma")], false),
+        (&[(ICD, "C90.30", "Solitary myeloma of bone")], false),
+        (
+            &[(
+                ICD,
+                "C90.31",
+                "Solitary plasmacytoma (myeloma) in remission",
+            )],
+            false,
+        ),
+    ];
+    for (codings, expected) in table {
+        assert_eq!(assessed_as_myeloma(codings), expected, "{codings:?}");
+    }
+}
+
+/// OC-4: a relapse or a remission coded with no display, or with words in another language,
+/// is read by its code as the words are read: C90.02 (or C9002) after VRd cuts the line and
+/// the patient relapsed; C90.01 is the line's response.
+#[test]
+fn a_coded_myeloma_relapse_or_remission_needs_no_english_words() {
+    for (code, display) in [("C90.02", ""), ("C9002", "Multiples Myelom im Rezidiv")] {
+        let v = vrd_relapse_vrd(partial_response, |v| v.condition_since(code, display, 230));
+        let lines = derived(v.clone());
+        assert_eq!(lines.len(), 2, "{code}: {lines:#?}");
+        let assessment = super::support::assess(ID, &v.record());
+        let said = super::support::describe(&assessment);
+        assert_eq!(assessment.status, Relapsed, "{code}: {said}");
+    }
+    let remission = vrd_relapse_vrd(|v| v.condition_since("C90.01", "", 310), |v| v);
+    let assessment = super::support::assess(ID, &remission.record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("PR read from the diagnosis"), "{said}");
+}
