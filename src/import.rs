@@ -636,7 +636,14 @@ fn this_host() -> String {
 /// both in its `focalDevice`) names the device once, and adds its codes once: it had read
 /// "(device: Vagus nerve stimulator) (device: Vagus nerve stimulator)", two implants for one.
 /// Files are read again so that such procedures say their device once.
-pub const MAPPING_VERSION: i64 = 28;
+/// In 29 (RR-14): an entry of a Bundle inside a Bundle whose `fullUrl` names no server (a
+/// `urn:uuid:`) comes from the server its Bundle's `meta.source` names, and the outer Bundle's
+/// own entries are held to the inner Bundles' server: two servers' searchsets by `meta.source`
+/// had had both servers' `Patient/1` taken for one (the first's name replaced, its diagnosis
+/// lost, no warning); such files are now refused whole, naming both servers. One inner Bundle
+/// naming two servers is refused in words of that one Bundle. Files are read again so that a
+/// file that mixed two servers this way is refused instead of kept as one patient.
+pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

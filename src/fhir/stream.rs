@@ -442,6 +442,9 @@ fn document_resources<E>(
     if summary.source.is_none() {
         summary.source = document.meta.as_ref().and_then(|meta| meta.source.clone());
     }
+    if across.depth == 0 {
+        across.holder_source = document.meta.as_ref().and_then(|meta| meta.source.clone());
+    }
     summary.assembled_at([
         document
             .timestamp
@@ -482,34 +485,129 @@ struct Across {
     newest: HashSet<String>,
     /// How deep the Bundle being read is inside the file's (0: the file's own).
     depth: usize,
-    /// The server the entries of the file's inner Bundles come from (the base of their RESTful
-    /// `fullUrl`, as written and as [`same_server`] spells it), once one names it.
-    inner_server: Option<(String, String)>,
+    /// The server the entries of the file's inner Bundles come from, once one names it, and
+    /// the inner Bundle that named it first.
+    inner_server: Option<(Origin, usize)>,
+    /// The servers the outer Bundle's own entries come from.
+    outer_servers: Vec<Origin>,
+    /// The `meta.source` of the Bundle whose entries are being read.
+    holder_source: Option<String>,
+    /// The inner Bundle being read (its number in the file, and its path), when one is.
+    inner_bundle: (usize, String),
+    /// How many inner Bundles the file has shown so far.
+    inner_bundles: usize,
+}
+
+/// Where an entry comes from: a server's base as written, and as [`same_server`] spells it.
+struct Origin {
+    written: String,
+    spelled: String,
+}
+
+impl Origin {
+    /// The server an entry comes from, as written: the base of its RESTful `fullUrl`, else the
+    /// server its Bundle's `meta.source` names (R4 Meta.source: the system the resource came
+    /// from; its `#fragment` names a request, not a server). Unknown for a `urn:` entry of a
+    /// Bundle that says no source.
+    fn written<'u>(full_url: Option<&'u str>, holder_source: Option<&'u str>) -> Option<&'u str> {
+        if let Some(base) = full_url.and_then(server_base) {
+            return Some(base);
+        }
+        let source = holder_source?.split('#').next()?.trim_end_matches('/');
+        (!source.is_empty()).then_some(source)
+    }
+
+    fn of(written: &str) -> Self {
+        let spelled = if written.starts_with("http://") || written.starts_with("https://") {
+            same_server(written)
+        } else {
+            written.to_owned()
+        };
+        Origin {
+            written: written.to_owned(),
+            spelled,
+        }
+    }
 }
 
 impl Across {
-    /// Refuses an inner Bundle's entry from another server than an earlier inner entry's (RV-2):
-    /// a `collection` of two servers' searchsets read as one source would take the same id on
-    /// both for one record and lose one; the user's `--source` cannot split one file.
+    /// Refuses an entry of an inner Bundle from another server than an earlier inner entry's,
+    /// or than the outer Bundle's own entries' (RV-2, RR-14): a `collection` of two servers'
+    /// searchsets read as one source would take the same id on both for one record (one
+    /// person's record filed on another, one lost); the user's `--source` cannot split one
+    /// file. The outer Bundle's own entries may come from two servers while it holds no
+    /// Bundle (the import weighs each Patient's); once it holds one, they are held to its.
     fn check_server(&mut self, path: &str, full_url: Option<&str>) -> Result<(), FhirError> {
-        let Some(base) = full_url.and_then(server_base) else {
+        let Some(written) = Origin::written(full_url, self.holder_source.as_deref()) else {
             return Ok(());
         };
-        let spelled = same_server(base);
-        match &self.inner_server {
-            None => {
-                self.inner_server = Some((base.to_owned(), spelled));
-                Ok(())
-            }
-            Some((_, known)) if *known == spelled => Ok(()),
-            Some((first, _)) => Err(FhirError::at(
+        // An entry from a server already seen as written, where it cannot differ from another
+        // (most files hold no Bundle): no allocation.
+        let seen = |origin: &Origin| origin.written == written;
+        let known = match &self.inner_server {
+            None => self.depth == 0 && self.outer_servers.iter().any(seen),
+            Some((inner, _)) => seen(inner) && self.outer_servers.iter().all(seen),
+        };
+        if known {
+            return Ok(());
+        }
+        let origin = Origin::of(written);
+        let advice = "refract keeps one file's records under one source; import each server's \
+                      part as a file of its own, with its own --source";
+        let outer_and_inner = |outer: &str, inner: &str| {
+            FhirError::at(
                 path,
                 format!(
-                    "the Bundles inside this Bundle come from two servers ({first} and {base}): \
-                     refract keeps one file's records under one source; import each server's \
-                     part as a file of its own, with its own --source"
+                    "this Bundle's entries and the Bundles inside it come from two servers \
+                     ({outer} and {inner}): {advice}"
                 ),
-            )),
+            )
+        };
+        if self.depth == 0 {
+            if let Some((inner, _)) = &self.inner_server
+                && inner.spelled != origin.spelled
+            {
+                return Err(outer_and_inner(&origin.written, &inner.written));
+            }
+            if !self
+                .outer_servers
+                .iter()
+                .any(|o| o.spelled == origin.spelled)
+            {
+                self.outer_servers.push(origin);
+            }
+            return Ok(());
+        }
+        if let Some(outer) = self
+            .outer_servers
+            .iter()
+            .find(|o| o.spelled != origin.spelled)
+        {
+            return Err(outer_and_inner(&outer.written, &origin.written));
+        }
+        match &self.inner_server {
+            None => {
+                self.inner_server = Some((origin, self.inner_bundle.0));
+                Ok(())
+            }
+            Some((known, _)) if known.spelled == origin.spelled => Ok(()),
+            Some((first, bundle)) => {
+                let first = &first.written;
+                let base = &origin.written;
+                let message = if *bundle == self.inner_bundle.0 {
+                    format!(
+                        "the Bundle inside this Bundle at {} names two servers ({first} and \
+                         {base}): {advice}",
+                        self.inner_bundle.1
+                    )
+                } else {
+                    format!(
+                        "the Bundles inside this Bundle come from two servers ({first} and \
+                         {base}): {advice}"
+                    )
+                };
+                Err(FhirError::at(path, message))
+            }
         }
     }
 }
@@ -553,14 +651,10 @@ fn entry_resource<E>(
     across: &mut Across,
 ) -> Result<(), StreamError<E>> {
     let path = format!("{prefix}entry[{index}].resource");
-    if across.depth > 0 {
-        across.check_server(
-            &format!("{prefix}entry[{index}]"),
-            entry.full_url.as_deref(),
-        )?;
-    }
     let deleted_at = entry.response.as_ref().and_then(ResponseIn::last_modified);
+    let here = || format!("{prefix}entry[{index}]");
     let Some(resource) = entry.resource else {
+        across.check_server(&here(), entry.full_url.as_deref())?;
         // A deletion in a transaction or history bundle names its resource in the request only.
         if let Some(request) = &entry.request
             && request
@@ -595,6 +689,12 @@ fn entry_resource<E>(
     if resource_type == "Bundle" {
         let inner: Document<'_> =
             serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
+        across.inner_bundles += 1;
+        let holder = std::mem::replace(
+            &mut across.holder_source,
+            inner.meta.as_ref().and_then(|meta| meta.source.clone()),
+        );
+        let bundle = std::mem::replace(&mut across.inner_bundle, (across.inner_bundles, here()));
         across.depth += 1;
         let read = document_resources(
             resource.get(),
@@ -605,9 +705,12 @@ fn entry_resource<E>(
             across,
         );
         across.depth -= 1;
+        across.holder_source = holder;
+        across.inner_bundle = bundle;
         read?;
         return Ok(());
     }
+    across.check_server(&here(), entry.full_url.as_deref())?;
     if !versions.first(
         head.id.as_deref().map(|id| format!("{resource_type}/{id}")),
         across,
@@ -905,6 +1008,7 @@ where
                     let meta = map.next_value::<Option<SourceMeta>>()?;
                     head.assembled[1] = meta.as_ref().and_then(SourceMeta::written);
                     head.source = meta.and_then(|meta| meta.source);
+                    self.state.across.holder_source.clone_from(&head.source);
                 }
                 "timestamp" => {
                     let timestamp = map.next_value::<IgnoredOrString>()?;

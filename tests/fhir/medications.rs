@@ -255,6 +255,54 @@ fn medication_reference_to_a_contained_medication() {
     assert_eq!(row[2], "2022-09-09 00:00:00");
 }
 
+/// A contained Medication (`#med`) beside a Medication of the same id in the bundle: R4 says
+/// `#id` names the resource's own contained one, `Medication/id` the bundle's. Each of the
+/// four resources that name a drug gets its own, never the other's (a wrong drug counted).
+#[test]
+fn a_contained_medication_shadows_none_of_the_bundles() {
+    let mut env = Env::new();
+    let contained = json!([{"resourceType": "Medication", "id": "med",
+        "code": coding(RXNORM, "1099870", "Valproate 500 MG Delayed Release Oral Tablet")}]);
+    let mut resources = vec![json!({
+        "resourceType": "Medication", "id": "med",
+        "code": coding(RXNORM, "198427", "Lamotrigine 100 MG Oral Tablet")
+    })];
+    for (kind, date) in [
+        ("MedicationStatement", "effectiveDateTime"),
+        ("MedicationRequest", "authoredOn"),
+        ("MedicationDispense", "whenHandedOver"),
+        ("MedicationAdministration", "effectiveDateTime"),
+    ] {
+        for (suffix, reference) in [("own", "#med"), ("bundle", "Medication/med")] {
+            let mut resource = json!({
+                "resourceType": kind, "id": format!("{kind}-{suffix}"),
+                "status": if kind == "MedicationRequest" { "active" } else { "completed" },
+                "subject": {"reference": SUBJECT},
+                "contained": contained,
+                "medicationReference": {"reference": reference},
+                date: "2022-09-09",
+            });
+            if kind == "MedicationRequest" {
+                resource["intent"] = json!("order");
+            }
+            resources.push(resource);
+        }
+    }
+    let path = env.write_json("contained-beside.json", &patient_with(&resources));
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 8, "{:?}", file.warnings);
+    let by_resource = env.rows("SELECT source_id, rxnorm FROM drug_exposures ORDER BY 1");
+    assert_eq!(by_resource.len(), 8, "{by_resource:?}");
+    for row in &by_resource {
+        let want = if row[0].ends_with("-own") {
+            "1099870"
+        } else {
+            "198427"
+        };
+        assert_eq!(row[1], want, "{row:?}");
+    }
+}
+
 #[test]
 fn start_and_end_from_every_date_element() {
     let mut env = Env::new();

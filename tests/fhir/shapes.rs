@@ -727,3 +727,130 @@ fn bundles_inside_a_bundle_from_two_servers_are_refused() {
         );
     }
 }
+
+/// The failed import of `document`: nothing stored, one line naming `wants`.
+fn refused(document: &Value, wants: &[&str]) -> String {
+    let mut env = Env::new();
+    let before = env.counts();
+    let path = env.write_json("refused.json", document);
+    let report = env.import(std::slice::from_ref(&path));
+    let file = &report.files[0];
+    assert_eq!(file.outcome, FileOutcome::Failed, "{report:#?}");
+    let error = file.error.clone().unwrap_or_default();
+    assert!(!error.contains('\n'), "one line: {error:?}");
+    for want in wants {
+        assert!(error.contains(want), "'{want}' not in the error: {error}");
+    }
+    assert_eq!(env.counts(), before, "nothing stored");
+    error
+}
+
+/// An inner Bundle's entries whose `fullUrl`s name no server come from the server its own
+/// `meta.source` names (R4 Meta.source: the system the resource came from). Two searchsets
+/// from two servers, their entries at `urn:uuid` URLs, had both servers' Patient/1 taken for
+/// one: the north patient's name and birth replaced by the south's, the north epilepsy lost,
+/// no warning. Likewise the outer Bundle's own entries against an inner Bundle's.
+#[test]
+fn inner_bundles_from_two_servers_by_meta_source_are_refused() {
+    let north = "https://north.example.org/fhir";
+    let south = "https://south.example.org/fhir";
+    let searchset = |source: &str, resources: &[Value]| {
+        let mut found = bundle("searchset", resources);
+        found["meta"] = json!({"source": format!("{source}#request-7")});
+        found
+    };
+    let by_meta = bundle_of(
+        "collection",
+        &[
+            json!({"resource": searchset(north, &[
+                patient("1", "N-1", "Norr", "Nils"),
+                condition("c1", "Patient/1", ICD10, "G40.909", "Epilepsy"),
+            ])}),
+            json!({"resource": searchset(south, &[
+                patient("1", "S-1", "Sund", "Siv"),
+                condition("c1", "Patient/1", ICD10, "I10", "Hypertension"),
+            ])}),
+        ],
+    );
+    refused(
+        &by_meta,
+        &[
+            "north.example.org/fhir",
+            "south.example.org/fhir",
+            "--source",
+        ],
+    );
+
+    // The outer Bundle's entries (its meta.source north) and an inner Bundle's (south's URLs).
+    let mut outer_and_inner = bundle(
+        "collection",
+        &[
+            patient("1", "N-1", "Norr", "Nils"),
+            condition("c1", "Patient/1", ICD10, "G40.909", "Epilepsy"),
+        ],
+    );
+    outer_and_inner["meta"] = json!({"source": north});
+    outer_and_inner["entry"].as_array_mut().unwrap().push(
+        json!({"resource": bundle_of("searchset", &[
+            served(south, &patient("2", "S-2", "Sund", "Siv")),
+            served(south, &condition("c1", "Patient/2", ICD10, "I10", "Hypertension")),
+        ])}),
+    );
+    let error = refused(
+        &outer_and_inner,
+        &[
+            "north.example.org/fhir",
+            "south.example.org/fhir",
+            "--source",
+        ],
+    );
+    assert!(error.contains("this Bundle's entries"), "{error}");
+
+    // One server's searchsets, named by meta.source (spelled two ways), are read.
+    let mut env = Env::new();
+    let one_server = bundle_of(
+        "collection",
+        &[
+            json!({"resource": searchset(north, &[patient("1", "N-1", "Norr", "Nils")])}),
+            json!({"resource": searchset("https://NORTH.example.org:443/fhir/", &[
+                condition("c1", "Patient/1", ICD10, "G40.909", "Epilepsy"),
+            ])}),
+        ],
+    );
+    let path = env.write_json("one-server.json", &one_server);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        (file.patients, file.conditions),
+        (1, 1),
+        "{:?}",
+        file.warnings
+    );
+}
+
+/// One inner Bundle whose entries name two servers is refused with words about that one
+/// Bundle: "the Bundles inside this Bundle come from two servers" read wrong of a single one.
+#[test]
+fn one_inner_bundle_naming_two_servers_is_refused_in_the_singular() {
+    let north = "https://north.example.org/fhir";
+    let south = "https://south.example.org/fhir";
+    let document = bundle_of(
+        "collection",
+        &[json!({"resource": bundle_of("searchset", &[
+            served(north, &patient("1", "N-1", "Norr", "Nils")),
+            served(south, &patient("2", "S-2", "Sund", "Siv")),
+        ])})],
+    );
+    let error = refused(
+        &document,
+        &[
+            "north.example.org/fhir",
+            "south.example.org/fhir",
+            "--source",
+        ],
+    );
+    assert!(
+        error.contains("the Bundle inside this Bundle at entry[0] names two servers"),
+        "{error}"
+    );
+    assert!(!error.contains("the Bundles inside"), "{error}");
+}
