@@ -636,7 +636,13 @@ fn this_host() -> String {
 /// both in its `focalDevice`) names the device once, and adds its codes once: it had read
 /// "(device: Vagus nerve stimulator) (device: Vagus nerve stimulator)", two implants for one.
 /// Files are read again so that such procedures say their device once.
-pub const MAPPING_VERSION: i64 = 28;
+/// In 29 (MV-7): two orders (or statements) of one drug begun at one moment at other doses,
+/// which are no parts of one day's doses, are neither a renewal nor a dose change of each
+/// other: both stand from their start, each at its own dose over its own dates, and the one of
+/// the higher dose is the course later renewals continue. Which id sorted first had decided it
+/// (the first a course of no days, the second's dose the course's). Files are read again so
+/// that both doses stand whatever the records' ids.
+pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
