@@ -2612,3 +2612,50 @@ fn a_claim_and_the_sources_patient_in_one_run_are_weighed_in_either_order() {
         }
     }
 }
+
+/// Review MV-5's staged claimant: a run written in short transactions (a large folder) creates
+/// its new patients at its end, so the colleague's export read first leaves its claimant staged
+/// when the source's own Patient of the claimed id comes in the next file: the claim is still
+/// weighed (`drop_staged_claim`), the source's Patient is a patient of their own with their
+/// record, the claimant keeps what the export carried, and the drop is audited.
+#[test]
+fn a_claim_held_by_a_patient_the_run_has_not_created_yet_is_weighed_too() {
+    let alpha = gp_record(
+        ("urn:oid:1.1", "111"),
+        "Alpha",
+        "female",
+        "1970-01-01",
+        "G40.909",
+    );
+    let beta = gp_record(("urn:oid:2.2", "222"), "Beta", "male", "1980-02-02", "I10");
+    let mut colleague = Env::new();
+    from(&mut colleague, "gp", "theirs.json", &alpha);
+    let exported = read_json(&export(&colleague, "export.json"));
+    let mut here = Env::new();
+    let paths = [
+        here.write_json("a.json", &exported),
+        here.write_json("b.json", &beta),
+    ];
+    let report = here.import_with(
+        &paths,
+        &refract::import::ImportOptions {
+            source: Some(String::from("gp")),
+            one_transaction_bytes: Some(0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(
+        conditions_by_patient(&here),
+        [["Alpha", "G40.909"], ["Beta", "I10"]],
+        "{report:#?}"
+    );
+    assert_eq!(here.int("SELECT count(*) FROM patients"), 2);
+    assert_eq!(
+        here.int(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.patient.claim_dropped' \
+             AND patient_id IS NULL"
+        ),
+        1
+    );
+}
