@@ -2428,13 +2428,13 @@ fn standings(
         if let Some(id) = by_mrn {
             match source_of_system(&system) {
                 Some(key) if renamed_here(key.source) => {
-                    by_kept_keys.push((id, patient_id_of(key.source)))
+                    by_kept_keys.push((id, patient_id_of(key.source)));
                 }
                 // This file's own number come back through another file's document (MV-8):
                 // kept as this file's, but weighed, as the number may be a source's Patient
                 // id this file wrote under its own numbers.
                 None if another_file.is_some() && system.is_empty() => {
-                    by_kept_keys.push((id, String::from("MRN in this file's own numbers")))
+                    by_kept_keys.push((id, String::from("MRN in this file's own numbers")));
                 }
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None => found = Some(id),
@@ -2452,7 +2452,7 @@ fn standings(
             };
             match source_of_system(key_system) {
                 Some(key) if renamed_here(key.source) => {
-                    by_kept_keys.push((id, patient_id_of(key.source)))
+                    by_kept_keys.push((id, patient_id_of(key.source)));
                 }
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None if key_system.starts_with(SOURCE_KEY_SYSTEMS) => {}
