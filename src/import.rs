@@ -643,6 +643,12 @@ fn this_host() -> String {
 /// lost, no warning); such files are now refused whole, naming both servers. One inner Bundle
 /// naming two servers is refused in words of that one Bundle. Files are read again so that a
 /// file that mixed two servers this way is refused instead of kept as one patient.
+/// Also in 29 (MV-7): two orders (or statements) of one drug begun at one moment at other doses,
+/// which are no parts of one day's doses, are neither a renewal nor a dose change of each
+/// other: both stand from their start, each at its own dose over its own dates, and the one of
+/// the higher dose is the course later renewals continue. Which id sorted first had decided it
+/// (the first a course of no days, the second's dose the course's). Files are read again so
+/// that both doses stand whatever the records' ids.
 pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

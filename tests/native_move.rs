@@ -1062,6 +1062,97 @@ fn a_source_renamed_for_another_file_keeps_naming_that_file_through_further_move
     );
 }
 
+/// MV-8: clinic A's records back at A are A's own unnamed source's again, but that source's
+/// key is still another team's word of who the person is. A copy of A (restored from a
+/// document of some of A's patients, so it is A's file) whose own source's Patient/1 is
+/// another person (Beta, male, 1980) receives B's document holding A's former Patient/1
+/// (Alpha, female, 1970): Alpha is left out and said, never taken for Beta.
+#[test]
+fn back_at_a_its_own_sources_key_naming_another_person_leaves_the_patient_out() {
+    let dir = TempDir::new().unwrap();
+    let (a, b, copy) = (
+        dir.path().join("a.db"),
+        dir.path().join("b.db"),
+        dir.path().join("a-copy.db"),
+    );
+    import(
+        &a,
+        &[&keyed_only_locally(
+            &dir,
+            "alice",
+            &[("G40.909", "Epilepsy")],
+        )],
+    );
+    import(&a, &[&filler(&dir)]);
+    import(
+        &b,
+        &[&collection(
+            &dir,
+            "b-own",
+            &[
+                json!({
+                    "resourceType": "Patient", "id": "b1",
+                    "identifier": [{"system": "urn:oid:8.8", "value": "888"}],
+                    "name": [{"family": "Bravo", "given": ["Bo"]}],
+                    "gender": "male", "birthDate": "1960-06-06"
+                }),
+                condition("b1c", "b1", "F32.9", "Depression"),
+            ],
+        )],
+    );
+    import(&b, &[&document_of(&dir, &a, "a", false)]);
+    let from_b = document_of(&dir, &b, "b", false);
+    // A's copy: the document of Filler alone, into an empty file, makes that file A's.
+    let some = dir.path().join("a-some.native.json");
+    refract(&a)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&some)
+        .arg("999")
+        .assert()
+        .success();
+    import(&copy, &[&some]);
+    let beta = collection(
+        &dir,
+        "beta",
+        &[
+            json!({
+                "resourceType": "Patient", "id": "1",
+                "name": [{"family": "Beta", "given": ["Sam"]}],
+                "gender": "male", "birthDate": "1980-02-02"
+            }),
+            condition("c0", "1", "I10", "Essential hypertension"),
+        ],
+    );
+    import(&copy, &[&beta]);
+    assert_eq!(
+        conditions_by_patient(&copy),
+        [["Beta", "I10"], ["Filler", "Z00.0"]]
+    );
+
+    let said = import(&copy, &[&from_b]);
+    assert_eq!(
+        conditions_by_patient(&copy),
+        [["Beta", "I10"], ["Bravo", "F32.9"], ["Filler", "Z00.0"]],
+        "{said}"
+    );
+    assert!(
+        said.contains("names another person here") && said.contains("left out"),
+        "{said}"
+    );
+    // The same document at A itself, where Patient/1 is Alpha: Alpha is A's patient, present.
+    let said = import(&a, &[&from_b]);
+    assert_eq!(
+        conditions_by_patient(&a),
+        [
+            ["Alpha", "G40.909"],
+            ["Bravo", "F32.9"],
+            ["Filler", "Z00.0"]
+        ],
+        "{said}"
+    );
+    assert!(!said.contains("left out"), "{said}");
+}
+
 /// Review MV-4: an older document (no `file_id`) whose patient a shared server's key finds
 /// here as someone they plainly are not: the server's URL names that server in every file, so
 /// what the document holds under it stays under the URL, never under a name of the document's;

@@ -9437,7 +9437,14 @@ fn merge_renewals(
     }
     let mut out: Vec<(String, DrugExposure)> = Vec::new();
     for (_, mut items) in by_drug {
-        items.sort_by_key(|(_, exposure, _)| exposure.start);
+        // Records of one start in an order of what they say, never of their ids (MV-7): the
+        // one of the higher dose first, so it is the course later renewals continue.
+        items.sort_by(|(a_source, a, _), (b_source, b, _)| {
+            a.start
+                .cmp(&b.start)
+                .then_with(|| higher_dose_first(a.dose.as_ref(), b.dose.as_ref()))
+                .then_with(|| a_source.cmp(b_source))
+        });
         // The era, the last day the orders in it so far reach, its latest record's start,
         // whether another record says the drug stopped after its latest record (see
         // `stopped_by_later_records`): a later order is then a restart, never a renewal; and the
@@ -9483,8 +9490,14 @@ fn merge_renewals(
                     // two orders written together, and which comes first is only their ids'
                     // order. One that ends sooner is a course of its own beside the era and
                     // never ends it (a hospital's stopped first order beside the course a
-                    // colleague's export carried from it and its renewals, still taken).
-                    if exposure.start == *latest && ends_sooner(end, era.end) {
+                    // colleague's export carried from it and its renewals, still taken). One
+                    // at another dose is no dose change either (MV-7): nothing says which was
+                    // given, or whether one corrected the other, so both stand, each at its
+                    // own dose over its own dates, as the record has them.
+                    if exposure.start == *latest
+                        && (ends_sooner(end, era.end)
+                            || (exposure.dose.is_some() && exposure.dose != era.dose))
+                    {
                         let mut own = exposure.clone();
                         own.end = end;
                         own.dates = dates;
@@ -9547,6 +9560,26 @@ fn merge_renewals(
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out
+}
+
+/// Two doses in the order [`merge_renewals`] takes records of one start in: the higher dose a
+/// day first (in mg, else by value under one unit), a record with no dose last.
+fn higher_dose_first(a: Option<&Dose>, b: Option<&Dose>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Some(a), Some(b)) => match (a.mg_per_day(), b.mg_per_day()) {
+            (Some(a_mg), Some(b_mg)) => b_mg.total_cmp(&a_mg),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => a
+                .unit
+                .cmp(&b.unit)
+                .then_with(|| b.value.total_cmp(&a.value)),
+        },
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
 }
 
 /// Whether an end (`None`: still going on) comes before another.

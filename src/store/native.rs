@@ -1215,12 +1215,11 @@ impl Store {
                 }
                 None => None,
             };
-            if let Some(server) = &standings.servers_clashing[index] {
+            if let Some(key) = &standings.keys_clashing[index] {
                 counts.left_out.push(format!(
-                    "{place}: their Patient id of {} names another person here (no identifier \
-                     in common, and another name, sex or birth date): left out, with their \
-                     team's rows",
-                    crate::text::one_line(server)
+                    "{place}: their {} names another person here (no identifier in common, and \
+                     another name, sex or birth date): left out, with their team's rows",
+                    crate::text::one_line(key)
                 ));
                 patient_ids.push(None);
                 option_ids.push(Vec::new());
@@ -2204,9 +2203,11 @@ struct Standings {
     /// This file's own id: a source the document's file kept under this file's name (see
     /// [`kept_as`]) is this file's own source again.
     here: Option<String>,
-    /// Per patient of the document not held here, the server whose key of theirs names
-    /// someone here they plainly are not: they are left out (see [`standings`]).
-    servers_clashing: Vec<Option<String>>,
+    /// Per patient of the document not held here, the server (or the source whose name is
+    /// kept whatever it finds, MV-8) whose key of theirs names someone here they plainly are
+    /// not: they are left out (see [`standings`]).
+    /// Said as which key it is (`Patient id of <source>`, `MRN in this file's own numbers`).
+    keys_clashing: Vec<Option<String>>,
 }
 
 impl Standings {
@@ -2393,7 +2394,7 @@ fn standings(
             .optional()?)
     };
     let mut present = Vec::with_capacity(document.patients.len());
-    let mut servers_clashing = Vec::with_capacity(document.patients.len());
+    let mut keys_clashing = Vec::with_capacity(document.patients.len());
     let mut foreign: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for native in &document.patients {
         let text_of = |key: &str| native.text(key);
@@ -2419,9 +2420,22 @@ fn standings(
         let mut clash = None;
         // Found by a source's words: (stored patient, that source).
         let mut by_source_keys: Vec<(i64, String)> = Vec::new();
+        // Found by a key of another file's local source under the name it is kept under here
+        // (an earlier document of that file, or this file's own source when its records come
+        // back, MV-8): the name stays whatever the key finds, but the key is still another
+        // team's word of who the person is, weighed as `by_source_keys` are.
+        let mut by_kept_keys: Vec<(i64, String)> = Vec::new();
         if let Some(id) = by_mrn {
             match source_of_system(&system) {
-                Some(key) if renamed_here(key.source) => found = Some(id),
+                Some(key) if renamed_here(key.source) => {
+                    by_kept_keys.push((id, patient_id_of(key.source)));
+                }
+                // This file's own number come back through another file's document (MV-8):
+                // kept as this file's, but weighed, as the number may be a source's Patient
+                // id this file wrote under its own numbers.
+                None if another_file.is_some() && system.is_empty() => {
+                    by_kept_keys.push((id, String::from("MRN in this file's own numbers")));
+                }
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None => found = Some(id),
             }
@@ -2437,13 +2451,15 @@ fn standings(
                 continue;
             };
             match source_of_system(key_system) {
-                Some(key) if renamed_here(key.source) => found = Some(id),
+                Some(key) if renamed_here(key.source) => {
+                    by_kept_keys.push((id, patient_id_of(key.source)));
+                }
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
                 None if key_system.starts_with(SOURCE_KEY_SYSTEMS) => {}
                 None => found = Some(id),
             }
         }
-        if found.is_none() && !by_source_keys.is_empty() {
+        if found.is_none() && !(by_kept_keys.is_empty() && by_source_keys.is_empty()) {
             let who = document_person(native, mrn, &system);
             let former: Vec<(String, String)> = native
                 .identifiers
@@ -2477,7 +2493,7 @@ fn standings(
                 former: &former,
                 names: &names,
             };
-            for (id, _) in &by_source_keys {
+            for (id, _) in by_kept_keys.iter().chain(&by_source_keys) {
                 let stored = super::same_id::StoredPerson::read(conn, PatientId(*id))?;
                 // A document carries no `--same-system` declarations: systems as spelled.
                 if super::plainly_another_across_teams(&theirs, &stored.record()).is_none() {
@@ -2490,11 +2506,19 @@ fn standings(
             // key naming someone the patient plainly is not here, the patient cannot be put
             // beside them under it (their records would be filed under that person): left
             // out, and said.
+            // A name kept whatever its key finds here (MV-8) is so too: back at A, clinic A's
+            // own source's key naming someone else here cannot take the document's patient
+            // beside them either.
             if found.is_none() {
-                clash = by_source_keys
-                    .iter()
-                    .find(|(_, source)| !is_local_source(source))
-                    .map(|(_, source)| source.clone());
+                clash = by_kept_keys
+                    .first()
+                    .map(|(_, key)| key.clone())
+                    .or_else(|| {
+                        by_source_keys
+                            .iter()
+                            .find(|(_, source)| !is_local_source(source))
+                            .map(|(_, source)| patient_id_of(source))
+                    });
                 foreign.extend(
                     by_source_keys
                         .into_iter()
@@ -2504,19 +2528,14 @@ fn standings(
             }
         }
         present.push(found);
-        servers_clashing.push(clash);
+        keys_clashing.push(clash);
     }
     // A new patient's records under keys this file holds (another person's Condition/c1 of a
     // source of the same name): that source is another team's too.
     let mut held = conn.prepare_cached(
         "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
     )?;
-    for ((native, found), clash) in document
-        .patients
-        .iter()
-        .zip(&present)
-        .zip(&servers_clashing)
-    {
+    for ((native, found), clash) in document.patients.iter().zip(&present).zip(&keys_clashing) {
         if found.is_some() || clash.is_some() {
             continue;
         }
@@ -2563,8 +2582,17 @@ fn standings(
         rekeyed,
         another_file: another_file.map(str::to_owned),
         here: here.map(str::to_owned),
-        servers_clashing,
+        keys_clashing,
     })
+}
+
+/// How a key of `source`'s Patient ids is said in a warning.
+fn patient_id_of(source: &str) -> String {
+    if source.is_empty() {
+        String::from("Patient id of this file's unnamed local source")
+    } else {
+        format!("Patient id of {source}")
+    }
 }
 
 /// Who a document's patient row says the person is, for [`super::plainly_another`]: a value

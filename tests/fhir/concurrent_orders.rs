@@ -78,3 +78,34 @@ fn orders_for_the_same_time_are_not_added() {
     ]);
     assert!(rows.iter().all(|row| row[2] != "1250"), "{rows:#?}");
 }
+
+/// MV-7: two orders of one start at other doses, no parts of one day, are neither a renewal
+/// nor a dose change of each other: both stand from their start, each at its own dose, and
+/// which id sorts first changes nothing (it had made the first a course of no days and the
+/// second the dose, so swapping the ids swapped the dose shown).
+#[test]
+fn two_orders_of_one_start_at_other_doses_both_stand_whatever_their_ids() {
+    let with_ids = |low: &str, high: &str, renewal: &str| {
+        let mut rows = stored(vec![
+            order(low, 500.0, "MORN", "2025-01-06", None),
+            order(high, 750.0, "MORN", "2025-01-06", None),
+            order(renewal, 750.0, "MORN", "2025-02-20", None),
+        ]);
+        rows.sort();
+        rows
+    };
+    let one = with_ids("a", "b", "c");
+    let other = with_ids("b", "a", "c");
+    assert_eq!(one, other);
+    let from_start: Vec<&str> = one
+        .iter()
+        .filter(|row| row[0] == "2025-01-06")
+        .map(|row| row[2].as_str())
+        .collect();
+    assert_eq!(from_start.len(), 2, "{one:#?}");
+    assert!(
+        from_start.contains(&"500") && from_start.contains(&"750"),
+        "{one:#?}"
+    );
+    assert!(one.iter().all(|row| row[0] != row[1]), "{one:#?}");
+}
