@@ -636,7 +636,11 @@ fn this_host() -> String {
 /// both in its `focalDevice`) names the device once, and adds its codes once: it had read
 /// "(device: Vagus nerve stimulator) (device: Vagus nerve stimulator)", two implants for one.
 /// Files are read again so that such procedures say their device once.
-pub const MAPPING_VERSION: i64 = 28;
+/// In 29 (CR-11): a disease status's words that look for a category and find none ("Screening
+/// for relapse: negative", "assessed for recurrence — none", "Progression: nil") or only ask
+/// ("Surveillance for relapse") are no response; they had been read as a progression. Files are
+/// read again so that such statuses are no longer stored as progressions.
+pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -588,7 +588,14 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// perindopril, indapamide modified release 1.5 mg/d (the full dose of its one tablet a day; it
 /// had been "below its usual maximum (2.5 mg/d)"), nifedipine as Adalat LA, CC or XL 90 mg/d
 /// (120 is Procardia XL's), and Lopresor (UK spelling) as the metoprolol tartrate it is.
-const ENGINE_REVISION: u32 = 36;
+/// In 37 (CR-11, CR-12): a name looked for and not found is no finding, for every rule set that
+/// reads names: a negative result after it ("Screening for relapse: negative", "relapse screen
+/// negative", "assessed for recurrence — none", "Relapse: nil"), or no result where the words
+/// say it was looked for ("Surveillance for relapse"); a positive result states it, a result of
+/// something else ("Relapse, no high-risk features") leaves it named (CR-11). Propranolol is
+/// judged against its tablet's 480 mg/d unless the record names a long-acting form (320), and
+/// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12).
+const ENGINE_REVISION: u32 = 37;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -2562,6 +2562,40 @@ fn a_combination_salt_or_form_is_judged_against_its_own_usual_maximum() {
             Resistant,
         )
         .confounder_text("nifedipine 90 mg/d is below its usual maximum (120 mg/d)"),
+        // CR-12: propranolol's tablet goes to 480 mg/d, its long-acting capsule to 320.
+        case(
+            "propranolol tablets 160 mg twice a day are below the tablet's 480",
+            with_ccb_and_diuretic("Propranolol hydrochloride 160 MG Oral Tablet 320 mg/d"),
+            Resistant,
+        )
+        .confounder_text("propranolol 320 mg/d is below its usual maximum (480 mg/d)"),
+        case(
+            "Inderal LA 320 mg once a day is its maximum",
+            with_ccb_and_diuretic("Inderal LA 320 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("propranolol 320 mg/d is below"),
+        case(
+            "propranolol extended release 320 mg (RxNorm's name) is its maximum",
+            with_ccb_and_diuretic(
+                "24 HR Propranolol Hydrochloride 160 MG Extended Release Oral Capsule 320 mg/d",
+            ),
+            Resistant,
+        )
+        .no_confounder_text("propranolol 320 mg/d is below"),
+        // CR-12: Cardizem LA and Tiazac go to 540 mg/d, Cardizem CD to 480.
+        case(
+            "Cardizem LA 480 mg is below its 540",
+            with_diuretic("Cardizem LA 480 mg/d"),
+            Resistant,
+        )
+        .confounder_text("diltiazem 480 mg/d is below its usual maximum (540 mg/d)"),
+        case(
+            "Cardizem CD 480 mg is its maximum",
+            with_diuretic("Cardizem CD 480 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("diltiazem 480 mg/d is below"),
     ];
     run(ID, &cases);
 }
