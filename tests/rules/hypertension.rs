@@ -2599,3 +2599,50 @@ fn a_combination_salt_or_form_is_judged_against_its_own_usual_maximum() {
     ];
     run(ID, &cases);
 }
+
+/// CR-13: vignettes at the edges of AHA 2018 resistant and Dudenbostel/Siddiqui refractory
+/// hypertension: five drugs but two of one class are four classes; five classes but the MRA
+/// stopped are four at a time; five classes uncontrolled in the office at three visits but at
+/// goal on ambulatory readings are a white-coat effect: controlled resistant hypertension (AHA
+/// 2018: at goal on four or more), never refractory.
+#[test]
+fn cr13_resistant_and_refractory_edges() {
+    let cases = vec![
+        case(
+            "two dihydropyridines among five drugs: four classes, resistant",
+            high_at(
+                on(&[
+                    CHLORTHALIDONE,
+                    SPIRONOLACTONE,
+                    AMLODIPINE,
+                    "Nifedipine 90 mg/d",
+                    LOSARTAN,
+                ]),
+                &[300, 200, 100],
+            ),
+            Resistant,
+        ),
+        case(
+            "five classes, spironolactone stopped 200 days ago: four at a time, resistant",
+            high_at(
+                on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL])
+                    .give(rx(SPIRONOLACTONE).from(400).until(200)),
+                &[300, 150, 100],
+            ),
+            Resistant,
+        ),
+        case(
+            "five classes, uncontrolled in the office at three visits, at goal on awake ambulatory: white-coat, controlled resistant",
+            high_at(five_classes(), &[300, 200, 100]).bp(
+                122.0,
+                76.0,
+                90,
+                BpSetting::AmbulatoryAwake,
+            ),
+            Resistant,
+        )
+        .reason("white-coat effect")
+        .reason("Controlled, but only on four or more classes: met"),
+    ];
+    run(ID, &cases);
+}
