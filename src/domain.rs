@@ -33,8 +33,8 @@ pub use clinical::{
 };
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DoseFrom, DrugRole, Intent,
-    ParseCodeError, RESPONSE_CODE_PREFIX, ReportAbout, ReportWords, Response, Sex, StopReason,
-    canonical_system, report_code_is_pet, report_names_cancer,
+    LOOKED_FOR_BY, ParseCodeError, RESPONSE_CODE_PREFIX, ReportAbout, ReportWords, Response, Sex,
+    StopReason, canonical_system, report_code_is_pet, report_names_cancer, result_of,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

@@ -649,6 +649,10 @@ fn this_host() -> String {
 /// the higher dose is the course later renewals continue. Which id sorted first had decided it
 /// (the first a course of no days, the second's dose the course's). Files are read again so
 /// that both doses stand whatever the records' ids.
+/// Also in 29 (CR-11): a disease status's words that look for a category and find none ("Screening
+/// for relapse: negative", "assessed for recurrence — none", "Progression: nil") or only ask
+/// ("Surveillance for relapse") are no response; they had been read as a progression. Files are
+/// read again so that such statuses are no longer stored as progressions.
 pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

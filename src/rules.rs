@@ -596,6 +596,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// index form "Lymphoma, large cell, anaplastic") no large B-cell lymphoma (OC-5). AML reads acute panmyelosis with myelofibrosis (C94.4, its
 /// relapse C94.42 and remission C94.41; OC-3) and SNOMED CT 12281000132104 |Relapsing acute
 /// myeloid leukemia| as the leukaemia and its relapse, with no display (OC-1).
+/// Also in 37 (CR-11, CR-12): a name looked for and not found is no finding, for every rule set that
+/// reads names: a negative result after it ("Screening for relapse: negative", "relapse screen
+/// negative", "assessed for recurrence — none", "Relapse: nil"), or no result where the words
+/// say it was looked for ("Surveillance for relapse"); a positive result states it, a result of
+/// something else ("Relapse, no high-risk features") leaves it named (CR-11). Propranolol is
+/// judged against its tablet's 480 mg/d unless the record names a long-acting form (320), and
+/// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12).
 const ENGINE_REVISION: u32 = 37;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

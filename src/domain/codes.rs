@@ -404,6 +404,26 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                     start = end;
                     continue;
                 }
+                // A category looked for ("Screening for relapse", "assessed for recurrence")
+                // is a question, and a result said of it answers it: a negative one ("…:
+                // negative", "— none") denies it, a positive one states it, none leaves it
+                // unasked (CR-11).
+                let (looked_for_after, result) = stated_result(&words[end..], &clause_of[end..]);
+                match result {
+                    Some(false) => {
+                        named.push(*response);
+                        unread = true;
+                        start = end;
+                        continue;
+                    }
+                    None if looked_for_after
+                        || looked_for_before(&words[..start], &clause_of[..start]) =>
+                    {
+                        start = end;
+                        continue;
+                    }
+                    _ => {}
+                }
                 named.push(*response);
                 // A question, a history or a likelihood just before the category, in its
                 // sentence, or a doubt said after it there, qualifies that finding: no
@@ -462,6 +482,117 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
         read: found.filter(|_| !unread),
         named,
         high_deauville,
+    }
+}
+
+/// Words that, with "for" after them, say a category was looked for rather than found:
+/// "screening for relapse", "assessed for recurrence", "restaging for progression".
+pub const LOOKED_FOR_BY: [&str; 24] = [
+    "screen",
+    "screened",
+    "screening",
+    "assess",
+    "assessed",
+    "assessment",
+    "evaluate",
+    "evaluated",
+    "evaluation",
+    "check",
+    "checked",
+    "test",
+    "tested",
+    "testing",
+    "surveillance",
+    "monitoring",
+    "monitored",
+    "investigated",
+    "investigation",
+    "workup",
+    "restaging",
+    "restaged",
+    "examined",
+    "reviewed",
+];
+
+/// Words that, first in the clause after a name, give a negative result of looking for it
+/// ("Relapse: negative", "recurrence — none", "progression: nil", "relapse: no").
+const NEGATIVE_RESULTS: [&str; 7] = ["negative", "neg", "none", "nil", "no", "absent", "excluded"];
+
+/// Words that, first in the clause after a name, give a positive result of looking for it
+/// ("Screening for relapse: positive").
+const POSITIVE_RESULTS: [&str; 5] = ["positive", "confirmed", "detected", "present", "yes"];
+
+/// Words that may follow a negative result and keep it one ("none found", "no evidence",
+/// "negative on PET-CT"); any other word makes it something else's ("no marrow involvement",
+/// "negative CT head", "negative for CD20").
+const RESULT_QUALIFIERS: [&str; 11] = [
+    "seen",
+    "found",
+    "detected",
+    "identified",
+    "evident",
+    "demonstrated",
+    "evidence",
+    "on",
+    "by",
+    "per",
+    "at",
+];
+
+/// Whether `words`, the words before a name up to its clause, end with a word of looking for it
+/// and "for" ("screening for", "assessed for").
+fn looked_for_before(words: &[&str], clause_of: &[usize]) -> bool {
+    match (words, clause_of) {
+        ([.., by, "for"], [.., by_clause, for_clause]) => {
+            by_clause == for_clause && LOOKED_FOR_BY.contains(by)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the words right after a name say it was looked for ("relapse screen", "recurrence
+/// surveillance"), and the result said of it in the clause after those, over a sentence's end
+/// (": negative", "— none", "screening: positive"): `Some(false)` a negative one, `Some(true)`
+/// a positive one, `None` none (words of something else, or nothing).
+fn stated_result(after: &[&str], clause_of: &[usize]) -> (bool, Option<bool>) {
+    let looked = after
+        .iter()
+        .take_while(|word| LOOKED_FOR_BY.contains(*word))
+        .count();
+    let skip = looked + usize::from(after.get(looked) == Some(&SENTENCE_END));
+    let Some(first_clause) = clause_of.get(skip).copied() else {
+        return (looked > 0, None);
+    };
+    let clause: Vec<&str> = after[skip..]
+        .iter()
+        .zip(&clause_of[skip..])
+        .take_while(|(word, clause)| **clause == first_clause && **word != SENTENCE_END)
+        .map(|(word, _)| *word)
+        .collect();
+    let result = result_of(&clause);
+    // "Progressive disease - evaluate for CAR-T" looks for something else.
+    let looked = looked > 0 && (skip > looked || clause.is_empty() || result.is_some());
+    (looked, result)
+}
+
+/// What a clause that gives a result says (see [`stated_result`]).
+pub fn result_of(clause: &[&str]) -> Option<bool> {
+    match clause {
+        [first, ..] if POSITIVE_RESULTS.contains(first) => Some(true),
+        [first, rest @ ..] if NEGATIVE_RESULTS.contains(first) => {
+            // Words of how it was found, then the study it was found by, if any ("none seen
+            // on PET-CT").
+            let how = rest
+                .iter()
+                .take_while(|word| RESULT_QUALIFIERS.contains(*word) || **word == "of")
+                .count();
+            let kept = how == rest.len()
+                || rest[..how]
+                    .iter()
+                    .any(|word| matches!(*word, "on" | "by" | "per" | "at"));
+            kept.then_some(false)
+        }
+        _ => None,
     }
 }
 
@@ -1579,6 +1710,44 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    /// CR-11: a category looked for and not found is no status: a negative result after it,
+    /// or none where the words say it was looked for; a positive one states it.
+    #[test]
+    fn a_status_looked_for_and_not_found_is_unread() {
+        for words in [
+            "Screening for relapse: negative",
+            "Relapse screen negative",
+            "Relapse screening: negative",
+            "Assessed for recurrence — none",
+            "Evaluated for progression: no evidence",
+            "Relapse: none found",
+            "Progression: nil",
+            "Progressive disease: negative on PET",
+            "Surveillance for relapse",
+            "Restaging for progression",
+            "Relapse surveillance",
+        ] {
+            assert_eq!(Response::from_words(words), None, "{words}");
+        }
+        for words in [
+            "Screening for relapse: positive",
+            "Relapse, no high-risk features",
+            "Progressive disease: new liver lesions",
+            "Progressive disease, no marrow involvement",
+            "Relapse: no evidence of CNS disease",
+        ] {
+            assert_eq!(
+                Response::from_words(words),
+                Some(Response::Progression),
+                "{words}"
+            );
+        }
+        assert_eq!(
+            Response::from_words("Restaging for progression: complete metabolic response"),
+            Some(Response::Complete)
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::model::{Abbreviation, AppliesTo};
 use super::words::contains_words;
-use crate::domain::{Condition, ConditionCodeSystem, Indication};
+use crate::domain::{Condition, ConditionCodeSystem, Indication, LOOKED_FOR_BY, result_of};
 
 /// Whether `list` (a rule set's `applies_to`, or a list of the same shape) selects `condition`:
 /// by a listed code, by a listed name its words say outside the other diseases named with it
@@ -379,13 +379,74 @@ fn mentions_as_written(text: &str, name: &str) -> bool {
         let start = from + offset;
         let end = start + name.len();
         let bounded = whole_words_at(text, start, end);
-        let negated = negated_before(&text[..start]) || negated_after(&text[end..].to_lowercase());
+        let rest = text[end..].to_lowercase();
+        let negated = negated_before(&text[..start])
+            || negated_after(&rest)
+            || unfound(&text[..start], &rest);
         if bounded && !negated {
             return true;
         }
         from = start + text[start..].chars().next().map_or(1, char::len_utf8);
     }
     false
+}
+
+/// Whether a name is looked for and not found (CR-11): a negative result in the clause after
+/// it, over a colon or a dash ("Relapse: negative", "assessed for recurrence — none",
+/// "relapse screening: nil"), or no result at all when the words say it was looked for
+/// ("Screening for relapse", "relapse surveillance"): a question is no finding. A positive
+/// result states it ("Screening for relapse: positive"); a result of something else is no
+/// result ("Relapse, no high-risk features", "Status epilepticus, negative CT head").
+/// "Evaluated for epilepsy surgery" looks for the surgery, not the epilepsy: only a name that
+/// ends its clause, or is followed by words of looking for it or a result, is looked for.
+fn unfound(before: &str, rest: &str) -> bool {
+    let clause_before = before
+        .rsplit(['.', ';', ':', ',', '(', ')', '[', ']'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let mut back = clause_before
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .rev();
+    let asked_before =
+        back.next() == Some("for") && back.next().is_some_and(|by| LOOKED_FOR_BY.contains(&by));
+    let sentence = rest.split(['.', ';', '(', '[']).next().unwrap_or_default();
+    let words_of = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // The name's own clause (to a comma, a colon or a dash), then the next one.
+    let mut clauses = sentence
+        .split([',', ':', '—', '–', '|'])
+        .chain(std::iter::once(""))
+        // A spaced hyphen separates as a dash does; "relapse-free" stays one clause.
+        .flat_map(|clause| clause.split(" - ").map(words_of).collect::<Vec<_>>());
+    let own = clauses.next().unwrap_or_default();
+    let own: Vec<&str> = own
+        .iter()
+        .map(String::as_str)
+        .skip_while(|word| NAME_CONTINUED.contains(word))
+        .collect();
+    let looked_after = own
+        .iter()
+        .take_while(|word| LOOKED_FOR_BY.contains(*word))
+        .count();
+    let result = if looked_after < own.len() {
+        result_of(&own[looked_after..])
+    } else {
+        let next = clauses
+            .find(|clause| !clause.is_empty())
+            .unwrap_or_default();
+        let next: Vec<&str> = next.iter().map(String::as_str).collect();
+        result_of(&next)
+    };
+    match result {
+        Some(found) => !found,
+        None => (asked_before && own.is_empty()) || (looked_after > 0 && looked_after == own.len()),
+    }
 }
 
 /// Words that, after a condition's name, deny the diagnosis whatever follows them, even after a
@@ -527,6 +588,45 @@ mod tests {
             for name in ["relapse", "recurrence"] {
                 assert!(!mentions(text, name), "{text} / {name}");
             }
+        }
+    }
+
+    /// CR-11: a name looked for and not found is no finding: a negative result after it (over
+    /// a colon or a dash), or no result where the words say it was looked for; a positive
+    /// result, or a result of something else, leaves it named.
+    #[test]
+    fn a_relapse_looked_for_and_not_found_is_no_relapse() {
+        for (text, name) in [
+            ("Screening for relapse: negative", "relapse"),
+            ("Screening for relapse negative", "relapse"),
+            ("Relapse screen negative", "relapse"),
+            ("Relapse screening: negative", "relapse"),
+            ("Assessed for recurrence — none", "recurrence"),
+            ("Assessed for recurrence - none found", "recurrence"),
+            ("Evaluated for relapse: no evidence", "relapse"),
+            ("Relapse: nil", "relapse"),
+            ("Recurrence: none seen on PET-CT", "recurrence"),
+            ("Relapse: negative on PET", "relapse"),
+            ("Surveillance for relapse", "relapse"),
+            ("Relapse surveillance", "relapse"),
+            ("DLBCL in CR; screening for relapse: negative", "relapse"),
+            ("Screening for epilepsy: negative", "epilepsy"),
+            ("Screening for depression", "depression"),
+        ] {
+            assert!(!mentions(text, name), "{text} / {name}");
+        }
+        for (text, name) in [
+            ("Screening for relapse: positive", "relapse"),
+            ("Assessed for recurrence: confirmed", "recurrence"),
+            ("Relapse, no high-risk features", "relapse"),
+            ("Relapse: no evidence of CNS disease", "relapse"),
+            ("Relapse - biopsy negative for CD20", "relapse"),
+            ("Evaluated for epilepsy surgery", "epilepsy"),
+            ("Status epilepticus, negative CT head", "status epilepticus"),
+            ("Relapsed myeloma, negative for del(17p)", "relapsed"),
+            ("Admitted for relapse", "relapse"),
+        ] {
+            assert!(mentions(text, name), "{text} / {name}");
         }
     }
 

@@ -473,6 +473,11 @@ fn a_disease_status_in_words_is_read_as_its_response() {
         ("denied-333", "possible relapse"),
         ("denied-4444", "Progression-free"),
         ("denied-55555", "VGPR, then PD"),
+        // CR-11: looked for and not found, or only looked for.
+        ("denied-666666", "Screening for relapse: negative"),
+        ("denied-7777777", "Assessed for recurrence — none"),
+        ("denied-88888888", "Relapse screening: negative"),
+        ("denied-999999999", "Surveillance for relapse"),
     ] {
         resources.push(status(id, json!({"valueString": words})));
     }

@@ -3468,3 +3468,48 @@ fn an_augmenter_added_is_no_failure_of_the_antidepressant() {
         ],
     );
 }
+
+/// CR-13: TRD counts two adequate failed trials in the current episode (Sforzini 2022, EMA
+/// 2013): two failed in an earlier episode and one in this one are one; two in this one at the
+/// minimum effective dose for exactly four weeks are two.
+#[test]
+fn cr13_trials_of_the_current_episode_edges() {
+    let cases = vec![
+        case(
+            "two failed trials before the current episode, one in it: not resistant",
+            patient()
+                .give(
+                    rx("Citalopram 20 mg/d")
+                        .from(900)
+                        .until(820)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Mirtazapine 30 mg/d")
+                        .from(800)
+                        .until(700)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(sertraline_failed()),
+            NotMet,
+        ),
+        case(
+            "two failed trials in the current episode, each 28 days at the minimum dose",
+            patient()
+                .give(
+                    rx("Sertraline 50 mg/d")
+                        .from(380)
+                        .for_days(28)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 75 mg/d")
+                        .from(300)
+                        .for_days(28)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            Refractory,
+        ),
+    ];
+    run(ID, &cases);
+}

@@ -2562,6 +2562,87 @@ fn a_combination_salt_or_form_is_judged_against_its_own_usual_maximum() {
             Resistant,
         )
         .confounder_text("nifedipine 90 mg/d is below its usual maximum (120 mg/d)"),
+        // CR-12: propranolol's tablet goes to 480 mg/d, its long-acting capsule to 320.
+        case(
+            "propranolol tablets 160 mg twice a day are below the tablet's 480",
+            with_ccb_and_diuretic("Propranolol hydrochloride 160 MG Oral Tablet 320 mg/d"),
+            Resistant,
+        )
+        .confounder_text("propranolol 320 mg/d is below its usual maximum (480 mg/d)"),
+        case(
+            "Inderal LA 320 mg once a day is its maximum",
+            with_ccb_and_diuretic("Inderal LA 320 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("propranolol 320 mg/d is below"),
+        case(
+            "propranolol extended release 320 mg (RxNorm's name) is its maximum",
+            with_ccb_and_diuretic(
+                "24 HR Propranolol Hydrochloride 160 MG Extended Release Oral Capsule 320 mg/d",
+            ),
+            Resistant,
+        )
+        .no_confounder_text("propranolol 320 mg/d is below"),
+        // CR-12: Cardizem LA and Tiazac go to 540 mg/d, Cardizem CD to 480.
+        case(
+            "Cardizem LA 480 mg is below its 540",
+            with_diuretic("Cardizem LA 480 mg/d"),
+            Resistant,
+        )
+        .confounder_text("diltiazem 480 mg/d is below its usual maximum (540 mg/d)"),
+        case(
+            "Cardizem CD 480 mg is its maximum",
+            with_diuretic("Cardizem CD 480 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("diltiazem 480 mg/d is below"),
+    ];
+    run(ID, &cases);
+}
+
+/// CR-13: vignettes at the edges of AHA 2018 resistant and Dudenbostel/Siddiqui refractory
+/// hypertension: five drugs but two of one class are four classes; five classes but the MRA
+/// stopped are four at a time; five classes uncontrolled in the office at three visits but at
+/// goal on ambulatory readings are a white-coat effect: controlled resistant hypertension (AHA
+/// 2018: at goal on four or more), never refractory.
+#[test]
+fn cr13_resistant_and_refractory_edges() {
+    let cases = vec![
+        case(
+            "two dihydropyridines among five drugs: four classes, resistant",
+            high_at(
+                on(&[
+                    CHLORTHALIDONE,
+                    SPIRONOLACTONE,
+                    AMLODIPINE,
+                    "Nifedipine 90 mg/d",
+                    LOSARTAN,
+                ]),
+                &[300, 200, 100],
+            ),
+            Resistant,
+        ),
+        case(
+            "five classes, spironolactone stopped 200 days ago: four at a time, resistant",
+            high_at(
+                on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL])
+                    .give(rx(SPIRONOLACTONE).from(400).until(200)),
+                &[300, 150, 100],
+            ),
+            Resistant,
+        ),
+        case(
+            "five classes, uncontrolled in the office at three visits, at goal on awake ambulatory: white-coat, controlled resistant",
+            high_at(five_classes(), &[300, 200, 100]).bp(
+                122.0,
+                76.0,
+                90,
+                BpSetting::AmbulatoryAwake,
+            ),
+            Resistant,
+        )
+        .reason("white-coat effect")
+        .reason("Controlled, but only on four or more classes: met"),
     ];
     run(ID, &cases);
 }

@@ -1865,3 +1865,51 @@ fn lbcl_is_read_from_its_codes_with_their_site_characters() {
         assert_eq!(assessed_as_lbcl(&codings), expected, "{codings:?}");
     }
 }
+
+/// CR-13: SCHOLAR-1's edges: stable disease as best response after 4 first-line cycles is not
+/// yet "more than 4" (the line over: not refractory), after 5 it is; progression on the first
+/// line after 2 cycles counts whatever the cycles; stable disease after 2 cycles of a later
+/// line counts, after 1 (the line stopped) not.
+#[test]
+fn cr13_scholar_1_edges() {
+    let cases = vec![
+        case(
+            "stable disease after 4 cycles of R-CHOP, completed: not refractory",
+            first_line(|l| {
+                l.cycles(4)
+                    .response(Response::Stable)
+                    .stopped(StopReason::Completed)
+            }),
+            NotMet,
+        ),
+        case(
+            "stable disease after 5 cycles of R-CHOP: primary refractory",
+            first_line(|l| l.cycles(5).response(Response::Stable)),
+            Refractory,
+        ),
+        case(
+            "progression after 2 cycles of R-CHOP: primary refractory",
+            first_line(|l| {
+                l.cycles(2)
+                    .response(Response::Progression)
+                    .stopped(StopReason::Progression)
+            }),
+            Refractory,
+        ),
+        case(
+            "stable disease after 2 cycles of R-ICE: refractory",
+            second_line(|l| l.cycles(2).response(Response::Stable)),
+            Refractory,
+        ),
+        case(
+            "stable disease after 1 cycle of R-ICE, stopped for toxicity: not refractory",
+            second_line(|l| {
+                l.cycles(1)
+                    .response(Response::Stable)
+                    .stopped(StopReason::Intolerance)
+            }),
+            Relapsed,
+        ),
+    ];
+    run(ID, &cases);
+}

@@ -2965,3 +2965,34 @@ fn a_coded_myeloma_relapse_or_remission_needs_no_english_words() {
     assert_eq!(assessment.status, NotMet, "{said}");
     assert!(said.contains("PR read from the diagnosis"), "{said}");
 }
+
+/// CR-11 (the class of CR-5): a relapse looked for and not found ("Screening for relapse:
+/// negative", "relapse screen negative", "assessed for recurrence — none") is no relapse, nor
+/// is a screening with no result; a positive result is one.
+#[test]
+fn a_relapse_looked_for_and_not_found_is_no_relapse() {
+    for display in [
+        "Multiple myeloma. Screening for relapse: negative",
+        "Multiple myeloma, relapse screen negative",
+        "Multiple myeloma; assessed for recurrence — none",
+        "Multiple myeloma; relapse: none found on restaging",
+        "Multiple myeloma; surveillance for relapse",
+    ] {
+        let v = vrd_relapse_vrd(partial_response, |v| {
+            v.condition_since("C90.00", display, 230)
+        });
+        let lines = derived(v.clone());
+        assert_eq!(lines.len(), 1, "{display}: {lines:#?}");
+        let assessment = super::support::assess(ID, &v.record());
+        let said = super::support::describe(&assessment);
+        assert_ne!(assessment.status, Relapsed, "{display}: {said}");
+    }
+    let v = vrd_relapse_vrd(partial_response, |v| {
+        v.condition_since(
+            "C90.00",
+            "Multiple myeloma. Screening for relapse: positive",
+            230,
+        )
+    });
+    assert_eq!(derived(v).len(), 2);
+}

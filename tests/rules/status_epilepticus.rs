@@ -1301,3 +1301,38 @@ fn a_second_line_drug_charted_as_its_iv_order_is_no_maintenance() {
     assert_eq!(status, "refractory", "{reasons}");
     assert_eq!(episode_lines(&env), ["1 lorazepam", "2 levetiracetam"]);
 }
+
+/// CR-13: NCS 2012 asks for a benzodiazepine and then a second-line drug: seizures going on
+/// after levetiracetam alone are not refractory status; seizures recurring on weaning
+/// anaesthesia begun 30 hours earlier are super-refractory (Shorvon & Ferlisi 2011).
+#[test]
+fn cr13_status_epilepticus_edges() {
+    let cases = vec![
+        case(
+            "levetiracetam with no benzodiazepine, seizures go on: not refractory status",
+            patient()
+                .give(
+                    rx("Levetiracetam 4500 mg")
+                        .at(t0())
+                        .ended_at(minutes(15))
+                        .role(DrugRole::SecondLineAntiseizure),
+                )
+                .seizure_activity(true, minutes(60)),
+            NotMet,
+        ),
+        case(
+            "seizures two hours after a 30-hour propofol infusion was stopped: super-refractory",
+            bzd_and_levetiracetam()
+                .give(
+                    rx("Propofol 5 mg/kg/h")
+                        .at(anaesthesia_start())
+                        .ended_at(anaesthesia_start() + Duration::hours(30))
+                        .role(DrugRole::AnaestheticInfusion),
+                )
+                .seizure_activity(true, anaesthesia_start() + Duration::hours(32)),
+            Refractory,
+        )
+        .label(SRSE),
+    ];
+    run(ID, &cases);
+}
