@@ -187,6 +187,19 @@ impl Save {
         }
     }
 
+    /// The patient the change is written on, where it names one by id (a change of a meeting's
+    /// case or task names the case or task: a join moves those to the kept record).
+    fn patient(&self) -> Option<PatientId> {
+        match self {
+            Save::Review { patient, .. } | Save::Note { patient, .. } => Some(*patient),
+            Save::WayForward(change) => Some(change.patient()),
+            Save::Meeting(
+                MeetingChange::AddCase { patient, .. } | MeetingChange::AddTask { patient, .. },
+            ) => Some(*patient),
+            Save::Meeting(_) => None,
+        }
+    }
+
     /// Whether it saves over a colleague's change the person was shown.
     pub fn overwrites(&self) -> bool {
         match self {
@@ -722,6 +735,20 @@ fn save_once(
     save: &Save,
     today: NaiveDate,
 ) -> Result<(String, Option<PatientId>), WayForwardError> {
+    // A record joined into another meanwhile is gone: said as such, not as the missing row the
+    // save ran into (a foreign key, "no patient 1702").
+    write_once(store, rules, save, today).map_err(|err| match joined(store, save.patient()) {
+        Some(words) => WayForwardError::Store(StoreError::Invalid(words)),
+        None => err,
+    })
+}
+
+fn write_once(
+    store: &mut Store,
+    rules: &Rules,
+    save: &Save,
+    today: NaiveDate,
+) -> Result<(String, Option<PatientId>), WayForwardError> {
     Ok(match save {
         Save::Review {
             patient,
@@ -817,16 +844,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
                 )
             }))
         }),
-        Request::Patient { id } => {
-            patient(store, rules, id).map(|detail| Reply::Patient(Box::new(detail)))
-        }
+        Request::Patient { id } => patient(store, rules, id)
+            .map(|detail| Reply::Patient(Box::new(detail)))
+            .map_err(|err| joined(store, Some(id)).map_or(err, StoreError::Invalid)),
         Request::Overview {
             care_team,
             waiting_months,
         } => store
             .overview(care_team, today, waiting_months)
             .map(|data| Reply::Overview(Box::new(data))),
-        Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
+        Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset)
+            .map_err(|err| joined(store, Some(patient)).map_or(err, StoreError::Invalid)),
         Request::Meetings { selected_task } => store.meetings().and_then(|list| {
             let tasks = store.open_tasks(today)?;
             let left = match selected_task {
@@ -877,6 +905,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
         }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))
+}
+
+/// What a screen still open on a patient record says once an import joined that record into
+/// another of the same person (removing it): no MRN, so a masked screen shows it as it is; the
+/// record's own MRN, now among the kept record's identifiers, finds the kept one.
+fn joined(store: &Store, patient: Option<PatientId>) -> Option<String> {
+    let day = store.joined_away(patient?).ok()??;
+    Some(format!(
+        "this record was merged into another record of this patient on {day} (an import): \
+         search its MRN to open the kept record"
+    ))
 }
 
 /// Why minutes were not written, in the dashboard's terms: the command line's `--out` and
