@@ -2816,3 +2816,37 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     // record.
     assert!(!said.contains("E1001"), "{said}");
 }
+
+/// TM-10: Alice and Bob mark the same open task done within the second before Bob's screen
+/// polls. Bob's save writes nothing (the task already says so) and is not audited as his; his
+/// status line must say it was a colleague's change, not that he saved it.
+#[test]
+fn a_task_a_colleague_marked_done_first_is_said_as_theirs() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.press('m');
+        user.key(KeyCode::Tab);
+    }
+    let (id, what) = {
+        let task = &bob.model.meetings.tasks[0].task;
+        (task.id, task.what.clone())
+    };
+    alice.press(' ');
+    bob.press(' ');
+    let status: String = query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]);
+    assert_eq!(status, "done");
+    let bobs: i64 = query(
+        &path,
+        "SELECT count(*) FROM audit_log WHERE who = 'dr.bob' AND entity = 'tasks'",
+        [],
+    );
+    assert_eq!(bobs, 0, "Bob changed nothing");
+    let said = bob.model.message.clone().unwrap_or_default();
+    assert!(
+        said.contains("already so, a colleague's change") && said.contains(&what),
+        "{said}"
+    );
+}

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, NaiveDate};
 
 use crate::assess;
-use crate::domain::{AuditEntry, PatientId, ReviewDecision};
+use crate::domain::{AuditEntry, Edit, PatientId, ReviewDecision};
 use crate::import::{Leftover, Rebuilt};
 use crate::meeting::{self, MeetingChange, MeetingView};
 use crate::rules::Rules;
@@ -197,6 +197,25 @@ impl Save {
                 MeetingChange::AddCase { patient, .. } | MeetingChange::AddTask { patient, .. },
             ) => Some(*patient),
             Save::Meeting(_) => None,
+        }
+    }
+
+    /// Whether it is an edit in which the person changed the record they opened: one that then
+    /// writes nothing found a colleague's identical change already there (both marked a task
+    /// done).
+    fn changes_a_record(&self) -> bool {
+        fn changed<T: PartialEq>(edit: &Edit<T>) -> bool {
+            edit.base.as_ref().is_some_and(|base| base != &edit.new)
+        }
+        match self {
+            // `None` for a record added, or one saved as it was opened.
+            Save::WayForward(change) => change.reversed().is_some(),
+            Save::Meeting(MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. }) => {
+                changed(edit)
+            }
+            Save::Meeting(MeetingChange::Attendee(edit)) => changed(edit),
+            Save::Meeting(MeetingChange::Task(edit)) => changed(edit),
+            Save::Meeting(_) | Save::Review { .. } | Save::Note { .. } => false,
         }
     }
 
@@ -708,6 +727,12 @@ fn saved(
                 save.undoing()
             } else {
                 Err("it changed nothing: the record already said so (a colleague's change, kept)")
+            };
+            // Said first, for a narrow status line: the change on the record is not theirs.
+            let message = if !wrote && save.changes_a_record() {
+                format!("already so, a colleague's change: {message}")
+            } else {
+                message
             };
             return Reply::Saved {
                 ticket,
