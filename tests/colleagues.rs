@@ -2705,7 +2705,7 @@ fn a_decision_on_case_2_of_a_stale_agenda_lands_on_the_patient_shown() {
 }
 
 /// A north-hospital Patient as FHIR, with an epilepsy diagnosis, for the join tests.
-fn north_patient(id: &str, mrn: &str, link: serde_json::Value) -> Vec<serde_json::Value> {
+fn north_patient(id: &str, mrn: &str, link: &serde_json::Value) -> Vec<serde_json::Value> {
     vec![
         serde_json::json!({
             "resourceType": "Patient",
@@ -2770,8 +2770,8 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     let dir = TempDir::new().unwrap();
     let path = demo_file(&dir);
     let none = serde_json::json!([]);
-    let mut both = north_patient("n-1", "E1001", none.clone());
-    both.extend(north_patient("n-2", "E2001", none));
+    let mut both = north_patient("n-1", "E1001", &none);
+    both.extend(north_patient("n-2", "E2001", &none));
     import_north(&path, "first.json", both);
     let mut alice = User::new(&path, "dr.alice");
     alice.open_patient("E2001");
@@ -2783,7 +2783,7 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
         north_patient(
             "n-2",
             "E2001",
-            serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaced-by"}]),
+            &serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaced-by"}]),
         ),
     );
     alice.sees_the_change();

@@ -191,9 +191,10 @@ impl Save {
     /// case or task names the case or task: a join moves those to the kept record).
     fn patient(&self) -> Option<PatientId> {
         match self {
-            Save::Review { patient, .. } | Save::Note { patient, .. } => Some(*patient),
             Save::WayForward(change) => Some(change.patient()),
-            Save::Meeting(
+            Save::Review { patient, .. }
+            | Save::Note { patient, .. }
+            | Save::Meeting(
                 MeetingChange::AddCase { patient, .. } | MeetingChange::AddTask { patient, .. },
             ) => Some(*patient),
             Save::Meeting(_) => None,
