@@ -2703,3 +2703,150 @@ fn a_decision_on_case_2_of_a_stale_agenda_lands_on_the_patient_shown() {
     assert_ne!(on(first.id).as_deref(), Some("Continue the current plan"));
     assert_eq!(presented(&bob).id, pointed.id);
 }
+
+/// A north-hospital Patient as FHIR, with an epilepsy diagnosis, for the join tests.
+fn north_patient(id: &str, mrn: &str, link: &serde_json::Value) -> Vec<serde_json::Value> {
+    vec![
+        serde_json::json!({
+            "resourceType": "Patient",
+            "id": id,
+            "identifier": [{
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                "system": "https://north.example.org/mrn",
+                "value": mrn
+            }],
+            "name": [{"use": "official", "family": "Berg", "given": ["Lena"]}],
+            "gender": "female",
+            "birthDate": "1970-05-05",
+            "link": link
+        }),
+        serde_json::json!({
+            "resourceType": "Condition",
+            "id": format!("c-{id}"),
+            "subject": {"reference": format!("Patient/{id}")},
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "G40.209"}], "text": "Focal epilepsy"},
+            "onsetDateTime": "2018-01-01"
+        }),
+    ]
+}
+
+/// Another program's import of `resources` from the north hospital into the shared file.
+fn import_north(path: &Path, name: &str, resources: Vec<serde_json::Value>) {
+    let mut store = Store::open(path, OpenMode::MustExist, "importer").unwrap();
+    let entries: Vec<serde_json::Value> = resources
+        .into_iter()
+        .map(|resource| serde_json::json!({"resource": resource}))
+        .collect();
+    let file = path.with_file_name(name);
+    std::fs::write(
+        &file,
+        serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
+            .to_string(),
+    )
+    .unwrap();
+    let report = refract::import::import_paths(
+        &mut store,
+        &Rules::embedded().unwrap(),
+        &[file],
+        today(),
+        &refract::import::ImportOptions {
+            source: Some("https://north.example.org/fhir".into()),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.failed, 0, "{report:#?}");
+}
+
+/// TM-9: Alice types a note on a patient whose duplicate record the hospital's MPI merges into
+/// the first one meanwhile (another terminal's import). Her note is never filed on another
+/// person, nor lost: it is refused with her text kept, and the status line says the record was
+/// merged and how to find the kept one, not a database error; the patient screen reloading
+/// under her says the same, not "invalid value in patients.id".
+#[test]
+fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let none = serde_json::json!([]);
+    let mut both = north_patient("n-1", "E1001", &none);
+    both.extend(north_patient("n-2", "E2001", &none));
+    import_north(&path, "first.json", both);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.open_patient("E2001");
+    alice.press('n');
+    alice.type_text("Seen in clinic: seizure diary reviewed");
+    import_north(
+        &path,
+        "merged.json",
+        north_patient(
+            "n-2",
+            "E2001",
+            &serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaced-by"}]),
+        ),
+    );
+    alice.sees_the_change();
+    let said = alice.model.message.clone().unwrap_or_default();
+    assert!(
+        said.contains("merged into another record of this patient"),
+        "{said}\n{}",
+        alice.screen()
+    );
+    assert!(!said.contains("patients.id"), "{said}");
+    alice.ctrl('s');
+    let notes: i64 = query(
+        &path,
+        "SELECT count(*) FROM notes WHERE text = 'Seen in clinic: seizure diary reviewed'",
+        [],
+    );
+    assert_eq!(notes, 0, "the note must not be filed anywhere unseen");
+    assert_eq!(
+        alice.typed().as_deref(),
+        Some("Seen in clinic: seizure diary reviewed"),
+        "what Alice typed is kept"
+    );
+    let said = alice.model.message.clone().unwrap_or_default();
+    assert!(
+        said.starts_with("not saved, your text is kept: this record was merged into another"),
+        "{said}"
+    );
+    assert!(!said.contains("FOREIGN KEY"), "{said}");
+    // Masked or not, the words name no MRN: the search by the record's own MRN finds the kept
+    // record.
+    assert!(!said.contains("E1001"), "{said}");
+}
+
+/// TM-10: Alice and Bob mark the same open task done within the second before Bob's screen
+/// polls. Bob's save writes nothing (the task already says so) and is not audited as his; his
+/// status line must say it was a colleague's change, not that he saved it.
+#[test]
+fn a_task_a_colleague_marked_done_first_is_said_as_theirs() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.press('m');
+        user.key(KeyCode::Tab);
+    }
+    let (id, what) = {
+        let task = &bob.model.meetings.tasks[0].task;
+        (task.id, task.what.clone())
+    };
+    alice.press(' ');
+    bob.press(' ');
+    let status: String = query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]);
+    assert_eq!(status, "done");
+    let bobs: i64 = query(
+        &path,
+        "SELECT count(*) FROM audit_log WHERE who = 'dr.bob' AND entity = 'tasks'",
+        [],
+    );
+    assert_eq!(bobs, 0, "Bob changed nothing");
+    let said = bob.model.message.clone().unwrap_or_default();
+    assert!(
+        said.contains("already so, a colleague's change") && said.contains(&what),
+        "{said}"
+    );
+}

@@ -79,6 +79,30 @@ impl Store {
             .optional()?;
         Ok(now.map(|now| (mrn.to_owned(), now, day)))
     }
+
+    /// The day a stored patient was joined into another record of the same person and removed
+    /// (`None` while the record is there, or when it went otherwise): what a screen still open
+    /// on it says when its save or its reload finds it gone.
+    pub fn joined_away(&self, patient: PatientId) -> Result<Option<String>> {
+        let exists: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?1)")?
+            .query_row([patient.0], |row| row.get(0))?;
+        if exists {
+            return Ok(None);
+        }
+        // Read only once the record is gone (a refused save, a failed reload): the audit log
+        // has no index by entity, and this is no path a screen takes while all is well.
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT substr(at, 1, 10) FROM audit_log
+                 WHERE action = ?1 AND entity = 'patients' AND entity_id = ?2
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![JOIN_ACTION, patient.0], |row| row.get(0))
+            .optional()?)
+    }
 }
 
 fn conflict(a: &Patient, b: &Patient) -> Option<String> {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, NaiveDate};
 
 use crate::assess;
-use crate::domain::{AuditEntry, PatientId, ReviewDecision};
+use crate::domain::{AuditEntry, Edit, PatientId, ReviewDecision};
 use crate::import::{Leftover, Rebuilt};
 use crate::meeting::{self, MeetingChange, MeetingView};
 use crate::rules::Rules;
@@ -184,6 +184,39 @@ impl Save {
             Save::WayForward(change) => Save::WayForward(change.overwriting(theirs)),
             Save::Meeting(change) => Save::Meeting(change.overwriting(theirs)),
             note @ Save::Note { .. } => note,
+        }
+    }
+
+    /// The patient the change is written on, where it names one by id (a change of a meeting's
+    /// case or task names the case or task: a join moves those to the kept record).
+    fn patient(&self) -> Option<PatientId> {
+        match self {
+            Save::WayForward(change) => Some(change.patient()),
+            Save::Review { patient, .. }
+            | Save::Note { patient, .. }
+            | Save::Meeting(
+                MeetingChange::AddCase { patient, .. } | MeetingChange::AddTask { patient, .. },
+            ) => Some(*patient),
+            Save::Meeting(_) => None,
+        }
+    }
+
+    /// Whether it is an edit in which the person changed the record they opened: one that then
+    /// writes nothing found a colleague's identical change already there (both marked a task
+    /// done).
+    fn changes_a_record(&self) -> bool {
+        fn changed<T: PartialEq>(edit: &Edit<T>) -> bool {
+            edit.base.as_ref().is_some_and(|base| base != &edit.new)
+        }
+        match self {
+            // `None` for a record added, or one saved as it was opened.
+            Save::WayForward(change) => change.reversed().is_some(),
+            Save::Meeting(MeetingChange::Case(edit) | MeetingChange::Decision { edit, .. }) => {
+                changed(edit)
+            }
+            Save::Meeting(MeetingChange::Attendee(edit)) => changed(edit),
+            Save::Meeting(MeetingChange::Task(edit)) => changed(edit),
+            Save::Meeting(_) | Save::Review { .. } | Save::Note { .. } => false,
         }
     }
 
@@ -696,6 +729,12 @@ fn saved(
             } else {
                 Err("it changed nothing: the record already said so (a colleague's change, kept)")
             };
+            // Said first, for a narrow status line: the change on the record is not theirs.
+            let message = if !wrote && save.changes_a_record() {
+                format!("already so, a colleague's change: {message}")
+            } else {
+                message
+            };
             return Reply::Saved {
                 ticket,
                 message,
@@ -717,6 +756,20 @@ fn saved(
 
 /// Makes one save, in one transaction; what was done in words, and the patient it was about.
 fn save_once(
+    store: &mut Store,
+    rules: &Rules,
+    save: &Save,
+    today: NaiveDate,
+) -> Result<(String, Option<PatientId>), WayForwardError> {
+    // A record joined into another meanwhile is gone: said as such, not as the missing row the
+    // save ran into (a foreign key, "no patient 1702").
+    write_once(store, rules, save, today).map_err(|err| match joined(store, save.patient()) {
+        Some(words) => WayForwardError::Store(StoreError::Invalid(words)),
+        None => err,
+    })
+}
+
+fn write_once(
     store: &mut Store,
     rules: &Rules,
     save: &Save,
@@ -817,16 +870,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
                 )
             }))
         }),
-        Request::Patient { id } => {
-            patient(store, rules, id).map(|detail| Reply::Patient(Box::new(detail)))
-        }
+        Request::Patient { id } => patient(store, rules, id)
+            .map(|detail| Reply::Patient(Box::new(detail)))
+            .map_err(|err| joined(store, Some(id)).map_or(err, StoreError::Invalid)),
         Request::Overview {
             care_team,
             waiting_months,
         } => store
             .overview(care_team, today, waiting_months)
             .map(|data| Reply::Overview(Box::new(data))),
-        Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
+        Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset)
+            .map_err(|err| joined(store, Some(patient)).map_or(err, StoreError::Invalid)),
         Request::Meetings { selected_task } => store.meetings().and_then(|list| {
             let tasks = store.open_tasks(today)?;
             let left = match selected_task {
@@ -877,6 +931,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
         }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))
+}
+
+/// What a screen still open on a patient record says once an import joined that record into
+/// another of the same person (removing it): no MRN, so a masked screen shows it as it is; the
+/// record's own MRN, now among the kept record's identifiers, finds the kept one.
+fn joined(store: &Store, patient: Option<PatientId>) -> Option<String> {
+    let day = store.joined_away(patient?).ok()??;
+    Some(format!(
+        "this record was merged into another record of this patient on {day} (an import): \
+         search its MRN to open the kept record"
+    ))
 }
 
 /// Why minutes were not written, in the dashboard's terms: the command line's `--out` and
