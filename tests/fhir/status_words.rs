@@ -317,3 +317,53 @@ fn an_stu3_statement_taken_na_is_no_exposure_and_taken_unk_is_of_unknown_status(
         report.warnings
     );
 }
+
+/// Stop reasons sent as codes alone from R4's example binding of
+/// MedicationStatement.statusReason (SNOMED CT "Drugs not taken/completed"): a drug not taken
+/// for its side effects is not tolerated, one the patient ran out of or lost not taken as
+/// prescribed, one too expensive not available; none is a failure. Sent alone (no display),
+/// they had been reasons not understood.
+#[test]
+fn drugs_not_taken_codes_sent_alone_are_read_as_their_reasons() {
+    let stopped = |id: &str, code: &str| {
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": "stopped",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": format!("Drug {id}")},
+            "effectivePeriod": {"start": "2024-01-01", "end": "2024-06-01"},
+            "statusReason": [{"coding": [{"system": SNOMED, "code": code}]}]
+        })
+    };
+    let document = patient_with(&[
+        stopped("a", "182864000"),
+        stopped("b", "182897004"),
+        stopped("c", "182873008"),
+        stopped("d", "182869005"),
+        stopped("e", "182872003"),
+    ]);
+    let mut env = Env::new();
+    let path = env.write_json("codes.json", &document);
+    let report = env.import_ok(&path);
+    assert!(
+        report.stop_reasons_not_understood.is_empty(),
+        "{:?}",
+        report.stop_reasons_not_understood
+    );
+    let reasons: Vec<String> = env
+        .rows("SELECT coalesce(stop_reason, '-') FROM drug_exposures ORDER BY text")
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "intolerance",
+            "intolerance",
+            "noncompliance",
+            "noncompliance",
+            "access"
+        ]
+    );
+}
