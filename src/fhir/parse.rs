@@ -3393,10 +3393,17 @@ fn map_medication(
     let hold_reason_understood = held && stop_reason.is_some();
     let (stop_reason, stop_text) = if held {
         let why = match (stop_reason, stop_text) {
-            (Some(reason), Some(words)) if !words.eq_ignore_ascii_case(reason.words()) => {
+            // Words that already begin with the reason (a hold refract exported, read back)
+            // are kept as they are.
+            (Some(reason), Some(words))
+                if !words
+                    .to_ascii_lowercase()
+                    .starts_with(&reason.words().to_ascii_lowercase()) =>
+            {
                 Some(format!("{} ({words})", reason.words()))
             }
-            (Some(reason), _) => Some(reason.words().to_owned()),
+            (Some(_), Some(words)) => Some(words),
+            (Some(reason), None) => Some(reason.words().to_owned()),
             (None, words) => words,
         };
         let text = match why {

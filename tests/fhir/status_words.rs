@@ -136,6 +136,31 @@ fn a_drug_on_hold_for_no_response_is_no_finished_failed_trial() {
             "{shown}"
         );
     }
+    // Exported and read back, the hold stays a hold (written `stopped` with its words, it read
+    // back as a stop for no response).
+    let mut env = Env::new();
+    let path = env.write_json(
+        "held.json",
+        &epilepsy_with(lamotrigine("on-hold", text_reason.clone())),
+    );
+    env.import_ok(&path);
+    let exported = env.path("export.json");
+    let output = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut again = Env::new();
+    again.import_ok(&exported);
+    assert_eq!(
+        lamotrigine_stop(&again),
+        [["-", "on hold: no response (Ineffective)"]]
+    );
+    assert_ne!(epilepsy_flag(&again).0, "refractory");
+
     // A medication request on hold alike.
     let mut env = Env::new();
     let held_order = json!({
