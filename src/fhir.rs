@@ -15,6 +15,7 @@ mod last_seizure;
 pub mod model;
 mod parse;
 mod product;
+mod status_words;
 pub mod stream;
 mod ucum;
 mod wire_out;

@@ -653,6 +653,17 @@ fn this_host() -> String {
 /// for relapse: negative", "assessed for recurrence — none", "Progression: nil") or only ask
 /// ("Surveillance for relapse") are no response; they had been read as a progression. Files are
 /// read again so that such statuses are no longer stored as progressions.
+/// Also in 29 (ST-6, ST-7, ST-8, ST-9): a medication record `on-hold` keeps the reason it gives in
+/// its words ("on hold: no response") and no stop reason: a pause is no stop, so a hold for no
+/// response is no finished failed trial and ends no other record's course (refract's FHIR
+/// export writes a hold `on-hold` with its reason, no longer `stopped`). A resource's
+/// `status` (and a Condition's or an allergy's status codes, STU3's `taken`) is read by its
+/// code whatever its case, spaces or underscores ("Entered-In-Error", " active "), with a
+/// warning naming what was written, and a status that is no code of its resource is said.
+/// STU3 `taken: na` is no exposure, `taken: unk` read as R4's `unknown`. An Encounter
+/// `planned` or `cancelled` places no reading. R4's "Drugs not taken" SNOMED CT codes of side
+/// effects, tablets run out or lost and cost are read sent alone. Files are read again so that
+/// such records are read by what their status says.
 pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

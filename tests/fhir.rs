@@ -106,6 +106,8 @@ mod said_current;
 mod shapes;
 #[path = "fhir/sources.rs"]
 mod sources;
+#[path = "fhir/status_words.rs"]
+mod status_words;
 #[path = "fhir/strengths.rs"]
 mod strengths;
 #[path = "fhir/synthea.rs"]

@@ -618,6 +618,18 @@ fn stop_reason_concept(reason: StopReason) -> CodeableConcept {
 /// them), or the words nothing understood, as written (text alone: read back, they are the
 /// same words, not understood again).
 fn stop_of(exposure: &DrugExposure) -> Option<CodeableConcept> {
+    if exposure.is_on_hold() {
+        // The hold's reason alone: the status says it is on hold, and reads back so.
+        let words = exposure
+            .stop_text
+            .as_deref()
+            .and_then(|text| text.strip_prefix(crate::domain::ON_HOLD_WORDS))
+            .and_then(|rest| rest.strip_prefix(": "))?;
+        return NonBlank::new(words).map(|text| CodeableConcept {
+            coding: Vec::new(),
+            text: Some(text),
+        });
+    }
     match (exposure.stop_reason, &exposure.stop_text) {
         (Some(reason), Some(words)) => {
             let mut concept = stop_reason_concept(reason);
@@ -1146,7 +1158,12 @@ fn patient_entries(
         // until the last day known (`EndUnknown`, an end), never open, so it goes out as
         // `completed` or `stopped` below and reads back so; an `active` record with a reason
         // beside it stays active, as it came.
-        let status = if exposure.end.is_none() {
+        // A hold goes out as one, its reason after "on hold" as the status reason: written
+        // `stopped` with "on hold: no response", it would read back as a stop for no response
+        // (ST-6), a pause become a failed trial.
+        let status = if exposure.is_on_hold() {
+            "on-hold"
+        } else if exposure.end.is_none() {
             "active"
         } else if exposure
             .stop_reason

@@ -73,12 +73,13 @@ impl CodeableConcept {
     /// else any coding holding one of them, else the first code as written. A concept may carry
     /// a source's own coding beside R4's (a translation), in any order: read first, its code
     /// would hide a `refuted` or a `resolved` after it (ST-1, ST-2).
-    pub fn status_code(&self, code_system: &str, codes: &[&str]) -> Option<&str> {
+    pub fn status_code<'s>(&'s self, code_system: &str, codes: &[&'s str]) -> Option<&'s str> {
+        // Read whatever its case or spaces, as a resource's status is (ST-7).
         let known = |coding: &&Coding| {
             coding
                 .code
                 .as_deref()
-                .is_some_and(|code| codes.contains(&code.trim()))
+                .is_some_and(|code| codes.contains(&super::status_words::code_of(code).as_ref()))
         };
         let of_system = |coding: &&Coding| {
             coding
@@ -86,14 +87,20 @@ impl CodeableConcept {
                 .as_deref()
                 .is_some_and(|system| system.trim().trim_end_matches('/').ends_with(code_system))
         };
-        self.coding
+        let read = self
+            .coding
             .iter()
             .filter(known)
             .find(of_system)
             .or_else(|| self.coding.iter().find(known))
-            .and_then(|coding| coding.code.as_deref())
-            .or_else(|| self.first_code())
-            .map(str::trim)
+            .and_then(|coding| coding.code.as_deref());
+        match read {
+            Some(code) => {
+                let code = super::status_words::code_of(code);
+                codes.iter().copied().find(|known| *known == code.as_ref())
+            }
+            None => self.first_code().map(str::trim),
+        }
     }
 }
 
@@ -455,6 +462,7 @@ pub struct Contained {
 pub struct MedicationUse {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     /// MedicationRequest: whether it authorizes giving the drug (an order) or only suggests or
     /// plans it.
@@ -600,6 +608,7 @@ pub struct Medication {
     pub meta: Option<Meta>,
     /// `entered-in-error`: the source withdraws it (active and inactive are read alike: an
     /// inactive Medication still says what a record of it gave).
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub code: Option<CodeableConcept>,
     /// The dose form (tablet, capsule, solution).
@@ -661,6 +670,7 @@ pub struct ObservationComponent {
 pub struct Observation {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub code: Option<CodeableConcept>,
     #[serde(rename = "valueQuantity")]
@@ -730,6 +740,7 @@ pub struct Annotation {
 /// An Encounter, read for its class (see `fhir::encounter`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Encounter {
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub meta: Option<Meta>,
     /// R4 a Coding, R5 a list of CodeableConcepts: read in any shape.
@@ -742,6 +753,7 @@ pub struct Encounter {
 pub struct DiagnosticReport {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub code: Option<CodeableConcept>,
     #[serde(rename = "effectiveDateTime")]
@@ -764,6 +776,7 @@ pub struct DiagnosticReport {
 pub struct ImagingStudy {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub encounter: Option<Reference>,
     pub started: Option<String>,
@@ -798,6 +811,7 @@ pub struct ImagingSeries {
 pub struct QuestionnaireResponse {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     /// The form's canonical URL (a LOINC panel: `http://loinc.org/q/44249-1`).
     pub questionnaire: Option<String>,
@@ -855,6 +869,7 @@ pub struct AnswerCoding {
 pub struct Procedure {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     /// STU3: true says the procedure was not done (ST-5).
     #[serde(rename = "notDone", default, deserialize_with = "lenient")]
@@ -900,6 +915,7 @@ pub struct FocalDevice {
 /// the Procedure naming it puts on the patient's record.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Device {
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     /// The patient the device is affixed to (R4 `Device.patient`): an implant sent with no
     /// DeviceUseStatement is the patient's by it.
@@ -923,6 +939,7 @@ pub struct DeviceName {
 pub struct DeviceUseStatement {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub device: Option<Reference>,
     #[serde(rename = "timingPeriod")]
@@ -956,6 +973,7 @@ pub struct ContainedDevice {
 pub struct ResearchSubject {
     pub meta: Option<Meta>,
     pub individual: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub study: Option<Reference>,
     pub period: Option<Period>,
@@ -1021,6 +1039,7 @@ pub struct AllergyReaction {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CareTeam {
     pub meta: Option<Meta>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     pub name: Option<String>,
     pub subject: Option<Reference>,
@@ -1032,6 +1051,7 @@ pub struct CareTeam {
 pub struct CarePlan {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
+    #[serde(default, deserialize_with = "super::status_words::status_word")]
     pub status: Option<String>,
     #[serde(default)]
     pub category: Vec<CodeableConcept>,

@@ -295,6 +295,11 @@ pub struct MedicationRecord {
     /// A stop reason the vocabulary does not know, as written.
     #[serde(default)]
     pub stop_text: Option<String>,
+    /// A record on hold whose reason the vocabulary read: its words follow "on hold" in
+    /// `stop_text` with no stop reason set (a hold is no stop, ST-6), and are no reason the
+    /// vocabulary failed to read.
+    #[serde(default)]
+    pub hold_reason_understood: bool,
     pub dosages: Vec<DoseSpec>,
     /// One dose given at a time (a MedicationAdministration with an `effectiveDateTime`): doses
     /// are grouped into cycles when the record is assembled. Not one dated by a month or a year
@@ -1081,6 +1086,15 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             id.len()
         ));
     }
+    let mut mapping = map_by_type(raw, rules)?;
+    if let Some(warning) = super::status_words::warning(raw) {
+        mapping.warnings.push(warning);
+    }
+    Ok(mapping)
+}
+
+/// Maps one resource by its type (see [`map_resource`]).
+fn map_by_type(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, String> {
     match raw.resource_type {
         "Patient" => {
             let resource: model::Patient = parse_as(raw)?;
@@ -1234,7 +1248,11 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let unknown_stop_reason = record
                 .stop_text
                 .as_deref()
-                .filter(|_| record.stop_reason.is_none() && !record.dose_changed)
+                .filter(|_| {
+                    record.stop_reason.is_none()
+                        && !record.dose_changed
+                        && !record.hold_reason_understood
+                })
                 .and_then(|text| match text.strip_prefix(ON_HOLD_WORDS) {
                     Some(rest) => rest.strip_prefix(": ").map(str::to_owned),
                     None => Some(text.to_owned()),
@@ -1817,9 +1835,18 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let Some(id) = raw.id.or(raw.full_url) else {
                 return Ok(Mapped::Skipped(skipped_kind(raw)).into());
             };
+            // R4 encounter-status `planned` ("has not yet started") and `cancelled` ("ended
+            // before it has begun"): no stay the patient was in, so no place a reading was taken
+            // (ST-9). Read as a visit that moves no reading, so that a copy kept earlier (the
+            // stay in progress) no longer moves them either.
+            let visit = if matches!(resource.status.as_deref(), Some("planned" | "cancelled")) {
+                Visit::Elsewhere
+            } else {
+                visit_of_class(resource.class.as_ref())
+            };
             Ok(Mapped::Encounter {
                 id: id.to_owned(),
-                visit: visit_of_class(resource.class.as_ref()),
+                visit,
             }
             .into())
         }
@@ -2184,8 +2211,13 @@ fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option
 /// flags beside a status such as `completed` said it too, and were read as the drug given
 /// (ST-5). Left out as a record not given, with a warning.
 fn said_not_given(resource: &model::MedicationUse) -> Option<String> {
-    let flag = if resource.taken.as_deref().map(str::trim) == Some("n") {
+    // STU3 medication-statement-taken `na`: "not applicable" (ST-8), no assertion the drug was
+    // taken at all: no exposure, as `n` is. `unk` is read as R4's `unknown` status (see
+    // `map_medication`). Read whatever its case, as a status is (ST-7).
+    let flag = if taken_code(resource).as_deref() == Some("n") {
         "taken: n"
+    } else if taken_code(resource).as_deref() == Some("na") {
+        "taken: na, not applicable"
     } else if resource.was_not_taken == Some(true) {
         "wasNotTaken"
     } else if resource.not_given == Some(true) {
@@ -2198,6 +2230,15 @@ fn said_not_given(resource: &model::MedicationUse) -> Option<String> {
     Some(format!(
         "a record saying the drug was not taken or not given ({flag}): not an exposure"
     ))
+}
+
+/// STU3 MedicationStatement `taken` (`y`, `n`, `unk`, `na`) as its code (see
+/// `status_words::code_of`).
+fn taken_code(resource: &model::MedicationUse) -> Option<String> {
+    resource
+        .taken
+        .as_deref()
+        .map(|taken| super::status_words::code_of(taken).into_owned())
 }
 
 /// Why a dispense that is not cancelled or declined is still no evidence the patient got the
@@ -2298,9 +2339,9 @@ fn removed(raw: &RawResource<'_>, meta: Option<&model::Meta>) -> Mapping {
 
 fn is_entered_in_error(status: Option<&CodeableConcept>) -> bool {
     status.is_some_and(|s| {
-        s.coding
-            .iter()
-            .any(|c| c.code.as_deref() == Some("entered-in-error"))
+        s.coding.iter().any(|c| {
+            c.code.as_deref().map(super::status_words::code_of) == Some("entered-in-error".into())
+        })
     })
 }
 
@@ -3297,7 +3338,16 @@ fn map_medication(
     }
     let (utc_offset_minutes, end_utc_offset_minutes) =
         medication_offsets(resource, &timings, start, end);
-    let status = resource.status.as_deref().unwrap_or("");
+    // STU3 `taken: unk`, "unknown that the patient has taken the medication" (ST-8): whether
+    // it was taken, and so which status holds, is not known: read as R4's `unknown` status,
+    // whatever status is written beside it.
+    let taken_unknown = raw.resource_type == "MedicationStatement"
+        && taken_code(resource).as_deref() == Some("unk");
+    let status = if taken_unknown {
+        "unknown"
+    } else {
+        resource.status.as_deref().unwrap_or("")
+    };
     let active = !dispensed && matches!(status, "active" | "in-progress");
     let end_recorded = end.is_some() && matches!(dates, DatesKnown::Stated | DatesKnown::Dispensed);
 
@@ -3333,11 +3383,36 @@ fn map_medication(
             StopReading::Known(_) => None,
         }),
     };
-    // A hold is shown as one: the drug is not given now, and the record does not say why.
-    let stop_text = match (status, stop_reason, stop_text) {
-        (ON_HOLD, None, None) if !dispensed => Some(String::from(ON_HOLD_WORDS)),
-        (ON_HOLD, None, Some(words)) if !dispensed => Some(format!("{ON_HOLD_WORDS}: {words}")),
-        (_, _, stop_text) => stop_text,
+    // A hold is shown as one: the drug is not given now. Its reason says why it was paused,
+    // never that it stopped (ST-6): R4's `on-hold` is "temporarily halted", "expected to
+    // continue later", so a hold for no response is no finished trial that failed, nor a stop
+    // of another record's course. The reason understood is kept in its words after "on hold"
+    // ("on hold: no response (Not effective)"), for the team to read, and no stop reason is
+    // set; the record saying `stopped` is what makes a stop.
+    let held = status == ON_HOLD && !dispensed;
+    let hold_reason_understood = held && stop_reason.is_some();
+    let (stop_reason, stop_text) = if held {
+        let why = match (stop_reason, stop_text) {
+            // Words that already begin with the reason (a hold refract exported, read back)
+            // are kept as they are.
+            (Some(reason), Some(words))
+                if !words
+                    .to_ascii_lowercase()
+                    .starts_with(&reason.words().to_ascii_lowercase()) =>
+            {
+                Some(format!("{} ({words})", reason.words()))
+            }
+            (Some(_), Some(words)) => Some(words),
+            (Some(reason), None) => Some(reason.words().to_owned()),
+            (None, words) => words,
+        };
+        let text = match why {
+            Some(why) => format!("{ON_HOLD_WORDS}: {why}"),
+            None => String::from(ON_HOLD_WORDS),
+        };
+        (None, Some(text))
+    } else {
+        (stop_reason, stop_text)
     };
 
     // R4 `unknown`: one of the other statuses applies, the source does not know which (review
@@ -3437,6 +3512,7 @@ fn map_medication(
             completed: !dispensed && status == "completed",
             stopped,
             dose_changed,
+            hold_reason_understood,
             stopped_by: resource
                 .date_asserted
                 .as_ref()

@@ -431,3 +431,37 @@ fn an_encounter_whose_class_is_unread_is_counted_as_unread() {
         file.skipped
     );
 }
+
+/// ST-9. R4 encounter-status `planned` ("has not yet started") and `cancelled` ("ended before it
+/// has begun"): a stay that did not happen is no place a reading was taken. High office
+/// readings filed under a cancelled admission were read as hospital readings and left out: a
+/// resistant hypertension missed. Sent later as cancelled, a stay kept earlier in progress no
+/// longer moves its readings.
+#[test]
+fn a_planned_or_cancelled_stay_is_no_place_a_reading_was_taken() {
+    for status in ["planned", "cancelled"] {
+        let mut resources = on_three_classes();
+        let mut stay = encounter("enc-stay", &act_code("IMP"));
+        stay["status"] = json!(status);
+        resources.push(stay);
+        resources.extend(high_in("Encounter/enc-stay"));
+        let env = import_bundle(&resources);
+        assert_eq!(stay_settings(&env), ["office", "office"], "{status}");
+        assert_eq!(hypertension(&env), "resistant", "{status}");
+    }
+    let mut resources = on_three_classes();
+    let mut stay = encounter("enc-stay", &act_code("IMP"));
+    stay["status"] = json!("in-progress");
+    resources.push(stay.clone());
+    resources.extend(high_in("Encounter/enc-stay"));
+    let mut env = Env::new();
+    let path = env.write_json("first.json", &bundle("collection", &resources));
+    env.import_ok(&path);
+    assert_eq!(stay_settings(&env), ["hospital", "hospital"]);
+    stay["status"] = json!("cancelled");
+    stay["meta"] = json!({"lastUpdated": "2026-11-20T00:00:00Z"});
+    let path = env.write_json("second.json", &bundle("collection", &[stay]));
+    env.import_ok(&path);
+    assert_eq!(stay_settings(&env), ["office", "office"]);
+    assert_eq!(hypertension(&env), "resistant");
+}
