@@ -1087,7 +1087,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         ));
     }
     let mut mapping = map_by_type(raw, rules)?;
-    if let Some(warning) = super::status_words::warning(raw) {
+    if let Some(warning) = super::status_words::warning(raw.resource_type, raw.json) {
         mapping.warnings.push(warning);
     }
     Ok(mapping)

@@ -16,8 +16,6 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::stream::RawResource;
-
 /// `written` as a status code: trimmed, lowercase, spaces and underscores made hyphens.
 pub fn code_of(written: &str) -> Cow<'_, str> {
     let trimmed = written.trim();
@@ -200,12 +198,12 @@ fn codes_of(resource_type: &str) -> Option<&'static [&'static str]> {
 /// Most resources write their status as a code: the JSON is scanned for the values of its
 /// `status` keys first, and parsed for its own (top-level) status only when one of them is not
 /// a code of the type as written (a nested `status`, an Encounter's location's, may be).
-pub fn warning(raw: &RawResource<'_>) -> Option<String> {
-    let codes = codes_of(raw.resource_type)?;
-    if scanned_statuses(raw.json).all(|value| value.is_some_and(|v| codes.contains(&v))) {
+pub fn warning(resource_type: &str, json: &str) -> Option<String> {
+    let codes = codes_of(resource_type)?;
+    if scanned_statuses(json).all(|value| value.is_some_and(|v| codes.contains(&v))) {
         return None;
     }
-    let top: Top = serde_json::from_str(raw.json).ok()?;
+    let top: Top = serde_json::from_str(json).ok()?;
     let written = top.status?;
     let Some(written) = written.as_str() else {
         return Some(format!(
@@ -224,7 +222,7 @@ pub fn warning(raw: &RawResource<'_>) -> Option<String> {
     Some(format!(
         "its status '{written}' is no {} status of FHIR: not understood, the record is read \
          as if it had no status (ask the source what it means)",
-        raw.resource_type
+        resource_type
     ))
 }
 
