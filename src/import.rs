@@ -641,7 +641,9 @@ fn this_host() -> String {
 /// own entries are held to the inner Bundles' server: two servers' searchsets by `meta.source`
 /// had had both servers' `Patient/1` taken for one (the first's name replaced, its diagnosis
 /// lost, no warning); such files are now refused whole, naming both servers. One inner Bundle
-/// naming two servers is refused in words of that one Bundle. Files are read again so that a
+/// naming two servers is refused in words of that one Bundle. So is, once a file holds an inner
+/// Bundle, one whose entries of a Bundle naming no server stand beside a named server's (RV-3):
+/// whether the one's `Patient/1` is the other's is not known. Files are read again so that a
 /// file that mixed two servers this way is refused instead of kept as one patient.
 /// Also in 29 (MV-7): two orders (or statements) of one drug begun at one moment at other doses,
 /// which are no parts of one day's doses, are neither a renewal nor a dose change of each

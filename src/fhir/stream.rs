@@ -496,6 +496,9 @@ struct Across {
     inner_bundle: (usize, String),
     /// How many inner Bundles the file has shown so far.
     inner_bundles: usize,
+    /// Where the first entry stands that names a record and whose server is unknown
+    /// (a `urn:` or no `fullUrl`, its Bundle naming no `meta.source`).
+    unnamed: Option<String>,
 }
 
 /// Where an entry comes from: a server's base as written, and as [`same_server`] spells it.
@@ -537,10 +540,27 @@ impl Across {
     /// person's record filed on another, one lost); the user's `--source` cannot split one
     /// file. The outer Bundle's own entries may come from two servers while it holds no
     /// Bundle (the import weighs each Patient's); once it holds one, they are held to its.
-    fn check_server(&mut self, path: &str, full_url: Option<&str>) -> Result<(), FhirError> {
+    ///
+    /// In a file holding an inner Bundle, an entry whose server is unknown beside one whose
+    /// server is named is such a mix too (RV-3): whether the one's Patient/1 is the other's is
+    /// not known. `keyed` says whether the entry names a record as the import keys it (its
+    /// resource's id or `fullUrl`, a `DELETE`'s URL): one that does not (a searchset's
+    /// OperationOutcome with neither) names none another could be taken for. Only a file with no inner Bundle may mix them, as before.
+    fn check_server(
+        &mut self,
+        path: &str,
+        full_url: Option<&str>,
+        keyed: bool,
+    ) -> Result<(), FhirError> {
         let Some(written) = Origin::written(full_url, self.holder_source.as_deref()) else {
-            return Ok(());
+            if keyed && self.unnamed.is_none() {
+                self.unnamed = Some(path.to_owned());
+            }
+            return self.check_unnamed(path);
         };
+        if self.unnamed.is_some() {
+            self.check_unnamed_beside(path, written)?;
+        }
         // An entry from a server already seen as written, where it cannot differ from another
         // (most files hold no Bundle): no allocation.
         let seen = |origin: &Origin| origin.written == written;
@@ -610,6 +630,39 @@ impl Across {
             }
         }
     }
+
+    /// Refuses the file, once it holds an inner Bundle, if an entry of an unknown server
+    /// stands beside one whose server is named (see [`Across::check_server`]).
+    fn check_unnamed(&self, path: &str) -> Result<(), FhirError> {
+        if self.unnamed.is_none() {
+            return Ok(());
+        }
+        let named = match &self.inner_server {
+            Some((inner, _)) => Some(inner),
+            None => self.outer_servers.first(),
+        };
+        match named {
+            Some(named) => self.check_unnamed_beside(path, &named.written),
+            None => Ok(()),
+        }
+    }
+
+    fn check_unnamed_beside(&self, path: &str, named: &str) -> Result<(), FhirError> {
+        let Some(at) = &self.unnamed else {
+            return Ok(());
+        };
+        if self.inner_bundles == 0 {
+            return Ok(());
+        }
+        Err(FhirError::at(
+            path,
+            format!(
+                "entries from {named} beside entries of a Bundle that names no server (from \
+                 {at}): the same id in both may be two people taken for one; import each part \
+                 as a file of its own, with its own --source"
+            ),
+        ))
+    }
 }
 
 impl Versions {
@@ -654,14 +707,20 @@ fn entry_resource<E>(
     let deleted_at = entry.response.as_ref().and_then(ResponseIn::last_modified);
     let here = || format!("{prefix}entry[{index}]");
     let Some(resource) = entry.resource else {
-        across.check_server(&here(), entry.full_url.as_deref())?;
         // A deletion in a transaction or history bundle names its resource in the request only.
-        if let Some(request) = &entry.request
-            && request
+        let deleted = entry.request.as_ref().and_then(|request| {
+            request
                 .method
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"))
-            && versions.first(request.url.as_deref().and_then(request_key), across)
+                .then(|| request.url.as_deref().and_then(request_key))
+        });
+        let keyed = deleted
+            .as_ref()
+            .is_some_and(|key| key.is_some() || entry.full_url.is_some());
+        across.check_server(&here(), entry.full_url.as_deref(), keyed)?;
+        if let (Some(request), Some(key)) = (&entry.request, deleted)
+            && versions.first(key, across)
         {
             summary.resources += 1;
             each(RawResource {
@@ -690,6 +749,8 @@ fn entry_resource<E>(
         let inner: Document<'_> =
             serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
         across.inner_bundles += 1;
+        // The outer Bundle's own entries before it may already mix a named server with none.
+        across.check_unnamed(&here())?;
         let holder = std::mem::replace(
             &mut across.holder_source,
             inner.meta.as_ref().and_then(|meta| meta.source.clone()),
@@ -710,7 +771,8 @@ fn entry_resource<E>(
         read?;
         return Ok(());
     }
-    across.check_server(&here(), entry.full_url.as_deref())?;
+    let keyed = head.id.is_some() || entry.full_url.is_some();
+    across.check_server(&here(), entry.full_url.as_deref(), keyed)?;
     if !versions.first(
         head.id.as_deref().map(|id| format!("{resource_type}/{id}")),
         across,

@@ -854,3 +854,131 @@ fn one_inner_bundle_naming_two_servers_is_refused_in_the_singular() {
     );
     assert!(!error.contains("the Bundles inside"), "{error}");
 }
+
+/// Review RV-3: a Bundle whose entries name no server (`urn:uuid` URLs, no `meta.source`)
+/// beside one that names its server is a mix as well: whether the first's Patient/1 is the
+/// second's is not known. Both were taken for one person, the first's name, sex and birth
+/// replaced by the other's and both diagnoses filed on the one left, with no warning. The file
+/// is refused whole, in whichever order the two come and wherever the entries stand (inner
+/// Bundles, or the outer Bundle's own entries beside an inner one).
+#[test]
+fn a_bundle_naming_no_server_beside_one_naming_its_server_is_refused() {
+    let north = "https://north.example.org/fhir";
+    let named = |resources: &[Value]| {
+        let mut found = bundle("searchset", resources);
+        found["meta"] = json!({"source": north});
+        found
+    };
+    let unnamed = |resources: &[Value]| bundle("searchset", resources);
+    let mut sund = patient("1", "S-1", "Sund", "Sven");
+    sund["gender"] = json!("male");
+    sund["birthDate"] = json!("1990-01-01");
+    let norr = [
+        patient("1", "N-1", "Norr", "Nina"),
+        condition("ca", "Patient/1", ICD10, "G40.909", "Epilepsy"),
+    ];
+    let sund = [
+        sund,
+        condition("cb", "Patient/1", ICD10, "I10", "Hypertension"),
+    ];
+    let wants = [
+        "north.example.org/fhir",
+        "a Bundle that names no server",
+        "--source",
+    ];
+    let nested = |first: Value, second: Value| {
+        bundle_of(
+            "collection",
+            &[json!({"resource": first}), json!({"resource": second})],
+        )
+    };
+    refused(&nested(named(&norr), unnamed(&sund)), &wants);
+    refused(&nested(unnamed(&sund), named(&norr)), &wants);
+
+    // The outer Bundle's own entries, naming no server, beside an inner one naming its own:
+    // before it and after it.
+    let mut own_first = bundle("collection", &sund);
+    own_first["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"resource": named(&norr)}));
+    refused(&own_first, &wants);
+    let mut own_after = bundle("collection", &sund);
+    own_after["entry"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, json!({"resource": named(&norr)}));
+    refused(&own_after, &wants);
+
+    // The outer Bundle's own entries named by its meta.source, an inner one naming none.
+    let mut named_outer = bundle("collection", &norr);
+    named_outer["meta"] = json!({"source": north});
+    named_outer["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"resource": unnamed(&sund)}));
+    refused(&named_outer, &wants);
+}
+
+/// What RV-3's refusal leaves read as before: searchsets that all name no server; one server's
+/// searchsets in an outer Bundle that names none and has no entries of its own; a Bundle
+/// holding no Bundle whose entries are partly a server's, partly `urn:uuid`; and a server's
+/// searchset whose informational OperationOutcome (no id, no `fullUrl`) names no record.
+#[test]
+fn bundles_naming_no_server_are_read_where_they_mix_with_none() {
+    let north = "https://north.example.org/fhir";
+    let epilepsy = condition("c1", "Patient/1", ICD10, "G40.909", "Epilepsy");
+    let norr = patient("1", "N-1", "Norr", "Nina");
+    let unnamed = bundle_of(
+        "collection",
+        &[
+            json!({"resource": bundle("searchset", std::slice::from_ref(&norr))}),
+            json!({"resource": bundle("searchset", std::slice::from_ref(&epilepsy))}),
+        ],
+    );
+    let named_pages = bundle_of(
+        "collection",
+        &[
+            json!({"resource": bundle_of("searchset", &[served(north, &norr)])}),
+            json!({"resource": bundle_of("searchset", &[served(north, &epilepsy)])}),
+        ],
+    );
+    let flat = bundle_of(
+        "collection",
+        &[
+            served(north, &norr),
+            json!({"fullUrl": "urn:uuid:c1", "resource": epilepsy}),
+        ],
+    );
+    let outcome = json!({
+        "resource": {"resourceType": "OperationOutcome", "issue": [{
+            "severity": "information", "code": "informational",
+            "diagnostics": "2 matches"}]},
+        "search": {"mode": "outcome"},
+    });
+    let with_outcome = bundle_of(
+        "collection",
+        &[json!({"resource": bundle_of(
+            "searchset",
+            &[served(north, &norr), served(north, &epilepsy), outcome],
+        )})],
+    );
+    for (name, document) in [
+        ("unnamed", unnamed),
+        ("named pages", named_pages),
+        ("flat", flat),
+        ("with outcome", with_outcome),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json("read.json", &document);
+        let file = env.import_ok(&path);
+        assert_eq!(
+            env.rows(
+                "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id"
+            ),
+            [["N-1", "G40.909"]],
+            "{name}: {:?}",
+            file.warnings
+        );
+    }
+}
