@@ -30,6 +30,7 @@ pub use clinical::{
     NOT_TAKEN_WORDS, NamedCondition, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
     Procedure, ReferenceRange, START_BY_MARK, STUDY_PLACE_CODE, TreatmentLine, UNIDENTIFIED_DRUG,
     age_in_years, age_until, at_latest, cycles_words, initials, local_day, local_time,
+    reason_leads,
 };
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DoseFrom, DrugRole, Intent,

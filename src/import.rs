@@ -650,7 +650,9 @@ fn this_host() -> String {
 /// other: both stand from their start, each at its own dose over its own dates, and the one of
 /// the higher dose is the course later renewals continue. Which id sorted first had decided it
 /// (the first a course of no days, the second's dose the course's). Files are read again so
-/// that both doses stand whatever the records' ids.
+/// that both doses stand whatever the records' ids. A later renewal continues the one whose
+/// dose it repeats, the other given at least from its start (RV-4); only one repeating neither
+/// continues the higher dose.
 /// Also in 29 (CR-11): a disease status's words that look for a category and find none ("Screening
 /// for relapse: negative", "assessed for recurrence — none", "Progression: nil") or only ask
 /// ("Surveillance for relapse") are no response; they had been read as a progression. Files are
@@ -665,7 +667,9 @@ fn this_host() -> String {
 /// STU3 `taken: na` is no exposure, `taken: unk` read as R4's `unknown`. An Encounter
 /// `planned` or `cancelled` places no reading. R4's "Drugs not taken" SNOMED CT codes of side
 /// effects, tablets run out or lost and cost are read sent alone. Files are read again so that
-/// such records are read by what their status says.
+/// such records are read by what their status says. A hold's understood reason leads its words,
+/// alone or before the record's own words in brackets, so that the reaction it names is read
+/// (RV-2).
 pub const MAPPING_VERSION: i64 = 29;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

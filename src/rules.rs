@@ -602,7 +602,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// say it was looked for ("Surveillance for relapse"); a positive result states it, a result of
 /// something else ("Relapse, no high-risk features") leaves it named (CR-11). Propranolol is
 /// judged against its tablet's 480 mg/d unless the record names a long-acting form (320), and
-/// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12).
+/// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12). A drug put on
+/// hold as not tolerated marks the options giving it and is a contraindication "unless
+/// contraindicated" allows, as a stop for intolerance is (RV-2).
 const ENGINE_REVISION: u32 = 37;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

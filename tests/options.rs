@@ -569,6 +569,49 @@ fn clozapine_stopped_for_agranulocytosis_marks_every_option_that_gives_clozapine
     assert!(marked_by_reaction(&rules, "schizophrenia", &record).is_empty());
 }
 
+/// RV-2: clozapine put on hold (R4 `on-hold`) as not tolerated, agranulocytosis. A hold is no
+/// stop (ST-6), but the reaction belongs to the patient: every option giving clozapine is
+/// marked, as when it was stopped. Held for no response, or for words nobody read, it is none.
+#[test]
+fn clozapine_on_hold_for_agranulocytosis_marks_every_option_that_gives_clozapine() {
+    let rules = rules();
+    let held = |words: &str| {
+        let mut clozapine = exposure(1, "clozapine 100 MG Oral Tablet", at(2021, 1, 1), None);
+        clozapine.stop_text = Some(words.to_owned());
+        PatientRecord {
+            exposures: vec![clozapine],
+            ..PatientRecord::default()
+        }
+    };
+    let record = held("on hold: not tolerated (Clozapine-induced agranulocytosis (ANC 0.3))");
+    assert_eq!(
+        marked_by_reaction(&rules, "schizophrenia", &record),
+        CLOZAPINE_OPTIONS
+    );
+    assert_eq!(
+        reactions(
+            &option(&rules, "schizophrenia", "clozapine"),
+            &record,
+            &rules.book
+        )
+        .as_deref(),
+        Some(
+            "clozapine on hold (order of 2021-01-01), not tolerated (Clozapine-induced \
+             agranulocytosis (ANC 0.3))"
+        )
+    );
+    for not_intolerance in [
+        "on hold: no response (Not effective)",
+        "on hold: not tolerated and no response",
+        "on hold",
+    ] {
+        assert!(
+            marked_by_reaction(&rules, "schizophrenia", &held(not_intolerance)).is_empty(),
+            "{not_intolerance}"
+        );
+    }
+}
+
 fn drug_reaction(substance: &str, reaction: &str) -> DrugReaction {
     DrugReaction {
         id: 1,

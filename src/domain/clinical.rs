@@ -625,6 +625,27 @@ impl DrugExposure {
                 .is_some_and(|text| text.starts_with(ON_HOLD_WORDS))
     }
 
+    /// Why a drug put on hold was held, where the reason was understood (RV-2): the hold is no
+    /// stop (no `stop_reason`), but what it was held for still happened to the patient (a
+    /// clozapine held for agranulocytosis is a reaction on record). The import writes an
+    /// understood reason's words first after "on hold: ", alone or before the record's own
+    /// words in brackets ("on hold: not tolerated (Clozapine-induced agranulocytosis)"), so
+    /// that words nobody read ("on hold: not tolerated and no response") never pass for one.
+    pub fn held_for(&self) -> Option<StopReason> {
+        if !self.is_on_hold() {
+            return None;
+        }
+        let why = self
+            .stop_text
+            .as_deref()?
+            .strip_prefix(ON_HOLD_WORDS)?
+            .strip_prefix(": ")?;
+        StopReason::ALL
+            .iter()
+            .copied()
+            .find(|reason| reason_leads(why, reason.words()))
+    }
+
     /// Where the course ended because the patient reported not taking the drug (a statement
     /// `not-taken`, review R9-5; see [`NOT_TAKEN_WORDS`]): the day they did not take it from (its
     /// end) and why, when the statement said. `None` for any other course.
@@ -694,6 +715,16 @@ impl DrugExposure {
 
 /// How an approximate date is shown: its day, a time of it meaning nothing.
 const DAY_FORMAT: &str = "%Y-%m-%d";
+
+/// Whether `text` is a reason's `words` alone, or followed by other words in brackets (in any
+/// case): how an understood reason leads a hold's words (see [`DrugExposure::held_for`]).
+pub fn reason_leads(text: &str, words: &str) -> bool {
+    text.get(..words.len())
+        .is_some_and(|lead| lead.eq_ignore_ascii_case(words))
+        && text
+            .get(words.len()..)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(" ("))
+}
 
 /// The words a drug put on hold carries as its stop text (see [`DrugExposure::is_on_hold`]).
 pub const ON_HOLD_WORDS: &str = "on hold";

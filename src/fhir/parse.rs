@@ -3393,13 +3393,10 @@ fn map_medication(
     let hold_reason_understood = held && stop_reason.is_some();
     let (stop_reason, stop_text) = if held {
         let why = match (stop_reason, stop_text) {
-            // Words that already begin with the reason (a hold refract exported, read back)
-            // are kept as they are.
-            (Some(reason), Some(words))
-                if !words
-                    .to_ascii_lowercase()
-                    .starts_with(&reason.words().to_ascii_lowercase()) =>
-            {
+            // Words that already begin with the reason, alone or before words in brackets (a
+            // hold refract exported, read back), are kept as they are: the reason then leads
+            // the hold's words as `DrugExposure::held_for` reads it (RV-2).
+            (Some(reason), Some(words)) if !crate::domain::reason_leads(&words, reason.words()) => {
                 Some(format!("{} ({words})", reason.words()))
             }
             (Some(_), Some(words)) => Some(words),
@@ -9514,7 +9511,9 @@ fn merge_renewals(
     let mut out: Vec<(String, DrugExposure)> = Vec::new();
     for (_, mut items) in by_drug {
         // Records of one start in an order of what they say, never of their ids (MV-7): the
-        // one of the higher dose first, so it is the course later renewals continue.
+        // one of the higher dose first, so it is the course a later renewal continues when it
+        // repeats the dose of none of them (a renewal repeating one's dose continues that one,
+        // RV-4, below).
         items.sort_by(|(a_source, a, _), (b_source, b, _)| {
             a.start
                 .cmp(&b.start)
@@ -9527,6 +9526,10 @@ fn merge_renewals(
         // last day a record of it so far said the drug was given (see `known_given_until`).
         let mut current: Option<(String, DrugExposure, NaiveDate, NaiveDateTime, bool)> = None;
         let mut known = NaiveDateTime::MIN;
+        // The open orders begun with the era's latest record at another dose (MV-7), each with
+        // what `current` holds of an era, held back while a renewal may still continue one of
+        // them (RV-4).
+        let mut beside: Vec<(String, DrugExposure, NaiveDate, bool, NaiveDateTime)> = Vec::new();
         for (source, exposure, meta) in items {
             // A record with its own period, or with no period at all (its date is only when it
             // was asserted), is no renewal of anything.
@@ -9553,6 +9556,31 @@ fn merge_renewals(
                 out.push((source.clone(), own));
                 continue;
             }
+            // A renewal continues the order of one start whose dose it repeats (RV-4): the
+            // renewal's own dose says which of them went on. The order it does not repeat,
+            // renewed by nothing, was given at least until its start, for how long after not
+            // known (never the months until the renewal at its dose, which would make a
+            // possibly erroneous order an adequate trial). Only when it repeats none of them is
+            // it a dose change of the era (the higher dose of them, the tie rule above).
+            if let Some((_, era, _, latest, _)) = current.as_ref()
+                && exposure.start > *latest
+                && exposure.dose.is_some()
+                && exposure.dose != era.dose
+                && let Some(at) = beside.iter().position(|(_, course, reach, stopped, _)| {
+                    course.dose == exposure.dose
+                        && course.stop_reason.is_none()
+                        && (!*stopped || meta.stopped_on.is_some())
+                        && (exposure.start.date() - *reach).num_days() <= REFILL_GAP_DAYS
+                })
+            {
+                let (course_source, course, reach, stopped, given_until) = beside.remove(at);
+                if let Some((era_source, era, _, latest, _)) = current.take() {
+                    out.push((era_source, superseded(era, latest)));
+                }
+                known = given_until;
+                let latest = course.start;
+                current = Some((course_source, course, reach, latest, stopped));
+            }
             match current.as_mut() {
                 // An order after one stopped for a reason is a new trial, not a renewal.
                 Some((era_source, era, until, latest, stopped))
@@ -9577,9 +9605,21 @@ fn merge_renewals(
                         let mut own = exposure.clone();
                         own.end = end;
                         own.dates = dates;
-                        out.push((source.clone(), own));
+                        if ends_sooner(end, era.end) {
+                            out.push((source.clone(), own));
+                        } else {
+                            let stopped = meta.stopped_on.is_some();
+                            let given_until = known_given_until(exposure, meta);
+                            beside.push((source.clone(), own, reach, stopped, given_until));
+                        }
                         continue;
                     }
+                    // A later record: the orders begun beside the era's latest stand as they are.
+                    out.extend(
+                        beside
+                            .drain(..)
+                            .map(|(source, course, ..)| (source, course)),
+                    );
                     *until = (*until).max(reach);
                     *latest = exposure.start;
                     *stopped = meta.stopped_on.is_some();
@@ -9621,6 +9661,11 @@ fn merge_renewals(
                     if let Some((era_source, era, _, latest, _)) = current.take() {
                         out.push((era_source, superseded(era, latest)));
                     }
+                    out.extend(
+                        beside
+                            .drain(..)
+                            .map(|(source, course, ..)| (source, course)),
+                    );
                     let mut era = exposure.clone();
                     era.end = end;
                     era.dates = dates;
@@ -9633,6 +9678,11 @@ fn merge_renewals(
         if let Some((source, era, _, _, _)) = current {
             out.push((source, era));
         }
+        out.extend(
+            beside
+                .into_iter()
+                .map(|(source, course, ..)| (source, course)),
+        );
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out

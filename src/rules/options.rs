@@ -470,8 +470,8 @@ pub fn given_for_other_conditions(
 
 /// The serious reactions the record shows to a drug the option gives (its `drugs`, `classes` and
 /// `contains`), each once, the earliest first: "clozapine stopped 2024-04-20, not tolerated:
-/// Clozapine-induced agranulocytosis (ANC 0.3)"; None when there are none. A drug stopped
-/// because it was not tolerated counts whatever condition it was given for, for a reaction
+/// Clozapine-induced agranulocytosis (ANC 0.3)"; None when there are none. A drug stopped, or
+/// put on hold (RV-2), because it was not tolerated counts whatever condition it was given for, for a reaction
 /// belongs to the patient, not to the indication. The option is marked, never hidden: whether a
 /// rechallenge is possible (clozapine after a neutropenia) is a specialist's decision.
 pub fn reactions(
@@ -488,7 +488,10 @@ pub fn reactions(
     };
     let mut found: Vec<(NaiveDate, String)> = Vec::new();
     for exposure in &record.exposures {
-        if exposure.stop_reason != Some(crate::domain::StopReason::Intolerance) {
+        // A drug put on hold as not tolerated is no stop (ST-6), but the reaction happened all
+        // the same (RV-2).
+        let held = exposure.held_for() == Some(crate::domain::StopReason::Intolerance);
+        if exposure.stop_reason != Some(crate::domain::StopReason::Intolerance) && !held {
             continue;
         }
         let Some(drug) = book
@@ -498,6 +501,22 @@ pub fn reactions(
         else {
             continue;
         };
+        if held {
+            // The day it was held is not recorded, only its order's start.
+            let from = exposure.start_day();
+            let why = exposure
+                .stop_text
+                .as_deref()
+                .and_then(|text| text.strip_prefix(crate::domain::ON_HOLD_WORDS))
+                .and_then(|rest| rest.strip_prefix(": "))
+                .map(crate::text::flat_words)
+                .unwrap_or_default();
+            let said = format!("{} on hold (order of {from}), {why}", drug.ingredient);
+            if !found.iter().any(|(_, known)| *known == said) {
+                found.push((from, said));
+            }
+            continue;
+        }
         let stopped = exposure.end_day().unwrap_or_else(|| exposure.start_day());
         let words = exposure
             .stop_text

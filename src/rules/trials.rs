@@ -843,7 +843,8 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
 /// With `intolerance_contraindicates`, a trial of the criterion's drugs stopped for intolerance
 /// (whatever its length, its stop reasons agreeing) is one too (CR-6): the same fact as a
 /// reaction recorded, written on the prescription instead ("methotrexate stopped for
-/// intolerance on 2023-11-20, after 4 weeks").
+/// intolerance on 2023-11-20, after 4 weeks"), and so is a record of them put on hold as not
+/// tolerated (RV-2: a hold is no stop, but the intolerance happened).
 fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials, trials: &[Trial<'_>]) -> Option<String> {
     if !spec.unless_contraindicated {
         return None;
@@ -863,7 +864,25 @@ fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials, trials: &[Trial<'_>])
             ),
             None => format!("{} stopped for intolerance", trial.name),
         });
-    let found: Vec<String> = ctx
+    // A record put on hold as not tolerated is no stop and no failed trial (ST-6), but the
+    // intolerance is the same fact (RV-2). The day it was held is not recorded.
+    let held = trials
+        .iter()
+        .filter(|_| spec.intolerance_contraindicates)
+        .flat_map(|trial| {
+            trial
+                .given
+                .iter()
+                .filter(|given| given.exposure.held_for() == Some(StopReason::Intolerance))
+                .map(|given| {
+                    format!(
+                        "{} on hold as not tolerated (order of {})",
+                        trial.name,
+                        given.start()
+                    )
+                })
+        });
+    let mut found: Vec<String> = ctx
         .record
         .reactions
         .iter()
@@ -881,7 +900,9 @@ fn contraindicated(ctx: &Context<'_>, spec: &FailedTrials, trials: &[Trial<'_>])
             Some(reaction.describe(&drug.ingredient))
         })
         .chain(stopped)
+        .chain(held)
         .collect();
+    found.dedup();
     (!found.is_empty()).then(|| found.join("; "))
 }
 

@@ -109,3 +109,35 @@ fn two_orders_of_one_start_at_other_doses_both_stand_whatever_their_ids() {
     );
     assert!(one.iter().all(|row| row[0] != row[1]), "{one:#?}");
 }
+
+/// RV-4: two orders of one start at 3000 and 500 mg/d, then a renewal at 500 mg/d. The
+/// renewal repeats the 500 mg/d order, so that is the course that went on: it continues it,
+/// whichever id sorts first, and the 3000 mg/d order, renewed by nothing, is no course of three
+/// months at the maximum dose (an "adequate" trial on an order nobody renewed), nor does a
+/// second 500 mg/d course stand open beside the one renewed.
+#[test]
+fn a_renewal_continues_the_order_of_one_start_whose_dose_it_repeats() {
+    for (high, low) in [("a", "b"), ("b", "a")] {
+        let rows = stored(vec![
+            order(high, 3000.0, "MORN", "2025-01-06", None),
+            order(low, 500.0, "MORN", "2025-01-06", None),
+            order("c", 500.0, "MORN", "2025-04-06", None),
+        ]);
+        let open_500 = rows
+            .iter()
+            .filter(|row| row[2] == "500" && row[1] == "NULL")
+            .count();
+        assert_eq!(open_500, 1, "{rows:#?}");
+        assert!(
+            rows.iter()
+                .any(|row| row[0] == "2025-01-06" && row[2] == "500" && row[1] == "NULL"),
+            "the 500 mg/d course runs from its first order: {rows:#?}"
+        );
+        assert!(
+            rows.iter()
+                .filter(|row| row[2] == "3000")
+                .all(|row| row[1] != "NULL" && row[1].as_str() < "2025-04-06"),
+            "{rows:#?}"
+        );
+    }
+}

@@ -966,3 +966,60 @@ fn a_csdmard_stopped_for_intolerance_is_the_contraindication_eular_allows() {
     let chosen = assess(ID, &after_methotrexate(StopReason::PatientChoice));
     assert_eq!(chosen.status, NotMet, "{}", describe(&chosen));
 }
+
+/// RV-2: methotrexate put on hold as not tolerated (R4 `on-hold`, statusReason "Treatment not
+/// tolerated"), then two b/tsDMARDs of different mechanisms failed, with active disease. A hold
+/// is no stop and no failed trial (ST-6), but the intolerance happened: it is the
+/// contraindication EULAR allows, as a methotrexate stopped for intolerance is (CR-6). Held for
+/// no response, or for words nobody read, it is none. (Held long before the first b/tsDMARD, so
+/// that no escalation makes it a failed trial.)
+#[test]
+fn a_csdmard_put_on_hold_as_not_tolerated_is_the_contraindication_eular_allows() {
+    use super::support::{assess, describe};
+    let held_for = |words: &str| {
+        let mut record = patient()
+            .give(rx("Methotrexate 15 mg/wk").from(1500).until(1472))
+            .give(
+                rx("Adalimumab 40 mg/2wk")
+                    .from(1000)
+                    .until(700)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Tocilizumab 162 mg/wk")
+                    .from(650)
+                    .until(300)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .cdai(24.0, 20)
+            .record();
+        for exposure in &mut record.exposures {
+            if exposure.text.starts_with("Methotrexate") {
+                exposure.stop_reason = None;
+                exposure.stop_text = Some(words.to_owned());
+            }
+        }
+        assess(ID, &record)
+    };
+    let met = held_for("on hold: not tolerated (Methotrexate hepatotoxicity)");
+    let said = describe(&met);
+    assert_eq!(met.status, Refractory, "{said}");
+    assert!(
+        met.reasons.iter().any(|r| r.contains("contraindicated")
+            && r.contains("methotrexate on hold as not tolerated")),
+        "{said}"
+    );
+    for not_intolerance in [
+        "on hold: no response (Not effective)",
+        "on hold: not tolerated and no response",
+        "on hold",
+    ] {
+        let other = held_for(not_intolerance);
+        assert_eq!(
+            other.status,
+            NotMet,
+            "{not_intolerance}: {}",
+            describe(&other)
+        );
+    }
+}
