@@ -220,9 +220,8 @@ pub fn warning(resource_type: &str, json: &str) -> Option<String> {
         });
     }
     Some(format!(
-        "its status '{written}' is no {} status of FHIR: not understood, the record is read \
-         as if it had no status (ask the source what it means)",
-        resource_type
+        "its status '{written}' is no {resource_type} status of FHIR: not understood, the record \
+         is read as if it had no status (ask the source what it means)"
     ))
 }
 
