@@ -656,7 +656,11 @@ fn this_host() -> String {
 /// Also in 29 (CR-11): a disease status's words that look for a category and find none ("Screening
 /// for relapse: negative", "assessed for recurrence — none", "Progression: nil") or only ask
 /// ("Surveillance for relapse") are no response; they had been read as a progression. Files are
-/// read again so that such statuses are no longer stored as progressions.
+/// read again so that such statuses are no longer stored as progressions. A finding after the
+/// category looked for answers it ("Restaging for progression: new liver lesions, Deauville 5"
+/// is a progression, RV-1), a response as the answer is the status, and a category denied
+/// beside another response leaves that one read ("Complete metabolic response; relapse screen:
+/// negative").
 /// Also in 29 (ST-6, ST-7, ST-8, ST-9): a medication record `on-hold` keeps the reason it gives in
 /// its words ("on hold: no response") and no stop reason: a pause is no stop, so a hold for no
 /// response is no finished failed trial and ends no other record's course (refract's FHIR

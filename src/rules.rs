@@ -600,7 +600,9 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// reads names: a negative result after it ("Screening for relapse: negative", "relapse screen
 /// negative", "assessed for recurrence — none", "Relapse: nil"), or no result where the words
 /// say it was looked for ("Surveillance for relapse"); a positive result states it, a result of
-/// something else ("Relapse, no high-risk features") leaves it named (CR-11). Propranolol is
+/// something else ("Relapse, no high-risk features") leaves it named, and so does a finding
+/// after a name looked for ("Evaluation for relapse — marrow 35 % blasts", RV-1), not a
+/// question or a pending study (CR-11). Propranolol is
 /// judged against its tablet's 480 mg/d unless the record names a long-acting form (320), and
 /// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12). A drug put on
 /// hold as not tolerated marks the options giving it and is a contraindication "unless

@@ -352,6 +352,9 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
     let mut denied_clauses: Vec<usize> = Vec::new();
     let mut named_in: Vec<usize> = Vec::new();
     let mut found: Option<Response> = None;
+    // The categories a negative result denies ("relapse screen: negative"): the response read
+    // stands unless it is one of them.
+    let mut denied: Vec<Response> = Vec::new();
     // Read no response (a denial, a doubt, two responses), though the scan goes on to name
     // every response the words speak of.
     let mut unread = false;
@@ -406,18 +409,24 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                 }
                 // A category looked for ("Screening for relapse", "assessed for recurrence")
                 // is a question, and a result said of it answers it: a negative one ("…:
-                // negative", "— none") denies it, a positive one states it, none leaves it
-                // unasked (CR-11).
+                // negative", "— none") denies it (CR-11), and only it: "Complete metabolic
+                // response; relapse screen: negative" is a complete response (RV-1). A
+                // positive one states it. No answer (nothing, a question, a study pending)
+                // leaves it unasked, and so does another response as the answer
+                // ("Restaging for progression: complete metabolic response"); any other
+                // finding leaves the category read ("Restaging for progression: new liver
+                // lesions, Deauville 5" is a progression, RV-1).
                 let (looked_for_after, result) = stated_result(&words[end..], &clause_of[end..]);
                 match result {
                     Some(false) => {
                         named.push(*response);
-                        unread = true;
+                        denied.push(*response);
                         start = end;
                         continue;
                     }
-                    None if looked_for_after
-                        || looked_for_before(&words[..start], &clause_of[..start]) =>
+                    None if (looked_for_after
+                        || looked_for_before(&words[..start], &clause_of[..start]))
+                        && !answered_by_finding(&words[end..], &clause_of[end..]) =>
                     {
                         start = end;
                         continue;
@@ -475,6 +484,8 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
     if high_deauville && found == Some(Response::Complete) {
         unread = true;
     }
+    // "Progressive disease; relapse screen: negative": stated and denied.
+    unread |= found.is_some_and(|seen| denied.contains(&seen));
     // A sentence that names the cancer reads as the cancer's, whatever else it names ("nodular
     // sclerosis Hodgkin lymphoma", "HIV-associated DLBCL", a pneumonia beside a Deauville 5):
     // a subtype, a risk factor or an incidental finding has no response of its own there.
@@ -573,6 +584,69 @@ fn stated_result(after: &[&str], clause_of: &[usize]) -> (bool, Option<bool>) {
     // "Progressive disease - evaluate for CAR-T" looks for something else.
     let looked = looked > 0 && (skip > looked || clause.is_empty() || result.is_some());
     (looked, result)
+}
+
+/// Words that, in the first clause of the answer to a category looked for, say the answer is not
+/// there yet or is a question ("Restaging for progression: PET-CT pending", "Screening for
+/// relapse: ?", "Evaluation for relapse: marrow biopsy scheduled"): the category stays unasked.
+pub const PENDING_ANSWERS: [&str; 12] = [
+    "?",
+    "pending",
+    "awaiting",
+    "awaited",
+    "tbc",
+    "tbd",
+    "scheduled",
+    "planned",
+    "requested",
+    "ordered",
+    "booked",
+    "deferred",
+];
+
+/// Whether the words after a category looked for (`after`, from the end of its name) answer it
+/// with a finding: the sentence after the words of looking ("relapse screen: …", over a
+/// colon) holds words, none of its first clause a question or a pending study (see
+/// [`PENDING_ANSWERS`]), and it is not itself a response ([`starts_with_response`]): "new
+/// liver lesions, Deauville 5" does; nothing, "PET-CT pending" and "complete metabolic
+/// response" do not (RV-1).
+fn answered_by_finding(after: &[&str], clause_of: &[usize]) -> bool {
+    let looked = after
+        .iter()
+        .take_while(|word| LOOKED_FOR_BY.contains(*word))
+        .count();
+    let skip = looked + usize::from(after.get(looked) == Some(&SENTENCE_END));
+    let sentence: Vec<&str> = after[skip.min(after.len())..]
+        .iter()
+        .copied()
+        .take_while(|word| *word != SENTENCE_END)
+        .collect();
+    let Some(first_clause) = clause_of.get(skip).copied() else {
+        return false;
+    };
+    let first: Vec<&str> = sentence
+        .iter()
+        .zip(&clause_of[skip..])
+        .take_while(|(_, clause)| **clause == first_clause)
+        .map(|(word, _)| *word)
+        .collect();
+    !sentence.is_empty()
+        && !first.iter().any(|word| PENDING_ANSWERS.contains(word))
+        && !starts_with_response(&sentence)
+}
+
+/// Whether `words` (lower case, one a word) start with a response of the vocabulary: one of
+/// [`RESPONSE_PHRASES`], or a Deauville score that alone is one (1-3). Only at the start: an
+/// answer that is a response ("…: complete metabolic response", "…: Deauville 2") replaces the
+/// category looked for, while one that names a response beside a finding ("…: new liver
+/// lesions, bones stable") leaves both read, and two responses read none (a choice: a
+/// progression is not lost to a word of another site, nor made up from it).
+pub fn starts_with_response(words: &[&str]) -> bool {
+    deauville_score(words).is_some_and(|(_, score)| Response::from_deauville(score).is_some())
+        || RESPONSE_PHRASES.iter().any(|(phrase, _)| {
+            let phrase: Vec<&str> = phrase.split(' ').collect();
+            words.starts_with(&phrase)
+        })
 }
 
 /// What a clause that gives a result says (see [`stated_result`]).
@@ -1737,6 +1811,13 @@ mod tests {
             "Progressive disease: new liver lesions",
             "Progressive disease, no marrow involvement",
             "Relapse: no evidence of CNS disease",
+            // RV-1: a finding after the category looked for answers it.
+            "Restaging for progression: new liver lesions, Deauville 5",
+            "Restaging for progression: Deauville 5 with new lesions",
+            "Assessed for progression: new lesions, Deauville 5",
+            "Evaluation for relapse: new FDG-avid nodes, Deauville 5",
+            "Evaluation for relapse: marrow 35 % blasts",
+            "Relapse screen: new lytic lesions",
         ] {
             assert_eq!(
                 Response::from_words(words),
@@ -1744,9 +1825,35 @@ mod tests {
                 "{words}"
             );
         }
+        // RV-1: a question or a pending study is no answer.
+        for words in [
+            "Restaging for progression: pending",
+            "Restaging for progression: PET-CT pending",
+            "Screening for relapse: ?",
+            "Evaluation for relapse: marrow biopsy scheduled",
+            // A response beside the finding: two responses, none read.
+            "Restaging for progression: new liver lesions, bones stable",
+        ] {
+            assert_eq!(Response::from_words(words), None, "{words}");
+        }
+        // Another response named in the answer is the status; a category denied beside
+        // another response leaves that one read.
+        for words in [
+            "Restaging for progression: complete metabolic response",
+            "Restaging for progression: Deauville 2",
+            "Complete metabolic response; relapse screen: negative",
+            "Complete metabolic response, screening for relapse negative",
+        ] {
+            assert_eq!(
+                Response::from_words(words),
+                Some(Response::Complete),
+                "{words}"
+            );
+        }
+        // The same category stated and denied says nothing.
         assert_eq!(
-            Response::from_words("Restaging for progression: complete metabolic response"),
-            Some(Response::Complete)
+            Response::from_words("Progressive disease; relapse screen: negative"),
+            None
         );
     }
 

@@ -7,7 +7,10 @@ use std::borrow::Cow;
 
 use super::model::{Abbreviation, AppliesTo};
 use super::words::contains_words;
-use crate::domain::{Condition, ConditionCodeSystem, Indication, LOOKED_FOR_BY, result_of};
+use crate::domain::{
+    Condition, ConditionCodeSystem, Indication, LOOKED_FOR_BY, PENDING_ANSWERS, result_of,
+    starts_with_response,
+};
 
 /// Whether `list` (a rule set's `applies_to`, or a list of the same shape) selects `condition`:
 /// by a listed code, by a listed name its words say outside the other diseases named with it
@@ -394,7 +397,9 @@ fn mentions_as_written(text: &str, name: &str) -> bool {
 /// Whether a name is looked for and not found (CR-11): a negative result in the clause after
 /// it, over a colon or a dash ("Relapse: negative", "assessed for recurrence — none",
 /// "relapse screening: nil"), or no result at all when the words say it was looked for
-/// ("Screening for relapse", "relapse surveillance"): a question is no finding. A positive
+/// ("Screening for relapse", "relapse surveillance") and nothing answers it after (a question
+/// or a pending study is no answer): a question is no finding. A finding after it answers it
+/// ("Evaluation for relapse — marrow 35 % blasts" is a relapse, RV-1). A positive
 /// result states it ("Screening for relapse: positive"); a result of something else is no
 /// result ("Relapse, no high-risk features", "Status epilepticus, negative CT head").
 /// "Evaluated for epilepsy surgery" looks for the surgery, not the epilepsy: only a name that
@@ -434,18 +439,29 @@ fn unfound(before: &str, rest: &str) -> bool {
         .iter()
         .take_while(|word| LOOKED_FOR_BY.contains(*word))
         .count();
-    let result = if looked_after < own.len() {
-        result_of(&own[looked_after..])
+    let (result, answered) = if looked_after < own.len() {
+        (result_of(&own[looked_after..]), true)
     } else {
         let next = clauses
             .find(|clause| !clause.is_empty())
             .unwrap_or_default();
         let next: Vec<&str> = next.iter().map(String::as_str).collect();
-        result_of(&next)
+        // The clause after a name looked for answers it with a finding (RV-1: "Evaluation
+        // for relapse — marrow 35 % blasts" is a relapse), unless it holds nothing, a
+        // question or a study still pending, or is a response itself ("…: complete
+        // remission"), as disease-status words are read.
+        let answered = !next.is_empty()
+            && !next.iter().any(|word| PENDING_ANSWERS.contains(word))
+            && !starts_with_response(&next);
+        (result_of(&next), answered)
     };
     match result {
         Some(found) => !found,
-        None => (asked_before && own.is_empty()) || (looked_after > 0 && looked_after == own.len()),
+        None => {
+            !answered
+                && ((asked_before && own.is_empty())
+                    || (looked_after > 0 && looked_after == own.len()))
+        }
     }
 }
 
@@ -612,6 +628,10 @@ mod tests {
             ("DLBCL in CR; screening for relapse: negative", "relapse"),
             ("Screening for epilepsy: negative", "epilepsy"),
             ("Screening for depression", "depression"),
+            // RV-1: a question or a pending study is no answer.
+            ("Screening for relapse: pending", "relapse"),
+            ("Evaluation for relapse: marrow biopsy scheduled", "relapse"),
+            ("Relapse screening: ?", "relapse"),
         ] {
             assert!(!mentions(text, name), "{text} / {name}");
         }
@@ -625,6 +645,10 @@ mod tests {
             ("Status epilepticus, negative CT head", "status epilepticus"),
             ("Relapsed myeloma, negative for del(17p)", "relapsed"),
             ("Admitted for relapse", "relapse"),
+            // RV-1: a finding after the name looked for answers it.
+            ("Evaluation for relapse — marrow 35 % blasts", "relapse"),
+            ("Evaluation for relapse: new FDG-avid nodes", "relapse"),
+            ("Relapse screening: marrow 35 % plasma cells", "relapse"),
         ] {
             assert!(mentions(text, name), "{text} / {name}");
         }

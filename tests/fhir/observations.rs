@@ -462,6 +462,33 @@ fn a_disease_status_in_words_is_read_as_its_response() {
             json!({"valueString": "stringent complete response (sCR)"}),
             "refract:response:sCR",
         ),
+        // RV-1: a finding after the category looked for answers it (ids of 9 to 15
+        // characters: one day each).
+        (
+            "restaging",
+            json!({"valueString": "Restaging for progression: new liver lesions, Deauville 5"}),
+            "271299001",
+        ),
+        (
+            "restaging-2",
+            json!({"valueString": "Restaging for progression: Deauville 5 with new lesions"}),
+            "271299001",
+        ),
+        (
+            "assessed-for",
+            json!({"valueString": "Assessed for progression: new lesions, Deauville 5"}),
+            "271299001",
+        ),
+        (
+            "evaluation-fo",
+            json!({"valueString": "Evaluation for relapse: new FDG-avid nodes, Deauville 5"}),
+            "271299001",
+        ),
+        (
+            "cmr-then-screen",
+            json!({"valueString": "Complete metabolic response; relapse screen: negative"}),
+            "550991000124107",
+        ),
     ];
     let mut resources: Vec<Value> = cases
         .iter()

@@ -2987,12 +2987,14 @@ fn a_relapse_looked_for_and_not_found_is_no_relapse() {
         let said = super::support::describe(&assessment);
         assert_ne!(assessment.status, Relapsed, "{display}: {said}");
     }
-    let v = vrd_relapse_vrd(partial_response, |v| {
-        v.condition_since(
-            "C90.00",
-            "Multiple myeloma. Screening for relapse: positive",
-            230,
-        )
-    });
-    assert_eq!(derived(v).len(), 2);
+    for display in [
+        "Multiple myeloma. Screening for relapse: positive",
+        // RV-1: a finding after the relapse looked for answers it.
+        "Multiple myeloma. Evaluation for relapse — marrow 35 % plasma cells",
+    ] {
+        let v = vrd_relapse_vrd(partial_response, |v| {
+            v.condition_since("C90.00", display, 230)
+        });
+        assert_eq!(derived(v).len(), 2, "{display}");
+    }
 }
