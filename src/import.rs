@@ -674,7 +674,13 @@ fn this_host() -> String {
 /// such records are read by what their status says. A hold's understood reason leads its words,
 /// alone or before the record's own words in brackets, so that the reaction it names is read
 /// (RV-2).
-pub const MAPPING_VERSION: i64 = 29;
+///
+/// In 30 (ST-10): a Condition's and an AllergyIntolerance's `clinicalStatus` and
+/// `verificationStatus` are read by their code whatever its case or spaces, or from words alone
+/// that are a code (`{"text": "refuted"}`), with one warning naming what was written, as a
+/// resource's own `status` is; an allergy "RESOLVED" or refuted in words is no reaction kept.
+/// Files are read again so that a refuted diagnosis sent as words no longer counts as one.
+pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

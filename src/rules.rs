@@ -607,7 +607,11 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12). A drug put on
 /// hold as not tolerated marks the options giving it and is a contraindication "unless
 /// contraindicated" allows, as a stop for intolerance is (RV-2).
-const ENGINE_REVISION: u32 = 37;
+///
+/// In 38 (ST-10): a trial whose latest record is on hold says the hold as recorded ("on hold:
+/// no response (Ineffective) (a pause, not a stop)", "given for 4 weeks only, then on hold:
+/// surgery"), never "stopped with no reason".
+const ENGINE_REVISION: u32 = 38;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

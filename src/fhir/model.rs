@@ -74,6 +74,18 @@ impl CodeableConcept {
     /// a source's own coding beside R4's (a translation), in any order: read first, its code
     /// would hide a `refuted` or a `resolved` after it (ST-1, ST-2).
     pub fn status_code<'s>(&'s self, code_system: &str, codes: &[&'s str]) -> Option<&'s str> {
+        self.status_read(code_system, codes).map(|read| read.code)
+    }
+
+    /// [`Self::status_code`], with what was written when it was not FHIR's code as FHIR writes
+    /// it (ST-10): a code in another case or with spaces ("RESOLVED", " remission "), or no
+    /// code at all but words that are one (`{"text": "refuted"}`), read as that code. A
+    /// refuted diagnosis sent as text alone had counted as confirmed (a false refractory flag).
+    pub fn status_read<'s>(
+        &'s self,
+        code_system: &str,
+        codes: &[&'s str],
+    ) -> Option<StatusRead<'s>> {
         // Read whatever its case or spaces, as a resource's status is (ST-7).
         let known = |coding: &&Coding| {
             coding
@@ -94,14 +106,40 @@ impl CodeableConcept {
             .find(of_system)
             .or_else(|| self.coding.iter().find(known))
             .and_then(|coding| coding.code.as_deref());
+        let as_code = |written: &'s str| {
+            let code = super::status_words::code_of(written);
+            codes.iter().copied().find(|known| *known == code.as_ref())
+        };
         match read {
-            Some(code) => {
-                let code = super::status_words::code_of(code);
-                codes.iter().copied().find(|known| *known == code.as_ref())
-            }
-            None => self.first_code().map(str::trim),
+            Some(written) => as_code(written).map(|code| StatusRead {
+                code,
+                written: (code != written).then_some(written),
+            }),
+            None => match self.first_code().map(str::trim) {
+                Some(code) => Some(StatusRead {
+                    code,
+                    written: None,
+                }),
+                // No code: words that are one of the codes are read as it (and said); any
+                // other words are no status.
+                None => self.text.as_deref().and_then(|text| {
+                    as_code(text).map(|code| StatusRead {
+                        code,
+                        written: Some(text),
+                    })
+                }),
+            },
         }
     }
+}
+
+/// A status read from a CodeableConcept (see [`CodeableConcept::status_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusRead<'s> {
+    /// The code read: one of the value set's, or the first code as written when none is.
+    pub code: &'s str,
+    /// What the record wrote, when it was not the code as FHIR writes it.
+    pub written: Option<&'s str>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1720,9 +1720,18 @@ fn map_by_type(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, String> 
             // Refuted or entered in error: no reaction. Resolved: "clinically reassessed by
             // testing or re-exposure and is considered no longer to be present" (R4
             // allergyintolerance-clinical). Either takes out an earlier version.
+            let verification = resource.verification_status.as_ref().and_then(|c| {
+                c.status_code("allergyintolerance-verification", ALLERGY_VERIFICATION)
+            });
+            let clinical_code = resource
+                .clinical_status
+                .as_ref()
+                .and_then(|c| c.status_code("allergyintolerance-clinical", ALLERGY_CLINICAL));
+            // Read by code whatever its case or spaces, or from words alone (ST-10): a
+            // "RESOLVED" reaction had stayed on record.
             if is_entered_in_error(resource.verification_status.as_ref())
-                || has_code(resource.verification_status.as_ref(), "refuted")
-                || has_code(resource.clinical_status.as_ref(), "resolved")
+                || verification == Some("refuted")
+                || clinical_code == Some("resolved")
             {
                 return Ok(removed(raw, resource.meta.as_ref()));
             }
@@ -1881,15 +1890,6 @@ fn skipped_kind(raw: &RawResource<'_>) -> String {
 /// substance), or names no substance.
 pub const NO_DRUG_REACTION: &str = "AllergyIntolerance (not of a medication)";
 
-/// Whether `concept` holds a coding with `code` (any system).
-fn has_code(concept: Option<&CodeableConcept>, code: &str) -> bool {
-    concept.is_some_and(|c| {
-        c.coding
-            .iter()
-            .any(|coding| coding.code.as_deref().map(str::trim) == Some(code))
-    })
-}
-
 /// The reaction an AllergyIntolerance records, when it is of a medication: its `category`
 /// says so, or says nothing (most drug allergy lists leave it out), and it names a substance.
 /// A food or environmental one is none of the options step's business.
@@ -1946,11 +1946,6 @@ fn map_reaction(
             lenient_date("lastOccurrence", last, warnings)
         })
         .or_else(|| lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings));
-    let status = |concept: Option<&CodeableConcept>, code_system: &str, codes: &[&str]| {
-        concept
-            .and_then(|c| c.status_code(code_system, codes))
-            .map(str::to_owned)
-    };
     Some(DrugReaction {
         id: 0,
         substance,
@@ -1959,15 +1954,17 @@ fn map_reaction(
         criticality: resource.criticality.as_deref().map(|c| c.trim().to_owned()),
         reaction: manifestations.join("; "),
         onset,
-        clinical_status: status(
+        clinical_status: read_status(
             resource.clinical_status.as_ref(),
-            "allergyintolerance-clinical",
+            ("clinicalStatus", "allergyintolerance-clinical"),
             ALLERGY_CLINICAL,
+            warnings,
         ),
-        verification_status: status(
+        verification_status: read_status(
             resource.verification_status.as_ref(),
-            "allergyintolerance-verification",
+            ("verificationStatus", "allergyintolerance-verification"),
             ALLERGY_VERIFICATION,
+            warnings,
         ),
     })
 }
@@ -2338,10 +2335,13 @@ fn removed(raw: &RawResource<'_>, meta: Option<&model::Meta>) -> Mapping {
 }
 
 fn is_entered_in_error(status: Option<&CodeableConcept>) -> bool {
+    let is_it = |written: &str| super::status_words::code_of(written) == "entered-in-error";
     status.is_some_and(|s| {
-        s.coding.iter().any(|c| {
-            c.code.as_deref().map(super::status_words::code_of) == Some("entered-in-error".into())
-        })
+        s.coding
+            .iter()
+            .any(|c| c.code.as_deref().is_some_and(is_it))
+            // Words alone that are the code (ST-10): never a diagnosis.
+            || (s.first_code().is_none() && s.text.as_deref().is_some_and(is_it))
     })
 }
 
@@ -3123,17 +3123,47 @@ fn map_condition(
             || resource.abatement_range.is_some()
             || resource.abatement_string.is_some()
             || resource.abatement_boolean == Some(true));
-    condition.clinical_status = resource
-        .clinical_status
-        .as_ref()
-        .and_then(|c| c.status_code("condition-clinical", CONDITION_CLINICAL))
-        .map(str::to_owned);
-    condition.verification_status = resource
-        .verification_status
-        .as_ref()
-        .and_then(|c| c.status_code("condition-ver-status", CONDITION_VERIFICATION))
-        .map(str::to_owned);
+    condition.clinical_status = read_status(
+        resource.clinical_status.as_ref(),
+        ("clinicalStatus", "condition-clinical"),
+        CONDITION_CLINICAL,
+        warnings,
+    );
+    condition.verification_status = read_status(
+        resource.verification_status.as_ref(),
+        ("verificationStatus", "condition-ver-status"),
+        CONDITION_VERIFICATION,
+        warnings,
+    );
     Some(condition)
+}
+
+/// A Condition's or an AllergyIntolerance's status held as a CodeableConcept, read by its code
+/// (see [`CodeableConcept::status_read`]), with one warning when it was written otherwise than
+/// FHIR's code (another case, spaces, words alone) or is no code of its value set, as a
+/// resource's own `status` is (ST-7, ST-10).
+fn read_status(
+    concept: Option<&CodeableConcept>,
+    (element, code_system): (&str, &str),
+    codes: &[&str],
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    let read = concept?.status_read(code_system, codes)?;
+    if let Some(written) = read.written {
+        warnings.push(format!(
+            "its {element} '{}' is not written as FHIR's code (codes are case-sensitive, and \
+             words are no code): read as '{}'",
+            crate::text::flat_words(written),
+            read.code
+        ));
+    } else if !codes.contains(&read.code) {
+        warnings.push(format!(
+            "its {element} '{}' is no code of FHIR's {code_system}: kept as written, not \
+             understood",
+            crate::text::flat_words(read.code)
+        ));
+    }
+    Some(read.code.to_owned())
 }
 
 /// R4 condition-clinical's codes (`relapse` is R4's too).

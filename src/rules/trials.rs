@@ -2292,24 +2292,35 @@ fn judge(
         // Its records show one day of it (a statement with only an end date, an order with no
         // duration): how long it was given is not known at all, never "at least 0 weeks".
         Result::Undecided(format!(
-            "{}, for how long is not recorded (adequate from {}), with no reason recorded",
+            "{}, for how long is not recorded (adequate from {}), {}",
             trial.one_day_words(),
-            lasted.needed(spec.min_days)
+            lasted.needed(spec.min_days),
+            ended_how(trial, "with no reason recorded")
         ))
     } else if days < spec.min_days && lasted.uncertain {
         Result::Undecided(format!(
-            "given for at least {}, for how long is not recorded (adequate from {}), with no \
-             reason recorded",
+            "given for at least {}, for how long is not recorded (adequate from {}), {}",
             lasted.words(),
-            lasted.needed(spec.min_days)
+            lasted.needed(spec.min_days),
+            ended_how(trial, "with no reason recorded")
         ))
     } else if days < spec.min_days {
         Result::NotCounted(format!(
-            "given for {} only, with no reason recorded",
-            lasted.words()
+            "given for {} only, {}",
+            lasted.words(),
+            ended_how(trial, "with no reason recorded")
         ))
     } else if let Some(which) = scores_in_doubt {
-        Result::Undecided(format!("stopped with no reason recorded; {which}"))
+        Result::Undecided(match held(trial) {
+            Some(words) => format!("{words}; {which}"),
+            None => format!("stopped with no reason recorded; {which}"),
+        })
+    } else if let Some(words) = held(trial) {
+        // A hold is a pause, never a stop (ST-6): what it says is shown, never "stopped with
+        // no reason" (ST-10), whatever reason it gives.
+        Result::Undecided(format!(
+            "{words} (a pause, not a stop), and no evidence of response or failure"
+        ))
     } else if let Some(words) = unread_reason(trial) {
         // The record gave a reason the vocabulary does not know: the team reads it, never
         // "no reason".
@@ -2322,6 +2333,30 @@ fn judge(
             "stopped with no reason and no evidence of response or failure",
         ))
     }
+}
+
+/// The words of a trial whose latest record was put on hold ("on hold: no response
+/// (Ineffective)", "on hold"): the drug is paused, not stopped (R4 `on-hold`). `None` when its
+/// latest record is no hold.
+fn held(trial: &Trial<'_>) -> Option<String> {
+    if trial.stop.is_some() {
+        return None;
+    }
+    let latest = trial
+        .given
+        .iter()
+        .max_by_key(|g| (g.exposure.end_day().unwrap_or(NaiveDate::MAX), g.start()))?;
+    latest
+        .exposure
+        .is_on_hold()
+        .then(|| latest.exposure.stop_words())
+        .flatten()
+}
+
+/// How a trial that ended with no stop reason ended: its hold in words ("then on hold:
+/// surgery"), else `otherwise` ("with no reason recorded").
+fn ended_how(trial: &Trial<'_>, otherwise: &str) -> String {
+    held(trial).map_or_else(|| otherwise.to_owned(), |words| format!("then {words}"))
 }
 
 /// The words of a stop reason the trial's records gave and nothing understood (not a hold's).

@@ -392,3 +392,287 @@ fn drugs_not_taken_codes_sent_alone_are_read_as_their_reasons() {
         ]
     );
 }
+
+/// `flags --json` of the epilepsy rule set: (status, the missing items joined).
+fn epilepsy_missing(env: &Env) -> (String, String) {
+    let output = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", "epilepsy"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (
+        rows[0]["status"].as_str().unwrap().to_owned(),
+        rows[0]["missing"].to_string(),
+    )
+}
+
+/// ST-10. A drug on hold is neither stopped nor without a reason: the assessment said of a
+/// lamotrigine "on hold: no response (Ineffective)" that it was "stopped with no reason". It
+/// now says the hold as recorded, for a hold of an adequate trial and of a short one alike.
+#[test]
+fn a_hold_is_worded_as_a_hold_in_the_assessment_never_as_a_stop_with_no_reason() {
+    let mut env = Env::new();
+    let held = lamotrigine("on-hold", json!([{"text": "Ineffective"}]));
+    let path = env.write_json("held.json", &epilepsy_with(held));
+    env.import_ok(&path);
+    let (status, missing) = epilepsy_missing(&env);
+    assert_ne!(status, "refractory", "{missing}");
+    assert!(
+        missing.contains("lamotrigine: on hold: no response (Ineffective) (a pause, not a stop)"),
+        "{missing}"
+    );
+    assert!(!missing.contains("stopped with no reason"), "{missing}");
+
+    // Held after four weeks, for a reason nothing reads: no adequate trial, and said so.
+    let mut short = asm(
+        "ltg",
+        "Lamotrigine 200 MG Oral Tablet",
+        400.0,
+        &json!({"start": "2024-11-20", "end": "2024-12-18"}),
+        "on-hold",
+    );
+    short["statusReason"] = json!([{"text": "surgery"}]);
+    let mut env = Env::new();
+    let path = env.write_json("short.json", &epilepsy_with(short));
+    env.import_ok(&path);
+    let (_, reasons) = epilepsy_flag(&env);
+    assert!(
+        reasons.contains("lamotrigine: given for 4 weeks only, then on hold: surgery"),
+        "{reasons}"
+    );
+    assert!(!reasons.contains("no reason recorded"), "{reasons}");
+
+    // Control: the same record ended with no status reason still says so.
+    let mut env = Env::new();
+    let ended = lamotrigine("completed", json!([]));
+    let path = env.write_json("ended.json", &epilepsy_with(ended));
+    env.import_ok(&path);
+    let (_, missing) = epilepsy_missing(&env);
+    assert!(missing.contains("stopped with no reason"), "{missing}");
+}
+
+/// ST-10. A hold then resumed (the drug `active` again) is no stop and no failed trial; a
+/// later record `stopped` for no response ends the hold as a failure, whether it is another
+/// statement or a later version of the held order itself.
+#[test]
+fn a_hold_resumed_is_no_stop_and_a_later_stop_ends_it() {
+    let held = || {
+        let mut record = asm(
+            "ltg",
+            "Lamotrigine 200 MG Oral Tablet",
+            400.0,
+            &json!({"start": "2024-11-20", "end": "2025-03-01"}),
+            "on-hold",
+        );
+        record["statusReason"] = no_response();
+        record
+    };
+    let then = |status: &str, end: Option<&str>| {
+        let mut period = json!({"start": "2025-03-01"});
+        if let Some(end) = end {
+            period["end"] = json!(end);
+        }
+        let mut record = asm(
+            "ltg2",
+            "Lamotrigine 200 MG Oral Tablet",
+            400.0,
+            &period,
+            status,
+        );
+        if status == "stopped" {
+            record["statusReason"] = no_response();
+        }
+        record
+    };
+    // Resumed and still taken: no second failure.
+    let mut env = Env::new();
+    let document = patient_with(&[
+        condition("c1", SUBJECT, ICD10, "G40.909", "Epilepsy"),
+        epilepsy_with(held())["entry"][2]["resource"].clone(),
+        held(),
+        then("active", None),
+    ]);
+    let path = env.write_json("resumed.json", &document);
+    env.import_ok(&path);
+    let (status, missing) = epilepsy_missing(&env);
+    assert_eq!(status, "insufficient_data", "{missing}");
+    assert!(missing.contains("lamotrigine: ongoing"), "{missing}");
+
+    // Resumed, then stopped for no response: the second failed schedule.
+    let mut env = Env::new();
+    let document = patient_with(&[
+        condition("c1", SUBJECT, ICD10, "G40.909", "Epilepsy"),
+        epilepsy_with(held())["entry"][2]["resource"].clone(),
+        held(),
+        then("stopped", Some("2025-09-15")),
+    ]);
+    let path = env.write_json("stopped.json", &document);
+    env.import_ok(&path);
+    assert_eq!(epilepsy_missing(&env).0, "refractory");
+
+    // The held order itself, sent again `stopped` in a later file: a stop, the hold gone.
+    let order = |status: &str| {
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": "ltg",
+            "status": status,
+            "intent": "order",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": "Lamotrigine 200 MG Oral Tablet"},
+            "authoredOn": "2024-11-20",
+            "statusReason": {"text": "lack of efficacy"},
+            "dosageInstruction": [with(daily(400.0), &json!({"timing": {"repeat": {
+                "frequency": 1, "period": 1, "periodUnit": "d",
+                "boundsPeriod": {"start": "2024-11-20", "end": "2025-09-15"}}}}))]
+        })
+    };
+    let mut env = Env::new();
+    let first = env.write_json("held-order.json", &epilepsy_with(order("on-hold")));
+    env.import_ok(&first);
+    assert_ne!(epilepsy_missing(&env).0, "refractory");
+    let second = env.write_json("stopped-order.json", &epilepsy_with(order("stopped")));
+    env.import_ok(&second);
+    assert_eq!(
+        lamotrigine_stop(&env),
+        [["lack_of_efficacy", "lack of efficacy"]]
+    );
+    assert_eq!(epilepsy_missing(&env).0, "refractory");
+}
+
+/// ST-10. A Condition's and an AllergyIntolerance's statuses are read by their code whatever
+/// their case or spaces, or from words alone that are a code, each with one warning naming
+/// what was written (as a MedicationRequest's status is, ST-7). A refuted epilepsy sent as
+/// `{"text": "refuted"}` had counted as confirmed and flagged "refractory"; an allergy
+/// "RESOLVED" had stayed a reaction on record.
+#[test]
+fn a_condition_or_allergy_status_written_otherwise_is_read_by_its_code_and_said() {
+    let diagnosis_with = |element: &str, status: Value| {
+        let mut diagnosis = condition("c1", SUBJECT, ICD10, "G40.909", "Epilepsy");
+        diagnosis[element] = status;
+        let mut document = epilepsy_with(lamotrigine("stopped", no_response()));
+        document["entry"][1]["resource"] = diagnosis;
+        document
+    };
+    let flags = |env: &Env| {
+        let output = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["flags", "--json", "--condition", "epilepsy"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        rows.iter()
+            .map(|row| row["status"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let verification = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+    let clinical = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+    for (element, status, written, refractory) in [
+        (
+            "verificationStatus",
+            json!({"text": "refuted"}),
+            "refuted",
+            false,
+        ),
+        (
+            "verificationStatus",
+            json!({"text": " Entered in error "}),
+            "",
+            false,
+        ),
+        (
+            "verificationStatus",
+            json!({"coding": [{"system": verification, "code": "Refuted"}]}),
+            "Refuted",
+            false,
+        ),
+        (
+            "clinicalStatus",
+            json!({"coding": [{"system": clinical, "code": "RESOLVED"}]}),
+            "RESOLVED",
+            false,
+        ),
+        (
+            "clinicalStatus",
+            json!({"coding": [{"system": clinical, "code": "Active"}]}),
+            "Active",
+            true,
+        ),
+        // Control: words that are no code are no status, and nothing is said.
+        (
+            "verificationStatus",
+            json!({"text": "seen by neurology"}),
+            "",
+            true,
+        ),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json("status.json", &diagnosis_with(element, status.clone()));
+        let report = env.import_ok(&path);
+        let said = warnings_of(&report, "Condition/c1");
+        if written.is_empty() {
+            assert_eq!(said, "", "{status}");
+        } else {
+            assert!(
+                said.contains(&format!(
+                    "its {element} '{written}' is not written as FHIR's code"
+                )),
+                "{status}: {said}"
+            );
+            assert_eq!(said.matches(" | ").count(), 0, "one warning: {said}");
+        }
+        assert_eq!(
+            flags(&env).iter().any(|s| s == "refractory"),
+            refractory,
+            "{status}: {:?}",
+            flags(&env)
+        );
+    }
+
+    // An allergy "RESOLVED", or refuted in words alone: no reaction on record.
+    let reaction = |clinical: Value, verification: Value| {
+        json!({
+            "resourceType": "AllergyIntolerance",
+            "id": "a1",
+            "patient": {"reference": SUBJECT},
+            "clinicalStatus": clinical,
+            "verificationStatus": verification,
+            "code": {"text": "Clozapine"},
+            "reaction": [{"manifestation": [{"text": "Agranulocytosis"}]}]
+        })
+    };
+    let confirmed = json!({"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+        "code": "confirmed"}]});
+    let clinical_of = |code: &str| {
+        json!({"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+            "code": code}]})
+    };
+    for (clinical, verification, kept) in [
+        (clinical_of("RESOLVED"), confirmed.clone(), 0),
+        (clinical_of("active"), json!({"text": "Refuted"}), 0),
+        (clinical_of(" Active "), confirmed.clone(), 1),
+        (clinical_of("active"), confirmed.clone(), 1),
+    ] {
+        let mut env = Env::new();
+        let document = patient_with(&[reaction(clinical.clone(), verification.clone())]);
+        let path = env.write_json("reaction.json", &document);
+        let report = env.import_ok(&path);
+        let rows = env.rows("SELECT count(*) FROM drug_reactions");
+        assert_eq!(rows, [[kept.to_string()]], "{clinical} {verification}");
+        if kept == 1 && clinical["coding"][0]["code"] == " Active " {
+            assert!(
+                warnings_of(&report, "AllergyIntolerance/a1")
+                    .contains("its clinicalStatus ' Active ' is not written as FHIR's code"),
+                "{:?}",
+                report.warnings
+            );
+        }
+    }
+}
