@@ -679,7 +679,11 @@ fn this_host() -> String {
 /// `verificationStatus` are read by their code whatever its case or spaces, or from words alone
 /// that are a code (`{"text": "refuted"}`), with one warning naming what was written, as a
 /// resource's own `status` is; an allergy "RESOLVED" or refuted in words is no reaction kept.
-/// Files are read again so that a refuted diagnosis sent as words no longer counts as one.
+/// FHIR's SNOMED CT "Drugs not taken/completed" codes of patient choice (taste, form,
+/// inconvenient, disbelief, fear), of not taken as prescribed (swallowing, tablets too large,
+/// unable to concentrate) and alternative therapy undertaken are read sent alone. Files are read
+/// again so that a refuted diagnosis sent as words no longer counts as one and such stops are
+/// read by their codes.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

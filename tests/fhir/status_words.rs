@@ -676,3 +676,45 @@ fn a_condition_or_allergy_status_written_otherwise_is_read_by_its_code_and_said(
         }
     }
 }
+
+/// ST-10. FHIR's SNOMED CT "Drugs not taken/completed" codes (the example binding of
+/// MedicationStatement.statusReason) sent alone, with no words: each is read as its reason,
+/// none an efficacy signal; "Drug discontinued - reason unknown" gives none.
+#[test]
+fn the_snomed_drug_not_taken_codes_sent_alone_are_read_as_their_reasons() {
+    let cases = [
+        ("182862001", "patient_choice"),
+        ("182863006", "patient_choice"),
+        ("182865004", "patient_choice"),
+        ("182867007", "patient_choice"),
+        ("182871005", "patient_choice"),
+        ("266711001", "noncompliance"),
+        ("275929009", "noncompliance"),
+        ("182874002", "noncompliance"),
+        ("182868002", "other"),
+        ("182870006", "-"),
+    ];
+    let records: Vec<Value> = cases
+        .iter()
+        .map(|(code, _)| {
+            let mut record = asm(
+                code,
+                &format!("Drug {code}"),
+                100.0,
+                &json!({"start": "2024-01-10", "end": "2024-06-10"}),
+                "stopped",
+            );
+            record["statusReason"] = json!([{"coding": [{"system": SNOMED, "code": code}]}]);
+            record
+        })
+        .collect();
+    let mut env = Env::new();
+    let path = env.write_json("codes.json", &patient_with(&records));
+    env.import_ok(&path);
+    for (code, reason) in cases {
+        let rows = env.rows(&format!(
+            "SELECT coalesce(stop_reason, '-') FROM drug_exposures WHERE text = 'Drug {code}'"
+        ));
+        assert_eq!(rows, [[reason]], "{code}");
+    }
+}
