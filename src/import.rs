@@ -674,7 +674,12 @@ fn this_host() -> String {
 /// such records are read by what their status says. A hold's understood reason leads its words,
 /// alone or before the record's own words in brackets, so that the reaction it names is read
 /// (RV-2).
-pub const MAPPING_VERSION: i64 = 29;
+///
+/// In 30 (CR-14): a seizure report's words that open with none of them ("Nil seizures since
+/// last clinic", "0 seizures in the past month", "No fits since last review") are read as
+/// seizure freedom, as "No seizures" was; they had been read as nothing. Files are read again so
+/// that such reports count as the seizure-free months they record.
+pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -607,7 +607,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12). A drug put on
 /// hold as not tolerated marks the options giving it and is a contraindication "unless
 /// contraindicated" allows, as a stop for intolerance is (RV-2).
-const ENGINE_REVISION: u32 = 37;
+///
+/// In 38 (CR-15, CR-16): a perindopril whose record names no salt is told by its strength
+/// (`salt_strengths_mg`): 2.5, 5 or 10 mg a unit are the arginine's tablets, judged against its
+/// 10 mg/d (had been the erbumine's 16: "perindopril 10 mg" was called below its maximum); 2, 4
+/// and 8 mg keep 16; a salt named still decides (CR-15). Tildiem Retard and Adizem-XL are
+/// judged against their SmPCs' 360 mg/d in hypertension (CR-16).
+const ENGINE_REVISION: u32 = 38;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

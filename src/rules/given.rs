@@ -184,19 +184,32 @@ impl Given<'_> {
             return Some(daily);
         }
         let (count, interval_days) = dose::counted(recorded)?;
-        let text = &self.exposure.text;
-        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
-            .chain(drug.synonyms.iter().map(String::as_str))
-            .collect();
-        let unit_mg = if self.drugs.len() == 1 {
-            strength::single_unit_mg(text)
-        } else {
-            strength::ingredient_mg(text, &names).or_else(|| self.label_order_mg(drug))
-        }?;
+        let unit_mg = self.written_strength_of(drug)?;
         Some(dose::Daily {
             mg_per_day: count * unit_mg / interval_days,
             interval_days,
         })
+    }
+
+    /// Milligrams of `drug` in one unit as the product's name writes it ("Perindopril 10 mg
+    /// tablet", "amlodipine 10 MG / valsartan 160 MG"), when it writes one.
+    fn written_strength_of(&self, drug: &Drug) -> Option<f64> {
+        let text = &self.exposure.text;
+        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
+            .chain(drug.synonyms.iter().map(String::as_str))
+            .collect();
+        if self.drugs.len() == 1 {
+            strength::single_unit_mg(text)
+        } else {
+            strength::ingredient_mg(text, &names).or_else(|| self.label_order_mg(drug))
+        }
+    }
+
+    /// Milligrams of `drug` in one unit, for telling its salt by its strength: the strength the
+    /// product's name writes, else the amount given each time.
+    pub fn unit_mg_of(&self, drug: &Drug) -> Option<f64> {
+        self.written_strength_of(drug)
+            .or_else(|| self.per_dose_of(drug))
     }
 
     /// Milligrams of `drug` in one unit of a brand whose name lists its strengths unnamed
