@@ -2674,6 +2674,16 @@ fn an_unnamed_salt_is_told_by_its_strength_and_uk_diltiazem_products_by_their_sm
             95.0,
         )
     };
+    let with_diuretic_free = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(CHLORTHALIDONE).from(400))
+                .give(rx(METOPROLOL).from(400)),
+            150.0,
+            95.0,
+        )
+    };
     let cases = vec![
         case(
             "perindopril 10 mg once a day, no salt named: the arginine's tablet, its maximum",
@@ -2724,6 +2734,35 @@ fn an_unnamed_salt_is_told_by_its_strength_and_uk_diltiazem_products_by_their_sm
         )
         .no_confounder_text("perindopril 10 mg/d is below")
         .no_confounder_text("amlodipine 10 mg/d is below"),
+        // CR-17: a combination's dose in milligrams is one ingredient's, never each one's.
+        case(
+            "perindopril 5 mg / indapamide 1.25 mg, 5 mg a day: one tablet, indapamide 1.25 mg",
+            with_diuretic_free("perindopril 5 MG / indapamide 1.25 MG Oral Tablet 5 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 5 mg/d is below its usual maximum (10 mg/d)")
+        .confounder_text("indapamide 1.25 mg/d is below its usual maximum (2.5 mg/d)"),
+        case(
+            "amlodipine 10 / valsartan 320 / HCTZ 25, 10 mg a day: one tablet, each at its strength",
+            twice(
+                patient().give(
+                    rx("amlodipine 10 MG / valsartan 320 MG / hydrochlorothiazide 25 MG Oral Tablet 10 mg/d")
+                        .from(400),
+                ),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .confounder_text("hydrochlorothiazide 25 mg/d is below its usual maximum (50 mg/d)")
+        .no_confounder_text("valsartan 10 mg/d"),
+        case(
+            "amlodipine/valsartan with no strengths named, 10 mg a day: the doses not known",
+            with_diuretic_free("Amlodipine and valsartan tablet 10 mg/d"),
+            Resistant,
+        )
+        .confounder_text("dose of valsartan not recorded")
+        .no_confounder_text("valsartan 10 mg/d"),
         case(
             "Tildiem Retard 120 mg tablets, 360 mg a day: its maximum in hypertension",
             with_diuretic("Tildiem Retard 120 mg 360 mg/d"),
