@@ -684,6 +684,11 @@ fn this_host() -> String {
 /// unable to concentrate) and alternative therapy undertaken are read sent alone. Files are read
 /// again so that a refuted diagnosis sent as words no longer counts as one and such stops are
 /// read by their codes.
+///
+/// Also in 30 (CR-14): a seizure report's words that open with none of them ("Nil seizures since
+/// last clinic", "0 seizures in the past month", "No fits since last review") are read as
+/// seizure freedom, as "No seizures" was; they had been read as nothing. Files are read again so
+/// that such reports count as the seizure-free months they record.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -611,6 +611,16 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// In 38 (ST-10): a trial whose latest record is on hold says the hold as recorded ("on hold:
 /// no response (Ineffective) (a pause, not a stop)", "given for 4 weeks only, then on hold:
 /// surgery"), never "stopped with no reason".
+///
+/// Also in 38 (CR-15, CR-16): a perindopril whose record names no salt is told by its strength
+/// (`salt_strengths_mg`): 2.5, 5 or 10 mg a unit are the arginine's tablets, judged against its
+/// 10 mg/d (had been the erbumine's 16: "perindopril 10 mg" was called below its maximum); 2, 4
+/// and 8 mg keep 16; a salt named still decides (CR-15). Tildiem Retard and Adizem-XL are
+/// judged against their SmPCs' 360 mg/d in hypertension (CR-16). A product of several
+/// ingredients whose dose is recorded in milligrams gives each ingredient a whole number of
+/// units of the strengths its name writes (the fewest that fit), never the milligrams to every
+/// ingredient ("perindopril 5 mg / indapamide 1.25 mg", 5 mg a day, had been 5 mg of
+/// indapamide, at its maximum); with no strength that fits the dose is not known (CR-17).
 const ENGINE_REVISION: u32 = 38;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -540,8 +540,10 @@ pub mod seizure_frequency {
         let names_freedom = words.contains(&"free")
             || words.contains(&"freedom")
             || matches!(words.as_slice(), ["none" | "nil" | "zero" | "0"])
-            || words.starts_with(&["no", "seizures"])
-            || words.starts_with(&["no", "seizure"]);
+            || matches!(
+                words.as_slice(),
+                ["no" | "nil" | "zero" | "0", second, ..] if names_seizures(second)
+            );
         let denied = words.iter().any(|w| denies(w))
             || words.windows(2).any(|pair| pair == ["no", "longer"]);
         let frequency = stated_frequency(&words);
@@ -661,6 +663,33 @@ pub mod seizure_frequency {
             assert_eq!(key_of_words("Bi-weekly"), None);
             assert_eq!(key_of_words("Not weekly"), None);
             assert_eq!(key_of_words("?weekly"), None);
+        }
+
+        /// CR-14: a negative screen or an interval report of none is never seizures.
+        #[test]
+        fn negative_screens_and_interval_reports_are_no_seizures() {
+            for words in [
+                "Screening for seizures: negative",
+                "Seizure screen negative",
+                "Denies seizures since last visit",
+                "Assessed for seizures: none",
+            ] {
+                assert!(
+                    matches!(key_of_words(words), None | Some("free")),
+                    "{words}: {:?}",
+                    key_of_words(words)
+                );
+            }
+            for words in [
+                "No seizures since last visit",
+                "Seizure-free for 12 months",
+                "No seizures in the last 12 months",
+                "Nil seizures since last clinic",
+                "0 seizures in the past month",
+                "No fits since last review",
+            ] {
+                assert_eq!(key_of_words(words), Some("free"), "{words}");
+            }
         }
 
         #[test]

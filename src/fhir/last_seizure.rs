@@ -1216,4 +1216,38 @@ mod tests {
             assert_eq!(read(words), None, "{words}");
         }
     }
+
+    /// CR-14: screening and interval reports that found no seizure date none; freedom for a
+    /// stated time is read from the report back, never a seizure at its start.
+    #[test]
+    fn negative_screens_and_interval_reports_date_no_seizure() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Screening for seizures: negative",
+            "Screening for seizures negative",
+            "Seizure screen negative",
+            "No seizures since last visit",
+            "No seizures since last review",
+            "Nil seizures since last clinic",
+            "Denies seizures since last visit",
+            "Assessed for seizures: none",
+            "No seizure activity reported",
+        ] {
+            assert!(
+                read(words).is_none_or(|stated| stated.seizure.is_none()),
+                "{words}: {:?}",
+                read(words)
+            );
+        }
+        for words in [
+            "Seizure-free for 12 months",
+            "Seizure free for 12 months",
+            "No seizures for 12 months",
+            "No seizures in the last 12 months",
+            "Screening for seizures: negative. Seizure free for 12 months",
+        ] {
+            assert_eq!(read(words), Some(free_from("2025-11-01")), "{words}");
+        }
+    }
 }

@@ -141,6 +141,12 @@ pub struct Drug {
     /// day being its full dose. The longest name found wins; none found, `max_mg_day`.
     #[serde(default)]
     pub salt_max_mg_day: std::collections::BTreeMap<String, f64>,
+    /// The unit strengths, mg, that only one salt of the drug comes in, by that salt's name in
+    /// `salt_max_mg_day`: a record that names the ingredient or a brand but no salt, given in
+    /// one of them, is judged by that salt's maximum (perindopril 2.5, 5 and 10 mg are the
+    /// arginine's and the tosilate's tablets; the erbumine's are 2, 4 and 8 mg).
+    #[serde(default)]
+    pub salt_strengths_mg: std::collections::BTreeMap<String, Vec<f64>>,
     /// mg of prednisone equivalent to 1 mg of this glucocorticoid.
     pub prednisone_equivalent: Option<f64>,
     /// A drug given in courses (rituximab in RA): one course acts for this many days, so a
@@ -717,13 +723,17 @@ impl DrugBook {
     }
 
     /// The usual maximum of `ingredient` given in a product of exactly `ingredients`, the record
-    /// reading `text`: the combination's own where the book gives one, else that of the salt
-    /// the text names where its dose differs (perindopril arginine), else the ingredient's.
+    /// reading `text`, `unit_mg` of it a unit (the strength written, else the amount given each
+    /// time): the combination's own where the book gives one, else that of the salt the text
+    /// names where its dose differs (perindopril arginine), else, where the text names no salt
+    /// (no synonym of the ingredient), that of the salt only whose strengths `unit_mg` is one
+    /// of (`salt_strengths_mg`), else the ingredient's.
     pub fn max_mg_day_in(
         &self,
         ingredients: &[&Drug],
         ingredient: &Drug,
         text: &str,
+        unit_mg: Option<f64>,
     ) -> Option<f64> {
         self.combinations
             .iter()
@@ -744,6 +754,21 @@ impl DrugBook {
                     .filter(|(name, _)| super::words::contains_words(text, name))
                     .max_by_key(|(name, _)| name.len())
                     .map(|(_, mg)| *mg)
+            })
+            .or_else(|| {
+                let unit_mg = unit_mg?;
+                if ingredient
+                    .synonyms
+                    .iter()
+                    .any(|name| super::words::contains_words(text, name))
+                {
+                    return None;
+                }
+                ingredient
+                    .salt_strengths_mg
+                    .iter()
+                    .find(|(_, strengths)| strengths.iter().any(|mg| (mg - unit_mg).abs() < 1e-6))
+                    .and_then(|(salt, _)| ingredient.salt_max_mg_day.get(salt).copied())
             })
             .or(ingredient.max_mg_day)
     }
@@ -1201,6 +1226,18 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     for value in drug.salt_max_mg_day.values() {
         c.positive(at, "salt_max_mg_day", *value, ranges::MAX_MG, "mg")?;
+    }
+    for (salt, strengths) in &drug.salt_strengths_mg {
+        if !drug.salt_max_mg_day.contains_key(salt) {
+            let message = format!(
+                "salt_strengths_mg of '{}' names '{salt}', which salt_max_mg_day does not list",
+                drug.ingredient
+            );
+            return Err(toml_error(origin, text, &message, salt));
+        }
+        for value in strengths {
+            c.positive(at, "salt_strengths_mg", *value, ranges::MAX_MG, "mg")?;
+        }
     }
     for factor in drug.depot_ester.values() {
         c.positive(at, "depot_ester", *factor, 1.0, "")?;

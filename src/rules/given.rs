@@ -181,22 +181,65 @@ impl Given<'_> {
     pub fn daily_of(&self, drug: &Drug) -> Option<dose::Daily> {
         let recorded = self.exposure.dose.as_ref()?;
         if let Some(daily) = dose::daily(recorded) {
-            return Some(daily);
+            if self.drugs.len() == 1 {
+                return Some(daily);
+            }
+            return self.share_of(drug, daily);
         }
         let (count, interval_days) = dose::counted(recorded)?;
-        let text = &self.exposure.text;
-        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
-            .chain(drug.synonyms.iter().map(String::as_str))
-            .collect();
-        let unit_mg = if self.drugs.len() == 1 {
-            strength::single_unit_mg(text)
-        } else {
-            strength::ingredient_mg(text, &names).or_else(|| self.label_order_mg(drug))
-        }?;
+        let unit_mg = self.written_strength_of(drug)?;
         Some(dose::Daily {
             mg_per_day: count * unit_mg / interval_days,
             interval_days,
         })
+    }
+
+    /// The dose of `drug` in a product of several ingredients recorded in milligrams (CR-17):
+    /// the milligrams are one ingredient's, never every ingredient's ("perindopril 5 mg /
+    /// indapamide 1.25 mg", 5 mg a day, is 1.25 mg of indapamide, not 5). They are read as a
+    /// whole number of units of a strength the name writes, the fewest that fit (5 mg of a 5
+    /// mg/1.25 mg tablet is one tablet, not four: a dose written in milligrams names the
+    /// ingredient whose strength it is, a [U] choice), and each ingredient's dose is that count
+    /// times its own strength; where no strength fits, or the name writes none, the dose is not
+    /// known, never a guess.
+    fn share_of(&self, drug: &Drug, daily: dose::Daily) -> Option<dose::Daily> {
+        let amount = daily.mg_per_day * daily.interval_days;
+        let counts: Vec<f64> = self
+            .drugs
+            .iter()
+            .filter_map(|ingredient| self.written_strength_of(ingredient))
+            .filter(|strength| *strength > 0.0)
+            .map(|strength| amount / strength)
+            .filter(|count| *count >= 1.0 - 1e-9 && (count - count.round()).abs() < 1e-6)
+            .map(f64::round)
+            .collect();
+        let count = counts.into_iter().reduce(f64::min)?;
+        let strength = self.written_strength_of(drug)?;
+        Some(dose::Daily {
+            mg_per_day: count * strength / daily.interval_days,
+            interval_days: daily.interval_days,
+        })
+    }
+
+    /// Milligrams of `drug` in one unit as the product's name writes it ("Perindopril 10 mg
+    /// tablet", "amlodipine 10 MG / valsartan 160 MG"), when it writes one.
+    fn written_strength_of(&self, drug: &Drug) -> Option<f64> {
+        let text = &self.exposure.text;
+        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
+            .chain(drug.synonyms.iter().map(String::as_str))
+            .collect();
+        if self.drugs.len() == 1 {
+            strength::single_unit_mg(text)
+        } else {
+            strength::ingredient_mg(text, &names).or_else(|| self.label_order_mg(drug))
+        }
+    }
+
+    /// Milligrams of `drug` in one unit, for telling its salt by its strength: the strength the
+    /// product's name writes, else the amount given each time.
+    pub fn unit_mg_of(&self, drug: &Drug) -> Option<f64> {
+        self.written_strength_of(drug)
+            .or_else(|| self.per_dose_of(drug))
     }
 
     /// Milligrams of `drug` in one unit of a brand whose name lists its strengths unnamed

@@ -190,9 +190,12 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
         for given in &regimen.drugs {
             for drug in &given.drugs {
                 let daily = given.daily_of(drug).map(|d| d.mg_per_day);
-                let maximum = ctx
-                    .book
-                    .max_mg_day_in(&given.drugs, drug, &given.exposure.text);
+                let maximum = ctx.book.max_mg_day_in(
+                    &given.drugs,
+                    drug,
+                    &given.exposure.text,
+                    given.unit_mg_of(drug),
+                );
                 let from = given.exposure.dose_from;
                 match doses
                     .iter_mut()

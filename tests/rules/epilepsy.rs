@@ -1406,6 +1406,76 @@ fn eighteen_months_free_after_a_seizure_on_lacosamide_imported_is_not_drug_resis
     }
 }
 
+/// CR-14: the reviewer's record of [`lacosamide_free_after_a_seizure`] (levetiracetam and
+/// lamotrigine stopped for no response, lacosamide since 2023-01-05, one seizure counted on
+/// 2024-01-05), with a seizure-frequency answer on 2025-07-05 in `words`.
+fn lacosamide_seizure_answer(words: &str) -> (String, String) {
+    use crate::fhir::{Env, epilepsy_bundle};
+    let observations = [
+        json!({
+            "resourceType": "Observation",
+            "id": "lsa-seizure",
+            "status": "final",
+            "subject": {"reference": "urn:uuid:lsa"},
+            "code": {"text": "Seizure count"},
+            "effectiveDateTime": "2024-01-05",
+            "valueQuantity": {"value": 1, "unit": "seizures"}
+        }),
+        json!({
+            "resourceType": "Observation",
+            "id": "lsa-words",
+            "status": "final",
+            "subject": {"reference": "urn:uuid:lsa"},
+            "code": {"text": "Seizure frequency"},
+            "effectiveDateTime": "2025-07-05",
+            "valueString": words
+        }),
+    ];
+    let mut record = epilepsy_bundle("lsa", "LSA-1", ("266721009", "No response to treatment"));
+    let entries = record["entry"].as_array_mut().unwrap();
+    for observation in observations {
+        let id = observation["id"].as_str().unwrap().to_owned();
+        entries.push(json!({"fullUrl": format!("urn:uuid:{id}"), "resource": observation}));
+    }
+    let mut env = Env::new();
+    let path = env.write_json("seizure-answer.json", &record);
+    env.import_ok(&path);
+    let rows = env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'epilepsy'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+/// CR-14: an interval report of no seizures since the last one, 18 months after it, is
+/// sustained freedom on lacosamide (ILAE: 12 months at least); a negative screen or a report
+/// that says nothing of seizures dates none, so the seizure on lacosamide stays its failure.
+#[test]
+fn interval_reports_of_no_seizures_are_freedom_and_a_negative_screen_dates_none() {
+    for words in [
+        "No seizures since last visit",
+        "Nil seizures since last clinic",
+        "No fits since last review",
+        "Seizure-free for 12 months",
+    ] {
+        let (status, detail) = lacosamide_seizure_answer(words);
+        assert_eq!(status, "not_met", "{words}: {detail}");
+        assert!(
+            detail.contains("sustained success on the current schedule"),
+            "{words}: {detail}"
+        );
+    }
+    for words in [
+        "Screening for seizures: negative",
+        "Seizure screen negative",
+    ] {
+        let (_, detail) = lacosamide_seizure_answer(words);
+        assert!(!detail.contains("2025-07-05"), "{words}: {detail}");
+        assert!(
+            !detail.contains("sustained success on the current schedule"),
+            "{words}: {detail}"
+        );
+    }
+}
+
 /// Levetiracetam and lamotrigine failed, then carbamazepine from 2025-11-15 with monthly counts
 /// of none, the last dated "2026-11" alone: 365 days of freedom fall on 2026-11-15, in it.
 #[test]

@@ -2646,3 +2646,141 @@ fn cr13_resistant_and_refractory_edges() {
     ];
     run(ID, &cases);
 }
+
+/// CR-14, CR-15: a perindopril whose record names no salt is told by its strength: 2.5, 5 and
+/// 10 mg are the arginine's (and the tosilate's) tablets, judged against 10 mg/d; 2, 4 and 8 mg
+/// the erbumine's, against 16. A salt named is never overridden by the strength; a combination
+/// generically named is its perindopril's strength too. CR-16: Tildiem Retard and Adizem-XL
+/// stop at 360 mg/d in hypertension (UK/IE SmPCs); an unnamed diltiazem keeps 480.
+#[test]
+fn an_unnamed_salt_is_told_by_its_strength_and_uk_diltiazem_products_by_their_smpc() {
+    let with = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(AMLODIPINE).from(400))
+                .give(rx(CHLORTHALIDONE).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let with_diuretic = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(CHLORTHALIDONE).from(400))
+                .give(rx(LOSARTAN).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let with_diuretic_free = |drug: &str| {
+        twice(
+            patient()
+                .give(rx(drug).from(400))
+                .give(rx(CHLORTHALIDONE).from(400))
+                .give(rx(METOPROLOL).from(400)),
+            150.0,
+            95.0,
+        )
+    };
+    let cases = vec![
+        case(
+            "perindopril 10 mg once a day, no salt named: the arginine's tablet, its maximum",
+            with("Perindopril 10 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below"),
+        case(
+            "perindopril 10 mg tablet, one a day: the arginine's maximum",
+            with("Perindopril 10 mg tablet 1 tablet/d"),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below"),
+        case(
+            "Coversyl 5 mg once a day: the arginine's tablet, below its 10",
+            with("Coversyl 5 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 5 mg/d is below its usual maximum (10 mg/d)"),
+        case(
+            "perindopril 8 mg once a day, no salt named: the erbumine's tablet, below its 16",
+            with("Perindopril 8 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 8 mg/d is below its usual maximum (16 mg/d)"),
+        case(
+            "perindopril 4 mg tablets, two a day: the erbumine's, below its 16",
+            with("Perindopril 4 mg tablet 2 tablet/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 8 mg/d is below its usual maximum (16 mg/d)"),
+        case(
+            "perindopril erbumine 10 mg/d: the salt named wins over the strength",
+            with("Perindopril erbumine 10 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 10 mg/d is below its usual maximum (16 mg/d)"),
+        case(
+            "perindopril/amlodipine 10 mg/10 mg generically named, with a diuretic: both at maximum",
+            twice(
+                patient()
+                    .give(rx("Perindopril/amlodipine 10 mg/10 mg tablet 1 tablet/d").from(400))
+                    .give(rx(CHLORTHALIDONE).from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .no_confounder_text("perindopril 10 mg/d is below")
+        .no_confounder_text("amlodipine 10 mg/d is below"),
+        // CR-17: a combination's dose in milligrams is one ingredient's, never each one's.
+        case(
+            "perindopril 5 mg / indapamide 1.25 mg, 5 mg a day: one tablet, indapamide 1.25 mg",
+            with_diuretic_free("perindopril 5 MG / indapamide 1.25 MG Oral Tablet 5 mg/d"),
+            Resistant,
+        )
+        .confounder_text("perindopril 5 mg/d is below its usual maximum (10 mg/d)")
+        .confounder_text("indapamide 1.25 mg/d is below its usual maximum (2.5 mg/d)"),
+        case(
+            "amlodipine 10 / valsartan 320 / HCTZ 25, 10 mg a day: one tablet, each at its strength",
+            twice(
+                patient().give(
+                    rx("amlodipine 10 MG / valsartan 320 MG / hydrochlorothiazide 25 MG Oral Tablet 10 mg/d")
+                        .from(400),
+                ),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .confounder_text("hydrochlorothiazide 25 mg/d is below its usual maximum (50 mg/d)")
+        .no_confounder_text("valsartan 10 mg/d"),
+        case(
+            "amlodipine/valsartan with no strengths named, 10 mg a day: the doses not known",
+            with_diuretic_free("Amlodipine and valsartan tablet 10 mg/d"),
+            Resistant,
+        )
+        .confounder_text("dose of valsartan not recorded")
+        .no_confounder_text("valsartan 10 mg/d"),
+        case(
+            "Tildiem Retard 120 mg tablets, 360 mg a day: its maximum in hypertension",
+            with_diuretic("Tildiem Retard 120 mg 360 mg/d"),
+            Resistant,
+        )
+        .no_confounder_text("diltiazem 360 mg/d is below"),
+        case(
+            "Adizem-XL 300 mg once a day: below its 360",
+            with_diuretic("Adizem-XL 300 mg 300 mg/d"),
+            Resistant,
+        )
+        .confounder_text("diltiazem 300 mg/d is below its usual maximum (360 mg/d)"),
+        case(
+            "diltiazem 360 mg/d, no product named: below the table's 480",
+            with_diuretic("Diltiazem 360 mg/d"),
+            Resistant,
+        )
+        .confounder_text("diltiazem 360 mg/d is below its usual maximum (480 mg/d)"),
+    ];
+    run(ID, &cases);
+}
