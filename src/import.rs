@@ -674,7 +674,14 @@ fn this_host() -> String {
 /// such records are read by what their status says. A hold's understood reason leads its words,
 /// alone or before the record's own words in brackets, so that the reaction it names is read
 /// (RV-2).
-pub const MAPPING_VERSION: i64 = 29;
+/// In 30 (OC-6, OC-7): a disease status coded with mCODE STU3's trend qualifiers 103338009 |In
+/// full remission| and 103337004 |In partial remission| is stored under its code, read as a
+/// complete and a partial response as STU2's remission disorders are; its words that find a
+/// progression beside stable sites ("Evaluation for progression: new lesions, bones stable")
+/// are stored as a progression, and a site's stable answer to a progression looked for
+/// ("Restaging for progression: bones stable") as stable disease. Files are read again so that
+/// such statuses are stored by what they say.
+pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -607,7 +607,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// Cardizem LA, Tiazac and Dilacor XR against their labels' 540 mg/d (CR-12). A drug put on
 /// hold as not tolerated marks the options giving it and is a contraindication "unless
 /// contraindicated" allows, as a stop for intolerance is (RV-2).
-const ENGINE_REVISION: u32 = 37;
+/// In 38 (OC-6, OC-7, OC-8): a disease status coded 103338009 or 103337004 (mCODE STU3's
+/// remission qualifiers) is a complete or partial response; a progression named beside stable
+/// disease is a progression (Lugano 2014, IMWG 2016: progression at any site), and a site's
+/// stable answer to progression looked for ("Restaging for progression: bones stable") no
+/// finding of it, in statuses and in diagnoses' words; myeloid sarcoma (C92.3, relapse C92.32,
+/// remission C92.31) is assessed as AML (WHO 2016, 2022: a presentation of AML).
+const ENGINE_REVISION: u32 = 38;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -28,6 +28,25 @@ fn given(id: &str, subject: &str, drug: &str, on: NaiveDate, mg: f64) -> Value {
 /// `cycles` cycles of R-CHOP given dose by dose every 21 days from `first` (prednisone on days
 /// 1-5, the rest on day 1), with a disease status of `status` after the last.
 fn lbcl_patient(id: &str, cycles: i64, status: (&str, &str)) -> Value {
+    lbcl_patient_valued(
+        id,
+        cycles,
+        LOINC_STATUS,
+        ("valueCodeableConcept", coding(SNOMED, status.0, status.1)),
+    )
+}
+
+/// The disease status's code of mCODE STU2 onward.
+const LOINC_STATUS: (&str, &str) = ("97509-4", "Cancer disease progression");
+
+/// As [`lbcl_patient`], the disease status coded `status_code` with the value `(key, value)`
+/// (a `valueCodeableConcept` coded only, a `valueString`).
+fn lbcl_patient_valued(
+    id: &str,
+    cycles: i64,
+    status_code: (&str, &str),
+    (key, value): (&str, Value),
+) -> Value {
     let subject = format!("urn:uuid:{id}");
     let first = day("2024-01-08");
     let mut resources = vec![
@@ -68,15 +87,16 @@ fn lbcl_patient(id: &str, cycles: i64, status: (&str, &str)) -> Value {
     }
     // Restaging when the next cycle would have started.
     let assessed = first + Duration::days(21 * cycles);
-    resources.push(json!({
+    let mut status = json!({
         "resourceType": "Observation",
         "id": format!("{id}-status"),
         "status": "final",
         "subject": {"reference": subject},
-        "code": coding(LOINC, "97509-4", "Cancer disease progression"),
+        "code": coding(LOINC, status_code.0, status_code.1),
         "effectiveDateTime": assessed.to_string(),
-        "valueCodeableConcept": coding(SNOMED, status.0, status.1)
-    }));
+    });
+    status[key] = value;
+    resources.push(status);
     bundle("collection", &resources)
 }
 
@@ -171,6 +191,90 @@ fn stable_disease_after_four_cycles_is_not_scholar_refractory() {
     assert_ne!(rows[0]["status"], "refractory", "{:#}", rows[0]);
     let detail = rows[0].to_string();
     assert!(detail.contains("after 4 cycles"), "{detail}");
+}
+
+/// A patient's id, the status's code, its value (`(key, value)`) and the status expected.
+type StatusCase<'a> = (&'a str, (&'a str, &'a str), (&'a str, Value), &'a str);
+
+/// OC-6, OC-7: a disease status whose only evidence is its code (any published mCODE version's
+/// trend codes, under 97509-4 or STU1's 88040-1) or its words reaches SCHOLAR-1 as the words
+/// "stable disease", "progressive disease" do: after six cycles of first line, a full or
+/// partial remission is no refractory disease, a worsened or a progression beside stable
+/// sites is, and an undetermined status or a site's stable answer to progression looked for
+/// decides nothing of the kind.
+#[test]
+fn a_response_coded_or_worded_alone_reaches_scholar_1() {
+    let coded = |code: &str| {
+        (
+            "valueCodeableConcept",
+            json!({"coding": [{"system": SNOMED, "code": code}]}),
+        )
+    };
+    let worded = |words: &str| ("valueString", json!(words));
+    let stu1 = ("88040-1", "Response to cancer treatment");
+    let cases: Vec<StatusCase> = vec![
+        // mCODE STU3's qualifiers of remission, with no display.
+        ("oc-cr", LOINC_STATUS, coded("103338009"), "not_met"),
+        ("oc-pr", LOINC_STATUS, coded("103337004"), "not_met"),
+        ("oc-pd1", stu1, coded("271299001"), "refractory"),
+        ("oc-sd1", stu1, coded("359746009"), "refractory"),
+        (
+            "oc-und",
+            LOINC_STATUS,
+            coded("709137006"),
+            "insufficient_data",
+        ),
+        (
+            "oc-new",
+            LOINC_STATUS,
+            worded("Evaluation for progression: new lesions, bones stable"),
+            "refractory",
+        ),
+        (
+            "oc-pdsd",
+            LOINC_STATUS,
+            worded("Progression in the liver; nodes stable"),
+            "refractory",
+        ),
+    ];
+    for (id, code, value, expected) in cases {
+        let mut env = Env::new();
+        import(
+            &mut env,
+            "status.json",
+            &lbcl_patient_valued(id, 6, code, value),
+        );
+        let rows = flags(&env, "lbcl");
+        assert_eq!(rows.len(), 1, "{id}: {rows:#?}");
+        assert_eq!(rows[0]["status"], expected, "{id}: {:#}", rows[0]);
+    }
+}
+
+/// OC-7: stable bones as the answer to progression looked for are stable disease, never a
+/// progression: after four first-line cycles no refractory disease (SCHOLAR-1 asks five).
+#[test]
+fn a_stable_answer_to_progression_looked_for_makes_no_progression() {
+    let mut env = Env::new();
+    import(
+        &mut env,
+        "status.json",
+        &lbcl_patient_valued(
+            "oc-bones",
+            4,
+            LOINC_STATUS,
+            (
+                "valueString",
+                json!("Restaging for progression: bones stable"),
+            ),
+        ),
+    );
+    let rows = flags(&env, "lbcl");
+    assert_ne!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+    assert!(
+        rows[0].to_string().contains("after 4 cycles"),
+        "{:#}",
+        rows[0]
+    );
 }
 
 /// Daily cytarabine for `days` days and daunorubicin on the first `anthracycline` days, from
