@@ -212,7 +212,7 @@ fn a_response_coded_or_worded_alone_reaches_scholar_1() {
     };
     let worded = |words: &str| ("valueString", json!(words));
     let stu1 = ("88040-1", "Response to cancer treatment");
-    let cases: Vec<StatusCase> = vec![
+    let cases: Vec<StatusCase<'_>> = vec![
         // mCODE STU3's qualifiers of remission, with no display.
         ("oc-cr", LOINC_STATUS, coded("103338009"), "not_met"),
         ("oc-pr", LOINC_STATUS, coded("103337004"), "not_met"),
