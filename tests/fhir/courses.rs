@@ -913,3 +913,74 @@ fn a_wards_daily_doses_by_any_route_are_one_course() {
         ]
     );
 }
+
+/// OC-6, OC-8: an AML's two induction courses (7+3, then 5+2) with a disease status after
+/// each whose only evidence is its ELN category, in words or a code: CRi is a remission (ELN
+/// 2017), MLFS none (two courses without remission: primary refractory), a worsened trend code
+/// a progression; a myeloid sarcoma (C92.30, written so) is assessed as the AML it presents.
+#[test]
+fn an_eln_response_written_or_coded_alone_reaches_the_aml_criteria() {
+    let coded = |code: &str| {
+        (
+            "valueCodeableConcept",
+            json!({"coding": [{"system": SNOMED, "code": code}]}),
+        )
+    };
+    let worded = |words: &str| ("valueString", json!(words));
+    let cases: Vec<(&str, &str, (&str, Value), &str)> = vec![
+        ("aml-cri", "C92.00", worded("CRi"), "not_met"),
+        ("aml-mlfs", "C92.00", worded("MLFS"), "refractory"),
+        ("aml-pd", "C92.00", coded("271299001"), "refractory"),
+        ("aml-ms", "C92.30", worded("MLFS"), "refractory"),
+    ];
+    for (id, icd, (key, value), expected) in cases {
+        let mut env = Env::new();
+        let subject = format!("urn:uuid:{id}");
+        let mut resources = vec![
+            patient(id, &format!("MRN-{id}"), "Hale", "Ines"),
+            condition(
+                &format!("{id}-dx"),
+                &subject,
+                ICD10,
+                icd,
+                // Myeloid sarcoma by its name alone, so that its code decides.
+                if icd.starts_with("C92.3") {
+                    "Myeloid sarcoma"
+                } else {
+                    "Acute myeloid leukemia"
+                },
+            ),
+        ];
+        resources.extend(induction(
+            &format!("{id}-c1"),
+            &subject,
+            day("2026-06-01"),
+            7,
+            3,
+        ));
+        resources.extend(induction(
+            &format!("{id}-c2"),
+            &subject,
+            day("2026-07-06"),
+            5,
+            2,
+        ));
+        // The same status after each course.
+        for (n, on) in [(1, "2026-07-01"), (2, "2026-08-05")] {
+            let mut status = json!({
+                "resourceType": "Observation",
+                "id": format!("{id}-status-{n}"),
+                "status": "final",
+                "subject": {"reference": subject},
+                "code": coding(LOINC, "97509-4", "Cancer disease progression"),
+                "effectiveDateTime": on,
+            });
+            status[key] = value.clone();
+            resources.push(status);
+        }
+        import(&mut env, "aml.json", &bundle("collection", &resources));
+        let rows = flags(&env, "aml");
+        assert_eq!(rows.len(), 1, "{id}: {rows:#?}");
+        assert_eq!(rows[0]["status"], expected, "{id}: {:#}", rows[0]);
+    }
+}
