@@ -36,11 +36,15 @@ fn lbcl_patient(id: &str, cycles: i64, status: (&str, &str)) -> Value {
     )
 }
 
+/// A Deauville five-point score named by its words (no LOINC code of it could be verified).
+const DEAUVILLE: (&str, &str) = ("", "Deauville five-point score");
+
 /// The disease status's code of mCODE STU2 onward.
 const LOINC_STATUS: (&str, &str) = ("97509-4", "Cancer disease progression");
 
 /// As [`lbcl_patient`], the disease status coded `status_code` with the value `(key, value)`
-/// (a `valueCodeableConcept` coded only, a `valueString`).
+/// (a `valueCodeableConcept` coded only, a `valueString`); a code `""` names the test by its
+/// words alone.
 fn lbcl_patient_valued(
     id: &str,
     cycles: i64,
@@ -95,6 +99,10 @@ fn lbcl_patient_valued(
         "code": coding(LOINC, status_code.0, status_code.1),
         "effectiveDateTime": assessed.to_string(),
     });
+    // A test with no code of its own is named by its words only.
+    if status_code.0.is_empty() {
+        status["code"] = json!({"text": status_code.1});
+    }
     status[key] = value;
     resources.push(status);
     bundle("collection", &resources)
@@ -235,6 +243,15 @@ fn a_response_coded_or_worded_alone_reaches_scholar_1() {
             LOINC_STATUS,
             worded("Progression in the liver; nodes stable"),
             "refractory",
+        ),
+        // Lugano 2014: a Deauville score of 1-3 is a complete metabolic response; 4 or 5 alone
+        // is no category.
+        ("oc-d2", DEAUVILLE, ("valueInteger", json!(2)), "not_met"),
+        (
+            "oc-d5",
+            DEAUVILLE,
+            ("valueInteger", json!(5)),
+            "insufficient_data",
         ),
     ];
     for (id, code, value, expected) in cases {
