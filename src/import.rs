@@ -679,7 +679,9 @@ fn this_host() -> String {
 /// complete and a partial response as STU2's remission disorders are; its words that find a
 /// progression beside stable sites ("Evaluation for progression: new lesions, bones stable")
 /// are stored as a progression, and a site's stable answer to a progression looked for
-/// ("Restaging for progression: bones stable") as stable disease. Files are read again so that
+/// ("Restaging for progression: bones stable") as stable disease; so is a report's conclusion
+/// whose sentences read a progression and stable disease ("Progressive metabolic disease in the
+/// liver. Nodal disease stable."), beside a worsened trend code too. Files are read again so that
 /// such statuses are stored by what they say.
 pub const MAPPING_VERSION: i64 = 30;
 

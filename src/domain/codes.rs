@@ -929,18 +929,21 @@ impl ReportWords {
         out
     }
 
-    /// The one response the words say: the sentences that read one all read it, and none
-    /// doubts it. Two sentences reading two responses read none (unknown, never a guess).
+    /// The one response the words say: the sentences that read one all read it, or read a
+    /// progression beside stable disease (a progression, OC-7: "Progressive metabolic disease
+    /// in the liver. Nodal disease stable."), and none doubts it. Two sentences reading two
+    /// responses otherwise read none (unknown, never a guess).
     pub fn response(&self) -> Option<Response> {
-        let first = *self.read.first()?;
-        self.agree_with(first).then_some(first)
+        let settled = settle(&self.read)?;
+        self.agree_with(settled).then_some(settled)
     }
 
-    /// Whether the words leave `coded` standing: no sentence reads another response, and none
-    /// denies or doubts it.
+    /// Whether the words leave `coded` standing: no sentence reads another response (stable
+    /// disease beside a progression is none other, OC-7), and none denies or doubts it.
     pub fn agree_with(&self, coded: Response) -> bool {
-        self.read.iter().all(|read| *read == coded)
-            && !self.doubted.contains(&coded)
+        self.read.iter().all(|read| {
+            *read == coded || (coded == Response::Progression && *read == Response::Stable)
+        }) && !self.doubted.contains(&coded)
             && !(self.high_deauville && coded == Response::Complete)
     }
 }
@@ -1751,6 +1754,29 @@ mod tests {
         ] {
             assert_eq!(Response::from_words(words), expected, "{words}");
         }
+    }
+
+    /// OC-7: a report's sentences read as one text's clauses are: a progression in one
+    /// beside stable disease in another is a progression, also beside a worsened trend code.
+    #[test]
+    fn a_report_reading_progression_beside_stable_disease_reads_a_progression() {
+        let words = ReportWords::of(
+            ["Progressive metabolic disease in the liver. Nodal disease stable."],
+            ReportAbout::CodedStatus,
+        );
+        assert_eq!(words.response(), Some(Response::Progression), "{words:?}");
+        assert!(words.agree_with(Response::Progression), "{words:?}");
+        assert!(!words.agree_with(Response::Stable), "{words:?}");
+        let words = ReportWords::of(
+            ["Complete metabolic response. Progressive disease."],
+            ReportAbout::CodedStatus,
+        );
+        assert_eq!(words.response(), None, "{words:?}");
+        let words = ReportWords::of(
+            ["Nodal disease stable. ?Progression in the liver."],
+            ReportAbout::CodedStatus,
+        );
+        assert_eq!(words.response(), Some(Response::Stable), "{words:?}");
     }
 
     /// OC-6: the trend codes of mCODE STU3's ConditionStatusTrendVS (hl7.org/fhir/us/mcode/STU3,
