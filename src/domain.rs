@@ -35,8 +35,8 @@ pub use clinical::{
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DoseFrom, DrugRole, Intent,
     LOOKED_FOR_BY, PENDING_ANSWERS, ParseCodeError, RESPONSE_CODE_PREFIX, ReportAbout, ReportWords,
-    Response, Sex, StopReason, canonical_system, report_code_is_pet, report_names_cancer,
-    result_of, starts_with_response,
+    Response, Sex, StopReason, canonical_system, names_response, report_code_is_pet,
+    report_names_cancer, result_of, starts_with_response,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

@@ -689,6 +689,16 @@ fn this_host() -> String {
 /// last clinic", "0 seizures in the past month", "No fits since last review") are read as
 /// seizure freedom, as "No seizures" was; they had been read as nothing. Files are read again so
 /// that such reports count as the seizure-free months they record.
+///
+/// Also in 30 (OC-6, OC-7): a disease status coded with mCODE STU3's trend qualifiers 103338009 |In
+/// full remission| and 103337004 |In partial remission| is stored under its code, read as a
+/// complete and a partial response as STU2's remission disorders are; its words that find a
+/// progression beside stable sites ("Evaluation for progression: new lesions, bones stable")
+/// are stored as a progression, and a site's stable answer to a progression looked for
+/// ("Restaging for progression: bones stable") as stable disease; so is a report's conclusion
+/// whose sentences read a progression and stable disease ("Progressive metabolic disease in the
+/// liver. Nodal disease stable."), beside a worsened trend code too. Files are read again so that
+/// such statuses are stored by what they say.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -621,6 +621,13 @@ use crate::domain::{Assessment, Condition, PatientRecord};
 /// units of the strengths its name writes (the fewest that fit), never the milligrams to every
 /// ingredient ("perindopril 5 mg / indapamide 1.25 mg", 5 mg a day, had been 5 mg of
 /// indapamide, at its maximum); with no strength that fits the dose is not known (CR-17).
+///
+/// Also in 38 (OC-6, OC-7, OC-8): a disease status coded 103338009 or 103337004 (mCODE STU3's
+/// remission qualifiers) is a complete or partial response; a progression named beside stable
+/// disease is a progression (Lugano 2014, IMWG 2016: progression at any site), and a site's
+/// stable answer to progression looked for ("Restaging for progression: bones stable") no
+/// finding of it, in statuses and in diagnoses' words; myeloid sarcoma (C92.3, relapse C92.32,
+/// remission C92.31) is assessed as AML (WHO 2016, 2022: a presentation of AML).
 const ENGINE_REVISION: u32 = 38;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

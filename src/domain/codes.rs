@@ -160,13 +160,20 @@ impl Response {
     }
 
     /// Maps the mCODE ConditionStatusTrendVS value of a disease-status observation (LOINC
-    /// 97509-4). "Improved" is read as a partial response; "undetermined" maps to nothing.
+    /// 97509-4). "Improved" is read as a partial response; "undetermined" (709137006) maps to
+    /// nothing. Every published version's codes are read (OC-6): STU2 and STU2.1's disorders
+    /// 550991000124107 |Malignant neoplasm in full remission| and 551001000124108 |… in partial
+    /// remission| (deprecated, kept in STU3 onward's ConditionStatusTrendMaxVS), and STU3's
+    /// qualifiers 103338009 |In full remission| and 103337004 |In partial remission|
+    /// (hl7.org/fhir/us/mcode, ValueSet mcode-condition-status-trend-vs of each version).
+    /// STU3's 399409002 |Distant metastasis present| is no response (it may be the disease at
+    /// diagnosis) and maps to nothing.
     /// A response read from a status's words that no trend code says exactly is stored as
     /// [`RESPONSE_CODE_PREFIX`] and its machine name (see [`Response::disease_status_code`]).
     pub fn from_disease_status(snomed: &str) -> Option<Self> {
         Some(match snomed {
-            "550991000124107" => Response::Complete,
-            "551001000124108" | "268910001" => Response::Partial,
+            "550991000124107" | "103338009" => Response::Complete,
+            "551001000124108" | "103337004" | "268910001" => Response::Partial,
             "359746009" => Response::Stable,
             "271299001" => Response::Progression,
             other => {
@@ -355,9 +362,12 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
     // The categories a negative result denies ("relapse screen: negative"): the response read
     // stands unless it is one of them.
     let mut denied: Vec<Response> = Vec::new();
-    // Read no response (a denial, a doubt, two responses), though the scan goes on to name
-    // every response the words speak of.
+    // Read no response (a denial, a doubt), though the scan goes on to name every response
+    // the words speak of.
     let mut unread = false;
+    // Every response read as stated, and whether two of them differ: two responses read none,
+    // unless they are a progression beside stable disease (see `settle`).
+    let mut stated: Vec<Response> = Vec::new();
     let mut start = 0;
     while start < words.len() {
         // "MRD negative", "without minimal residual disease": the denial is the residual
@@ -380,7 +390,7 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                 match Response::from_deauville(score) {
                     Some(response) => {
                         named.push(response);
-                        unread |= found.is_some_and(|seen| seen != response);
+                        stated.push(response);
                         found = Some(response);
                     }
                     None => high_deauville = true,
@@ -454,8 +464,8 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                         .any(|(from, last)| (clause_of[*from]..=*last).contains(&here));
                 unread |= denied
                     || before.iter().any(|word| QUALIFIERS_BEFORE.contains(word))
-                    || doubted_after(&after)
-                    || found.is_some_and(|seen| seen != *response);
+                    || doubted_after(&after);
+                stated.push(*response);
                 named_in.push(here);
                 found = Some(*response);
                 start = end;
@@ -479,13 +489,14 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
             None => start += 1,
         }
     }
+    let found = found.and_then(|_| settle(&stated));
     // A Deauville 4-5 of this study beside a complete response: the two disagree (a complete
     // metabolic response is a 1-3, Lugano 2014).
     if high_deauville && found == Some(Response::Complete) {
         unread = true;
     }
     // "Progressive disease; relapse screen: negative": stated and denied.
-    unread |= found.is_some_and(|seen| denied.contains(&seen));
+    unread |= stated.iter().any(|seen| denied.contains(seen));
     // A sentence that names the cancer reads as the cancer's, whatever else it names ("nodular
     // sclerosis Hodgkin lymphoma", "HIV-associated DLBCL", a pneumonia beside a Deauville 5):
     // a subtype, a risk factor or an incidental finding has no response of its own there.
@@ -494,6 +505,24 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
         named,
         high_deauville,
     }
+}
+
+/// The one response of the responses `stated` in one text: theirs when they agree; a
+/// progression when every other is stable disease (OC-7: "new lesions, bones stable", "nodes
+/// stable, progression in the liver"), as progression at any site is the response whatever is
+/// stable elsewhere (Lugano 2014: a new lesion or a progressing one is progressive disease
+/// overall; IMWG 2016: progressive disease by any one of its criteria); else none, as two
+/// responses of any other kind ("complete response … partial response", "progression …
+/// Deauville 2") contradict each other and the words cannot tell which is today's.
+fn settle(stated: &[Response]) -> Option<Response> {
+    let first = *stated.first()?;
+    if stated.iter().all(|response| *response == first) {
+        return Some(first);
+    }
+    let only_stable_beside = stated
+        .iter()
+        .all(|response| matches!(response, Response::Progression | Response::Stable));
+    only_stable_beside.then_some(Response::Progression)
 }
 
 /// Words that, with "for" after them, say a category was looked for rather than found:
@@ -607,9 +636,10 @@ pub const PENDING_ANSWERS: [&str; 12] = [
 /// Whether the words after a category looked for (`after`, from the end of its name) answer it
 /// with a finding: the sentence after the words of looking ("relapse screen: …", over a
 /// colon) holds words, none of its first clause a question or a pending study (see
-/// [`PENDING_ANSWERS`]), and it is not itself a response ([`starts_with_response`]): "new
-/// liver lesions, Deauville 5" does; nothing, "PET-CT pending" and "complete metabolic
-/// response" do not (RV-1).
+/// [`PENDING_ANSWERS`]), and that clause names no response ([`names_response`]): "new liver
+/// lesions, Deauville 5" does; nothing, "PET-CT pending" and "complete metabolic response" do
+/// not (RV-1), nor "bones stable" (OC-7: a site's response is no finding of the category looked
+/// for, and read so beside the stable bones it would make a progression up).
 fn answered_by_finding(after: &[&str], clause_of: &[usize]) -> bool {
     let looked = after
         .iter()
@@ -632,15 +662,21 @@ fn answered_by_finding(after: &[&str], clause_of: &[usize]) -> bool {
         .collect();
     !sentence.is_empty()
         && !first.iter().any(|word| PENDING_ANSWERS.contains(word))
-        && !starts_with_response(&sentence)
+        && !names_response(&first)
+}
+
+/// Whether `words` (lower case, one a word) name a response of the vocabulary anywhere (see
+/// [`starts_with_response`]): "bones stable", "nodes in partial response".
+pub fn names_response(words: &[&str]) -> bool {
+    (0..words.len()).any(|at| starts_with_response(&words[at..]))
 }
 
 /// Whether `words` (lower case, one a word) start with a response of the vocabulary: one of
 /// [`RESPONSE_PHRASES`], or a Deauville score that alone is one (1-3). Only at the start: an
 /// answer that is a response ("…: complete metabolic response", "…: Deauville 2") replaces the
-/// category looked for, while one that names a response beside a finding ("…: new liver
-/// lesions, bones stable") leaves both read, and two responses read none (a choice: a
-/// progression is not lost to a word of another site, nor made up from it).
+/// category looked for, while one whose first clause is a finding ("…: new liver lesions, bones
+/// stable") leaves both read: a progression beside stable disease, which is a progression
+/// (OC-7, see `settle`).
 pub fn starts_with_response(words: &[&str]) -> bool {
     deauville_score(words).is_some_and(|(_, score)| Response::from_deauville(score).is_some())
         || RESPONSE_PHRASES.iter().any(|(phrase, _)| {
@@ -893,18 +929,21 @@ impl ReportWords {
         out
     }
 
-    /// The one response the words say: the sentences that read one all read it, and none
-    /// doubts it. Two sentences reading two responses read none (unknown, never a guess).
+    /// The one response the words say: the sentences that read one all read it, or read a
+    /// progression beside stable disease (a progression, OC-7: "Progressive metabolic disease
+    /// in the liver. Nodal disease stable."), and none doubts it. Two sentences reading two
+    /// responses otherwise read none (unknown, never a guess).
     pub fn response(&self) -> Option<Response> {
-        let first = *self.read.first()?;
-        self.agree_with(first).then_some(first)
+        let settled = settle(&self.read)?;
+        self.agree_with(settled).then_some(settled)
     }
 
-    /// Whether the words leave `coded` standing: no sentence reads another response, and none
-    /// denies or doubts it.
+    /// Whether the words leave `coded` standing: no sentence reads another response (stable
+    /// disease beside a progression is none other, OC-7), and none denies or doubts it.
     pub fn agree_with(&self, coded: Response) -> bool {
-        self.read.iter().all(|read| *read == coded)
-            && !self.doubted.contains(&coded)
+        self.read.iter().all(|read| {
+            *read == coded || (coded == Response::Progression && *read == Response::Stable)
+        }) && !self.doubted.contains(&coded)
             && !(self.high_deauville && coded == Response::Complete)
     }
 }
@@ -1676,6 +1715,89 @@ impl ConditionCodeSystem {
 mod tests {
     use super::*;
 
+    /// OC-7: progression at any site is the response whatever is stable elsewhere (Lugano 2014,
+    /// IMWG 2016); a site's stable answer to a category looked for is no finding of it; two
+    /// responses of another kind still read none.
+    #[test]
+    fn a_progression_beside_stable_disease_is_a_progression_and_a_stable_answer_no_finding() {
+        for words in [
+            "Evaluation for progression: new lesions, bones stable",
+            "Restaging for progression: new liver lesions, bones stable",
+            "Progression in the liver; nodes stable",
+            "Stable nodal disease, progressive disease in the marrow",
+            "Lymph nodes stable. New hepatic lesions, progressive metabolic disease.",
+        ] {
+            assert_eq!(
+                Response::from_words(words),
+                Some(Response::Progression),
+                "{words}"
+            );
+        }
+        for (words, expected) in [
+            (
+                "Restaging for progression: bones stable",
+                Some(Response::Stable),
+            ),
+            (
+                "Evaluation for progression: nodes stable",
+                Some(Response::Stable),
+            ),
+            ("Stable disease; no progression", None),
+            ("Stable disease; ?progression in the liver", None),
+            ("Possible progression, bones stable", None),
+            ("Complete response in nodes, progression in the liver", None),
+            ("Partial response; stable disease", None),
+            (
+                "Stable disease; previously progressive disease",
+                Some(Response::Stable),
+            ),
+        ] {
+            assert_eq!(Response::from_words(words), expected, "{words}");
+        }
+    }
+
+    /// OC-7: a report's sentences read as one text's clauses are: a progression in one
+    /// beside stable disease in another is a progression, also beside a worsened trend code.
+    #[test]
+    fn a_report_reading_progression_beside_stable_disease_reads_a_progression() {
+        let words = ReportWords::of(
+            ["Progressive metabolic disease in the liver. Nodal disease stable."],
+            ReportAbout::CodedStatus,
+        );
+        assert_eq!(words.response(), Some(Response::Progression), "{words:?}");
+        assert!(words.agree_with(Response::Progression), "{words:?}");
+        assert!(!words.agree_with(Response::Stable), "{words:?}");
+        let words = ReportWords::of(
+            ["Complete metabolic response. Progressive disease."],
+            ReportAbout::CodedStatus,
+        );
+        assert_eq!(words.response(), None, "{words:?}");
+        let words = ReportWords::of(
+            ["Nodal disease stable. ?Progression in the liver."],
+            ReportAbout::CodedStatus,
+        );
+        assert_eq!(words.response(), Some(Response::Stable), "{words:?}");
+    }
+
+    /// OC-6: the trend codes of mCODE STU3's ConditionStatusTrendVS (hl7.org/fhir/us/mcode/STU3,
+    /// ValueSet-mcode-condition-status-trend-vs) beside STU2's and STU4's.
+    #[test]
+    fn every_published_mcode_trend_code_reads_its_response() {
+        for (code, expected) in [
+            ("268910001", Some(Response::Partial)),
+            ("359746009", Some(Response::Stable)),
+            ("271299001", Some(Response::Progression)),
+            ("709137006", None),
+            ("550991000124107", Some(Response::Complete)),
+            ("551001000124108", Some(Response::Partial)),
+            ("103338009", Some(Response::Complete)),
+            ("103337004", Some(Response::Partial)),
+            ("399409002", None),
+        ] {
+            assert_eq!(Response::from_disease_status(code), expected, "{code}");
+        }
+    }
+
     #[test]
     fn a_deauville_score_of_1_to_3_alone_is_a_complete_metabolic_response_and_4_or_5_alone_nothing()
     {
@@ -1831,8 +1953,6 @@ mod tests {
             "Restaging for progression: PET-CT pending",
             "Screening for relapse: ?",
             "Evaluation for relapse: marrow biopsy scheduled",
-            // A response beside the finding: two responses, none read.
-            "Restaging for progression: new liver lesions, bones stable",
         ] {
             assert_eq!(Response::from_words(words), None, "{words}");
         }

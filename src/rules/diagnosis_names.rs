@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use super::model::{Abbreviation, AppliesTo};
 use super::words::contains_words;
 use crate::domain::{
-    Condition, ConditionCodeSystem, Indication, LOOKED_FOR_BY, PENDING_ANSWERS, result_of,
-    starts_with_response,
+    Condition, ConditionCodeSystem, Indication, LOOKED_FOR_BY, PENDING_ANSWERS, names_response,
+    result_of,
 };
 
 /// Whether `list` (a rule set's `applies_to`, or a list of the same shape) selects `condition`:
@@ -448,11 +448,11 @@ fn unfound(before: &str, rest: &str) -> bool {
         let next: Vec<&str> = next.iter().map(String::as_str).collect();
         // The clause after a name looked for answers it with a finding (RV-1: "Evaluation
         // for relapse — marrow 35 % blasts" is a relapse), unless it holds nothing, a
-        // question or a study still pending, or is a response itself ("…: complete
-        // remission"), as disease-status words are read.
+        // question or a study still pending, or names a response ("…: complete remission",
+        // "…: bones stable", OC-7), as disease-status words are read.
         let answered = !next.is_empty()
             && !next.iter().any(|word| PENDING_ANSWERS.contains(word))
-            && !starts_with_response(&next);
+            && !names_response(&next);
         (result_of(&next), answered)
     };
     match result {
@@ -632,6 +632,12 @@ mod tests {
             ("Screening for relapse: pending", "relapse"),
             ("Evaluation for relapse: marrow biopsy scheduled", "relapse"),
             ("Relapse screening: ?", "relapse"),
+            // OC-7: a site's response is no finding of the name looked for.
+            ("Evaluation for relapse: bones stable", "relapse"),
+            (
+                "Screening for relapse: nodes in complete remission",
+                "relapse",
+            ),
         ] {
             assert!(!mentions(text, name), "{text} / {name}");
         }

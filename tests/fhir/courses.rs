@@ -28,6 +28,29 @@ fn given(id: &str, subject: &str, drug: &str, on: NaiveDate, mg: f64) -> Value {
 /// `cycles` cycles of R-CHOP given dose by dose every 21 days from `first` (prednisone on days
 /// 1-5, the rest on day 1), with a disease status of `status` after the last.
 fn lbcl_patient(id: &str, cycles: i64, status: (&str, &str)) -> Value {
+    lbcl_patient_valued(
+        id,
+        cycles,
+        LOINC_STATUS,
+        ("valueCodeableConcept", coding(SNOMED, status.0, status.1)),
+    )
+}
+
+/// A Deauville five-point score named by its words (no LOINC code of it could be verified).
+const DEAUVILLE: (&str, &str) = ("", "Deauville five-point score");
+
+/// The disease status's code of mCODE STU2 onward.
+const LOINC_STATUS: (&str, &str) = ("97509-4", "Cancer disease progression");
+
+/// As [`lbcl_patient`], the disease status coded `status_code` with the value `(key, value)`
+/// (a `valueCodeableConcept` coded only, a `valueString`); a code `""` names the test by its
+/// words alone.
+fn lbcl_patient_valued(
+    id: &str,
+    cycles: i64,
+    status_code: (&str, &str),
+    (key, value): (&str, Value),
+) -> Value {
     let subject = format!("urn:uuid:{id}");
     let first = day("2024-01-08");
     let mut resources = vec![
@@ -68,15 +91,20 @@ fn lbcl_patient(id: &str, cycles: i64, status: (&str, &str)) -> Value {
     }
     // Restaging when the next cycle would have started.
     let assessed = first + Duration::days(21 * cycles);
-    resources.push(json!({
+    let mut status = json!({
         "resourceType": "Observation",
         "id": format!("{id}-status"),
         "status": "final",
         "subject": {"reference": subject},
-        "code": coding(LOINC, "97509-4", "Cancer disease progression"),
+        "code": coding(LOINC, status_code.0, status_code.1),
         "effectiveDateTime": assessed.to_string(),
-        "valueCodeableConcept": coding(SNOMED, status.0, status.1)
-    }));
+    });
+    // A test with no code of its own is named by its words only.
+    if status_code.0.is_empty() {
+        status["code"] = json!({"text": status_code.1});
+    }
+    status[key] = value;
+    resources.push(status);
     bundle("collection", &resources)
 }
 
@@ -171,6 +199,99 @@ fn stable_disease_after_four_cycles_is_not_scholar_refractory() {
     assert_ne!(rows[0]["status"], "refractory", "{:#}", rows[0]);
     let detail = rows[0].to_string();
     assert!(detail.contains("after 4 cycles"), "{detail}");
+}
+
+/// A patient's id, the status's code, its value (`(key, value)`) and the status expected.
+type StatusCase<'a> = (&'a str, (&'a str, &'a str), (&'a str, Value), &'a str);
+
+/// OC-6, OC-7: a disease status whose only evidence is its code (any published mCODE version's
+/// trend codes, under 97509-4 or STU1's 88040-1) or its words reaches SCHOLAR-1 as the words
+/// "stable disease", "progressive disease" do: after six cycles of first line, a full or
+/// partial remission is no refractory disease, a worsened or a progression beside stable
+/// sites is, and an undetermined status or a site's stable answer to progression looked for
+/// decides nothing of the kind.
+#[test]
+fn a_response_coded_or_worded_alone_reaches_scholar_1() {
+    let coded = |code: &str| {
+        (
+            "valueCodeableConcept",
+            json!({"coding": [{"system": SNOMED, "code": code}]}),
+        )
+    };
+    let worded = |words: &str| ("valueString", json!(words));
+    let stu1 = ("88040-1", "Response to cancer treatment");
+    let cases: Vec<StatusCase<'_>> = vec![
+        // mCODE STU3's qualifiers of remission, with no display.
+        ("oc-cr", LOINC_STATUS, coded("103338009"), "not_met"),
+        ("oc-pr", LOINC_STATUS, coded("103337004"), "not_met"),
+        ("oc-pd1", stu1, coded("271299001"), "refractory"),
+        ("oc-sd1", stu1, coded("359746009"), "refractory"),
+        (
+            "oc-und",
+            LOINC_STATUS,
+            coded("709137006"),
+            "insufficient_data",
+        ),
+        (
+            "oc-new",
+            LOINC_STATUS,
+            worded("Evaluation for progression: new lesions, bones stable"),
+            "refractory",
+        ),
+        (
+            "oc-pdsd",
+            LOINC_STATUS,
+            worded("Progression in the liver; nodes stable"),
+            "refractory",
+        ),
+        // Lugano 2014: a Deauville score of 1-3 is a complete metabolic response; 4 or 5 alone
+        // is no category.
+        ("oc-d2", DEAUVILLE, ("valueInteger", json!(2)), "not_met"),
+        (
+            "oc-d5",
+            DEAUVILLE,
+            ("valueInteger", json!(5)),
+            "insufficient_data",
+        ),
+    ];
+    for (id, code, value, expected) in cases {
+        let mut env = Env::new();
+        import(
+            &mut env,
+            "status.json",
+            &lbcl_patient_valued(id, 6, code, value),
+        );
+        let rows = flags(&env, "lbcl");
+        assert_eq!(rows.len(), 1, "{id}: {rows:#?}");
+        assert_eq!(rows[0]["status"], expected, "{id}: {:#}", rows[0]);
+    }
+}
+
+/// OC-7: stable bones as the answer to progression looked for are stable disease, never a
+/// progression: after four first-line cycles no refractory disease (SCHOLAR-1 asks five).
+#[test]
+fn a_stable_answer_to_progression_looked_for_makes_no_progression() {
+    let mut env = Env::new();
+    import(
+        &mut env,
+        "status.json",
+        &lbcl_patient_valued(
+            "oc-bones",
+            4,
+            LOINC_STATUS,
+            (
+                "valueString",
+                json!("Restaging for progression: bones stable"),
+            ),
+        ),
+    );
+    let rows = flags(&env, "lbcl");
+    assert_ne!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+    assert!(
+        rows[0].to_string().contains("after 4 cycles"),
+        "{:#}",
+        rows[0]
+    );
 }
 
 /// Daily cytarabine for `days` days and daunorubicin on the first `anthracycline` days, from
@@ -808,4 +929,75 @@ fn a_wards_daily_doses_by_any_route_are_one_course() {
             ["queti", "1"]
         ]
     );
+}
+
+/// OC-6, OC-8: an AML's two induction courses (7+3, then 5+2) with a disease status after
+/// each whose only evidence is its ELN category, in words or a code: CRi is a remission (ELN
+/// 2017), MLFS none (two courses without remission: primary refractory), a worsened trend code
+/// a progression; a myeloid sarcoma (C92.30, written so) is assessed as the AML it presents.
+#[test]
+fn an_eln_response_written_or_coded_alone_reaches_the_aml_criteria() {
+    let coded = |code: &str| {
+        (
+            "valueCodeableConcept",
+            json!({"coding": [{"system": SNOMED, "code": code}]}),
+        )
+    };
+    let worded = |words: &str| ("valueString", json!(words));
+    let cases: Vec<(&str, &str, (&str, Value), &str)> = vec![
+        ("aml-cri", "C92.00", worded("CRi"), "not_met"),
+        ("aml-mlfs", "C92.00", worded("MLFS"), "refractory"),
+        ("aml-pd", "C92.00", coded("271299001"), "refractory"),
+        ("aml-ms", "C92.30", worded("MLFS"), "refractory"),
+    ];
+    for (id, icd, (key, value), expected) in cases {
+        let mut env = Env::new();
+        let subject = format!("urn:uuid:{id}");
+        let mut resources = vec![
+            patient(id, &format!("MRN-{id}"), "Hale", "Ines"),
+            condition(
+                &format!("{id}-dx"),
+                &subject,
+                ICD10,
+                icd,
+                // Myeloid sarcoma by its name alone, so that its code decides.
+                if icd.starts_with("C92.3") {
+                    "Myeloid sarcoma"
+                } else {
+                    "Acute myeloid leukemia"
+                },
+            ),
+        ];
+        resources.extend(induction(
+            &format!("{id}-c1"),
+            &subject,
+            day("2026-06-01"),
+            7,
+            3,
+        ));
+        resources.extend(induction(
+            &format!("{id}-c2"),
+            &subject,
+            day("2026-07-06"),
+            5,
+            2,
+        ));
+        // The same status after each course.
+        for (n, on) in [(1, "2026-07-01"), (2, "2026-08-05")] {
+            let mut status = json!({
+                "resourceType": "Observation",
+                "id": format!("{id}-status-{n}"),
+                "status": "final",
+                "subject": {"reference": subject},
+                "code": coding(LOINC, "97509-4", "Cancer disease progression"),
+                "effectiveDateTime": on,
+            });
+            status[key] = value.clone();
+            resources.push(status);
+        }
+        import(&mut env, "aml.json", &bundle("collection", &resources));
+        let rows = flags(&env, "aml");
+        assert_eq!(rows.len(), 1, "{id}: {rows:#?}");
+        assert_eq!(rows[0]["status"], expected, "{id}: {:#}", rows[0]);
+    }
 }

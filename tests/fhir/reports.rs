@@ -774,3 +774,20 @@ fn a_response_not_excluded_or_not_ruled_out_is_not_read() {
         );
     }
 }
+
+/// OC-7: a PET-CT whose conclusion reads a progression in one sentence and stable lymphoma in
+/// another is a progression (Lugano 2014: progression at any site is the response): primary
+/// refractory after R-CHOP, as the progression alone is.
+#[test]
+fn a_progression_beside_stable_sites_in_a_report_is_a_progression() {
+    for conclusion in [
+        "Progressive metabolic disease in the liver. Nodal lymphoma stable.",
+        "Stable nodal lymphoma. New FDG-avid hepatic lesions: progressive metabolic disease.",
+    ] {
+        assert_eq!(
+            lbcl_status_after("ly-pdsd", conclusion, &json!({})),
+            "refractory",
+            "{conclusion}"
+        );
+    }
+}

@@ -1771,9 +1771,14 @@ const SCT: &str = "http://snomed.info/sct";
 /// otherwise specified) and the leukaemia in relapse coded in SNOMED CT alone (12281000132104
 /// |Relapsing acute myeloid leukemia|) are; acute promyelocytic (C92.4, excluded by the rule
 /// file) and chronic myeloid leukaemia (C92.1) are not, whatever words they are written with.
+/// OC-8: myeloid sarcoma (C92.3, its relapse C92.32 and remission C92.31) is a presentation of
+/// AML (WHO 2016 and 2022): assessed as AML.
 #[test]
 fn aml_is_read_from_its_codes_and_only_from_them() {
-    let table: [(Codings, bool); 12] = [
+    let table: [(Codings, bool); 15] = [
+        (&[(ICD, "C92.30", "Myeloid sarcoma")], true),
+        (&[(ICD, "C92.32", "")], true),
+        (&[(ICD, "C9231", "")], true),
         (&[(ICD, "C92.00", "")], true),
         (&[(ICD, "C9202", "")], true),
         (&[(ICD, "C92.50", "")], true),
