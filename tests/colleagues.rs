@@ -2850,3 +2850,70 @@ fn a_task_a_colleague_marked_done_first_is_said_as_theirs() {
         "{said}"
     );
 }
+
+/// TM-11: Alice presents the case of a patient whose duplicate record the hospital's MPI merges
+/// into the other one while she types a task (another terminal's import moves the case to the
+/// kept record). The case is the one she chose: the task lands on it, on the kept record of the
+/// same person, never refused as if the case were about someone else, never on another person.
+#[test]
+fn a_task_typed_on_a_case_whose_patient_was_merged_meanwhile_lands_on_the_kept_record() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let none = serde_json::json!([]);
+    let mut both = north_patient("n-1", "E1001", &none);
+    both.extend(north_patient("n-2", "E2001", &none));
+    import_north(&path, "first.json", both);
+    let (kept, gone) = {
+        let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+        let gone = bob.patient_id_by_mrn("E2001").unwrap();
+        let kept = bob.patient_id_by_mrn("E1001").unwrap();
+        let meeting = bob.next_meeting_id(today()).unwrap().unwrap();
+        bob.add_case(meeting, gone, None).unwrap();
+        (kept, gone)
+    };
+    let mut alice = User::new(&path, "dr.alice");
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    let at = agenda(&alice)
+        .iter()
+        .position(|c| c.patient_id == gone)
+        .unwrap();
+    for _ in 0..at {
+        alice.press('j');
+    }
+    alice.press('e');
+    alice.type_text("Which next step?");
+    alice.key(KeyCode::Enter);
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Presenting, "{}", alice.screen());
+    let shown = presented(&alice);
+    assert_eq!(shown.patient_id, gone);
+
+    alice.press('t');
+    alice.type_text("Book the video-EEG");
+    import_north(
+        &path,
+        "merged.json",
+        north_patient(
+            "n-2",
+            "E2001",
+            &serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaced-by"}]),
+        ),
+    );
+    alice.sees_the_change();
+    alice.ctrl('s');
+
+    let said = alice.model.message.clone().unwrap_or_default();
+    let (patient, case): (i64, i64) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, meeting_case_id FROM tasks WHERE what = ?1",
+            ["Book the video-EEG"],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .unwrap()
+        .unwrap_or_else(|| panic!("the task was not saved: {said}\n{}", alice.screen()));
+    assert_eq!((patient, case), (kept.0, shown.id), "{said}");
+    assert!(alice.typed().is_none(), "{said}");
+}
