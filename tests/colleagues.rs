@@ -2774,6 +2774,9 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     both.extend(north_patient("n-2", "E2001", &none));
     import_north(&path, "first.json", both);
     let mut alice = User::new(&path, "dr.alice");
+    // TM-12: on a terminal of 80 by 24 (SSH) the words fit the status line whole.
+    alice.width = 80;
+    alice.height = 24;
     alice.open_patient("E2001");
     alice.press('n');
     alice.type_text("Seen in clinic: seizure diary reviewed");
@@ -2789,11 +2792,16 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     alice.sees_the_change();
     let said = alice.model.message.clone().unwrap_or_default();
     assert!(
-        said.contains("merged into another record of this patient"),
+        said.contains("merged on") && said.contains("into this patient's other record"),
         "{said}\n{}",
         alice.screen()
     );
     assert!(!said.contains("patients.id"), "{said}");
+    let screen = alice.screen();
+    assert!(
+        screen.contains(&format!(" {said}\n")),
+        "the status line cuts: {said}\n{screen}"
+    );
     alice.ctrl('s');
     let notes: i64 = query(
         &path,
@@ -2808,8 +2816,13 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     );
     let said = alice.model.message.clone().unwrap_or_default();
     assert!(
-        said.starts_with("not saved, your text is kept: this record was merged into another"),
+        said.starts_with("not saved, text kept: merged into this patient's other record"),
         "{said}"
+    );
+    let screen = alice.screen();
+    assert!(
+        screen.contains(&format!(" {said}\n")),
+        "the status line cuts: {said}\n{screen}"
     );
     assert!(!said.contains("FOREIGN KEY"), "{said}");
     // Masked or not, the words name no MRN: the search by the record's own MRN finds the kept
