@@ -2930,3 +2930,59 @@ fn a_task_typed_on_a_case_whose_patient_was_merged_meanwhile_lands_on_the_kept_r
     assert_eq!((patient, case), (kept.0, shown.id), "{said}");
     assert!(alice.typed().is_none(), "{said}");
 }
+
+/// TM-13 (guard): Alice and Bob tick the same checklist item of one patient, Bob's screen not
+/// yet refreshed. Bob's Space means "ticked", as his screen showed it unticked: the item stays
+/// ticked (never unticked by a toggle of what the file holds), and his save is said as a
+/// colleague's change, not his.
+#[test]
+fn the_same_checklist_item_ticked_on_two_screens_stays_ticked() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn: String = query(
+        &path,
+        "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+         WHERE a.status IN ('refractory', 'resistant', 'relapsed')
+           AND a.detail LIKE '%\"key\":\"adherence\"%'
+           AND NOT EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = p.id)
+         ORDER BY p.id DESC LIMIT 1",
+        [],
+    );
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        user.press('j');
+        user.key(KeyCode::Tab);
+    }
+    let first = |user: &User| {
+        let item = &user
+            .model
+            .way_forward
+            .as_ref()
+            .unwrap()
+            .view
+            .as_ref()
+            .unwrap()
+            .plan
+            .checklist[0];
+        (item.key.clone(), item.done)
+    };
+    let (key, done) = first(&alice);
+    assert!(!done);
+    assert_eq!(first(&bob).0, key);
+    alice.press(' ');
+    bob.press(' ');
+    let done: bool = query(
+        &path,
+        "SELECT c.done FROM checklist_items c JOIN patients p ON p.id = c.patient_id
+         WHERE p.mrn = ?1 AND c.key = ?2",
+        [&mrn, &key],
+    );
+    let said = bob.model.message.clone().unwrap_or_default();
+    assert!(done, "Bob's tick unticked Alice's: {said}");
+    assert!(said.contains("already so, a colleague's change"), "{said}");
+    bob.sees_the_change();
+    assert!(first(&bob).1, "{}", bob.screen());
+}
