@@ -2774,6 +2774,9 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     both.extend(north_patient("n-2", "E2001", &none));
     import_north(&path, "first.json", both);
     let mut alice = User::new(&path, "dr.alice");
+    // TM-12: on a terminal of 80 by 24 (SSH) the words fit the status line whole.
+    alice.width = 80;
+    alice.height = 24;
     alice.open_patient("E2001");
     alice.press('n');
     alice.type_text("Seen in clinic: seizure diary reviewed");
@@ -2789,11 +2792,16 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     alice.sees_the_change();
     let said = alice.model.message.clone().unwrap_or_default();
     assert!(
-        said.contains("merged into another record of this patient"),
+        said.contains("merged on") && said.contains("into this patient's other record"),
         "{said}\n{}",
         alice.screen()
     );
     assert!(!said.contains("patients.id"), "{said}");
+    let screen = alice.screen();
+    assert!(
+        screen.contains(&format!(" {said}\n")),
+        "the status line cuts: {said}\n{screen}"
+    );
     alice.ctrl('s');
     let notes: i64 = query(
         &path,
@@ -2808,8 +2816,13 @@ fn a_note_typed_on_a_record_merged_meanwhile_is_refused_saying_where_it_went() {
     );
     let said = alice.model.message.clone().unwrap_or_default();
     assert!(
-        said.starts_with("not saved, your text is kept: this record was merged into another"),
+        said.starts_with("not saved, text kept: merged into this patient's other record"),
         "{said}"
+    );
+    let screen = alice.screen();
+    assert!(
+        screen.contains(&format!(" {said}\n")),
+        "the status line cuts: {said}\n{screen}"
     );
     assert!(!said.contains("FOREIGN KEY"), "{said}");
     // Masked or not, the words name no MRN: the search by the record's own MRN finds the kept
@@ -2849,4 +2862,127 @@ fn a_task_a_colleague_marked_done_first_is_said_as_theirs() {
         said.contains("already so, a colleague's change") && said.contains(&what),
         "{said}"
     );
+}
+
+/// TM-11: Alice presents the case of a patient whose duplicate record the hospital's MPI merges
+/// into the other one while she types a task (another terminal's import moves the case to the
+/// kept record). The case is the one she chose: the task lands on it, on the kept record of the
+/// same person, never refused as if the case were about someone else, never on another person.
+#[test]
+fn a_task_typed_on_a_case_whose_patient_was_merged_meanwhile_lands_on_the_kept_record() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let none = serde_json::json!([]);
+    let mut both = north_patient("n-1", "E1001", &none);
+    both.extend(north_patient("n-2", "E2001", &none));
+    import_north(&path, "first.json", both);
+    let (kept, gone) = {
+        let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+        let gone = bob.patient_id_by_mrn("E2001").unwrap();
+        let kept = bob.patient_id_by_mrn("E1001").unwrap();
+        let meeting = bob.next_meeting_id(today()).unwrap().unwrap();
+        bob.add_case(meeting, gone, None).unwrap();
+        (kept, gone)
+    };
+    let mut alice = User::new(&path, "dr.alice");
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    let at = agenda(&alice)
+        .iter()
+        .position(|c| c.patient_id == gone)
+        .unwrap();
+    for _ in 0..at {
+        alice.press('j');
+    }
+    alice.press('e');
+    alice.type_text("Which next step?");
+    alice.key(KeyCode::Enter);
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Presenting, "{}", alice.screen());
+    let shown = presented(&alice);
+    assert_eq!(shown.patient_id, gone);
+
+    alice.press('t');
+    alice.type_text("Book the video-EEG");
+    import_north(
+        &path,
+        "merged.json",
+        north_patient(
+            "n-2",
+            "E2001",
+            &serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaced-by"}]),
+        ),
+    );
+    alice.sees_the_change();
+    alice.ctrl('s');
+
+    let said = alice.model.message.clone().unwrap_or_default();
+    let (patient, case): (i64, i64) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, meeting_case_id FROM tasks WHERE what = ?1",
+            ["Book the video-EEG"],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .unwrap()
+        .unwrap_or_else(|| panic!("the task was not saved: {said}\n{}", alice.screen()));
+    assert_eq!((patient, case), (kept.0, shown.id), "{said}");
+    assert!(alice.typed().is_none(), "{said}");
+}
+
+/// TM-13 (guard): Alice and Bob tick the same checklist item of one patient, Bob's screen not
+/// yet refreshed. Bob's Space means "ticked", as his screen showed it unticked: the item stays
+/// ticked (never unticked by a toggle of what the file holds), and his save is said as a
+/// colleague's change, not his.
+#[test]
+fn the_same_checklist_item_ticked_on_two_screens_stays_ticked() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn: String = query(
+        &path,
+        "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+         WHERE a.status IN ('refractory', 'resistant', 'relapsed')
+           AND a.detail LIKE '%\"key\":\"adherence\"%'
+           AND NOT EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = p.id)
+         ORDER BY p.id DESC LIMIT 1",
+        [],
+    );
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        user.press('j');
+        user.key(KeyCode::Tab);
+    }
+    let first = |user: &User| {
+        let item = &user
+            .model
+            .way_forward
+            .as_ref()
+            .unwrap()
+            .view
+            .as_ref()
+            .unwrap()
+            .plan
+            .checklist[0];
+        (item.key.clone(), item.done)
+    };
+    let (key, done) = first(&alice);
+    assert!(!done);
+    assert_eq!(first(&bob).0, key);
+    alice.press(' ');
+    bob.press(' ');
+    let done: bool = query(
+        &path,
+        "SELECT c.done FROM checklist_items c JOIN patients p ON p.id = c.patient_id
+         WHERE p.mrn = ?1 AND c.key = ?2",
+        [&mrn, &key],
+    );
+    let said = bob.model.message.clone().unwrap_or_default();
+    assert!(done, "Bob's tick unticked Alice's: {said}");
+    assert!(said.contains("already so, a colleague's change"), "{said}");
+    bob.sees_the_change();
+    assert!(first(&bob).1, "{}", bob.screen());
 }

@@ -105,6 +105,39 @@ impl Store {
     }
 }
 
+/// The stored record that `patient`, removed by a join, lives on as: the kept record of its
+/// join, or of that record's own later join (`None` while `patient` is stored, or when it went
+/// otherwise). What a change begun on the removed record and carried by a row the join moved
+/// (a meeting case) is written on.
+pub(super) fn kept_record(conn: &Connection, patient: PatientId) -> Result<Option<PatientId>> {
+    let stored = |id: i64| -> Result<bool> {
+        Ok(conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?1)")?
+            .query_row([id], |row| row.get(0))?)
+    };
+    let mut at = patient.0;
+    // Each join removes a record, and a removed record's number is never given again, so the
+    // chain ends; the bound only keeps a damaged audit log from looping.
+    for _ in 0..64 {
+        if stored(at)? {
+            return Ok((at != patient.0).then_some(PatientId(at)));
+        }
+        let next: Option<Option<i64>> = conn
+            .prepare_cached(
+                "SELECT patient_id FROM audit_log
+                 WHERE action = ?1 AND entity = 'patients' AND entity_id = ?2
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![JOIN_ACTION, at], |row| row.get(0))
+            .optional()?;
+        match next.flatten() {
+            Some(kept) if kept != at => at = kept,
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
 fn conflict(a: &Patient, b: &Patient) -> Option<String> {
     if let (Some(x), Some(y)) = (a.birth_date, b.birth_date) {
         let coarser = match (a.birth_precision, b.birth_precision) {

@@ -1372,15 +1372,25 @@ impl<'a> MeetingWriter<'a> {
         today: NaiveDate,
     ) -> Result<i64> {
         let what = non_empty(what, "a task")?;
-        self.check_patient(patient)?;
-        if let Some(case_id) = meeting_case {
-            let case = read_case(self.conn, case_id)?;
-            if case.patient_id != patient {
-                return Err(invalid(format!(
-                    "meeting case {case_id} is about another patient"
-                )));
+        // A task typed on a case names the patient the case was about when it was opened. An
+        // import that joined that record into another of the same person meanwhile moved the
+        // case with it: the task goes with the case to the kept record, never refused as if
+        // the case were another patient's (nor filed on anyone the record was not joined into).
+        let patient = match meeting_case {
+            Some(case_id) => {
+                let case = read_case(self.conn, case_id)?;
+                if case.patient_id != patient
+                    && super::joins::kept_record(self.conn, patient)? != Some(case.patient_id)
+                {
+                    return Err(invalid(format!(
+                        "meeting case {case_id} is about another patient"
+                    )));
+                }
+                case.patient_id
             }
-        }
+            None => patient,
+        };
+        self.check_patient(patient)?;
         let owner = optional_text(owner);
         self.conn
             .prepare_cached(

@@ -256,7 +256,8 @@ pub(super) fn not_saved(
     let undoing = model.undo.refused(ticket);
     let lead = match (&undoing, typed) {
         (Some((what, _)), _) => format!("not undone: {what}"),
-        (None, true) => String::from("not saved, your text is kept"),
+        // The same words as a colleague's change says them, short for an 80-column line.
+        (None, true) => String::from("not saved, text kept"),
         (None, false) => String::from("not saved"),
     };
     // An undo refused for a reason of its own (the file busy, a rule) stays the next one `u`

@@ -763,9 +763,11 @@ fn save_once(
 ) -> Result<(String, Option<PatientId>), WayForwardError> {
     // A record joined into another meanwhile is gone: said as such, not as the missing row the
     // save ran into (a foreign key, "no patient 1702").
-    write_once(store, rules, save, today).map_err(|err| match joined(store, save.patient()) {
-        Some(words) => WayForwardError::Store(StoreError::Invalid(words)),
-        None => err,
+    write_once(store, rules, save, today).map_err(|err| {
+        match joined_for_save(store, save.patient()) {
+            Some(words) => WayForwardError::Store(StoreError::Invalid(words)),
+            None => err,
+        }
     })
 }
 
@@ -936,11 +938,21 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
 /// What a screen still open on a patient record says once an import joined that record into
 /// another of the same person (removing it): no MRN, so a masked screen shows it as it is; the
 /// record's own MRN, now among the kept record's identifiers, finds the kept one.
+///
+/// Short enough to be read whole on an 80-column status line after what leads it ("error: "
+/// for a reload; "not saved, text kept: " for a save, where the day gives way to the room).
 fn joined(store: &Store, patient: Option<PatientId>) -> Option<String> {
     let day = store.joined_away(patient?).ok()??;
     Some(format!(
-        "this record was merged into another record of this patient on {day} (an import): \
-         search its MRN to open the kept record"
+        "merged on {day} into this patient's other record: search its MRN"
+    ))
+}
+
+/// [`joined`] for a refused save: its lead is longer.
+fn joined_for_save(store: &Store, patient: Option<PatientId>) -> Option<String> {
+    store.joined_away(patient?).ok()??;
+    Some(String::from(
+        "merged into this patient's other record: search its MRN",
     ))
 }
 

@@ -256,7 +256,7 @@ fn case_removed(screen: &mut MeetingScreen, old: usize) -> Vec<Effect> {
 
 /// Why text typed about a case that left the agenda is not saved.
 fn gone() -> Vec<Effect> {
-    say("not saved, your text is kept: the case was removed from the agenda on another terminal")
+    say("not saved, text kept: the case was removed from the agenda on another terminal")
 }
 
 /// A key on a meeting's agenda.

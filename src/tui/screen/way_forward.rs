@@ -512,7 +512,7 @@ pub fn submit(
         && (*patient != view.plan.patient_id || *ruleset != view.plan.ruleset)
     {
         return say(format!(
-            "not saved, your text is kept: it was typed for {ruleset}, and the screen now shows \
+            "not saved, text kept: it was typed for {ruleset}, and the screen now shows \
              {}",
             view.plan.ruleset
         ));
