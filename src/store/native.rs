@@ -2444,8 +2444,11 @@ fn standings(
                 }
                 // This file's own number come back through another file's document (MV-8):
                 // kept as this file's, but weighed, as the number may be a source's Patient
-                // id this file wrote under its own numbers.
-                None if another_file.is_some() && system.is_empty() => {
+                // id this file wrote under its own numbers. So in a document of this file
+                // itself: a restored copy goes on numbering as the file it was restored from,
+                // and the two may give one number to two people (MV-10; the copy's patient had
+                // been taken for ours, their records dropped as "already present").
+                None if system.is_empty() => {
                     by_kept_keys.push((id, String::from("MRN in this file's own numbers")));
                 }
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
