@@ -699,6 +699,14 @@ fn this_host() -> String {
 /// whose sentences read a progression and stable disease ("Progressive metabolic disease in the
 /// liver. Nodal disease stable."), beside a worsened trend code too. Files are read again so that
 /// such statuses are stored by what they say.
+///
+/// Also in 30 (MV-9): the order saying the drug stopped, begun by the day the course's open orders
+/// were cut at its stop, is the course's end, not a restart: a course of renewed orders, the
+/// last stopped for no response, is one course ending with its reason (it had been the course
+/// with no reason, then a course of no days holding the stop). Courses the same in all a
+/// course is (drug, dates, dose, how and why it ended) are one course (a file made from
+/// refract's FHIR export of a joined course and fed the hospital's orders again had shown it
+/// twice). Files are read again so that such courses are one, with their stop.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

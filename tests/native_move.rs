@@ -1348,3 +1348,93 @@ fn a_moved_file_gives_the_sources_own_records_of_a_dropped_claim_to_the_sources_
         );
     }
 }
+
+/// A restored copy of a file goes on numbering as that file, so two files can give one number
+/// to two people: here a Patient sent with no identifier is numbered by its id, and clinic A
+/// and its restored copy each took a `q1` of their own feed (Alpha, F 1970, at A; Beta, M
+/// 1980, at the copy). The copy's document read back at A is A's own numbers: Beta had been
+/// taken for Alpha with no warning, her epilepsy beside his hypertension. A number of this
+/// file's own is weighed as any other key: a plainly different person is never taken for
+/// the patient it names here.
+#[test]
+fn a_restored_copys_number_given_to_another_person_never_takes_them_for_ours() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("a.db");
+    let filler = collection(
+        &dir,
+        "filler",
+        &[patient(
+            "p-fill",
+            "M-FILL-1",
+            &json!([{"family": "Filler", "given": ["Fay"]}]),
+            "1950-01-01",
+        )],
+    );
+    import(&db, &[&filler]);
+    let copy = moved(&dir, &db, "copy", &[]);
+    let person = |family: &str, sex: &str, born: &str, code: &str, name: &str| {
+        vec![
+            json!({
+                "resourceType": "Patient", "id": "q1",
+                "name": [{"family": family, "given": ["Sam"]}],
+                "gender": sex, "birthDate": born
+            }),
+            json!({
+                "resourceType": "Condition", "id": format!("c-{code}"),
+                "subject": {"reference": "Patient/q1"},
+                "clinicalStatus": {"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active"}]},
+                "code": {"coding": [{"system": ICD10, "code": code, "display": name}]},
+                "onsetDateTime": "2020-01-01"
+            }),
+        ]
+    };
+    let alpha = collection(
+        &dir,
+        "alpha",
+        &person("Alpha", "female", "1970-01-01", "G40.909", "Epilepsy"),
+    );
+    let beta = collection(
+        &dir,
+        "beta",
+        &person("Beta", "male", "1980-01-01", "I10", "Hypertension"),
+    );
+    refract(&db)
+        .args(["import", "--source", "north"])
+        .arg(&alpha)
+        .assert()
+        .success();
+    refract(&copy)
+        .args(["import", "--source", "south"])
+        .arg(&beta)
+        .assert()
+        .success();
+    let document = dir.path().join("copy-back.native.json");
+    refract(&copy)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&document)
+        .assert()
+        .success();
+    let output = refract(&db).arg("import").arg(&document).output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = conditions_by_patient(&db);
+    assert!(
+        rows.iter()
+            .all(|row| !(row[0] == "Alpha" && row[1].contains("I10"))),
+        "{rows:?}\n{said}"
+    );
+    assert!(
+        rows.contains(&vec![String::from("Alpha"), String::from("G40.909")]),
+        "{rows:?}\n{said}"
+    );
+    assert!(
+        rows.contains(&vec![String::from("Beta"), String::from("I10")])
+            || said.contains("left out"),
+        "{rows:?}\n{said}"
+    );
+}

@@ -14,7 +14,7 @@
 //! is kept beside the instant (observations, procedures, drug records, reports), and a day
 //! alone (an onset, a birth) is read as its local day: a record's days are its own.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -7870,6 +7870,12 @@ pub fn record_of(
     stopped_by_later_records(&mut records, book);
     not_taken_since(&mut records, &reports, book);
     let mut exposures = merge_renewals(&records, today, seen_until);
+    let named: BTreeSet<&str> = items
+        .lines
+        .iter()
+        .flat_map(|(_, line)| line.exposures.iter().flatten().map(String::as_str))
+        .collect();
+    one_copy_of_each_course(&mut exposures, &named);
     let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
         .into_iter()
         .map(|(source, dose, meta)| (dose_interval(book, &dose), source, dose, meta))
@@ -9611,12 +9617,21 @@ fn merge_renewals(
                 let latest = course.start;
                 current = Some((course_source, course, reach, latest, stopped));
             }
+            // The record saying the drug stopped, begun by the day the era was stopped on, is
+            // the stop `stopped_by_later_records` cut the era's open orders at (MV-9): it says
+            // how the era ended, never a restart (read so, the course had been cut at the stop
+            // with no reason and a course of no days beside it had held the stop).
+            let ends_the_era = !meta.active
+                && says_the_drug_stopped(exposure, meta)
+                && current.as_ref().is_some_and(|(_, era, _, _, stopped)| {
+                    *stopped && era.end.is_some_and(|end| exposure.start <= end)
+                });
             match current.as_mut() {
                 // An order after one stopped for a reason is a new trial, not a renewal.
                 Some((era_source, era, until, latest, stopped))
                     if (era.stop_reason.is_none()
                         || (era.is_reported_not_taken() && exposure.is_reported_not_taken()))
-                        && (!*stopped || meta.stopped_on.is_some())
+                        && (!*stopped || meta.stopped_on.is_some() || ends_the_era)
                         && (exposure.start.date() - *until).num_days() <= REFILL_GAP_DAYS =>
                 {
                     // A record starting when the era's latest record does is no renewal of it
@@ -9716,6 +9731,49 @@ fn merge_renewals(
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out
+}
+
+/// Courses the same in all a course is (drug, dates, dose, route, role, cycles, how and why it
+/// ended) are one course seen twice (MV-9): refract's FHIR export of a course joined from
+/// several orders is one statement with no origin, and a file made from it and fed the
+/// hospital's same orders again had shown the course twice and its stop twice. A drug given
+/// over the same dates at the same dose is never two trials, whatever records said so. The
+/// copy a treatment line of the team names (`named`, by resource id) is the one kept, so the
+/// line keeps its drug; each copy's reasons stay.
+fn one_copy_of_each_course(exposures: &mut Vec<(String, DrugExposure)>, named: &BTreeSet<&str>) {
+    let same = |a: &DrugExposure, b: &DrugExposure| {
+        a.rxnorm == b.rxnorm
+            && a.atc == b.atc
+            && a.text.trim().eq_ignore_ascii_case(b.text.trim())
+            && a.start == b.start
+            && a.end == b.end
+            && a.dates == b.dates
+            && a.dose == b.dose
+            && a.route == b.route
+            && a.role == b.role
+            && a.cycles == b.cycles
+            && a.stop_reason == b.stop_reason
+            && a.stop_text == b.stop_text
+            && a.said_stopped == b.said_stopped
+    };
+    let mut kept: Vec<(String, DrugExposure)> = Vec::with_capacity(exposures.len());
+    for (source, exposure) in exposures.drain(..) {
+        // In the order of their starts (see `merge_renewals`): copies are among the last kept.
+        if let Some((kept_source, course)) = kept
+            .iter_mut()
+            .rev()
+            .take_while(|(_, course)| course.start == exposure.start)
+            .find(|(_, course)| same(course, &exposure))
+        {
+            Indication::extend_unique(&mut course.indications, &exposure.indications);
+            if named.contains(source.as_str()) && !named.contains(kept_source.as_str()) {
+                *kept_source = source;
+            }
+            continue;
+        }
+        kept.push((source, exposure));
+    }
+    *exposures = kept;
 }
 
 /// Two doses in the order [`merge_renewals`] takes records of one start in: the higher dose a

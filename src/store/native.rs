@@ -2326,20 +2326,32 @@ fn rekeyed_source(source: &str, file: &str) -> String {
 /// name (`refract file <A>` at B, B's document read at C) keeps naming that file, where A's
 /// own documents land too; one naming this file (A's records back at A) is this file's own
 /// source again, under its own name. Any other is [`rekeyed_source`]'s.
+///
+/// A name of two files (`refract file <A> (refract file <B>)`, A's unnamed source as B kept
+/// it, written so by a refract before this rule) comes home to either: at B it is B's name for
+/// A's records, at A A's own source.
 fn kept_as(source: &str, file: &str, here: Option<&str>) -> String {
     match rekeyed_parts(source) {
         Some((own, named)) if here == Some(named) => own.to_owned(),
-        Some(_) => source.to_owned(),
+        Some((own, _)) => match rekeyed_parts(own) {
+            Some((inner, named)) if here == Some(named) => inner.to_owned(),
+            _ => source.to_owned(),
+        },
         None => rekeyed_source(source, file),
     }
 }
 
-/// A name [`rekeyed_source`] made: the source's own name and the file it names.
+/// A name [`rekeyed_source`] made: the source's own name and the file it names. The file
+/// named last is the outer one: a name of two files (see [`kept_as`]) is the first file's name
+/// kept by the second, never the unnamed source of a file called "A (refract file B)".
 fn rekeyed_parts(name: &str) -> Option<(&str, &str)> {
-    if let Some(file) = name.strip_prefix(REKEYED_UNNAMED) {
-        return Some(("", file));
+    if let Some(named) = name
+        .strip_suffix(')')
+        .and_then(|name| name.rsplit_once(REKEYED_NAMED))
+    {
+        return Some(named);
     }
-    name.strip_suffix(')')?.rsplit_once(REKEYED_NAMED)
+    name.strip_prefix(REKEYED_UNNAMED).map(|file| ("", file))
 }
 
 /// What [`rekeyed_source`] writes before the file of the unnamed local source, and between a
@@ -2432,8 +2444,11 @@ fn standings(
                 }
                 // This file's own number come back through another file's document (MV-8):
                 // kept as this file's, but weighed, as the number may be a source's Patient
-                // id this file wrote under its own numbers.
-                None if another_file.is_some() && system.is_empty() => {
+                // id this file wrote under its own numbers. So in a document of this file
+                // itself: a restored copy goes on numbering as the file it was restored from,
+                // and the two may give one number to two people (MV-10; the copy's patient had
+                // been taken for ours, their records dropped as "already present").
+                None if system.is_empty() => {
                     by_kept_keys.push((id, String::from("MRN in this file's own numbers")));
                 }
                 Some(key) => by_source_keys.push((id, key.source.to_owned())),
@@ -3099,5 +3114,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A name of both files (`refract file <A> (refract file <B>)`: A's unnamed source as B
+    /// kept it, read at C from an older refract) is B's name for A's records: back at B it is
+    /// B's own name for them, back at A A's own unnamed source (it had been read as the
+    /// unnamed source of a file called "A (refract file B)", found at neither).
+    #[test]
+    fn a_name_of_both_files_comes_home_to_either_file() {
+        let both = "refract file A (refract file B)";
+        assert_eq!(rekeyed_parts(both), Some(("refract file A", "B")));
+        assert_eq!(kept_as(both, "C", Some("B")), "refract file A");
+        assert_eq!(kept_as(both, "C", Some("A")), "");
+        assert_eq!(kept_as(both, "C", Some("D")), both);
+        let named_both = "gp (refract file A) (refract file B)";
+        assert_eq!(kept_as(named_both, "C", Some("B")), "gp (refract file A)");
+        assert_eq!(kept_as(named_both, "C", Some("A")), "gp");
+        // Names of one file, as before.
+        assert_eq!(kept_as("refract file A", "C", Some("A")), "");
+        assert_eq!(kept_as("gp (refract file A)", "C", Some("A")), "gp");
+        assert_eq!(
+            kept_as("gp (refract file A)", "C", Some("B")),
+            "gp (refract file A)"
+        );
+        assert_eq!(kept_as("gp", "C", Some("A")), "gp (refract file C)");
+        assert_eq!(kept_as("", "C", Some("A")), "refract file C");
     }
 }

@@ -2767,3 +2767,32 @@ fn a_joined_course_moved_and_fed_the_hospitals_orders_again_is_one_trial() {
     );
     assert_eq!(moved.int("SELECT count(*) FROM treatment_lines"), 1);
 }
+
+/// MV-9: the same course moved and fed the hospital's orders again shows as in the file it
+/// came from: one course, one stop (it had left a 0-day copy of the course beside the
+/// hospital's, its stop shown twice on the timeline).
+#[test]
+fn a_joined_course_moved_and_fed_the_hospitals_orders_again_shows_one_course_one_stop() {
+    let course = renewed_course();
+    let mut clinic = Env::new();
+    from(&mut clinic, "hosp", "h1.json", &course);
+    let exported = read_json(&export(&clinic, "export.json"));
+    from(&mut clinic, "hosp", "h2.json", &course);
+    let mut moved = Env::new();
+    from(&mut moved, "hosp", "export.json", &exported);
+    from(&mut moved, "hosp", "h2.json", &course);
+    let courses = |env: &Env| {
+        env.rows(
+            "SELECT start, coalesce(end, '-'), coalesce(stop_reason, '-') FROM drug_exposures \
+             ORDER BY start, end",
+        )
+    };
+    let here = courses(&clinic);
+    assert_eq!(here.len(), 1, "{here:#?}");
+    assert_eq!(
+        courses(&moved),
+        here,
+        "{:#?}",
+        moved.rows("SELECT * FROM drug_exposures")
+    );
+}
