@@ -275,6 +275,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         sex,
         deceased: false,
         deceased_date: None,
+        deceased_in: None,
         care_team: Some(story.care_team.to_owned()),
     };
     let current_line = builder

@@ -27,10 +27,10 @@ mod workflow;
 pub use clinical::{
     APPROXIMATE_DATES_LEGEND, Coding, Condition, DatePrecision, Death, Dose, DrugExposure,
     DrugReaction, END_AT_LEAST_MARK, IMAGING_WORDS, Indication, LineDrug, LineOrigin,
-    NOT_TAKEN_WORDS, NamedCondition, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, ReferenceRange, START_BY_MARK, STUDY_PLACE_CODE, TreatmentLine, UNIDENTIFIED_DRUG,
-    age_in_years, age_until, at_latest, cycles_words, initials, local_day, local_time,
-    reason_leads,
+    NOT_TAKEN_WORDS, NamedCondition, ON_HOLD_WORDS, Observation, PartialDate, Patient, PatientId,
+    PatientRecord, Procedure, ReferenceRange, START_BY_MARK, STUDY_PLACE_CODE, TreatmentLine,
+    UNIDENTIFIED_DRUG, age_in_years, age_until, at_latest, cycles_words, initials, local_day,
+    local_time, reason_leads,
 };
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DoseFrom, DrugRole, Intent,

@@ -707,6 +707,16 @@ fn this_host() -> String {
 /// course is (drug, dates, dose, how and why it ended) are one course (a file made from
 /// refract's FHIR export of a joined course and fed the hospital's orders again had shown it
 /// twice). Files are read again so that such courses are one, with their stop.
+///
+/// Also in 30 (RR-15): a death known to its month or year only (`deceasedDateTime` "2024-03",
+/// "2024") keeps that month or year (`patients.deceased_in`, migration 62) beside a day still
+/// not known: shown "† died 2024-03", written back as received by both exports, where it had
+/// been a death on no date, exported `deceasedBoolean: true`. Files are read again so that
+/// deaths stored before keep the month their file gives.
+/// Also in 30 (RR-16): a Patient identifier whose `period` has an end is a number retired, as
+/// one `use: old` is (kept as the patient's former number, never matched on nor shown while
+/// another is in use): a retired MRN given again to another person had joined the two. Files
+/// are read again so that the numbers their sources ended are kept as retired.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -58,6 +58,7 @@ fn add_patient(
             sex,
             deceased: false,
             deceased_date: None,
+            deceased_in: None,
             care_team: Some("Epilepsy service".into()),
         }),
         ..PatientRecord::default()

@@ -874,6 +874,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE observations DROP COLUMN reference_ranges;
          DROP TABLE claimed_patient_ids;
          ALTER TABLE fhir_resources DROP COLUMN carried;
+         ALTER TABLE patients DROP COLUMN deceased_in;
          ALTER TABLE observations DROP COLUMN interpretation;
          PRAGMA user_version = 29;",
     )
@@ -2330,6 +2331,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
              ALTER TABLE fhir_resources DROP COLUMN carried;
+             ALTER TABLE patients DROP COLUMN deceased_in;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 40;",
         )

@@ -38,6 +38,7 @@ fn insert_patient(store: &mut Store, mrn: &str) -> PatientId {
             sex: Sex::Female,
             deceased: false,
             deceased_date: None,
+            deceased_in: None,
             care_team: Some("Epilepsy service".into()),
         }),
         ..PatientRecord::default()

@@ -38,6 +38,11 @@ pub struct Patient {
     pub deceased: bool,
     /// The day of death, when recorded.
     pub deceased_date: Option<NaiveDate>,
+    /// The month or year of death when the record gives no day (R4 `deceasedDateTime` of
+    /// "2023-06" or "2023"): shown and exported as received. The day stays unknown: the record
+    /// is never closed on a day made up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deceased_in: Option<PartialDate>,
     pub care_team: Option<String>,
 }
 
@@ -93,6 +98,80 @@ impl DatePrecision {
     }
 }
 
+/// A date known to its month or its year only (R4 `date`/`dateTime` "2023-06", "2023"): its
+/// first day and how much of it is known, written and read as that text, never as a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    first: NaiveDate,
+    precision: DatePrecision,
+}
+
+impl PartialDate {
+    /// The month or year of `first` (which must be its first day); `None` for a whole day,
+    /// which is no partial date.
+    pub fn new(first: NaiveDate, precision: DatePrecision) -> Option<Self> {
+        let first = match precision {
+            DatePrecision::Day => return None,
+            DatePrecision::Month => first.with_day(1)?,
+            DatePrecision::Year => first.with_day(1)?.with_month(1)?,
+        };
+        Some(PartialDate { first, precision })
+    }
+
+    /// "2023-06" or "2023"; `None` for anything else (a whole day included).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let precision = match text.len() {
+            4 => DatePrecision::Year,
+            7 => DatePrecision::Month,
+            _ => return None,
+        };
+        if !text.chars().enumerate().all(|(at, c)| {
+            if at == 4 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        }) {
+            return None;
+        }
+        let year = text.get(..4)?.parse().ok()?;
+        let month = match precision {
+            DatePrecision::Month => text.get(5..7)?.parse().ok()?,
+            _ => 1,
+        };
+        PartialDate::new(NaiveDate::from_ymd_opt(year, month, 1)?, precision)
+    }
+
+    /// As received: "2023-06", "2023".
+    pub fn text(self) -> String {
+        self.precision.format(self.first)
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        self.first
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.precision.last_day(self.first)
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text())
+    }
+}
+
+impl<'de> Deserialize<'de> for PartialDate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PartialDate::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("'{text}' is no month (YYYY-MM) or year (YYYY)"))
+        })
+    }
+}
+
 impl Patient {
     /// The birth date as the record gave it ("1980" for a year alone).
     pub fn birth_date_text(&self) -> Option<String> {
@@ -123,7 +202,7 @@ impl Patient {
 
     /// Whether and when the patient died; `None` while not known to be dead.
     pub fn death(&self) -> Option<Death> {
-        Death::of(self.deceased, self.deceased_date)
+        Death::of(self.deceased, self.deceased_date, self.deceased_in)
     }
 
     pub fn is_deceased(&self) -> bool {
@@ -136,12 +215,23 @@ impl Patient {
 pub struct Death {
     /// The day, when recorded.
     pub date: Option<NaiveDate>,
+    /// The month or year, when that is all the record gave (never beside a day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<PartialDate>,
 }
 
 impl Death {
-    /// The death that a deceased flag and a date say: a date alone is a death too.
-    pub fn of(deceased: bool, date: Option<NaiveDate>) -> Option<Self> {
-        (deceased || date.is_some()).then_some(Death { date })
+    /// The death that a deceased flag and a date say: a date alone is a death too, a month or a
+    /// year alone as well.
+    pub fn of(
+        deceased: bool,
+        date: Option<NaiveDate>,
+        within: Option<PartialDate>,
+    ) -> Option<Self> {
+        (deceased || date.is_some() || within.is_some()).then_some(Death {
+            date,
+            within: within.filter(|_| date.is_none()),
+        })
     }
 
     /// The last day anything can have happened to the patient alive, for a run on `today`: the
@@ -150,19 +240,34 @@ impl Death {
         self.date.map_or(today, |date| date.min(today))
     }
 
-    /// "† died 1978-01-11, aged 53" ("† died 1978-01-11" without a birth date, "† deceased"
-    /// without a day of death). `masked`: the year alone, as a shared screen shows a date that
-    /// could identify the patient ("† died 1978, aged 53").
+    /// "† died 1978-01-11, aged 53" ("† died 1978-01-11" without a birth date, "† died 1978-01"
+    /// when the month is all the record gave, with the age only when the whole month gives one,
+    /// "† deceased" without any date of death). `masked`: the year alone, as a shared screen
+    /// shows a date that could identify the patient ("† died 1978, aged 53").
     pub fn words(self, birth: Option<NaiveDate>, masked: bool) -> String {
-        let Some(date) = self.date else {
-            return String::from("† deceased");
+        let (day, age) = match (self.date, self.within) {
+            (Some(date), _) => (
+                if masked {
+                    date.format("%Y").to_string()
+                } else {
+                    date.format("%Y-%m-%d").to_string()
+                },
+                birth.and_then(|birth| age_in_years(birth, date)),
+            ),
+            (None, Some(within)) => (
+                if masked {
+                    within.first_day().format("%Y").to_string()
+                } else {
+                    within.text()
+                },
+                birth.and_then(|birth| {
+                    let first = age_in_years(birth, within.first_day())?;
+                    (age_in_years(birth, within.last_day()) == Some(first)).then_some(first)
+                }),
+            ),
+            (None, None) => return String::from("† deceased"),
         };
-        let day = if masked {
-            date.format("%Y").to_string()
-        } else {
-            date.format("%Y-%m-%d").to_string()
-        };
-        match birth.and_then(|birth| age_in_years(birth, date)) {
+        match age {
             Some(age) => format!("† died {day}, aged {age}"),
             None => format!("† died {day}"),
         }
@@ -173,8 +278,10 @@ impl Death {
 /// a known day, `None` when the birth date or the day of death is unknown.
 pub fn age_until(birth: Option<NaiveDate>, death: Option<Death>, today: NaiveDate) -> Option<u32> {
     let on = match death {
-        Some(Death { date: Some(date) }) => date.min(today),
-        Some(Death { date: None }) => return None,
+        Some(Death {
+            date: Some(date), ..
+        }) => date.min(today),
+        Some(Death { date: None, .. }) => return None,
         None => today,
     };
     birth.and_then(|birth| age_in_years(birth, on))
@@ -1818,16 +1925,23 @@ mod tests {
         let birth = Some(date(1924, 6, 16));
         let today = date(2026, 11, 27);
         assert_eq!(age_until(birth, None, today), Some(102));
-        let died = Death::of(false, Some(date(1978, 1, 11)));
+        let died = Death::of(false, Some(date(1978, 1, 11)), None);
         assert_eq!(age_until(birth, died, today), Some(53));
         // A death recorded with no day: the age is not known.
-        assert_eq!(age_until(birth, Death::of(true, None), today), None);
-        assert_eq!(Death::of(false, None), None);
+        assert_eq!(age_until(birth, Death::of(true, None, None), today), None);
+        assert_eq!(Death::of(false, None, None), None);
         let died = died.unwrap();
         assert_eq!(died.words(birth, false), "† died 1978-01-11, aged 53");
         assert_eq!(died.words(birth, true), "† died 1978, aged 53");
         assert_eq!(died.words(None, false), "† died 1978-01-11");
-        assert_eq!(Death { date: None }.words(birth, false), "† deceased");
+        assert_eq!(
+            Death {
+                date: None,
+                within: None
+            }
+            .words(birth, false),
+            "† deceased"
+        );
         assert_eq!(died.last_day(today), date(1978, 1, 11));
     }
 
@@ -1973,6 +2087,7 @@ mod tests {
                 sex: Sex::Male,
                 deceased: true,
                 deceased_date: Some(date(1948, 8, 6)),
+                deceased_in: None,
                 care_team: None,
             }),
             exposures: vec![
@@ -2031,6 +2146,7 @@ mod tests {
             sex: Sex::Female,
             deceased: false,
             deceased_date: None,
+            deceased_in: None,
             care_team: None,
         };
         assert_eq!(patient.initials(), "M. L.");

@@ -212,7 +212,7 @@ mod tests {
             "M. A. V. D., ? y, F"
         );
         // The dead: the age at death, the year of death, never the day.
-        let died = Death::of(true, NaiveDate::from_ymd_opt(2025, 3, 1));
+        let died = Death::of(true, NaiveDate::from_ymd_opt(2025, 3, 1), None);
         assert_eq!(
             masked_identity("Jane", "Doe", Sex::Female, (birth, died), today),
             "J. D., 52 y, F, † died 2025, aged 52"

@@ -970,8 +970,18 @@ fn patient_entries(
     let mut entries = Vec::new();
 
     let (deceased_date_time, deceased_boolean) = match patient.death() {
-        Some(Death { date: Some(day) }) => (Some(format_date(day).as_str().to_owned()), None),
-        Some(Death { date: None }) => (None, Some(true)),
+        Some(Death {
+            date: Some(day), ..
+        }) => (Some(format_date(day).as_str().to_owned()), None),
+        // A month or a year is written as received: R4's dateTime allows both.
+        Some(Death {
+            date: None,
+            within: Some(within),
+        }) => (Some(within.text()), None),
+        Some(Death {
+            date: None,
+            within: None,
+        }) => (None, Some(true)),
         None => (None, None),
     };
     let resource = Patient {

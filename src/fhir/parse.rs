@@ -36,9 +36,9 @@ use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DoseFrom, DrugExposure, DrugReaction, DrugRole, Indication, NOT_TAKEN_WORDS, NamedCondition,
-    ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord, Procedure, ReportAbout,
-    ReportWords, Response, Sex, StopReason, UNIDENTIFIED_DRUG, canonical_system, observation_codes,
-    report_code_is_pet, report_names_cancer, strength,
+    ON_HOLD_WORDS, Observation, PartialDate, Patient, PatientId, PatientRecord, Procedure,
+    ReportAbout, ReportWords, Response, Sex, StopReason, UNIDENTIFIED_DRUG, canonical_system,
+    observation_codes, report_code_is_pet, report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -2635,7 +2635,8 @@ fn current_name(names: &[model::HumanName]) -> Option<&model::HumanName> {
 }
 
 /// Whether an identifier names this one person, so that a record carrying it is theirs (R4
-/// Identifier.use, v2-0203 identifier types). Not: one no longer valid (`old`), a temporary one
+/// Identifier.use, v2-0203 identifier types). Not: one no longer valid (`old`, or one whose
+/// `period` has an end: see [`has_ended`]), a temporary one
 /// (`temp`), one "assigned in secondary use" that "cannot be consistently assigned to the same
 /// object again in a different context" (`secondary`), nor the numbers a family or a visit
 /// shares: an insurance member or subscriber number (MB, SN: dependants carry the
@@ -2646,7 +2647,7 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
     let usage_names_them = !matches!(
         identifier.usage.as_deref(),
         Some("old" | "temp" | "secondary")
-    );
+    ) && !has_ended(identifier);
     let kind_names_them = !identifier.kind.as_ref().is_some_and(|kind| {
         kind.coding.iter().any(|coding| {
             coding
@@ -2669,6 +2670,22 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
         .as_deref()
         .is_some_and(|system| system.trim_start().starts_with("urn:refract:patient-"));
     usage_names_them && kind_names_them && refract_matches_them && not_refracts_key
+}
+
+/// Whether an identifier's `period` has an end (R4 Identifier.period, "time period when id
+/// is/was valid for use"): a number retired, as one marked `old` is, whatever its `use` says
+/// (exports write a retired MRN with its end and `use: usual`). A number retired may be given
+/// again to another person, so matching on it could join two people; an end still to come is
+/// taken as one too, as refract reads no clock while importing (a planned end is rare on a
+/// record number, and a record not joined is a record the team can still join, a wrong join
+/// is not). The number is kept as the patient's former one, never shown as the MRN while
+/// another is in use.
+fn has_ended(identifier: &model::Identifier) -> bool {
+    identifier
+        .period
+        .as_ref()
+        .and_then(|period| period.end.as_deref())
+        .is_some_and(|end| !end.trim().is_empty())
 }
 
 /// Of identifiers alike, the one in use (R4 `Identifier.period`, "during which identifier
@@ -2836,16 +2853,21 @@ fn map_patient(
     // A death of a year or a month alone (R4's dateTime allows both) was on a day it does not
     // say: its first day would close the record on a day made up, cutting what was given and
     // measured in the months the patient lived through. It is a death on a day not known (the
-    // record then ends on the last day it speaks of), the text written said in the warning.
-    let deceased_date = match (deceased_date, resource.deceased_date_time.as_ref()) {
+    // record then ends on the last day it speaks of), its month or year kept as written (shown
+    // and exported as received), the text written said in the warning.
+    let (deceased_date, deceased_in) = match (deceased_date, resource.deceased_date_time.as_ref()) {
         (Some(day), Some(text)) if precision_of(Some(day), Some(text)) != DatePrecision::Day => {
             warnings.push(format!(
-                "deceasedDateTime '{}' gives no day: kept as a death on a day not known",
-                text.trim()
+                "deceasedDateTime '{}' gives no day: kept as a death in that {} on a day not known",
+                text.trim(),
+                precision_of(Some(day), Some(text)).as_str()
             ));
-            None
+            (
+                None,
+                PartialDate::new(day, precision_of(Some(day), Some(text))),
+            )
         }
-        (day, _) => day,
+        (day, _) => (day, None),
     };
     // A deceasedDateTime says the patient died even when its date cannot be read (kept as a
     // death on a day not known); deceasedBoolean false says nothing more than its absence.
@@ -2863,6 +2885,7 @@ fn map_patient(
             sex,
             deceased,
             deceased_date,
+            deceased_in,
             care_team: None,
         },
         identifiers,
@@ -2945,7 +2968,9 @@ fn map_patient(
         former_identifiers: resource
             .identifier
             .iter()
-            .filter(|identifier| identifier.usage.as_deref() == Some("old"))
+            .filter(|identifier| {
+                identifier.usage.as_deref() == Some("old") || has_ended(identifier)
+            })
             .filter_map(|identifier| {
                 let value = identifier.value.as_deref()?.trim();
                 (!value.is_empty()).then(|| (system_of(identifier), value.to_owned()))

@@ -9,9 +9,9 @@ use rusqlite::types::ValueRef;
 use super::{Result, Store};
 use crate::domain::{
     AssessmentStatus, BpSetting, Comparator, ConditionCodeSystem, DatePrecision, DatesKnown,
-    DrugRole, Intent, LineOrigin, OptionKind, OutcomeCategory, PatientPreference, PlanFollowed,
-    ReferralStatus, Response, ReviewDecision, Sex, Stance, StepStatus, StopReason, TaskStatus,
-    TrialStatus,
+    DrugRole, Intent, LineOrigin, OptionKind, OutcomeCategory, PartialDate, PatientPreference,
+    PlanFollowed, ReferralStatus, Response, ReviewDecision, Sex, Stance, StepStatus, StopReason,
+    TaskStatus, TrialStatus,
 };
 
 /// What a column must hold, beyond being text of valid UTF-8.
@@ -42,6 +42,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
                 Shape::Code(|t| DatePrecision::parse(t).is_ok()),
             ),
             ("deceased_date", Shape::Date),
+            (
+                "deceased_in",
+                Shape::Code(|t| PartialDate::parse(t).is_some()),
+            ),
             ("sex", Shape::Code(|t| Sex::parse(t).is_ok())),
             ("updated_at", Shape::DateTime),
         ],

@@ -22,7 +22,7 @@ use super::sql_types::{format_date, format_datetime};
 use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds};
 use super::{Result, Store};
 use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier};
-use crate::domain::{Patient, PatientId, PatientRecord};
+use crate::domain::{PartialDate, Patient, PatientId, PatientRecord};
 
 /// The identifier system of refract's own MRNs (the demo, patients entered by hand).
 pub const LOCAL_SYSTEM: &str = "";
@@ -583,6 +583,8 @@ struct Demographics {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deceased: bool,
     deceased_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deceased_in: Option<String>,
 }
 
 impl Demographics {
@@ -596,6 +598,10 @@ impl Demographics {
             sex: patient.sex.as_str().to_owned(),
             deceased: patient.is_deceased(),
             deceased_date: patient.deceased_date.map(|d| String::from(format_date(d))),
+            deceased_in: patient
+                .death()
+                .and_then(|d| d.within)
+                .map(PartialDate::text),
         }
     }
 }
@@ -835,6 +841,7 @@ fn update_demographics(
     let death = kept_death(&stored, (&reports, &alive), patient, facts, older);
     incoming.deceased = death.deceased;
     incoming.deceased_date = death.date;
+    incoming.deceased_in = death.within;
     if death.reports != reports {
         save_death_reports(conn, id, &reports, &death.reports)?;
     }
@@ -896,7 +903,7 @@ fn update_demographics(
     conn.prepare_cached(
         "UPDATE patients SET mrn = ?2, mrn_system = ?3, family_name = ?4, given_name = ?5,
                 birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9, deceased = ?10,
-                given_key = ?11, birth_precision = ?12
+                given_key = ?11, birth_precision = ?12, deceased_in = ?13
          WHERE id = ?1",
     )?
     .execute(params![
@@ -915,6 +922,7 @@ fn update_demographics(
         after.deceased,
         given_key(&after.given_name),
         (!patient.birth_precision.is_day()).then(|| patient.birth_precision.as_str()),
+        after.deceased_in,
     ])?;
     // What the criteria read depends on who the patient is: a death learnt now withdraws a
     // flag, a corrected birth date moves an age. Evaluated again with the run's other changes.
@@ -940,6 +948,8 @@ fn update_demographics(
 struct KeptDeath {
     deceased: bool,
     date: Option<chrono::NaiveDate>,
+    /// The month or year, when no day is kept (see [`crate::domain::Death::within`]).
+    within: Option<PartialDate>,
     reports: Vec<DeathReport>,
     alive: Vec<AliveReport>,
     /// A death the Patient reports that was not taken, and why (for the audit log).
@@ -1156,9 +1166,12 @@ fn kept_death(
             } else {
                 latest_day(&reports)
             };
+            // The reports keep no month: one that stays, said by whichever source, is kept
+            // while no remaining report gives a day.
             KeptDeath {
                 deceased: true,
                 date,
+                within: death.within.filter(|_| date.is_none()),
                 reports,
                 alive,
                 not_taken: None,
@@ -1170,6 +1183,7 @@ fn kept_death(
         (Some(death), None) => KeptDeath {
             deceased: true,
             date: death.date,
+            within: death.within,
             reports,
             alive,
             not_taken: None,
@@ -1187,6 +1201,7 @@ fn kept_death(
             KeptDeath {
                 deceased: stored_death.is_some(),
                 date: stored_death.and_then(|death| death.date),
+                within: stored_death.and_then(|death| death.within),
                 reports,
                 alive,
                 not_taken,
@@ -1219,9 +1234,18 @@ fn kept_death(
                 Some(kept) => told.date.or(kept.date),
                 None => told.date,
             };
+            // A month fills in a death known without one, as a day does; a day, wherever it
+            // came from, says more than any month.
+            let within = match stored_death {
+                _ if date.is_some() => None,
+                Some(kept) if older => kept.within.or(told.within),
+                Some(kept) => told.within.or(kept.within),
+                None => told.within,
+            };
             KeptDeath {
                 deceased: true,
                 date,
+                within,
                 reports,
                 alive,
                 not_taken: None,
@@ -1237,6 +1261,7 @@ impl KeptDeath {
         KeptDeath {
             deceased: false,
             date: None,
+            within: None,
             reports: Vec::new(),
             alive,
             not_taken: None,

@@ -24,7 +24,9 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use super::overview::Cohort;
 use super::sql_types::parse_opt_date;
 use super::{Result, Store};
-use crate::domain::{AssessmentStatus, DatePrecision, Death, ReviewState, Sex, age_until};
+use crate::domain::{
+    AssessmentStatus, DatePrecision, Death, PartialDate, ReviewState, Sex, age_until,
+};
 
 /// A column the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -197,6 +199,9 @@ pub struct PatientRow {
     pub deceased: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deceased_date: Option<NaiveDate>,
+    /// The month or year of a death of no day (see `Patient::deceased_in`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deceased_in: Option<PartialDate>,
     /// For a patient with no assessment: the words of a current diagnosis recorded in words
     /// alone, which no rule set selected (empty otherwise; see `ROW_COLUMNS`).
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -213,7 +218,7 @@ impl PatientRow {
     }
 
     pub fn death(&self) -> Option<Death> {
-        Death::of(self.deceased, self.deceased_date)
+        Death::of(self.deceased, self.deceased_date, self.deceased_in)
     }
 
     /// Age on `today`, stopped at death.
@@ -275,7 +280,7 @@ const ROW_COLUMNS: &str = "id, mrn, family_name, given_name, birth_date, sex, li
            AND coalesce(verification_status, '') NOT IN ('refuted', 'entered-in-error') \
            AND (clinical_status IN ('active', 'recurrence', 'relapse') \
                 OR (coalesce(clinical_status, 'remission') = 'remission' AND abatement IS NULL)) \
-         ORDER BY onset DESC, conditions.id DESC LIMIT 1) END";
+         ORDER BY onset DESC, conditions.id DESC LIMIT 1) END, deceased_in";
 
 /// Whether the filter hides patients who are there to hide: with no deceased patient in the
 /// file (a read of the maintained counts), the list's queries stay what they were, index walks
@@ -1163,7 +1168,7 @@ fn walk_family_index(
 }
 
 /// The number of columns in [`ROW_COLUMNS`]; the sort value follows them.
-const ROW_COLUMN_COUNT: usize = 19;
+const ROW_COLUMN_COUNT: usize = 20;
 
 /// A row as SQLite gives it: [`ROW_COLUMNS`], then the sort value.
 struct RawRow {
@@ -1186,6 +1191,7 @@ struct RawRow {
     deceased_date: Option<String>,
     birth_precision: Option<String>,
     unrecognised: Option<String>,
+    deceased_in: Option<String>,
     sort_value: Value,
 }
 
@@ -1210,6 +1216,7 @@ fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         deceased_date: row.get(16)?,
         birth_precision: row.get(17)?,
         unrecognised: row.get(18)?,
+        deceased_in: row.get(19)?,
         sort_value: row.get(ROW_COLUMN_COUNT)?,
     })
 }
@@ -1245,6 +1252,7 @@ impl RawRow {
             updated_at: self.updated_at,
             deceased: self.deceased,
             deceased_date: parse_opt_date("patients.deceased_date", self.deceased_date)?,
+            deceased_in: self.deceased_in.as_deref().and_then(PartialDate::parse),
             unrecognised: self.unrecognised.unwrap_or_default(),
             cursor: Some(Cursor {
                 value: self.sort_value,

@@ -22,7 +22,7 @@ use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::history::{Identity, Masking, OtherIdentity};
 use crate::domain::{
-    AssessmentStatus, Attendee, Death, Edit, Meeting, MeetingCase, Outcome, PatientId,
+    AssessmentStatus, Attendee, Death, Edit, Meeting, MeetingCase, Outcome, PartialDate, PatientId,
     PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
 };
 
@@ -1791,7 +1791,8 @@ impl Store {
                 "SELECT {CASE_COLUMNS}, p.mrn, p.family_name, p.given_name, p.sex, p.birth_date,
                         coalesce(mc.ruleset, p.list_ruleset), a.status, a.label, o.name,
                         p.deceased, p.deceased_date, mc.discussed_mrn, mc.discussed_family_name,
-                        mc.discussed_given_name, mc.discussed_sex, mc.discussed_birth_date
+                        mc.discussed_given_name, mc.discussed_sex, mc.discussed_birth_date,
+                        p.deceased_in
                  FROM meeting_cases mc
                  JOIN patients p ON p.id = mc.patient_id
                  LEFT JOIN assessments a
@@ -1819,6 +1820,7 @@ impl Store {
                     (
                         row.get::<_, bool>(at + 9)?,
                         row.get::<_, Option<String>>(at + 10)?,
+                        row.get::<_, Option<String>>(at + 16)?,
                     ),
                     (
                         row.get::<_, Option<String>>(at + 11)?,
@@ -1835,7 +1837,7 @@ impl Store {
             raw,
             (mrn, family_name, given_name, sex, birth),
             (ruleset, status, label, option),
-            (deceased, deceased_date),
+            (deceased, deceased_date, deceased_in),
             kept,
         ) in raws
         {
@@ -1871,6 +1873,7 @@ impl Store {
                 death: Death::of(
                     deceased,
                     parse_opt_date("patients.deceased_date", deceased_date)?,
+                    deceased_in.as_deref().and_then(PartialDate::parse),
                 ),
                 ruleset,
                 status: parse_opt_code("assessments.status", status, AssessmentStatus::parse)?,

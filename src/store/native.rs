@@ -221,6 +221,7 @@ const PATIENT_COLUMNS: &[&str] = &[
     "sex",
     "deceased",
     "deceased_date",
+    "deceased_in",
     "care_team",
     "source",
     "source_id",
@@ -2631,6 +2632,7 @@ fn document_person(native: &NativePatient, mrn: &str, system: &str) -> crate::do
             .unwrap_or(Sex::Unknown),
         deceased: false,
         deceased_date: None,
+        deceased_in: None,
         care_team: None,
     }
 }

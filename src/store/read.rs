@@ -11,9 +11,9 @@ use crate::domain::identifier_systems;
 use crate::domain::{
     Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Comparator, Condition,
     ConditionCodeSystem, Confounder, DatePrecision, Dose, DrugExposure, DrugReaction, DrugRole,
-    Evidence, Intent, LineDrug, LineOrigin, Observation, Patient, PatientId, PatientRecord,
-    Procedure, Response, Review, ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task,
-    TaskStatus, TreatmentLine, WayForwardStep,
+    Evidence, Intent, LineDrug, LineOrigin, Observation, PartialDate, Patient, PatientId,
+    PatientRecord, Procedure, Response, Review, ReviewDecision, ReviewState, Sex, StepStatus,
+    StopReason, Task, TaskStatus, TreatmentLine, WayForwardStep,
 };
 
 /// What `refract show` prints: the record and everything the team has said about it.
@@ -548,6 +548,18 @@ fn indications_of(stored: Option<String>) -> Result<Vec<crate::domain::Indicatio
         .unwrap_or_default())
 }
 
+/// `patients.deceased_in`: the month or year of a death of no day, NULL otherwise.
+fn death_month_of(stored: Option<String>) -> Result<Option<PartialDate>> {
+    stored
+        .map(|text| {
+            PartialDate::parse(&text).ok_or(StoreError::Corrupt {
+                column: "patients.deceased_in",
+                detail: format!("'{text}' is no month or year"),
+            })
+        })
+        .transpose()
+}
+
 /// A date's precision as stored: NULL is a day.
 fn precision_of(column: &'static str, stored: Option<String>) -> Result<DatePrecision> {
     stored.map_or(Ok(DatePrecision::Day), |text| {
@@ -559,7 +571,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
     let row = conn
         .prepare_cached(
             "SELECT mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
-                    mrn_system, deceased, birth_precision
+                    mrn_system, deceased, birth_precision, deceased_in
              FROM patients WHERE id = ?1",
         )?
         .query_row([id.0], |row| {
@@ -575,6 +587,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
                     row.get::<_, String>(7)?,
                     row.get::<_, bool>(8)?,
                     row.get::<_, Option<String>>(9)?,
+                    row.get::<_, Option<String>>(10)?,
                 ),
             ))
         })
@@ -591,7 +604,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
         sex,
         deceased_date,
         care_team,
-        (mrn_system, deceased, birth_precision),
+        (mrn_system, deceased, birth_precision, deceased_in),
     ) = row;
     Ok(Patient {
         id,
@@ -604,6 +617,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
         sex: parse_code("patients.sex", &sex, Sex::parse)?,
         deceased,
         deceased_date: parse_opt_date("patients.deceased_date", deceased_date)?,
+        deceased_in: death_month_of(deceased_in)?,
         care_team: Some(care_team).filter(|team| !team.is_empty()),
     })
 }
@@ -626,10 +640,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     {
         let mut stmt = conn.prepare_cached(
             "SELECT id, mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
-                    mrn_system, deceased, birth_precision
+                    mrn_system, deceased, birth_precision, deceased_in
              FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
         )?;
-        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 11)))?;
+        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 12)))?;
         for raw in raw {
             let raw = raw?;
             let id = raw.int(0);
@@ -646,6 +660,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                     sex: parse_code("patients.sex", &raw.text(5), Sex::parse)?,
                     deceased: raw.int(9) != 0,
                     deceased_date: parse_opt_date("patients.deceased_date", raw.opt(6))?,
+                    deceased_in: death_month_of(raw.opt(11))?,
                     care_team: raw.opt(7).filter(|team| !team.is_empty()),
                 }),
                 ..PatientRecord::default()

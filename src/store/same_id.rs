@@ -587,6 +587,7 @@ mod tests {
             sex,
             deceased: false,
             deceased_date: None,
+            deceased_in: None,
             care_team: None,
         }
     }

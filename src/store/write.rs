@@ -9,8 +9,8 @@ use super::sql_types::{SqlText, format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
     Assessment, AssessmentStatus, BpSetting, Comparator, DatePrecision, DoseFrom, DrugExposure,
-    DrugRole, Intent, LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason,
-    TreatmentLine,
+    DrugRole, Intent, LineOrigin, PartialDate, PatientId, PatientRecord, Response, ReviewState,
+    StopReason, TreatmentLine,
 };
 
 /// Where a row came from. What people wrote (`Entered`) always survives an import; `Fhir` rows
@@ -192,9 +192,10 @@ impl<'conn> RecordWriter<'conn> {
                     "INSERT INTO patients (id, mrn, family_name, given_name, birth_date, sex,
                          deceased_date, care_team, source, name_key, updated_at, list_status,
                          list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue,
-                         list_review, source_id, mrn_system, deceased, given_key, birth_precision)
+                         list_review, source_id, mrn_system, deceased, given_key, birth_precision,
+                         deceased_in)
                      VALUES (({NEXT_PATIENT_ID}), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-                             ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"
+                             ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
                 ),
             )?,
             condition: conn.prepare_cached(
@@ -340,6 +341,10 @@ impl<'conn> RecordWriter<'conn> {
             patient.is_deceased(),
             given_key(&patient.given_name),
             (!patient.birth_precision.is_day()).then(|| patient.birth_precision.as_str()),
+            patient
+                .death()
+                .and_then(|death| death.within)
+                .map(PartialDate::text),
         ])?;
         Ok(PatientId(row_id))
     }

@@ -514,6 +514,7 @@ mod tests {
             updated_at: String::new(),
             deceased: false,
             deceased_date: None,
+            deceased_in: None,
             unrecognised: String::new(),
             cursor: Some(crate::store::Cursor::by_id(id)),
         }

@@ -434,3 +434,99 @@ fn a_death_learnt_on_a_later_import_withdraws_the_flag() {
     let (out, _) = run(&db, &["patients", "--json", "--living"]);
     assert_eq!(out.trim(), "[]");
 }
+
+#[test]
+fn a_death_of_a_month_or_a_year_is_kept_shown_and_exported_as_written() {
+    // R4's dateTime "2023-06" says the patient died in June 2023: the day stays unknown (the
+    // record is not closed on a made-up 1 June), but the month is what the source knew and is
+    // neither dropped nor turned into `deceasedBoolean: true` by refract's exports.
+    let month = with_death(
+        &epilepsy_bundle("month", "EP-MONTH", ("266721009", "No response")),
+        &died("2023-06"),
+    );
+    let year = with_death(
+        &epilepsy_bundle("year", "EP-YEAR", ("266721009", "No response")),
+        &died("2023"),
+    );
+    let (db, dir) = imported(&[("month.json", month), ("year.json", year)]);
+
+    let shown = json_of(&db, &["show", "EP-MONTH", "--json"]);
+    assert_eq!(shown["patient"]["deceased"], true, "{:#}", shown["patient"]);
+    assert_eq!(shown["patient"]["deceased_date"], Value::Null);
+    assert_eq!(shown["patient"]["deceased_in"], "2023-06");
+    // Born 1984-05-17: 39 through June 2023, whatever the day.
+    let (text, _) = run(&db, &["show", "EP-MONTH"]);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("† died 2023-06, aged 39"), "{first}");
+    // Born 1984-05-17: 38 or 39 in 2023, so no age is given.
+    let (text, _) = run(&db, &["show", "EP-YEAR"]);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("† died 2023"), "{first}");
+    assert!(!first.contains("aged"), "{first}");
+    // The patient list says the month too.
+    let (text, _) = run(&db, &["patients"]);
+    let line = text.lines().find(|l| l.starts_with("EP-MONTH")).unwrap();
+    assert!(line.contains("† died 2023-06"), "{line}");
+
+    // FHIR: the dateTime as received, and read back as the same death.
+    let bundle = json_of(&db, &["export", "--format", "fhir"]);
+    let written: Vec<(String, Value, Value)> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == "Patient")
+        .map(|p| {
+            (
+                p["identifier"][0]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                p["deceasedDateTime"].clone(),
+                p["deceasedBoolean"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        written.contains(&(String::from("EP-MONTH"), json!("2023-06"), Value::Null)),
+        "{written:?}"
+    );
+    assert!(
+        written.contains(&(String::from("EP-YEAR"), json!("2023"), Value::Null)),
+        "{written:?}"
+    );
+    let fhir = super::write_json(&dir.path().join("export.fhir.json"), &bundle);
+    let again = dir.path().join("again.db");
+    let (code, _, stderr) = cli_import(&again, &[fhir]);
+    assert_eq!(code, 0, "{stderr}");
+    let shown = json_of(&again, &["show", "EP-MONTH", "--json"]);
+    assert_eq!(
+        shown["patient"]["deceased_in"], "2023-06",
+        "{:#}",
+        shown["patient"]
+    );
+
+    // refract's own JSON: carried, read back, the second export the first byte for byte.
+    let (first, _) = run(&db, &["export", "--format", "json"]);
+    let document: Value = serde_json::from_str(&first).unwrap();
+    let carried: Vec<Value> = document["patients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["patient"]["deceased_in"].clone())
+        .collect();
+    assert!(carried.contains(&json!("2023-06")), "{carried:?}");
+    assert!(carried.contains(&json!("2023")), "{carried:?}");
+    let file = super::write_json(&dir.path().join("export.refract.json"), &document);
+    let copy = dir.path().join("copy.db");
+    let (code, _, stderr) = cli_import(&copy, &[file]);
+    assert_eq!(code, 0, "{stderr}");
+    let (second, _) = run(&copy, &["export", "--format", "json"]);
+    assert_eq!(first, second);
+    let shown = json_of(&copy, &["show", "EP-YEAR", "--json"]);
+    assert_eq!(
+        shown["patient"]["deceased_in"], "2023",
+        "{:#}",
+        shown["patient"]
+    );
+}

@@ -2075,6 +2075,7 @@ fn joins_made_before_identifiers_kept_their_record_are_read_from_the_audit_log()
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
              ALTER TABLE fhir_resources DROP COLUMN carried;
+             ALTER TABLE patients DROP COLUMN deceased_in;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 51;",
         )
@@ -2184,5 +2185,76 @@ fn a_name_given_as_text_alone_is_the_name_shown() {
     assert_eq!(
         env.rows("SELECT family_name || '|' || given_name FROM patients"),
         [["Astrid Nilsen|"]]
+    );
+}
+
+/// RR-16: an identifier whose `period.end` is given (R4 Identifier.period, "time period when
+/// id is/was valid for use") is a number retired, as one marked `old` is, though its `use`
+/// says nothing: given again to someone else, it never joins the two records.
+#[test]
+fn an_identifier_whose_period_ended_is_no_match_for_another_patients_current_one() {
+    let mut env = Env::new();
+    let holder = person(
+        "now",
+        &[identifier("MR", MRN_SYSTEM, "MRN-77")],
+        "Berg",
+        "female",
+        "1970-01-01",
+    );
+    let first = env.write_json("first.json", &epileptic(&holder));
+    env.import_ok(&first);
+    let mut ended = identifier("MR", MRN_SYSTEM, "MRN-77");
+    ended["period"] = json!({"start": "1990-01-01", "end": "2015-06-30"});
+    let former = person(
+        "then",
+        &[identifier("MR", MRN_SYSTEM, "MRN-12"), ended],
+        "Dahl",
+        "male",
+        "1944-02-02",
+    );
+    let second = env.write_json("second.json", &epileptic(&former));
+    let report = env.import(&[second]);
+    assert_eq!(
+        names(&env),
+        [
+            ["MRN-12", "Dahl", "male", "1944-02-02"],
+            ["MRN-77", "Berg", "female", "1970-01-01"]
+        ],
+        "{}",
+        warnings(&report)
+    );
+}
+
+/// RR-16: the same person sent again by her hospital under the number it now gives her, her
+/// former number beside it with its `period.end`, is still the patient stored (by her Patient
+/// id), shown by her current number.
+#[test]
+fn the_same_patient_with_her_ended_number_beside_her_new_one_is_still_found() {
+    let mut env = Env::new();
+    let before = person(
+        "now",
+        &[identifier("MR", MRN_SYSTEM, "MRN-77")],
+        "Berg",
+        "female",
+        "1970-01-01",
+    );
+    let first = env.write_json("first.json", &epileptic(&before));
+    env.import_ok(&first);
+    let mut ended = identifier("MR", MRN_SYSTEM, "MRN-77");
+    ended["period"] = json!({"end": "2024-01-31"});
+    let after = person(
+        "now",
+        &[ended, identifier("MR", MRN_SYSTEM, "MRN-88")],
+        "Berg",
+        "female",
+        "1970-01-01",
+    );
+    let second = env.write_json("second.json", &epileptic(&after));
+    let report = env.import(&[second]);
+    assert_eq!(
+        names(&env),
+        [["MRN-88", "Berg", "female", "1970-01-01"]],
+        "{}",
+        warnings(&report)
     );
 }

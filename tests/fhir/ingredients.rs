@@ -358,6 +358,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
              ALTER TABLE fhir_resources DROP COLUMN carried;
+             ALTER TABLE patients DROP COLUMN deceased_in;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 18;",
         )

@@ -953,6 +953,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
              ALTER TABLE fhir_resources DROP COLUMN carried;
+             ALTER TABLE patients DROP COLUMN deceased_in;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 28;"
         ))

@@ -372,6 +372,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
              ALTER TABLE fhir_resources DROP COLUMN carried;
+             ALTER TABLE patients DROP COLUMN deceased_in;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 34;"
         ))
@@ -1176,6 +1177,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE observations DROP COLUMN reference_ranges;
              DROP TABLE claimed_patient_ids;
              ALTER TABLE fhir_resources DROP COLUMN carried;
+             ALTER TABLE patients DROP COLUMN deceased_in;
              ALTER TABLE observations DROP COLUMN interpretation;
              PRAGMA user_version = 37;",
         )

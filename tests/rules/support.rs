@@ -266,6 +266,7 @@ impl Vignette {
                     sex: Sex::Female,
                     deceased: false,
                     deceased_date: None,
+                    deceased_in: None,
                     care_team: None,
                 }),
                 ..PatientRecord::default()

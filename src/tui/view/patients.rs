@@ -214,10 +214,14 @@ fn status_cell(row: &PatientRow, model: &Model, theme: Theme, _: usize) -> Cell<
     // dead; the age column gives the age at death). Masked, the year alone: the day could
     // identify, as a birth date could.
     if let Some(death) = row.death() {
-        let text = match death.date {
-            Some(day) if model.masked => format!("† died {}", day.format("%Y")),
-            Some(day) => format!("† died {day}"),
-            None => String::from("† deceased"),
+        let text = match (death.date, death.within) {
+            (Some(day), _) if model.masked => format!("† died {}", day.format("%Y")),
+            (Some(day), _) => format!("† died {day}"),
+            (None, Some(within)) if model.masked => {
+                format!("† died {}", within.first_day().format("%Y"))
+            }
+            (None, Some(within)) => format!("† died {}", within.text()),
+            (None, None) => String::from("† deceased"),
         };
         return Cell::from(text).style(theme.muted());
     }
@@ -628,6 +632,7 @@ mod tests {
             updated_at: String::from("2026-11-20 09:00:00"),
             deceased: false,
             deceased_date: None,
+            deceased_in: None,
             unrecognised: String::new(),
             cursor: None,
         }
