@@ -2252,6 +2252,28 @@ const TWO_DEATHS: &str = "
      WHERE id = (SELECT max(id) FROM patients WHERE list_status = 5);";
 
 #[test]
+fn a_file_whose_patients_all_died_is_no_empty_file() {
+    // The welcome screen had said "no patients yet" of a file holding only the deceased, whom
+    // the list hides: the team would have imported them again.
+    let mut harness = Harness::with_sql(3, 80, 24, "UPDATE patients SET deceased = 1;");
+    assert!(!harness.model.empty_database);
+    let screen = harness.screen();
+    assert!(!screen.contains("no patients yet"), "{screen}");
+    assert!(screen.contains("† 3"), "{screen}");
+    assert!(
+        screen.contains("every patient in this file has died"),
+        "{screen}"
+    );
+    harness.press('f');
+    for _ in 0..5 {
+        harness.key(KeyCode::Down);
+    }
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.list.total(), Some(3));
+}
+
+#[test]
 fn the_list_hides_the_deceased_until_the_filter_shows_them() {
     let mut harness = Harness::with_sql(300, 160, 48, TWO_DEATHS);
     let (mrn, birth): (String, String) = sql_on(&harness.store)

@@ -29,8 +29,10 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
         }
         Reply::Counts { generation, counts } => {
             if generation == model.list.generation {
-                model.empty_database =
-                    counts.total == 0 && model.list.query.filter == ListFilter::default();
+                // The list hides the deceased: a file of only them is no empty file.
+                model.empty_database = counts.total == 0
+                    && counts.deceased_hidden == 0
+                    && model.list.query.filter == ListFilter::default();
                 model.list.counts = Some(counts);
                 if model.list.first_position.is_none()
                     && let Some(total) = model.list.total()

@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarStat
 use super::super::model::Model;
 use super::super::theme::Theme;
 use crate::domain::{AssessmentStatus, ReviewState};
-use crate::store::PatientRow;
+use crate::store::{ListFilter, PatientRow};
 use crate::text::thousands;
 
 /// The parts of the patient list's screen: the counts line, the controls line, the table,
@@ -563,10 +563,15 @@ fn render_table(
     );
 
     if list.rows.is_empty() && !list.loading {
-        let note = Line::from(Span::styled(
-            "  no patient matches (Esc clears the search, then the filters)",
-            theme.muted(),
-        ));
+        // With no search nor filter, an empty list is a file whose patients have all died.
+        let only_the_deceased = list.query.filter == ListFilter::default()
+            && list.counts.as_ref().is_some_and(|c| c.deceased_hidden > 0);
+        let words = if only_the_deceased {
+            "  every patient in this file has died: f → Deceased patients shows them"
+        } else {
+            "  no patient matches (Esc clears the search, then the filters)"
+        };
+        let note = Line::from(Span::styled(words, theme.muted()));
         frame.render_widget(
             note,
             Rect {
