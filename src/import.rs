@@ -717,6 +717,11 @@ fn this_host() -> String {
 /// one `use: old` is (kept as the patient's former number, never matched on nor shown while
 /// another is in use): a retired MRN given again to another person had joined the two. Files
 /// are read again so that the numbers their sources ended are kept as retired.
+///
+/// Also in 30 (RR-17): an Observation dated by an `effectiveTiming` with no `event` and a
+/// `repeat.boundsPeriod` is dated by that period as by an `effectivePeriod` (as of its end, over
+/// the days from its start), where it had been left out as undated. Files are read again so
+/// that such results are kept.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

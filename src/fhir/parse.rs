@@ -7051,16 +7051,21 @@ fn map_observation(
     // as of the end. A period with no end (still open) is dated at its start. A Timing's
     // events are the times it was observed: the value is read as of the latest (one value
     // for them all is what was found by then; an earlier event cannot carry it alone).
+    // A Timing with no event that is bounded by a period (`repeat.boundsPeriod`) says when by
+    // that period alone: read as `effectivePeriod` is (a month's seizure rate so written had
+    // been left out as undated).
     let latest_event = latest_event(resource.effective_timing.as_ref())?;
+    let effective_period = resource.effective_period.as_ref().or_else(|| {
+        resource
+            .effective_timing
+            .as_ref()
+            .filter(|timing| timing.event.is_empty())
+            .and_then(|timing| timing.repeat.as_ref()?.bounds_period.as_ref())
+    });
     let effective_text = resource
         .effective_date_time
         .as_ref()
-        .or_else(|| {
-            resource
-                .effective_period
-                .as_ref()
-                .and_then(|p| p.end.as_ref().or(p.start.as_ref()))
-        })
+        .or_else(|| effective_period.and_then(|p| p.end.as_ref().or(p.start.as_ref())))
         .or(resource.effective_instant.as_ref())
         .or(latest_event)
         .or(resource.issued.as_ref());
@@ -7074,10 +7079,7 @@ fn map_observation(
     };
     // Over a period, its start too: seizures counted over a period that began before a drug
     // could work may predate it (the review's case), so the criteria read where it began.
-    let since = match (
-        resource.effective_date_time.as_ref(),
-        &resource.effective_period,
-    ) {
+    let since = match (resource.effective_date_time.as_ref(), effective_period) {
         (None, Some(period)) if period.end.is_some() => {
             date_field("effectivePeriod.start", period.start.as_ref())?
                 .filter(|start| *start < effective)
@@ -7098,19 +7100,10 @@ fn map_observation(
     // The start keeps its own precision: "2026-03" begins on some day of March, not on 1 March.
     let since_precision = precision_of(
         since.map(|since| since.date()),
-        resource
-            .effective_period
-            .as_ref()
-            .and_then(|p| p.start.as_ref()),
+        effective_period.and_then(|p| p.start.as_ref()),
     );
-    let since_offset = since.and_then(|_| {
-        offset_of(
-            resource
-                .effective_period
-                .as_ref()
-                .and_then(|p| p.start.as_ref()),
-        )
-    });
+    let since_offset =
+        since.and_then(|_| offset_of(effective_period.and_then(|p| p.start.as_ref())));
     let code = resource.code.clone().unwrap_or_default();
     // The Vital Signs IG / CardX measurement setting ("Home (environment)"): its words are read
     // with the method's, its codes with the method's codes.

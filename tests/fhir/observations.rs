@@ -131,6 +131,54 @@ fn every_effective_choice_dates_the_observation() {
     );
 }
 
+/// A Timing that says when by its bounds alone (`effectiveTiming.repeat.boundsPeriod`, no
+/// `event`: R4's Timing allows either) is the period it bounds, read as `effectivePeriod` is:
+/// as of its end, over the days from its start (a month's seizure rate had been left out as
+/// dated by nothing). Events, when given, still date it.
+#[test]
+fn a_timing_dated_by_its_bounds_is_that_period() {
+    let rate = |id: &str, timing: Value| {
+        let mut resource = observation(
+            id,
+            SUBJECT,
+            "LG44873-6",
+            "Seizure frequency",
+            &json!({"valueQuantity": {"value": 3, "unit": "/mo",
+                    "system": "http://unitsofmeasure.org", "code": "/mo"}}),
+        );
+        let object = resource.as_object_mut().unwrap();
+        object.remove("effectiveDateTime");
+        object.insert(String::from("effectiveTiming"), timing);
+        resource
+    };
+    let (env, rows) = stored(&[
+        rate(
+            "bounded",
+            json!({"repeat": {"boundsPeriod": {"start": "2024-02-01", "end": "2024-02-29"}}}),
+        ),
+        rate(
+            "open",
+            json!({"repeat": {"boundsPeriod": {"start": "2024-04-01"}}}),
+        ),
+        rate(
+            "events",
+            json!({"event": ["2024-05-06T08:00:00Z"],
+                   "repeat": {"boundsPeriod": {"start": "2024-05-01", "end": "2024-05-31"}}}),
+        ),
+    ]);
+    let times: Vec<&str> = rows.iter().map(|row| row[4].as_str()).collect();
+    assert_eq!(
+        times,
+        [
+            "2024-02-29 00:00:00",
+            "2024-04-01 00:00:00",
+            "2024-05-06 08:00:00"
+        ]
+    );
+    let since = env.rows("SELECT coalesce(since, '-') FROM observations ORDER BY effective");
+    assert_eq!(since, [["2024-02-01 00:00:00"], ["-"], ["-"]]);
+}
+
 /// A score sent as text (`valueString` "18", as some questionnaire systems write it) is that
 /// number; text that is more than a number is not read as one.
 #[test]
