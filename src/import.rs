@@ -722,6 +722,11 @@ fn this_host() -> String {
 /// `repeat.boundsPeriod` is dated by that period as by an `effectivePeriod` (as of its end, over
 /// the days from its start), where it had been left out as undated. Files are read again so
 /// that such results are kept.
+///
+/// Also in 30 (RR-18): a blood-pressure panel (85354-9, 55284-4, 96607-7, 97844-5) with no
+/// components whose `valueString` is its reading ("150/95 mmHg") is its systolic and diastolic
+/// readings, as components would give them, where it had been skipped as words. Files are read
+/// again so that such readings are kept.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

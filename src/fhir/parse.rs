@@ -7379,7 +7379,75 @@ fn map_observation(
             out.push(observation);
         }
     }
+    // A blood-pressure panel whose reading is one text ("150/95 mmHg", a flowsheet value kept
+    // whole) and no components: its panel code says the two numbers are a systolic over a
+    // diastolic, so they are read as its components would be (it had been skipped as words).
+    if resource.component.is_empty()
+        && resource.data_absent_reason.is_none()
+        && let Some((systolic_code, diastolic_code)) = code
+            .coding
+            .iter()
+            .filter(|coding| {
+                coding
+                    .system
+                    .as_deref()
+                    .is_none_or(|system| system.to_ascii_lowercase().contains("loinc"))
+            })
+            .find_map(|coding| observation_codes::bp_panel_members(coding.code.as_deref()?))
+        && let Some((systolic, diastolic)) =
+            resource.value_string.as_deref().and_then(pressure_pair)
+    {
+        for (member, mmhg) in [(systolic_code, systolic), (diastolic_code, diastolic)] {
+            let concept = CodeableConcept {
+                coding: vec![model::Coding {
+                    system: Some(String::from("http://loinc.org")),
+                    code: Some(member.to_owned()),
+                    display: None,
+                }],
+                text: None,
+            };
+            let quantity = model::Quantity {
+                value: Some(mmhg),
+                unit: Some(String::from("mm[Hg]")),
+                system: Some(String::from("http://unitsofmeasure.org")),
+                code: Some(String::from("mm[Hg]")),
+                comparator: None,
+            };
+            let value = Value {
+                quantity: Some(&quantity),
+                ..Value::NONE
+            };
+            if let Some(mut observation) = make(&concept, &value) {
+                observation.interpretation = interpretation(resource.interpretation.as_ref());
+                out.push(observation);
+            }
+        }
+    }
     Ok(out)
+}
+
+/// A blood pressure written as one text, "150/95", "142 / 88 mmHg" (or "mm Hg", "mm[Hg]"):
+/// two numbers, the systolic above the diastolic. Anything more (a third number, other
+/// words, a systolic not above its diastolic, which is no reading as written) is none.
+fn pressure_pair(text: &str) -> Option<(f64, f64)> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let bare = ["mm[hg]", "mm hg", "mmhg"]
+        .iter()
+        .find_map(|unit| lower.strip_suffix(unit))
+        .unwrap_or(&lower);
+    let (systolic, diastolic) = bare.split_once('/')?;
+    let number = |part: &str| -> Option<f64> {
+        let part = part.trim();
+        let plain = !part.is_empty()
+            && part.len() <= 5
+            && part.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && part.bytes().filter(|b| *b == b'.').count() <= 1
+            && part.bytes().next().is_some_and(|b| b.is_ascii_digit());
+        plain.then(|| part.parse::<f64>().ok()).flatten()
+    };
+    let (systolic, diastolic) = (number(systolic)?, number(diastolic)?);
+    (diastolic > 0.0 && systolic > diastolic).then_some((systolic, diastolic))
 }
 
 /// The ranges of an R4 `referenceRange` list, as given: each bound with its unit (UCUM's code

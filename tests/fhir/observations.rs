@@ -209,6 +209,70 @@ fn a_number_written_as_text_is_that_number() {
     assert_eq!(values, [["44261-6", "18"]]);
 }
 
+/// A blood-pressure panel whose reading is written as one text ("150/95 mmHg", as systems
+/// that keep the reading as one flowsheet value send it) instead of components is that
+/// reading: its systolic and its diastolic, each in mmHg, as components would give them (it
+/// had been skipped as words refract does not read). Only a panel's code says the two numbers
+/// are a systolic over a diastolic: the same text under a systolic code stays unread, and so
+/// does text that is more than two numbers or a systolic not above its diastolic (written the
+/// wrong way round, which read as written would be a reading at goal); a panel that has
+/// components is read by them.
+#[test]
+fn a_blood_pressure_panel_written_as_text_is_its_two_readings() {
+    let panel = |id: &str, code: &str, text: &str, at: &str| {
+        with(
+            observation(
+                id,
+                SUBJECT,
+                code,
+                "Blood pressure panel",
+                &json!({"valueString": text}),
+            ),
+            &json!({"effectiveDateTime": at}),
+        )
+    };
+    let mut with_components = panel("both", "85354-9", "170/110", "2024-03-04T09:00:00Z");
+    with_components.as_object_mut().unwrap().insert(
+        String::from("component"),
+        json!([
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+             "valueQuantity": {"value": 128, "unit": "mmHg"}},
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+             "valueQuantity": {"value": 78, "unit": "mmHg"}}
+        ]),
+    );
+    let (_, rows) = stored(&[
+        panel("p1", "85354-9", "150/95 mmHg", "2024-03-01T09:00:00Z"),
+        panel("p2", "55284-4", " 142 / 88 ", "2024-03-02T09:00:00Z"),
+        panel("p3", "85354-9", "150/95/80", "2024-03-03T09:00:00Z"),
+        panel("p4", "85354-9", "80/120", "2024-03-03T11:00:00Z"),
+        panel("sys", "8480-6", "152/96", "2024-03-03T10:00:00Z"),
+        with_components,
+    ]);
+    let readings: Vec<[&str; 4]> = rows
+        .iter()
+        .map(|row| {
+            [
+                row[0].as_str(),
+                row[1].as_str(),
+                row[3].as_str(),
+                row[5].as_str(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8462-4", "95", "mm[Hg]", "office"],
+            ["8462-4", "88", "mm[Hg]", "office"],
+            ["8462-4", "78", "mmHg", "office"],
+            ["8480-6", "150", "mm[Hg]", "office"],
+            ["8480-6", "142", "mm[Hg]", "office"],
+            ["8480-6", "128", "mmHg", "office"],
+        ]
+    );
+}
+
 /// A score sent as a coded value with no code, its number in the text (`valueCodeableConcept`
 /// `{"text": "19"}`, as some form systems write a total), is that number too; a concept that
 /// carries a code is an answer, never read as its text's number.
