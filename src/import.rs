@@ -717,6 +717,22 @@ fn this_host() -> String {
 /// one `use: old` is (kept as the patient's former number, never matched on nor shown while
 /// another is in use): a retired MRN given again to another person had joined the two. Files
 /// are read again so that the numbers their sources ended are kept as retired.
+///
+/// Also in 30 (RR-17): an Observation dated by an `effectiveTiming` with no `event` and a
+/// `repeat.boundsPeriod` is dated by that period as by an `effectivePeriod` (as of its end, over
+/// the days from its start), where it had been left out as undated. Files are read again so
+/// that such results are kept.
+///
+/// Also in 30 (RR-18): a blood-pressure panel (85354-9, 55284-4, 96607-7, 97844-5) with no
+/// components whose `valueString` is its reading ("150/95 mmHg") is its systolic and diastolic
+/// readings, as components would give them, where it had been skipped as words. Files are read
+/// again so that such readings are kept.
+///
+/// Also in 30 (RR-19): a `urn:uuid:` reference names the entry of that UUID whatever the case
+/// of its hex digits (RFC 4122), where an entry at `urn:uuid:53FEFA32-…` referred to as
+/// `urn:uuid:53fefa32-…` had left its patient's records kept aside and a drug's Medication
+/// unfound. Stored ids are unchanged (written as the file writes them). Files are read again
+/// so that such records reach their patient.
 pub const MAPPING_VERSION: i64 = 30;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -1454,6 +1470,19 @@ fn identity_keys(
     keys
 }
 
+/// A bundle URL as the file's entries are looked up by: a `urn:uuid:` with its UUID in small
+/// letters, since a UUID's hex digits are the same in either case (RFC 4122: "case insensitive
+/// on input") and systems that write GUIDs in capitals meet others that write them in small
+/// letters in one Bundle; any other URL as written (ids and paths are case-sensitive).
+pub(crate) fn url_lookup(url: &str) -> std::borrow::Cow<'_, str> {
+    match url.strip_prefix("urn:uuid:") {
+        Some(uuid) if uuid.bytes().any(|b| b.is_ascii_uppercase()) => {
+            std::borrow::Cow::Owned(format!("urn:uuid:{}", uuid.to_ascii_lowercase()))
+        }
+        _ => std::borrow::Cow::Borrowed(url),
+    }
+}
+
 /// The last part of a `urn:uuid:` bundle URL: references from other files name a patient by it
 /// when they cannot name the bundle.
 fn url_key(full_url: Option<&str>) -> Option<String> {
@@ -2048,7 +2077,10 @@ fn first_read(
             // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
             // none) by that URL itself.
             if let Some(url) = raw.full_url {
-                urls.insert(url.to_owned(), raw.id.unwrap_or(url).to_owned());
+                urls.insert(
+                    url_lookup(url).into_owned(),
+                    raw.id.unwrap_or(url).to_owned(),
+                );
             }
             return Ok(());
         }
@@ -2077,7 +2109,7 @@ fn first_read(
                     }
                 }
                 if let Some(url) = raw.full_url {
-                    urls.insert(url.to_owned(), name.clone());
+                    urls.insert(url_lookup(url).into_owned(), name.clone());
                 }
                 let url_key = url_key(raw.full_url);
                 let ids: Vec<&str> = patient
@@ -2188,9 +2220,12 @@ fn first_read(
                 resource_type, id, ..
             } => {
                 if let Some(url) = raw.full_url {
-                    ingredients.insert(url.to_owned(), format!("{resource_type}/{id}"));
+                    ingredients.insert(
+                        url_lookup(url).into_owned(),
+                        format!("{resource_type}/{id}"),
+                    );
                     if resource_type == "Medication" {
-                        urls.insert(url.to_owned(), id);
+                        urls.insert(url_lookup(url).into_owned(), id);
                     }
                 }
             }

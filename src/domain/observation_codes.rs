@@ -121,6 +121,18 @@ pub fn bp_setting_of_method_or_setting(code: &str) -> Option<super::BpSetting> {
 /// 85354-9, 55284-4, 96607-7 |Blood pressure panel mean systolic and mean diastolic|, 97844-5
 /// |Blood pressure panel 24 hour mean|.
 pub const BP_PANELS: [&str; 4] = ["85354-9", "55284-4", "96607-7", "97844-5"];
+
+/// The systolic and diastolic codes of a panel of [`BP_PANELS`] (its components' codes in
+/// LOINC: a mean panel's are means), read where a panel's reading is written as one text
+/// ("150/95 mmHg") instead of components.
+pub fn bp_panel_members(panel: &str) -> Option<(&'static str, &'static str)> {
+    match panel.trim() {
+        "85354-9" | "55284-4" => Some((SYSTOLIC_BP, DIASTOLIC_BP)),
+        "96607-7" => Some(("96608-5", "96609-3")),
+        "97844-5" => Some(("8490-5", "8472-3")),
+        _ => None,
+    }
+}
 pub const PHQ9_TOTAL: &str = "44261-6";
 pub const ECOG: &str = "89247-1";
 /// mCODE CancerDiseaseStatus; the value is a SNOMED CT ConditionStatusTrend code.

@@ -229,11 +229,20 @@ pub struct Range {
     pub high: Option<Quantity>,
 }
 
-/// R4 Timing, as far as a date is read from it: the times it happened (`event`).
+/// R4 Timing, as far as a date is read from it: the times it happened (`event`), else the
+/// period its repeat is bounded by (`repeat.boundsPeriod`; R4 allows a Timing with either).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct EventTiming {
     #[serde(default, deserialize_with = "primitives")]
     pub event: Vec<String>,
+    pub repeat: Option<BoundsOnly>,
+}
+
+/// A Timing's `repeat` as far as a date is read from it: its `boundsPeriod`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BoundsOnly {
+    #[serde(rename = "boundsPeriod")]
+    pub bounds_period: Option<Period>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -7051,16 +7051,21 @@ fn map_observation(
     // as of the end. A period with no end (still open) is dated at its start. A Timing's
     // events are the times it was observed: the value is read as of the latest (one value
     // for them all is what was found by then; an earlier event cannot carry it alone).
+    // A Timing with no event that is bounded by a period (`repeat.boundsPeriod`) says when by
+    // that period alone: read as `effectivePeriod` is (a month's seizure rate so written had
+    // been left out as undated).
     let latest_event = latest_event(resource.effective_timing.as_ref())?;
+    let effective_period = resource.effective_period.as_ref().or_else(|| {
+        resource
+            .effective_timing
+            .as_ref()
+            .filter(|timing| timing.event.is_empty())
+            .and_then(|timing| timing.repeat.as_ref()?.bounds_period.as_ref())
+    });
     let effective_text = resource
         .effective_date_time
         .as_ref()
-        .or_else(|| {
-            resource
-                .effective_period
-                .as_ref()
-                .and_then(|p| p.end.as_ref().or(p.start.as_ref()))
-        })
+        .or_else(|| effective_period.and_then(|p| p.end.as_ref().or(p.start.as_ref())))
         .or(resource.effective_instant.as_ref())
         .or(latest_event)
         .or(resource.issued.as_ref());
@@ -7074,10 +7079,7 @@ fn map_observation(
     };
     // Over a period, its start too: seizures counted over a period that began before a drug
     // could work may predate it (the review's case), so the criteria read where it began.
-    let since = match (
-        resource.effective_date_time.as_ref(),
-        &resource.effective_period,
-    ) {
+    let since = match (resource.effective_date_time.as_ref(), effective_period) {
         (None, Some(period)) if period.end.is_some() => {
             date_field("effectivePeriod.start", period.start.as_ref())?
                 .filter(|start| *start < effective)
@@ -7098,19 +7100,10 @@ fn map_observation(
     // The start keeps its own precision: "2026-03" begins on some day of March, not on 1 March.
     let since_precision = precision_of(
         since.map(|since| since.date()),
-        resource
-            .effective_period
-            .as_ref()
-            .and_then(|p| p.start.as_ref()),
+        effective_period.and_then(|p| p.start.as_ref()),
     );
-    let since_offset = since.and_then(|_| {
-        offset_of(
-            resource
-                .effective_period
-                .as_ref()
-                .and_then(|p| p.start.as_ref()),
-        )
-    });
+    let since_offset =
+        since.and_then(|_| offset_of(effective_period.and_then(|p| p.start.as_ref())));
     let code = resource.code.clone().unwrap_or_default();
     // The Vital Signs IG / CardX measurement setting ("Home (environment)"): its words are read
     // with the method's, its codes with the method's codes.
@@ -7386,7 +7379,75 @@ fn map_observation(
             out.push(observation);
         }
     }
+    // A blood-pressure panel whose reading is one text ("150/95 mmHg", a flowsheet value kept
+    // whole) and no components: its panel code says the two numbers are a systolic over a
+    // diastolic, so they are read as its components would be (it had been skipped as words).
+    if resource.component.is_empty()
+        && resource.data_absent_reason.is_none()
+        && let Some((systolic_code, diastolic_code)) = code
+            .coding
+            .iter()
+            .filter(|coding| {
+                coding
+                    .system
+                    .as_deref()
+                    .is_none_or(|system| system.to_ascii_lowercase().contains("loinc"))
+            })
+            .find_map(|coding| observation_codes::bp_panel_members(coding.code.as_deref()?))
+        && let Some((systolic, diastolic)) =
+            resource.value_string.as_deref().and_then(pressure_pair)
+    {
+        for (member, mmhg) in [(systolic_code, systolic), (diastolic_code, diastolic)] {
+            let concept = CodeableConcept {
+                coding: vec![model::Coding {
+                    system: Some(String::from("http://loinc.org")),
+                    code: Some(member.to_owned()),
+                    display: None,
+                }],
+                text: None,
+            };
+            let quantity = model::Quantity {
+                value: Some(mmhg),
+                unit: Some(String::from("mm[Hg]")),
+                system: Some(String::from("http://unitsofmeasure.org")),
+                code: Some(String::from("mm[Hg]")),
+                comparator: None,
+            };
+            let value = Value {
+                quantity: Some(&quantity),
+                ..Value::NONE
+            };
+            if let Some(mut observation) = make(&concept, &value) {
+                observation.interpretation = interpretation(resource.interpretation.as_ref());
+                out.push(observation);
+            }
+        }
+    }
     Ok(out)
+}
+
+/// A blood pressure written as one text, "150/95", "142 / 88 mmHg" (or "mm Hg", "mm[Hg]"):
+/// two numbers, the systolic above the diastolic. Anything more (a third number, other
+/// words, a systolic not above its diastolic, which is no reading as written) is none.
+fn pressure_pair(text: &str) -> Option<(f64, f64)> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let bare = ["mm[hg]", "mm hg", "mmhg"]
+        .iter()
+        .find_map(|unit| lower.strip_suffix(unit))
+        .unwrap_or(&lower);
+    let (systolic, diastolic) = bare.split_once('/')?;
+    let number = |part: &str| -> Option<f64> {
+        let part = part.trim();
+        let plain = !part.is_empty()
+            && part.len() <= 5
+            && part.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && part.bytes().filter(|b| *b == b'.').count() <= 1
+            && part.bytes().next().is_some_and(|b| b.is_ascii_digit());
+        plain.then(|| part.parse::<f64>().ok()).flatten()
+    };
+    let (systolic, diastolic) = (number(systolic)?, number(diastolic)?);
+    (diastolic > 0.0 && systolic > diastolic).then_some((systolic, diastolic))
 }
 
 /// The ranges of an R4 `referenceRange` list, as given: each bound with its unit (UCUM's code

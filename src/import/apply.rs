@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use super::project::{self, Computed, Created, Rebuilt};
 use super::{
     Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem,
-    same_server, server_identity, server_key, source_of, url_key,
+    same_server, server_identity, server_key, source_of, url_key, url_lookup,
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
@@ -1127,7 +1127,10 @@ fn resolve_prescriptions(
 ) {
     *prescriptions = std::mem::take(prescriptions)
         .into_iter()
-        .filter(|reference| !reference.starts_with("urn:") || checked.urls.contains_key(reference))
+        .filter(|reference| {
+            !reference.starts_with("urn:")
+                || checked.urls.contains_key(url_lookup(reference).as_ref())
+        })
         .filter_map(|reference| {
             resolve(&reference, source, from, checked, "MedicationRequest")
                 .ok()
@@ -1179,7 +1182,7 @@ fn ingredient_key(
     let in_base = in_entry_base(reference, from);
     if let Some(key) = checked
         .ingredients
-        .get(in_base.as_deref().unwrap_or(reference))
+        .get(url_lookup(in_base.as_deref().unwrap_or(reference)).as_ref())
     {
         return Ok(key.clone());
     }
@@ -1238,7 +1241,7 @@ fn resolve(
         ));
     }
     if reference.starts_with("urn:") {
-        if let Some(key) = checked.urls.get(reference) {
+        if let Some(key) = checked.urls.get(url_lookup(reference).as_ref()) {
             return Ok((source.to_owned(), key.clone()));
         }
         // Not in this file: exporters write `urn:uuid:<the resource's id>`.

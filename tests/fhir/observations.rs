@@ -131,6 +131,54 @@ fn every_effective_choice_dates_the_observation() {
     );
 }
 
+/// A Timing that says when by its bounds alone (`effectiveTiming.repeat.boundsPeriod`, no
+/// `event`: R4's Timing allows either) is the period it bounds, read as `effectivePeriod` is:
+/// as of its end, over the days from its start (a month's seizure rate had been left out as
+/// dated by nothing). Events, when given, still date it.
+#[test]
+fn a_timing_dated_by_its_bounds_is_that_period() {
+    let rate = |id: &str, timing: Value| {
+        let mut resource = observation(
+            id,
+            SUBJECT,
+            "LG44873-6",
+            "Seizure frequency",
+            &json!({"valueQuantity": {"value": 3, "unit": "/mo",
+                    "system": "http://unitsofmeasure.org", "code": "/mo"}}),
+        );
+        let object = resource.as_object_mut().unwrap();
+        object.remove("effectiveDateTime");
+        object.insert(String::from("effectiveTiming"), timing);
+        resource
+    };
+    let (env, rows) = stored(&[
+        rate(
+            "bounded",
+            json!({"repeat": {"boundsPeriod": {"start": "2024-02-01", "end": "2024-02-29"}}}),
+        ),
+        rate(
+            "open",
+            json!({"repeat": {"boundsPeriod": {"start": "2024-04-01"}}}),
+        ),
+        rate(
+            "events",
+            json!({"event": ["2024-05-06T08:00:00Z"],
+                   "repeat": {"boundsPeriod": {"start": "2024-05-01", "end": "2024-05-31"}}}),
+        ),
+    ]);
+    let times: Vec<&str> = rows.iter().map(|row| row[4].as_str()).collect();
+    assert_eq!(
+        times,
+        [
+            "2024-02-29 00:00:00",
+            "2024-04-01 00:00:00",
+            "2024-05-06 08:00:00"
+        ]
+    );
+    let since = env.rows("SELECT coalesce(since, '-') FROM observations ORDER BY effective");
+    assert_eq!(since, [["2024-02-01 00:00:00"], ["-"], ["-"]]);
+}
+
 /// A score sent as text (`valueString` "18", as some questionnaire systems write it) is that
 /// number; text that is more than a number is not read as one.
 #[test]
@@ -159,6 +207,70 @@ fn a_number_written_as_text_is_that_number() {
         .map(|row| [row[0].as_str(), row[1].as_str()])
         .collect();
     assert_eq!(values, [["44261-6", "18"]]);
+}
+
+/// A blood-pressure panel whose reading is written as one text ("150/95 mmHg", as systems
+/// that keep the reading as one flowsheet value send it) instead of components is that
+/// reading: its systolic and its diastolic, each in mmHg, as components would give them (it
+/// had been skipped as words refract does not read). Only a panel's code says the two numbers
+/// are a systolic over a diastolic: the same text under a systolic code stays unread, and so
+/// does text that is more than two numbers or a systolic not above its diastolic (written the
+/// wrong way round, which read as written would be a reading at goal); a panel that has
+/// components is read by them.
+#[test]
+fn a_blood_pressure_panel_written_as_text_is_its_two_readings() {
+    let panel = |id: &str, code: &str, text: &str, at: &str| {
+        with(
+            observation(
+                id,
+                SUBJECT,
+                code,
+                "Blood pressure panel",
+                &json!({"valueString": text}),
+            ),
+            &json!({"effectiveDateTime": at}),
+        )
+    };
+    let mut with_components = panel("both", "85354-9", "170/110", "2024-03-04T09:00:00Z");
+    with_components.as_object_mut().unwrap().insert(
+        String::from("component"),
+        json!([
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+             "valueQuantity": {"value": 128, "unit": "mmHg"}},
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+             "valueQuantity": {"value": 78, "unit": "mmHg"}}
+        ]),
+    );
+    let (_, rows) = stored(&[
+        panel("p1", "85354-9", "150/95 mmHg", "2024-03-01T09:00:00Z"),
+        panel("p2", "55284-4", " 142 / 88 ", "2024-03-02T09:00:00Z"),
+        panel("p3", "85354-9", "150/95/80", "2024-03-03T09:00:00Z"),
+        panel("p4", "85354-9", "80/120", "2024-03-03T11:00:00Z"),
+        panel("sys", "8480-6", "152/96", "2024-03-03T10:00:00Z"),
+        with_components,
+    ]);
+    let readings: Vec<[&str; 4]> = rows
+        .iter()
+        .map(|row| {
+            [
+                row[0].as_str(),
+                row[1].as_str(),
+                row[3].as_str(),
+                row[5].as_str(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8462-4", "95", "mm[Hg]", "office"],
+            ["8462-4", "88", "mm[Hg]", "office"],
+            ["8462-4", "78", "mmHg", "office"],
+            ["8480-6", "150", "mm[Hg]", "office"],
+            ["8480-6", "142", "mm[Hg]", "office"],
+            ["8480-6", "128", "mmHg", "office"],
+        ]
+    );
 }
 
 /// A score sent as a coded value with no code, its number in the text (`valueCodeableConcept`

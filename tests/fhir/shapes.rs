@@ -982,3 +982,60 @@ fn bundles_naming_no_server_are_read_where_they_mix_with_none() {
         );
     }
 }
+
+/// RR-19: a `urn:uuid:` is a UUID, whose hex digits are the same in either case (RFC 4122:
+/// "case insensitive on input"): an entry at `urn:uuid:53FEFA32-…` is the one a reference
+/// `urn:uuid:53fefa32-…` names (systems writing GUIDs in capitals beside others writing them
+/// in small letters). The Condition and the drug had been kept aside, their patient "in no
+/// imported file", and the drug's Medication not found.
+#[test]
+fn a_uuid_url_names_its_entry_in_either_case() {
+    let mut env = Env::new();
+    let patient_url = "urn:uuid:53FEFA32-FCBB-4FF8-8A92-55EE120877B7";
+    let medication_url = "urn:uuid:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    let document = json!({
+        "resourceType": "Bundle", "type": "transaction",
+        "entry": [
+            {"fullUrl": patient_url, "request": {"method": "POST", "url": "Patient"},
+             "resource": {
+                "resourceType": "Patient",
+                "identifier": [{"system": "urn:mrn:h", "value": "U-1"}],
+                "name": [{"family": "Holm", "given": ["Ada"]}]}},
+            {"fullUrl": medication_url, "request": {"method": "POST", "url": "Medication"},
+             "resource": {
+                "resourceType": "Medication",
+                "code": coding(RXNORM, LAMOTRIGINE.0, LAMOTRIGINE.1)}},
+            {"fullUrl": "urn:uuid:11111111-2222-4333-8444-555555555555",
+             "request": {"method": "POST", "url": "Condition"},
+             "resource": {
+                "resourceType": "Condition",
+                "subject": {"reference": patient_url.to_ascii_lowercase()},
+                "code": {"coding": [{"system": ICD10, "code": "G40.909", "display": "Epilepsy"}]},
+                "onsetDateTime": "2016-01-01"}},
+            {"fullUrl": "urn:uuid:66666666-7777-4888-8999-aaaaaaaaaaaa",
+             "request": {"method": "POST", "url": "MedicationStatement"},
+             "resource": {
+                "resourceType": "MedicationStatement", "status": "active",
+                "subject": {"reference": patient_url.to_ascii_lowercase()},
+                "medicationReference": {"reference": medication_url.replace("0a1b2c3d", "0A1B2C3D")},
+                "effectivePeriod": {"start": "2023-02-01"}}},
+        ]
+    });
+    let path = env.write_json("uuid-case.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id"),
+        [["U-1", "G40.909"]],
+        "{:?}",
+        file.warnings
+    );
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, d.text FROM drug_exposures d JOIN patients p ON p.id = d.patient_id"
+        ),
+        [["U-1", LAMOTRIGINE.1]],
+        "{:?}",
+        file.warnings
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+}
